@@ -1,0 +1,33 @@
+# The README's two commands. Both create .venv at the repository root on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test install clean docs
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: install
+	@echo "== prodready index fixtures/django_saas"
+	$(BIN)/prodready index fixtures/django_saas
+	@echo
+	@echo "== prodready check fixtures/django_saas (exit code 1 means findings were reported)"
+	-$(BIN)/prodready check fixtures/django_saas
+
+test: $(VENV)/.test-installed
+	$(BIN)/python -m pytest -q
+
+docs: install
+	$(BIN)/python -m analyzer.docs docs/rules
+
+clean:
+	rm -rf $(VENV) build *.egg-info
