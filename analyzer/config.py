@@ -1,0 +1,181 @@
+"""Configuration: `[tool.prodready]` in pyproject.toml, or a prodready.toml.
+
+Every key is optional, so a project with no configuration gets the defaults. A key the model
+does not know is an error that names the key and the file: a typo must never silently turn a
+rule off.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".venv",
+    "venv",
+    "env",
+    ".env",
+    ".tox",
+    ".nox",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "site-packages",
+    "build",
+    "dist",
+    ".eggs",
+    "*.egg-info",
+)
+
+
+class ConfigError(Exception):
+    """A configuration the user must correct; the message names the file and the key."""
+
+
+def _kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=_kebab, populate_by_name=True, frozen=True)
+
+
+class TenantConfig(_Section):
+    fields: tuple[str, ...] = Field(
+        default=(), description="Tenant key fields or columns (`tenant`, `organization_id`); detected when empty."
+    )
+    models: tuple[str, ...] = Field(default=(), description="Tenant model class names; detected when empty.")
+    tables: tuple[str, ...] = Field(
+        default=(), description="Extra tenant-scoped tables for raw SQL, beyond those the index finds."
+    )
+    exempt_paths: tuple[str, ...] = Field(
+        default=("tests/**", "test/**", "**/tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py",
+                 "**/migrations/**", "**/alembic/versions/**"),
+        description="Globs of files where tenant rules do not apply (tests and migrations by default).",
+    )
+    warning_paths: tuple[str, ...] = Field(
+        default=("**/management/commands/**", "**/admin.py", "**/admin/**", "scripts/**", "**/scripts/**"),
+        description="Globs of files where tenant findings are warnings, not errors (commands, admin).",
+    )
+    scoped_managers: tuple[str, ...] = Field(
+        default=(), description="Manager or query attribute names that filter by tenant on their own."
+    )
+
+
+class SqlConfig(_Section):
+    dialect: str = Field(default="postgres", description="sqlglot dialect used to parse raw SQL.")
+
+
+class MigrationsConfig(_Section):
+    paths: tuple[str, ...] = Field(
+        default=("**/migrations/**", "**/alembic/versions/**", "migrations/**", "db/migrate/**"),
+        description="Globs of migration files.",
+    )
+
+
+class Config(_Section):
+    select: tuple[str, ...] = Field(default=(), description="Rule codes or prefixes to enable (all when empty).")
+    ignore: tuple[str, ...] = Field(default=(), description="Rule codes or prefixes to disable.")
+    exclude: tuple[str, ...] = Field(default=DEFAULT_EXCLUDE, description="Paths never scanned (replaces the defaults).")
+    extend_exclude: tuple[str, ...] = Field(default=(), description="Paths never scanned, added to `exclude`.")
+    per_file_ignores: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="Glob -> rule codes ignored in matching files."
+    )
+    max_file_size: int = Field(default=1_000_000, description="Files larger than this many bytes are skipped.")
+    respect_gitignore: bool = Field(default=True, description="Skip files that .gitignore excludes.")
+    baseline: Optional[str] = Field(default=None, description="Baseline file of known findings to hide.")
+    tenant: TenantConfig = Field(default_factory=TenantConfig)
+    sql: SqlConfig = Field(default_factory=SqlConfig)
+    migrations: MigrationsConfig = Field(default_factory=MigrationsConfig)
+
+    # Where the configuration came from; paths in it are relative to this folder.
+    root: Optional[Path] = Field(default=None, exclude=True)
+    source: Optional[Path] = Field(default=None, exclude=True)
+
+    def is_enabled(self, code: str) -> bool:
+        selected = not self.select or any(code.startswith(p) for p in self.select)
+        return selected and not any(code.startswith(p) for p in self.ignore)
+
+    def with_overrides(self, **changes: object) -> Config:
+        """A copy with CLI flags applied (flags win over the file)."""
+        data = {k: v for k, v in changes.items() if v not in (None, (), [])}
+        return self.model_copy(update=data)
+
+
+CONFIG_FILES = ("prodready.toml", ".prodready.toml", "pyproject.toml")
+
+
+def find_config_file(start: Path) -> Optional[Path]:
+    """The nearest prodready.toml, or pyproject.toml with a [tool.prodready] table, above `start`."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        for name in CONFIG_FILES:
+            path = candidate / name
+            if not path.is_file():
+                continue
+            if name != "pyproject.toml":
+                return path
+            try:
+                if "prodready" in _read_toml(path).get("tool", {}):
+                    return path
+            except ConfigError:
+                return path
+    return None
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+
+
+def load_config(path: Path) -> Config:
+    """Read one configuration file; `ConfigError` names the file and the offending key."""
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("prodready", {})
+        prefix = "tool.prodready"
+    else:
+        prefix = ""
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, path, prefix)) from None
+    return config.model_copy(update={"root": path.parent.resolve(), "source": path})
+
+
+def discover_config(start: Path) -> Config:
+    path = find_config_file(start)
+    if path is None:
+        root = start.resolve() if start.is_dir() else start.resolve().parent
+        return Config(root=root)
+    return load_config(path)
+
+
+def _describe(error: ValidationError, path: Path, prefix: str) -> str:
+    lines = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in (prefix, *problem["loc"]) if part != "")
+        if problem["type"] == "extra_forbidden":
+            lines.append(f"{path}: unknown key `{key}`")
+        else:
+            lines.append(f"{path}: `{key}`: {problem['msg']}")
+    return "\n".join(lines)

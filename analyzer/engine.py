@@ -1,0 +1,178 @@
+"""The pipeline: discover, read, parse, index (pass 1), run the rules (pass 2), suppress.
+
+Each file is parsed once; the same tree serves the index and the rules. Failures in the
+analysed code become `summary.skipped` entries; only prodready's own bugs propagate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Optional, Union
+
+from astroid import nodes
+
+from .config import Config, discover_config
+from .index import ProjectIndex, build_index
+from .lang.python import Positions, PythonParseError, forget_modules, module_name, parse_python
+from .lang.sql import parse_script
+from .model import Finding, Report, Skipped, Summary
+from .rules import Rule, enabled_rules
+from .rules.base import RuleContext
+from .suppress import Baseline, parse_suppressions, per_file_ignored
+from .workspace import SourceFile, decode_source, discover, language_of, read_source
+
+log = logging.getLogger("prodready")
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ParsedFile:
+    source: SourceFile
+    module: Optional[nodes.Module] = None
+    statements: list = field(default_factory=list)
+
+
+def analyze(paths: Iterable[Union[str, Path]], config: Optional[Config] = None,
+            progress: Optional[Progress] = None) -> Report:
+    """Analyse files and folders; returns every finding that survives suppressions and baseline."""
+    started = time.perf_counter()
+    paths = [Path(p) for p in paths] or [Path(".")]
+    config = config or discover_config(paths[0])
+    files, skipped = discover(paths, config)
+    parsed, unreadable = parse_files(files, config)
+    skipped.extend(unreadable)
+    index = index_files(parsed, config)
+    findings: list[Finding] = []
+    unparsed_sql = 0
+    texts = {}
+    rules = enabled_rules(config)
+    for number, item in enumerate(parsed, start=1):
+        texts[item.source.relpath] = item.source.text
+        ctx = _context(item, config, index)
+        try:
+            findings.extend(run_rules(ctx, rules))
+        except RecursionError:
+            skipped.append(Skipped(path=item.source.relpath, reason="too deeply nested to analyse"))
+        unparsed_sql += ctx.unparsed_sql
+        if progress:
+            progress(number, len(parsed))
+    forget_modules([item.module.name for item in parsed if item.module is not None])
+    if config.baseline:
+        baseline_path = Path(config.baseline)
+        if not baseline_path.is_absolute() and config.root:
+            baseline_path = config.root / baseline_path
+        findings = Baseline.load(baseline_path).filter(findings, texts)
+    findings.sort(key=Finding.sort_key)
+    summary = Summary(files=len(parsed), findings=len(findings), skipped=skipped,
+                      seconds=round(time.perf_counter() - started, 3), unparsed_sql=unparsed_sql)
+    report = Report(findings=findings, summary=summary)
+    report._texts = texts  # type: ignore[attr-defined]  # for --write-baseline and code frames
+    return report
+
+
+def parse_files(files: list[Path], config: Config) -> tuple[list[ParsedFile], list[Skipped]]:
+    parsed: list[ParsedFile] = []
+    skipped: list[Skipped] = []
+    for path in files:
+        source = read_source(path, config)
+        if isinstance(source, Skipped):
+            skipped.append(source)
+            continue
+        item = parse_source(source, config)
+        if isinstance(item, Skipped):
+            skipped.append(item)
+        else:
+            parsed.append(item)
+    return parsed, skipped
+
+
+def parse_source(source: SourceFile, config: Config, modname: Optional[str] = None) -> Union[ParsedFile, Skipped]:
+    if source.language == "python":
+        try:
+            module = parse_python(source.text, source.path, modname or module_name(source.path))
+        except PythonParseError as error:
+            return Skipped(path=source.relpath, reason=str(error))
+        return ParsedFile(source, module=module)
+    if source.language == "sql":
+        return ParsedFile(source, statements=parse_script(source.text, config.sql.dialect))
+    return ParsedFile(source)
+
+
+def index_files(parsed: list[ParsedFile], config: Config) -> ProjectIndex:
+    return build_index(
+        ((p.source.relpath, p.module) for p in parsed if p.module is not None),
+        ((p.source.relpath, p.statements, p.source.text) for p in parsed if p.source.language == "sql"),
+        config,
+    )
+
+
+def _context(item: ParsedFile, config: Config, index: ProjectIndex) -> RuleContext:
+    return RuleContext(
+        relpath=item.source.relpath,
+        text=item.source.text,
+        language=item.source.language,
+        config=config,
+        index=index,
+        module=item.module,
+        statements=item.statements,
+        positions=Positions(item.source.text),
+    )
+
+
+def run_rules(ctx: RuleContext, rules: list[Rule]) -> list[Finding]:
+    """Run the rules that apply to this file, walking its tree once, then apply suppressions."""
+    ignored = per_file_ignored(ctx.relpath, ctx.config.per_file_ignores)
+    active = [r for r in rules if ctx.language in r.languages and not any(r.code.startswith(c) for c in ignored)
+              and r.applies_to(ctx)]
+    if not active:
+        return []
+    findings: list[Finding] = []
+    if ctx.module is not None:
+        dispatch: dict[type, list[Rule]] = defaultdict(list)
+        for rule in active:
+            for node_type in rule.node_types:
+                dispatch[node_type].append(rule)
+        if dispatch:
+            for node in ctx.module.nodes_of_class(tuple(dispatch)):
+                for rule in dispatch[type(node)]:
+                    findings.extend(rule.check(node, ctx))
+    for statement in ctx.statements:
+        for rule in active:
+            findings.extend(rule.check_sql(statement, ctx))
+    suppressions = parse_suppressions(ctx.text)
+    unique = {(f.rule, f.line, f.column, f.end_line, f.end_column): f for f in findings
+              if not suppressions.silences(f)}
+    return sorted(unique.values(), key=Finding.sort_key)
+
+
+def analyze_source(text: str, path: Union[str, Path], config: Optional[Config] = None,
+                   index: Optional[ProjectIndex] = None) -> list[Finding]:
+    """Analyse one file's text (an unsaved buffer, a snippet); `index` defaults to this file alone."""
+    path = Path(path)
+    config = config or Config(root=Path.cwd().resolve())
+    language = language_of(path)
+    if language is None:
+        return []
+    decoded = decode_source(text.encode("utf-8"), language) if not isinstance(text, str) else text
+    relpath = path.as_posix() if not path.is_absolute() else path.name
+    if config.root is not None and path.is_absolute():
+        try:
+            relpath = path.relative_to(config.root).as_posix()
+        except ValueError:
+            pass
+    source = SourceFile(path=path, relpath=relpath, language=language, text=str(decoded))
+    modname = f"_prodready_buffer_{abs(hash(str(path)))}" if index is not None else None
+    item = parse_source(source, config, modname)
+    if isinstance(item, Skipped):
+        return []
+    try:
+        if index is None:
+            index = index_files([item], config)
+        return run_rules(_context(item, config, index), enabled_rules(config))
+    finally:
+        if item.module is not None:
+            forget_modules([item.module.name])

@@ -1,0 +1,172 @@
+"""ProjectIndex: the facts that cross files, built once per scan before any rule runs.
+
+A query in views.py is judged by what models.py and the SQL schema say; rules read those
+facts from here and never open a file themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from astroid import nodes
+
+from ..config import Config
+from ..lang.sql import Statement
+from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
+from .managers import scoping_methods_and_managers
+from .orm_models import extract_models
+from .sql_tables import extract_tables
+from .tenant import detect_tenant, is_tenant_lookup, mark_scoped_models, mark_scoped_tables
+
+__all__ = ["FieldInfo", "ModelInfo", "ProjectIndex", "TableInfo", "TenantKey", "build_index"]
+
+
+@dataclass
+class ProjectIndex:
+    models: dict[str, ModelInfo] = field(default_factory=dict)  # qname -> model
+    tables: dict[str, TableInfo] = field(default_factory=dict)  # lower-case name -> table
+    tenant: TenantKey = field(default_factory=TenantKey)
+    tenant_names: set[str] = field(default_factory=set)  # field and column names that hold the key
+    scoping_methods: set[str] = field(default_factory=set)  # custom queryset methods that filter by tenant
+    scoped_manager_classes: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._by_name: dict[str, list[ModelInfo]] = {}
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._by_name = {}
+        for model in self.models.values():
+            self._by_name.setdefault(model.name, []).append(model)
+
+    def model(self, qname: str) -> Optional[ModelInfo]:
+        return self.models.get(qname)
+
+    def models_named(self, name: str) -> list[ModelInfo]:
+        return self._by_name.get(name, [])
+
+    def table(self, name: str) -> Optional[TableInfo]:
+        return self.tables.get(name.lower().strip('"`[]'))
+
+    def is_tenant_lookup(self, key: str) -> bool:
+        return is_tenant_lookup(key, self.tenant_names)
+
+    @property
+    def scoped_models(self) -> list[ModelInfo]:
+        return [m for m in self.models.values() if m.is_tenant_scoped and not m.abstract]
+
+
+def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[str, list[Statement], str]],
+                config: Config) -> ProjectIndex:
+    python = list(python)
+    candidates: dict[str, ModelInfo] = {}
+    for relpath, module in python:
+        for info in extract_models(module, relpath):
+            candidates.setdefault(info.qname, info)
+    models = _resolve_inheritance(candidates)
+
+    by_name: dict[str, list[ModelInfo]] = {}
+    for model in models:
+        by_name.setdefault(model.name, []).append(model)
+    by_table = {m.table.lower(): m for m in models if m.table and not m.abstract}
+
+    tables: dict[str, TableInfo] = {}
+    for relpath, statements, text in sql:
+        for table in extract_tables(statements, relpath, text):
+            known = tables.setdefault(table.name, table)
+            if known is not table:
+                known.columns.update(table.columns)
+    for model in models:
+        if model.abstract or not model.table:
+            continue
+        table = tables.setdefault(model.table.lower(), TableInfo(name=model.table.lower(), path=model.path,
+                                                                 line=model.line))
+        table.model = model.qname
+        for f in model.fields.values():
+            if f.kind != "m2m" and f.kind != "relationship":
+                target = None
+                if f.kind in ("fk", "o2o"):
+                    target_model = by_name.get((f.target or "").split(".")[-1], [None])[0]
+                    target = target_model.table.lower() if target_model and target_model.table else (
+                        (f.target or "").split(".")[0].lower() if model.framework == "sqlalchemy" else None)
+                table.columns.setdefault(f.column.lower(), target)
+
+    key = detect_tenant(models, tables, config.tenant, by_name, by_table)
+    mark_scoped_models(models, key, by_name, by_table)
+    mark_scoped_tables(tables, models, key, config.tenant.tables)
+    for model in models:
+        table = tables.get(model.table.lower()) if model.table else None
+        if model.tenant_column and table is not None:
+            table.tenant_column = model.tenant_column.lower()
+
+    tenant_names = set(key.fields)
+    for model in models:
+        if model.tenant_field:
+            tenant_names.update({model.tenant_field, model.tenant_column or model.tenant_field})
+    index = ProjectIndex(models={m.qname: m for m in models}, tables=tables, tenant=key, tenant_names=tenant_names)
+    methods, managers = scoping_methods_and_managers(python, index)
+    index.scoping_methods = methods | set(config.tenant.scoped_managers)
+    index.scoped_manager_classes = managers
+    for model in models:
+        for attribute, manager in model.managers.items():
+            if manager in managers or attribute in config.tenant.scoped_managers:
+                model.scoped_managers.add(attribute)
+    return index
+
+
+def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
+    """Keep the classes that are models (declared or by ancestry) and give them inherited fields."""
+    by_name: dict[str, list[ModelInfo]] = {}
+    for info in candidates.values():
+        by_name.setdefault(info.name, []).append(info)
+
+    def parents(info: ModelInfo) -> list[ModelInfo]:
+        found = []
+        for base in info.bases:
+            parent = candidates.get(base)
+            if parent is None:
+                same = by_name.get(base.rsplit(".", 1)[-1], [])
+                parent = same[0] if len(same) == 1 else None
+            if parent is not None and parent is not info:
+                found.append(parent)
+        return found
+
+    memo: dict[str, bool] = {}
+
+    def is_model(info: ModelInfo, seen: frozenset[str] = frozenset()) -> bool:
+        if info.qname in memo:
+            return memo[info.qname]
+        result = info.declared or any(is_model(p, seen | {info.qname}) for p in parents(info)
+                                       if p.qname not in seen)
+        memo[info.qname] = result
+        return result
+
+    def inherited(info: ModelInfo, seen: frozenset[str] = frozenset()) -> list[ModelInfo]:
+        chain = []
+        for parent in parents(info):
+            if parent.qname not in seen:
+                chain.extend(inherited(parent, seen | {info.qname}))
+                chain.append(parent)
+        return chain
+
+    models = []
+    for info in candidates.values():
+        if not is_model(info):
+            continue
+        fields: dict[str, FieldInfo] = {}
+        managers: dict[str, str] = {}
+        for ancestor in inherited(info):
+            fields.update(ancestor.fields)
+            managers.update(ancestor.managers)
+            info.auto_scoped = info.auto_scoped or ancestor.auto_scoped
+            if ancestor.framework == "sqlalchemy" and not info.table and ancestor.table and not ancestor.abstract:
+                info.table = ancestor.table  # single-table inheritance
+        fields.update(info.fields)
+        managers.update(info.managers)
+        info.fields = fields
+        info.managers = managers
+        if info.framework == "sqlalchemy" and info.table:
+            info.abstract = False
+        models.append(info)
+    return models

@@ -1,0 +1,79 @@
+"""The facts pass 1 records about models and tables, as plain dataclasses.
+
+They hold names and positions only, never syntax trees, so an index can be cached, compared
+and printed (`prodready index`) without the files it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass
+class FieldInfo:
+    name: str
+    column: str
+    kind: str  # "column", "fk", "o2o", "m2m", "relationship"
+    target: Optional[str] = None  # model name ("Tenant", "app.Tenant", "self") or "table.column"
+    required: bool = False
+    line: int = 0
+
+    @property
+    def is_relation(self) -> bool:
+        return self.kind in ("fk", "o2o", "m2m", "relationship")
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    qname: str  # module.Class
+    framework: str  # "django" or "sqlalchemy"
+    path: str
+    line: int
+    app_label: str = ""
+    table: str = ""
+    abstract: bool = False
+    bases: list[str] = field(default_factory=list)  # qnames or dotted source names
+    fields: dict[str, FieldInfo] = field(default_factory=dict)
+    managers: dict[str, str] = field(default_factory=dict)  # attribute -> manager class name
+    auto_scoped: bool = False  # django-multitenant / django-scopes: the framework adds the filter
+    declared: bool = True  # a model base or model fields were seen here; else only an ancestor can tell
+    # Filled by tenant resolution:
+    tenant_field: Optional[str] = None
+    tenant_column: Optional[str] = None
+    tenant_reason: str = ""
+    bound_via: Optional[str] = None  # "project" when reaching the tenant through a required FK
+    scoped_managers: set[str] = field(default_factory=set)
+
+    @property
+    def is_tenant_scoped(self) -> bool:
+        return self.tenant_field is not None
+
+    @property
+    def is_tenant_bound(self) -> bool:
+        return self.bound_via is not None
+
+
+@dataclass
+class TableInfo:
+    name: str
+    columns: dict[str, Optional[str]] = field(default_factory=dict)  # column -> referenced table
+    path: str = ""
+    line: int = 0
+    model: Optional[str] = None  # qname of the model that maps it
+    tenant_column: Optional[str] = None
+
+
+@dataclass
+class TenantKey:
+    """What the index decided the tenant is, and why: shown to users by `prodready index`."""
+
+    models: list[str] = field(default_factory=list)  # class names of tenant models
+    tables: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)  # configured field / column names
+    reason: str = "no tenant model found"
+
+    @property
+    def found(self) -> bool:
+        return bool(self.models or self.fields or self.tables)

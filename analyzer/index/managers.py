@@ -1,0 +1,68 @@
+"""Custom managers and querysets that add the tenant filter themselves.
+
+`objects = TenantManager()` whose `get_queryset` filters by the tenant makes every
+`Invoice.objects...` query safe, and a queryset method such as `for_tenant(tenant)` that filters
+makes the chains that call it safe. Both are common, and both are invisible to a name-matcher.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from astroid import nodes
+
+from ..lang.python import dotted_name
+
+if TYPE_CHECKING:
+    from . import ProjectIndex
+
+FILTERING_METHODS = {"filter", "get", "get_or_create", "update_or_create", "filter_by", "where"}
+
+
+def filters_by_tenant(function: nodes.FunctionDef, index: ProjectIndex) -> bool:
+    """Whether some filtering call in `function` constrains the tenant key."""
+    for call in function.nodes_of_class(nodes.Call):
+        func = call.func
+        if not isinstance(func, nodes.Attribute) or func.attrname not in FILTERING_METHODS:
+            continue
+        if any(k.arg and index.is_tenant_lookup(k.arg) for k in call.keywords or ()):
+            return True
+        for arg in call.args:
+            if isinstance(arg, (nodes.Call, nodes.BinOp)) and _q_mentions_tenant(arg, index):
+                return True
+            if isinstance(arg, nodes.Compare):
+                left = dotted_name(arg.left) or ""
+                if left.rsplit(".", 1)[-1] in index.tenant_names:
+                    return True
+    return False
+
+
+def _q_mentions_tenant(node: nodes.NodeNG, index: ProjectIndex) -> bool:
+    for call in node.nodes_of_class(nodes.Call):
+        if (dotted_name(call.func) or "").endswith("Q") and any(
+            k.arg and index.is_tenant_lookup(k.arg) for k in call.keywords or ()
+        ):
+            return True
+    return False
+
+
+def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], index: ProjectIndex
+                                 ) -> tuple[set[str], set[str]]:
+    """(method names that filter by tenant, manager/queryset class names whose get_queryset does)."""
+    methods: set[str] = set()
+    managers: set[str] = set()
+    if not index.tenant_names:
+        return methods, managers
+    for _, module in modules:
+        for cls in module.nodes_of_class(nodes.ClassDef):
+            base_names = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases]
+            if not any(name.endswith(("Manager", "QuerySet", "Queryset")) for name in base_names):
+                continue
+            for method in cls.mymethods():
+                if not filters_by_tenant(method, index):
+                    continue
+                if method.name in ("get_queryset", "get_query_set"):
+                    managers.add(cls.name)
+                elif not method.name.startswith("_"):
+                    methods.add(method.name)
+    return methods, managers

@@ -1,0 +1,295 @@
+"""Pass 1 for Python: the Django and SQLAlchemy model classes one module declares.
+
+Extraction is syntactic and per module (it reads class bodies, never runs them); inheritance,
+which crosses modules, is resolved afterwards in `index.build` from the recorded base names.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from astroid import nodes
+
+from ..lang.python import dotted_name
+from .facts import FieldInfo, ModelInfo
+
+DJANGO_RELATIONS = {
+    "ForeignKey": "fk",
+    "OneToOneField": "o2o",
+    "ManyToManyField": "m2m",
+    "ParentalKey": "fk",
+    "TenantForeignKey": "fk",
+    "TenantOneToOneField": "o2o",
+}
+# Bases that make a class a Django model even when Django itself cannot be inferred.
+DJANGO_MODEL_BASES = {
+    "Model",
+    "AbstractUser",
+    "AbstractBaseUser",
+    "PermissionsMixin",
+    "TimeStampedModel",
+    "TenantModel",
+    "TenantModelMixin",
+    "PolymorphicModel",
+    "MPTTModel",
+}
+MULTITENANT_BASES = {"TenantModel", "TenantModelMixin"}  # django-multitenant adds the filter itself
+SCOPED_MANAGER_CALLS = {"ScopedManager"}  # django-scopes
+SQLA_BASES = {"Base", "DeclarativeBase", "Model", "SQLModel", "DeclarativeBaseNoMeta", "AsyncAttrs"}
+SQLA_COLUMNS = {"Column", "mapped_column", "Field"}
+
+
+def _imports(module: nodes.Module) -> set[str]:
+    names: set[str] = set()
+    for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+        if isinstance(node, nodes.ImportFrom):
+            names.add((node.modname or "").split(".")[0])
+        else:
+            names.update(name.split(".")[0] for name, _ in node.names)
+    return names
+
+
+def _last(name: Optional[str]) -> str:
+    return (name or "").rsplit(".", 1)[-1]
+
+
+def _kwarg(call: nodes.Call, name: str) -> Optional[nodes.NodeNG]:
+    for keyword in call.keywords or ():
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def _const(node: Optional[nodes.NodeNG]) -> object:
+    return node.value if isinstance(node, nodes.Const) else None
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def extract_models(module: nodes.Module, relpath: str) -> list[ModelInfo]:
+    """Model-like classes of one module, Django and SQLAlchemy, with fields as declared here."""
+    imported = _imports(module)
+    uses_django = "django" in imported or "models" in module.name.split(".")[-1:]
+    uses_sqla = bool(imported & {"sqlalchemy", "flask_sqlalchemy", "sqlmodel"})
+    django_names = _django_field_names(module) if uses_django else set()
+    found: list[ModelInfo] = []
+    for cls in module.body:
+        if not isinstance(cls, nodes.ClassDef):
+            continue
+        base_names = [dotted_name(base) or "" for base in cls.bases]
+        if any(_last(b).endswith(NOT_MODEL_SUFFIXES) for b in base_names):
+            continue
+        if uses_sqla:
+            found.append(_sqlalchemy_model(cls, module, relpath, base_names))
+        elif uses_django:
+            found.append(_django_model(cls, module, relpath, base_names, django_names))
+    return found
+
+
+NOT_MODEL_SUFFIXES = ("Form", "Serializer", "Schema", "FilterSet", "Admin", "Inline", "View", "ViewSet",
+                      "TestCase", "Config", "Command", "Enum", "Choices")
+
+
+def _django_field_names(module: nodes.Module) -> set[str]:
+    names: set[str] = set()
+    for node in module.nodes_of_class(nodes.ImportFrom):
+        if (node.modname or "").startswith("django.db"):
+            names.update(alias or name for name, alias in node.names)
+    return names
+
+
+# --- Django -----------------------------------------------------------------------------------
+
+
+def _app_label(module: nodes.Module) -> str:
+    parts = module.name.split(".")
+    # billing.models -> billing; billing.models.invoice -> billing; models -> the folder name
+    if "models" in parts:
+        index = parts.index("models")
+        return parts[index - 1] if index > 0 else ""
+    return parts[-2] if len(parts) > 1 else ""
+
+
+def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases: list[str],
+                  django_names: set[str]) -> ModelInfo:
+    fields: dict[str, FieldInfo] = {}
+    managers: dict[str, str] = {}
+    auto_scoped = any(_last(b) in MULTITENANT_BASES for b in bases)
+    meta: dict[str, object] = {}
+    for statement in cls.body:
+        if isinstance(statement, nodes.ClassDef) and statement.name == "Meta":
+            for item in statement.body:
+                if isinstance(item, nodes.Assign) and isinstance(item.targets[0], nodes.AssignName):
+                    meta[item.targets[0].name] = _const(item.value)
+            continue
+        target, value = _assignment(statement)
+        if target is None or not isinstance(value, nodes.Call):
+            continue
+        func = dotted_name(value.func) or ""
+        callee = _last(func)
+        is_django = func.startswith("models.") or func in django_names or callee in ("TenantForeignKey", "ParentalKey")
+        if callee in DJANGO_RELATIONS and is_django:
+            fields[target] = _django_relation(target, value, DJANGO_RELATIONS[callee])
+        elif callee.endswith("Field") and is_django:
+            column = _const(_kwarg(value, "db_column")) or target
+            fields[target] = FieldInfo(target, str(column), "column", required=_const(_kwarg(value, "null")) is not True,
+                                       line=statement.lineno or 0)
+        elif callee.endswith("Manager") or callee in ("as_manager",) or _is_manager_factory(value):
+            managers[target] = _manager_class_name(value)
+            if callee in SCOPED_MANAGER_CALLS:
+                auto_scoped = True
+    declared = any(_last(b) in DJANGO_MODEL_BASES for b in bases) or bool(fields)
+    app_label = str(meta.get("app_label") or _app_label(module))
+    table = meta.get("db_table")
+    return ModelInfo(
+        name=cls.name,
+        qname=f"{module.name}.{cls.name}",
+        framework="django",
+        path=relpath,
+        line=cls.lineno or 0,
+        app_label=app_label,
+        table=str(table) if table else (f"{app_label}_{cls.name.lower()}" if app_label else cls.name.lower()),
+        abstract=meta.get("abstract") is True,
+        bases=[_qualify(cls, b) for b in bases],
+        fields=fields,
+        managers=managers,
+        auto_scoped=auto_scoped,
+        declared=declared,
+    )
+
+
+def _django_relation(name: str, call: nodes.Call, kind: str) -> FieldInfo:
+    target_node = call.args[0] if call.args else _kwarg(call, "to")
+    if isinstance(target_node, nodes.Const) and isinstance(target_node.value, str):
+        target = target_node.value
+    else:
+        target = dotted_name(target_node) if target_node is not None else None
+    column = _const(_kwarg(call, "db_column")) or (f"{name}_id" if kind != "m2m" else name)
+    required = kind != "m2m" and _const(_kwarg(call, "null")) is not True
+    return FieldInfo(name, str(column), kind, target=_last(target) if target else None, required=required,
+                     line=call.lineno or 0)
+
+
+def _is_manager_factory(call: nodes.Call) -> bool:
+    # Manager.from_queryset(QS)() and QS.as_manager()
+    func = call.func
+    if isinstance(func, nodes.Call):
+        return _last(dotted_name(func.func)) == "from_queryset"
+    return isinstance(func, nodes.Attribute) and func.attrname == "as_manager"
+
+
+def _manager_class_name(call: nodes.Call) -> str:
+    func = call.func
+    if isinstance(func, nodes.Attribute) and func.attrname == "as_manager":
+        return _last(dotted_name(func.expr))
+    if isinstance(func, nodes.Call) and func.args:
+        return _last(dotted_name(func.args[0]))
+    return _last(dotted_name(func))
+
+
+def _assignment(statement: nodes.NodeNG) -> tuple[Optional[str], Optional[nodes.NodeNG]]:
+    if isinstance(statement, nodes.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+        if isinstance(target, nodes.AssignName):
+            return target.name, statement.value
+    if isinstance(statement, nodes.AnnAssign) and isinstance(statement.target, nodes.AssignName):
+        return statement.target.name, statement.value
+    return None, None
+
+
+def _qualify(cls: nodes.ClassDef, base: str) -> str:
+    """The qualified name of a base class when astroid can resolve it in the scanned project."""
+    head = base.split(".")[0]
+    try:
+        _, assignments = cls.root().lookup(head)
+    except Exception:  # astroid lookups can fail on odd code; the source name is still useful
+        return base
+    for assignment in assignments:
+        if isinstance(assignment, nodes.ClassDef):
+            return f"{assignment.root().name}.{assignment.name}"
+        if isinstance(assignment, nodes.ImportFrom):
+            for name, alias in assignment.names:
+                if (alias or name) == head:
+                    module = assignment.modname
+                    if assignment.level:
+                        package = cls.root().name.split(".")
+                        keep = len(package) - assignment.level
+                        module = ".".join(package[: max(keep, 0)] + ([module] if module else []))
+                    rest = base.split(".")[1:]
+                    return ".".join([module, name, *rest]).lstrip(".")
+    return base
+
+
+# --- SQLAlchemy -------------------------------------------------------------------------------
+
+
+def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases: list[str]) -> ModelInfo:
+    fields: dict[str, FieldInfo] = {}
+    table: Optional[str] = None
+    abstract = False
+    for statement in cls.body:
+        target, value = _assignment(statement)
+        if target is None:
+            continue
+        if target == "__tablename__":
+            table = _const(value) if isinstance(_const(value), str) else None
+            continue
+        if target == "__abstract__":
+            abstract = _const(value) is True
+            continue
+        if value is None:
+            continue
+        call = value if isinstance(value, nodes.Call) else None
+        if call is None:
+            continue
+        callee = _last(dotted_name(call.func))
+        if callee in SQLA_COLUMNS:
+            fields[target] = _sqlalchemy_column(target, call, statement)
+        elif callee in ("relationship", "Relationship"):
+            ref = call.args[0] if call.args else None
+            ref_name = _const(ref) if isinstance(_const(ref), str) else dotted_name(ref) if ref is not None else None
+            fields[target] = FieldInfo(target, target, "relationship", target=_last(ref_name) if ref_name else None,
+                                       line=statement.lineno or 0)
+    is_declared = table is not None or any(_last(b) in SQLA_BASES or b == "db.Model" for b in bases)
+    is_flask = any(b == "db.Model" for b in bases)
+    if table is None and is_flask:
+        table = _snake(cls.name)
+    if cls.name in ("Base",) or any(_last(b) in ("DeclarativeBase", "DeclarativeBaseNoMeta") for b in bases):
+        abstract = True
+    return ModelInfo(
+        name=cls.name,
+        qname=f"{module.name}.{cls.name}",
+        framework="sqlalchemy",
+        path=relpath,
+        line=cls.lineno or 0,
+        table=table or "",
+        abstract=abstract or table is None,
+        bases=[_qualify(cls, b) for b in bases],
+        fields=fields,
+        declared=is_declared,
+    )
+
+
+def _sqlalchemy_column(name: str, call: nodes.Call, statement: nodes.NodeNG) -> FieldInfo:
+    column = name
+    target = None
+    if call.args and isinstance(_const(call.args[0]), str):
+        column = str(_const(call.args[0]))
+    for arg in call.args:
+        if isinstance(arg, nodes.Call) and _last(dotted_name(arg.func)) == "ForeignKey" and arg.args:
+            ref = arg.args[0]
+            target = _const(ref) if isinstance(_const(ref), str) else dotted_name(ref)
+    foreign_key = _kwarg(call, "foreign_key")  # SQLModel Field(foreign_key="team.id")
+    if target is None and isinstance(_const(foreign_key), str):
+        target = str(_const(foreign_key))
+    nullable = _const(_kwarg(call, "nullable"))
+    primary = _const(_kwarg(call, "primary_key")) is True
+    annotation = statement.annotation if isinstance(statement, nodes.AnnAssign) else None
+    optional = annotation is not None and "Optional" in annotation.as_string() or (
+        annotation is not None and "None" in annotation.as_string())
+    required = primary or nullable is False or (nullable is None and annotation is not None and not optional)
+    return FieldInfo(name, column, "fk" if target else "column", target=target, required=required,
+                     line=statement.lineno or 0)

@@ -1,0 +1,55 @@
+"""Pass 1 for SQL: the tables that `CREATE TABLE` statements declare, with their foreign keys.
+
+Raw SQL is judged against these as well as against the ORM models' tables, so a project whose
+schema lives only in .sql files or SQL migrations is still understood.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlglot import exp
+
+from ..lang.sql import Statement
+from .facts import TableInfo
+
+
+def _table_name(table: Optional[exp.Expression]) -> Optional[str]:
+    if isinstance(table, exp.Table) and table.name:
+        return table.name.lower()
+    return None
+
+
+def _reference_table(reference: Optional[exp.Expression]) -> Optional[str]:
+    if isinstance(reference, exp.Reference):
+        schema = reference.this
+        return _table_name(schema.this if isinstance(schema, exp.Schema) else schema)
+    return None
+
+
+def extract_tables(statements: list[Statement], relpath: str, script: str) -> list[TableInfo]:
+    tables: list[TableInfo] = []
+    for statement in statements:
+        tree = statement.tree
+        if not isinstance(tree, exp.Create) or str(tree.args.get("kind", "")).upper() != "TABLE":
+            continue
+        schema = tree.this
+        if not isinstance(schema, exp.Schema):
+            continue
+        name = _table_name(schema.this)
+        if not name:
+            continue
+        columns: dict[str, Optional[str]] = {}
+        for item in schema.expressions:
+            if isinstance(item, exp.ColumnDef):
+                reference = None
+                for constraint in item.args.get("constraints") or ():
+                    reference = reference or _reference_table(constraint.args.get("kind"))
+                columns[item.name.lower()] = reference
+        for foreign_key in schema.find_all(exp.ForeignKey):
+            target = _reference_table(foreign_key.args.get("reference"))
+            for column in foreign_key.expressions:
+                columns[column.name.lower()] = target
+        line = script.count("\n", 0, statement.start) + 1
+        tables.append(TableInfo(name=name, columns=columns, path=relpath, line=line))
+    return tables

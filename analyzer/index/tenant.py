@@ -1,0 +1,189 @@
+"""Which model is the tenant, which models and tables carry its key, and what counts as a filter.
+
+The tenant comes from configuration when given; otherwise it is the model that many models point
+to by a foreign key and is named like a tenant. The decision is recorded with its reason, because
+a user who disagrees with a finding must be able to see why the query was judged as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from ..config import TenantConfig
+from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
+
+# Ordered by how strongly the name says "tenant": ties in foreign-key count go to the earlier one.
+TENANT_NAMES = (
+    "tenant", "organization", "organisation", "org", "workspace", "account", "company", "team", "realm",
+    "customer", "client", "agency", "firm", "business", "enterprise", "school", "clinic", "store", "shop",
+)
+MIN_INCOMING = 2
+SCOPING_LOOKUPS = {"exact", "iexact", "in"}
+DJANGO_LOOKUPS = {
+    "exact", "iexact", "in", "isnull", "gt", "gte", "lt", "lte", "contains", "icontains", "startswith",
+    "istartswith", "endswith", "iendswith", "range", "regex", "iregex", "ne", "date", "year", "month", "day",
+}
+
+
+def _tenant_like(name: str) -> Optional[int]:
+    lowered = name.lower().removesuffix("s")
+    for rank, candidate in enumerate(TENANT_NAMES):
+        if lowered == candidate:
+            return rank
+    return None
+
+
+def relation_target(field: FieldInfo, owner: ModelInfo, by_name: dict[str, list[ModelInfo]],
+                    by_table: dict[str, ModelInfo]) -> Optional[ModelInfo]:
+    """The model a relation points to, resolved by class name or, for SQLAlchemy, by table."""
+    if not field.target:
+        return None
+    if field.target == "self":
+        return owner
+    if "." in field.target and owner.framework == "sqlalchemy" and field.kind == "fk":
+        return by_table.get(field.target.split(".")[-2].lower())
+    candidates = by_name.get(field.target.split(".")[-1], [])
+    same_framework = [m for m in candidates if m.framework == owner.framework and not m.abstract]
+    return (same_framework or candidates or [None])[0]
+
+
+def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config: TenantConfig,
+                  by_name: dict[str, list[ModelInfo]], by_table: dict[str, ModelInfo]) -> TenantKey:
+    concrete = [m for m in models if not m.abstract]
+    if config.models:
+        found = [name for name in config.models if name in by_name]
+        missing = [name for name in config.models if name not in by_name]
+        reason = "tenant models from configuration: " + ", ".join(config.models)
+        if missing:
+            reason += f" (not found in the project: {', '.join(missing)})"
+        return TenantKey(models=list(config.models), fields=list(config.fields), reason=reason) if found or \
+            config.fields else TenantKey(reason=reason)
+    if config.fields:
+        return TenantKey(fields=list(config.fields), reason="tenant fields from configuration: "
+                         + ", ".join(config.fields))
+
+    incoming: dict[str, set[str]] = {}
+    for model in concrete:
+        for field in model.fields.values():
+            if field.kind not in ("fk", "o2o"):
+                continue
+            target = relation_target(field, model, by_name, by_table)
+            if target is not None and target is not model:
+                incoming.setdefault(target.qname, set()).add(model.name)
+    best: Optional[tuple[int, int, ModelInfo]] = None
+    for model in concrete:
+        rank = _tenant_like(model.name)
+        count = len(incoming.get(model.qname, ()))
+        if rank is None or count < MIN_INCOMING:
+            continue
+        key = (count, -rank)
+        if best is None or key > (best[0], -best[1]):
+            best = (count, rank, model)
+    if best is not None:
+        count, _, model = best
+        return TenantKey(
+            models=[model.name],
+            reason=f"`{model.name}` ({model.path}:{model.line}) is named like a tenant and {count} models point "
+                   f"to it by a foreign key",
+        )
+    return _detect_from_tables(tables)
+
+
+def _detect_from_tables(tables: dict[str, TableInfo]) -> TenantKey:
+    incoming: dict[str, int] = {}
+    for table in tables.values():
+        for target in set(filter(None, table.columns.values())):
+            if target != table.name:
+                incoming[target] = incoming.get(target, 0) + 1
+    ranked = sorted(
+        ((count, -rank, name) for name, count in incoming.items()
+         if (rank := _tenant_like(name)) is not None and count >= MIN_INCOMING),
+        reverse=True,
+    )
+    if not ranked:
+        return TenantKey(reason="no model or table is both named like a tenant and referenced by "
+                                f"{MIN_INCOMING}+ foreign keys; set [tool.prodready.tenant] fields or models")
+    count, _, name = ranked[0]
+    table = tables[name]
+    return TenantKey(tables=[name], reason=f"table `{name}` ({table.path}:{table.line}) is named like a tenant "
+                                           f"and {count} tables reference it")
+
+
+def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[str, list[ModelInfo]],
+                       by_table: dict[str, ModelInfo]) -> None:
+    """Set tenant_field on models that carry the key, and bound_via on those that reach one."""
+    tenant_names = set(key.models)
+    tenant_tables = {t.lower() for t in key.tables}
+    fields = set(key.fields)
+    for model in models:
+        if model.name in tenant_names:
+            continue
+        for field in model.fields.values():
+            target = relation_target(field, model, by_name, by_table) if field.is_relation else None
+            points_to_tenant = field.kind in ("fk", "o2o") and (
+                (target is not None and target.name in tenant_names)
+                or (field.target is not None and field.target.split(".")[0].lower() in tenant_tables)
+            )
+            if points_to_tenant or field.name in fields or field.column in fields:
+                model.tenant_field = field.name
+                model.tenant_column = field.column
+                model.tenant_reason = (f"`{field.name}` points to the tenant" if points_to_tenant
+                                       else f"`{field.name}` is a configured tenant field")
+                break
+        if model.tenant_field is None and model.framework == "sqlalchemy":
+            # A SQLAlchemy relationship to the tenant implies the key column beside it.
+            for field in model.fields.values():
+                if field.kind == "relationship" and field.target in tenant_names:
+                    column = next((f for f in model.fields.values() if f.kind == "fk"
+                                   and f.name.startswith(field.name)), None)
+                    if column is not None:
+                        model.tenant_field, model.tenant_column = column.name, column.column
+                        model.tenant_reason = f"`{column.name}` backs the `{field.name}` relationship to the tenant"
+    changed = True
+    while changed:
+        changed = False
+        for model in models:
+            if model.is_tenant_scoped or model.is_tenant_bound or model.name in tenant_names:
+                continue
+            for field in model.fields.values():
+                if field.kind not in ("fk", "o2o") or not field.required:
+                    continue
+                target = relation_target(field, model, by_name, by_table)
+                if target is not None and target is not model and (target.is_tenant_scoped or target.is_tenant_bound):
+                    model.bound_via = field.name
+                    changed = True
+                    break
+
+
+def mark_scoped_tables(tables: dict[str, TableInfo], models: Iterable[ModelInfo], key: TenantKey,
+                       extra_tables: Iterable[str]) -> None:
+    tenant_tables = {t.lower() for t in key.tables}
+    tenant_tables |= {m.table.lower() for m in models if m.name in key.models and m.table}
+    known_columns = {m.tenant_column for m in models if m.tenant_column} | set(key.fields)
+    for table in tables.values():
+        if table.tenant_column:
+            continue
+        for column, target in table.columns.items():
+            if (target and target in tenant_tables) or column in known_columns:
+                table.tenant_column = column
+                break
+    for name in extra_tables:
+        table = tables.setdefault(name.lower(), TableInfo(name=name.lower()))
+        table.tenant_column = table.tenant_column or _guess_column(table, known_columns)
+
+
+def _guess_column(table: TableInfo, known: set[Optional[str]]) -> str:
+    for column in table.columns:
+        if column in known:
+            return column
+    return next((c for c in sorted(known) if c), "tenant_id")
+
+
+def is_tenant_lookup(key: str, names: set[str]) -> bool:
+    """Whether a Django lookup such as `project__tenant__in` restricts rows to given tenants."""
+    parts = key.split("__")
+    if len(parts) > 1 and parts[-1] in DJANGO_LOOKUPS:
+        if parts[-1] not in SCOPING_LOOKUPS:
+            return False
+        parts = parts[:-1]
+    return any(part in names for part in parts)

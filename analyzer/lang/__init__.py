@@ -1,0 +1,1 @@
+"""One parser front per language; each returns its tree with positions in code points."""

@@ -1,0 +1,146 @@
+"""Python through astroid: parsing, module names for cross-file inference, and positions.
+
+Files are registered in astroid's module cache under their dotted name, so that
+`from billing.models import Invoice` in one file infers to the class parsed from another
+without importing anything: astroid reads source, it never executes it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Optional, Union
+
+import astroid
+from astroid import nodes
+from astroid.builder import AstroidBuilder
+from astroid.exceptions import AstroidError
+
+from ..model import Span
+
+_NEWER_SYNTAX = re.compile(r"^\s*type\s+\w+\s*(\[.*\])?\s*=|^\s*(async\s+)?def\s+\w+\s*\[|^\s*class\s+\w+\s*\[", re.M)
+
+
+class PythonParseError(Exception):
+    """The file is not Python this interpreter can parse; the message is the skip reason."""
+
+
+def module_name(path: Path) -> str:
+    """Dotted module name: the file's package chain (folders with __init__.py) and its stem."""
+    parts = [] if path.stem == "__init__" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts) or path.parent.name
+
+
+def parse_python(text: str, path: Path, modname: Optional[str] = None, register: bool = True) -> nodes.Module:
+    """Parse `text` as the module at `path`; raise PythonParseError with a user-facing reason."""
+    name = modname or module_name(path)
+    builder = AstroidBuilder(astroid.MANAGER)
+    try:
+        module = builder.string_build(text, name, str(path))
+    except astroid.AstroidSyntaxError as error:
+        raise PythonParseError(_syntax_reason(error, text)) from None
+    except (AstroidError, RecursionError, ValueError, MemoryError) as error:
+        raise PythonParseError(f"cannot parse: {type(error).__name__}: {error}") from None
+    if not register:
+        astroid.MANAGER.astroid_cache.pop(name, None)
+    return module
+
+
+def forget_modules(names: list[str]) -> None:
+    """Drop a scan's modules from astroid's cache so the next scan starts clean."""
+    cache = astroid.MANAGER.astroid_cache
+    for name in names:
+        cache.pop(name, None)
+
+
+def _syntax_reason(error: astroid.AstroidSyntaxError, text: str) -> str:
+    cause = error.error if isinstance(getattr(error, "error", None), SyntaxError) else None
+    line = getattr(cause, "lineno", None)
+    message = getattr(cause, "msg", None) or str(error).splitlines()[0]
+    where = f" on line {line}" if line else ""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    reason = f"syntax error{where}: {message}"
+    if _NEWER_SYNTAX.search(text) and sys.version_info < (3, 12):
+        reason += f" (the file uses syntax newer than Python {version}, which prodready runs on)"
+    return reason
+
+
+class Positions:
+    """Converts astroid's UTF-8 byte columns to 1-based code-point columns, once per file."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.split("\n")
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """1-based code-point column of a 0-based byte offset on 1-based `line`."""
+        if not 1 <= line <= len(self.lines):
+            return byte_offset + 1
+        raw = self.lines[line - 1]
+        if raw.isascii():
+            return byte_offset + 1
+        return len(raw.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+
+    def span(self, node: nodes.NodeNG) -> Span:
+        line = node.lineno or 1
+        end_line = node.end_lineno or line
+        end_col = node.end_col_offset if node.end_col_offset is not None else (node.col_offset or 0)
+        return Span(
+            line=line,
+            column=self.column(line, node.col_offset or 0),
+            end_line=end_line,
+            end_column=self.column(end_line, end_col),
+        )
+
+    def offset(self, line: int, column: int) -> int:
+        """Character offset in the text of a 1-based line and code-point column."""
+        return sum(len(text) + 1 for text in self.lines[: line - 1]) + column - 1
+
+
+def safe_infer(node: nodes.NodeNG) -> Union[nodes.NodeNG, None]:
+    """The single value astroid infers for `node`, or None when it is unknown or ambiguous."""
+    try:
+        values = node.infer()
+        first = next(values, None)
+        if first is None or first is astroid.Uninferable:
+            return None
+        for other in values:
+            if other is astroid.Uninferable or type(other) is not type(first) or (
+                getattr(other, "value", object()) != getattr(first, "value", object())
+                and isinstance(first, nodes.Const)
+            ):
+                return None
+        return first
+    except (astroid.InferenceError, AstroidError, RecursionError, StopIteration, AttributeError, TypeError):
+        return None
+
+
+def infer_all(node: nodes.NodeNG, limit: int = 8) -> list[nodes.NodeNG]:
+    """Up to `limit` inferred values of `node`, without Uninferable; empty when inference fails."""
+    found: list[nodes.NodeNG] = []
+    try:
+        for value in node.infer():
+            if value is astroid.Uninferable:
+                continue
+            found.append(value)
+            if len(found) >= limit:
+                break
+    except (astroid.InferenceError, AstroidError, RecursionError, StopIteration, AttributeError, TypeError):
+        return found
+    return found
+
+
+def dotted_name(node: nodes.NodeNG) -> Optional[str]:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    parts = []
+    while isinstance(node, nodes.Attribute):
+        parts.append(node.attrname)
+        node = node.expr
+    if isinstance(node, nodes.Name):
+        parts.append(node.name)
+        return ".".join(reversed(parts))
+    return None

@@ -1,0 +1,98 @@
+"""SQL through sqlglot: statements of a script with their offsets, and placeholder styles.
+
+A script is split into statements at top-level semicolons before parsing, so one statement
+sqlglot cannot read costs only itself. Parse failures are returned, never raised: callers count
+them, as the summary promises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import TokenType
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str
+    start: int  # offset of `text` in the script
+    tree: Optional[exp.Expression]  # None when sqlglot could not parse it
+
+
+_STYLES = (
+    ("pyformat", re.compile(r"%\((\w+)\)s")),
+    ("format", re.compile(r"%s")),
+    ("numeric", re.compile(r"\$\d+")),
+    ("named", re.compile(r"(?<![:\w]):[A-Za-z_]\w*")),
+    ("qmark", re.compile(r"\?")),
+)
+
+
+def placeholder_style(sql: str) -> str:
+    """The parameter style a statement already uses (pyformat, format, numeric, named, qmark)."""
+    for style, pattern in _STYLES:
+        if pattern.search(sql):
+            return style
+    return "format"
+
+
+def placeholder(style: str, name: str = "tenant_id", position: int = 1) -> str:
+    return {
+        "pyformat": f"%({name})s",
+        "format": "%s",
+        "numeric": f"${position}",
+        "named": f":{name}",
+        "qmark": "?",
+    }.get(style, "%s")
+
+
+def next_numeric(sql: str) -> int:
+    numbers = [int(m[1:]) for m in re.findall(r"\$\d+", sql)]
+    return max(numbers, default=0) + 1
+
+
+def split_statements(script: str, dialect: str) -> list[tuple[int, str]]:
+    """(offset, text) of each statement, split at top-level semicolons."""
+    try:
+        tokens = sqlglot.tokenize(script, read=dialect)
+    except (SqlglotError, ValueError, KeyError):
+        return [(0, script)] if script.strip() else []
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            pieces.append((start, script[start: token.start]))
+            start = token.end + 1
+    pieces.append((start, script[start:]))
+    result = []
+    for offset, text in pieces:
+        stripped = text.lstrip()
+        if not _has_code(stripped):
+            continue
+        result.append((offset + len(text) - len(stripped), stripped.rstrip()))
+    return result
+
+
+def _has_code(text: str) -> bool:
+    without_comments = re.sub(r"--[^\n]*|/\*.*?\*/", "", text, flags=re.S)
+    return bool(without_comments.strip())
+
+
+def parse_statement(text: str, dialect: str) -> Optional[exp.Expression]:
+    try:
+        trees = sqlglot.parse(text, read=dialect)
+    except (SqlglotError, ValueError, KeyError, RecursionError, TypeError, AttributeError, IndexError):
+        return None
+    trees = [tree for tree in trees if tree is not None]
+    if len(trees) != 1 or isinstance(trees[0], exp.Command):
+        return None  # a Command is sqlglot's "I kept the text but did not understand it"
+    return trees[0]
+
+
+def parse_script(script: str, dialect: str) -> list[Statement]:
+    return [Statement(text, offset, parse_statement(text, dialect)) for offset, text in split_statements(script, dialect)]

@@ -1,0 +1,29 @@
+"""The rule registry: one explicit tuple, checked by tests for unique codes and full documentation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from .base import Rule
+from .tenant.django_query import UnfilteredDjangoQuery
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+ALL_RULES: tuple[type[Rule], ...] = (
+    UnfilteredDjangoQuery,
+)
+
+__all__ = ["ALL_RULES", "Rule", "enabled_rules", "rule_by_code"]
+
+
+def enabled_rules(config: Config) -> list[Rule]:
+    return [rule() for rule in ALL_RULES if config.is_enabled(rule.code)]
+
+
+def rule_by_code(code: str) -> Optional[type[Rule]]:
+    wanted = code.upper()
+    for rule in ALL_RULES:
+        if rule.code == wanted or rule.name == code.lower():
+            return rule
+    return None

@@ -1,0 +1,137 @@
+"""What a rule is: metadata as class attributes, documentation as its docstring, one check.
+
+A rule receives a parsed file and the project index through `RuleContext` and yields findings.
+It never opens files, imports the analysed code or prints, so the same rule serves a file on
+disk and an unsaved editor buffer.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, Optional
+
+from ..model import Finding, Fix, RuleInfo, Severity, Span
+
+if TYPE_CHECKING:
+    from astroid import nodes
+
+    from ..config import Config
+    from ..index import ProjectIndex
+    from ..lang.python import Positions
+    from ..lang.sql import Statement
+
+DOCS_BASE = "https://github.com/prodready/prodready/blob/main/docs/rules/"
+
+
+@dataclass
+class RuleContext:
+    """One file as the rules see it."""
+
+    relpath: str
+    text: str
+    language: str
+    config: Config
+    index: ProjectIndex
+    module: Optional[nodes.Module] = None
+    statements: list[Statement] = field(default_factory=list)
+    positions: Optional[Positions] = None
+    unparsed_sql: int = 0
+
+    def finding(self, rule: Rule, span: Span, message: str, fixes: Iterable[Fix] = (),
+                severity: Optional[Severity] = None) -> Finding:
+        return Finding(
+            rule=rule.code,
+            severity=severity or rule.severity,
+            message=message,
+            path=self.relpath,
+            line=span.line,
+            column=span.column,
+            end_line=span.end_line,
+            end_column=span.end_column,
+            fixes=tuple(fixes),
+            docs=rule.docs_url(),
+        )
+
+
+class Rule:
+    """Base class. The subclass docstring is the rule's documentation page, in Markdown:
+    a one-line summary, then `## Why is this bad?`, `## Example`, `## Use instead` and,
+    for rules with a fix, `## Fix`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.ERROR
+    languages: ClassVar[tuple[str, ...]] = ("python",)
+    references: ClassVar[tuple[str, ...]] = ()
+    fixable: ClassVar[bool] = False
+    # Python node classes handed to `check`; the engine walks each tree once for all rules.
+    node_types: ClassVar[tuple[type, ...]] = ()
+
+    def applies_to(self, ctx: RuleContext) -> bool:
+        return True
+
+    def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:
+        return iter(())
+
+    def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
+        return iter(())
+
+    @classmethod
+    def docs_url(cls) -> str:
+        return f"{DOCS_BASE}{cls.code}.md"
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def sections(cls) -> dict[str, str]:
+        """`## Heading` -> body, plus "" -> the summary paragraph."""
+        text = cls.documentation()
+        parts = re.split(r"^## +(.+)$", text, flags=re.M)
+        result = {"": parts[0].strip()}
+        for heading, body in zip(parts[1::2], parts[2::2]):
+            result[heading.strip()] = body.strip()
+        return result
+
+    @classmethod
+    def info(cls) -> RuleInfo:
+        sections = cls.sections()
+        return RuleInfo(
+            code=cls.code,
+            name=cls.name,
+            summary=sections[""].splitlines()[0] if sections[""] else "",
+            why=sections.get("Why is this bad?", ""),
+            bad_example=code_block(sections.get("Example", "")),
+            good_example=code_block(sections.get("Use instead", "")),
+            fix=sections.get("Fix", ""),
+            references=cls.references,
+            severity=cls.severity,
+            languages=cls.languages,
+            fixable=cls.fixable,
+            docs_url=cls.docs_url(),
+            documentation=cls.page(),
+        )
+
+    @classmethod
+    def page(cls) -> str:
+        refs = "\n".join(f"- {ref}" for ref in cls.references)
+        head = f"# {cls.code} {cls.name}\n\n"
+        meta = (f"Severity: {cls.severity.value} · Languages: {', '.join(cls.languages)} · "
+                f"Fix: {'available' if cls.fixable else 'none'}\n\n")
+        body = cls.documentation()
+        return head + meta + body + (f"\n\n## References\n{refs}\n" if refs else "\n")
+
+
+def code_block(section: str) -> str:
+    match = re.search(r"```[\w-]*\n(.*?)```", section, flags=re.S)
+    return match.group(1) if match else ""
+
+
+def example_path(section: str) -> str:
+    """Where a documentation example pretends to live, from its fence's language."""
+    match = re.search(r"```([\w-]*)", section)
+    language = match.group(1) if match else "python"
+    return {"sql": "queries/report.sql", "python": "app/views.py"}.get(language, "app/views.py")

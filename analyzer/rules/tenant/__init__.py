@@ -1,0 +1,1 @@
+"""TEN: queries that read or write one customer's rows without the tenant filter."""

@@ -1,0 +1,176 @@
+"""TEN001: a Django ORM query on a tenant-scoped model without a tenant filter."""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+from astroid import nodes
+
+from ...model import Finding, Severity
+from ..base import Rule, RuleContext
+from .django_queries import (
+    QUERY_METHODS,
+    Chain,
+    ChainResolver,
+    filters_in_get_queryset,
+    later_uses_scope,
+    model_of_class,
+    outermost_call,
+)
+from .policy import tenant_severity
+
+SHORTCUTS = {"get_object_or_404", "get_list_or_404", "aget_object_or_404", "aget_list_or_404"}
+
+
+class UnfilteredDjangoQuery(Rule):
+    """A Django query on a tenant-scoped model is not filtered by tenant.
+
+    ## Why is this bad?
+    In a multi-tenant application every row of a tenant-scoped model belongs to one customer.
+    A query that does not constrain the tenant key returns every customer's rows: a list page
+    shows other customers' invoices, and `Invoice.objects.get(pk=pk)` hands any logged-in user
+    another customer's invoice when they change the id in the URL (an insecure direct object
+    reference). The query is safe when some step filters by the tenant (`tenant=`,
+    `tenant_id=`, `project__tenant=`, a `Q` object AND-ed in), when it starts from a related
+    manager of an object the caller already holds (`request.tenant.invoices.all()`), or when
+    the model's manager adds the filter itself (a custom `get_queryset`, django-scopes,
+    django-multitenant).
+
+    ## Example
+    ```python
+    from django.db import models
+    from django.shortcuts import render
+
+
+    class Tenant(models.Model):
+        name = models.CharField(max_length=100)
+
+
+    class Project(models.Model):
+        tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE)
+
+
+    class Invoice(models.Model):
+        tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE)
+        project = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+    def invoice_detail(request, pk):
+        invoice = Invoice.objects.get(pk=pk)
+        return render(request, "invoice.html", {"invoice": invoice})
+    ```
+
+    ## Use instead
+    ```python
+    from django.db import models
+    from django.shortcuts import render
+
+
+    class Tenant(models.Model):
+        name = models.CharField(max_length=100)
+
+
+    class Project(models.Model):
+        tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE)
+
+
+    class Invoice(models.Model):
+        tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE)
+        project = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+    def invoice_detail(request, pk):
+        invoice = Invoice.objects.get(pk=pk, tenant=request.tenant)
+        return render(request, "invoice.html", {"invoice": invoice})
+    ```
+    """
+
+    code = "TEN001"
+    name = "unfiltered-django-query"
+    severity = Severity.ERROR
+    languages = ("python",)
+    references = (
+        "CWE-639: Authorization Bypass Through User-Controlled Key — https://cwe.mitre.org/data/definitions/639.html",
+        "OWASP API1:2023 Broken Object Level Authorization — "
+        "https://owasp.org/API-Security/editions/2023/en/0xa1-broken-object-level-authorization/",
+    )
+    node_types = (nodes.Call,)
+
+    def applies_to(self, ctx: RuleContext) -> bool:
+        return bool(ctx.index.tenant_names) and tenant_severity(ctx.relpath, ctx.config, self.severity) is not None
+
+    def check(self, node: nodes.Call, ctx: RuleContext) -> Iterator[Finding]:
+        resolver = ChainResolver(ctx.index)
+        chain = self._shortcut(node, resolver) or self._birth(node, resolver)
+        if chain is None or chain.model is None or not chain.model.is_tenant_scoped:
+            return
+        if chain.scoped or chain.unknown:
+            return
+        if self._scoped_elsewhere(node, resolver, ctx):
+            return
+        model = chain.model
+        field = model.tenant_field
+        if chain.pk_only:
+            message = (f"`{model.name}` is fetched by primary key alone, without a `{field}` filter: any user who "
+                       f"changes the id reads another tenant's row")
+        else:
+            message = f"`{model.name}` is queried without a `{field}` filter, so it returns every tenant's rows"
+        severity = tenant_severity(ctx.relpath, ctx.config, self.severity)
+        yield ctx.finding(self, ctx.positions.span(node), message, severity=severity)
+
+    def _shortcut(self, node: nodes.Call, resolver: ChainResolver) -> Optional[Chain]:
+        func = node.func
+        name = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
+        if name not in SHORTCUTS or not node.args:
+            return None
+        target = node.args[0]
+        model = model_of_class(target, resolver.index)
+        if model is not None and model.framework == "django":
+            base = Chain(model=model, scoped=model.auto_scoped or "objects" in model.scoped_managers)
+        else:
+            base = resolver.resolve(target)
+            if base is None:
+                return None
+        return resolver.apply_step(base, "filter", node.args[1:], node.keywords or [])
+
+    def _birth(self, node: nodes.Call, resolver: ChainResolver) -> Optional[Chain]:
+        func = node.func
+        if not isinstance(func, nodes.Attribute):
+            return None
+        if func.attrname not in QUERY_METHODS and func.attrname not in resolver.index.scoping_methods:
+            return None
+        if outermost_call(node) is not node or not resolver.is_birth(node):
+            return None
+        return resolver.resolve(node)
+
+    def _scoped_elsewhere(self, node: nodes.Call, resolver: ChainResolver, ctx: RuleContext) -> bool:
+        """The unscoped queryset is narrowed where it goes: a later filter, a helper, get_queryset."""
+        parent = node.parent
+        if isinstance(parent, (nodes.Assign, nodes.AnnAssign)):
+            targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
+            for target in targets:
+                if isinstance(target, nodes.AssignName):
+                    if isinstance(target.scope(), nodes.ClassDef):
+                        return filters_in_get_queryset(target.scope(), ctx.index)
+                    if later_uses_scope(target.name, parent, resolver):
+                        return True
+            return False
+        if isinstance(parent, nodes.Call) and node in parent.args:
+            chain = resolver.resolve(parent)
+            return chain is not None and chain.scoped
+        if isinstance(parent, nodes.Return):
+            return self._every_caller_scopes(parent.scope(), resolver)
+        return False
+
+    def _every_caller_scopes(self, function: nodes.NodeNG, resolver: ChainResolver) -> bool:
+        if not isinstance(function, nodes.FunctionDef) or function.name in ("get_queryset", "queryset"):
+            return False
+        callers = [call for call in function.root().nodes_of_class(nodes.Call)
+                   if getattr(call.func, "name", getattr(call.func, "attrname", None)) == function.name]
+        if not callers:
+            return False
+        for call in callers:
+            chain = resolver.resolve(outermost_call(call))
+            if chain is None or not chain.scoped:
+                return False
+        return True

@@ -1,0 +1,188 @@
+"""Which files a scan reads, what language each is, and reading them without surprises.
+
+Discovery honours .gitignore and the configured excludes, and never descends into version
+control, dependency or build folders. Reading turns every way a file can be unreadable (too
+large, binary, undecodable) into a `Skipped` with a reason the user can act on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Optional, Union
+
+import pathspec
+
+from .config import Config
+from .model import Skipped
+
+LANGUAGES = {
+    ".py": "python",
+    ".sql": "sql",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascript",
+    ".ts": "typescript",
+    ".tsx": "typescript",
+    ".html": "html",
+    ".htm": "html",
+    ".jinja": "html",
+    ".jinja2": "html",
+    ".j2": "html",
+}
+
+
+def language_of(path: Union[str, Path]) -> Optional[str]:
+    return LANGUAGES.get(Path(path).suffix.lower())
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file read and decoded: `path` is absolute, `relpath` is what reports show."""
+
+    path: Path
+    relpath: str
+    language: str
+    text: str
+
+
+def relative_posix(path: Path, root: Optional[Path]) -> str:
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return Path(os.path.relpath(path.resolve())).as_posix()
+
+
+class _Ignores:
+    """Exclude patterns and .gitignore files, matched against paths relative to the scan root."""
+
+    def __init__(self, config: Config, root: Path) -> None:
+        patterns = [*config.exclude, *config.extend_exclude]
+        self.root = root
+        self.excludes = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+        self.respect_gitignore = config.respect_gitignore
+        self._gitignores: dict[Path, Optional[pathspec.PathSpec]] = {}
+
+    def _gitignore(self, folder: Path) -> Optional[pathspec.PathSpec]:
+        if folder not in self._gitignores:
+            spec = None
+            path = folder / ".gitignore"
+            if self.respect_gitignore and path.is_file():
+                try:
+                    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                    spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+                except OSError:
+                    spec = None
+            self._gitignores[folder] = spec
+        return self._gitignores[folder]
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        rel = _rel(path, self.root)
+        suffix = "/" if is_dir else ""
+        if rel and self.excludes.match_file(rel + suffix):
+            return True
+        if path.name == ".git":
+            return True
+        if not self.respect_gitignore:
+            return False
+        # Each .gitignore applies to the paths below its own folder.
+        for folder in _ancestors_within(path.parent, self.root):
+            spec = self._gitignore(folder)
+            if spec is not None and spec.match_file(_rel(path, folder) + suffix):
+                return True
+        return False
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _ancestors_within(folder: Path, root: Path) -> Iterator[Path]:
+    current = folder
+    while True:
+        yield current
+        if current == root or current.parent == current:
+            return
+        try:
+            current.relative_to(root)
+        except ValueError:
+            return
+        current = current.parent
+
+
+def discover(paths: Iterable[Union[str, Path]], config: Config) -> tuple[list[Path], list[Skipped]]:
+    """Files to analyse under `paths`, sorted; a path that does not exist is reported, not fatal."""
+    found: list[Path] = []
+    missing: list[Skipped] = []
+    root = config.root or Path.cwd().resolve()
+    ignores = _Ignores(config, root)
+    for raw in paths:
+        path = Path(raw).resolve()
+        if not path.exists():
+            missing.append(Skipped(path=str(raw), reason="no such file or folder"))
+            continue
+        if path.is_file():
+            # A file named on the command line is analysed even if excluded, as ruff does.
+            if language_of(path):
+                found.append(path)
+            continue
+        for folder, dirnames, filenames in os.walk(path):
+            here = Path(folder)
+            dirnames[:] = sorted(d for d in dirnames if not ignores.ignored(here / d, is_dir=True))
+            for name in sorted(filenames):
+                file = here / name
+                if language_of(file) and not ignores.ignored(file, is_dir=False):
+                    found.append(file)
+    return sorted(set(found)), missing
+
+
+def read_source(path: Path, config: Config) -> Union[SourceFile, Skipped]:
+    """Read and decode one file, or say why it cannot be analysed."""
+    relpath = relative_posix(path, config.root)
+    language = language_of(path) or "unknown"
+    try:
+        size = path.stat().st_size
+        if size > config.max_file_size:
+            return Skipped(path=relpath, reason=f"larger than max-file-size ({size} > {config.max_file_size} bytes)")
+        data = path.read_bytes()
+    except OSError as error:
+        return Skipped(path=relpath, reason=f"cannot read: {error.strerror or error}")
+    text = decode_source(data, language)
+    if isinstance(text, str):
+        return SourceFile(path=path, relpath=relpath, language=language, text=text)
+    return Skipped(path=relpath, reason=text.reason)
+
+
+@dataclass(frozen=True)
+class DecodeProblem:
+    reason: str
+
+
+def decode_source(data: bytes, language: str) -> Union[str, DecodeProblem]:
+    """Decode as UTF-8 (a BOM is dropped); Python files may declare another encoding (PEP 263)."""
+    if b"\x00" in data[:8192]:
+        return DecodeProblem("binary file (contains NUL bytes)")
+    encoding = "utf-8-sig"
+    if language == "python" and not data.startswith(codecs.BOM_UTF8):
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as error:
+            return DecodeProblem(f"invalid encoding declaration: {error}")
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        if isinstance(error, UnicodeDecodeError):
+            line = data[: error.start].count(b"\n") + 1
+            return DecodeProblem(f"not valid {error.encoding}: byte 0x{data[error.start]:02x} on line {line}")
+        return DecodeProblem(f"unknown encoding {encoding!r}")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
