@@ -70,7 +70,7 @@ def analyze(paths: Iterable[Union[str, Path]], config: Optional[Config] = None,
     summary = Summary(files=len(parsed), findings=len(findings), skipped=skipped,
                       seconds=round(time.perf_counter() - started, 3), unparsed_sql=unparsed_sql)
     report = Report(findings=findings, summary=summary)
-    report._texts = texts  # type: ignore[attr-defined]  # for --write-baseline and code frames
+    report.sources.update(texts)
     return report
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class Severity(str, Enum):
@@ -113,7 +113,13 @@ class Report(BaseModel):
     version: int = 1
     findings: list[Finding] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)
+    # The text of every analysed file by relative path: code frames and baselines need it,
+    # and reporters must not read files that may have changed since the scan.
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def sources(self) -> dict[str, str]:
+        return self._sources
 
     def to_json_dict(self) -> dict:
-        data = self.model_dump(mode="json")
-        return data
+        return self.model_dump(mode="json")

@@ -7,6 +7,7 @@ without importing anything: astroid reads source, it never executes it.
 
 from __future__ import annotations
 
+import bisect
 import re
 import sys
 from pathlib import Path
@@ -74,7 +75,11 @@ class Positions:
     """Converts astroid's UTF-8 byte columns to 1-based code-point columns, once per file."""
 
     def __init__(self, text: str) -> None:
+        self.text = text
         self.lines = text.split("\n")
+        self.line_starts = [0]
+        for line in self.lines[:-1]:
+            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
 
     def column(self, line: int, byte_offset: int) -> int:
         """1-based code-point column of a 0-based byte offset on 1-based `line`."""
@@ -98,7 +103,14 @@ class Positions:
 
     def offset(self, line: int, column: int) -> int:
         """Character offset in the text of a 1-based line and code-point column."""
-        return sum(len(text) + 1 for text in self.lines[: line - 1]) + column - 1
+        if not 1 <= line <= len(self.line_starts):
+            return len(self.text)
+        return self.line_starts[line - 1] + column - 1
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and code-point column of a character offset."""
+        line = bisect.bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
 
 
 def safe_infer(node: nodes.NodeNG) -> Union[nodes.NodeNG, None]:

@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, Optional
 
 from .base import Rule
 from .tenant.django_query import UnfilteredDjangoQuery
+from .tenant.raw_sql import UnfilteredRawSql
 
 if TYPE_CHECKING:
     from ..config import Config
 
 ALL_RULES: tuple[type[Rule], ...] = (
     UnfilteredDjangoQuery,
+    UnfilteredRawSql,
 )
 
 __all__ = ["ALL_RULES", "Rule", "enabled_rules", "rule_by_code"]

@@ -1,0 +1,82 @@
+"""The text of a Python string expression, as far as it can be known without running anything.
+
+Literals, implicit and `+` concatenations, `%`-formatting, `.format()` and f-strings are folded;
+every hole becomes a placeholder, which is what a value bound at run time looks like to SQL.
+`source_offset` is set only when the text is the literal exactly as written in the file, so
+that an edit inside the string can be placed in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from astroid import nodes
+
+from .python import Positions, safe_infer
+
+HOLE = "%s"
+_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+
+
+@dataclass(frozen=True)
+class StringValue:
+    text: str
+    node: nodes.NodeNG
+    source_offset: Optional[int] = None  # character offset of text[0] in the file, when exact
+
+
+def string_value(node: nodes.NodeNG, positions: Optional[Positions] = None, depth: int = 0) -> Optional[StringValue]:
+    if depth > 8:
+        return None
+    if isinstance(node, nodes.Const):
+        if not isinstance(node.value, str):
+            return None
+        return StringValue(node.value, node, _exact_offset(node, positions))
+    if isinstance(node, nodes.JoinedStr):
+        parts = []
+        for value in node.values:
+            if isinstance(value, nodes.Const) and isinstance(value.value, str):
+                parts.append(value.value)
+            else:
+                parts.append(HOLE)
+        return StringValue("".join(parts), node)
+    if isinstance(node, nodes.BinOp):
+        if node.op == "+":
+            left = string_value(node.left, positions, depth + 1)
+            right = string_value(node.right, positions, depth + 1)
+            if left is None and right is None:
+                return None
+            return StringValue((left.text if left else HOLE) + (right.text if right else HOLE), node)
+        if node.op == "%":
+            left = string_value(node.left, positions, depth + 1)
+            return StringValue(left.text, node) if left else None
+    if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "format":
+        template = string_value(node.func.expr, positions, depth + 1)
+        if template is not None:
+            return StringValue(_FORMAT_FIELD.sub(HOLE, template.text), node)
+    if isinstance(node, nodes.Name):
+        inferred = safe_infer(node)
+        if isinstance(inferred, nodes.Const) and isinstance(inferred.value, str):
+            return StringValue(inferred.value, node, _exact_offset(inferred, positions)
+                               if inferred.root() is node.root() else None)
+    return None
+
+
+def _exact_offset(node: nodes.Const, positions: Optional[Positions]) -> Optional[int]:
+    """Offset of the string's first character in the file, if the literal has no escapes."""
+    if positions is None or node.lineno is None or node.end_lineno is None:
+        return None
+    start = positions.offset(node.lineno, positions.column(node.lineno, node.col_offset or 0))
+    end = positions.offset(node.end_lineno, positions.column(node.end_lineno, node.end_col_offset or 0))
+    source = positions.text[start:end]
+    match = re.match(r"([rRbBuU]{0,2})('''|\"\"\"|'|\")", source)
+    if not match:
+        return None
+    prefix_len = len(match.group(0))
+    quote = match.group(2)
+    body = source[prefix_len: len(source) - len(quote)]
+    if body != node.value or not source.endswith(quote):
+        return None  # escapes, implicit concatenation or line continuations: offsets would not map
+    return start + prefix_len

@@ -1,0 +1,177 @@
+"""TEN003: raw SQL that reads or changes a tenant-scoped table without a tenant predicate."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, Optional
+
+import pathspec
+from astroid import nodes
+from sqlglot import exp
+
+from ...fixes.sql_predicate import add_tenant_predicates
+from ...lang.python import dotted_name
+from ...lang.python_strings import string_value
+from ...lang.sql import Statement, parse_script
+from ...model import Finding, Fix, FixSafety, Severity, Span, TextEdit
+from ..base import Rule, RuleContext
+from .policy import tenant_severity
+from .sql_scope import Unconstrained, unconstrained_tables
+
+SINK_METHODS = {"execute", "executemany", "exec_driver_sql", "raw", "read_sql", "read_sql_query", "fetch",
+                "fetchrow", "fetchval", "mogrify"}
+SINK_FUNCTIONS = {"text", "RawSQL", "read_sql", "read_sql_query"}
+LOOKS_LIKE_SQL = re.compile(r"^\s*(--[^\n]*\n\s*)*(select|with|update|delete|insert)\b", re.I)
+
+
+class UnfilteredRawSql(Rule):
+    """Raw SQL reads or changes a tenant-scoped table without a tenant predicate.
+
+    ## Why is this bad?
+    Raw SQL bypasses every safeguard the ORM layer may have (scoped managers, global
+    criteria). A statement that touches a tenant-scoped table must pin each reference to one
+    tenant with `alias.tenant_id = <value>` (or `IN`) AND-ed at the top of its WHERE, or join it
+    on the tenant column to a table that is pinned. A tenant predicate under `OR` holds for only
+    some rows, so `WHERE o.tenant_id = %s OR o.is_public` still leaks every public row of every
+    tenant. Strings built with f-strings or concatenation are checked with their holes read as
+    placeholders; .sql files outside migration folders are checked too.
+
+    ## Example
+    ```sql
+    CREATE TABLE tenants (id serial PRIMARY KEY, name text);
+    CREATE TABLE projects (id serial PRIMARY KEY, tenant_id int REFERENCES tenants (id));
+    CREATE TABLE invoices (id serial PRIMARY KEY, tenant_id int REFERENCES tenants (id), total numeric);
+
+    SELECT id, total FROM invoices WHERE total > 100;
+    ```
+
+    ## Use instead
+    ```sql
+    CREATE TABLE tenants (id serial PRIMARY KEY, name text);
+    CREATE TABLE projects (id serial PRIMARY KEY, tenant_id int REFERENCES tenants (id));
+    CREATE TABLE invoices (id serial PRIMARY KEY, tenant_id int REFERENCES tenants (id), total numeric);
+
+    SELECT id, total FROM invoices WHERE total > 100 AND tenant_id = %(tenant_id)s;
+    ```
+
+    ## Fix
+    Adds `AND alias.tenant_id = <placeholder>` to the outermost WHERE (parenthesising an
+    existing `OR`), or a new `WHERE`, in the placeholder style the statement already uses
+    (`%s`, `%(name)s`, `:name`, `?`, `$n`). The fix is unsafe: the new parameter must be bound
+    by the caller, and the query's results change.
+    """
+
+    code = "TEN003"
+    name = "unfiltered-raw-sql"
+    severity = Severity.ERROR
+    languages = ("python", "sql")
+    references = (
+        "CWE-639: Authorization Bypass Through User-Controlled Key — https://cwe.mitre.org/data/definitions/639.html",
+        "CWE-566: Authorization Bypass Through User-Controlled SQL Primary Key — "
+        "https://cwe.mitre.org/data/definitions/566.html",
+    )
+    fixable = True
+    node_types = (nodes.Call,)
+
+    def applies_to(self, ctx: RuleContext) -> bool:
+        if not any(t.tenant_column for t in ctx.index.tables.values()):
+            return False
+        if ctx.language == "sql" and pathspec.PathSpec.from_lines(
+                "gitwildmatch", ctx.config.migrations.paths).match_file(ctx.relpath):
+            return False
+        return tenant_severity(ctx.relpath, ctx.config, self.severity) is not None
+
+    # --- Python ---------------------------------------------------------------------------
+
+    def check(self, node: nodes.Call, ctx: RuleContext) -> Iterator[Finding]:
+        argument = _sql_argument(node)
+        if argument is None:
+            return
+        value = string_value(argument, ctx.positions)
+        if value is None or not LOOKS_LIKE_SQL.match(value.text):
+            return
+        statements = parse_script(value.text, ctx.config.sql.dialect)
+        single = len(statements) == 1
+        for statement in statements:
+            if statement.tree is None:
+                ctx.unparsed_sql += 1
+                continue
+            missing = unconstrained_tables(statement.tree, ctx.index)
+            if not missing:
+                continue
+            fix = None
+            if single and value.source_offset is not None:
+                fix = self._fix(statement, missing, ctx, value.source_offset + statement.start)
+            span = ctx.positions.span(value.node if value.node.lineno else argument)
+            yield ctx.finding(self, span, _message(statement.tree, missing), fixes=[fix] if fix else [],
+                              severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
+
+    # --- .sql files -----------------------------------------------------------------------
+
+    def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
+        if statement.tree is None:
+            if LOOKS_LIKE_SQL.match(statement.text):
+                ctx.unparsed_sql += 1
+            return
+        missing = unconstrained_tables(statement.tree, ctx.index)
+        if not missing:
+            return
+        line, column = ctx.positions.position(statement.start)
+        end_line, end_column = ctx.positions.position(statement.start + len(statement.text))
+        span = Span(line=line, column=column, end_line=end_line, end_column=end_column)
+        fix = self._fix(statement, missing, ctx, statement.start)
+        yield ctx.finding(self, span, _message(statement.tree, missing), fixes=[fix] if fix else [],
+                          severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
+
+    def _fix(self, statement: Statement, missing: list[Unconstrained], ctx: RuleContext,
+             file_offset: int) -> Optional[Fix]:
+        if not all(m.top_level for m in missing):
+            return None
+        targets = list(dict.fromkeys((m.alias, m.column) for m in missing))
+        insertions = add_tenant_predicates(statement.text, statement.tree, targets, ctx.config.sql.dialect)
+        if not insertions:
+            return None
+        edits = []
+        for insertion in insertions:
+            line, column = ctx.positions.position(file_offset + insertion.offset)
+            edits.append(TextEdit(path=ctx.relpath, line=line, column=column, end_line=line, end_column=column,
+                                  new_text=insertion.text))
+        columns = ", ".join(sorted({f"{alias}.{column}" for alias, column in targets}))
+        return Fix(title=f"Add a tenant predicate on {columns} (bind its value)", safety=FixSafety.UNSAFE,
+                   edits=tuple(edits))
+
+
+def _sql_argument(call: nodes.Call) -> Optional[nodes.NodeNG]:
+    func = call.func
+    if isinstance(func, nodes.Attribute):
+        name = func.attrname
+        is_sink = name in SINK_METHODS or name in SINK_FUNCTIONS
+    else:
+        name = (dotted_name(func) or "").rsplit(".", 1)[-1]
+        is_sink = name in SINK_FUNCTIONS
+    if not is_sink:
+        return None
+    argument = call.args[0] if call.args else next(
+        (k.value for k in call.keywords or () if k.arg in ("sql", "query", "statement", "text")), None)
+    if isinstance(argument, nodes.Call) and (dotted_name(argument.func) or "").rsplit(".", 1)[-1] in SINK_FUNCTIONS:
+        return None  # session.execute(text("...")): the text() call is judged on its own
+    return argument
+
+
+def _message(tree: exp.Expression, missing: list[Unconstrained]) -> str:
+    names = list(dict.fromkeys(f"`{m.table}`" + (f" (as `{m.alias}`)" if m.alias != m.table else "")
+                               for m in missing))
+    column = missing[0].column
+    verb = "changes" if isinstance(tree, (exp.Update, exp.Delete)) else "reads"
+    tables = " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
+    message = f"SQL {verb} {tables} without a `{column}` predicate, so it reaches every tenant's rows"
+    if _tenant_predicate_under_or(tree, {m.column for m in missing}):
+        message += f"; the `{column}` condition is under OR, so it does not hold for every row"
+    return message
+
+
+def _tenant_predicate_under_or(tree: exp.Expression, columns: set[str]) -> bool:
+    for column in tree.find_all(exp.Column):
+        if column.name.lower() in columns and column.find_ancestor(exp.Or) is not None:
+            return True
+    return False

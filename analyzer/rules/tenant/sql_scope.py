@@ -1,0 +1,190 @@
+"""Which tenant-scoped table references in a SQL statement are not pinned to one tenant.
+
+A reference is constrained when its tenant column is equal to (or IN) a value in a predicate
+that holds for every row: a conjunct at the top of WHERE or of a JOIN's ON, or an equality that
+carries the constraint from another, constrained column. A predicate under OR does not hold for
+every row, so it does not count. Each SELECT (CTEs and subqueries included) is judged on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.scope import Scope, traverse_scope
+
+from ...index import ProjectIndex
+
+
+@dataclass(frozen=True)
+class Unconstrained:
+    table: str
+    alias: str
+    column: str
+    top_level: bool  # in the statement's outermost query (where a fix can add the predicate)
+
+
+def _conjuncts(condition: Optional[exp.Expression]) -> Iterator[exp.Expression]:
+    if condition is None:
+        return
+    while isinstance(condition, exp.Paren):
+        condition = condition.this
+    if isinstance(condition, exp.And):
+        yield from _conjuncts(condition.left)
+        yield from _conjuncts(condition.right)
+    else:
+        yield condition
+
+
+class _Classes:
+    """Union-find over (alias, column) pairs, with a 'pinned to a value' mark per class."""
+
+    def __init__(self) -> None:
+        self.parent: dict[tuple[str, str], tuple[str, str]] = {}
+        self.pinned: set[tuple[str, str]] = set()
+
+    def find(self, item: tuple[str, str]) -> tuple[str, str]:
+        self.parent.setdefault(item, item)
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: tuple[str, str], b: tuple[str, str]) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+            if ra in self.pinned:
+                self.pinned.add(rb)
+
+    def pin(self, item: tuple[str, str]) -> None:
+        self.pinned.add(self.find(item))
+
+    def is_pinned(self, item: tuple[str, str]) -> bool:
+        return self.find(item) in self.pinned
+
+
+OUTER = "<outer>"
+
+
+class _Judge:
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+
+    def tenant_column(self, table: exp.Table) -> Optional[str]:
+        info = self.index.table(table.name)
+        return info.tenant_column if info is not None else None
+
+    def _owner(self, column: exp.Column, tables: dict[str, exp.Table]) -> Optional[str]:
+        """Alias of the table a column belongs to; OUTER for a correlated reference."""
+        qualifier = column.table
+        if qualifier:
+            return qualifier if qualifier in tables else OUTER
+        candidates = []
+        for alias, table in tables.items():
+            info = self.index.table(table.name)
+            if info is None:
+                continue
+            if column.name.lower() in info.columns or column.name.lower() == info.tenant_column:
+                candidates.append(alias)
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(tables) == 1:
+            return next(iter(tables))
+        return None
+
+    def constrained(self, tables: dict[str, exp.Table], conditions: list[exp.Expression]) -> _Classes:
+        classes = _Classes()
+        for condition in conditions:
+            for conjunct in _conjuncts(condition):
+                if isinstance(conjunct, exp.EQ):
+                    self._equality(conjunct.left, conjunct.right, tables, classes)
+                elif isinstance(conjunct, exp.In) and isinstance(conjunct.this, exp.Column):
+                    owner = self._owner(conjunct.this, tables)
+                    if owner and owner != OUTER:
+                        classes.pin((owner, conjunct.this.name.lower()))
+        return classes
+
+    def _equality(self, left: exp.Expression, right: exp.Expression, tables: dict[str, exp.Table],
+                  classes: _Classes) -> None:
+        left_col = isinstance(left, exp.Column)
+        right_col = isinstance(right, exp.Column)
+        if left_col and right_col:
+            a, b = self._owner(left, tables), self._owner(right, tables)
+            if a is None or b is None:
+                return
+            key_a, key_b = (a, left.name.lower()), (b, right.name.lower())
+            if a == OUTER:
+                classes.pin(key_b)
+            elif b == OUTER:
+                classes.pin(key_a)
+            else:
+                classes.union(key_a, key_b)
+        elif left_col or right_col:
+            column, value = (left, right) if left_col else (right, left)
+            if value.find(exp.Column) is not None and not isinstance(value, exp.Subquery):
+                return  # `t.tenant_id = other.x + 1` is not a value known per request
+            owner = self._owner(column, tables)
+            if owner and owner != OUTER:
+                classes.pin((owner, column.name.lower()))
+
+    def judge(self, tables: dict[str, exp.Table], conditions: list[exp.Expression],
+              top_level: bool) -> list[Unconstrained]:
+        classes = self.constrained(tables, conditions)
+        missing = []
+        for alias, table in tables.items():
+            column = self.tenant_column(table)
+            if column is None:
+                continue
+            if not classes.is_pinned((alias, column)):
+                missing.append(Unconstrained(table=table.name, alias=alias, column=column, top_level=top_level))
+        return missing
+
+
+def _join_conditions(select: exp.Expression) -> list[exp.Expression]:
+    return [join.args["on"] for join in select.args.get("joins") or () if join.args.get("on") is not None]
+
+
+def _where(node: exp.Expression) -> Optional[exp.Expression]:
+    where = node.args.get("where")
+    return where.this if isinstance(where, exp.Where) else None
+
+
+def unconstrained_tables(tree: exp.Expression, index: ProjectIndex) -> list[Unconstrained]:
+    """Every tenant-scoped table reference in `tree` that is not pinned to one tenant."""
+    judge = _Judge(index)
+    missing: list[Unconstrained] = []
+    if isinstance(tree, (exp.Update, exp.Delete)):
+        tables = {}
+        target = tree.this
+        if isinstance(target, exp.Table):
+            tables[target.alias_or_name] = target
+        for extra in (tree.args.get("from"), *(tree.args.get("using") or ())):
+            for table in (extra.find_all(exp.Table) if extra is not None else ()):
+                if table.find_ancestor(exp.Select) is None:
+                    tables[table.alias_or_name] = table
+        missing += judge.judge(tables, [c for c in (_where(tree), *_join_conditions(tree)) if c is not None], True)
+    selects = [s for s in tree.find_all(exp.Select, exp.Union) if s.parent is None or
+               s.find_ancestor(exp.Select, exp.Union) is None]
+    outermost = tree if isinstance(tree, (exp.Select, exp.Union)) else None
+    for select in selects:
+        try:
+            scopes = traverse_scope(select)
+        except (SqlglotError, KeyError, ValueError, RecursionError):
+            continue
+        for scope in scopes:
+            missing += _judge_scope(scope, judge, top_level=scope.expression is outermost)
+    return missing
+
+
+def _judge_scope(scope: Scope, judge: _Judge, top_level: bool) -> list[Unconstrained]:
+    select = scope.expression
+    if not isinstance(select, exp.Select):
+        return []
+    tables = {alias: source for alias, source in scope.sources.items() if isinstance(source, exp.Table)}
+    if not tables:
+        return []
+    conditions = [c for c in (_where(select), *_join_conditions(select)) if c is not None]
+    return judge.judge(tables, conditions, top_level)
