@@ -14,7 +14,7 @@ from astroid import nodes
 from ..config import Config
 from ..lang.sql import Statement
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
-from .managers import scoping_methods_and_managers
+from .managers import global_criteria, scoping_methods_and_managers
 from .orm_models import extract_models
 from .sql_tables import extract_tables
 from .tenant import detect_tenant, is_tenant_lookup, mark_scoped_models, mark_scoped_tables
@@ -30,6 +30,7 @@ class ProjectIndex:
     tenant_names: set[str] = field(default_factory=set)  # field and column names that hold the key
     scoping_methods: set[str] = field(default_factory=set)  # custom queryset methods that filter by tenant
     scoped_manager_classes: set[str] = field(default_factory=set)
+    global_criteria: str = ""  # where a do_orm_execute listener adds with_loader_criteria, if any
 
     def __post_init__(self) -> None:
         self._by_name: dict[str, list[ModelInfo]] = {}
@@ -108,6 +109,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     methods, managers = scoping_methods_and_managers(python, index)
     index.scoping_methods = methods | set(config.tenant.scoped_managers)
     index.scoped_manager_classes = managers
+    index.global_criteria = global_criteria(python)
     for model in models:
         for attribute, manager in model.managers.items():
             if manager in managers or attribute in config.tenant.scoped_managers:

@@ -66,3 +66,26 @@ def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], in
                 elif not method.name.startswith("_"):
                     methods.add(method.name)
     return methods, managers
+
+
+def global_criteria(modules: Iterable[tuple[str, nodes.Module]]) -> str:
+    """`path:line` of a SQLAlchemy `do_orm_execute` listener that adds `with_loader_criteria`.
+
+    Such a listener scopes every ORM statement of the session, so per-query criteria are not
+    needed; the location is kept so `prodready index` can show why TEN002 is silent.
+    """
+    for relpath, module in modules:
+        if not any(node.value == "do_orm_execute" for node in module.nodes_of_class(nodes.Const)):
+            continue
+        for function in module.nodes_of_class(nodes.FunctionDef):
+            text = function.as_string()
+            if "with_loader_criteria" not in text:
+                continue
+            decorators = function.decorators.as_string() if function.decorators else ""
+            registered = "do_orm_execute" in decorators or any(
+                "do_orm_execute" in call.as_string() and function.name in call.as_string()
+                for call in module.nodes_of_class(nodes.Call)
+                if (dotted_name(call.func) or "").endswith("listen"))
+            if registered:
+                return f"{relpath}:{function.lineno}"
+    return ""

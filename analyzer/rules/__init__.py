@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Optional
 from .base import Rule
 from .tenant.django_query import UnfilteredDjangoQuery
 from .tenant.raw_sql import UnfilteredRawSql
+from .tenant.sqlalchemy_query import UnfilteredSqlalchemyQuery
 
 if TYPE_CHECKING:
     from ..config import Config
 
 ALL_RULES: tuple[type[Rule], ...] = (
     UnfilteredDjangoQuery,
+    UnfilteredSqlalchemyQuery,
     UnfilteredRawSql,
 )
 

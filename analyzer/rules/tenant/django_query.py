@@ -8,15 +8,8 @@ from astroid import nodes
 
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
-from .django_queries import (
-    QUERY_METHODS,
-    Chain,
-    ChainResolver,
-    filters_in_get_queryset,
-    later_uses_scope,
-    model_of_class,
-    outermost_call,
-)
+from .chains import Chain, ChainResolver, model_of_class, narrowed_elsewhere, outermost_call
+from .django_queries import QUERY_METHODS, DjangoQueries, filters_in_get_queryset
 from .policy import tenant_severity
 
 SHORTCUTS = {"get_object_or_404", "get_list_or_404", "aget_object_or_404", "aget_list_or_404"}
@@ -100,13 +93,13 @@ class UnfilteredDjangoQuery(Rule):
         return bool(ctx.index.tenant_names) and tenant_severity(ctx.relpath, ctx.config, self.severity) is not None
 
     def check(self, node: nodes.Call, ctx: RuleContext) -> Iterator[Finding]:
-        resolver = ChainResolver(ctx.index)
+        resolver = DjangoQueries(ctx.index)
         chain = self._shortcut(node, resolver) or self._birth(node, resolver)
         if chain is None or chain.model is None or not chain.model.is_tenant_scoped:
             return
         if chain.scoped or chain.unknown:
             return
-        if self._scoped_elsewhere(node, resolver, ctx):
+        if self._scoped_elsewhere(node, resolver):
             return
         model = chain.model
         field = model.tenant_field
@@ -124,14 +117,14 @@ class UnfilteredDjangoQuery(Rule):
         if name not in SHORTCUTS or not node.args:
             return None
         target = node.args[0]
-        model = model_of_class(target, resolver.index)
-        if model is not None and model.framework == "django":
+        model = model_of_class(target, resolver.index, "django")
+        if model is not None:
             base = Chain(model=model, scoped=model.auto_scoped or "objects" in model.scoped_managers)
         else:
             base = resolver.resolve(target)
             if base is None:
                 return None
-        return resolver.apply_step(base, "filter", node.args[1:], node.keywords or [])
+        return resolver.step(base, "filter", node.args[1:], node.keywords or [])
 
     def _birth(self, node: nodes.Call, resolver: ChainResolver) -> Optional[Chain]:
         func = node.func
@@ -143,34 +136,9 @@ class UnfilteredDjangoQuery(Rule):
             return None
         return resolver.resolve(node)
 
-    def _scoped_elsewhere(self, node: nodes.Call, resolver: ChainResolver, ctx: RuleContext) -> bool:
-        """The unscoped queryset is narrowed where it goes: a later filter, a helper, get_queryset."""
+    def _scoped_elsewhere(self, node: nodes.Call, resolver: ChainResolver) -> bool:
         parent = node.parent
-        if isinstance(parent, (nodes.Assign, nodes.AnnAssign)):
-            targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
-            for target in targets:
-                if isinstance(target, nodes.AssignName):
-                    if isinstance(target.scope(), nodes.ClassDef):
-                        return filters_in_get_queryset(target.scope(), ctx.index)
-                    if later_uses_scope(target.name, parent, resolver):
-                        return True
-            return False
-        if isinstance(parent, nodes.Call) and node in parent.args:
-            chain = resolver.resolve(parent)
-            return chain is not None and chain.scoped
-        if isinstance(parent, nodes.Return):
-            return self._every_caller_scopes(parent.scope(), resolver)
-        return False
-
-    def _every_caller_scopes(self, function: nodes.NodeNG, resolver: ChainResolver) -> bool:
-        if not isinstance(function, nodes.FunctionDef) or function.name in ("get_queryset", "queryset"):
-            return False
-        callers = [call for call in function.root().nodes_of_class(nodes.Call)
-                   if getattr(call.func, "name", getattr(call.func, "attrname", None)) == function.name]
-        if not callers:
-            return False
-        for call in callers:
-            chain = resolver.resolve(outermost_call(call))
-            if chain is None or not chain.scoped:
-                return False
-        return True
+        if isinstance(parent, nodes.Assign) and isinstance(node.scope(), nodes.ClassDef):
+            # `queryset = Invoice.objects.all()` on a view: judged by the view's get_queryset.
+            return filters_in_get_queryset(node.scope(), resolver.index)
+        return narrowed_elsewhere(node, resolver)

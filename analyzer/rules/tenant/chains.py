@@ -1,0 +1,256 @@
+"""Query chains followed through variables, helper functions and return values.
+
+Django querysets and SQLAlchemy statements are both built as chains of generative calls that
+may be split across variables and functions. This module follows them once, for both
+frameworks: a subclass says where a chain starts (`root`) and what one call does to it (`step`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Optional, Union
+
+from astroid import nodes
+
+from ...index import ModelInfo, ProjectIndex
+from ...lang.python import dotted_name, infer_all, safe_infer
+
+MAX_DEPTH = 6
+
+
+@dataclass(frozen=True)
+class Chain:
+    """What a queryset expression is known to be."""
+
+    model: Optional[ModelInfo]
+    scoped: bool = False  # some step constrains the tenant
+    unknown: bool = False  # some step cannot be judged (an opaque **kwargs, say): stay silent
+    pk_only: bool = False  # the only row filter is a primary key lookup
+    has_filter: bool = False
+    parameter: Optional[str] = None  # rooted at this function parameter (inside a helper)
+    births: tuple[nodes.NodeNG, ...] = field(default=(), compare=False)
+
+    def then(self, **changes: object) -> Chain:
+        return replace(self, **changes)
+
+
+class ChainResolver:
+    """Resolves an expression to the Chain it builds; subclasses define `root` and `step`."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+
+    def resolve(self, node: Optional[nodes.NodeNG], depth: int = 0) -> Optional[Chain]:
+        if node is None or depth > MAX_DEPTH:
+            return None
+        root = self.root(node)
+        if root is not None:
+            return root
+        if isinstance(node, nodes.Call):
+            func = node.func
+            if isinstance(func, nodes.Attribute):
+                base = self.resolve(func.expr, depth)
+                if base is not None:
+                    return self.step(base, func.attrname, node.args, node.keywords or [])
+                return None
+            return self._helper(node, depth)
+        if isinstance(node, nodes.Name):
+            return self._variable(node, depth)
+        if isinstance(node, nodes.Await):
+            return self.resolve(node.value, depth)
+        return None
+
+    def root(self, node: nodes.NodeNG) -> Optional[Chain]:
+        """The chain `node` starts, if it is the start of one (`Invoice.objects`, `select(Order)`)."""
+        raise NotImplementedError
+
+    def step(self, chain: Chain, method: str, args: list[nodes.NodeNG],
+             keywords: list[nodes.Keyword]) -> Optional[Chain]:
+        """The chain after `.method(*args, **keywords)`, or None when the result is not a query."""
+        raise NotImplementedError
+
+    def is_birth(self, node: nodes.Call) -> bool:
+        """Whether the chain ending at `node` starts at a root in the same expression."""
+        current: nodes.NodeNG = node
+        while True:
+            if self.root(current) is not None:
+                return True
+            if isinstance(current, nodes.Call) and isinstance(current.func, nodes.Attribute):
+                current = current.func.expr
+            else:
+                return False
+
+    def _variable(self, node: nodes.Name, depth: int) -> Optional[Chain]:
+        values = assigned_values(node)
+        if values is None:
+            return None
+        if values == "parameter":
+            return Chain(model=None, parameter=node.name)
+        chains = [self.resolve(value, depth + 1) for value in values]
+        known = [c for c in chains if c is not None]
+        if not known:
+            return None
+        model = next((c.model for c in known if c.model is not None), None)
+        return Chain(
+            model=model,
+            scoped=all(c.scoped for c in known),
+            unknown=any(c.unknown for c in known) or len(known) != len(chains),
+            pk_only=any(c.pk_only for c in known),
+            has_filter=any(c.has_filter for c in known),
+            parameter=next((c.parameter for c in known if c.parameter), None),
+        )
+
+    def _helper(self, call: nodes.Call, depth: int) -> Optional[Chain]:
+        """A call to a project function that returns a queryset: judged by what it returns."""
+        functions = [f for f in infer_all(call.func, limit=3) if isinstance(f, nodes.FunctionDef)]
+        if len(functions) != 1 or functions[0].is_method() and not isinstance(call.func, nodes.Attribute):
+            return None
+        function = functions[0]
+        returns = [r.value for r in _returns(function) if r.value is not None]
+        chains = [self.resolve(value, depth + 1) for value in returns]
+        known = [c for c in chains if c is not None]
+        if not known:
+            return None
+        result: Optional[Chain] = None
+        for chain in known:
+            if chain.parameter is not None:
+                argument = _argument_for(call, function, chain.parameter)
+                base = self.resolve(argument, depth + 1) if argument is not None else None
+                if base is None:
+                    return None
+                chain = chain.then(model=base.model, scoped=chain.scoped or base.scoped,
+                                   unknown=chain.unknown or base.unknown, parameter=None)
+            result = chain if result is None else result.then(
+                scoped=result.scoped and chain.scoped, unknown=result.unknown or chain.unknown,
+                model=result.model or chain.model)
+        return result
+
+
+def assigned_values(node: nodes.Name) -> Union[list[nodes.NodeNG], str, None]:
+    """Values assigned to the name at this point, "parameter" for an argument, None if unknown."""
+    try:
+        _, assignments = node.lookup(node.name)
+    except Exception:  # astroid lookups can fail on broken code
+        return None
+    values = []
+    for assignment in assignments:
+        if isinstance(assignment, nodes.AssignName):
+            parent = assignment.parent
+            if isinstance(parent, nodes.Arguments):
+                return "parameter"
+            if isinstance(parent, (nodes.Assign, nodes.AnnAssign)) and parent.value is not None:
+                if isinstance(parent, nodes.Assign) and not all(isinstance(t, nodes.AssignName)
+                                                                for t in parent.targets):
+                    return None
+                values.append(parent.value)
+            elif isinstance(parent, nodes.NamedExpr):
+                values.append(parent.value)
+            else:
+                return None
+        else:
+            return None
+    return values or None
+
+
+def _returns(function: nodes.FunctionDef) -> list[nodes.Return]:
+    found = []
+    for node in function.nodes_of_class(nodes.Return, skip_klass=(nodes.FunctionDef, nodes.Lambda, nodes.ClassDef)):
+        found.append(node)
+    return found
+
+
+def _argument_for(call: nodes.Call, function: nodes.FunctionDef, parameter: str) -> Optional[nodes.NodeNG]:
+    names = [a.name for a in function.args.args or []]
+    if function.is_method() and names and names[0] in ("self", "cls"):
+        names = names[1:]
+    for keyword in call.keywords or ():
+        if keyword.arg == parameter:
+            return keyword.value
+    if parameter in names:
+        position = names.index(parameter)
+        if position < len(call.args):
+            return call.args[position]
+    return None
+
+
+def later_uses_scope(name: str, after: nodes.NodeNG, resolver: ChainResolver) -> bool:
+    """Whether a later use of variable `name` in the same scope narrows it to the tenant."""
+    scope = after.scope()
+    line = after.lineno or 0
+    for use in scope.nodes_of_class(nodes.Name):
+        if use.name != name or (use.lineno or 0) <= line:
+            continue
+        outer = outermost_call(use)
+        candidates = [outer] if outer is not use else []
+        if isinstance(use.parent, nodes.Call) and use in use.parent.args:
+            candidates.append(use.parent)
+        for candidate in candidates:
+            chain = resolver.resolve(candidate)
+            if chain is not None and chain.scoped:
+                return True
+    return False
+
+
+def outermost_call(node: nodes.NodeNG) -> nodes.NodeNG:
+    """The last call of the method chain that `node` starts."""
+    current = node
+    while isinstance(current.parent, nodes.Attribute) and isinstance(current.parent.parent, nodes.Call) \
+            and current.parent.parent.func is current.parent:
+        current = current.parent.parent
+    return current
+
+
+def model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> Optional[ModelInfo]:
+    """The indexed model a class expression refers to (inference first, then the class name)."""
+    inferred = safe_infer(node)
+    if isinstance(inferred, nodes.ClassDef):
+        model = index.model(f"{inferred.root().name}.{inferred.name}")
+        if model is None:
+            candidates = index.models_named(inferred.name)
+            model = candidates[0] if len(candidates) == 1 else None
+        return model if model is not None and model.framework == framework else None
+    if inferred is None and isinstance(node, (nodes.Name, nodes.Attribute)):
+        name = (dotted_name(node) or "").rsplit(".", 1)[-1]
+        candidates = [m for m in index.models_named(name) if m.framework == framework]
+        if len(candidates) == 1 and _defined_or_imported(node, name):
+            return candidates[0]
+    return None
+
+
+def _defined_or_imported(node: nodes.NodeNG, name: str) -> bool:
+    if isinstance(node, nodes.Attribute):
+        return True  # `models.Invoice`: a module attribute astroid could not follow
+    try:
+        _, assignments = node.lookup(name)
+    except Exception:  # lookup on broken code
+        return False
+    return bool(assignments)
+
+
+def narrowed_elsewhere(node: nodes.Call, resolver: ChainResolver) -> bool:
+    """An unscoped query is narrowed where it goes: a later filter on its variable, a helper it
+    is passed to, or every caller of the function that returns it."""
+    parent = node.parent
+    if isinstance(parent, (nodes.Assign, nodes.AnnAssign)):
+        targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
+        return any(isinstance(t, nodes.AssignName) and later_uses_scope(t.name, parent, resolver) for t in targets)
+    if isinstance(parent, nodes.Call) and node in parent.args:
+        chain = resolver.resolve(parent)
+        return chain is not None and chain.scoped
+    if isinstance(parent, nodes.Return):
+        return _every_caller_scopes(parent.scope(), resolver)
+    return False
+
+
+def _every_caller_scopes(function: nodes.NodeNG, resolver: ChainResolver) -> bool:
+    if not isinstance(function, nodes.FunctionDef) or function.name in ("get_queryset", "queryset"):
+        return False
+    callers = [call for call in function.root().nodes_of_class(nodes.Call)
+               if getattr(call.func, "name", getattr(call.func, "attrname", None)) == function.name]
+    if not callers:
+        return False
+    for call in callers:
+        chain = resolver.resolve(outermost_call(call))
+        if chain is None or not chain.scoped:
+            return False
+    return True

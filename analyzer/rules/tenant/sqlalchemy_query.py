@@ -1,0 +1,126 @@
+"""TEN002: a SQLAlchemy query on a tenant-scoped model without a tenant criterion."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from astroid import nodes
+
+from ...model import Finding, Severity
+from ..base import Rule, RuleContext
+from .chains import narrowed_elsewhere, outermost_call
+from .policy import tenant_severity
+from .sqlalchemy_queries import SqlalchemyQueries
+
+
+class UnfilteredSqlalchemyQuery(Rule):
+    """A SQLAlchemy query on a tenant-scoped model has no tenant criterion.
+
+    ## Why is this bad?
+    `session.get(Order, order_id)` or `select(Order).where(Order.id == order_id)` returns the
+    order whatever tenant it belongs to: any user who changes the id in the URL reads another
+    customer's data. Every statement on a tenant-scoped model needs a criterion on the tenant
+    column (`Order.tenant_id == tenant_id`, `filter_by(tenant_id=...)`), AND-ed with the rest;
+    inside `or_()` it holds only for some rows. Statements are safe when the session applies a
+    global criterion (`with_loader_criteria` in the statement's options or in a
+    `do_orm_execute` listener).
+
+    ## Example
+    ```python
+    from sqlalchemy import ForeignKey, select
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class Tenant(Base):
+        __tablename__ = "tenants"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+
+    class Customer(Base):
+        __tablename__ = "customers"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+
+
+    class Order(Base):
+        __tablename__ = "orders"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+
+
+    def order_detail(session, tenant_id, order_id):
+        return session.scalars(select(Order).where(Order.id == order_id)).one()
+    ```
+
+    ## Use instead
+    ```python
+    from sqlalchemy import ForeignKey, select
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class Tenant(Base):
+        __tablename__ = "tenants"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+
+    class Customer(Base):
+        __tablename__ = "customers"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+
+
+    class Order(Base):
+        __tablename__ = "orders"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+
+
+    def order_detail(session, tenant_id, order_id):
+        statement = select(Order).where(Order.id == order_id, Order.tenant_id == tenant_id)
+        return session.scalars(statement).one()
+    ```
+    """
+
+    code = "TEN002"
+    name = "unfiltered-sqlalchemy-query"
+    severity = Severity.ERROR
+    languages = ("python",)
+    references = (
+        "CWE-639: Authorization Bypass Through User-Controlled Key — https://cwe.mitre.org/data/definitions/639.html",
+        "OWASP API1:2023 Broken Object Level Authorization — "
+        "https://owasp.org/API-Security/editions/2023/en/0xa1-broken-object-level-authorization/",
+    )
+    node_types = (nodes.Call,)
+
+    def applies_to(self, ctx: RuleContext) -> bool:
+        return any(m.framework == "sqlalchemy" for m in ctx.index.scoped_models) and \
+            tenant_severity(ctx.relpath, ctx.config, self.severity) is not None
+
+    def check(self, node: nodes.Call, ctx: RuleContext) -> Iterator[Finding]:
+        if outermost_call(node) is not node:
+            return
+        resolver = SqlalchemyQueries(ctx.index)
+        if not resolver.is_birth(node):
+            return
+        chain = resolver.resolve(node)
+        if chain is None or chain.model is None or not chain.model.is_tenant_scoped:
+            return
+        if chain.scoped or chain.unknown or narrowed_elsewhere(node, resolver):
+            return
+        model = chain.model
+        column = model.tenant_column or model.tenant_field
+        if chain.pk_only:
+            message = (f"`{model.name}` is fetched by primary key alone, without a `{column}` criterion: any user "
+                       f"who changes the id reads another tenant's row")
+        else:
+            message = f"`{model.name}` is queried without a `{column}` criterion, so it reaches every tenant's rows"
+        yield ctx.finding(self, ctx.positions.span(node), message,
+                          severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
