@@ -43,7 +43,8 @@ def analyze(paths: Iterable[Union[str, Path]], config: Optional[Config] = None,
     paths = [Path(p) for p in paths] or [Path(".")]
     config = config or discover_config(paths[0])
     files, skipped = discover(paths, config)
-    parsed, unreadable = parse_files(files, config)
+    total = len(files) * 2
+    parsed, unreadable = parse_files(files, config, progress=(lambda done: progress(done, total)) if progress else None)
     skipped.extend(unreadable)
     index = index_files(parsed, config)
     findings: list[Finding] = []
@@ -59,7 +60,7 @@ def analyze(paths: Iterable[Union[str, Path]], config: Optional[Config] = None,
             skipped.append(Skipped(path=item.source.relpath, reason="too deeply nested to analyse"))
         unparsed_sql += ctx.unparsed_sql
         if progress:
-            progress(number, len(parsed))
+            progress(len(files) + number, total)
     forget_modules([item.module.name for item in parsed if item.module is not None])
     if config.baseline:
         baseline_path = Path(config.baseline)
@@ -74,10 +75,13 @@ def analyze(paths: Iterable[Union[str, Path]], config: Optional[Config] = None,
     return report
 
 
-def parse_files(files: list[Path], config: Config) -> tuple[list[ParsedFile], list[Skipped]]:
+def parse_files(files: list[Path], config: Config, progress: Optional[Callable[[int], None]] = None
+                ) -> tuple[list[ParsedFile], list[Skipped]]:
     parsed: list[ParsedFile] = []
     skipped: list[Skipped] = []
-    for path in files:
+    for number, path in enumerate(files, start=1):
+        if progress:
+            progress(number)
         source = read_source(path, config)
         if isinstance(source, Skipped):
             skipped.append(source)
@@ -88,6 +92,16 @@ def parse_files(files: list[Path], config: Config) -> tuple[list[ParsedFile], li
         else:
             parsed.append(item)
     return parsed, skipped
+
+
+def build_project_index(paths: Iterable[Union[str, Path]], config: Config) -> tuple[ProjectIndex, list[Skipped]]:
+    """Pass 1 alone, for `prodready index`."""
+    files, skipped = discover([Path(p) for p in paths], config)
+    parsed, unreadable = parse_files(files, config)
+    try:
+        return index_files(parsed, config), skipped + unreadable
+    finally:
+        forget_modules([item.module.name for item in parsed if item.module is not None])
 
 
 def parse_source(source: SourceFile, config: Config, modname: Optional[str] = None) -> Union[ParsedFile, Skipped]:

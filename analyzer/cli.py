@@ -1,0 +1,222 @@
+"""The `prodready` command: argument parsing and exit codes; all logic lives in the library.
+
+Exit codes: 0 no findings, 1 findings, 2 a usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Optional, Sequence
+
+from . import __version__
+from .config import Config, ConfigError, discover_config, load_config
+from .engine import analyze, build_project_index
+from .fixes.apply import apply_fixes
+from .model import FixSafety, Report
+from .report import FORMATS, render
+from .suppress import BaselineError, write_baseline
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(value: str) -> list[str]:
+    return [code.strip().upper() for code in value.split(",") if code.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="prodready",
+        description="Find the production gaps in a SaaS codebase: cross-tenant queries, exposed tokens, "
+                    "unversioned schema changes.",
+    )
+    parser.add_argument("--version", action="version", version=f"prodready {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="analyse files and folders (the default)")
+    check.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
+    check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    check.add_argument("--select", type=_codes, default=None, help="comma-separated rule codes or prefixes")
+    check.add_argument("--ignore", type=_codes, default=None, help="comma-separated rule codes or prefixes")
+    check.add_argument("--tenant-field", action="append", default=None, metavar="FIELD",
+                       help="tenant key field or column (repeatable); skips detection")
+    check.add_argument("--config", type=Path, default=None, help="pyproject.toml or prodready.toml to use")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    check.add_argument("--baseline", type=Path, default=None, help="hide the findings recorded in this file")
+    check.add_argument("--write-baseline", type=Path, default=None, metavar="FILE",
+                       help="record the current findings in FILE and exit 0")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix, also apply unsafe fixes")
+    check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    check.add_argument("--output-file", "-o", type=Path, default=None, help="write the report to a file")
+
+    rule = commands.add_parser("rule", help="show a rule's documentation")
+    rule.add_argument("code", help="rule code (TEN001) or name (unfiltered-django-query)")
+
+    rules = commands.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    index = commands.add_parser("index", help="show what the project index learned (models, tables, tenant key)")
+    index.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
+    index.add_argument("--format", choices=("text", "json"), default="text")
+    index.add_argument("--config", type=Path, default=None)
+    index.add_argument("--tenant-field", action="append", default=None, metavar="FIELD")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in ("check", "rule", "rules", "index"):
+        argv.insert(0, "check")
+    if not argv:
+        argv = ["check"]
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        args = build_parser().parse_args(["check", *argv])
+    try:
+        if args.command == "rule":
+            return _rule(args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "index":
+            return _index(args)
+        return _check(args)
+    except (ConfigError, BaselineError) as error:
+        print(f"prodready: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # our own bug: say so, with the traceback for the report
+        print(f"prodready: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print("Please report this with the traceback below.", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config) if args.config else discover_config(Path(args.paths[0]))
+    updates: dict = {}
+    if getattr(args, "select", None):
+        updates["select"] = tuple(args.select)
+    if getattr(args, "ignore", None):
+        updates["ignore"] = tuple(config.ignore) + tuple(args.ignore)
+    if getattr(args, "baseline", None):
+        updates["baseline"] = str(args.baseline.resolve())
+    if args.tenant_field:
+        updates["tenant"] = config.tenant.model_copy(update={"fields": tuple(args.tenant_field)})
+    return config.model_copy(update=updates) if updates else config
+
+
+def _check(args: argparse.Namespace) -> int:
+    for path in args.paths:
+        if not Path(path).exists():
+            print(f"prodready: error: {path}: no such file or folder", file=sys.stderr)
+            return EXIT_ERROR
+    config = _config(args)
+    progress = None if args.no_progress or args.format != "text" else _ProgressBar()
+    report = analyze(args.paths, config, progress=progress)
+    if progress:
+        progress.close()
+    if args.write_baseline:
+        count = write_baseline(args.write_baseline, report.findings, report.sources)
+        print(f"Wrote {count} findings to {args.write_baseline}", file=sys.stderr)
+        return EXIT_CLEAN
+    if args.fix:
+        safeties = {FixSafety.SAFE, FixSafety.UNSAFE} if args.unsafe_fixes else {FixSafety.SAFE}
+        fixed = apply_fixes(report, config, safeties)
+        if fixed:
+            print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
+            report = analyze(args.paths, config)
+    _emit(report, args)
+    if report.findings and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _emit(report: Report, args: argparse.Namespace) -> None:
+    to_terminal = args.output_file is None and sys.stdout.isatty()
+    output = render(report, args.format, color=to_terminal)
+    if args.output_file:
+        args.output_file.write_text(output, encoding="utf-8")
+    else:
+        sys.stdout.write(output if output.endswith("\n") else output + "\n")
+
+
+def _rule(args: argparse.Namespace) -> int:
+    from .rules import rule_by_code
+
+    rule = rule_by_code(args.code)
+    if rule is None:
+        print(f"prodready: error: unknown rule `{args.code}` (see `prodready rules`)", file=sys.stderr)
+        return EXIT_ERROR
+    print(rule.page())
+    return EXIT_CLEAN
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from . import rules
+
+    infos = rules()
+    if args.format == "json":
+        print(json.dumps([info.model_dump(mode="json") for info in infos], indent=2))
+        return EXIT_CLEAN
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, show_edge=False)
+    for column in ("Code", "Name", "Severity", "Fix", "Summary"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(info.code, info.name, info.severity.value, "yes" if info.fixable else "", info.summary)
+    Console(soft_wrap=False).print(table)
+    return EXIT_CLEAN
+
+
+def _index(args: argparse.Namespace) -> int:
+    from .index.describe import describe_index
+
+    config = _config(args)
+    index, skipped = build_project_index(args.paths, config)
+    if args.format == "json":
+        print(json.dumps(describe_index(index, skipped), indent=2))
+    else:
+        from .index.describe import index_text
+
+        print(index_text(index, skipped))
+    return EXIT_CLEAN
+
+
+class _ProgressBar:
+    """A progress bar on stderr, shown only for scans that last over a second on a terminal."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.bar = None
+        self.task = None
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < 1.0:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("Analysing", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
