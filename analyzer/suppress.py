@@ -110,11 +110,11 @@ def write_baseline(path: Path, findings: list[Finding], texts: dict[str, str]) -
 
 def per_file_ignored(relpath: str, per_file_ignores: dict[str, tuple[str, ...]]) -> set[str]:
     """Codes ignored for `relpath` by `per-file-ignores` globs."""
-    import pathspec
+    from .workspace import path_spec
 
     codes: set[str] = set()
     for pattern, ignored in per_file_ignores.items():
-        if pathspec.PathSpec.from_lines("gitwildmatch", [pattern]).match_file(relpath):
+        if path_spec((pattern,)).match_file(relpath):
             codes.update(ignored)
     return codes
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import re
 import tokenize
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Union
 
@@ -35,6 +37,12 @@ LANGUAGES = {
     ".jinja2": "html",
     ".j2": "html",
 }
+
+
+@lru_cache(maxsize=256)
+def path_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
+    """A matcher for gitignore-style globs, compiled once per pattern set."""
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 def language_of(path: Union[str, Path]) -> Optional[str]:
@@ -66,7 +74,7 @@ class _Ignores:
     def __init__(self, config: Config, root: Path) -> None:
         patterns = [*config.exclude, *config.extend_exclude]
         self.root = root
-        self.excludes = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+        self.excludes = path_spec(tuple(patterns))
         self.respect_gitignore = config.respect_gitignore
         self._gitignores: dict[Path, Optional[pathspec.PathSpec]] = {}
 
@@ -77,7 +85,7 @@ class _Ignores:
             if self.respect_gitignore and path.is_file():
                 try:
                     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-                    spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
                 except OSError:
                     spec = None
             self._gitignores[folder] = spec
@@ -163,6 +171,9 @@ def read_source(path: Path, config: Config) -> Union[SourceFile, Skipped]:
     return Skipped(path=relpath, reason=text.reason)
 
 
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+", re.M)  # PEP 263
+
+
 @dataclass(frozen=True)
 class DecodeProblem:
     reason: str
@@ -173,7 +184,8 @@ def decode_source(data: bytes, language: str) -> Union[str, DecodeProblem]:
     if b"\x00" in data[:8192]:
         return DecodeProblem("binary file (contains NUL bytes)")
     encoding = "utf-8-sig"
-    if language == "python" and not data.startswith(codecs.BOM_UTF8):
+    head = b"\n".join(data.split(b"\n", 2)[:2])
+    if language == "python" and not data.startswith(codecs.BOM_UTF8) and _CODING.search(head):
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as error:

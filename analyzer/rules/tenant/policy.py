@@ -3,18 +3,11 @@ warnings, tests and migrations are exempt. All of it comes from `[tool.prodready
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Optional
-
-import pathspec
 
 from ...config import Config
 from ...model import Severity
-
-
-@lru_cache(maxsize=64)
-def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+from ...workspace import path_spec as _spec
 
 
 def tenant_severity(relpath: str, config: Config, default: Severity) -> Optional[Severity]:

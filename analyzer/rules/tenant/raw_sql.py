@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Iterator, Optional
 
-import pathspec
 from astroid import nodes
 from sqlglot import exp
 
@@ -13,6 +12,7 @@ from ...fixes.sql_predicate import add_tenant_predicates
 from ...lang.python import dotted_name
 from ...lang.python_strings import string_value
 from ...lang.sql import Statement, parse_script
+from ...workspace import path_spec
 from ...model import Finding, Fix, FixSafety, Severity, Span, TextEdit
 from ..base import Rule, RuleContext
 from .policy import tenant_severity
@@ -76,8 +76,7 @@ class UnfilteredRawSql(Rule):
     def applies_to(self, ctx: RuleContext) -> bool:
         if not any(t.tenant_column for t in ctx.index.tables.values()):
             return False
-        if ctx.language == "sql" and pathspec.PathSpec.from_lines(
-                "gitwildmatch", ctx.config.migrations.paths).match_file(ctx.relpath):
+        if ctx.language == "sql" and path_spec(ctx.config.migrations.paths).match_file(ctx.relpath):
             return False
         return tenant_severity(ctx.relpath, ctx.config, self.severity) is not None
 

@@ -1,0 +1,1 @@
+"""prodready-lsp: the language server (diagnostics and quick fixes in the editor)."""

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer.config import Config, ConfigError, discover_config, load_config
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_any_file(tmp_path: Path) -> None:
+    config = discover_config(tmp_path)
+    assert config.select == ()
+    assert config.sql.dialect == "postgres"
+    assert config.root == tmp_path.resolve()
+    assert "**/migrations/**" in config.tenant.exempt_paths
+
+
+def test_pyproject_section_is_read(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", """
+[tool.prodready]
+select = ["TEN"]
+extend-exclude = ["legacy"]
+per-file-ignores = {"scripts/*" = ["TEN001"]}
+
+[tool.prodready.tenant]
+fields = ["organization"]
+exempt-paths = ["ops/**"]
+
+[tool.prodready.sql]
+dialect = "mysql"
+""")
+    config = discover_config(tmp_path / "sub")
+    assert config.select == ("TEN",)
+    assert config.extend_exclude == ("legacy",)
+    assert config.per_file_ignores == {"scripts/*": ("TEN001",)}
+    assert config.tenant.fields == ("organization",)
+    assert config.tenant.exempt_paths == ("ops/**",)
+    assert config.sql.dialect == "mysql"
+    assert config.source == tmp_path / "pyproject.toml"
+
+
+def test_pyproject_without_section_is_skipped_for_prodready_toml_above(tmp_path: Path) -> None:
+    write(tmp_path / "prodready.toml", 'ignore = ["TEN003"]\n')
+    write(tmp_path / "app" / "pyproject.toml", "[tool.black]\nline-length = 100\n")
+    config = discover_config(tmp_path / "app")
+    assert config.ignore == ("TEN003",)
+    assert not config.is_enabled("TEN003")
+    assert config.is_enabled("TEN001")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[tool.prodready]\nselct = ['TEN']\n", "tool.prodready.selct"),
+        ("[tool.prodready.tenant]\nfeilds = ['org']\n", "tool.prodready.tenant.feilds"),
+    ],
+)
+def test_unknown_key_names_key_and_file(tmp_path: Path, text: str, key: str) -> None:
+    path = write(tmp_path / "pyproject.toml", text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(path) in str(error.value)
+    assert f"unknown key `{key}`" in str(error.value)
+
+
+def test_wrong_type_and_invalid_toml_are_clear(tmp_path: Path) -> None:
+    path = write(tmp_path / "prodready.toml", "select = 3\n")
+    with pytest.raises(ConfigError, match="select"):
+        load_config(path)
+    broken = write(tmp_path / "other" / "prodready.toml", "select = [\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config(broken)
+
+
+def test_select_and_ignore_prefixes() -> None:
+    config = Config(select=("TEN",), ignore=("TEN003",))
+    assert config.is_enabled("TEN001")
+    assert not config.is_enabled("TEN003")
+    assert not config.is_enabled("AUTH001")

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.config import Config
+from analyzer.model import Skipped
+from analyzer.workspace import SourceFile, discover, read_source
+
+
+def make(root: Path, files: dict[str, bytes | str]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            path.write_text(content, encoding="utf-8")
+        else:
+            path.write_bytes(content)
+
+
+def rel(paths: list[Path], root: Path) -> list[str]:
+    return [p.relative_to(root.resolve()).as_posix() for p in paths]
+
+
+def test_discovery_honours_gitignore_and_skips_tool_folders(tmp_path: Path) -> None:
+    make(tmp_path, {
+        ".gitignore": "generated/\n*.local.py\n",
+        "app/views.py": "x = 1\n",
+        "app/settings.local.py": "x = 1\n",
+        "app/static/app.js": "let a = 1;\n",
+        "generated/models.py": "x = 1\n",
+        "node_modules/lib/index.js": "x\n",
+        ".venv/lib/site.py": "x\n",
+        "build/lib/app.py": "x\n",
+        "dist/app.py": "x\n",
+        ".git/hooks/pre-commit.py": "x\n",
+        "sql/report.sql": "select 1;\n",
+        "README.md": "# hi\n",
+        "sub/.gitignore": "secret.py\n",
+        "sub/secret.py": "x = 1\n",
+        "sub/public.py": "x = 1\n",
+    })
+    config = Config(root=tmp_path.resolve())
+    files, missing = discover([tmp_path], config)
+    assert missing == []
+    assert rel(files, tmp_path) == ["app/static/app.js", "app/views.py", "sql/report.sql", "sub/public.py"]
+
+
+def test_extend_exclude_and_missing_path(tmp_path: Path) -> None:
+    make(tmp_path, {"legacy/old.py": "x\n", "app/new.py": "x\n"})
+    config = Config(root=tmp_path.resolve(), extend_exclude=("legacy",))
+    files, missing = discover([tmp_path, tmp_path / "nope"], config)
+    assert rel(files, tmp_path) == ["app/new.py"]
+    assert missing[0].reason == "no such file or folder"
+
+
+def test_reading_bom_latin1_binary_and_oversized(tmp_path: Path) -> None:
+    make(tmp_path, {
+        "bom.py": b"\xef\xbb\xbfx = 1\r\ny = 2\r\n",
+        "latin.py": "# -*- coding: latin-1 -*-\nname = 'caf\xe9'\n".encode("latin-1"),
+        "broken.py": b"name = '\xff\xfe'\n",
+        "blob.sql": b"\x00\x01\x02",
+        "big.py": b"x = 1\n" * 100,
+    })
+    config = Config(root=tmp_path.resolve(), max_file_size=300)
+    bom = read_source(tmp_path / "bom.py", config)
+    assert isinstance(bom, SourceFile) and bom.text == "x = 1\ny = 2\n"
+    latin = read_source(tmp_path / "latin.py", config)
+    assert isinstance(latin, SourceFile) and "café" in latin.text
+    broken = read_source(tmp_path / "broken.py", config)
+    assert isinstance(broken, Skipped) and "not valid utf-8" in broken.reason and "line 1" in broken.reason
+    blob = read_source(tmp_path / "blob.sql", config)
+    assert isinstance(blob, Skipped) and "binary" in blob.reason
+    big = read_source(tmp_path / "big.py", config)
+    assert isinstance(big, Skipped) and "max-file-size" in big.reason
