@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzer import __version__
+from analyzer.cli import main
+
+VIEWS = '''\
+from django.db import models
+from django.shortcuts import get_object_or_404
+
+
+class Tenant(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Project(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE)
+
+
+class Invoice(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE)
+
+
+def detail(request, pk):
+    return get_object_or_404(Invoice, pk=pk)
+
+
+def listing(request):
+    return Invoice.objects.filter(tenant=request.tenant)
+'''
+
+SQL = '''\
+CREATE TABLE tenants (id serial PRIMARY KEY);
+CREATE TABLE orders (id serial PRIMARY KEY, tenant_id int REFERENCES tenants (id), total numeric);
+CREATE TABLE customers (id serial PRIMARY KEY, tenant_id int REFERENCES tenants (id));
+
+SELECT id, total
+FROM orders o
+WHERE o.total > 10 OR o.total < 0
+ORDER BY id;
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "billing").mkdir()
+    (tmp_path / "billing" / "__init__.py").write_text("")
+    (tmp_path / "billing" / "views.py").write_text(VIEWS)
+    (tmp_path / "pyproject.toml").write_text("[tool.prodready]\n")
+    return tmp_path
+
+
+def test_version(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"prodready {__version__}"
+
+
+def test_check_text_and_exit_codes(project: Path, capsys) -> None:
+    assert main(["check", str(project), "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert "billing/views.py:18:12: TEN001" in out
+    assert "Found 1 finding" in out
+    assert main(["check", str(project), "--exit-zero"]) == 0
+    assert main(["check", str(project), "--ignore", "TEN001"]) == 0
+
+
+def test_check_json_contract(project: Path, capsys) -> None:
+    assert main(["check", str(project), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["version"] == 1
+    (finding,) = data["findings"]
+    assert finding["rule"] == "TEN001" and finding["path"] == "billing/views.py"
+    assert (finding["line"], finding["column"], finding["end_line"]) == (18, 12, 18)
+    assert data["summary"]["files"] == 2 and data["summary"]["findings"] == 1
+
+
+def test_tenant_field_flag_overrides_detection(project: Path, capsys) -> None:
+    assert main(["check", str(project), "--tenant-field", "owner", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+
+
+def test_usage_and_config_errors_exit_2(project: Path, capsys) -> None:
+    assert main(["check", str(project / "missing")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    (project / "pyproject.toml").write_text("[tool.prodready]\nselekt = []\n")
+    assert main(["check", str(project)]) == 2
+    assert "unknown key `tool.prodready.selekt`" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", "--format", "xml"])
+    assert exit_info.value.code == 2
+
+
+def test_baseline_round_trip(project: Path, capsys) -> None:
+    baseline = project / "prodready-baseline.json"
+    assert main(["check", str(project), "--write-baseline", str(baseline)]) == 0
+    assert main(["check", str(project), "--baseline", str(baseline)]) == 0
+    views = project / "billing" / "views.py"
+    views.write_text("# a new comment moves every line\n" + VIEWS + "\n\ndef more(pk):\n"
+                     "    return Invoice.objects.get(pk=pk)\n")
+    capsys.readouterr()
+    assert main(["check", str(project), "--baseline", str(baseline), "--format", "json"]) == 1
+    lines = [f["line"] for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert lines == [27], "only the new finding is reported"
+
+
+def test_unsafe_fix_applies_to_sql_file(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "reports.sql"
+    path.write_text(SQL)
+    (tmp_path / "prodready.toml").write_text("")
+    assert main(["check", str(tmp_path), "--fix"]) == 1, "the only fix is unsafe: --fix alone leaves it"
+    assert path.read_text() == SQL
+    assert main(["check", str(tmp_path), "--fix", "--unsafe-fixes"]) == 0
+    assert path.read_text() == SQL.replace("WHERE o.total > 10 OR o.total < 0",
+                                           "WHERE (o.total > 10 OR o.total < 0) AND o.tenant_id = %s")
+
+
+def test_rule_rules_and_index_commands(project: Path, capsys) -> None:
+    assert main(["rule", "TEN001"]) == 0
+    page = capsys.readouterr().out
+    assert page.startswith("# TEN001 unfiltered-django-query") and "## Why is this bad?" in page
+    assert main(["rule", "NOPE999"]) == 2
+    assert main(["rules", "--format", "json"]) == 0
+    codes = [r["code"] for r in json.loads(capsys.readouterr().out)]
+    assert {"TEN001", "TEN002", "TEN003"} <= set(codes)
+    assert main(["index", str(project), "--format", "json"]) == 0
+    index = json.loads(capsys.readouterr().out)
+    assert index["tenant"]["models"] == ["Tenant"]
+    statuses = {m["name"]: m["status"] for m in index["models"]}
+    assert statuses == {"Tenant": "tenant", "Project": "tenant-scoped", "Invoice": "tenant-scoped"}
+    assert main(["index", str(project)]) == 0
+    assert "named like a tenant and 2 models point to it" in capsys.readouterr().out
+
+
+def test_console_script_runs(project: Path) -> None:
+    exe = Path(sys.executable).with_name("prodready")
+    result = subprocess.run([str(exe), "check", str(project), "--format", "github"], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stdout.startswith("::error file=billing/views.py,line=18,")
+    lsp = subprocess.run([str(Path(sys.executable).with_name("prodready-lsp"))], capture_output=True, text=True)
+    assert lsp.returncode == 2 and "not available" in lsp.stderr
