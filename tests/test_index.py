@@ -1,0 +1,174 @@
+"""Pass 1: what the index learns from models and schemas, checked on small real-looking projects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.config import Config, TenantConfig
+from analyzer.engine import build_project_index
+
+
+def project(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def index_of(root: Path, **tenant: object):
+    config = Config(root=root.resolve(), tenant=TenantConfig(**tenant))
+    index, skipped = build_project_index([root], config)
+    return index, skipped
+
+
+DJANGO_CORE = '''
+from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class OrgOwned(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+    class Meta:
+        abstract = True
+'''
+
+DJANGO_BILLING = '''
+from django.db import models
+from django.conf import settings
+
+from core.models import OrgOwned
+
+
+class Invoice(OrgOwned):
+    number = models.CharField(max_length=20)
+
+    class Meta:
+        db_table = "billing_invoices"
+
+
+class Line(models.Model):
+    invoice = models.ForeignKey("billing.Invoice", on_delete=models.CASCADE, related_name="lines")
+    note = models.ForeignKey("Note", null=True, on_delete=models.SET_NULL)
+
+
+class Note(models.Model):
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+
+class Project(OrgOwned):
+    name = models.CharField(max_length=20)
+
+
+class InvoiceForm:
+    number = models.CharField(max_length=20)
+'''
+
+
+def test_django_abstract_bases_string_targets_and_tables(tmp_path: Path) -> None:
+    root = project(tmp_path, {
+        "core/__init__.py": "", "core/models.py": DJANGO_CORE,
+        "billing/__init__.py": "", "billing/models.py": DJANGO_BILLING,
+    })
+    index, skipped = index_of(root)
+    assert skipped == []
+    assert index.tenant.models == ["Organization"]
+    assert "2 models point to it" in index.tenant.reason
+    invoice = index.model("billing.models.Invoice")
+    assert invoice.tenant_field == "organization" and invoice.tenant_column == "organization_id"
+    assert invoice.table == "billing_invoices"
+    assert index.model("billing.models.Project").table == "billing_project"
+    line = index.model("billing.models.Line")
+    assert not line.is_tenant_scoped and line.bound_via == "invoice"
+    assert not index.model("billing.models.Note").is_tenant_bound, "a nullable FK does not bind"
+    assert index.model("core.models.OrgOwned").abstract
+    assert index.table("billing_invoices").tenant_column == "organization_id"
+    assert index.is_tenant_lookup("project__organization__in")
+    assert not index.is_tenant_lookup("organization__isnull")
+
+
+def test_sqlalchemy_mixins_flask_models_and_sql_schema(tmp_path: Path) -> None:
+    root = project(tmp_path, {
+        "app/__init__.py": "",
+        "app/models.py": '''
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Column, ForeignKey, Integer, String
+
+db = SQLAlchemy()
+
+
+class Account(db.Model):
+    id = Column(Integer, primary_key=True)
+
+
+class AccountMixin:
+    account_id = Column(Integer, ForeignKey("account.id"), nullable=False)
+
+
+class Dashboard(AccountMixin, db.Model):
+    id = Column(Integer, primary_key=True)
+
+
+class Widget(db.Model):
+    __tablename__ = "widgets"
+    id = Column(Integer, primary_key=True)
+    dashboard_id = Column(Integer, ForeignKey("dashboard.id"), nullable=False)
+    owner_id = db.Column("account_ref", Integer, ForeignKey("account.id"))
+''',
+        "db/schema.sql": '''
+CREATE TABLE account (id serial PRIMARY KEY);
+CREATE TABLE audit_log (id serial, account_id int NOT NULL, action text,
+    CONSTRAINT fk_account FOREIGN KEY (account_id) REFERENCES account (id));
+''',
+    })
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Account"]
+    dashboard = index.model("app.models.Dashboard")
+    assert dashboard.table == "dashboard" and dashboard.tenant_column == "account_id"
+    widget = index.model("app.models.Widget")
+    assert widget.tenant_column == "account_ref", "an explicit column name is the column"
+    assert index.table("audit_log").tenant_column == "account_id"
+    assert index.table("AUDIT_LOG") is index.table("audit_log")
+
+
+def test_configured_fields_and_models(tmp_path: Path) -> None:
+    root = project(tmp_path, {"shop/__init__.py": "", "shop/models.py": '''
+from django.db import models
+
+
+class Store(models.Model):
+    name = models.CharField(max_length=10)
+
+
+class Product(models.Model):
+    store_code = models.CharField(max_length=10)
+
+
+class Order(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE)
+'''})
+    index, _ = index_of(root)
+    assert index.tenant.models == [], "one incoming foreign key is not enough to guess"
+    index, _ = index_of(root, fields=("store_code",))
+    assert index.model("shop.models.Product").tenant_field == "store_code"
+    assert "configuration" in index.tenant.reason
+    index, _ = index_of(root, models=("Store",))
+    assert index.model("shop.models.Order").tenant_field == "store"
+
+
+def test_unparseable_and_newer_syntax_files_are_skipped_with_reason(tmp_path: Path) -> None:
+    root = project(tmp_path, {
+        "app/generics.py": "type Pair[T] = tuple[T, T]\n\ndef first[T](pair: Pair[T]) -> T:\n    return pair[0]\n",
+        "app/broken.py": "def f(:\n",
+        "app/fine.py": "x = 1\n",
+    })
+    _, skipped = index_of(root)
+    reasons = {s.path: s.reason for s in skipped}
+    assert set(reasons) == {"app/broken.py", "app/generics.py"} or set(reasons) == {"app/broken.py"}
+    assert reasons["app/broken.py"].startswith("syntax error on line 1")
+    if "app/generics.py" in reasons:  # running on Python < 3.12
+        assert "newer than Python" in reasons["app/generics.py"]
