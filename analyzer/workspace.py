@@ -144,12 +144,17 @@ def discover(paths: Iterable[Union[str, Path]], config: Config) -> tuple[list[Pa
             if language_of(path):
                 found.append(path)
             continue
+        # A folder named explicitly is scanned even inside an excluded one (`prodready check
+        # .venv/lib/.../mypkg`); the excludes then apply below it only.
+        inside_excluded = any(ignores.ignored(folder, is_dir=True) for folder in _ancestors_within(path, root)
+                              if folder != root)
+        walker = _Ignores(config, path) if inside_excluded else ignores
         for folder, dirnames, filenames in os.walk(path):
             here = Path(folder)
-            dirnames[:] = sorted(d for d in dirnames if not ignores.ignored(here / d, is_dir=True))
+            dirnames[:] = sorted(d for d in dirnames if not walker.ignored(here / d, is_dir=True))
             for name in sorted(filenames):
                 file = here / name
-                if language_of(file) and not ignores.ignored(file, is_dir=False):
+                if language_of(file) and not walker.ignored(file, is_dir=False):
                     found.append(file)
     return sorted(set(found)), missing
 
