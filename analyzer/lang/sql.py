@@ -71,16 +71,20 @@ def split_statements(script: str, dialect: str) -> list[tuple[int, str]]:
     pieces.append((start, script[start:]))
     result = []
     for offset, text in pieces:
-        stripped = text.lstrip()
-        if not _has_code(stripped):
-            continue
-        result.append((offset + len(text) - len(stripped), stripped.rstrip()))
+        lead = _leading_comments(text)
+        stripped = text[lead:].rstrip()
+        if stripped:
+            result.append((offset + lead, stripped))
     return result
 
 
-def _has_code(text: str) -> bool:
-    without_comments = re.sub(r"--[^\n]*|/\*.*?\*/", "", text, flags=re.S)
-    return bool(without_comments.strip())
+_LEADING = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+
+
+def _leading_comments(text: str) -> int:
+    """Length of the whitespace and comments before a statement's first token: a statement
+    is reported where its code starts, not where the comment above it does."""
+    return _LEADING.match(text).end()
 
 
 def parse_statement(text: str, dialect: str) -> Optional[exp.Expression]:

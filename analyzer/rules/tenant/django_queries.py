@@ -76,6 +76,9 @@ class DjangoQueries(ChainResolver):
             return "scoped"
         if model is not None and self._related_object(model, keyword.arg, keyword.value):
             return "scoped"
+        if keyword.arg.split("__")[0] in ("pk", "id") or keyword.arg.endswith("_id"):
+            if _key_of_loaded_object(keyword.value):
+                return "scoped"
         return "plain"
 
     def _related_object(self, model: ModelInfo, key: str, value: nodes.NodeNG) -> bool:
@@ -135,6 +138,24 @@ def _looks_like_id(value: nodes.NodeNG) -> bool:
         return True  # request.GET["project"], kwargs["pk"]
     name = (dotted_name(value) or "").rsplit(".", 1)[-1].lower()
     return name in ("id", "pk", "uuid") or name.endswith(("_id", "_pk", "_uuid", "_ids"))
+
+
+REQUEST_INPUTS = frozenset({
+    "request", "data", "payload", "body", "params", "args", "kwargs", "form", "serializer", "validated_data",
+    "cleaned_data", "query_params", "GET", "POST", "json", "query", "input", "event", "message",
+})
+
+
+def _key_of_loaded_object(value: nodes.NodeNG) -> bool:
+    """`obj.pk`, `self.id`, `task.project_id`: a key read from an object already loaded, whose
+    row is the caller's own, unlike an id that arrives with the request."""
+    if not isinstance(value, nodes.Attribute):
+        return False
+    name = value.attrname
+    if name not in ("pk", "id") and not name.endswith("_id"):
+        return False
+    parts = (dotted_name(value.expr) or "").split(".")
+    return bool(parts[0]) and not any(part in REQUEST_INPUTS for part in parts)
 
 
 def filters_in_get_queryset(cls: nodes.ClassDef, index: ProjectIndex) -> bool:
