@@ -106,8 +106,8 @@ class ChainResolver:
         if len(functions) != 1 or functions[0].is_method() and not isinstance(call.func, nodes.Attribute):
             return None
         function = functions[0]
-        returns = [r.value for r in _returns(function) if r.value is not None]
-        chains = [self.resolve(value, depth + 1) for value in returns]
+        values = [r.value for r in returns(function) if r.value is not None]
+        chains = [self.resolve(value, depth + 1) for value in values]
         known = [c for c in chains if c is not None]
         if not known:
             return None
@@ -152,7 +152,7 @@ def assigned_values(node: nodes.Name) -> Union[list[nodes.NodeNG], str, None]:
     return values or None
 
 
-def _returns(function: nodes.FunctionDef) -> list[nodes.Return]:
+def returns(function: nodes.FunctionDef) -> list[nodes.Return]:
     found = []
     for node in function.nodes_of_class(nodes.Return, skip_klass=(nodes.FunctionDef, nodes.Lambda, nodes.ClassDef)):
         found.append(node)
@@ -173,22 +173,40 @@ def _argument_for(call: nodes.Call, function: nodes.FunctionDef, parameter: str)
     return None
 
 
-def later_uses_scope(name: str, after: nodes.NodeNG, resolver: ChainResolver) -> bool:
-    """Whether a later use of variable `name` in the same scope narrows it to the tenant."""
-    scope = after.scope()
-    line = after.lineno or 0
-    for use in scope.nodes_of_class(nodes.Name):
-        if use.name != name or (use.lineno or 0) <= line:
+def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: int = 0) -> bool:
+    """Whether every read of the value assigned to `target` narrows it to the tenant.
+
+    `qs = Invoice.objects.all(); qs = qs.filter(tenant=t)` is safe; so is a value only ever
+    passed to a helper that filters. A value also used as it is (rendered, returned,
+    filtered only inside an `if`) is not.
+    """
+    uses = []
+    for use in target.scope().nodes_of_class(nodes.Name):
+        if use.name != target.name:
             continue
+        try:
+            _, assignments = use.lookup(use.name)
+        except Exception:  # astroid lookups can fail on broken code
+            return False
+        if target in assignments:
+            uses.append(use)
+    if not uses or depth > MAX_DEPTH:
+        return False
+    for use in uses:
         outer = outermost_call(use)
         candidates = [outer] if outer is not use else []
         if isinstance(use.parent, nodes.Call) and use in use.parent.args:
             candidates.append(use.parent)
-        for candidate in candidates:
-            chain = resolver.resolve(candidate)
-            if chain is not None and chain.scoped:
-                return True
-    return False
+        if any((chain := resolver.resolve(c)) is not None and chain.scoped for c in candidates):
+            continue
+        # `tasks = tasks.filter(status=s)`: the narrowed value lives on in a new assignment.
+        statement = outer.parent
+        if outer is not use and isinstance(statement, nodes.Assign) and all(
+                isinstance(t, nodes.AssignName) for t in statement.targets):
+            if all(every_use_scoped(t, resolver, depth + 1) for t in statement.targets):
+                continue
+        return False
+    return True
 
 
 def outermost_call(node: nodes.NodeNG) -> nodes.NodeNG:
@@ -228,13 +246,15 @@ def _defined_or_imported(node: nodes.NodeNG, name: str) -> bool:
 
 
 def narrowed_elsewhere(node: nodes.Call, resolver: ChainResolver) -> bool:
-    """An unscoped query is narrowed where it goes: a later filter on its variable, a helper it
-    is passed to, or every caller of the function that returns it."""
+    """An unscoped query is narrowed where it goes: every later use of its variable, a helper
+    it is passed to, or every caller of the function that returns it."""
     parent = node.parent
     if isinstance(parent, (nodes.Assign, nodes.AnnAssign)):
         targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
-        return any(isinstance(t, nodes.AssignName) and later_uses_scope(t.name, parent, resolver) for t in targets)
+        return any(isinstance(t, nodes.AssignName) and every_use_scoped(t, resolver) for t in targets)
     if isinstance(parent, nodes.Call) and node in parent.args:
+        if isinstance(parent.func, nodes.Attribute) and resolver.resolve(parent.func.expr) is not None:
+            return False  # `scoped.union(Invoice.objects.all())`: an argument of a query, not a helper
         chain = resolver.resolve(parent)
         return chain is not None and chain.scoped
     if isinstance(parent, nodes.Return):

@@ -13,9 +13,9 @@ from typing import Optional
 import astroid
 from astroid import nodes
 
-from ...index import ModelInfo, ProjectIndex
+from ...index import ModelInfo
 from ...lang.python import dotted_name, safe_infer
-from .chains import Chain, ChainResolver, assigned_values, model_of_class
+from .chains import Chain, ChainResolver, assigned_values, model_of_class, returns
 
 QUERY_METHODS = frozenset({
     "all", "filter", "exclude", "get", "first", "last", "values", "values_list", "update", "delete", "count",
@@ -38,7 +38,37 @@ class DjangoQueries(ChainResolver):
     """Chains that start at a model manager: `Invoice.objects`, `Invoice.scoped`."""
 
     def root(self, node: nodes.NodeNG) -> Optional[Chain]:
-        return self._manager(node) if isinstance(node, nodes.Attribute) else None
+        if isinstance(node, nodes.Attribute):
+            return self._manager(node) or self._view_queryset(node)
+        if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) \
+                and node.func.attrname == "get_queryset" and _is_self_or_super(node.func.expr):
+            return Chain(model=None)  # the view's own base queryset, model unknown here
+        return None
+
+    def _view_queryset(self, node: nodes.Attribute) -> Optional[Chain]:
+        """`self.queryset` and `self.model.objects` inside a view: a base queryset of unknown model."""
+        if node.attrname == "queryset" and _is_self_or_super(node.expr):
+            return Chain(model=None)
+        if node.attrname in DEFAULT_MANAGERS and isinstance(node.expr, nodes.Attribute) \
+                and node.expr.attrname == "model" and _is_self_or_super(node.expr.expr):
+            return Chain(model=None)
+        return None
+
+    def view_filters_by_tenant(self, cls: nodes.ClassDef) -> bool:
+        """A DRF viewset or Django view whose `get_queryset` (own or inherited) returns only
+        querysets narrowed to the tenant."""
+        classes = [cls]
+        try:
+            classes += list(cls.ancestors())
+        except (astroid.InferenceError, RecursionError):
+            pass
+        for klass in classes:
+            method = next((m for m in klass.mymethods() if m.name == "get_queryset"), None)
+            if method is None:
+                continue
+            chains = [self.resolve(r.value) for r in returns(method) if r.value is not None]
+            return bool(chains) and all(c is not None and c.scoped for c in chains)
+        return False
 
     def _manager(self, node: nodes.Attribute) -> Optional[Chain]:
         model = model_of_class(node.expr, self.index, "django")
@@ -158,17 +188,7 @@ def _key_of_loaded_object(value: nodes.NodeNG) -> bool:
     return bool(parts[0]) and not any(part in REQUEST_INPUTS for part in parts)
 
 
-def filters_in_get_queryset(cls: nodes.ClassDef, index: ProjectIndex) -> bool:
-    """A DRF viewset or Django view whose `get_queryset` (own or inherited) adds the tenant filter."""
-    from ...index.managers import filters_by_tenant
-
-    classes = [cls]
-    try:
-        classes += list(cls.ancestors())
-    except (astroid.InferenceError, RecursionError):
-        pass
-    for klass in classes:
-        for method in klass.mymethods():
-            if method.name == "get_queryset" and filters_by_tenant(method, index):
-                return True
-    return False
+def _is_self_or_super(node: nodes.NodeNG) -> bool:
+    if isinstance(node, nodes.Name):
+        return node.name == "self"
+    return isinstance(node, nodes.Call) and getattr(node.func, "name", None) == "super"

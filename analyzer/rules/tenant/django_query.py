@@ -9,7 +9,7 @@ from astroid import nodes
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from .chains import Chain, ChainResolver, model_of_class, narrowed_elsewhere, outermost_call
-from .django_queries import QUERY_METHODS, DjangoQueries, filters_in_get_queryset
+from .django_queries import QUERY_METHODS, DjangoQueries
 from .policy import tenant_severity
 
 SHORTCUTS = {"get_object_or_404", "get_list_or_404", "aget_object_or_404", "aget_list_or_404"}
@@ -136,9 +136,9 @@ class UnfilteredDjangoQuery(Rule):
             return None
         return resolver.resolve(node)
 
-    def _scoped_elsewhere(self, node: nodes.Call, resolver: ChainResolver) -> bool:
+    def _scoped_elsewhere(self, node: nodes.Call, resolver: DjangoQueries) -> bool:
         parent = node.parent
         if isinstance(parent, nodes.Assign) and isinstance(node.scope(), nodes.ClassDef):
             # `queryset = Invoice.objects.all()` on a view: judged by the view's get_queryset.
-            return filters_in_get_queryset(node.scope(), resolver.index)
+            return resolver.view_filters_by_tenant(node.scope())
         return narrowed_elsewhere(node, resolver)

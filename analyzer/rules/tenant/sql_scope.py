@@ -131,8 +131,14 @@ class _Judge:
                 classes.pin((owner, column.name.lower()))
 
     def judge(self, tables: dict[str, exp.Table], conditions: list[exp.Expression],
-              top_level: bool) -> list[Unconstrained]:
+              top_level: bool, using: Optional[list[tuple[str, str]]] = None) -> list[Unconstrained]:
         classes = self.constrained(tables, conditions)
+        for alias, column in using or ():
+            # `JOIN c USING (tenant_id)` equates the column with every earlier table that has it.
+            for other, table in tables.items():
+                info = self.index.table(table.name)
+                if other != alias and info is not None and column in info.columns:
+                    classes.union((alias, column), (other, column))
         missing = []
         for alias, table in tables.items():
             column = self.tenant_column(table)
@@ -187,4 +193,15 @@ def _judge_scope(scope: Scope, judge: _Judge, top_level: bool) -> list[Unconstra
     if not tables:
         return []
     conditions = [c for c in (_where(select), *_join_conditions(select)) if c is not None]
-    return judge.judge(tables, conditions, top_level)
+    return judge.judge(tables, conditions, top_level, using=_join_using(select))
+
+
+def _join_using(select: exp.Expression) -> list[tuple[str, str]]:
+    pairs = []
+    for join in select.args.get("joins") or ():
+        target = join.this
+        alias = target.alias_or_name if isinstance(target, exp.Table) else None
+        for column in join.args.get("using") or ():
+            if alias:
+                pairs.append((alias, column.name.lower()))
+    return pairs

@@ -55,6 +55,9 @@ class SqlalchemyQueries(ChainResolver):
         model = model_of_class(node, self.index, "sqlalchemy")
         if model is None and isinstance(node, nodes.Attribute):
             model = model_of_class(node.expr, self.index, "sqlalchemy")
+        if model is None and isinstance(node, nodes.Call):  # func.count(Order.id), distinct(Order.x)
+            for argument in node.args[:1]:
+                model = self._model_of_entity(argument)
         return model
 
     def step(self, chain: Chain, method: str, args: list[nodes.NodeNG],
