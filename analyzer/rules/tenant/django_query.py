@@ -104,10 +104,10 @@ class UnfilteredDjangoQuery(Rule):
         model = chain.model
         field = model.tenant_field
         if chain.pk_only:
-            message = (f"`{model.name}` is fetched by primary key alone, without a `{field}` filter: any user who "
+            message = (f"`{model.name}` is fetched by primary key alone, without filtering on `{field}`: any user who "
                        f"changes the id reads another tenant's row")
         else:
-            message = f"`{model.name}` is queried without a `{field}` filter, so it returns every tenant's rows"
+            message = f"`{model.name}` is queried without filtering on `{field}`, so it returns every tenant's rows"
         severity = tenant_severity(ctx.relpath, ctx.config, self.severity)
         yield ctx.finding(self, ctx.positions.span(node), message, severity=severity)
 

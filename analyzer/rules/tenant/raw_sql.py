@@ -163,7 +163,7 @@ def _message(tree: exp.Expression, missing: list[Unconstrained]) -> str:
     column = missing[0].column
     verb = "changes" if isinstance(tree, (exp.Update, exp.Delete)) else "reads"
     tables = " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
-    message = f"SQL {verb} {tables} without a `{column}` predicate, so it reaches every tenant's rows"
+    message = f"SQL {verb} {tables} without a predicate on `{column}`, so it reaches every tenant's rows"
     if _tenant_predicate_under_or(tree, {m.column for m in missing}):
         message += f"; the `{column}` condition is under OR, so it does not hold for every row"
     return message

@@ -118,9 +118,9 @@ class UnfilteredSqlalchemyQuery(Rule):
         model = chain.model
         column = model.tenant_column or model.tenant_field
         if chain.pk_only:
-            message = (f"`{model.name}` is fetched by primary key alone, without a `{column}` criterion: any user "
+            message = (f"`{model.name}` is fetched by primary key alone, without a criterion on `{column}`: any user "
                        f"who changes the id reads another tenant's row")
         else:
-            message = f"`{model.name}` is queried without a `{column}` criterion, so it reaches every tenant's rows"
+            message = f"`{model.name}` is queried without a criterion on `{column}`, so it reaches every tenant's rows"
         yield ctx.finding(self, ctx.positions.span(node), message,
                           severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
