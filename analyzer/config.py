@@ -67,8 +67,11 @@ class TenantConfig(_Section):
         description="Globs of files where tenant rules do not apply (tests and migrations by default).",
     )
     warning_paths: tuple[str, ...] = Field(
-        default=("**/management/commands/**", "**/admin.py", "**/admin/**", "scripts/**", "**/scripts/**"),
-        description="Globs of files where tenant findings are warnings, not errors (commands, admin).",
+        default=("**/management/commands/**", "**/admin.py", "**/admin/**", "scripts/**", "**/scripts/**",
+                 "**/cli.py", "**/cli/**", "**/cron.py", "**/crons/**", "**/cron/**", "**/bgtasks/**",
+                 "**/jobs/**", "**/workers/**"),
+        description="Globs of files where tenant findings are warnings, not errors: commands, admin, scripts "
+                    "and scheduled jobs, which often work across tenants on purpose.",
     )
     scoped_managers: tuple[str, ...] = Field(
         default=(), description="Manager or query attribute names that filter by tenant on their own."

@@ -40,12 +40,15 @@ class ProjectIndex:
         self._by_name = {}
         for model in self.models.values():
             self._by_name.setdefault(model.name, []).append(model)
+            if model.name.lower() != model.name:
+                self._by_name.setdefault(model.name.lower(), []).append(model)
 
     def model(self, qname: str) -> Optional[ModelInfo]:
         return self.models.get(qname)
 
     def models_named(self, name: str) -> list[ModelInfo]:
-        return self._by_name.get(name, [])
+        """Models of that class name; Django's string references ignore case, so this does too."""
+        return self._by_name.get(name) or self._by_name.get(name.lower(), [])
 
     def table(self, name: str) -> Optional[TableInfo]:
         return self.tables.get(name.lower().strip('"`[]'))
@@ -70,6 +73,11 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     by_name: dict[str, list[ModelInfo]] = {}
     for model in models:
         by_name.setdefault(model.name, []).append(model)
+    for model in models:  # Django matches "app.ModelName" references case-insensitively
+        if model.name.lower() not in by_name:
+            by_name.setdefault(model.name.lower(), []).append(model)
+        elif model not in by_name[model.name.lower()]:
+            by_name[model.name.lower()].append(model)
     by_table = {m.table.lower(): m for m in models if m.table and not m.abstract}
 
     tables: dict[str, TableInfo] = {}
@@ -88,7 +96,8 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
             if f.kind != "m2m" and f.kind != "relationship":
                 target = None
                 if f.kind in ("fk", "o2o"):
-                    target_model = by_name.get((f.target or "").split(".")[-1], [None])[0]
+                    name = (f.target or "").split(".")[-1]
+                    target_model = (by_name.get(name) or by_name.get(name.lower()) or [None])[0]
                     target = target_model.table.lower() if target_model and target_model.table else (
                         (f.target or "").split(".")[0].lower() if model.framework == "sqlalchemy" else None)
                 table.columns.setdefault(f.column.lower(), target)

@@ -42,7 +42,8 @@ def relation_target(field: FieldInfo, owner: ModelInfo, by_name: dict[str, list[
         return owner
     if "." in field.target and owner.framework == "sqlalchemy" and field.kind == "fk":
         return by_table.get(field.target.split(".")[-2].lower())
-    candidates = by_name.get(field.target.split(".")[-1], [])
+    name = field.target.split(".")[-1]
+    candidates = by_name.get(name) or by_name.get(name.lower(), [])
     same_framework = [m for m in candidates if m.framework == owner.framework and not m.abstract]
     return (same_framework or candidates or [None])[0]
 

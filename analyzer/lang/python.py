@@ -20,7 +20,13 @@ from astroid.exceptions import AstroidError
 
 from ..model import Span
 
-_NEWER_SYNTAX = re.compile(r"^\s*type\s+\w+\s*(\[.*\])?\s*=|^\s*(async\s+)?def\s+\w+\s*\[|^\s*class\s+\w+\s*\[", re.M)
+# Syntax that Python 3.12+ accepts and older parsers reject: type aliases and generics (3.12),
+# nested f-strings reusing their quotes (3.12), `except A, B:` without parentheses (3.14).
+_NEWER_SYNTAX = re.compile(
+    r"^\s*type\s+\w+\s*(\[.*\])?\s*=|^\s*(async\s+)?def\s+\w+\s*\[|^\s*class\s+\w+\s*\["
+    r"|^\s*except\*?\s+[\w.]+\s*,\s*[\w.]+.*:|f\"[^\"\n]*\{[^}\n]*\"[^\"\n]*\"[^}\n]*\}",
+    re.M,
+)
 
 
 class PythonParseError(Exception):
@@ -66,7 +72,7 @@ def _syntax_reason(error: astroid.AstroidSyntaxError, text: str) -> str:
     where = f" on line {line}" if line else ""
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     reason = f"syntax error{where}: {message}"
-    if _NEWER_SYNTAX.search(text) and sys.version_info < (3, 12):
+    if _NEWER_SYNTAX.search(text) and sys.version_info < (3, 14):
         reason += f" (the file uses syntax newer than Python {version}, which prodready runs on)"
     return reason
 

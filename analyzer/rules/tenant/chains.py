@@ -274,3 +274,53 @@ def _every_caller_scopes(function: nodes.NodeNG, resolver: ChainResolver) -> boo
         if chain is None or not chain.scoped:
             return False
     return True
+
+
+SUBQUERY_WRAPPERS = frozenset({"Subquery", "Exists", "Prefetch", "OuterRef", "ArraySubquery", "exists"})
+SUBQUERY_STEPS = frozenset({"subquery", "scalar_subquery", "exists", "cte", "alias", "lateral"})
+
+
+def nested_in_query(node: nodes.Call, resolver: ChainResolver) -> bool:
+    """A query used inside another query (a subquery, an `id__in=` value, a Prefetch, a
+    correlated `Exists`) only narrows or decorates the outer rows: the outer query is judged.
+    `union` is the exception, since it adds rows."""
+    current: nodes.NodeNG = node
+    while isinstance(current, nodes.Call) and isinstance(current.func, nodes.Attribute):
+        if current.func.attrname in SUBQUERY_STEPS:
+            return True
+        current = current.func.expr
+    child: nodes.NodeNG = node
+    parent = node.parent
+    while parent is not None and not isinstance(parent, (nodes.Assign, nodes.Return, nodes.Expr,
+                                                         nodes.FunctionDef, nodes.ClassDef, nodes.Module)):
+        if isinstance(parent, nodes.Call) and child is not parent.func:
+            name = (dotted_name(parent.func) or "").rsplit(".", 1)[-1]
+            if name in SUBQUERY_WRAPPERS:
+                return True
+            if isinstance(parent.func, nodes.Attribute) and parent.func.attrname not in ("union", "union_all"):
+                outer = resolver.resolve(parent.func.expr)
+                if outer is not None and outer.parameter is None:
+                    return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
+    """`invoice = Invoice.objects.get(pk=pk)` followed by a comparison of `invoice.tenant_id`
+    (`if invoice.tenant_id != request.tenant.id: raise ...`): the row is checked once fetched."""
+    parent = node.parent
+    if not isinstance(parent, (nodes.Assign, nodes.AnnAssign)):
+        return False
+    targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
+    names = {t.name for t in targets if isinstance(t, nodes.AssignName)}
+    if not names:
+        return False
+    tenant_names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
+    for compare in parent.scope().nodes_of_class(nodes.Compare):
+        if (compare.lineno or 0) < (parent.lineno or 0):
+            continue
+        for side in (compare.left, *(value for _, value in compare.ops)):
+            if isinstance(side, nodes.Attribute) and side.attrname in tenant_names \
+                    and (dotted_name(side.expr) or "").split(".")[0] in names:
+                return True
+    return False

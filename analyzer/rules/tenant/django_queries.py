@@ -16,22 +16,22 @@ from astroid import nodes
 from ...index import ModelInfo
 from ...lang.python import dotted_name, safe_infer
 from .chains import Chain, ChainResolver, assigned_values, model_of_class, returns
+from .values import USER_MODELS, is_capability_field, is_loaded_key, scopes_through_parent
 
 QUERY_METHODS = frozenset({
     "all", "filter", "exclude", "get", "first", "last", "values", "values_list", "update", "delete", "count",
     "exists", "aggregate", "annotate", "alias", "in_bulk", "iterator", "raw", "order_by", "distinct",
     "select_related", "prefetch_related", "only", "defer", "latest", "earliest", "get_or_create",
     "update_or_create", "select_for_update", "union", "intersection", "difference", "dates", "datetimes",
-    "explain", "bulk_update", "using", "extra", "reverse", "contains", "aget", "afirst", "alast", "acount",
+    "explain", "using", "extra", "reverse", "contains", "aget", "afirst", "alast", "acount",
     "aexists", "aupdate", "adelete", "aaggregate", "ain_bulk", "aiterator", "aget_or_create",
-    "aupdate_or_create", "abulk_update", "acontains", "aearliest", "alatest",
+    "aupdate_or_create", "acontains", "aearliest", "alatest",
 })
 # Methods whose keyword arguments narrow the rows (the others' keywords are not filters).
 FILTER_METHODS = frozenset({"filter", "get", "get_or_create", "update_or_create", "aget", "aget_or_create",
                             "aupdate_or_create"})
 DEFAULT_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
 PK_KEYS = frozenset({"pk", "id", "pk__in", "id__in", "pk__exact", "id__exact", "uuid", "slug"})
-USER_MODELS = frozenset({"User", "AUTH_USER_MODEL", "CustomUser", "Member", "Membership", "Profile", "UserProfile"})
 
 
 class DjangoQueries(ChainResolver):
@@ -102,27 +102,39 @@ class DjangoQueries(ChainResolver):
     def _keyword(self, model: Optional[ModelInfo], keyword: nodes.Keyword) -> str:
         if keyword.arg is None:  # **filters
             return self._unpacked(keyword.value, model)
-        if self.index.is_tenant_lookup(keyword.arg):
-            return "scoped"
-        if model is not None and self._related_object(model, keyword.arg, keyword.value):
-            return "scoped"
-        if keyword.arg.split("__")[0] in ("pk", "id") or keyword.arg.endswith("_id"):
-            if _key_of_loaded_object(keyword.value):
-                return "scoped"
-        return "plain"
+        return "scoped" if self._scopes(model, keyword.arg, keyword.value) else "plain"
 
-    def _related_object(self, model: ModelInfo, key: str, value: nodes.NodeNG) -> bool:
-        """`filter(project=project)`: rows of an object the caller already holds (not a raw id)."""
-        name = key.split("__")[0]
-        rest = key.split("__")[1:]
-        field_info = model.fields.get(name)
-        if field_info is None or field_info.kind not in ("fk", "o2o", "m2m") or rest not in ([], ["in"], ["exact"]):
-            return False
+    def _scopes(self, model: Optional[ModelInfo], key: str, value: nodes.NodeNG) -> bool:
+        """Whether the lookup `key=value` confines the rows to the caller's tenant."""
+        if self.index.is_tenant_lookup(key):
+            return True
+        parts = key.split("__")
+        if is_capability_field(parts[0]):
+            return True  # get(token=...): holding the secret is the authorisation
+        if parts[-1] == "in" or parts[0] in ("pk", "id") or self._relation(model, parts[0]) is not None:
+            chain = self.resolve(value)
+            if chain is not None and chain.scoped:
+                return True  # id__in=<a scoped queryset>
+        if parts[0] in ("pk", "id"):
+            return is_loaded_key(value)
+        if self._relation(model, parts[0]) is not None and parts[1:] in ([], ["in"], ["exact"], ["id"], ["pk"]):
+            return scopes_through_parent(value, self.index.is_tenant_lookup)
+        return False
+
+    def _relation(self, model: Optional[ModelInfo], name: str):
+        """The relation field `name` (or its `_id` attribute) when it leads to tenant-owned rows."""
+        if model is None:
+            return None
+        field_info = model.fields.get(name) or (model.fields.get(name[:-3]) if name.endswith("_id") else None)
+        if field_info is None or field_info.kind not in ("fk", "o2o", "m2m"):
+            return None
         target_name = (field_info.target or "").rsplit(".", 1)[-1]
+        if target_name in USER_MODELS:
+            return field_info
         targets = self.index.models_named(target_name)
-        related = target_name in USER_MODELS or any(t.is_tenant_scoped or t.is_tenant_bound or
-                                                   t.name in self.index.tenant.models for t in targets)
-        return related and not _looks_like_id(value)
+        if any(t.is_tenant_scoped or t.is_tenant_bound or t.name in self.index.tenant.models for t in targets):
+            return field_info
+        return None
 
     def _unpacked(self, value: nodes.NodeNG, model: Optional[ModelInfo]) -> str:
         inferred = safe_infer(value)
@@ -132,8 +144,7 @@ class DjangoQueries(ChainResolver):
         for key, item in inferred.items:
             if not isinstance(key, nodes.Const) or not isinstance(key.value, str):
                 return "unknown"
-            if self.index.is_tenant_lookup(key.value) or (
-                    model is not None and self._related_object(model, key.value, item)):
+            if self._scopes(model, key.value, item):
                 verdict = "scoped"
         return verdict
 
@@ -160,33 +171,6 @@ class DjangoQueries(ChainResolver):
                 verdicts = {self._q(v, model) for v in inferred}
                 return "scoped" if verdicts == {"scoped"} else ("unknown" if "unknown" in verdicts else "plain")
         return "unknown"
-
-def _looks_like_id(value: nodes.NodeNG) -> bool:
-    if isinstance(value, nodes.Const):
-        return True
-    if isinstance(value, nodes.Subscript):
-        return True  # request.GET["project"], kwargs["pk"]
-    name = (dotted_name(value) or "").rsplit(".", 1)[-1].lower()
-    return name in ("id", "pk", "uuid") or name.endswith(("_id", "_pk", "_uuid", "_ids"))
-
-
-REQUEST_INPUTS = frozenset({
-    "request", "data", "payload", "body", "params", "args", "kwargs", "form", "serializer", "validated_data",
-    "cleaned_data", "query_params", "GET", "POST", "json", "query", "input", "event", "message",
-})
-
-
-def _key_of_loaded_object(value: nodes.NodeNG) -> bool:
-    """`obj.pk`, `self.id`, `task.project_id`: a key read from an object already loaded, whose
-    row is the caller's own, unlike an id that arrives with the request."""
-    if not isinstance(value, nodes.Attribute):
-        return False
-    name = value.attrname
-    if name not in ("pk", "id") and not name.endswith("_id"):
-        return False
-    parts = (dotted_name(value.expr) or "").split(".")
-    return bool(parts[0]) and not any(part in REQUEST_INPUTS for part in parts)
-
 
 def _is_self_or_super(node: nodes.NodeNG) -> bool:
     if isinstance(node, nodes.Name):

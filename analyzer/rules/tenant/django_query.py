@@ -10,6 +10,7 @@ from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from .chains import Chain, ChainResolver, model_of_class, narrowed_elsewhere, outermost_call
 from .django_queries import QUERY_METHODS, DjangoQueries
+from .context import verdict
 from .policy import tenant_severity
 
 SHORTCUTS = {"get_object_or_404", "get_list_or_404", "aget_object_or_404", "aget_list_or_404"}
@@ -95,11 +96,8 @@ class UnfilteredDjangoQuery(Rule):
     def check(self, node: nodes.Call, ctx: RuleContext) -> Iterator[Finding]:
         resolver = DjangoQueries(ctx.index)
         chain = self._shortcut(node, resolver) or self._birth(node, resolver)
-        if chain is None or chain.model is None or not chain.model.is_tenant_scoped:
-            return
-        if chain.scoped or chain.unknown:
-            return
-        if self._scoped_elsewhere(node, resolver):
+        severity = verdict(node, chain, resolver, ctx, self.severity)
+        if severity is None or self._scoped_elsewhere(node, resolver):
             return
         model = chain.model
         field = model.tenant_field
@@ -108,7 +106,6 @@ class UnfilteredDjangoQuery(Rule):
                        f"changes the id reads another tenant's row")
         else:
             message = f"`{model.name}` is queried without filtering on `{field}`, so it returns every tenant's rows"
-        severity = tenant_severity(ctx.relpath, ctx.config, self.severity)
         yield ctx.finding(self, ctx.positions.span(node), message, severity=severity)
 
     def _shortcut(self, node: nodes.Call, resolver: ChainResolver) -> Optional[Chain]:

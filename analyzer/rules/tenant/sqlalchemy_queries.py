@@ -14,7 +14,8 @@ from typing import Optional
 from astroid import nodes
 
 from ...lang.python import dotted_name
-from .chains import Chain, ChainResolver, model_of_class
+from .chains import Chain, ChainResolver, assigned_values, model_of_class
+from .values import USER_MODELS, is_capability_field, is_loaded_key, scopes_through_parent
 
 CONSTRUCTORS = frozenset({"select", "update", "delete"})
 CRITERIA_METHODS = frozenset({"filter", "where", "having"})
@@ -63,12 +64,14 @@ class SqlalchemyQueries(ChainResolver):
     def step(self, chain: Chain, method: str, args: list[nodes.NodeNG],
              keywords: list[nodes.Keyword]) -> Optional[Chain]:
         if method in CRITERIA_METHODS:
-            verdicts = [self._criterion(arg) for arg in args]
-            return self._narrowed(chain, verdicts, bool(args))
+            verdicts = [self._criterion(arg, chain.model) for arg in args]
+            pk = bool(args) and all(self._is_pk_criterion(arg) for arg in args)
+            return self._narrowed(chain, verdicts, bool(args), pk)
         if method == "filter_by":
-            verdicts = ["scoped" if k.arg and self._is_tenant_attr(k.arg) else
-                        ("unknown" if k.arg is None else "plain") for k in keywords]
-            return self._narrowed(chain, verdicts, bool(keywords))
+            verdicts = ["unknown" if k.arg is None else
+                        ("scoped" if self._scopes(chain.model, k.arg, k.value) else "plain") for k in keywords]
+            pk = bool(keywords) and all(k.arg in ("id", "uuid") for k in keywords)
+            return self._narrowed(chain, verdicts, bool(keywords), pk)
         if method == "options":
             if any(_mentions(arg, "with_loader_criteria") for arg in args):
                 return chain.then(scoped=True)
@@ -77,43 +80,90 @@ class SqlalchemyQueries(ChainResolver):
             return chain.then(pk_only=not chain.has_filter, has_filter=True)
         return chain
 
-    def _narrowed(self, chain: Chain, verdicts: list[str], filtered: bool) -> Chain:
-        return chain.then(scoped=chain.scoped or "scoped" in verdicts, unknown=chain.unknown or "unknown" in verdicts,
-                          has_filter=chain.has_filter or filtered, pk_only=chain.pk_only and "scoped" not in verdicts)
+    def _narrowed(self, chain: Chain, verdicts: list[str], filtered: bool, pk: bool) -> Chain:
+        scoped = chain.scoped or "scoped" in verdicts
+        pk_only = (chain.pk_only or (pk and not chain.has_filter)) and (pk or not filtered) and not scoped
+        return chain.then(scoped=scoped, unknown=chain.unknown or "unknown" in verdicts,
+                          has_filter=chain.has_filter or filtered, pk_only=pk_only)
 
     def _is_tenant_attr(self, name: str) -> bool:
         names = self.index.tenant_names
         return name in names or f"{name}_id" in names
 
-    def _criterion(self, node: nodes.NodeNG) -> str:
+    def _is_pk_criterion(self, node: nodes.NodeNG) -> bool:
+        return isinstance(node, nodes.Compare) and isinstance(node.left, nodes.Attribute) \
+            and node.left.attrname in ("id", "uuid") and not is_loaded_key(node.ops[0][1])
+
+    def _scopes(self, model, name: str, value: nodes.NodeNG) -> bool:
+        """Whether `Model.name == value` (or `filter_by(name=value)`) confines rows to the tenant."""
+        if self._is_tenant_attr(name) or is_capability_field(name):
+            return True
+        chain = self.resolve(value)
+        if chain is not None and chain.scoped:
+            return True
+        if name in ("id", "uuid"):
+            return is_loaded_key(value)
+        if self._relation(model, name):
+            return scopes_through_parent(value, self.index.is_tenant_lookup)
+        return False
+
+    def _relation(self, model, name: str) -> bool:
+        """Whether `name` on `model` is a relationship or foreign key to tenant-owned rows or users."""
+        if model is None:
+            return False
+        field_info = model.fields.get(name)
+        if field_info is None or not field_info.is_relation:
+            return False
+        target = field_info.target or ""
+        if field_info.kind == "fk" and "." in target:
+            table = self.index.table(target.split(".")[-2])
+            targets = [self.index.model(table.model)] if table is not None and table.model else []
+            if table is not None and table.tenant_column:
+                return True
+        else:
+            targets = self.index.models_named(target.rsplit(".", 1)[-1])
+        if target.rsplit(".", 1)[-1] in USER_MODELS or target.split(".")[0] in ("users", "user"):
+            return True
+        return any(t is not None and (t.is_tenant_scoped or t.is_tenant_bound or t.name in self.index.tenant.models)
+                   for t in targets)
+
+    def _criterion(self, node: nodes.NodeNG, model=None, depth: int = 0) -> str:
+        if depth > 4:
+            return "unknown"
         if isinstance(node, nodes.Compare):
             if any(op == "==" for op, _ in node.ops):
-                sides = [node.left, *(value for _, value in node.ops)]
-                if any(isinstance(s, nodes.Attribute) and self._is_tenant_attr(s.attrname) for s in sides):
-                    return "scoped"
+                left, right = node.left, node.ops[0][1]
+                for column, value in ((left, right), (right, left)):
+                    if isinstance(column, nodes.Attribute) and self._scopes(model, column.attrname, value):
+                        return "scoped"
             return "plain"
         if isinstance(node, nodes.Call):
             func = node.func
             name = func.attrname if isinstance(func, nodes.Attribute) else _last(func)
-            if name in ("in_", "is_") and isinstance(func, nodes.Attribute):
+            if name in ("in_", "is_", "any", "has") and isinstance(func, nodes.Attribute):
                 target = func.expr
-                if isinstance(target, nodes.Attribute) and self._is_tenant_attr(target.attrname):
-                    return "scoped" if name == "in_" else "plain"
+                if name == "in_" and isinstance(target, nodes.Attribute) and node.args \
+                        and self._scopes(model, target.attrname, node.args[0]):
+                    return "scoped"
                 return "plain"
             if name == "and_":
-                verdicts = [self._criterion(a) for a in node.args]
+                verdicts = [self._criterion(a, model, depth + 1) for a in node.args]
                 return "scoped" if "scoped" in verdicts else ("unknown" if "unknown" in verdicts else "plain")
             if name == "or_":
-                verdicts = [self._criterion(a) for a in node.args]
+                verdicts = [self._criterion(a, model, depth + 1) for a in node.args]
                 return "scoped" if verdicts and all(v == "scoped" for v in verdicts) else "plain"
-            if name in ("not_",):
-                return "plain"
             return "plain"
         if isinstance(node, nodes.BinOp) and node.op in ("&", "|"):
-            left, right = self._criterion(node.left), self._criterion(node.right)
+            left, right = self._criterion(node.left, model, depth + 1), self._criterion(node.right, model, depth + 1)
             if node.op == "&":
                 return "scoped" if "scoped" in (left, right) else "plain"
             return "scoped" if left == right == "scoped" else "plain"
+        if isinstance(node, nodes.Name):
+            values = assigned_values(node)
+            if isinstance(values, list):
+                verdicts = {self._criterion(v, model, depth + 1) for v in values}
+                return "scoped" if verdicts == {"scoped"} else ("unknown" if "unknown" in verdicts else "plain")
+            return "unknown"
         if isinstance(node, nodes.Starred):
             return "unknown"
         return "plain"

@@ -9,6 +9,7 @@ from astroid import nodes
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from .chains import narrowed_elsewhere, outermost_call
+from .context import verdict
 from .policy import tenant_severity
 from .sqlalchemy_queries import SqlalchemyQueries
 
@@ -111,9 +112,8 @@ class UnfilteredSqlalchemyQuery(Rule):
         if not resolver.is_birth(node):
             return
         chain = resolver.resolve(node)
-        if chain is None or chain.model is None or not chain.model.is_tenant_scoped:
-            return
-        if chain.scoped or chain.unknown or narrowed_elsewhere(node, resolver):
+        severity = verdict(node, chain, resolver, ctx, self.severity)
+        if severity is None or narrowed_elsewhere(node, resolver):
             return
         model = chain.model
         column = model.tenant_column or model.tenant_field
@@ -122,5 +122,4 @@ class UnfilteredSqlalchemyQuery(Rule):
                        f"who changes the id reads another tenant's row")
         else:
             message = f"`{model.name}` is queried without a criterion on `{column}`, so it reaches every tenant's rows"
-        yield ctx.finding(self, ctx.positions.span(node), message,
-                          severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
+        yield ctx.finding(self, ctx.positions.span(node), message, severity=severity)

@@ -1,0 +1,142 @@
+"""Where a value in a query filter comes from, which decides whether the filter scopes the rows.
+
+`filter(project=project)` and `filter(project_id=task.project_id)` narrow the rows to an
+object the caller already holds; `filter(project_id=project_id)` with `project_id` from the
+URL narrows them to a parent the view's permissions have checked; `filter(project_id=
+request.GET["project"])` narrows them to whatever the client sent. The same reading serves
+Django keyword lookups and SQLAlchemy comparisons.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Callable, Optional
+
+from astroid import nodes
+
+from ...lang.python import dotted_name
+from .chains import assigned_values
+
+# Containers of what the client sent: a key read from them is not a key of a loaded object.
+REQUEST_DATA = frozenset({
+    "GET", "POST", "data", "query_params", "json", "args", "form", "files", "body", "payload", "params",
+    "validated_data", "cleaned_data", "initial_data", "values", "headers", "cookies", "META", "path_params",
+})
+# Relations to these are owned by the caller: `filter(created_by=request.user)` scopes the rows.
+USER_MODELS = frozenset({"User", "AUTH_USER_MODEL", "CustomUser", "Member", "Membership", "Profile", "UserProfile"})
+URL_KWARGS = frozenset({"kwargs", "view_args"})
+# Lookups on these fields are capabilities (possession of the secret is the authorisation).
+CAPABILITY_WORDS = ("token", "secret", "hash", "api_key", "apikey", "nonce", "signature", "invite_code",
+                    "share_code", "anchor", "otp")
+
+
+class Origin(Enum):
+    CONSTANT = "constant"
+    REQUEST = "request"  # sent by the client in the query string or body
+    URL = "url"  # a view parameter or URL keyword, checked by the view's permissions
+    LOADED_KEY = "loaded-key"  # `obj.pk`, `task.project_id`, `request.user.id`
+    OBJECT = "object"  # a model instance or other object the caller holds
+    UNKNOWN = "unknown"
+
+
+def _is_id_name(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in ("id", "pk", "uuid", "ids", "pks") or lowered.endswith(("_id", "_pk", "_uuid", "_ids", "_pks"))
+
+
+def _reads_request_data(node: nodes.NodeNG) -> bool:
+    parts = (dotted_name(node) or "").split(".")
+    return any(part in REQUEST_DATA for part in parts)
+
+
+def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
+    if isinstance(value, nodes.Const):
+        return Origin.CONSTANT
+    if isinstance(value, (nodes.Subscript, nodes.Call)):
+        container = value.value if isinstance(value, nodes.Subscript) else value.func
+        if isinstance(container, nodes.Attribute) and container.attrname in ("get", "getlist", "pop"):
+            container = container.expr
+        parts = (dotted_name(container) or "").split(".")
+        if parts and parts[-1] in URL_KWARGS:
+            return Origin.URL
+        if _reads_request_data(container):
+            return Origin.REQUEST
+        if isinstance(value, nodes.Call) and (dotted_name(value.func) or "").rsplit(".", 1)[-1] in ("int", "str", "UUID"):
+            return origin(value.args[0], depth + 1) if value.args else Origin.UNKNOWN
+        return Origin.UNKNOWN
+    if isinstance(value, nodes.Attribute):
+        if _reads_request_data(value):
+            return Origin.REQUEST
+        return Origin.LOADED_KEY if _is_id_name(value.attrname) else Origin.OBJECT
+    if isinstance(value, nodes.Name):
+        values = assigned_values(value)
+        if values == "parameter":
+            return Origin.URL if _is_id_name(value.name) or value.name in ("slug", "key") else Origin.OBJECT
+        if isinstance(values, list) and len(values) == 1 and depth < 3:
+            found = origin(values[0], depth + 1)
+            if found is not Origin.UNKNOWN:
+                return found
+        return Origin.UNKNOWN if _is_id_name(value.name) else Origin.OBJECT
+    return Origin.UNKNOWN
+
+
+def scopes_through_parent(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
+    """A filter on a relation to a tenant-owned parent scopes the rows when the parent is one the
+    caller holds, or one named in the URL that the view has checked; never one named by request
+    data."""
+    found = origin(value)
+    if found in (Origin.OBJECT, Origin.LOADED_KEY):
+        return True
+    return found is Origin.URL and url_value_checked(value, is_tenant_lookup)
+
+
+# Decorators that authenticate or route but check nothing about the objects in the URL.
+PLAIN_DECORATORS = frozenset({
+    "login_required", "require_http_methods", "require_GET", "require_POST", "require_safe", "csrf_exempt",
+    "csrf_protect", "api_view", "action", "atomic", "never_cache", "cache_page", "method_decorator",
+    "staticmethod", "classmethod", "property", "cached_property", "vary_on_headers", "vary_on_cookie",
+    "permission_classes", "authentication_classes", "throttle_classes", "renderer_classes", "parser_classes",
+    "route", "get", "post", "put", "patch", "delete", "xframe_options_exempt", "sensitive_post_parameters",
+})
+PLAIN_PERMISSIONS = frozenset({"IsAuthenticated", "AllowAny", "IsAuthenticatedOrReadOnly", "IsAdminUser"})
+
+
+def url_value_checked(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
+    """Whether the view checks the object a URL value names: a permission decorator or class
+    beyond plain authentication, or a tenant-scoped query on the same value in the function."""
+    function = value.scope()
+    while function is not None and not isinstance(function, nodes.FunctionDef):
+        function = function.parent.scope() if function.parent is not None else None
+    if function is None:
+        return False
+    for decorator in function.decorators.nodes if function.decorators else ():
+        target = decorator.func if isinstance(decorator, nodes.Call) else decorator
+        if (dotted_name(target) or "").rsplit(".", 1)[-1] not in PLAIN_DECORATORS:
+            return True
+    owner = function.parent
+    if isinstance(owner, nodes.ClassDef):
+        for statement in owner.body:
+            if isinstance(statement, nodes.Assign) and any(
+                    isinstance(t, nodes.AssignName) and t.name == "permission_classes" for t in statement.targets):
+                names = {(dotted_name(n) or "").rsplit(".", 1)[-1] for n in statement.value.nodes_of_class(
+                    (nodes.Name, nodes.Attribute))}
+                if names - PLAIN_PERMISSIONS:
+                    return True
+    name = value.name if isinstance(value, nodes.Name) else None
+    if name is None:
+        return False
+    for call in function.nodes_of_class(nodes.Call):
+        keywords = call.keywords or ()
+        if any(k.arg and is_tenant_lookup(k.arg) for k in keywords) and any(
+                isinstance(k.value, nodes.Name) and k.value.name == name for k in keywords):
+            return True
+    return False
+
+
+def is_loaded_key(value: nodes.NodeNG) -> bool:
+    return origin(value) is Origin.LOADED_KEY
+
+
+def is_capability_field(name: Optional[str]) -> bool:
+    lowered = (name or "").lower()
+    return any(word in lowered for word in CAPABILITY_WORDS) or lowered in ("key", "code")
