@@ -14,6 +14,7 @@ from astroid import nodes
 from ..config import Config
 from ..lang.sql import Statement
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
+from .handlers import request_reachable
 from .managers import global_criteria, scoping_methods_and_managers
 from .orm_models import extract_models
 from .sql_tables import extract_tables
@@ -31,6 +32,7 @@ class ProjectIndex:
     scoping_methods: set[str] = field(default_factory=set)  # custom queryset methods that filter by tenant
     scoped_manager_classes: set[str] = field(default_factory=set)
     global_criteria: str = ""  # where a do_orm_execute listener adds with_loader_criteria, if any
+    request_reachable: set[str] = field(default_factory=set)  # function names a request handler can reach
 
     def __post_init__(self) -> None:
         self._by_name: dict[str, list[ModelInfo]] = {}
@@ -46,9 +48,13 @@ class ProjectIndex:
     def model(self, qname: str) -> Optional[ModelInfo]:
         return self.models.get(qname)
 
-    def models_named(self, name: str) -> list[ModelInfo]:
-        """Models of that class name; Django's string references ignore case, so this does too."""
-        return self._by_name.get(name) or self._by_name.get(name.lower(), [])
+    def models_named(self, name: str, ignore_case: bool = False) -> list[ModelInfo]:
+        """Models of that class name. Django's string references ("app.WorkSpace") ignore case;
+        Python names do not, so only relation targets ask for `ignore_case`."""
+        found = [m for m in self._by_name.get(name, []) if m.name == name]
+        if not found and ignore_case:
+            found = self._by_name.get(name.lower(), [])
+        return found
 
     def table(self, name: str) -> Optional[TableInfo]:
         return self.tables.get(name.lower().strip('"`[]'))
@@ -119,6 +125,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.scoping_methods = methods | set(config.tenant.scoped_managers)
     index.scoped_manager_classes = managers
     index.global_criteria = global_criteria(python)
+    index.request_reachable = request_reachable(python)
     for model in models:
         for attribute, manager in model.managers.items():
             if manager in managers or attribute in config.tenant.scoped_managers:

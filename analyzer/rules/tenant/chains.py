@@ -277,6 +277,12 @@ def _every_caller_scopes(function: nodes.NodeNG, resolver: ChainResolver) -> boo
 
 
 SUBQUERY_WRAPPERS = frozenset({"Subquery", "Exists", "Prefetch", "OuterRef", "ArraySubquery", "exists"})
+# Methods of a query whose arguments can hold another query that only narrows or annotates it.
+NARROWING_METHODS = frozenset({
+    "filter", "exclude", "annotate", "alias", "aggregate", "values", "prefetch_related", "update", "get",
+    "where", "filter_by", "having", "options", "join", "outerjoin", "select_from", "add_columns", "in_",
+    "notin_", "any_", "all_", "order_by", "first", "get_or_create", "update_or_create",
+})
 SUBQUERY_STEPS = frozenset({"subquery", "scalar_subquery", "exists", "cte", "alias", "lateral"})
 
 
@@ -288,6 +294,9 @@ def nested_in_query(node: nodes.Call, resolver: ChainResolver) -> bool:
     while isinstance(current, nodes.Call) and isinstance(current.func, nodes.Attribute):
         if current.func.attrname in SUBQUERY_STEPS:
             return True
+        if any((dotted_name(call.func) or "").endswith("OuterRef") for arg in current.args + [
+                k.value for k in current.keywords or ()] for call in arg.nodes_of_class(nodes.Call)):
+            return True  # correlated to an outer query: meaningless on its own
         current = current.func.expr
     child: nodes.NodeNG = node
     parent = node.parent
@@ -298,6 +307,8 @@ def nested_in_query(node: nodes.Call, resolver: ChainResolver) -> bool:
             if name in SUBQUERY_WRAPPERS:
                 return True
             if isinstance(parent.func, nodes.Attribute) and parent.func.attrname not in ("union", "union_all"):
+                if parent.func.attrname in NARROWING_METHODS:
+                    return True
                 outer = resolver.resolve(parent.func.expr)
                 if outer is not None and outer.parameter is None:
                     return True

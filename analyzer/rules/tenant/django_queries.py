@@ -16,7 +16,15 @@ from astroid import nodes
 from ...index import ModelInfo
 from ...lang.python import dotted_name, safe_infer
 from .chains import Chain, ChainResolver, assigned_values, model_of_class, returns
-from .values import USER_MODELS, is_capability_field, is_loaded_key, scopes_through_parent
+from .values import (
+    USER_MODELS,
+    is_callers_own,
+    is_capability_field,
+    is_capability_value,
+    is_loaded_key,
+    names_checked_object,
+    scopes_through_parent,
+)
 
 QUERY_METHODS = frozenset({
     "all", "filter", "exclude", "get", "first", "last", "values", "values_list", "update", "delete", "count",
@@ -109,14 +117,17 @@ class DjangoQueries(ChainResolver):
         if self.index.is_tenant_lookup(key):
             return True
         parts = key.split("__")
-        if is_capability_field(parts[0]):
+        if is_capability_field(parts[0]) or is_capability_value(value):
             return True  # get(token=...): holding the secret is the authorisation
+        if is_callers_own(value):
+            return True  # filter(email=request.user.email): the caller's own rows
         if parts[-1] == "in" or parts[0] in ("pk", "id") or self._relation(model, parts[0]) is not None:
             chain = self.resolve(value)
-            if chain is not None and chain.scoped:
-                return True  # id__in=<a scoped queryset>
+            if chain is not None and (chain.scoped or (chain.parameter is not None and isinstance(value, nodes.Call))):
+                return True  # id__in=<a scoped queryset>, or a queryset the caller passed in
         if parts[0] in ("pk", "id"):
-            return is_loaded_key(value)
+            return is_loaded_key(value) or (model is not None and names_checked_object(
+                model.name, value, self.index.is_tenant_lookup))
         if self._relation(model, parts[0]) is not None and parts[1:] in ([], ["in"], ["exact"], ["id"], ["pk"]):
             return scopes_through_parent(value, self.index.is_tenant_lookup)
         return False
@@ -131,7 +142,7 @@ class DjangoQueries(ChainResolver):
         target_name = (field_info.target or "").rsplit(".", 1)[-1]
         if target_name in USER_MODELS:
             return field_info
-        targets = self.index.models_named(target_name)
+        targets = self.index.models_named(target_name, ignore_case=True)
         if any(t.is_tenant_scoped or t.is_tenant_bound or t.name in self.index.tenant.models for t in targets):
             return field_info
         return None

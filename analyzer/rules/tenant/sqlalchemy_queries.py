@@ -15,7 +15,14 @@ from astroid import nodes
 
 from ...lang.python import dotted_name
 from .chains import Chain, ChainResolver, assigned_values, model_of_class
-from .values import USER_MODELS, is_capability_field, is_loaded_key, scopes_through_parent
+from .values import (
+    USER_MODELS,
+    is_callers_own,
+    is_capability_field,
+    is_capability_value,
+    is_loaded_key,
+    scopes_through_parent,
+)
 
 CONSTRUCTORS = frozenset({"select", "update", "delete"})
 CRITERIA_METHODS = frozenset({"filter", "where", "having"})
@@ -96,7 +103,8 @@ class SqlalchemyQueries(ChainResolver):
 
     def _scopes(self, model, name: str, value: nodes.NodeNG) -> bool:
         """Whether `Model.name == value` (or `filter_by(name=value)`) confines rows to the tenant."""
-        if self._is_tenant_attr(name) or is_capability_field(name):
+        if self._is_tenant_attr(name) or is_capability_field(name) or is_capability_value(value) \
+                or is_callers_own(value):
             return True
         chain = self.resolve(value)
         if chain is not None and chain.scoped:
@@ -121,7 +129,7 @@ class SqlalchemyQueries(ChainResolver):
             if table is not None and table.tenant_column:
                 return True
         else:
-            targets = self.index.models_named(target.rsplit(".", 1)[-1])
+            targets = self.index.models_named(target.rsplit(".", 1)[-1], ignore_case=True)
         if target.rsplit(".", 1)[-1] in USER_MODELS or target.split(".")[0] in ("users", "user"):
             return True
         return any(t is not None and (t.is_tenant_scoped or t.is_tenant_bound or t.name in self.index.tenant.models)

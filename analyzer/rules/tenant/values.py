@@ -14,6 +14,7 @@ from typing import Callable, Optional
 
 from astroid import nodes
 
+from ...index.handlers import in_request
 from ...lang.python import dotted_name
 from .chains import assigned_values
 
@@ -30,11 +31,17 @@ CAPABILITY_WORDS = ("token", "secret", "hash", "api_key", "apikey", "nonce", "si
                     "share_code", "anchor", "otp")
 
 
+# Names under which code holds the authenticated user: `filter(email=request.user.email)`
+# selects the caller's own rows.
+USER_OBJECTS = frozenset({"user", "current_user", "request_user", "actor", "viewer", "me"})
+
+
 class Origin(Enum):
     CONSTANT = "constant"
     REQUEST = "request"  # sent by the client in the query string or body
     URL = "url"  # a view parameter or URL keyword, checked by the view's permissions
     LOADED_KEY = "loaded-key"  # `obj.pk`, `task.project_id`, `request.user.id`
+    CALLER = "caller"  # an attribute of the authenticated user: `request.user.email`
     OBJECT = "object"  # a model instance or other object the caller holds
     UNKNOWN = "unknown"
 
@@ -67,7 +74,10 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
     if isinstance(value, nodes.Attribute):
         if _reads_request_data(value):
             return Origin.REQUEST
-        return Origin.LOADED_KEY if _is_id_name(value.attrname) else Origin.OBJECT
+        if _is_id_name(value.attrname):
+            return Origin.LOADED_KEY
+        owner = (dotted_name(value.expr) or "").rsplit(".", 1)[-1]
+        return Origin.CALLER if owner in USER_OBJECTS else Origin.OBJECT
     if isinstance(value, nodes.Name):
         values = assigned_values(value)
         if values == "parameter":
@@ -85,9 +95,22 @@ def scopes_through_parent(value: nodes.NodeNG, is_tenant_lookup: Callable[[str],
     caller holds, or one named in the URL that the view has checked; never one named by request
     data."""
     found = origin(value)
-    if found in (Origin.OBJECT, Origin.LOADED_KEY):
+    if found in (Origin.OBJECT, Origin.LOADED_KEY, Origin.CALLER):
         return True
+    if found is Origin.URL and isinstance(value, nodes.Name) and not in_request(value) \
+            and not _takes_the_tenant(value, is_tenant_lookup):
+        return True  # a parameter of a service or repository: its caller chose the parent
     return found is Origin.URL and url_value_checked(value, is_tenant_lookup)
+
+
+def _takes_the_tenant(node: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
+    """A helper given the tenant (`def balance(session, tenant_id, customer_id)`) is expected to
+    scope its own queries: its other parameters are not vouched for by the caller."""
+    function = node.scope()
+    if not isinstance(function, nodes.FunctionDef):
+        return False
+    names = [a.name for a in (function.args.args or []) + (function.args.kwonlyargs or [])]
+    return any(is_tenant_lookup(name) for name in names)
 
 
 # Decorators that authenticate or route but check nothing about the objects in the URL.
@@ -137,6 +160,35 @@ def is_loaded_key(value: nodes.NodeNG) -> bool:
     return origin(value) is Origin.LOADED_KEY
 
 
+def is_callers_own(value: nodes.NodeNG) -> bool:
+    return origin(value) is Origin.CALLER
+
+
 def is_capability_field(name: Optional[str]) -> bool:
     lowered = (name or "").lower()
     return any(word in lowered for word in CAPABILITY_WORDS) or lowered in ("key", "code")
+
+
+def is_capability_value(value: nodes.NodeNG) -> bool:
+    """`get(asset=asset_key)`, `get(url=share_token)`: the value is itself a secret."""
+    name = (dotted_name(value) or "").rsplit(".", 1)[-1].lower()
+    return bool(name) and (is_capability_field(name) or name.endswith("_key"))
+
+
+def names_checked_object(model_name: str, value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
+    """`Project.objects.get(pk=project_id)` in a view whose permissions check the URL: the URL
+    value is named after the model, so it is the object the permission check is about."""
+    if origin(value) is not Origin.URL:
+        return False
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in model_name).lstrip("_")
+    return _url_key(value) in (f"{snake}_id", f"{snake}_pk", f"{snake}_slug") and url_value_checked(
+        value, is_tenant_lookup)
+
+
+def _url_key(value: nodes.NodeNG) -> Optional[str]:
+    """`project_id` for a parameter `project_id`, `self.kwargs["project_id"]` or `kwargs.get("project_id")`."""
+    if isinstance(value, nodes.Name):
+        return value.name
+    key = value.slice if isinstance(value, nodes.Subscript) else (value.args[0] if isinstance(
+        value, nodes.Call) and value.args else None)
+    return key.value if isinstance(key, nodes.Const) and isinstance(key.value, str) else None

@@ -1,0 +1,115 @@
+"""Which functions serve requests, and which functions requests can reach.
+
+A query that leaks matters where a tenant's request can run it: a view, an API route, or a
+service, repository or task that one of them calls. Code that no request reaches (a cron, a
+telemetry job, an invariant check, an admin CLI) reads across tenants on purpose. Reachability
+is computed by name over the whole project, once, in pass 1: cheap, and generous rather than
+exact (a name called from any handler counts), so it never hides a query a handler can run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from typing import Iterable, Optional
+
+from astroid import nodes
+
+from ..lang.python import dotted_name
+
+REQUEST_PARAMETERS = frozenset({"request", "req"})
+ROUTE_DECORATORS = frozenset({
+    "route", "get", "post", "put", "patch", "delete", "api_route", "websocket", "api_view", "action",
+    "login_required", "permission_required", "require_http_methods", "require_GET", "require_POST",
+})
+VIEW_BASE_WORDS = ("View", "ViewSet", "Endpoint", "Resource", "Handler", "Serializer", "Form", "Router")
+REQUEST_MODULES = frozenset({"views", "api", "apis", "routes", "routers", "endpoints", "handlers", "resources",
+                             "viewsets", "serializers", "forms", "controllers"})
+MAX_HOPS = 4
+
+
+def _decorated_as_route(function: nodes.FunctionDef) -> bool:
+    for decorator in function.decorators.nodes if function.decorators else ():
+        target = decorator.func if isinstance(decorator, nodes.Call) else decorator
+        if (dotted_name(target) or "").rsplit(".", 1)[-1] in ROUTE_DECORATORS:
+            return True
+    return False
+
+
+def _view_class(cls: nodes.ClassDef) -> bool:
+    return any((dotted_name(b) or "").rsplit(".", 1)[-1].endswith(VIEW_BASE_WORDS) for b in cls.bases)
+
+
+def _request_module(module: nodes.Module) -> bool:
+    parts = module.name.split(".")
+    return parts[-1] in REQUEST_MODULES or any(part in REQUEST_MODULES for part in parts[:-1])
+
+
+def is_request_handler(function: nodes.FunctionDef) -> bool:
+    names = {a.name for a in (function.args.args or []) + (function.args.kwonlyargs or [])}
+    return bool(names & REQUEST_PARAMETERS) or _decorated_as_route(function)
+
+
+def enclosing_functions(node: nodes.NodeNG) -> list[nodes.FunctionDef]:
+    found = []
+    scope: Optional[nodes.NodeNG] = node.scope()
+    while scope is not None and not isinstance(scope, nodes.Module):
+        if isinstance(scope, nodes.FunctionDef):
+            found.append(scope)
+        scope = scope.parent.scope() if scope.parent is not None else None
+    return found
+
+
+def in_request(node: nodes.NodeNG) -> bool:
+    """Whether `node` sits in a request handler: a function that takes the request, a routed
+    function, a method or attribute of a view, serializer or form class, or a views/API module."""
+    scope: Optional[nodes.NodeNG] = node.scope()
+    while scope is not None and not isinstance(scope, nodes.Module):
+        if isinstance(scope, nodes.FunctionDef) and is_request_handler(scope):
+            return True
+        if isinstance(scope, nodes.ClassDef) and _view_class(scope):
+            return True
+        scope = scope.parent.scope() if scope.parent is not None else None
+    return scope is not None and _request_module(scope)
+
+
+def _called_names(function: nodes.FunctionDef) -> set[str]:
+    names = set()
+    for call in function.nodes_of_class(nodes.Call):
+        func = call.func
+        if isinstance(func, nodes.Name):
+            names.add(func.name)
+        elif isinstance(func, nodes.Attribute):
+            names.add(func.attrname)
+            if isinstance(func.expr, nodes.Name):  # send_invoice.delay(...), Repo.get(...)
+                names.add(func.expr.name)
+    return names
+
+
+def request_reachable(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
+    """Names of the functions a request handler calls, directly or through up to MAX_HOPS calls."""
+    calls: dict[str, set[str]] = defaultdict(set)
+    frontier: set[str] = set()
+    for _, module in modules:
+        for function in module.nodes_of_class(nodes.FunctionDef):
+            called = _called_names(function)
+            calls[function.name] |= called
+            if in_request(function.body[0] if function.body else function):
+                frontier |= called
+    reachable: set[str] = set(frontier)
+    queue = deque((name, 1) for name in frontier)
+    while queue:
+        name, hops = queue.popleft()
+        if hops >= MAX_HOPS:
+            continue
+        for callee in calls.get(name, ()):
+            if callee not in reachable:
+                reachable.add(callee)
+                queue.append((callee, hops + 1))
+    return reachable
+
+
+def reachable_from_request(node: nodes.NodeNG, reachable: set[str]) -> bool:
+    """Whether a request can run `node`: it is in a handler, or in a function a handler reaches."""
+    if in_request(node):
+        return True
+    return any(function.name in reachable for function in enclosing_functions(node))
