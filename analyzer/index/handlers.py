@@ -25,6 +25,15 @@ VIEW_BASE_WORDS = ("View", "ViewSet", "Endpoint", "Resource", "Handler", "Serial
 REQUEST_MODULES = frozenset({"views", "api", "apis", "routes", "routers", "endpoints", "handlers", "resources",
                              "viewsets", "serializers", "forms", "controllers"})
 MAX_HOPS = 4
+# Method names so common that `x.check()` in a handler says nothing about which `check` runs;
+# a plain call `check(...)` still counts.
+GENERIC_METHODS = frozenset({
+    "get", "set", "check", "run", "execute", "save", "update", "delete", "create", "filter", "all", "first",
+    "validate", "process", "handle", "call", "apply", "build", "load", "send", "list", "items", "keys",
+    "values", "append", "add", "remove", "pop", "format", "join", "split", "strip", "lower", "upper", "replace",
+    "encode", "decode", "read", "write", "open", "close", "commit", "flush", "refresh", "scalar", "scalars",
+    "one", "count", "exists", "copy", "clear", "render", "dump", "dumps", "loads", "serialize", "to_dict",
+})
 
 
 def _decorated_as_route(function: nodes.FunctionDef) -> bool:
@@ -79,7 +88,8 @@ def _called_names(function: nodes.FunctionDef) -> set[str]:
         if isinstance(func, nodes.Name):
             names.add(func.name)
         elif isinstance(func, nodes.Attribute):
-            names.add(func.attrname)
+            if func.attrname not in GENERIC_METHODS:
+                names.add(func.attrname)
             if isinstance(func.expr, nodes.Name):  # send_invoice.delay(...), Repo.get(...)
                 names.add(func.expr.name)
     return names

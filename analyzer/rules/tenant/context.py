@@ -28,11 +28,11 @@ def verdict(node: nodes.Call, chain: Optional[Chain], resolver: ChainResolver, c
         return None
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver):
         return None
+    if chain.pk_only and not in_request(node):
+        return None
     severity = tenant_severity(ctx.relpath, ctx.config, default)
     if severity is not default:
         return severity  # commands, admin, scripts: reported as warnings wherever they run
-    if chain.pk_only and not in_request(node):
-        return None
     if not reachable_from_request(node, ctx.index.request_reachable):
         return None
     return severity

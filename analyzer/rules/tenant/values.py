@@ -26,6 +26,8 @@ REQUEST_DATA = frozenset({
 # Relations to these are owned by the caller: `filter(created_by=request.user)` scopes the rows.
 USER_MODELS = frozenset({"User", "AUTH_USER_MODEL", "CustomUser", "Member", "Membership", "Profile", "UserProfile"})
 URL_KWARGS = frozenset({"kwargs", "view_args"})
+# Values a view hands to its serializer (`self.context["project_id"]`), checked by the view.
+VIEW_CONTEXT = frozenset({"context"})
 # Lookups on these fields are capabilities (possession of the secret is the authorisation).
 CAPABILITY_WORDS = ("token", "secret", "hash", "api_key", "apikey", "nonce", "signature", "invite_code",
                     "share_code", "anchor", "otp")
@@ -66,6 +68,8 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         parts = (dotted_name(container) or "").split(".")
         if parts and parts[-1] in URL_KWARGS:
             return Origin.URL
+        if parts and parts[-1] in VIEW_CONTEXT:
+            return Origin.LOADED_KEY
         if _reads_request_data(container):
             return Origin.REQUEST
         if isinstance(value, nodes.Call) and (dotted_name(value.func) or "").rsplit(".", 1)[-1] in ("int", "str", "UUID"):
