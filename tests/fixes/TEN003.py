@@ -1,0 +1,29 @@
+from django.db import connection
+
+
+def order_total(order_id):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT total FROM orders WHERE id = %s", [order_id])
+        return cursor.fetchone()
+
+
+def open_orders(customer_id):
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT o.id, o.total
+            FROM orders o
+            WHERE o.customer_id = %(customer)s OR o.status = 'open'
+            ORDER BY o.id
+        """, {"customer": customer_id})
+        return cursor.fetchall()
+
+
+def cancel(order_id):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE orders SET status = 'cancelled' WHERE id = $1 RETURNING id", [order_id])
+
+
+def everything():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM orders")
+        return cursor.fetchall()

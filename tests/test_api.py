@@ -1,0 +1,96 @@
+"""The public library API on small projects: what a custom script sees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import analyzer
+from analyzer.config import Config
+
+MODELS = '''\
+from django.db import models
+
+
+class Account(models.Model):
+    name = models.CharField(max_length=50)
+
+
+class Project(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE)
+
+
+class Note(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE)
+    body = models.TextField()
+'''
+
+
+def make(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return root
+
+
+def test_analyze_reads_models_from_another_file_and_reports_code_point_columns(tmp_path: Path) -> None:
+    root = make(tmp_path, {
+        "notes/__init__.py": "",
+        "notes/models.py": MODELS,
+        "notes/views.py": (
+            "from django.http import JsonResponse\n"
+            "from .models import Note\n\n\n"
+            "def note(request, pk):\n"
+            "    label = \"📝\"; body = Note.objects.get(pk=pk).body\n"
+            "    return JsonResponse({label: body})\n"
+        ),
+    })
+    report = analyzer.analyze([root], Config(root=root.resolve()))
+    (finding,) = report.findings
+    assert (finding.rule, finding.path, finding.line) == ("TEN001", "notes/views.py", 6)
+    line = report.sources["notes/views.py"].split("\n")[5]
+    assert line[finding.column - 1:finding.end_column - 1] == "Note.objects.get(pk=pk)"
+    assert finding.docs.endswith("TEN001.md")
+    assert report.summary.files == 3 and report.summary.findings == 1
+
+
+def test_bad_files_are_skipped_and_the_run_goes_on(tmp_path: Path) -> None:
+    marker = tmp_path / "executed"
+    root = make(tmp_path, {
+        "app/__init__.py": "",
+        "app/models.py": MODELS,
+        "app/broken.py": "def view(request:\n",
+        "app/latin.py": b"x = '\xff'\n",
+        "app/side_effect.py": f"open({str(marker)!r}, 'w').write('ran')\n",
+        "app/views.py": "from .models import Project\n\n\ndef p(request):\n    return Project.objects.all()\n",
+        "sql/odd.sql": "SELECT FROM WHERE (((;\nSELECT 1;\n",
+    })
+    report = analyzer.analyze([root], Config(root=root.resolve()))
+    skipped = {s.path: s.reason for s in report.summary.skipped}
+    assert set(skipped) == {"app/broken.py", "app/latin.py"}
+    assert [f.path for f in report.findings] == ["app/views.py"]
+    assert not marker.exists(), "analysed code is never executed"
+
+
+def test_analyze_source_with_a_project_index(tmp_path: Path) -> None:
+    from analyzer.engine import build_project_index
+
+    root = make(tmp_path, {"crm/__init__.py": "", "crm/models.py": MODELS})
+    config = Config(root=root.resolve())
+    index, _ = build_project_index([root], config)
+    buffer = "from crm.models import Project\n\n\ndef projects(request):\n    return Project.objects.filter(account=request.account)\n"
+    assert analyzer.analyze_source(buffer, root / "crm" / "views.py", config, index=index) == []
+    unsaved = buffer.replace("filter(account=request.account)", "all()")
+    (finding,) = analyzer.analyze_source(unsaved, root / "crm" / "views.py", config, index=index)
+    assert finding.path == "crm/views.py" and finding.line == 5
+
+
+def test_unparseable_sql_is_counted_not_reported(tmp_path: Path) -> None:
+    root = make(tmp_path, {
+        "schema.sql": "CREATE TABLE accounts (id int);\nCREATE TABLE a (account_id int REFERENCES accounts (id));\n"
+                      "CREATE TABLE b (account_id int REFERENCES accounts (id));\n",
+        "reports/q.sql": "SELECT * FROM a WHERE;\nSELECT * FROM b WHERE account_id = 1;\n",
+    })
+    report = analyzer.analyze([root], Config(root=root.resolve()))
+    assert report.findings == []
+    assert report.summary.unparsed_sql == 1
