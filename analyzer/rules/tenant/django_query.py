@@ -6,6 +6,7 @@ from typing import Iterator, Optional
 
 from astroid import nodes
 
+from ...lang.python import dotted_name
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from .chains import Chain, ChainResolver, model_of_class, narrowed_elsewhere, outermost_call
@@ -13,6 +14,8 @@ from .django_queries import QUERY_METHODS, DjangoQueries
 from .context import verdict
 from .policy import tenant_severity
 
+GENERIC_VIEWS = frozenset({"DetailView", "UpdateView", "DeleteView", "ListView", "BaseDetailView",
+                           "BaseUpdateView", "BaseDeleteView", "BaseListView"})
 SHORTCUTS = {"get_object_or_404", "get_list_or_404", "aget_object_or_404", "aget_list_or_404"}
 
 
@@ -28,7 +31,12 @@ class UnfilteredDjangoQuery(Rule):
     `tenant_id=`, `project__tenant=`, a `Q` object AND-ed in), when it starts from a related
     manager of an object the caller already holds (`request.tenant.invoices.all()`), or when
     the model's manager adds the filter itself (a custom `get_queryset`, django-scopes,
-    django-multitenant).
+    django-multitenant). Generic views (`DetailView`, `UpdateView`, `DeleteView`, `ListView`)
+    declared with `model = Invoice` and no `get_queryset` that narrows it are reported too.
+
+    A lookup by primary key is reported only inside request handlers, where the id arrives
+    with the request; queries in code that no request reaches (scheduled jobs, telemetry) are
+    not reported, and management commands, admin modules and scripts get warnings.
 
     ## Example
     ```python
@@ -88,13 +96,16 @@ class UnfilteredDjangoQuery(Rule):
         "OWASP API1:2023 Broken Object Level Authorization — "
         "https://owasp.org/API-Security/editions/2023/en/0xa1-broken-object-level-authorization/",
     )
-    node_types = (nodes.Call,)
+    node_types = (nodes.Call, nodes.ClassDef)
 
     def applies_to(self, ctx: RuleContext) -> bool:
         return bool(ctx.index.tenant_names) and tenant_severity(ctx.relpath, ctx.config, self.severity) is not None
 
-    def check(self, node: nodes.Call, ctx: RuleContext) -> Iterator[Finding]:
+    def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:
         resolver = DjangoQueries(ctx.index)
+        if isinstance(node, nodes.ClassDef):
+            yield from self._generic_view(node, resolver, ctx)
+            return
         chain = self._shortcut(node, resolver) or self._birth(node, resolver)
         severity = verdict(node, chain, resolver, ctx, self.severity)
         if severity is None or self._scoped_elsewhere(node, resolver):
@@ -107,6 +118,26 @@ class UnfilteredDjangoQuery(Rule):
         else:
             message = f"`{model.name}` is queried without filtering on `{field}`, so it returns every tenant's rows"
         yield ctx.finding(self, ctx.positions.span(node), message, severity=severity)
+
+    def _generic_view(self, cls: nodes.ClassDef, resolver: DjangoQueries, ctx: RuleContext) -> Iterator[Finding]:
+        """`class InvoiceDetail(DetailView): model = Invoice`: Django serves any tenant's row by the
+        URL's pk (or lists every tenant's rows) unless get_queryset narrows it."""
+        if not any((dotted_name(b) or "").rsplit(".", 1)[-1] in GENERIC_VIEWS for b in cls.bases):
+            return
+        assignment = next((s for s in cls.body if isinstance(s, nodes.Assign) and any(
+            isinstance(t, nodes.AssignName) and t.name == "model" for t in s.targets)), None)
+        if assignment is None or any(isinstance(s, nodes.Assign) and any(
+                isinstance(t, nodes.AssignName) and t.name == "queryset" for t in s.targets) for s in cls.body):
+            return
+        model = model_of_class(assignment.value, ctx.index, "django")
+        if model is None or not model.is_tenant_scoped or model.auto_scoped or "objects" in model.scoped_managers:
+            return
+        if resolver.view_filters_by_tenant(cls):
+            return
+        severity = tenant_severity(ctx.relpath, ctx.config, self.severity)
+        message = (f"`{cls.name}` serves `{model.name}` through `model = {model.name}` without a `get_queryset` "
+                   f"that filters on `{model.tenant_field}`, so any tenant's rows can be reached")
+        yield ctx.finding(self, ctx.positions.span(assignment), message, severity=severity)
 
     def _shortcut(self, node: nodes.Call, resolver: ChainResolver) -> Optional[Chain]:
         func = node.func
