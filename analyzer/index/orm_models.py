@@ -251,6 +251,8 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
         elif callee in ("relationship", "Relationship"):
             ref = call.args[0] if call.args else None
             ref_name = _const(ref) if isinstance(_const(ref), str) else dotted_name(ref) if ref is not None else None
+            if ref_name is None and isinstance(statement, nodes.AnnAssign):
+                ref_name = _mapped_target(statement.annotation)
             fields[target] = FieldInfo(target, target, "relationship", target=_last(ref_name) if ref_name else None,
                                        line=statement.lineno or 0)
     is_declared = table is not None or any(_last(b) in SQLA_BASES or b == "db.Model" for b in bases)
@@ -271,6 +273,16 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
         fields=fields,
         declared=is_declared,
     )
+
+
+def _mapped_target(annotation: nodes.NodeNG) -> Optional[str]:
+    """`Mapped[Customer]`, `Mapped["Customer"]`, `Mapped[list["Item"]]`, `Mapped[Optional[Customer]]`
+    -> the class name the relationship points to."""
+    names = [n.value for n in annotation.nodes_of_class(nodes.Const) if isinstance(n.value, str)]
+    names += [n.name for n in annotation.nodes_of_class(nodes.Name)]
+    candidates = [n.strip("'\"") for n in names if n not in ("Mapped", "list", "List", "Optional", "set", "Set", "None",
+                                                             "WriteOnlyMapped", "DynamicMapped")]
+    return candidates[-1].rsplit(".", 1)[-1] if candidates else None
 
 
 def _sqlalchemy_column(name: str, call: nodes.Call, statement: nodes.NodeNG) -> FieldInfo:

@@ -294,8 +294,7 @@ def nested_in_query(node: nodes.Call, resolver: ChainResolver) -> bool:
     while isinstance(current, nodes.Call) and isinstance(current.func, nodes.Attribute):
         if current.func.attrname in SUBQUERY_STEPS:
             return True
-        if any((dotted_name(call.func) or "").endswith("OuterRef") for arg in current.args + [
-                k.value for k in current.keywords or ()] for call in arg.nodes_of_class(nodes.Call)):
+        if _correlated(current):
             return True  # correlated to an outer query: meaningless on its own
         current = current.func.expr
     child: nodes.NodeNG = node
@@ -313,6 +312,23 @@ def nested_in_query(node: nodes.Call, resolver: ChainResolver) -> bool:
                 if outer is not None and outer.parameter is None:
                     return True
         child, parent = parent, parent.parent
+    return False
+
+
+def _correlated(call: nodes.Call) -> bool:
+    """Whether this call's own arguments use OuterRef (not those of a query nested inside them)."""
+    for argument in [*call.args, *(k.value for k in call.keywords or ())]:
+        for inner in argument.nodes_of_class(nodes.Call):
+            if not (dotted_name(inner.func) or "").endswith("OuterRef"):
+                continue
+            owner = inner.parent
+            while owner is not call:
+                if isinstance(owner, nodes.Call) and ((dotted_name(owner.func) or "").rsplit(".", 1)[-1]
+                                                      in SUBQUERY_WRAPPERS or isinstance(owner.func, nodes.Attribute)):
+                    break  # belongs to a query nested in this one
+                owner = owner.parent
+            else:
+                return True
     return False
 
 
