@@ -103,7 +103,7 @@ def test_baseline_round_trip(project: Path, capsys) -> None:
     assert main(["check", str(project), "--write-baseline", str(baseline)]) == 0
     assert main(["check", str(project), "--baseline", str(baseline)]) == 0
     views = project / "billing" / "views.py"
-    views.write_text("# a new comment moves every line\n" + VIEWS + "\n\ndef more(pk):\n"
+    views.write_text("# a new comment moves every line\n" + VIEWS + "\n\ndef more(request, pk):\n"
                      "    return Invoice.objects.get(pk=pk)\n")
     capsys.readouterr()
     assert main(["check", str(project), "--baseline", str(baseline), "--format", "json"]) == 1

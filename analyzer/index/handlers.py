@@ -68,17 +68,35 @@ def enclosing_functions(node: nodes.NodeNG) -> list[nodes.FunctionDef]:
     return found
 
 
+# Methods through which Django, DRF and form/serializer machinery hand request input to a class.
+HANDLER_METHODS = frozenset({
+    "get", "post", "put", "patch", "delete", "head", "options", "dispatch", "list", "retrieve", "create",
+    "update", "partial_update", "destroy", "get_queryset", "get_object", "perform_create", "perform_update",
+    "perform_destroy", "form_valid", "get_context_data", "get_form_kwargs", "validate", "to_internal_value",
+    "to_representation", "save", "clean", "has_permission", "has_object_permission", "authenticate",
+})
+
+
+def _handler_method(function: nodes.FunctionDef) -> bool:
+    return function.name in HANDLER_METHODS or function.name.startswith(("validate_", "clean_"))
+
+
 def in_request(node: nodes.NodeNG) -> bool:
     """Whether `node` sits in a request handler: a function that takes the request, a routed
-    function, a method or attribute of a view, serializer or form class, or a views/API module."""
+    function, a handler method (get, post, get_queryset, validate...) or attribute of a view,
+    serializer or form class, or module-level code of a views/API module. A helper method that
+    is handed ids by a handler is not one: the handler is where the id's origin shows."""
     scope: Optional[nodes.NodeNG] = node.scope()
+    innermost_function: Optional[nodes.FunctionDef] = None
     while scope is not None and not isinstance(scope, nodes.Module):
-        if isinstance(scope, nodes.FunctionDef) and is_request_handler(scope):
-            return True
+        if isinstance(scope, nodes.FunctionDef):
+            if is_request_handler(scope):
+                return True
+            innermost_function = innermost_function or scope
         if isinstance(scope, nodes.ClassDef) and _view_class(scope):
-            return True
+            return innermost_function is None or _handler_method(innermost_function)
         scope = scope.parent.scope() if scope.parent is not None else None
-    return scope is not None and _request_module(scope)
+    return innermost_function is None and scope is not None and _request_module(scope)
 
 
 def _called_names(function: nodes.FunctionDef) -> set[str]:

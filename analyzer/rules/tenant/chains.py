@@ -58,6 +58,12 @@ class ChainResolver:
             return self._variable(node, depth)
         if isinstance(node, nodes.Await):
             return self.resolve(node.value, depth)
+        if isinstance(node, nodes.IfExp):  # `State.triage_objects if triage else State.objects`
+            branches = [self.resolve(node.body, depth + 1), self.resolve(node.orelse, depth + 1)]
+            if None in branches or branches[0].model is not branches[1].model:
+                return None
+            return branches[0].then(scoped=all(b.scoped for b in branches),
+                                    unknown=any(b.unknown for b in branches))
         return None
 
     def root(self, node: nodes.NodeNG) -> Optional[Chain]:

@@ -78,6 +78,19 @@ class DjangoQueries(ChainResolver):
             return bool(chains) and all(c is not None and c.scoped for c in chains)
         return False
 
+    def class_requeries_scoped(self, cls: nodes.ClassDef, model: Optional[ModelInfo]) -> bool:
+        """A serializer or form whose methods query `model` again with a tenant filter
+        (`validate()` keeping only the labels of the caller's project) checks the choices its
+        `PrimaryKeyRelatedField(queryset=Label.objects.all())` accepted."""
+        for method in cls.mymethods():
+            for call in method.nodes_of_class(nodes.Call):
+                if not isinstance(call.func, nodes.Attribute) or call.func.attrname not in FILTER_METHODS:
+                    continue
+                chain = self.resolve(call)
+                if chain is not None and chain.model is model and chain.scoped:
+                    return True
+        return False
+
     def _manager(self, node: nodes.Attribute) -> Optional[Chain]:
         model = model_of_class(node.expr, self.index, "django")
         if model is None:

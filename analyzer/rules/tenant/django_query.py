@@ -108,7 +108,7 @@ class UnfilteredDjangoQuery(Rule):
             return
         chain = self._shortcut(node, resolver) or self._birth(node, resolver)
         severity = verdict(node, chain, resolver, ctx, self.severity)
-        if severity is None or self._scoped_elsewhere(node, resolver):
+        if severity is None or self._scoped_elsewhere(node, chain, resolver):
             return
         model = chain.model
         field = model.tenant_field
@@ -164,9 +164,10 @@ class UnfilteredDjangoQuery(Rule):
             return None
         return resolver.resolve(node)
 
-    def _scoped_elsewhere(self, node: nodes.Call, resolver: DjangoQueries) -> bool:
-        parent = node.parent
-        if isinstance(parent, nodes.Assign) and isinstance(node.scope(), nodes.ClassDef):
-            # `queryset = Invoice.objects.all()` on a view: judged by the view's get_queryset.
-            return resolver.view_filters_by_tenant(node.scope())
+    def _scoped_elsewhere(self, node: nodes.Call, chain: Chain, resolver: DjangoQueries) -> bool:
+        cls = node.scope()
+        if isinstance(cls, nodes.ClassDef):
+            # `queryset = Invoice.objects.all()` on a view is judged by its get_queryset; a
+            # serializer or form field's `queryset=` by whether the class re-checks the choice.
+            return resolver.view_filters_by_tenant(cls) or resolver.class_requeries_scoped(cls, chain.model)
         return narrowed_elsewhere(node, resolver)

@@ -12,8 +12,9 @@ from ...fixes.sql_predicate import add_tenant_predicates
 from ...lang.python import dotted_name
 from ...lang.python_strings import string_value
 from ...lang.sql import Statement, parse_script
-from ...workspace import path_spec
+from ...index.handlers import in_request, reachable_from_request
 from ...model import Finding, Fix, FixSafety, Severity, Span, TextEdit
+from ...workspace import path_spec
 from ..base import Rule, RuleContext
 from .policy import tenant_severity
 from .sql_scope import Unconstrained, unconstrained_tables
@@ -91,19 +92,23 @@ class UnfilteredRawSql(Rule):
             return
         statements = parse_script(value.text, ctx.config.sql.dialect)
         single = len(statements) == 1
+        severity = tenant_severity(ctx.relpath, ctx.config, self.severity)
+        if severity is self.severity and not reachable_from_request(node, ctx.index.request_reachable):
+            return  # no request runs this statement: a job or report working across tenants on purpose
+        handler = in_request(node)
         for statement in statements:
             if statement.tree is None:
                 ctx.unparsed_sql += 1
                 continue
             missing = unconstrained_tables(statement.tree, ctx.index)
-            if not missing:
-                continue
+            if not missing or (all(m.keyed for m in missing) and not handler):
+                continue  # a row picked by its id outside a handler: the caller chose the id
             fix = None
             if single and value.source_offset is not None:
                 fix = self._fix(statement, missing, ctx, value.source_offset + statement.start)
             span = ctx.positions.span(value.node if value.node.lineno else argument)
             yield ctx.finding(self, span, _message(statement.tree, missing), fixes=[fix] if fix else [],
-                              severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
+                              severity=severity)
 
     # --- .sql files -----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ class Unconstrained:
     alias: str
     column: str
     top_level: bool  # in the statement's outermost query (where a fix can add the predicate)
+    keyed: bool = False  # the row is picked by its primary key (`WHERE o.id = %s`)
 
 
 def _conjuncts(condition: Optional[exp.Expression]) -> Iterator[exp.Expression]:
@@ -145,7 +146,8 @@ class _Judge:
             if column is None:
                 continue
             if not classes.is_pinned((alias, column)):
-                missing.append(Unconstrained(table=table.name, alias=alias, column=column, top_level=top_level))
+                missing.append(Unconstrained(table=table.name, alias=alias, column=column, top_level=top_level,
+                                             keyed=classes.is_pinned((alias, "id"))))
         return missing
 
 

@@ -28,8 +28,13 @@ class UnfilteredSqlalchemyQuery(Rule):
 
     ## Example
     ```python
+    from fastapi import APIRouter, Depends
     from sqlalchemy import ForeignKey, select
-    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+    from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+    from app.deps import current_tenant, get_session
+
+    router = APIRouter()
 
 
     class Base(DeclarativeBase):
@@ -53,14 +58,20 @@ class UnfilteredSqlalchemyQuery(Rule):
         tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
 
 
-    def order_detail(session, tenant_id, order_id):
+    @router.get("/orders/{order_id}")
+    def order_detail(order_id: int, session: Session = Depends(get_session), tenant_id: int = Depends(current_tenant)):
         return session.scalars(select(Order).where(Order.id == order_id)).one()
     ```
 
     ## Use instead
     ```python
+    from fastapi import APIRouter, Depends
     from sqlalchemy import ForeignKey, select
-    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+    from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+    from app.deps import current_tenant, get_session
+
+    router = APIRouter()
 
 
     class Base(DeclarativeBase):
@@ -84,7 +95,8 @@ class UnfilteredSqlalchemyQuery(Rule):
         tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
 
 
-    def order_detail(session, tenant_id, order_id):
+    @router.get("/orders/{order_id}")
+    def order_detail(order_id: int, session: Session = Depends(get_session), tenant_id: int = Depends(current_tenant)):
         statement = select(Order).where(Order.id == order_id, Order.tenant_id == tenant_id)
         return session.scalars(statement).one()
     ```

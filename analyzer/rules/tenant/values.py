@@ -74,6 +74,9 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
             return Origin.REQUEST
         if isinstance(value, nodes.Call) and (dotted_name(value.func) or "").rsplit(".", 1)[-1] in ("int", "str", "UUID"):
             return origin(value.args[0], depth + 1) if value.args else Origin.UNKNOWN
+        if isinstance(value, nodes.Call) and getattr(value.func, "name", None) == "getattr" and len(value.args) >= 2 \
+                and isinstance(value.args[1], nodes.Const) and _is_id_name(str(value.args[1].value)):
+            return Origin.LOADED_KEY  # getattr(instance, "id", None)
         return Origin.UNKNOWN
     if isinstance(value, nodes.Attribute):
         if _reads_request_data(value):
@@ -149,19 +152,27 @@ def url_value_checked(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], boo
                     (nodes.Name, nodes.Attribute))}
                 if names - PLAIN_PERMISSIONS:
                     return True
-    name = value.name if isinstance(value, nodes.Name) else None
-    if name is None:
-        return False
+    text = value.as_string()
     for call in function.nodes_of_class(nodes.Call):
         keywords = call.keywords or ()
         if any(k.arg and is_tenant_lookup(k.arg) for k in keywords) and any(
-                isinstance(k.value, nodes.Name) and k.value.name == name for k in keywords):
+                k.value.as_string() == text for k in keywords if k.value is not value):
             return True
     return False
 
 
 def is_loaded_key(value: nodes.NodeNG) -> bool:
-    return origin(value) is Origin.LOADED_KEY
+    """A key read from an object already loaded: `obj.pk`, `task.project_id`, or any attribute
+    of a loaded object (`board.entity_identifier`), unlike a value from request data."""
+    found = origin(value)
+    if found is Origin.LOADED_KEY:
+        return True
+    if found in (Origin.OBJECT, Origin.CALLER) and isinstance(value, nodes.Attribute):
+        return True
+    if isinstance(value, nodes.Name) and found is Origin.OBJECT:
+        values = assigned_values(value)
+        return isinstance(values, list) and len(values) == 1 and isinstance(values[0], nodes.Attribute)
+    return False
 
 
 def is_callers_own(value: nodes.NodeNG) -> bool:
