@@ -339,11 +339,30 @@ def _correlated(call: nodes.Call) -> bool:
 
 
 def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
-    """`invoice = Invoice.objects.get(pk=pk)` followed by a comparison of `invoice.tenant_id`
-    (`if invoice.tenant_id != request.tenant.id: raise ...`): the row is checked once fetched."""
+    """`invoice = Invoice.objects.get(pk=pk)` followed by a condition on `invoice.tenant_id`
+    (`if invoice.tenant_id != request.tenant.id: raise ...`) or on a secret of the row
+    (`if user.api_key and signature == sign(user.api_key, ...)`): the row is checked once
+    fetched."""
+    from .values import is_capability_field
+
     parent = node.parent
     if not isinstance(parent, (nodes.Assign, nodes.AnnAssign)):
         return False
+    targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
+    names = {t.name for t in targets if isinstance(t, nodes.AssignName)}
+    if not names:
+        return False
+    tenant_names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
+    conditions = [n.test for n in parent.scope().nodes_of_class((nodes.If, nodes.Assert, nodes.IfExp))]
+    conditions += list(parent.scope().nodes_of_class(nodes.Compare))
+    for condition in conditions:
+        if (condition.lineno or 0) < (parent.lineno or 0):
+            continue
+        for attribute in [condition, *condition.nodes_of_class(nodes.Attribute)]:
+            if isinstance(attribute, nodes.Attribute) and (dotted_name(attribute.expr) or "").split(".")[0] in names \
+                    and (attribute.attrname in tenant_names or is_capability_field(attribute.attrname)):
+                return True
+    return False
     targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
     names = {t.name for t in targets if isinstance(t, nodes.AssignName)}
     if not names:

@@ -135,6 +135,11 @@ class SqlalchemyQueries(ChainResolver):
         return any(t is not None and (t.is_tenant_scoped or t.is_tenant_bound or t.name in self.index.tenant.models)
                    for t in targets)
 
+    def _owner(self, column: nodes.Attribute, default):
+        """The model a column belongs to: `DataSourceGroup.group_id` is judged on DataSourceGroup
+        even in a query on Query."""
+        return model_of_class(column.expr, self.index, "sqlalchemy") or default
+
     def _criterion(self, node: nodes.NodeNG, model=None, depth: int = 0) -> str:
         if depth > 4:
             return "unknown"
@@ -142,7 +147,8 @@ class SqlalchemyQueries(ChainResolver):
             if any(op == "==" for op, _ in node.ops):
                 left, right = node.left, node.ops[0][1]
                 for column, value in ((left, right), (right, left)):
-                    if isinstance(column, nodes.Attribute) and self._scopes(model, column.attrname, value):
+                    if isinstance(column, nodes.Attribute) and self._scopes(
+                            self._owner(column, model), column.attrname, value):
                         return "scoped"
             return "plain"
         if isinstance(node, nodes.Call):
@@ -151,7 +157,7 @@ class SqlalchemyQueries(ChainResolver):
             if name in ("in_", "is_", "any", "has") and isinstance(func, nodes.Attribute):
                 target = func.expr
                 if name == "in_" and isinstance(target, nodes.Attribute) and node.args \
-                        and self._scopes(model, target.attrname, node.args[0]):
+                        and self._scopes(self._owner(target, model), target.attrname, node.args[0]):
                     return "scoped"
                 return "plain"
             if name == "and_":
