@@ -15,7 +15,8 @@ from astroid import nodes
 from ...index.handlers import in_request, reachable_from_request
 from ...model import Severity
 from ..base import RuleContext
-from .chains import Chain, ChainResolver, checked_after_fetch, nested_in_query
+from .chains import Chain, ChainResolver
+from .narrowing import checked_after_fetch, nested_in_query
 from .policy import tenant_severity
 
 

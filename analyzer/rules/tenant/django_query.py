@@ -9,7 +9,8 @@ from astroid import nodes
 from ...lang.python import dotted_name
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
-from .chains import Chain, ChainResolver, model_of_class, narrowed_elsewhere, outermost_call
+from .chains import Chain, ChainResolver, model_of_class, outermost_call
+from .narrowing import narrowed_elsewhere
 from .django_queries import QUERY_METHODS, DjangoQueries
 from .context import verdict
 from .policy import tenant_severity

@@ -8,7 +8,8 @@ from astroid import nodes
 
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
-from .chains import narrowed_elsewhere, outermost_call
+from .chains import outermost_call
+from .narrowing import narrowed_elsewhere
 from .context import verdict
 from .policy import tenant_severity
 from .sqlalchemy_queries import SqlalchemyQueries

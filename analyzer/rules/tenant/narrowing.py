@@ -1,0 +1,176 @@
+"""Where an unscoped query goes after it is built, which can make it safe after all.
+
+A query assigned to a variable whose every use narrows it, passed to a helper that filters,
+nested inside another query, or whose fetched row is checked against the tenant right after
+is not a leak at the place it is built. These checks are shared by the ORM rules.
+"""
+
+from __future__ import annotations
+
+from astroid import nodes
+
+from ...lang.python import dotted_name
+from .chains import MAX_DEPTH, ChainResolver, outermost_call
+
+
+def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: int = 0) -> bool:
+    """Whether every read of the value assigned to `target` narrows it to the tenant.
+
+    `qs = Invoice.objects.all(); qs = qs.filter(tenant=t)` is safe; so is a value only ever
+    passed to a helper that filters. A value also used as it is (rendered, returned,
+    filtered only inside an `if`) is not.
+    """
+    uses = []
+    for use in target.scope().nodes_of_class(nodes.Name):
+        if use.name != target.name:
+            continue
+        try:
+            _, assignments = use.lookup(use.name)
+        except Exception:  # astroid lookups can fail on broken code
+            return False
+        if target in assignments:
+            uses.append(use)
+    if not uses or depth > MAX_DEPTH:
+        return False
+    for use in uses:
+        outer = outermost_call(use)
+        candidates = [outer] if outer is not use else []
+        if isinstance(use.parent, nodes.Call) and use in use.parent.args:
+            candidates.append(use.parent)
+        if any((chain := resolver.resolve(c)) is not None and chain.scoped for c in candidates):
+            continue
+        # `tasks = tasks.filter(status=s)`: the narrowed value lives on in a new assignment.
+        statement = outer.parent
+        if outer is not use and isinstance(statement, nodes.Assign) and all(
+                isinstance(t, nodes.AssignName) for t in statement.targets):
+            if all(every_use_scoped(t, resolver, depth + 1) for t in statement.targets):
+                continue
+        return False
+    return True
+
+
+def narrowed_elsewhere(node: nodes.Call, resolver: ChainResolver) -> bool:
+    """An unscoped query is narrowed where it goes: every later use of its variable, a helper
+    it is passed to, or every caller of the function that returns it."""
+    parent = node.parent
+    if isinstance(parent, (nodes.Assign, nodes.AnnAssign)):
+        targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
+        return any(isinstance(t, nodes.AssignName) and every_use_scoped(t, resolver) for t in targets)
+    if isinstance(parent, nodes.Call) and node in parent.args:
+        if isinstance(parent.func, nodes.Attribute) and resolver.resolve(parent.func.expr) is not None:
+            return False  # `scoped.union(Invoice.objects.all())`: an argument of a query, not a helper
+        chain = resolver.resolve(parent)
+        return chain is not None and chain.scoped
+    if isinstance(parent, nodes.Return):
+        return _every_caller_scopes(parent.scope(), resolver)
+    return False
+
+
+def _every_caller_scopes(function: nodes.NodeNG, resolver: ChainResolver) -> bool:
+    if not isinstance(function, nodes.FunctionDef) or function.name in ("get_queryset", "queryset"):
+        return False
+    callers = [call for call in function.root().nodes_of_class(nodes.Call)
+               if getattr(call.func, "name", getattr(call.func, "attrname", None)) == function.name]
+    if not callers:
+        return False
+    for call in callers:
+        chain = resolver.resolve(outermost_call(call))
+        if chain is None or not chain.scoped:
+            return False
+    return True
+
+
+SUBQUERY_WRAPPERS = frozenset({"Subquery", "Exists", "Prefetch", "OuterRef", "ArraySubquery", "exists"})
+# Methods of a query whose arguments can hold another query that only narrows or annotates it.
+NARROWING_METHODS = frozenset({
+    "filter", "exclude", "annotate", "alias", "aggregate", "values", "prefetch_related", "update", "get",
+    "where", "filter_by", "having", "options", "join", "outerjoin", "select_from", "add_columns", "in_",
+    "notin_", "any_", "all_", "order_by", "first", "get_or_create", "update_or_create",
+})
+SUBQUERY_STEPS = frozenset({"subquery", "scalar_subquery", "exists", "cte", "alias", "lateral"})
+
+
+def nested_in_query(node: nodes.Call, resolver: ChainResolver) -> bool:
+    """A query used inside another query (a subquery, an `id__in=` value, a Prefetch, a
+    correlated `Exists`) only narrows or decorates the outer rows: the outer query is judged.
+    `union` is the exception, since it adds rows."""
+    current: nodes.NodeNG = node
+    while isinstance(current, nodes.Call) and isinstance(current.func, nodes.Attribute):
+        if current.func.attrname in SUBQUERY_STEPS:
+            return True
+        if _correlated(current):
+            return True  # correlated to an outer query: meaningless on its own
+        current = current.func.expr
+    child: nodes.NodeNG = node
+    parent = node.parent
+    while parent is not None and not isinstance(parent, (nodes.Assign, nodes.Return, nodes.Expr,
+                                                         nodes.FunctionDef, nodes.ClassDef, nodes.Module)):
+        if isinstance(parent, nodes.Call) and child is not parent.func:
+            name = (dotted_name(parent.func) or "").rsplit(".", 1)[-1]
+            if name in SUBQUERY_WRAPPERS:
+                return True
+            if isinstance(parent.func, nodes.Attribute) and parent.func.attrname not in ("union", "union_all"):
+                if parent.func.attrname in NARROWING_METHODS:
+                    return True
+                outer = resolver.resolve(parent.func.expr)
+                if outer is not None and outer.parameter is None:
+                    return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def _correlated(call: nodes.Call) -> bool:
+    """Whether this call's own arguments use OuterRef (not those of a query nested inside them)."""
+    for argument in [*call.args, *(k.value for k in call.keywords or ())]:
+        for inner in argument.nodes_of_class(nodes.Call):
+            if not (dotted_name(inner.func) or "").endswith("OuterRef"):
+                continue
+            owner = inner.parent
+            while owner is not call:
+                if isinstance(owner, nodes.Call) and ((dotted_name(owner.func) or "").rsplit(".", 1)[-1]
+                                                      in SUBQUERY_WRAPPERS or isinstance(owner.func, nodes.Attribute)):
+                    break  # belongs to a query nested in this one
+                owner = owner.parent
+            else:
+                return True
+    return False
+
+
+def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
+    """`invoice = Invoice.objects.get(pk=pk)` followed by a condition on `invoice.tenant_id`
+    (`if invoice.tenant_id != request.tenant.id: raise ...`) or on a secret of the row
+    (`if user.api_key and signature == sign(user.api_key, ...)`): the row is checked once
+    fetched."""
+    from .values import is_capability_field
+
+    parent = node.parent
+    if not isinstance(parent, (nodes.Assign, nodes.AnnAssign)):
+        return False
+    targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
+    names = {t.name for t in targets if isinstance(t, nodes.AssignName)}
+    if not names:
+        return False
+    tenant_names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
+    conditions = [n.test for n in parent.scope().nodes_of_class((nodes.If, nodes.Assert, nodes.IfExp))]
+    conditions += list(parent.scope().nodes_of_class(nodes.Compare))
+    for condition in conditions:
+        if (condition.lineno or 0) < (parent.lineno or 0):
+            continue
+        for attribute in [condition, *condition.nodes_of_class(nodes.Attribute)]:
+            if isinstance(attribute, nodes.Attribute) and (dotted_name(attribute.expr) or "").split(".")[0] in names \
+                    and (attribute.attrname in tenant_names or is_capability_field(attribute.attrname)):
+                return True
+    return False
+    targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
+    names = {t.name for t in targets if isinstance(t, nodes.AssignName)}
+    if not names:
+        return False
+    tenant_names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
+    for compare in parent.scope().nodes_of_class(nodes.Compare):
+        if (compare.lineno or 0) < (parent.lineno or 0):
+            continue
+        for side in (compare.left, *(value for _, value in compare.ops)):
+            if isinstance(side, nodes.Attribute) and side.attrname in tenant_names \
+                    and (dotted_name(side.expr) or "").split(".")[0] in names:
+                return True
+    return False
