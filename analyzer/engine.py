@@ -23,7 +23,7 @@ from .model import Finding, Report, Skipped, Summary
 from .rules import Rule, enabled_rules
 from .rules.base import RuleContext
 from .suppress import Baseline, parse_suppressions, per_file_ignored
-from .workspace import SourceFile, decode_source, discover, language_of, read_source
+from .workspace import SourceFile, discover, language_of, read_source
 
 log = logging.getLogger("prodready")
 Progress = Callable[[int, int], None]
@@ -165,20 +165,23 @@ def run_rules(ctx: RuleContext, rules: list[Rule]) -> list[Finding]:
 
 def analyze_source(text: str, path: Union[str, Path], config: Optional[Config] = None,
                    index: Optional[ProjectIndex] = None) -> list[Finding]:
-    """Analyse one file's text (an unsaved buffer, a snippet); `index` defaults to this file alone."""
+    """Analyse one file's text (an unsaved buffer, a snippet); `index` defaults to this file alone.
+
+    Text that cannot be parsed yields no findings, as a skipped file does in `analyze`.
+    """
     path = Path(path)
     config = config or Config(root=Path.cwd().resolve())
     language = language_of(path)
     if language is None:
         return []
-    decoded = decode_source(text.encode("utf-8"), language) if not isinstance(text, str) else text
+    decoded = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     relpath = path.as_posix() if not path.is_absolute() else path.name
     if config.root is not None and path.is_absolute():
         try:
             relpath = path.relative_to(config.root).as_posix()
         except ValueError:
             pass
-    source = SourceFile(path=path, relpath=relpath, language=language, text=str(decoded))
+    source = SourceFile(path=path, relpath=relpath, language=language, text=decoded)
     modname = f"_prodready_buffer_{abs(hash(str(path)))}" if index is not None else None
     item = parse_source(source, config, modname)
     if isinstance(item, Skipped):
