@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -92,21 +91,23 @@ class MigrationsConfig(_Section):
 class Config(_Section):
     select: tuple[str, ...] = Field(default=(), description="Rule codes or prefixes to enable (all when empty).")
     ignore: tuple[str, ...] = Field(default=(), description="Rule codes or prefixes to disable.")
-    exclude: tuple[str, ...] = Field(default=DEFAULT_EXCLUDE, description="Paths never scanned (replaces the defaults).")
+    exclude: tuple[str, ...] = Field(
+        default=DEFAULT_EXCLUDE, description="Paths never scanned (replaces the defaults)."
+    )
     extend_exclude: tuple[str, ...] = Field(default=(), description="Paths never scanned, added to `exclude`.")
     per_file_ignores: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="Glob -> rule codes ignored in matching files."
     )
     max_file_size: int = Field(default=1_000_000, description="Files larger than this many bytes are skipped.")
     respect_gitignore: bool = Field(default=True, description="Skip files that .gitignore excludes.")
-    baseline: Optional[str] = Field(default=None, description="Baseline file of known findings to hide.")
+    baseline: str | None = Field(default=None, description="Baseline file of known findings to hide.")
     tenant: TenantConfig = Field(default_factory=TenantConfig)
     sql: SqlConfig = Field(default_factory=SqlConfig)
     migrations: MigrationsConfig = Field(default_factory=MigrationsConfig)
 
     # Where the configuration came from; paths in it are relative to this folder.
-    root: Optional[Path] = Field(default=None, exclude=True)
-    source: Optional[Path] = Field(default=None, exclude=True)
+    root: Path | None = Field(default=None, exclude=True)
+    source: Path | None = Field(default=None, exclude=True)
 
     def is_enabled(self, code: str) -> bool:
         selected = not self.select or any(code.startswith(p) for p in self.select)
@@ -121,7 +122,7 @@ class Config(_Section):
 CONFIG_FILES = ("prodready.toml", ".prodready.toml", "pyproject.toml")
 
 
-def find_config_file(start: Path) -> Optional[Path]:
+def find_config_file(start: Path) -> Path | None:
     """The nearest prodready.toml, or pyproject.toml with a [tool.prodready] table, above `start`."""
     start = start.resolve()
     folder = start if start.is_dir() else start.parent

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Union
 
 from astroid import nodes
 
@@ -32,12 +32,12 @@ Progress = Callable[[int, int], None]
 @dataclass
 class ParsedFile:
     source: SourceFile
-    module: Optional[nodes.Module] = None
+    module: nodes.Module | None = None
     statements: list = field(default_factory=list)
 
 
-def analyze(paths: Iterable[Union[str, Path]], config: Optional[Config] = None,
-            progress: Optional[Progress] = None) -> Report:
+def analyze(paths: Iterable[str | Path], config: Config | None = None,
+            progress: Progress | None = None) -> Report:
     """Analyse files and folders; returns every finding that survives suppressions and baseline."""
     started = time.perf_counter()
     paths = [Path(p) for p in paths] or [Path(".")]
@@ -75,7 +75,7 @@ def analyze(paths: Iterable[Union[str, Path]], config: Optional[Config] = None,
     return report
 
 
-def parse_files(files: list[Path], config: Config, progress: Optional[Callable[[int], None]] = None
+def parse_files(files: list[Path], config: Config, progress: Callable[[int], None] | None = None
                 ) -> tuple[list[ParsedFile], list[Skipped]]:
     parsed: list[ParsedFile] = []
     skipped: list[Skipped] = []
@@ -94,7 +94,7 @@ def parse_files(files: list[Path], config: Config, progress: Optional[Callable[[
     return parsed, skipped
 
 
-def build_project_index(paths: Iterable[Union[str, Path]], config: Config) -> tuple[ProjectIndex, list[Skipped]]:
+def build_project_index(paths: Iterable[str | Path], config: Config) -> tuple[ProjectIndex, list[Skipped]]:
     """Pass 1 alone, for `prodready index`."""
     files, skipped = discover([Path(p) for p in paths], config)
     parsed, unreadable = parse_files(files, config)
@@ -104,7 +104,7 @@ def build_project_index(paths: Iterable[Union[str, Path]], config: Config) -> tu
         forget_modules([item.module.name for item in parsed if item.module is not None])
 
 
-def parse_source(source: SourceFile, config: Config, modname: Optional[str] = None) -> Union[ParsedFile, Skipped]:
+def parse_source(source: SourceFile, config: Config, modname: str | None = None) -> ParsedFile | Skipped:
     if source.language == "python":
         try:
             module = parse_python(source.text, source.path, modname or module_name(source.path))
@@ -163,8 +163,8 @@ def run_rules(ctx: RuleContext, rules: list[Rule]) -> list[Finding]:
     return sorted(unique.values(), key=Finding.sort_key)
 
 
-def analyze_source(text: str, path: Union[str, Path], config: Optional[Config] = None,
-                   index: Optional[ProjectIndex] = None) -> list[Finding]:
+def analyze_source(text: str, path: str | Path, config: Config | None = None,
+                   index: ProjectIndex | None = None) -> list[Finding]:
     """Analyse one file's text (an unsaved buffer, a snippet); `index` defaults to this file alone.
 
     Text that cannot be parsed yields no findings, as a skipped file does in `analyze`.
@@ -175,12 +175,10 @@ def analyze_source(text: str, path: Union[str, Path], config: Optional[Config] =
     if language is None:
         return []
     decoded = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    relpath = path.as_posix() if not path.is_absolute() else path.name
-    if config.root is not None and path.is_absolute():
-        try:
-            relpath = path.relative_to(config.root).as_posix()
-        except ValueError:
-            pass
+    relpath = path.as_posix()
+    if path.is_absolute():
+        root = config.root
+        relpath = path.relative_to(root).as_posix() if root is not None and path.is_relative_to(root) else path.name
     source = SourceFile(path=path, relpath=relpath, language=language, text=decoded)
     modname = f"_prodready_buffer_{abs(hash(str(path)))}" if index is not None else None
     item = parse_source(source, config, modname)

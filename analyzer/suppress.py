@@ -11,9 +11,9 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
 
 from .model import Finding
 
@@ -119,5 +119,5 @@ def per_file_ignored(relpath: str, per_file_ignores: dict[str, tuple[str, ...]])
     return codes
 
 
-def matches_codes(code: str, codes: Optional[set[str]]) -> bool:
+def matches_codes(code: str, codes: set[str] | None) -> bool:
     return bool(codes) and _matches(code, codes or set())

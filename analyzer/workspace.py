@@ -12,10 +12,10 @@ import io
 import os
 import re
 import tokenize
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Union
 
 import pathspec
 
@@ -45,7 +45,7 @@ def path_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
-def language_of(path: Union[str, Path]) -> Optional[str]:
+def language_of(path: str | Path) -> str | None:
     return LANGUAGES.get(Path(path).suffix.lower())
 
 
@@ -59,7 +59,7 @@ class SourceFile:
     text: str
 
 
-def relative_posix(path: Path, root: Optional[Path]) -> str:
+def relative_posix(path: Path, root: Path | None) -> str:
     if root is not None:
         try:
             return path.resolve().relative_to(root).as_posix()
@@ -76,9 +76,9 @@ class _Ignores:
         self.root = root
         self.excludes = path_spec(tuple(patterns))
         self.respect_gitignore = config.respect_gitignore
-        self._gitignores: dict[Path, Optional[pathspec.PathSpec]] = {}
+        self._gitignores: dict[Path, pathspec.PathSpec | None] = {}
 
-    def _gitignore(self, folder: Path) -> Optional[pathspec.PathSpec]:
+    def _gitignore(self, folder: Path) -> pathspec.PathSpec | None:
         if folder not in self._gitignores:
             spec = None
             path = folder / ".gitignore"
@@ -128,7 +128,7 @@ def _ancestors_within(folder: Path, root: Path) -> Iterator[Path]:
         current = current.parent
 
 
-def discover(paths: Iterable[Union[str, Path]], config: Config) -> tuple[list[Path], list[Skipped]]:
+def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[Path], list[Skipped]]:
     """Files to analyse under `paths`, sorted; a path that does not exist is reported, not fatal."""
     found: list[Path] = []
     missing: list[Skipped] = []
@@ -159,7 +159,7 @@ def discover(paths: Iterable[Union[str, Path]], config: Config) -> tuple[list[Pa
     return sorted(set(found)), missing
 
 
-def read_source(path: Path, config: Config) -> Union[SourceFile, Skipped]:
+def read_source(path: Path, config: Config) -> SourceFile | Skipped:
     """Read and decode one file, or say why it cannot be analysed."""
     relpath = relative_posix(path, config.root)
     language = language_of(path) or "unknown"
@@ -184,7 +184,7 @@ class DecodeProblem:
     reason: str
 
 
-def decode_source(data: bytes, language: str) -> Union[str, DecodeProblem]:
+def decode_source(data: bytes, language: str) -> str | DecodeProblem:
     """Decode as UTF-8 (a BOM is dropped); Python files may declare another encoding (PEP 263)."""
     if b"\x00" in data[:8192]:
         return DecodeProblem("binary file (contains NUL bytes)")

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
 
 KINDS = ("todo-expect", "todo-ok", "expect", "ok")
 # Codes that annotations may name before their rule exists (the fixtures are written first).
@@ -35,7 +35,9 @@ _CLOSERS = {"<!--": "-->", "{#": "#}", "/*": "*/"}
 _ANNOTATED_COMMENT = re.compile(
     rf"(?P<marker>{_MARKER})[ \t]*(?P<body>(?:todo-expect|todo-ok|expect|ok)[ \t]*:.*)$"
 )
-_ANNOTATION = re.compile(r"(?P<kind>todo-expect|todo-ok|expect|ok)[ \t]*:[ \t]*(?P<codes>[\w-]+(?:[ \t]*,[ \t]*[\w-]+)*)")
+_ANNOTATION = re.compile(
+    r"(?P<kind>todo-expect|todo-ok|expect|ok)[ \t]*:[ \t]*(?P<codes>[\w-]+(?:[ \t]*,[ \t]*[\w-]+)*)"
+)
 # Anything that looks like an annotation, to catch one a comment marker does not introduce.
 _LOOKS_ANNOTATED = re.compile(r"(?<![\w-])(?:todo-expect|todo-ok|expect|ok)[ \t]*:[ \t]*[A-Z]+\d")
 _COMMENT_ONLY = re.compile(rf"^(?:{_MARKER})")
@@ -119,7 +121,7 @@ def parse_annotations(text: str, path: str = "") -> list[Annotation]:
     return found
 
 
-def _next_code_line(lines: list[str], number: int) -> Optional[int]:
+def _next_code_line(lines: list[str], number: int) -> int | None:
     """The first line after 1-based `number` that is neither blank nor only a comment."""
     index = number  # 0-based index of the line after `number`
     while index < len(lines):
@@ -176,7 +178,7 @@ class Comparison:
     def passed(self) -> bool:
         return not (self.missing or self.unexpected or self.promoted_misses or self.fixed_false_positives)
 
-    def render(self, sources: Optional[dict[str, str]] = None) -> str:
+    def render(self, sources: dict[str, str] | None = None) -> str:
         """A report that names every line; `sources` (path -> text) adds the code of missing lines."""
         sources = sources or {}
 

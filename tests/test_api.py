@@ -78,7 +78,11 @@ def test_analyze_source_with_a_project_index(tmp_path: Path) -> None:
     root = make(tmp_path, {"crm/__init__.py": "", "crm/models.py": MODELS})
     config = Config(root=root.resolve())
     index, _ = build_project_index([root], config)
-    buffer = "from crm.models import Project\n\n\ndef projects(request):\n    return Project.objects.filter(account=request.account)\n"
+    buffer = (
+        "from crm.models import Project\n\n\n"
+        "def projects(request):\n"
+        "    return Project.objects.filter(account=request.account)\n"
+    )
     assert analyzer.analyze_source(buffer, root / "crm" / "views.py", config, index=index) == []
     unsaved = buffer.replace("filter(account=request.account)", "all()")
     (finding,) = analyzer.analyze_source(unsaved, root / "crm" / "views.py", config, index=index)

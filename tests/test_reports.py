@@ -101,7 +101,7 @@ def report() -> Report:
 
 def test_render_rejects_unknown_format(report: Report) -> None:
     assert FORMATS == ("text", "json", "sarif", "github")
-    with pytest.raises(ValueError, match="unknown output format 'xml'.*text, json, sarif, github"):
+    with pytest.raises(ValueError, match=r"unknown output format 'xml'.*text, json, sarif, github"):
         render(report, "xml")
 
 

@@ -11,7 +11,6 @@ this fix is always unsafe.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import sqlglot
 from sqlglot import exp
@@ -40,7 +39,7 @@ def predicate_sql(alias: str, column: str, value: str, dialect: str) -> str:
 
 
 def add_tenant_predicates(sql: str, tree: exp.Expression, targets: list[tuple[str, str]],
-                          dialect: str) -> Optional[list[Insertion]]:
+                          dialect: str) -> list[Insertion] | None:
     """Insertions that constrain each (alias, column) in the outermost query, or None."""
     if not targets or not isinstance(tree, (exp.Select, exp.Update, exp.Delete)):
         return None
@@ -108,7 +107,7 @@ def _clause_end(top: list, start: int, sql: str) -> int:
     return last_end + 1 + len(_strip_comments_right(trimmed))
 
 
-def _first_clause_offset(top: list, start: int, sql: str) -> Optional[int]:
+def _first_clause_offset(top: list, start: int, sql: str) -> int | None:
     for token in top[start:]:
         if token.token_type in CLAUSE_ENDS:
             return token.start

@@ -6,8 +6,8 @@ facts from here and never open a file themselves.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
 
 from astroid import nodes
 
@@ -45,7 +45,7 @@ class ProjectIndex:
             if model.name.lower() != model.name:
                 self._by_name.setdefault(model.name.lower(), []).append(model)
 
-    def model(self, qname: str) -> Optional[ModelInfo]:
+    def model(self, qname: str) -> ModelInfo | None:
         return self.models.get(qname)
 
     def models_named(self, name: str, ignore_case: bool = False) -> list[ModelInfo]:
@@ -56,7 +56,7 @@ class ProjectIndex:
             found = self._by_name.get(name.lower(), [])
         return found
 
-    def table(self, name: str) -> Optional[TableInfo]:
+    def table(self, name: str) -> TableInfo | None:
         return self.tables.get(name.lower().strip('"`[]'))
 
     def is_tenant_lookup(self, key: str) -> bool:

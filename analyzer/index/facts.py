@@ -7,7 +7,6 @@ and printed (`prodready index`) without the files it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 
 @dataclass
@@ -15,7 +14,7 @@ class FieldInfo:
     name: str
     column: str
     kind: str  # "column", "fk", "o2o", "m2m", "relationship"
-    target: Optional[str] = None  # model name ("Tenant", "app.Tenant", "self") or "table.column"
+    target: str | None = None  # model name ("Tenant", "app.Tenant", "self") or "table.column"
     required: bool = False
     line: int = 0
 
@@ -40,10 +39,10 @@ class ModelInfo:
     auto_scoped: bool = False  # django-multitenant / django-scopes: the framework adds the filter
     declared: bool = True  # a model base or model fields were seen here; else only an ancestor can tell
     # Filled by tenant resolution:
-    tenant_field: Optional[str] = None
-    tenant_column: Optional[str] = None
+    tenant_field: str | None = None
+    tenant_column: str | None = None
     tenant_reason: str = ""
-    bound_via: Optional[str] = None  # "project" when reaching the tenant through a required FK
+    bound_via: str | None = None  # "project" when reaching the tenant through a required FK
     scoped_managers: set[str] = field(default_factory=set)
 
     @property
@@ -58,11 +57,11 @@ class ModelInfo:
 @dataclass
 class TableInfo:
     name: str
-    columns: dict[str, Optional[str]] = field(default_factory=dict)  # column -> referenced table
+    columns: dict[str, str | None] = field(default_factory=dict)  # column -> referenced table
     path: str = ""
     line: int = 0
-    model: Optional[str] = None  # qname of the model that maps it
-    tenant_column: Optional[str] = None
+    model: str | None = None  # qname of the model that maps it
+    tenant_column: str | None = None
 
 
 @dataclass

@@ -10,7 +10,7 @@ exact (a name called from any handler counts), so it never hides a query a handl
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from astroid import nodes
 
@@ -60,7 +60,7 @@ def is_request_handler(function: nodes.FunctionDef) -> bool:
 
 def enclosing_functions(node: nodes.NodeNG) -> list[nodes.FunctionDef]:
     found = []
-    scope: Optional[nodes.NodeNG] = node.scope()
+    scope: nodes.NodeNG | None = node.scope()
     while scope is not None and not isinstance(scope, nodes.Module):
         if isinstance(scope, nodes.FunctionDef):
             found.append(scope)
@@ -86,8 +86,8 @@ def in_request(node: nodes.NodeNG) -> bool:
     function, a handler method (get, post, get_queryset, validate...) or attribute of a view,
     serializer or form class, or module-level code of a views/API module. A helper method that
     is handed ids by a handler is not one: the handler is where the id's origin shows."""
-    scope: Optional[nodes.NodeNG] = node.scope()
-    innermost_function: Optional[nodes.FunctionDef] = None
+    scope: nodes.NodeNG | None = node.scope()
+    innermost_function: nodes.FunctionDef | None = None
     while scope is not None and not isinstance(scope, nodes.Module):
         if isinstance(scope, nodes.FunctionDef):
             if is_request_handler(scope):

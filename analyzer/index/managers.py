@@ -7,7 +7,8 @@ makes the chains that call it safe. Both are common, and both are invisible to a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from astroid import nodes
 

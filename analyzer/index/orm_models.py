@@ -7,7 +7,6 @@ which crosses modules, is resolved afterwards in `index.build` from the recorded
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from astroid import nodes
 
@@ -50,18 +49,18 @@ def _imports(module: nodes.Module) -> set[str]:
     return names
 
 
-def _last(name: Optional[str]) -> str:
+def _last(name: str | None) -> str:
     return (name or "").rsplit(".", 1)[-1]
 
 
-def _kwarg(call: nodes.Call, name: str) -> Optional[nodes.NodeNG]:
+def _kwarg(call: nodes.Call, name: str) -> nodes.NodeNG | None:
     for keyword in call.keywords or ():
         if keyword.arg == name:
             return keyword.value
     return None
 
 
-def _const(node: Optional[nodes.NodeNG]) -> object:
+def _const(node: nodes.NodeNG | None) -> object:
     return node.value if isinstance(node, nodes.Const) else None
 
 
@@ -135,7 +134,8 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
             fields[target] = _django_relation(target, value, DJANGO_RELATIONS[callee])
         elif callee.endswith("Field") and is_django:
             column = _const(_kwarg(value, "db_column")) or target
-            fields[target] = FieldInfo(target, str(column), "column", required=_const(_kwarg(value, "null")) is not True,
+            required = _const(_kwarg(value, "null")) is not True
+            fields[target] = FieldInfo(target, str(column), "column", required=required,
                                        line=statement.lineno or 0)
         elif callee.endswith("Manager") or callee in ("as_manager",) or _is_manager_factory(value):
             managers[target] = _manager_class_name(value)
@@ -190,7 +190,7 @@ def _manager_class_name(call: nodes.Call) -> str:
     return _last(dotted_name(func))
 
 
-def _assignment(statement: nodes.NodeNG) -> tuple[Optional[str], Optional[nodes.NodeNG]]:
+def _assignment(statement: nodes.NodeNG) -> tuple[str | None, nodes.NodeNG | None]:
     if isinstance(statement, nodes.Assign) and len(statement.targets) == 1:
         target = statement.targets[0]
         if isinstance(target, nodes.AssignName):
@@ -228,7 +228,7 @@ def _qualify(cls: nodes.ClassDef, base: str) -> str:
 
 def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases: list[str]) -> ModelInfo:
     fields: dict[str, FieldInfo] = {}
-    table: Optional[str] = None
+    table: str | None = None
     abstract = False
     for statement in cls.body:
         target, value = _assignment(statement)
@@ -275,7 +275,7 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
     )
 
 
-def _mapped_target(annotation: nodes.NodeNG) -> Optional[str]:
+def _mapped_target(annotation: nodes.NodeNG) -> str | None:
     """`Mapped[Customer]`, `Mapped["Customer"]`, `Mapped[list["Item"]]`, `Mapped[Optional[Customer]]`
     -> the class name the relationship points to."""
     names = [n.value for n in annotation.nodes_of_class(nodes.Const) if isinstance(n.value, str)]
@@ -300,7 +300,7 @@ def _sqlalchemy_column(name: str, call: nodes.Call, statement: nodes.NodeNG) -> 
     nullable = _const(_kwarg(call, "nullable"))
     primary = _const(_kwarg(call, "primary_key")) is True
     annotation = statement.annotation if isinstance(statement, nodes.AnnAssign) else None
-    optional = annotation is not None and "Optional" in annotation.as_string() or (
+    optional = (annotation is not None and "Optional" in annotation.as_string()) or (
         annotation is not None and "None" in annotation.as_string())
     required = primary or nullable is False or (nullable is None and annotation is not None and not optional)
     return FieldInfo(name, column, "fk" if target else "column", target=target, required=required,

@@ -6,21 +6,19 @@ schema lives only in .sql files or SQL migrations is still understood.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlglot import exp
 
 from ..lang.sql import Statement
 from .facts import TableInfo
 
 
-def _table_name(table: Optional[exp.Expression]) -> Optional[str]:
+def _table_name(table: exp.Expression | None) -> str | None:
     if isinstance(table, exp.Table) and table.name:
         return table.name.lower()
     return None
 
 
-def _reference_table(reference: Optional[exp.Expression]) -> Optional[str]:
+def _reference_table(reference: exp.Expression | None) -> str | None:
     if isinstance(reference, exp.Reference):
         schema = reference.this
         return _table_name(schema.this if isinstance(schema, exp.Schema) else schema)
@@ -39,7 +37,7 @@ def extract_tables(statements: list[Statement], relpath: str, script: str) -> li
         name = _table_name(schema.this)
         if not name:
             continue
-        columns: dict[str, Optional[str]] = {}
+        columns: dict[str, str | None] = {}
         for item in schema.expressions:
             if isinstance(item, exp.ColumnDef):
                 reference = None

@@ -7,7 +7,7 @@ a user who disagrees with a finding must be able to see why the query was judged
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from ..config import TenantConfig
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
@@ -25,7 +25,7 @@ DJANGO_LOOKUPS = {
 }
 
 
-def _tenant_like(name: str) -> Optional[int]:
+def _tenant_like(name: str) -> int | None:
     lowered = name.lower().removesuffix("s")
     for rank, candidate in enumerate(TENANT_NAMES):
         if lowered == candidate:
@@ -34,7 +34,7 @@ def _tenant_like(name: str) -> Optional[int]:
 
 
 def relation_target(field: FieldInfo, owner: ModelInfo, by_name: dict[str, list[ModelInfo]],
-                    by_table: dict[str, ModelInfo]) -> Optional[ModelInfo]:
+                    by_table: dict[str, ModelInfo]) -> ModelInfo | None:
     """The model a relation points to, resolved by class name or, for SQLAlchemy, by table."""
     if not field.target:
         return None
@@ -71,7 +71,7 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
             target = relation_target(field, model, by_name, by_table)
             if target is not None and target is not model:
                 incoming.setdefault(target.qname, set()).add(model.name)
-    best: Optional[tuple[int, int, ModelInfo]] = None
+    best: tuple[int, int, ModelInfo] | None = None
     for model in concrete:
         rank = _tenant_like(model.name)
         count = len(incoming.get(model.qname, ()))
@@ -173,7 +173,7 @@ def mark_scoped_tables(tables: dict[str, TableInfo], models: Iterable[ModelInfo]
         table.tenant_column = table.tenant_column or _guess_column(table, known_columns)
 
 
-def _guess_column(table: TableInfo, known: set[Optional[str]]) -> str:
+def _guess_column(table: TableInfo, known: set[str | None]) -> str:
     for column in table.columns:
         if column in known:
             return column

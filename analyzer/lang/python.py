@@ -11,7 +11,6 @@ import bisect
 import re
 import sys
 from pathlib import Path
-from typing import Optional, Union
 
 import astroid
 from astroid import nodes
@@ -43,7 +42,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts) or path.parent.name
 
 
-def parse_python(text: str, path: Path, modname: Optional[str] = None, register: bool = True) -> nodes.Module:
+def parse_python(text: str, path: Path, modname: str | None = None, register: bool = True) -> nodes.Module:
     """Parse `text` as the module at `path`; raise PythonParseError with a user-facing reason."""
     name = modname or module_name(path)
     builder = AstroidBuilder(astroid.MANAGER)
@@ -119,7 +118,7 @@ class Positions:
         return line, offset - self.line_starts[line - 1] + 1
 
 
-def safe_infer(node: nodes.NodeNG) -> Union[nodes.NodeNG, None]:
+def safe_infer(node: nodes.NodeNG) -> nodes.NodeNG | None:
     """The single value astroid infers for `node`, or None when it is unknown or ambiguous."""
     try:
         values = node.infer()
@@ -152,7 +151,7 @@ def infer_all(node: nodes.NodeNG, limit: int = 8) -> list[nodes.NodeNG]:
     return found
 
 
-def dotted_name(node: nodes.NodeNG) -> Optional[str]:
+def dotted_name(node: nodes.NodeNG) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts = []
     while isinstance(node, nodes.Attribute):

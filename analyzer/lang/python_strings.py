@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 from astroid import nodes
 
@@ -24,10 +23,10 @@ _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 class StringValue:
     text: str
     node: nodes.NodeNG
-    source_offset: Optional[int] = None  # character offset of text[0] in the file, when exact
+    source_offset: int | None = None  # character offset of text[0] in the file, when exact
 
 
-def string_value(node: nodes.NodeNG, positions: Optional[Positions] = None, depth: int = 0) -> Optional[StringValue]:
+def string_value(node: nodes.NodeNG, positions: Positions | None = None, depth: int = 0) -> StringValue | None:
     if depth > 8:
         return None
     if isinstance(node, nodes.Const):
@@ -64,7 +63,7 @@ def string_value(node: nodes.NodeNG, positions: Optional[Positions] = None, dept
     return None
 
 
-def _exact_offset(node: nodes.Const, positions: Optional[Positions]) -> Optional[int]:
+def _exact_offset(node: nodes.Const, positions: Positions | None) -> int | None:
     """Offset of the string's first character in the file, if the literal has no escapes."""
     if positions is None or node.lineno is None or node.end_lineno is None:
         return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 import sqlglot
 from sqlglot import exp
@@ -21,7 +20,7 @@ from sqlglot.tokens import TokenType
 class Statement:
     text: str
     start: int  # offset of `text` in the script
-    tree: Optional[exp.Expression]  # None when sqlglot could not parse it
+    tree: exp.Expression | None  # None when sqlglot could not parse it
 
 
 _STYLES = (
@@ -87,7 +86,7 @@ def _leading_comments(text: str) -> int:
     return _LEADING.match(text).end()
 
 
-def parse_statement(text: str, dialect: str) -> Optional[exp.Expression]:
+def parse_statement(text: str, dialect: str) -> exp.Expression | None:
     try:
         trees = sqlglot.parse(text, read=dialect)
     except (SqlglotError, ValueError, KeyError, RecursionError, TypeError, AttributeError, IndexError):
@@ -99,4 +98,6 @@ def parse_statement(text: str, dialect: str) -> Optional[exp.Expression]:
 
 
 def parse_script(script: str, dialect: str) -> list[Statement]:
-    return [Statement(text, offset, parse_statement(text, dialect)) for offset, text in split_statements(script, dialect)]
+    return [
+        Statement(text, offset, parse_statement(text, dialect)) for offset, text in split_statements(script, dialect)
+    ]

@@ -13,7 +13,7 @@ added above it, both here and in `prodready --baseline`.
 from __future__ import annotations
 
 import json
-from typing import Optional, Sequence
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from ..model import Finding, Fix, Report, RuleInfo, Severity, Skipped, TextEdit
@@ -37,11 +37,11 @@ FAMILY_TAGS = {
 PRECISION = "high"
 
 
-def render_sarif(report: Report, rules: Optional[Sequence[RuleInfo]] = None) -> str:
+def render_sarif(report: Report, rules: Sequence[RuleInfo] | None = None) -> str:
     return json.dumps(sarif_log(report, rules), indent=2) + "\n"
 
 
-def sarif_log(report: Report, rules: Optional[Sequence[RuleInfo]] = None) -> dict:
+def sarif_log(report: Report, rules: Sequence[RuleInfo] | None = None) -> dict:
     """The SARIF log as a dict; `rules` defaults to the whole registry (`analyzer.rules()`)."""
     catalogue = list(rules) if rules is not None else _registry()
     rule_index = {rule.code: index for index, rule in enumerate(catalogue)}
@@ -98,7 +98,7 @@ def rule_tags(rule: RuleInfo) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-def result(finding: Finding, rule_index: Optional[int], fingerprint: str) -> dict:
+def result(finding: Finding, rule_index: int | None, fingerprint: str) -> dict:
     data: dict = {"ruleId": finding.rule}
     if rule_index is not None:
         data["ruleIndex"] = rule_index

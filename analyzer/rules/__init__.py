@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from .base import Rule
 from .tenant.django_query import UnfilteredDjangoQuery
@@ -25,7 +25,7 @@ def enabled_rules(config: Config) -> list[Rule]:
     return [rule() for rule in ALL_RULES if config.is_enabled(rule.code)]
 
 
-def rule_by_code(code: str) -> Optional[type[Rule]]:
+def rule_by_code(code: str) -> type[Rule] | None:
     wanted = code.upper()
     for rule in ALL_RULES:
         if rule.code == wanted or rule.name == code.lower():

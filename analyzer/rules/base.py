@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, ClassVar
 
 from ..model import Finding, Fix, RuleInfo, Severity, Span
 
@@ -34,13 +35,13 @@ class RuleContext:
     language: str
     config: Config
     index: ProjectIndex
-    module: Optional[nodes.Module] = None
+    module: nodes.Module | None = None
     statements: list[Statement] = field(default_factory=list)
-    positions: Optional[Positions] = None
+    positions: Positions | None = None
     unparsed_sql: int = 0
 
     def finding(self, rule: Rule, span: Span, message: str, fixes: Iterable[Fix] = (),
-                severity: Optional[Severity] = None) -> Finding:
+                severity: Severity | None = None) -> Finding:
         return Finding(
             rule=rule.code,
             severity=severity or rule.severity,
@@ -92,7 +93,7 @@ class Rule:
         text = cls.documentation()
         parts = re.split(r"^## +(.+)$", text, flags=re.M)
         result = {"": parts[0].strip()}
-        for heading, body in zip(parts[1::2], parts[2::2]):
+        for heading, body in zip(parts[1::2], parts[2::2], strict=False):
             result[heading.strip()] = body.strip()
         return result
 

@@ -8,7 +8,6 @@ frameworks: a subclass says where a chain starts (`root`) and what one call does
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Optional, Union
 
 from astroid import nodes
 
@@ -22,12 +21,12 @@ MAX_DEPTH = 6
 class Chain:
     """What a queryset expression is known to be."""
 
-    model: Optional[ModelInfo]
+    model: ModelInfo | None
     scoped: bool = False  # some step constrains the tenant
     unknown: bool = False  # some step cannot be judged (an opaque **kwargs, say): stay silent
     pk_only: bool = False  # the only row filter is a primary key lookup
     has_filter: bool = False
-    parameter: Optional[str] = None  # rooted at this function parameter (inside a helper)
+    parameter: str | None = None  # rooted at this function parameter (inside a helper)
 
     def then(self, **changes: object) -> Chain:
         return replace(self, **changes)
@@ -39,7 +38,7 @@ class ChainResolver:
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
 
-    def resolve(self, node: Optional[nodes.NodeNG], depth: int = 0) -> Optional[Chain]:
+    def resolve(self, node: nodes.NodeNG | None, depth: int = 0) -> Chain | None:
         if node is None or depth > MAX_DEPTH:
             return None
         root = self.root(node)
@@ -65,12 +64,12 @@ class ChainResolver:
                                     unknown=any(b.unknown for b in branches))
         return None
 
-    def root(self, node: nodes.NodeNG) -> Optional[Chain]:
+    def root(self, node: nodes.NodeNG) -> Chain | None:
         """The chain `node` starts, if it is the start of one (`Invoice.objects`, `select(Order)`)."""
         raise NotImplementedError
 
     def step(self, chain: Chain, method: str, args: list[nodes.NodeNG],
-             keywords: list[nodes.Keyword]) -> Optional[Chain]:
+             keywords: list[nodes.Keyword]) -> Chain | None:
         """The chain after `.method(*args, **keywords)`, or None when the result is not a query."""
         raise NotImplementedError
 
@@ -85,7 +84,7 @@ class ChainResolver:
             else:
                 return False
 
-    def _variable(self, node: nodes.Name, depth: int) -> Optional[Chain]:
+    def _variable(self, node: nodes.Name, depth: int) -> Chain | None:
         values = assigned_values(node)
         if values is None:
             return None
@@ -105,10 +104,10 @@ class ChainResolver:
             parameter=next((c.parameter for c in known if c.parameter), None),
         )
 
-    def _helper(self, call: nodes.Call, depth: int) -> Optional[Chain]:
+    def _helper(self, call: nodes.Call, depth: int) -> Chain | None:
         """A call to a project function that returns a queryset: judged by what it returns."""
         functions = [f for f in infer_all(call.func, limit=3) if isinstance(f, nodes.FunctionDef)]
-        if len(functions) != 1 or functions[0].is_method() and not isinstance(call.func, nodes.Attribute):
+        if len(functions) != 1 or (functions[0].is_method() and not isinstance(call.func, nodes.Attribute)):
             return None
         function = functions[0]
         values = [r.value for r in returns(function) if r.value is not None]
@@ -116,7 +115,7 @@ class ChainResolver:
         known = [c for c in chains if c is not None]
         if not known:
             return None
-        result: Optional[Chain] = None
+        result: Chain | None = None
         for chain in known:
             if chain.parameter is not None:
                 argument = _argument_for(call, function, chain.parameter)
@@ -131,7 +130,7 @@ class ChainResolver:
         return result
 
 
-def assigned_values(node: nodes.Name) -> Union[list[nodes.NodeNG], str, None]:
+def assigned_values(node: nodes.Name) -> list[nodes.NodeNG] | str | None:
     """Values assigned to the name at this point, "parameter" for an argument, None if unknown."""
     try:
         _, assignments = node.lookup(node.name)
@@ -164,7 +163,7 @@ def returns(function: nodes.FunctionDef) -> list[nodes.Return]:
     return found
 
 
-def _argument_for(call: nodes.Call, function: nodes.FunctionDef, parameter: str) -> Optional[nodes.NodeNG]:
+def _argument_for(call: nodes.Call, function: nodes.FunctionDef, parameter: str) -> nodes.NodeNG | None:
     names = [a.name for a in function.args.args or []]
     if function.is_method() and names and names[0] in ("self", "cls"):
         names = names[1:]
@@ -187,7 +186,7 @@ def outermost_call(node: nodes.NodeNG) -> nodes.NodeNG:
     return current
 
 
-def model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> Optional[ModelInfo]:
+def model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> ModelInfo | None:
     """The indexed model a class expression refers to (inference first, then the class name)."""
     inferred = safe_infer(node)
     if isinstance(inferred, nodes.ClassDef):

@@ -8,8 +8,6 @@ a repository helper the id was chosen by trusted code, and the place to judge is
 
 from __future__ import annotations
 
-from typing import Optional
-
 from astroid import nodes
 
 from ...index.handlers import in_request, reachable_from_request
@@ -20,8 +18,8 @@ from .narrowing import checked_after_fetch, nested_in_query
 from .policy import tenant_severity
 
 
-def verdict(node: nodes.Call, chain: Optional[Chain], resolver: ChainResolver, ctx: RuleContext,
-            default: Severity) -> Optional[Severity]:
+def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx: RuleContext,
+            default: Severity) -> Severity | None:
     """The severity to report an unscoped query with, or None when it is not to be reported."""
     if chain is None or chain.model is None or not chain.model.is_tenant_scoped:
         return None

@@ -8,7 +8,7 @@ with astroid, so a query made safe one line or one function away is seen as safe
 
 from __future__ import annotations
 
-from typing import Optional
+import contextlib
 
 import astroid
 from astroid import nodes
@@ -45,7 +45,7 @@ PK_KEYS = frozenset({"pk", "id", "pk__in", "id__in", "pk__exact", "id__exact", "
 class DjangoQueries(ChainResolver):
     """Chains that start at a model manager: `Invoice.objects`, `Invoice.scoped`."""
 
-    def root(self, node: nodes.NodeNG) -> Optional[Chain]:
+    def root(self, node: nodes.NodeNG) -> Chain | None:
         if isinstance(node, nodes.Attribute):
             return self._manager(node) or self._view_queryset(node)
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) \
@@ -53,7 +53,7 @@ class DjangoQueries(ChainResolver):
             return Chain(model=None)  # the view's own base queryset, model unknown here
         return None
 
-    def _view_queryset(self, node: nodes.Attribute) -> Optional[Chain]:
+    def _view_queryset(self, node: nodes.Attribute) -> Chain | None:
         """`self.queryset` and `self.model.objects` inside a view: a base queryset of unknown model."""
         if node.attrname == "queryset" and _is_self_or_super(node.expr):
             return Chain(model=None)
@@ -66,10 +66,8 @@ class DjangoQueries(ChainResolver):
         """A DRF viewset or Django view whose `get_queryset` (own or inherited) returns only
         querysets narrowed to the tenant."""
         classes = [cls]
-        try:
+        with contextlib.suppress(astroid.InferenceError, RecursionError):
             classes += list(cls.ancestors())
-        except (astroid.InferenceError, RecursionError):
-            pass
         for klass in classes:
             method = next((m for m in klass.mymethods() if m.name == "get_queryset"), None)
             if method is None:
@@ -78,7 +76,7 @@ class DjangoQueries(ChainResolver):
             return bool(chains) and all(c is not None and c.scoped for c in chains)
         return False
 
-    def class_requeries_scoped(self, cls: nodes.ClassDef, model: Optional[ModelInfo]) -> bool:
+    def class_requeries_scoped(self, cls: nodes.ClassDef, model: ModelInfo | None) -> bool:
         """A serializer or form whose methods query `model` again with a tenant filter
         (`validate()` keeping only the labels of the caller's project) checks the choices its
         `PrimaryKeyRelatedField(queryset=Label.objects.all())` accepted."""
@@ -91,7 +89,7 @@ class DjangoQueries(ChainResolver):
                     return True
         return False
 
-    def _manager(self, node: nodes.Attribute) -> Optional[Chain]:
+    def _manager(self, node: nodes.Attribute) -> Chain | None:
         model = model_of_class(node.expr, self.index, "django")
         if model is None:
             return None
@@ -103,7 +101,7 @@ class DjangoQueries(ChainResolver):
         return Chain(model=model, scoped=scoped)
 
     def step(self, chain: Chain, method: str, args: list[nodes.NodeNG],
-             keywords: list[nodes.Keyword]) -> Optional[Chain]:
+             keywords: list[nodes.Keyword]) -> Chain | None:
         if method not in QUERY_METHODS and method not in self.index.scoping_methods:
             return None
         if method in self.index.scoping_methods:
@@ -120,12 +118,12 @@ class DjangoQueries(ChainResolver):
         return chain.then(scoped=scoped, unknown=unknown, pk_only=pk_only and not scoped,
                           has_filter=chain.has_filter or bool(keys) or bool(args))
 
-    def _keyword(self, model: Optional[ModelInfo], keyword: nodes.Keyword) -> str:
+    def _keyword(self, model: ModelInfo | None, keyword: nodes.Keyword) -> str:
         if keyword.arg is None:  # **filters
             return self._unpacked(keyword.value, model)
         return "scoped" if self._scopes(model, keyword.arg, keyword.value) else "plain"
 
-    def _scopes(self, model: Optional[ModelInfo], key: str, value: nodes.NodeNG) -> bool:
+    def _scopes(self, model: ModelInfo | None, key: str, value: nodes.NodeNG) -> bool:
         """Whether the lookup `key=value` confines the rows to the caller's tenant."""
         if self.index.is_tenant_lookup(key):
             return True
@@ -145,7 +143,7 @@ class DjangoQueries(ChainResolver):
             return scopes_through_parent(value, self.index.is_tenant_lookup)
         return False
 
-    def _relation(self, model: Optional[ModelInfo], name: str):
+    def _relation(self, model: ModelInfo | None, name: str):
         """The relation field `name` (or its `_id` attribute) when it leads to tenant-owned rows."""
         if model is None:
             return None
@@ -160,7 +158,7 @@ class DjangoQueries(ChainResolver):
             return field_info
         return None
 
-    def _unpacked(self, value: nodes.NodeNG, model: Optional[ModelInfo]) -> str:
+    def _unpacked(self, value: nodes.NodeNG, model: ModelInfo | None) -> str:
         inferred = safe_infer(value)
         if not isinstance(inferred, nodes.Dict):
             return "unknown"
@@ -172,7 +170,7 @@ class DjangoQueries(ChainResolver):
                 verdict = "scoped"
         return verdict
 
-    def _q(self, node: nodes.NodeNG, model: Optional[ModelInfo]) -> str:
+    def _q(self, node: nodes.NodeNG, model: ModelInfo | None) -> str:
         """Q objects: `&` is scoped when either side is, `|` only when both are, `~` never."""
         if isinstance(node, nodes.BinOp) and node.op in ("&", "|"):
             left, right = self._q(node.left, model), self._q(node.right, model)

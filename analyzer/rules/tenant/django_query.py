@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from astroid import nodes
 
@@ -10,9 +10,9 @@ from ...lang.python import dotted_name
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from .chains import Chain, ChainResolver, model_of_class, outermost_call
-from .narrowing import narrowed_elsewhere
-from .django_queries import QUERY_METHODS, DjangoQueries
 from .context import verdict
+from .django_queries import QUERY_METHODS, DjangoQueries
+from .narrowing import narrowed_elsewhere
 from .policy import tenant_severity
 
 GENERIC_VIEWS = frozenset({"DetailView", "UpdateView", "DeleteView", "ListView", "BaseDetailView",
@@ -140,7 +140,7 @@ class UnfilteredDjangoQuery(Rule):
                    f"that filters on `{model.tenant_field}`, so any tenant's rows can be reached")
         yield ctx.finding(self, ctx.positions.span(assignment), message, severity=severity)
 
-    def _shortcut(self, node: nodes.Call, resolver: ChainResolver) -> Optional[Chain]:
+    def _shortcut(self, node: nodes.Call, resolver: ChainResolver) -> Chain | None:
         func = node.func
         name = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
         if name not in SHORTCUTS or not node.args:
@@ -155,7 +155,7 @@ class UnfilteredDjangoQuery(Rule):
                 return None
         return resolver.step(base, "filter", node.args[1:], node.keywords or [])
 
-    def _birth(self, node: nodes.Call, resolver: ChainResolver) -> Optional[Chain]:
+    def _birth(self, node: nodes.Call, resolver: ChainResolver) -> Chain | None:
         func = node.func
         if not isinstance(func, nodes.Attribute):
             return None

@@ -41,10 +41,10 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
             continue
         # `tasks = tasks.filter(status=s)`: the narrowed value lives on in a new assignment.
         statement = outer.parent
-        if outer is not use and isinstance(statement, nodes.Assign) and all(
-                isinstance(t, nodes.AssignName) for t in statement.targets):
-            if all(every_use_scoped(t, resolver, depth + 1) for t in statement.targets):
-                continue
+        reassigned = outer is not use and isinstance(statement, nodes.Assign) and all(
+            isinstance(t, nodes.AssignName) for t in statement.targets)
+        if reassigned and all(every_use_scoped(t, resolver, depth + 1) for t in statement.targets):
+            continue
         return False
     return True
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from astroid import nodes
 from sqlglot import exp
 
 from ...fixes.sql_predicate import add_tenant_predicates
+from ...index.handlers import in_request, reachable_from_request
 from ...lang.python import dotted_name
 from ...lang.python_strings import string_value
 from ...lang.sql import Statement, parse_script
-from ...index.handlers import in_request, reachable_from_request
 from ...model import Finding, Fix, FixSafety, Severity, Span, TextEdit
 from ...workspace import path_spec
 from ..base import Rule, RuleContext
@@ -128,7 +128,7 @@ class UnfilteredRawSql(Rule):
                           severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
 
     def _fix(self, statement: Statement, missing: list[Unconstrained], ctx: RuleContext,
-             file_offset: int) -> Optional[Fix]:
+             file_offset: int) -> Fix | None:
         if not all(m.top_level for m in missing):
             return None
         targets = list(dict.fromkeys((m.alias, m.column) for m in missing))
@@ -145,7 +145,7 @@ class UnfilteredRawSql(Rule):
                    edits=tuple(edits))
 
 
-def _sql_argument(call: nodes.Call) -> Optional[nodes.NodeNG]:
+def _sql_argument(call: nodes.Call) -> nodes.NodeNG | None:
     func = call.func
     if isinstance(func, nodes.Attribute):
         name = func.attrname

@@ -8,8 +8,8 @@ every row, so it does not count. Each SELECT (CTEs and subqueries included) is j
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -27,7 +27,7 @@ class Unconstrained:
     keyed: bool = False  # the row is picked by its primary key (`WHERE o.id = %s`)
 
 
-def _conjuncts(condition: Optional[exp.Expression]) -> Iterator[exp.Expression]:
+def _conjuncts(condition: exp.Expression | None) -> Iterator[exp.Expression]:
     if condition is None:
         return
     while isinstance(condition, exp.Paren):
@@ -74,11 +74,11 @@ class _Judge:
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
 
-    def tenant_column(self, table: exp.Table) -> Optional[str]:
+    def tenant_column(self, table: exp.Table) -> str | None:
         info = self.index.table(table.name)
         return info.tenant_column if info is not None else None
 
-    def _owner(self, column: exp.Column, tables: dict[str, exp.Table]) -> Optional[str]:
+    def _owner(self, column: exp.Column, tables: dict[str, exp.Table]) -> str | None:
         """Alias of the table a column belongs to; OUTER for a correlated reference."""
         qualifier = column.table
         if qualifier:
@@ -132,7 +132,7 @@ class _Judge:
                 classes.pin((owner, column.name.lower()))
 
     def judge(self, tables: dict[str, exp.Table], conditions: list[exp.Expression],
-              top_level: bool, using: Optional[list[tuple[str, str]]] = None) -> list[Unconstrained]:
+              top_level: bool, using: list[tuple[str, str]] | None = None) -> list[Unconstrained]:
         classes = self.constrained(tables, conditions)
         for alias, column in using or ():
             # `JOIN c USING (tenant_id)` equates the column with every earlier table that has it.
@@ -155,7 +155,7 @@ def _join_conditions(select: exp.Expression) -> list[exp.Expression]:
     return [join.args["on"] for join in select.args.get("joins") or () if join.args.get("on") is not None]
 
 
-def _where(node: exp.Expression) -> Optional[exp.Expression]:
+def _where(node: exp.Expression) -> exp.Expression | None:
     where = node.args.get("where")
     return where.this if isinstance(where, exp.Where) else None
 

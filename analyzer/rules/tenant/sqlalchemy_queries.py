@@ -9,8 +9,6 @@ carries `with_loader_criteria` in its options.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from astroid import nodes
 
 from ...lang.python import dotted_name
@@ -38,7 +36,7 @@ def _last(node: nodes.NodeNG) -> str:
 
 
 class SqlalchemyQueries(ChainResolver):
-    def root(self, node: nodes.NodeNG) -> Optional[Chain]:
+    def root(self, node: nodes.NodeNG) -> Chain | None:
         if isinstance(node, nodes.Attribute) and node.attrname == "query":
             model = model_of_class(node.expr, self.index, "sqlalchemy")
             return Chain(model=model, scoped=self._global(model)) if model is not None else None
@@ -46,7 +44,7 @@ class SqlalchemyQueries(ChainResolver):
             return None
         func = node.func
         name = func.attrname if isinstance(func, nodes.Attribute) else _last(func)
-        if name == "query" and isinstance(func, nodes.Attribute) or name in CONSTRUCTORS:
+        if (name == "query" and isinstance(func, nodes.Attribute)) or name in CONSTRUCTORS:
             model = self._model_of_entity(node.args[0])
             return Chain(model=model, scoped=self._global(model)) if model is not None else None
         if name == "get" and isinstance(func, nodes.Attribute) and len(node.args) >= 2:
@@ -69,7 +67,7 @@ class SqlalchemyQueries(ChainResolver):
         return model
 
     def step(self, chain: Chain, method: str, args: list[nodes.NodeNG],
-             keywords: list[nodes.Keyword]) -> Optional[Chain]:
+             keywords: list[nodes.Keyword]) -> Chain | None:
         if method in CRITERIA_METHODS:
             verdicts = [self._criterion(arg, chain.model) for arg in args]
             pk = bool(args) and all(self._is_pk_criterion(arg) for arg in args)

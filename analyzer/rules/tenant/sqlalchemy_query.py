@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from astroid import nodes
 
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from .chains import outermost_call
-from .narrowing import narrowed_elsewhere
 from .context import verdict
+from .narrowing import narrowed_elsewhere
 from .policy import tenant_severity
 from .sqlalchemy_queries import SqlalchemyQueries
 

@@ -9,8 +9,8 @@ Django keyword lookups and SQLAlchemy comparisons.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Callable, Optional
 
 from astroid import nodes
 
@@ -72,7 +72,8 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
             return Origin.LOADED_KEY
         if _reads_request_data(container):
             return Origin.REQUEST
-        if isinstance(value, nodes.Call) and (dotted_name(value.func) or "").rsplit(".", 1)[-1] in ("int", "str", "UUID"):
+        converter = (dotted_name(value.func) or "").rsplit(".", 1)[-1] if isinstance(value, nodes.Call) else ""
+        if converter in ("int", "str", "UUID"):
             return origin(value.args[0], depth + 1) if value.args else Origin.UNKNOWN
         if isinstance(value, nodes.Call) and getattr(value.func, "name", None) == "getattr" and len(value.args) >= 2 \
                 and isinstance(value.args[1], nodes.Const) and _is_id_name(str(value.args[1].value)):
@@ -179,7 +180,7 @@ def is_callers_own(value: nodes.NodeNG) -> bool:
     return origin(value) is Origin.CALLER
 
 
-def is_capability_field(name: Optional[str]) -> bool:
+def is_capability_field(name: str | None) -> bool:
     lowered = (name or "").lower()
     return any(word in lowered for word in CAPABILITY_WORDS) or lowered in ("key", "code")
 
@@ -200,7 +201,7 @@ def names_checked_object(model_name: str, value: nodes.NodeNG, is_tenant_lookup:
         value, is_tenant_lookup)
 
 
-def _url_key(value: nodes.NodeNG) -> Optional[str]:
+def _url_key(value: nodes.NodeNG) -> str | None:
     """`project_id` for a parameter `project_id`, `self.kwargs["project_id"]` or `kwargs.get("project_id")`."""
     if isinstance(value, nodes.Name):
         return value.name
