@@ -172,3 +172,79 @@ def test_unparseable_and_newer_syntax_files_are_skipped_with_reason(tmp_path: Pa
     assert reasons["app/broken.py"].startswith("syntax error on line 1")
     if "app/generics.py" in reasons:  # running on Python < 3.12
         assert "newer than Python" in reasons["app/generics.py"]
+
+
+def test_weak_tenant_names_only_when_no_strong_candidate(tmp_path: Path) -> None:
+    recipes = '''
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Recipe(Base):
+    __tablename__ = "recipes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+
+
+class ShoppingList(Base):
+    __tablename__ = "shopping_lists"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+'''
+    root = project(tmp_path / "a", {"app/__init__.py": "", "app/models.py": recipes})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Group"]
+    assert index.model("app.models.Recipe").tenant_column == "group_id"
+    with_org = recipes + '''
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+'''
+    root = project(tmp_path / "b", {"app/__init__.py": "", "app/models.py": with_org})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Organization"], "a strong name wins over a weak one"
+
+
+def test_tenant_key_from_a_base_class_the_scan_cannot_read(tmp_path: Path) -> None:
+    root = project(tmp_path, {"net/__init__.py": "", "net/models.py": '''
+from django.db import models
+from openwisp_users.mixins import OrgMixin, ShareableOrgMixin
+
+
+class Device(OrgMixin, models.Model):
+    name = models.CharField(max_length=64)
+
+
+class Template(ShareableOrgMixin, models.Model):
+    name = models.CharField(max_length=64)
+
+
+class Vpn(models.Model):
+    name = models.CharField(max_length=64)
+'''})
+    index, _ = index_of(root, fields=("organization",))
+    assert index.model("net.models.Device").tenant_field == "organization"
+    assert index.model("net.models.Template").tenant_column == "organization_id"
+    assert not index.model("net.models.Vpn").is_tenant_scoped

@@ -109,7 +109,9 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
                 table.columns.setdefault(f.column.lower(), target)
 
     key = detect_tenant(models, tables, config.tenant, by_name, by_table)
-    mark_scoped_models(models, key, by_name, by_table)
+    known = {m.qname for m in models} | {m.name for m in models}
+    external = {b for m in models for b in m.bases if b not in known and b.rsplit(".", 1)[-1] not in known}
+    mark_scoped_models(models, key, by_name, by_table, external)
     mark_scoped_tables(tables, models, key, config.tenant.tables)
     for model in models:
         table = tables.get(model.table.lower()) if model.table else None

@@ -17,6 +17,9 @@ TENANT_NAMES = (
     "tenant", "organization", "organisation", "org", "workspace", "account", "company", "team", "realm",
     "customer", "client", "agency", "firm", "business", "enterprise", "school", "clinic", "store", "shop",
 )
+# Names that mean "tenant" only in some projects (auth groups, households, projects): used
+# only when no model with a name from TENANT_NAMES qualifies.
+WEAK_TENANT_NAMES = ("group", "household", "family", "site")
 MIN_INCOMING = 2
 SCOPING_LOOKUPS = {"exact", "iexact", "in"}
 DJANGO_LOOKUPS = {
@@ -25,9 +28,9 @@ DJANGO_LOOKUPS = {
 }
 
 
-def _tenant_like(name: str) -> int | None:
+def _tenant_like(name: str, names: tuple[str, ...] = TENANT_NAMES) -> int | None:
     lowered = name.lower().removesuffix("s")
-    for rank, candidate in enumerate(TENANT_NAMES):
+    for rank, candidate in enumerate(names):
         if lowered == candidate:
             return rank
     return None
@@ -71,22 +74,22 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
             target = relation_target(field, model, by_name, by_table)
             if target is not None and target is not model:
                 incoming.setdefault(target.qname, set()).add(model.name)
-    best: tuple[int, int, ModelInfo] | None = None
-    for model in concrete:
-        rank = _tenant_like(model.name)
-        count = len(incoming.get(model.qname, ()))
-        if rank is None or count < MIN_INCOMING:
-            continue
-        key = (count, -rank)
-        if best is None or key > (best[0], -best[1]):
-            best = (count, rank, model)
-    if best is not None:
-        count, _, model = best
-        return TenantKey(
-            models=[model.name],
-            reason=f"`{model.name}` ({model.path}:{model.line}) is named like a tenant and {count} models point "
-                   f"to it by a foreign key",
-        )
+    for names in (TENANT_NAMES, WEAK_TENANT_NAMES):
+        best: tuple[int, int, ModelInfo] | None = None
+        for model in concrete:
+            rank = _tenant_like(model.name, names)
+            count = len(incoming.get(model.qname, ()))
+            if rank is None or count < MIN_INCOMING:
+                continue
+            if best is None or (count, -rank) > (best[0], -best[1]):
+                best = (count, rank, model)
+        if best is not None:
+            count, _, model = best
+            return TenantKey(
+                models=[model.name],
+                reason=f"`{model.name}` ({model.path}:{model.line}) is named like a tenant and {count} models point "
+                       f"to it by a foreign key",
+            )
     return _detect_from_tables(tables)
 
 
@@ -111,7 +114,7 @@ def _detect_from_tables(tables: dict[str, TableInfo]) -> TenantKey:
 
 
 def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[str, list[ModelInfo]],
-                       by_table: dict[str, ModelInfo]) -> None:
+                       by_table: dict[str, ModelInfo], external_bases: set[str] = frozenset()) -> None:
     """Set tenant_field on models that carry the key, and bound_via on those that reach one."""
     tenant_names = set(key.models)
     tenant_tables = {t.lower() for t in key.tables}
@@ -140,6 +143,8 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                     if column is not None:
                         model.tenant_field, model.tenant_column = column.name, column.column
                         model.tenant_reason = f"`{column.name}` backs the `{field.name}` relationship to the tenant"
+        if model.tenant_field is None:
+            _inherit_external_key(model, key, external_bases)
     changed = True
     while changed:
         changed = False
@@ -154,6 +159,24 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                     model.bound_via = field.name
                     changed = True
                     break
+
+
+def _inherit_external_key(model: ModelInfo, key: TenantKey, external_bases: set[str]) -> None:
+    """`class Device(OrgMixin, models.Model)` with OrgMixin from an installed package the scan
+    cannot read: a base named after the tenant carries the key field, named as configured or
+    after the tenant model (`organization`)."""
+    if model.framework != "django" or not (key.fields or key.models):
+        return
+    words = {w.lower() for w in key.models} | {f.lower().removesuffix("_id") for f in key.fields}
+    if any(w.startswith("organi") for w in words):
+        words.add("org")  # OrgMixin, OrgOwned
+    for base in model.bases:
+        name = base.rsplit(".", 1)[-1].lower()
+        if base in external_bases and any(name.startswith(word) or f"{word}mixin" in name for word in words):
+            field = key.fields[0].removesuffix("_id") if key.fields else key.models[0].lower()
+            model.tenant_field, model.tenant_column = field, f"{field}_id"
+            model.tenant_reason = f"`{field}` comes from `{base.rsplit('.', 1)[-1]}`, a base named after the tenant"
+            return
 
 
 def mark_scoped_tables(tables: dict[str, TableInfo], models: Iterable[ModelInfo], key: TenantKey,

@@ -19,6 +19,7 @@ from .chains import Chain, ChainResolver, assigned_values, model_of_class, retur
 from .values import (
     USER_MODELS,
     is_callers_own,
+    is_identity_lookup,
     is_capability_field,
     is_capability_value,
     is_loaded_key,
@@ -132,6 +133,8 @@ class DjangoQueries(ChainResolver):
             return True  # get(token=...): holding the secret is the authorisation
         if is_callers_own(value):
             return True  # filter(email=request.user.email): the caller's own rows
+        if is_identity_lookup(model.name if model else None, parts[0]):
+            return True  # User.objects.filter(email=...): sign-in and sign-up look across tenants
         if parts[-1] == "in" or parts[0] in ("pk", "id") or self._relation(model, parts[0]) is not None:
             chain = self.resolve(value)
             if chain is not None and (chain.scoped or (chain.parameter is not None and isinstance(value, nodes.Call))):

@@ -17,8 +17,8 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
     """Whether every read of the value assigned to `target` narrows it to the tenant.
 
     `qs = Invoice.objects.all(); qs = qs.filter(tenant=t)` is safe; so is a value only ever
-    passed to a helper that filters. A value also used as it is (rendered, returned,
-    filtered only inside an `if`) is not.
+    passed to a helper that filters, or one narrowed whenever a tenant is known. A value also
+    used as it is (rendered, returned, filtered only inside an unrelated `if`) is not.
     """
     uses = []
     for use in target.scope().nodes_of_class(nodes.Name):
@@ -32,6 +32,8 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
             uses.append(use)
     if not uses or depth > MAX_DEPTH:
         return False
+    if any(_scoped_when_tenant_known(use, resolver) for use in uses):
+        return True
     for use in uses:
         outer = outermost_call(use)
         candidates = [outer] if outer is not use else []
@@ -47,6 +49,29 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
             continue
         return False
     return True
+
+
+def _scoped_when_tenant_known(use: nodes.Name, resolver: ChainResolver) -> bool:
+    """`if self.group_id: stmt = stmt.where(Recipe.group_id == self.group_id)`: the code knows
+    about the tenant and narrows whenever there is one to narrow by; a missing tenant is a
+    configuration of the caller (an instance-wide admin), not a forgotten filter."""
+    outer = outermost_call(use)
+    if outer is use:
+        return False
+    chain = resolver.resolve(outer)
+    if chain is None or not chain.scoped:
+        return False
+    branch = outer.parent
+    while branch is not None and not isinstance(branch, (nodes.If, nodes.FunctionDef, nodes.Module)):
+        branch = branch.parent
+    if not isinstance(branch, nodes.If):
+        return False
+    names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
+    tested = {n.attrname for n in branch.test.nodes_of_class(nodes.Attribute)}
+    tested |= {n.name for n in branch.test.nodes_of_class(nodes.Name)}
+    if isinstance(branch.test, (nodes.Name, nodes.Attribute)):
+        tested.add(branch.test.name if isinstance(branch.test, nodes.Name) else branch.test.attrname)
+    return bool(tested & names)
 
 
 def narrowed_elsewhere(node: nodes.Call, resolver: ChainResolver) -> bool:

@@ -16,6 +16,7 @@ from .chains import Chain, ChainResolver, assigned_values, model_of_class
 from .values import (
     USER_MODELS,
     is_callers_own,
+    is_identity_lookup,
     is_capability_field,
     is_capability_value,
     is_loaded_key,
@@ -102,7 +103,7 @@ class SqlalchemyQueries(ChainResolver):
     def _scopes(self, model, name: str, value: nodes.NodeNG) -> bool:
         """Whether `Model.name == value` (or `filter_by(name=value)`) confines rows to the tenant."""
         if self._is_tenant_attr(name) or is_capability_field(name) or is_capability_value(value) \
-                or is_callers_own(value):
+                or is_callers_own(value) or is_identity_lookup(model.name if model else None, name):
             return True
         chain = self.resolve(value)
         if chain is not None and chain.scoped:

@@ -185,6 +185,15 @@ def is_capability_field(name: str | None) -> bool:
     return any(word in lowered for word in CAPABILITY_WORDS) or lowered in ("key", "code")
 
 
+IDENTITY_FIELDS = frozenset({"email", "username", "login", "email_address", "phone", "phone_number"})
+
+
+def is_identity_lookup(model_name: str | None, field_name: str) -> bool:
+    """A user looked up by email or username: accounts are global identities, and sign-in,
+    sign-up and invitations must find them whatever tenant they belong to."""
+    return model_name in USER_MODELS and field_name.lower().split("__")[0] in IDENTITY_FIELDS
+
+
 def is_capability_value(value: nodes.NodeNG) -> bool:
     """`get(asset=asset_key)`, `get(url=share_token)`: the value is itself a secret."""
     name = (dotted_name(value) or "").rsplit(".", 1)[-1].lower()
@@ -193,12 +202,25 @@ def is_capability_value(value: nodes.NodeNG) -> bool:
 
 def names_checked_object(model_name: str, value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
     """`Project.objects.get(pk=project_id)` in a view whose permissions check the URL: the URL
-    value is named after the model, so it is the object the permission check is about."""
+    value is named after the model and is the outermost id of the route, so it is the object
+    the permission check is about. In `/projects/<project_id>/points/<point_id>` the permission
+    vouches for the project, not for the point."""
     if origin(value) is not Origin.URL:
         return False
     snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in model_name).lstrip("_")
-    return _url_key(value) in (f"{snake}_id", f"{snake}_pk", f"{snake}_slug") and url_value_checked(
-        value, is_tenant_lookup)
+    if _url_key(value) not in (f"{snake}_id", f"{snake}_pk", f"{snake}_slug"):
+        return False
+    if isinstance(value, nodes.Name) and not _outermost_id_parameter(value):
+        return False
+    return url_value_checked(value, is_tenant_lookup)
+
+
+def _outermost_id_parameter(value: nodes.Name) -> bool:
+    function = value.scope()
+    if not isinstance(function, nodes.FunctionDef):
+        return False
+    ids = [a.name for a in function.args.args or [] if _is_id_name(a.name)]
+    return bool(ids) and ids[0] == value.name
 
 
 def _url_key(value: nodes.NodeNG) -> str | None:
