@@ -19,9 +19,9 @@ from .chains import Chain, ChainResolver, assigned_values, model_of_class, retur
 from .values import (
     USER_MODELS,
     is_callers_own,
-    is_identity_lookup,
     is_capability_field,
     is_capability_value,
+    is_identity_lookup,
     is_loaded_key,
     names_checked_object,
     scopes_through_parent,
