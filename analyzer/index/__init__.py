@@ -13,6 +13,7 @@ from astroid import nodes
 
 from ..config import Config
 from ..lang.sql import Statement
+from ..workspace import path_spec
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import request_reachable
 from .managers import global_criteria, scoping_methods_and_managers
@@ -33,6 +34,7 @@ class ProjectIndex:
     scoped_manager_classes: set[str] = field(default_factory=set)
     global_criteria: str = ""  # where a do_orm_execute listener adds with_loader_criteria, if any
     request_reachable: set[str] = field(default_factory=set)  # function names a request handler can reach
+    quiet_reachable: set[str] = field(default_factory=set)  # ... that only admin-like handlers reach
 
     def __post_init__(self) -> None:
         self._by_name: dict[str, list[ModelInfo]] = {}
@@ -110,7 +112,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
 
     key = detect_tenant(models, tables, config.tenant, by_name, by_table)
     known = {m.qname for m in models} | {m.name for m in models}
-    external = {b for m in models for b in m.bases if b not in known and b.rsplit(".", 1)[-1] not in known}
+    external = {b for m in models for b in m.inherited_bases if b not in known and b.rsplit(".", 1)[-1] not in known}
     mark_scoped_models(models, key, by_name, by_table, external)
     mark_scoped_tables(tables, models, key, config.tenant.tables)
     for model in models:
@@ -127,7 +129,8 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.scoping_methods = methods | set(config.tenant.scoped_managers)
     index.scoped_manager_classes = managers
     index.global_criteria = global_criteria(python)
-    index.request_reachable = request_reachable(python)
+    warning_paths = path_spec(config.tenant.warning_paths)
+    index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
     for model in models:
         for attribute, manager in model.managers.items():
             if manager in managers or attribute in config.tenant.scoped_managers:
@@ -176,7 +179,9 @@ def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
             continue
         fields: dict[str, FieldInfo] = {}
         managers: dict[str, str] = {}
+        info.inherited_bases = list(info.bases)
         for ancestor in inherited(info):
+            info.inherited_bases += ancestor.bases
             fields.update(ancestor.fields)
             managers.update(ancestor.managers)
             info.auto_scoped = info.auto_scoped or ancestor.auto_scoped

@@ -34,6 +34,7 @@ class ModelInfo:
     table: str = ""
     abstract: bool = False
     bases: list[str] = field(default_factory=list)  # qnames or dotted source names
+    inherited_bases: list[str] = field(default_factory=list)  # bases of its project ancestors, too
     fields: dict[str, FieldInfo] = field(default_factory=dict)
     managers: dict[str, str] = field(default_factory=dict)  # attribute -> manager class name
     auto_scoped: bool = False  # django-multitenant / django-scopes: the framework adds the filter

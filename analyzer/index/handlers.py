@@ -10,7 +10,7 @@ exact (a name called from any handler counts), so it never hides a query a handl
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from astroid import nodes
 
@@ -113,16 +113,24 @@ def _called_names(function: nodes.FunctionDef) -> set[str]:
     return names
 
 
-def request_reachable(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
-    """Names of the functions a request handler calls, directly or through up to MAX_HOPS calls."""
+def request_reachable(modules: Iterable[tuple[str, nodes.Module]],
+                      quiet: Callable[[str], bool] = lambda relpath: False) -> tuple[set[str], set[str]]:
+    """Names of the functions request handlers call, directly or through up to MAX_HOPS calls:
+    (reached from ordinary handlers, reached from handlers in `quiet` files such as admin)."""
     calls: dict[str, set[str]] = defaultdict(set)
     frontier: set[str] = set()
-    for _, module in modules:
+    quiet_frontier: set[str] = set()
+    for relpath, module in modules:
+        is_quiet = quiet(relpath)
         for function in module.nodes_of_class(nodes.FunctionDef):
             called = _called_names(function)
             calls[function.name] |= called
             if in_request(function.body[0] if function.body else function):
-                frontier |= called
+                (quiet_frontier if is_quiet else frontier).update(called)
+    return _closure(frontier, calls), _closure(quiet_frontier, calls)
+
+
+def _closure(frontier: set[str], calls: dict[str, set[str]]) -> set[str]:
     reachable: set[str] = set(frontier)
     queue = deque((name, 1) for name in frontier)
     while queue:
@@ -141,3 +149,13 @@ def reachable_from_request(node: nodes.NodeNG, reachable: set[str]) -> bool:
     if in_request(node):
         return True
     return any(function.name in reachable for function in enclosing_functions(node))
+
+
+def reach(node: nodes.NodeNG, reachable: set[str], quiet_reachable: set[str]) -> str | None:
+    """"request" when an ordinary handler can run `node`, "quiet" when only admin-like handlers
+    can (a backup restore, a support console), None when no request can."""
+    if reachable_from_request(node, reachable):
+        return "request"
+    if any(function.name in quiet_reachable for function in enclosing_functions(node)):
+        return "quiet"
+    return None

@@ -161,18 +161,31 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                     break
 
 
+def tenant_words(key: TenantKey) -> set[str]:
+    """Lower-case words that name the tenant in class names: `organization`, `org`, `tenant`."""
+    words = {w.lower() for w in key.models} | {f.lower().removesuffix("_id") for f in key.fields}
+    words |= {t.lower().removesuffix("s") for t in key.tables}
+    if any(w.startswith("organi") for w in words):
+        words.add("org")  # OrgMixin, OrgOwned
+    return words
+
+
+def names_the_tenant(class_name: str, words: set[str]) -> bool:
+    """`OrgMixin`, `ShareableOrgMixin`, `FilterByOrganizationManaged`, `TenantScopedViewSet`."""
+    name = class_name.lower()
+    return any(name.startswith(word) or f"{word}mixin" in name or f"by{word}" in name or f"{word}scoped" in name
+               for word in words)
+
+
 def _inherit_external_key(model: ModelInfo, key: TenantKey, external_bases: set[str]) -> None:
     """`class Device(OrgMixin, models.Model)` with OrgMixin from an installed package the scan
     cannot read: a base named after the tenant carries the key field, named as configured or
     after the tenant model (`organization`)."""
     if model.framework != "django" or not (key.fields or key.models):
         return
-    words = {w.lower() for w in key.models} | {f.lower().removesuffix("_id") for f in key.fields}
-    if any(w.startswith("organi") for w in words):
-        words.add("org")  # OrgMixin, OrgOwned
-    for base in model.bases:
-        name = base.rsplit(".", 1)[-1].lower()
-        if base in external_bases and any(name.startswith(word) or f"{word}mixin" in name for word in words):
+    words = tenant_words(key)
+    for base in model.inherited_bases or model.bases:
+        if base in external_bases and names_the_tenant(base.rsplit(".", 1)[-1], words):
             field = key.fields[0].removesuffix("_id") if key.fields else key.models[0].lower()
             model.tenant_field, model.tenant_column = field, f"{field}_id"
             model.tenant_reason = f"`{field}` comes from `{base.rsplit('.', 1)[-1]}`, a base named after the tenant"

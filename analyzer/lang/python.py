@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 import astroid
@@ -32,14 +33,28 @@ class PythonParseError(Exception):
     """The file is not Python this interpreter can parse; the message is the skip reason."""
 
 
+@lru_cache(maxsize=4096)
+def _is_package(folder: Path) -> bool:
+    return (folder / "__init__.py").is_file()
+
+
 def module_name(path: Path) -> str:
-    """Dotted module name: the file's package chain (folders with __init__.py) and its stem."""
+    """Dotted module name, from the outermost package above the file: folders with __init__.py,
+    and folders without one inside such a package (namespace packages, `api/` with no
+    __init__.py), so that relative imports resolve as Python would resolve them."""
+    folders = list(path.parent.parents)[:12]
+    chain = [path.parent, *folders]
+    top = None
+    for index, folder in enumerate(chain):
+        if _is_package(folder):
+            top = index
     parts = [] if path.stem == "__init__" else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return ".".join(parts) or path.parent.name
+    if top is None:
+        return ".".join(parts) or path.parent.name
+    names = [folder.name for folder in chain[: top + 1]]
+    if not all(name.isidentifier() for name in names):
+        return ".".join(parts) or path.parent.name
+    return ".".join([*reversed(names), *parts])
 
 
 def parse_python(text: str, path: Path, modname: str | None = None, register: bool = True) -> nodes.Module:

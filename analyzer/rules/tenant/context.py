@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
-from ...index.handlers import in_request, reachable_from_request
+from ...index.handlers import in_request, reach
 from ...model import Severity
 from ..base import RuleContext
 from .chains import Chain, ChainResolver
@@ -32,6 +32,13 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     severity = tenant_severity(ctx.relpath, ctx.config, default)
     if severity is not default:
         return severity  # commands, admin, scripts: reported as warnings wherever they run
-    if not reachable_from_request(node, ctx.index.request_reachable):
-        return None
-    return severity
+    return reach_severity(node, ctx, severity)
+
+
+def reach_severity(node: nodes.NodeNG, ctx: RuleContext, severity: Severity) -> Severity | None:
+    """Errors where ordinary requests reach the query, warnings where only admin-like handlers
+    do, nothing where no request does."""
+    reached = reach(node, ctx.index.request_reachable, ctx.index.quiet_reachable)
+    if reached == "request":
+        return severity
+    return Severity.WARNING if reached == "quiet" else None

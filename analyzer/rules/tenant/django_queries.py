@@ -14,6 +14,7 @@ import astroid
 from astroid import nodes
 
 from ...index import ModelInfo
+from ...index.tenant import names_the_tenant, tenant_words
 from ...lang.python import dotted_name, safe_infer
 from .chains import Chain, ChainResolver, assigned_values, model_of_class, returns
 from .values import (
@@ -69,6 +70,13 @@ class DjangoQueries(ChainResolver):
         classes = [cls]
         with contextlib.suppress(astroid.InferenceError, RecursionError):
             classes += list(cls.ancestors())
+        words = tenant_words(self.index.tenant)
+        for klass in classes:
+            # A mixin from a package the scan cannot read, named for the tenant
+            # (FilterByOrganizationManaged), is taken to narrow get_queryset.
+            if any(names_the_tenant((dotted_name(b) or "").rsplit(".", 1)[-1], words)
+                   and safe_infer(b) is None for b in klass.bases):
+                return True
         for klass in classes:
             method = next((m for m in klass.mymethods() if m.name == "get_queryset"), None)
             if method is None:
@@ -144,6 +152,8 @@ class DjangoQueries(ChainResolver):
                 model.name, value, self.index.is_tenant_lookup))
         if self._relation(model, parts[0]) is not None and parts[1:] in ([], ["in"], ["exact"], ["id"], ["pk"]):
             return scopes_through_parent(value, self.index.is_tenant_lookup)
+        if parts[0].endswith("_id") and parts[1:] in ([], ["exact"]) and is_loaded_key(value):
+            return True  # household_id=self.household_id: a key the caller holds
         return False
 
     def _relation(self, model: ModelInfo | None, name: str):

@@ -9,13 +9,14 @@ from astroid import nodes
 from sqlglot import exp
 
 from ...fixes.sql_predicate import add_tenant_predicates
-from ...index.handlers import in_request, reachable_from_request
+from ...index.handlers import in_request
 from ...lang.python import dotted_name
 from ...lang.python_strings import string_value
 from ...lang.sql import Statement, parse_script
 from ...model import Finding, Fix, FixSafety, Severity, Span, TextEdit
 from ...workspace import path_spec
 from ..base import Rule, RuleContext
+from .context import reach_severity
 from .policy import tenant_severity
 from .sql_scope import Unconstrained, unconstrained_tables
 
@@ -93,7 +94,9 @@ class UnfilteredRawSql(Rule):
         statements = parse_script(value.text, ctx.config.sql.dialect)
         single = len(statements) == 1
         severity = tenant_severity(ctx.relpath, ctx.config, self.severity)
-        if severity is self.severity and not reachable_from_request(node, ctx.index.request_reachable):
+        if severity is self.severity:
+            severity = reach_severity(node, ctx, severity)
+        if severity is None:
             return  # no request runs this statement: a job or report working across tenants on purpose
         handler = in_request(node)
         for statement in statements:
