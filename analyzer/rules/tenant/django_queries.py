@@ -152,9 +152,8 @@ class DjangoQueries(ChainResolver):
                 model.name, value, self.index.is_tenant_lookup))
         if self._relation(model, parts[0]) is not None and parts[1:] in ([], ["in"], ["exact"], ["id"], ["pk"]):
             return scopes_through_parent(value, self.index.is_tenant_lookup)
-        if parts[0].endswith("_id") and parts[1:] in ([], ["exact"]) and is_loaded_key(value):
-            return True  # household_id=self.household_id: a key the caller holds
-        return False
+        # household_id=self.household_id: a key the caller holds
+        return parts[0].endswith("_id") and parts[1:] in ([], ["exact"]) and is_loaded_key(value)
 
     def _relation(self, model: ModelInfo | None, name: str):
         """The relation field `name` (or its `_id` attribute) when it leads to tenant-owned rows."""

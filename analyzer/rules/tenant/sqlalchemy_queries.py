@@ -108,9 +108,8 @@ class SqlalchemyQueries(ChainResolver):
         chain = self.resolve(value)
         if chain is not None and chain.scoped:
             return True
-        if name in ("id", "uuid") or name.endswith("_id"):
-            if is_loaded_key(value):
-                return True  # Plan.household_id == self.household_id: a key the caller holds
+        if (name in ("id", "uuid") or name.endswith("_id")) and is_loaded_key(value):
+            return True  # Plan.household_id == self.household_id: a key the caller holds
         if self._relation(model, name):
             return scopes_through_parent(value, self.index.is_tenant_lookup)
         return False
