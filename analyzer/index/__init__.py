@@ -77,17 +77,52 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
         for info in extract_models(module, relpath):
             candidates.setdefault(info.qname, info)
     models = _resolve_inheritance(candidates)
+    by_name = _names(models)
+    by_table = {m.table.lower(): m for m in models if m.table and not m.abstract}
+    tables = _tables(models, sql, by_name)
 
+    key = detect_tenant(models, tables, config.tenant, by_name, by_table)
+    known = {m.qname for m in models} | {m.name for m in models}
+    external = {b for m in models for b in m.inherited_bases if b not in known and b.rsplit(".", 1)[-1] not in known}
+    mark_scoped_models(models, key, by_name, by_table, external)
+    mark_scoped_tables(tables, models, key, config.tenant.tables)
+    tenant_names = set(key.fields)
+    for model in models:
+        table = tables.get(model.table.lower()) if model.table else None
+        if model.tenant_column and table is not None:
+            table.tenant_column = model.tenant_column.lower()
+        if model.tenant_field:
+            tenant_names.update({model.tenant_field, model.tenant_column or model.tenant_field})
+
+    index = ProjectIndex(models={m.qname: m for m in models}, tables=tables, tenant=key, tenant_names=tenant_names)
+    methods, managers = scoping_methods_and_managers(python, index)
+    index.scoping_methods = methods | set(config.tenant.scoped_managers)
+    index.scoped_manager_classes = managers
+    index.global_criteria = global_criteria(python)
+    warning_paths = path_spec(config.tenant.warning_paths)
+    index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
+    for model in models:
+        for attribute, manager in model.managers.items():
+            if manager in managers or attribute in config.tenant.scoped_managers:
+                model.scoped_managers.add(attribute)
+    return index
+
+
+def _names(models: list[ModelInfo]) -> dict[str, list[ModelInfo]]:
+    """Models by class name, and by lower-cased name: Django's "app.ModelName" ignores case."""
     by_name: dict[str, list[ModelInfo]] = {}
     for model in models:
         by_name.setdefault(model.name, []).append(model)
-    for model in models:  # Django matches "app.ModelName" references case-insensitively
-        if model.name.lower() not in by_name:
-            by_name.setdefault(model.name.lower(), []).append(model)
-        elif model not in by_name[model.name.lower()]:
-            by_name[model.name.lower()].append(model)
-    by_table = {m.table.lower(): m for m in models if m.table and not m.abstract}
+    for model in models:
+        same = by_name.setdefault(model.name.lower(), [])
+        if model not in same:
+            same.append(model)
+    return by_name
 
+
+def _tables(models: list[ModelInfo], sql: Iterable[tuple[str, list[Statement], str]],
+            by_name: dict[str, list[ModelInfo]]) -> dict[str, TableInfo]:
+    """Tables from CREATE TABLE statements and from the models, with their foreign keys."""
     tables: dict[str, TableInfo] = {}
     for relpath, statements, text in sql:
         for table in extract_tables(statements, relpath, text):
@@ -101,41 +136,18 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
                                                                  line=model.line))
         table.model = model.qname
         for f in model.fields.values():
-            if f.kind != "m2m" and f.kind != "relationship":
-                target = None
-                if f.kind in ("fk", "o2o"):
-                    name = (f.target or "").split(".")[-1]
-                    target_model = (by_name.get(name) or by_name.get(name.lower()) or [None])[0]
-                    target = target_model.table.lower() if target_model and target_model.table else (
-                        (f.target or "").split(".")[0].lower() if model.framework == "sqlalchemy" else None)
-                table.columns.setdefault(f.column.lower(), target)
-
-    key = detect_tenant(models, tables, config.tenant, by_name, by_table)
-    known = {m.qname for m in models} | {m.name for m in models}
-    external = {b for m in models for b in m.inherited_bases if b not in known and b.rsplit(".", 1)[-1] not in known}
-    mark_scoped_models(models, key, by_name, by_table, external)
-    mark_scoped_tables(tables, models, key, config.tenant.tables)
-    for model in models:
-        table = tables.get(model.table.lower()) if model.table else None
-        if model.tenant_column and table is not None:
-            table.tenant_column = model.tenant_column.lower()
-
-    tenant_names = set(key.fields)
-    for model in models:
-        if model.tenant_field:
-            tenant_names.update({model.tenant_field, model.tenant_column or model.tenant_field})
-    index = ProjectIndex(models={m.qname: m for m in models}, tables=tables, tenant=key, tenant_names=tenant_names)
-    methods, managers = scoping_methods_and_managers(python, index)
-    index.scoping_methods = methods | set(config.tenant.scoped_managers)
-    index.scoped_manager_classes = managers
-    index.global_criteria = global_criteria(python)
-    warning_paths = path_spec(config.tenant.warning_paths)
-    index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
-    for model in models:
-        for attribute, manager in model.managers.items():
-            if manager in managers or attribute in config.tenant.scoped_managers:
-                model.scoped_managers.add(attribute)
-    return index
+            if f.kind in ("m2m", "relationship"):
+                continue
+            target = None
+            if f.kind in ("fk", "o2o"):
+                name = (f.target or "").split(".")[-1]
+                target_model = (by_name.get(name) or by_name.get(name.lower()) or [None])[0]
+                if target_model is not None and target_model.table:
+                    target = target_model.table.lower()
+                elif model.framework == "sqlalchemy":
+                    target = (f.target or "").split(".")[0].lower()
+            table.columns.setdefault(f.column.lower(), target)
+    return tables
 
 
 def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
