@@ -45,6 +45,8 @@ def describe_index(index: ProjectIndex, skipped: list[Skipped]) -> dict[str, Any
         "scoping_methods": sorted(index.scoping_methods),
         "scoped_manager_classes": sorted(index.scoped_manager_classes),
         "global_criteria": index.global_criteria or None,
+        "request_reachable": len(index.request_reachable),
+        "admin_reachable": len(index.quiet_reachable - index.request_reachable),
         "skipped": [s.model_dump() for s in skipped],
     }
 
@@ -90,6 +92,8 @@ def index_text(index: ProjectIndex, skipped: list[Skipped]) -> str:
         lines += ["", "Queryset methods that filter by tenant: " + ", ".join(data["scoping_methods"])]
     if data["scoped_manager_classes"]:
         lines += ["Managers whose get_queryset filters by tenant: " + ", ".join(data["scoped_manager_classes"])]
+    lines += ["", f"Functions reached from request handlers: {data['request_reachable']} by name "
+                  f"(+{data['admin_reachable']} only from admin-like handlers)"]
     if data["global_criteria"]:
         lines += ["", f"Global SQLAlchemy criteria (with_loader_criteria) at {data['global_criteria']}"]
     if skipped:
