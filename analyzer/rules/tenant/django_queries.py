@@ -9,6 +9,7 @@ with astroid, so a query made safe one line or one function away is seen as safe
 from __future__ import annotations
 
 import contextlib
+import re
 
 import astroid
 from astroid import nodes
@@ -115,6 +116,8 @@ class DjangoQueries(ChainResolver):
             return None
         if method in self.index.scoping_methods:
             return chain.then(scoped=True)
+        if method == "extra":
+            return chain.then(scoped=chain.scoped or self._extra_where_scopes(keywords))
         if method not in FILTER_METHODS:
             return chain
         verdicts = [self._keyword(chain.model, k) for k in keywords]
@@ -126,6 +129,20 @@ class DjangoQueries(ChainResolver):
             chain.pk_only and not keys - PK_KEYS)
         return chain.then(scoped=scoped, unknown=unknown, pk_only=pk_only and not scoped,
                           has_filter=chain.has_filter or bool(keys) or bool(args))
+
+    def _extra_where_scopes(self, keywords: list[nodes.Keyword]) -> bool:
+        """`.extra(where=["billing_invoice.organization_id = %s"], params=[org.pk])`."""
+        where = next((k.value for k in keywords if k.arg == "where"), None)
+        if not isinstance(where, (nodes.List, nodes.Tuple)):
+            return False
+        for item in where.elts:
+            text = item.value if isinstance(item, nodes.Const) and isinstance(item.value, str) else ""
+            if re.search(r"\bor\b", text, re.I):
+                continue  # a tenant condition under OR does not hold for every row
+            for column in self.index.tenant_names:
+                if re.search(rf"(^|[\s.\"(]){re.escape(column)}\"?\s*(=|\bIN\b)", text, re.I):
+                    return True
+        return False
 
     def _keyword(self, model: ModelInfo | None, keyword: nodes.Keyword) -> str:
         if keyword.arg is None:  # **filters
