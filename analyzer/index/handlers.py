@@ -21,7 +21,7 @@ ROUTE_DECORATORS = frozenset({
     "route", "get", "post", "put", "patch", "delete", "api_route", "websocket", "api_view", "action",
     "login_required", "permission_required", "require_http_methods", "require_GET", "require_POST",
 })
-VIEW_BASE_WORDS = ("View", "ViewSet", "Endpoint", "Resource", "Handler", "Serializer", "Form", "Router")
+VIEW_BASE_WORDS = ("View", "ViewSet", "Endpoint", "Resource", "Handler", "Serializer", "Form", "Router", "Feed")
 REQUEST_MODULES = frozenset({"views", "api", "apis", "routes", "routers", "endpoints", "handlers", "resources",
                              "viewsets", "serializers", "forms", "controllers"})
 MAX_HOPS = 4
@@ -74,6 +74,7 @@ HANDLER_METHODS = frozenset({
     "update", "partial_update", "destroy", "get_queryset", "get_object", "perform_create", "perform_update",
     "perform_destroy", "form_valid", "get_context_data", "get_form_kwargs", "validate", "to_internal_value",
     "to_representation", "save", "clean", "has_permission", "has_object_permission", "authenticate",
+    "items", "item_link",  # django.contrib.syndication feeds
 })
 
 

@@ -14,7 +14,7 @@ from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 
 # Ordered by how strongly the name says "tenant": ties in foreign-key count go to the earlier one.
 TENANT_NAMES = (
-    "tenant", "organization", "organisation", "org", "workspace", "account", "company", "team", "realm",
+    "tenant", "organization", "organisation", "org", "workspace", "account", "company", "team", "realm", "space",
     "customer", "client", "agency", "firm", "business", "enterprise", "school", "clinic", "store", "shop",
 )
 # Names that mean "tenant" only in some projects (auth groups, households, projects): used

@@ -82,6 +82,8 @@ class DjangoQueries(ChainResolver):
             method = next((m for m in klass.mymethods() if m.name == "get_queryset"), None)
             if method is None:
                 continue
+            if not _uses_base_queryset(method):
+                return True  # get_queryset builds its own queryset: the class attribute is never used
             chains = [self.resolve(r.value) for r in returns(method) if r.value is not None]
             return bool(chains) and all(c is not None and c.scoped for c in chains)
         return False
@@ -122,6 +124,7 @@ class DjangoQueries(ChainResolver):
             return chain
         verdicts = [self._keyword(chain.model, k) for k in keywords]
         verdicts += [self._q(arg, chain.model) for arg in args]
+        verdicts = ["scoped" if v == "shared" else v for v in verdicts]  # only rows of no tenant
         scoped = chain.scoped or "scoped" in verdicts
         unknown = chain.unknown or "unknown" in verdicts
         keys = {k.arg for k in keywords if k.arg}
@@ -199,17 +202,29 @@ class DjangoQueries(ChainResolver):
                 verdict = "scoped"
         return verdict
 
+    def _shared_rows(self, node: nodes.NodeNG) -> bool:
+        """`Q(space__isnull=True)`: rows of no tenant, shared by all by design."""
+        if not (isinstance(node, nodes.Call) and (dotted_name(node.func) or "").endswith("Q")):
+            return False
+        keywords = node.keywords or ()
+        return len(keywords) == 1 and keywords[0].arg is not None and keywords[0].arg.endswith("__isnull") \
+            and self.index.is_tenant_lookup(keywords[0].arg.removesuffix("__isnull")) \
+            and isinstance(keywords[0].value, nodes.Const) and keywords[0].value.value is True
+
     def _q(self, node: nodes.NodeNG, model: ModelInfo | None) -> str:
-        """Q objects: `&` is scoped when either side is, `|` only when both are, `~` never."""
+        """Q objects: `&` is scoped when either side is, `|` only when both are (or one is and
+        the other admits only the shared rows of no tenant), `~` never."""
         if isinstance(node, nodes.BinOp) and node.op in ("&", "|"):
             left, right = self._q(node.left, model), self._q(node.right, model)
             if "unknown" in (left, right):
                 return "unknown"
             if node.op == "&":
                 return "scoped" if "scoped" in (left, right) else "plain"
-            return "scoped" if left == right == "scoped" else "plain"
+            return "scoped" if {left, right} <= {"scoped", "shared"} and "scoped" in (left, right) else "plain"
         if isinstance(node, nodes.UnaryOp):
             return "plain"
+        if self._shared_rows(node):
+            return "shared"
         if isinstance(node, nodes.Call) and (dotted_name(node.func) or "").rsplit(".", 1)[-1] == "Q":
             verdicts = [self._keyword(model, k) for k in node.keywords or ()]
             verdicts += [self._q(arg, model) for arg in node.args]
@@ -222,6 +237,17 @@ class DjangoQueries(ChainResolver):
                 verdicts = {self._q(v, model) for v in inferred}
                 return "scoped" if verdicts == {"scoped"} else ("unknown" if "unknown" in verdicts else "plain")
         return "unknown"
+
+def _uses_base_queryset(method: nodes.FunctionDef) -> bool:
+    """Whether get_queryset starts from the class's `queryset` (self.queryset, super())."""
+    for node in method.nodes_of_class((nodes.Attribute, nodes.Call)):
+        if isinstance(node, nodes.Attribute) and node.attrname in ("queryset", "model") \
+                and _is_self_or_super(node.expr):
+            return True
+        if isinstance(node, nodes.Call) and getattr(node.func, "name", None) == "super":
+            return True
+    return False
+
 
 def _is_self_or_super(node: nodes.NodeNG) -> bool:
     if isinstance(node, nodes.Name):

@@ -106,6 +106,7 @@ class UnfilteredDjangoQuery(Rule):
         resolver = DjangoQueries(ctx.index)
         if isinstance(node, nodes.ClassDef):
             yield from self._generic_view(node, resolver, ctx)
+            yield from self._bare_manager_queryset(node, resolver, ctx)
             return
         chain = self._shortcut(node, resolver) or self._birth(node, resolver)
         severity = verdict(node, chain, resolver, ctx, self.severity)
@@ -139,6 +140,24 @@ class UnfilteredDjangoQuery(Rule):
         message = (f"`{cls.name}` serves `{model.name}` through `model = {model.name}` without a `get_queryset` "
                    f"that filters on `{model.tenant_field}`, so any tenant's rows can be reached")
         yield ctx.finding(self, ctx.positions.span(assignment), message, severity=severity)
+
+    def _bare_manager_queryset(self, cls: nodes.ClassDef, resolver: DjangoQueries,
+                               ctx: RuleContext) -> Iterator[Finding]:
+        """`queryset = Recipe.objects` on a DRF view: a manager without `.all()` is a queryset too."""
+        for statement in cls.body:
+            if not (isinstance(statement, nodes.Assign) and isinstance(statement.value, nodes.Attribute)
+                    and any(isinstance(t, nodes.AssignName) and t.name == "queryset" for t in statement.targets)):
+                continue
+            chain = resolver.root(statement.value)
+            if chain is None or chain.model is None or not chain.model.is_tenant_scoped or chain.scoped:
+                continue
+            if resolver.view_filters_by_tenant(cls):
+                continue
+            model = chain.model
+            message = f"`{model.name}` is queried without filtering on `{model.tenant_field}`, so it returns every " \
+                      "tenant's rows"
+            yield ctx.finding(self, ctx.positions.span(statement.value), message,
+                              severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
 
     def _shortcut(self, node: nodes.Call, resolver: ChainResolver) -> Chain | None:
         func = node.func

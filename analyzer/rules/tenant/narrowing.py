@@ -41,6 +41,11 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
             candidates.append(use.parent)
         if any((chain := resolver.resolve(c)) is not None and chain.scoped for c in candidates):
             continue
+        fetch = use.parent if isinstance(use.parent, nodes.Call) else None
+        if fetch is not None and checked_after_fetch(fetch, resolver):
+            continue  # check = get_object_or_404(qs, code=code); if check.project_id != ...
+        if outer is use and _argument_of_query(use, resolver):
+            continue  # Prefetch("labels", queryset=labels), filter(id__in=visible)
         # `tasks = tasks.filter(status=s)`: the narrowed value lives on in a new assignment.
         statement = outer.parent
         reassigned = outer is not use and isinstance(statement, nodes.Assign) and all(
@@ -49,6 +54,19 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
             continue
         return False
     return True
+
+
+def _argument_of_query(use: nodes.Name, resolver: ChainResolver) -> bool:
+    parent = use.parent
+    if isinstance(parent, nodes.Keyword):
+        parent = parent.parent
+    if not isinstance(parent, nodes.Call):
+        return False
+    name = (dotted_name(parent.func) or "").rsplit(".", 1)[-1]
+    if name in SUBQUERY_WRAPPERS:
+        return True
+    return isinstance(parent.func, nodes.Attribute) and parent.func.attrname in NARROWING_METHODS \
+        and parent.func.attrname not in ("union", "union_all")
 
 
 def _scoped_when_tenant_known(use: nodes.Name, resolver: ChainResolver) -> bool:
@@ -161,11 +179,13 @@ def _correlated(call: nodes.Call) -> bool:
     return False
 
 
+CHECK_WORDS = ("perm", "check", "access", "authori", "allowed", "can_", "ensure", "verify", "require")
+
+
 def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
-    """`invoice = Invoice.objects.get(pk=pk)` followed by a condition on `invoice.tenant_id`
-    (`if invoice.tenant_id != request.tenant.id: raise ...`) or on a secret of the row
-    (`if user.api_key and signature == sign(user.api_key, ...)`): the row is checked once
-    fetched."""
+    """A fetched row checked before use: `if invoice.organization_id != request.user.organization_id:
+    raise ...`, a permission helper handed the row (`ticket_perm_check(request, ticket)`), or a
+    comparison with a secret of the row (`if user.api_key and signature == sign(user.api_key, ...)`)."""
     from .values import is_capability_field
 
     parent = node.parent
@@ -176,26 +196,26 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
     if not names:
         return False
     tenant_names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
-    conditions = [n.test for n in parent.scope().nodes_of_class((nodes.If, nodes.Assert, nodes.IfExp))]
-    conditions += list(parent.scope().nodes_of_class(nodes.Compare))
-    for condition in conditions:
-        if (condition.lineno or 0) < (parent.lineno or 0):
-            continue
-        for attribute in [condition, *condition.nodes_of_class(nodes.Attribute)]:
-            if isinstance(attribute, nodes.Attribute) and (dotted_name(attribute.expr) or "").split(".")[0] in names \
-                    and (attribute.attrname in tenant_names or is_capability_field(attribute.attrname)):
-                return True
-    return False
-    targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
-    names = {t.name for t in targets if isinstance(t, nodes.AssignName)}
-    if not names:
-        return False
-    tenant_names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
-    for compare in parent.scope().nodes_of_class(nodes.Compare):
-        if (compare.lineno or 0) < (parent.lineno or 0):
-            continue
-        for side in (compare.left, *(value for _, value in compare.ops)):
-            if isinstance(side, nodes.Attribute) and side.attrname in tenant_names \
-                    and (dotted_name(side.expr) or "").split(".")[0] in names:
-                return True
+    scope = parent.scope()
+    after = parent.lineno or 0
+
+    def is_tenant_of_row(side: nodes.NodeNG) -> bool:
+        parts = (dotted_name(side) or "").split(".")
+        return len(parts) >= 2 and parts[0] in names and parts[1] in tenant_names and (
+            len(parts) == 2 or (len(parts) == 3 and parts[2] in ("id", "pk")))
+
+    for compare in scope.nodes_of_class(nodes.Compare):
+        if (compare.lineno or 0) > after and any(
+                is_tenant_of_row(side) for side in (compare.left, *(value for _, value in compare.ops))):
+            return True
+    for condition in (n.test for n in scope.nodes_of_class((nodes.If, nodes.Assert))):
+        if (condition.lineno or 0) > after and any(
+                (dotted_name(a.expr) or "").split(".")[0] in names and is_capability_field(a.attrname)
+                for a in condition.nodes_of_class(nodes.Attribute)):
+            return True
+    for call in scope.nodes_of_class(nodes.Call):
+        callee = (dotted_name(call.func) or "").rsplit(".", 1)[-1].lower()
+        if (call.lineno or 0) > after and any(word in callee for word in CHECK_WORDS) and any(
+                isinstance(arg, nodes.Name) and arg.name in names for arg in call.args):
+            return True
     return False

@@ -71,6 +71,7 @@ class SqlalchemyQueries(ChainResolver):
              keywords: list[nodes.Keyword]) -> Chain | None:
         if method in CRITERIA_METHODS:
             verdicts = [self._criterion(arg, chain.model) for arg in args]
+            verdicts = ["scoped" if v == "shared" else v for v in verdicts]
             pk = bool(args) and all(self._is_pk_criterion(arg) for arg in args)
             return self._narrowed(chain, verdicts, bool(args), pk)
         if method == "filter_by":
@@ -155,6 +156,9 @@ class SqlalchemyQueries(ChainResolver):
             name = func.attrname if isinstance(func, nodes.Attribute) else _last(func)
             if name in ("in_", "is_", "any", "has") and isinstance(func, nodes.Attribute):
                 target = func.expr
+                if name == "is_" and isinstance(target, nodes.Attribute) and self._is_tenant_attr(target.attrname) \
+                        and node.args and isinstance(node.args[0], nodes.Const) and node.args[0].value is None:
+                    return "shared"  # Recipe.group_id.is_(None): rows of no tenant, shared by all
                 if name == "in_" and isinstance(target, nodes.Attribute) and node.args \
                         and self._scopes(self._owner(target, model), target.attrname, node.args[0]):
                     return "scoped"
@@ -164,13 +168,14 @@ class SqlalchemyQueries(ChainResolver):
                 return "scoped" if "scoped" in verdicts else ("unknown" if "unknown" in verdicts else "plain")
             if name == "or_":
                 verdicts = [self._criterion(a, model, depth + 1) for a in node.args]
-                return "scoped" if verdicts and all(v == "scoped" for v in verdicts) else "plain"
+                ok = verdicts and set(verdicts) <= {"scoped", "shared"} and "scoped" in verdicts
+                return "scoped" if ok else "plain"
             return "plain"
         if isinstance(node, nodes.BinOp) and node.op in ("&", "|"):
             left, right = self._criterion(node.left, model, depth + 1), self._criterion(node.right, model, depth + 1)
             if node.op == "&":
                 return "scoped" if "scoped" in (left, right) else "plain"
-            return "scoped" if left == right == "scoped" else "plain"
+            return "scoped" if {left, right} <= {"scoped", "shared"} and "scoped" in (left, right) else "plain"
         if isinstance(node, nodes.Name):
             values = assigned_values(node)
             if isinstance(values, list):
