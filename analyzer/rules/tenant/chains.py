@@ -51,7 +51,7 @@ class ChainResolver:
                 if base is not None:
                     return self.step(base, func.attrname, node.args, node.keywords or [])
                 return None
-            return self._helper(node, depth)
+            return self.function_call(node, depth) or self._helper(node, depth)
         if isinstance(node, nodes.Name):
             return self._variable(node, depth)
         if isinstance(node, nodes.Await):
@@ -72,6 +72,10 @@ class ChainResolver:
              keywords: list[nodes.Keyword]) -> Chain | None:
         """The chain after `.method(*args, **keywords)`, or None when the result is not a query."""
         raise NotImplementedError
+
+    def function_call(self, node: nodes.Call, depth: int) -> Chain | None:
+        """A framework function that takes a query (`get_object_or_404(qs, pk=pk)`), if any."""
+        return None
 
     def is_birth(self, node: nodes.Call) -> bool:
         """Whether the chain ending at `node` starts at a root in the same expression."""

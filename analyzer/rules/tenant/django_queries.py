@@ -41,6 +41,7 @@ QUERY_METHODS = frozenset({
 # Methods whose keyword arguments narrow the rows (the others' keywords are not filters).
 FILTER_METHODS = frozenset({"filter", "get", "get_or_create", "update_or_create", "aget", "aget_or_create",
                             "aupdate_or_create"})
+SHORTCUTS = frozenset({"get_object_or_404", "get_list_or_404", "aget_object_or_404", "aget_list_or_404"})
 DEFAULT_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
 PK_KEYS = frozenset({"pk", "id", "pk__in", "id__in", "pk__exact", "id__exact", "uuid", "slug"})
 
@@ -55,6 +56,21 @@ class DjangoQueries(ChainResolver):
                 and node.func.attrname == "get_queryset" and _is_self_or_super(node.func.expr):
             return Chain(model=None)  # the view's own base queryset, model unknown here
         return None
+
+    def function_call(self, node: nodes.Call, depth: int) -> Chain | None:
+        """`get_object_or_404(Invoice, pk=pk)` and `get_object_or_404(qs, pk=pk)` filter like `.get()`."""
+        name = (dotted_name(node.func) or "").rsplit(".", 1)[-1]
+        if name not in SHORTCUTS or not node.args:
+            return None
+        target = node.args[0]
+        model = model_of_class(target, self.index, "django")
+        if model is not None:
+            base = Chain(model=model, scoped=model.auto_scoped or "objects" in model.scoped_managers)
+        else:
+            base = self.resolve(target, depth + 1)
+            if base is None:
+                return None
+        return self.step(base, "filter", node.args[1:], node.keywords or [])
 
     def _view_queryset(self, node: nodes.Attribute) -> Chain | None:
         """`self.queryset` and `self.model.objects` inside a view: a base queryset of unknown model."""

@@ -17,7 +17,6 @@ from .policy import tenant_severity
 
 GENERIC_VIEWS = frozenset({"DetailView", "UpdateView", "DeleteView", "ListView", "BaseDetailView",
                            "BaseUpdateView", "BaseDeleteView", "BaseListView"})
-SHORTCUTS = {"get_object_or_404", "get_list_or_404", "aget_object_or_404", "aget_list_or_404"}
 
 
 class UnfilteredDjangoQuery(Rule):
@@ -159,20 +158,8 @@ class UnfilteredDjangoQuery(Rule):
             yield ctx.finding(self, ctx.positions.span(statement.value), message,
                               severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
 
-    def _shortcut(self, node: nodes.Call, resolver: ChainResolver) -> Chain | None:
-        func = node.func
-        name = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
-        if name not in SHORTCUTS or not node.args:
-            return None
-        target = node.args[0]
-        model = model_of_class(target, resolver.index, "django")
-        if model is not None:
-            base = Chain(model=model, scoped=model.auto_scoped or "objects" in model.scoped_managers)
-        else:
-            base = resolver.resolve(target)
-            if base is None:
-                return None
-        return resolver.step(base, "filter", node.args[1:], node.keywords or [])
+    def _shortcut(self, node: nodes.Call, resolver: DjangoQueries) -> Chain | None:
+        return resolver.function_call(node, 0)
 
     def _birth(self, node: nodes.Call, resolver: ChainResolver) -> Chain | None:
         func = node.func

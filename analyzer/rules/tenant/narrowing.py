@@ -214,8 +214,14 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
                 for a in condition.nodes_of_class(nodes.Attribute)):
             return True
     for call in scope.nodes_of_class(nodes.Call):
+        if (call.lineno or 0) <= after:
+            continue
         callee = (dotted_name(call.func) or "").rsplit(".", 1)[-1].lower()
-        if (call.lineno or 0) > after and any(word in callee for word in CHECK_WORDS) and any(
+        if any(word in callee for word in CHECK_WORDS) and any(
                 isinstance(arg, nodes.Name) and arg.name in names for arg in call.args):
             return True
+        values = [k.value for k in call.keywords or ()]
+        if any(is_tenant_of_row(v) for v in values) and any(
+                "user" in (dotted_name(v) or "").split(".") for v in values):
+            return True  # get_object_or_404(Member, project=check.project, user=request.user)
     return False
