@@ -24,7 +24,7 @@ class Chain:
     model: ModelInfo | None
     scoped: bool = False  # some step constrains the tenant
     unknown: bool = False  # some step cannot be judged (an opaque **kwargs, say): stay silent
-    pk_only: bool = False  # the only row filter is a primary key lookup
+    keyed: bool = False  # the rows are picked by primary key (`pk=pk`, `Order.id == order_id`)
     has_filter: bool = False
     parameter: str | None = None  # rooted at this function parameter (inside a helper)
 
@@ -103,7 +103,7 @@ class ChainResolver:
             model=model,
             scoped=all(c.scoped for c in known),
             unknown=any(c.unknown for c in known) or len(known) != len(chains),
-            pk_only=any(c.pk_only for c in known),
+            keyed=any(c.keyed for c in known),
             has_filter=any(c.has_filter for c in known),
             parameter=next((c.parameter for c in known if c.parameter), None),
         )

@@ -27,7 +27,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
         return None
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver):
         return None
-    if chain.pk_only and not in_request(node):
+    if chain.keyed and not in_request(node):
         return None
     severity = tenant_severity(ctx.relpath, ctx.config, default)
     if severity is not default:

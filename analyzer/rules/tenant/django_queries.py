@@ -144,9 +144,8 @@ class DjangoQueries(ChainResolver):
         scoped = chain.scoped or "scoped" in verdicts
         unknown = chain.unknown or "unknown" in verdicts
         keys = {k.arg for k in keywords if k.arg}
-        pk_only = (not chain.has_filter and bool(keys) and keys <= PK_KEYS and not args) or (
-            chain.pk_only and not keys - PK_KEYS)
-        return chain.then(scoped=scoped, unknown=unknown, pk_only=pk_only and not scoped,
+        keyed = chain.keyed or bool(keys & PK_KEYS)
+        return chain.then(scoped=scoped, unknown=unknown, keyed=keyed and not scoped,
                           has_filter=chain.has_filter or bool(keys) or bool(args))
 
     def _extra_where_scopes(self, keywords: list[nodes.Keyword]) -> bool:

@@ -113,8 +113,8 @@ class UnfilteredDjangoQuery(Rule):
             return
         model = chain.model
         field = model.tenant_field
-        if chain.pk_only:
-            message = (f"`{model.name}` is fetched by primary key alone, without filtering on `{field}`: any user who "
+        if chain.keyed:
+            message = (f"`{model.name}` is fetched by primary key without filtering on `{field}`: any user who "
                        f"changes the id reads another tenant's row")
         else:
             message = f"`{model.name}` is queried without filtering on `{field}`, so it returns every tenant's rows"

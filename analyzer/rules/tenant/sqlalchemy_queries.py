@@ -51,7 +51,7 @@ class SqlalchemyQueries(ChainResolver):
         if name == "get" and isinstance(func, nodes.Attribute) and len(node.args) >= 2:
             model = model_of_class(node.args[0], self.index, "sqlalchemy")  # session.get(Order, id)
             if model is not None:
-                return Chain(model=model, scoped=self._global(model), pk_only=True, has_filter=True)
+                return Chain(model=model, scoped=self._global(model), keyed=True, has_filter=True)
         return None
 
     def _global(self, model) -> bool:
@@ -72,34 +72,40 @@ class SqlalchemyQueries(ChainResolver):
         if method in CRITERIA_METHODS:
             verdicts = [self._criterion(arg, chain.model) for arg in args]
             verdicts = ["scoped" if v == "shared" else v for v in verdicts]
-            pk = bool(args) and all(self._is_pk_criterion(arg) for arg in args)
+            pk = any(self._is_pk_criterion(arg) for arg in args)
             return self._narrowed(chain, verdicts, bool(args), pk)
         if method == "filter_by":
             verdicts = ["unknown" if k.arg is None else
                         ("scoped" if self._scopes(chain.model, k.arg, k.value) else "plain") for k in keywords]
-            pk = bool(keywords) and all(k.arg in ("id", "uuid") for k in keywords)
+            pk = any(k.arg in ("id", "uuid") for k in keywords)
             return self._narrowed(chain, verdicts, bool(keywords), pk)
         if method == "options":
             if any(_mentions(arg, "with_loader_criteria") for arg in args):
                 return chain.then(scoped=True)
             return chain
         if method in PK_METHODS and args:
-            return chain.then(pk_only=not chain.has_filter, has_filter=True)
+            return chain.then(keyed=not chain.scoped, has_filter=True)
         return chain
 
     def _narrowed(self, chain: Chain, verdicts: list[str], filtered: bool, pk: bool) -> Chain:
         scoped = chain.scoped or "scoped" in verdicts
-        pk_only = (chain.pk_only or (pk and not chain.has_filter)) and (pk or not filtered) and not scoped
+        keyed = (chain.keyed or pk) and not scoped
         return chain.then(scoped=scoped, unknown=chain.unknown or "unknown" in verdicts,
-                          has_filter=chain.has_filter or filtered, pk_only=pk_only)
+                          has_filter=chain.has_filter or filtered, keyed=keyed)
 
     def _is_tenant_attr(self, name: str) -> bool:
         names = self.index.tenant_names
         return name in names or f"{name}_id" in names
 
     def _is_pk_criterion(self, node: nodes.NodeNG) -> bool:
-        return isinstance(node, nodes.Compare) and isinstance(node.left, nodes.Attribute) \
-            and node.left.attrname in ("id", "uuid") and not is_loaded_key(node.ops[0][1])
+        """`Order.id == order_id` or `Order.id.in_(ids)` with ids that are not keys of loaded objects."""
+        if isinstance(node, nodes.Compare):
+            return isinstance(node.left, nodes.Attribute) and node.left.attrname in ("id", "uuid") \
+                and not is_loaded_key(node.ops[0][1])
+        if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "in_":
+            target = node.func.expr
+            return isinstance(target, nodes.Attribute) and target.attrname in ("id", "uuid")
+        return False
 
     def _scopes(self, model, name: str, value: nodes.NodeNG) -> bool:
         """Whether `Model.name == value` (or `filter_by(name=value)`) confines rows to the tenant."""
@@ -182,6 +188,9 @@ class SqlalchemyQueries(ChainResolver):
                 verdicts = {self._criterion(v, model, depth + 1) for v in values}
                 return "scoped" if verdicts == {"scoped"} else ("unknown" if "unknown" in verdicts else "plain")
             return "unknown"
+        if isinstance(node, nodes.IfExp):
+            branches = {self._criterion(node.body, model, depth + 1), self._criterion(node.orelse, model, depth + 1)}
+            return "scoped" if branches == {"scoped"} else ("unknown" if "unknown" in branches else "plain")
         if isinstance(node, nodes.Starred):
             return "unknown"
         return "plain"

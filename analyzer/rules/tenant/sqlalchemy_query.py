@@ -130,8 +130,8 @@ class UnfilteredSqlalchemyQuery(Rule):
             return
         model = chain.model
         column = model.tenant_column or model.tenant_field
-        if chain.pk_only:
-            message = (f"`{model.name}` is fetched by primary key alone, without a criterion on `{column}`: any user "
+        if chain.keyed:
+            message = (f"`{model.name}` is fetched by primary key without a criterion on `{column}`: any user "
                        f"who changes the id reads another tenant's row")
         else:
             message = f"`{model.name}` is queried without a criterion on `{column}`, so it reaches every tenant's rows"
