@@ -84,7 +84,10 @@ def _scoped_when_tenant_known(use: nodes.Name, resolver: ChainResolver) -> bool:
         branch = branch.parent
     if not isinstance(branch, nodes.If):
         return False
+    from .values import USER_OBJECTS
+
     names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
+    names |= USER_OBJECTS  # if is_user(auth_subject): narrowed per kind of caller
     tested = {n.attrname for n in branch.test.nodes_of_class(nodes.Attribute)}
     tested |= {n.name for n in branch.test.nodes_of_class(nodes.Name)}
     if isinstance(branch.test, (nodes.Name, nodes.Attribute)):

@@ -35,7 +35,8 @@ CAPABILITY_WORDS = ("token", "secret", "hash", "api_key", "apikey", "nonce", "si
 
 # Names under which code holds the authenticated user: `filter(email=request.user.email)`
 # selects the caller's own rows.
-USER_OBJECTS = frozenset({"user", "current_user", "request_user", "actor", "viewer", "me"})
+USER_OBJECTS = frozenset({"user", "current_user", "request_user", "actor", "viewer", "me", "auth_subject",
+                          "principal", "identity", "current_member"})
 
 
 class Origin(Enum):
@@ -75,6 +76,9 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         converter = (dotted_name(value.func) or "").rsplit(".", 1)[-1] if isinstance(value, nodes.Call) else ""
         if converter in ("int", "str", "UUID"):
             return origin(value.args[0], depth + 1) if value.args else Origin.UNKNOWN
+        if isinstance(value, nodes.Call) and any(
+                (dotted_name(arg) or "").split(".")[-1] in USER_OBJECTS for arg in value.args):
+            return Origin.CALLER  # get_customer_id(auth_subject): derived from the authenticated caller
         if isinstance(value, nodes.Call) and getattr(value.func, "name", None) == "getattr" and len(value.args) >= 2 \
                 and isinstance(value.args[1], nodes.Const) and _is_id_name(str(value.args[1].value)):
             return Origin.LOADED_KEY  # getattr(instance, "id", None)
