@@ -68,7 +68,7 @@ class TenantConfig(_Section):
     warning_paths: tuple[str, ...] = Field(
         default=("**/management/commands/**", "**/admin.py", "**/admin/**", "scripts/**", "**/scripts/**",
                  "**/cli.py", "**/cli/**", "**/cron.py", "**/crons/**", "**/cron/**", "**/bgtasks/**",
-                 "**/jobs/**", "**/workers/**"),
+                 "**/jobs/**", "**/workers/**", "**/backoffice/**"),
         description="Globs of files where tenant findings are warnings, not errors: commands, admin, scripts "
                     "and scheduled jobs, which often work across tenants on purpose.",
     )

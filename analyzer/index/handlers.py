@@ -36,6 +36,20 @@ GENERIC_METHODS = frozenset({
 })
 
 
+ADMIN_WORDS = ("admin", "superuser", "staff", "backoffice")
+
+
+def admin_only(function: nodes.FunctionDef) -> bool:
+    """A handler behind `@require_super_admin`, `@staff_member_required`, `@admin_required`:
+    instance operators, who work across tenants by design."""
+    for decorator in function.decorators.nodes if function.decorators else ():
+        target = decorator.func if isinstance(decorator, nodes.Call) else decorator
+        name = (dotted_name(target) or "").rsplit(".", 1)[-1].lower()
+        if any(word in name for word in ADMIN_WORDS):
+            return True
+    return False
+
+
 def _decorated_as_route(function: nodes.FunctionDef) -> bool:
     for decorator in function.decorators.nodes if function.decorators else ():
         target = decorator.func if isinstance(decorator, nodes.Call) else decorator
@@ -100,45 +114,66 @@ def in_request(node: nodes.NodeNG) -> bool:
     return innermost_function is None and scope is not None and _request_module(scope)
 
 
-def _called_names(function: nodes.FunctionDef) -> set[str]:
+def function_key(function: nodes.FunctionDef) -> str:
+    """"m:name" for a method, "f:name" for a function: `obj.get_status()` calls a method, and must
+    not make a module function of the same name reachable."""
+    return f"{'m' if isinstance(function.parent, nodes.ClassDef) else 'f'}:{function.name}"
+
+
+def _module_names(module: nodes.Module) -> set[str]:
+    """Names a module binds to imported modules (`import monitor`, `from redash import models`)."""
     names = set()
+    for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+        for name, alias in node.names:
+            bound = (alias or name).split(".")[0]
+            if isinstance(node, nodes.Import) or bound.islower():
+                names.add(bound)
+    return names
+
+
+def _called_keys(function: nodes.FunctionDef, modules: set[str]) -> set[str]:
+    keys = set()
     for call in function.nodes_of_class(nodes.Call):
         func = call.func
         if isinstance(func, nodes.Name):
-            names.add(func.name)
+            keys.add(f"f:{func.name}")
         elif isinstance(func, nodes.Attribute):
-            if func.attrname not in GENERIC_METHODS:
-                names.add(func.attrname)
-            if isinstance(func.expr, nodes.Name):  # send_invoice.delay(...), Repo.get(...)
-                names.add(func.expr.name)
-    return names
+            receiver = func.expr.name if isinstance(func.expr, nodes.Name) else None
+            if receiver in modules:
+                keys.add(f"f:{func.attrname}")  # monitor.get_status()
+            elif func.attrname not in GENERIC_METHODS:
+                keys.add(f"m:{func.attrname}")
+            if receiver is not None:  # send_invoice.delay(...), InvoiceService.create(...)
+                keys.add(f"f:{receiver}")
+    return keys
 
 
 def request_reachable(modules: Iterable[tuple[str, nodes.Module]],
                       quiet: Callable[[str], bool] = lambda relpath: False) -> tuple[set[str], set[str]]:
-    """Names of the functions request handlers call, directly or through up to MAX_HOPS calls:
-    (reached from ordinary handlers, reached from handlers in `quiet` files such as admin)."""
+    """Keys (see function_key) of the functions request handlers call, directly or through up to
+    MAX_HOPS calls: (reached from ordinary handlers, reached only from admin-like handlers)."""
     calls: dict[str, set[str]] = defaultdict(set)
     frontier: set[str] = set()
     quiet_frontier: set[str] = set()
     for relpath, module in modules:
         is_quiet = quiet(relpath)
+        imported = _module_names(module)
         for function in module.nodes_of_class(nodes.FunctionDef):
-            called = _called_names(function)
-            calls[function.name] |= called
+            called = _called_keys(function, imported)
+            calls[function_key(function)] |= called
             if in_request(function.body[0] if function.body else function):
-                (quiet_frontier if is_quiet else frontier).update(called)
+                (quiet_frontier if is_quiet or admin_only(function) else frontier).update(called)
     return _closure(frontier, calls), _closure(quiet_frontier, calls)
 
 
 def _closure(frontier: set[str], calls: dict[str, set[str]]) -> set[str]:
     reachable: set[str] = set(frontier)
-    queue = deque((name, 1) for name in frontier)
+    queue = deque((key, 1) for key in frontier)
     while queue:
-        name, hops = queue.popleft()
+        key, hops = queue.popleft()
         if hops >= MAX_HOPS:
             continue
-        for callee in calls.get(name, ()):
+        for callee in calls.get(key, ()):
             if callee not in reachable:
                 reachable.add(callee)
                 queue.append((callee, hops + 1))
@@ -149,14 +184,16 @@ def reachable_from_request(node: nodes.NodeNG, reachable: set[str]) -> bool:
     """Whether a request can run `node`: it is in a handler, or in a function a handler reaches."""
     if in_request(node):
         return True
-    return any(function.name in reachable for function in enclosing_functions(node))
+    return any(function_key(function) in reachable for function in enclosing_functions(node))
 
 
 def reach(node: nodes.NodeNG, reachable: set[str], quiet_reachable: set[str]) -> str | None:
     """"request" when an ordinary handler can run `node`, "quiet" when only admin-like handlers
     can (a backup restore, a support console), None when no request can."""
+    if any(admin_only(function) for function in enclosing_functions(node)):
+        return "quiet"
     if reachable_from_request(node, reachable):
         return "request"
-    if any(function.name in quiet_reachable for function in enclosing_functions(node)):
+    if any(function_key(function) in quiet_reachable for function in enclosing_functions(node)):
         return "quiet"
     return None
