@@ -187,8 +187,19 @@ class DjangoQueries(ChainResolver):
                 model.name, value, self.index.is_tenant_lookup))
         if self._relation(model, parts[0]) is not None and parts[1:] in ([], ["in"], ["exact"], ["id"], ["pk"]):
             return scopes_through_parent(value, self.index.is_tenant_lookup)
+        if len(parts) > 1 and self._names_owned_model(parts):
+            return scopes_through_parent(value, self.index.is_tenant_lookup)
         # household_id=self.household_id: a key the caller holds
         return parts[0].endswith("_id") and parts[1:] in ([], ["exact"]) and is_loaded_key(value)
+
+    def _names_owned_model(self, parts: list[str]) -> bool:
+        """`project_issue_types__project_id`: a path through relations that ends on a tenant-owned
+        model (by its snake-case name), compared with a parent the caller may hold."""
+        tail = [p for p in parts if p not in ("in", "exact", "id", "pk")]
+        name = tail[-1].removesuffix("_id") if tail else ""
+        candidates = [m for m in self.index.models.values()
+                      if "".join(f"_{c.lower()}" if c.isupper() else c for c in m.name).lstrip("_") == name]
+        return any(m.is_tenant_scoped or m.is_tenant_bound for m in candidates)
 
     def _relation(self, model: ModelInfo | None, name: str):
         """The relation field `name` (or its `_id` attribute) when it leads to tenant-owned rows."""
