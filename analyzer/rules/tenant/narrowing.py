@@ -11,6 +11,7 @@ from astroid import nodes
 
 from ...lang.python import dotted_name
 from .chains import MAX_DEPTH, ChainResolver, outermost_call
+from .values import USER_OBJECTS, is_capability_field
 
 
 def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: int = 0) -> bool:
@@ -84,8 +85,6 @@ def _scoped_when_tenant_known(use: nodes.Name, resolver: ChainResolver) -> bool:
         branch = branch.parent
     if not isinstance(branch, nodes.If):
         return False
-    from .values import USER_OBJECTS
-
     names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
     names |= USER_OBJECTS  # if is_user(auth_subject): narrowed per kind of caller
     tested = {n.attrname for n in branch.test.nodes_of_class(nodes.Attribute)}
@@ -189,8 +188,6 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
     """A fetched row checked before use: `if invoice.organization_id != request.user.organization_id:
     raise ...`, a permission helper handed the row (`ticket_perm_check(request, ticket)`), or a
     comparison with a secret of the row (`if user.api_key and signature == sign(user.api_key, ...)`)."""
-    from .values import is_capability_field
-
     parent = node.parent
     if not isinstance(parent, (nodes.Assign, nodes.AnnAssign)):
         return False
