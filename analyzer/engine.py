@@ -46,7 +46,8 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
     total = len(files) * 2
     parsed, unreadable = parse_files(files, config, progress=(lambda done: progress(done, total)) if progress else None)
     skipped.extend(unreadable)
-    index = index_files(parsed, config)
+    context = project_context(paths, files, config)
+    index = index_files(parsed + context, config)
     findings: list[Finding] = []
     unparsed_sql = 0
     texts = {}
@@ -61,7 +62,7 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
         unparsed_sql += ctx.unparsed_sql
         if progress:
             progress(len(files) + number, total)
-    forget_modules([item.module.name for item in parsed if item.module is not None])
+    forget_modules([item.module.name for item in parsed + context if item.module is not None])
     if config.baseline:
         baseline_path = Path(config.baseline)
         if not baseline_path.is_absolute() and config.root:
@@ -73,6 +74,22 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
     report = Report(findings=findings, summary=summary)
     report.sources.update(texts)
     return report
+
+
+def project_context(paths: list[Path], files: list[Path], config: Config) -> list[ParsedFile]:
+    """The rest of the project, when only part of it is checked: `prodready check billing/views.py`
+    judges the view by the models in the other files of the project, which are parsed for the
+    index but not reported on."""
+    root = config.root
+    if root is None or all(p.resolve() == root for p in paths):
+        return []
+    if not all(p.resolve().is_relative_to(root) for p in paths):
+        return []
+    everything, _ = discover([root], config)
+    targets = set(files)
+    others = [f for f in everything if f not in targets and f.suffix in (".py", ".sql")]
+    parsed, _ = parse_files(others, config)
+    return parsed
 
 
 def parse_files(files: list[Path], config: Config, progress: Callable[[int], None] | None = None

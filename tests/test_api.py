@@ -98,3 +98,18 @@ def test_unparseable_sql_is_counted_not_reported(tmp_path: Path) -> None:
     report = analyzer.analyze([root], Config(root=root.resolve()))
     assert report.findings == []
     assert report.summary.unparsed_sql == 1
+
+
+def test_checking_one_file_judges_it_by_the_whole_project(tmp_path: Path) -> None:
+    root = make(tmp_path, {
+        "pyproject.toml": "[tool.prodready]\n",
+        "notes/__init__.py": "",
+        "notes/models.py": MODELS,
+        "notes/views.py": "from .models import Note\n\n\ndef notes(request):\n    return Note.objects.all()\n",
+        "notes/other.py": "from .models import Note\n\n\ndef more(request):\n    return Note.objects.all()\n",
+    })
+    from analyzer.config import discover_config
+
+    report = analyzer.analyze([root / "notes" / "views.py"], discover_config(root))
+    assert [(f.path, f.rule) for f in report.findings] == [("notes/views.py", "TEN001")]
+    assert report.summary.files == 1, "the other files inform the index but are not reported on"
