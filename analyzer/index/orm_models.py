@@ -231,6 +231,11 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
     table: str | None = None
     abstract = False
     for statement in cls.body:
+        if isinstance(statement, nodes.FunctionDef) and _is_declared_attr(statement):
+            value = next((r.value for r in statement.nodes_of_class(nodes.Return) if r.value is not None), None)
+            if isinstance(value, nodes.Call) and _last(dotted_name(value.func)) in SQLA_COLUMNS:
+                fields[statement.name] = _sqlalchemy_column(statement.name, value, statement)
+            continue
         target, value = _assignment(statement)
         if target is None:
             continue
@@ -255,12 +260,16 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
                 ref_name = _mapped_target(statement.annotation)
             fields[target] = FieldInfo(target, target, "relationship", target=_last(ref_name) if ref_name else None,
                                        line=statement.lineno or 0)
-    is_declared = table is not None or any(_last(b) in SQLA_BASES or b == "db.Model" for b in bases)
-    is_flask = any(b == "db.Model" for b in bases)
-    if table is None and is_flask:
-        table = _snake(cls.name)
+    declarative = any(_last(b) in SQLA_BASES or b == "db.Model" for b in bases)
+    is_declared = table is not None or declarative
     if cls.name in ("Base",) or any(_last(b) in ("DeclarativeBase", "DeclarativeBaseNoMeta") for b in bases):
         abstract = True
+    if any(_last(b) == "SQLModel" for b in bases) and not any(
+            k.arg == "table" and _const(k.value) is True for k in cls.keywords or ()):
+        abstract = True  # a SQLModel without table=True is a schema, not a table
+    if table is None and declarative and not abstract:
+        # Flask-SQLAlchemy, and bases whose declared_attr __tablename__ derives the name.
+        table = _snake(cls.name)
     return ModelInfo(
         name=cls.name,
         qname=f"{module.name}.{cls.name}",
@@ -273,6 +282,11 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
         fields=fields,
         declared=is_declared,
     )
+
+
+def _is_declared_attr(function: nodes.FunctionDef) -> bool:
+    return any("declared_attr" in (dotted_name(d.func if isinstance(d, nodes.Call) else d) or "")
+               for d in (function.decorators.nodes if function.decorators else ()))
 
 
 def _mapped_target(annotation: nodes.NodeNG) -> str | None:

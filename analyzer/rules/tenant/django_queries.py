@@ -125,7 +125,8 @@ class DjangoQueries(ChainResolver):
         if attribute not in DEFAULT_MANAGERS and attribute not in model.managers \
                 and attribute not in self.index.scoping_methods:
             return None
-        scoped = model.auto_scoped or attribute in model.scoped_managers or attribute in self.index.scoping_methods
+        auto = model.auto_scoped and not _scopes_disabled(node)
+        scoped = auto or attribute in model.scoped_managers or attribute in self.index.scoping_methods
         return Chain(model=model, scoped=scoped)
 
     def step(self, chain: Chain, method: str, args: list[nodes.NodeNG],
@@ -263,6 +264,22 @@ class DjangoQueries(ChainResolver):
                 verdicts = {self._q(v, model) for v in inferred}
                 return "scoped" if verdicts == {"scoped"} else ("unknown" if "unknown" in verdicts else "plain")
         return "unknown"
+
+def _scopes_disabled(node: nodes.NodeNG) -> bool:
+    """Inside `with scopes_disabled():` or under `@scopes_disabled()` django-scopes adds no filter."""
+    current = node.parent
+    while current is not None:
+        if isinstance(current, nodes.With) and any(
+                "scopes_disabled" in (dotted_name(item.func if isinstance(item, nodes.Call) else item) or "")
+                for item, _ in current.items):
+            return True
+        if isinstance(current, nodes.FunctionDef) and any(
+                "scopes_disabled" in (dotted_name(d.func if isinstance(d, nodes.Call) else d) or "")
+                for d in (current.decorators.nodes if current.decorators else ())):
+            return True
+        current = current.parent
+    return False
+
 
 def _uses_base_queryset(method: nodes.FunctionDef) -> bool:
     """Whether get_queryset starts from the class's `queryset` (self.queryset, super())."""
