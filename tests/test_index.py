@@ -248,3 +248,43 @@ class Vpn(models.Model):
     assert index.model("net.models.Device").tenant_field == "organization"
     assert index.model("net.models.Template").tenant_column == "organization_id"
     assert not index.model("net.models.Vpn").is_tenant_scoped
+
+
+def test_declared_attr_columns_and_generated_table_names(tmp_path: Path) -> None:
+    root = project(tmp_path, {"app/__init__.py": "", "app/models.py": '''
+from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy.orm import declarative_base, declared_attr
+
+
+class CustomBase:
+    @declared_attr
+    def __tablename__(cls):
+        return cls.__name__.lower()
+
+
+Base = declarative_base(cls=CustomBase)
+
+
+class ProjectMixin:
+    @declared_attr
+    def project_id(cls):
+        return Column(Integer, ForeignKey("project.id", ondelete="CASCADE"))
+
+
+class Project(Base):
+    id = Column(Integer, primary_key=True)
+
+
+class Incident(Base, ProjectMixin):
+    id = Column(Integer, primary_key=True)
+
+
+class Case(Base, ProjectMixin):
+    id = Column(Integer, primary_key=True)
+'''})
+    index, _ = index_of(root)
+    incident = index.model("app.models.Incident")
+    assert not incident.abstract and incident.table == "incident"
+    assert "project_id" in incident.fields, "a declared_attr column of a mixin is a field"
+    index, _ = index_of(root, fields=("project_id",))
+    assert index.model("app.models.Case").tenant_column == "project_id"
