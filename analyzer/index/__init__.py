@@ -15,7 +15,7 @@ from ..config import Config
 from ..lang.sql import Statement
 from ..workspace import path_spec
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
-from .handlers import request_reachable
+from .handlers import query_builders, request_reachable
 from .managers import global_criteria, scoping_methods_and_managers
 from .orm_models import extract_models
 from .sql_tables import extract_tables
@@ -35,6 +35,7 @@ class ProjectIndex:
     global_criteria: str = ""  # where a do_orm_execute listener adds with_loader_criteria, if any
     request_reachable: set[str] = field(default_factory=set)  # function names a request handler can reach
     quiet_reachable: set[str] = field(default_factory=set)  # ... that only admin-like handlers reach
+    query_builders: set[str] = field(default_factory=set)  # functions that return an unevaluated query
 
     def __post_init__(self) -> None:
         self._by_name: dict[str, list[ModelInfo]] = {}
@@ -99,6 +100,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.scoping_methods = methods | set(config.tenant.scoped_managers)
     index.scoped_manager_classes = managers
     index.global_criteria = global_criteria(python)
+    index.query_builders = query_builders(python)
     warning_paths = path_spec(config.tenant.warning_paths)
     index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
     for model in models:

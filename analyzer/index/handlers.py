@@ -114,6 +114,41 @@ def in_request(node: nodes.NodeNG) -> bool:
     return innermost_function is None and scope is not None and _request_module(scope)
 
 
+# Calls that leave a query unevaluated: a function returning one of these builds a query.
+BUILDER_STEPS = frozenset({
+    "all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "annotate", "only", "defer",
+    "distinct", "query", "select", "where", "filter_by", "options", "join", "outerjoin", "values", "values_list",
+})
+EVALUATING = frozenset({"get", "first", "last", "one", "one_or_none", "scalar", "count", "exists", "delete",
+                        "update", "aggregate", "scalars", "execute", "iterator", "in_bulk"})
+
+
+def _returns_builder(value: nodes.NodeNG) -> bool:
+    """`Invoice.objects.filter(...)`, `db_session.query(Incident)`, `select(Order).where(...)`."""
+    if isinstance(value, nodes.Attribute):
+        return value.attrname in ("objects", "query")
+    if not isinstance(value, nodes.Call):
+        return False
+    func = value.func
+    name = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", "")
+    if name in EVALUATING or name not in BUILDER_STEPS:
+        return False
+    if name in ("query", "select") and value.args:
+        return True
+    return isinstance(func, nodes.Attribute) and _returns_builder(func.expr)
+
+
+def query_builders(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
+    """Names of project functions that return a query without running it, so that the query is
+    judged where the function is called (`get_all(db_session=db)` in a route)."""
+    names = set()
+    for _, module in modules:
+        for function in module.nodes_of_class(nodes.FunctionDef):
+            if any(_returns_builder(r.value) for r in function.nodes_of_class(nodes.Return) if r.value is not None):
+                names.add(function.name)
+    return names
+
+
 def function_key(function: nodes.FunctionDef) -> str:
     """"m:name" for a method, "f:name" for a function: `obj.get_status()` calls a method, and must
     not make a module function of the same name reachable."""

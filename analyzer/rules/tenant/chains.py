@@ -50,6 +50,8 @@ class ChainResolver:
                 base = self.resolve(func.expr, depth)
                 if base is not None:
                     return self.step(base, func.attrname, node.args, node.keywords or [])
+                if func.attrname in self.index.query_builders:
+                    return self._helper(node, depth)  # incident_service.get_all(db_session=...)
                 return None
             return self.function_call(node, depth) or self._helper(node, depth)
         if isinstance(node, nodes.Name):
@@ -78,15 +80,29 @@ class ChainResolver:
         return None
 
     def is_birth(self, node: nodes.Call) -> bool:
-        """Whether the chain ending at `node` starts at a root in the same expression."""
+        """Whether the chain ending at `node` starts in this expression: at a root, or at a call
+        of a project function that builds a query and returns it unfiltered (judged here, where
+        it is used, rather than in the helper)."""
         current: nodes.NodeNG = node
         while True:
             if self.root(current) is not None:
+                return True
+            if isinstance(current, nodes.Call) and self._builder_call(current):
                 return True
             if isinstance(current, nodes.Call) and isinstance(current.func, nodes.Attribute):
                 current = current.func.expr
             else:
                 return False
+
+    def _builder_call(self, call: nodes.Call) -> bool:
+        func = call.func
+        name = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
+        if name not in self.index.query_builders:
+            return False
+        if isinstance(func, nodes.Attribute) and self.resolve(func.expr) is not None:
+            return False  # a method of a query, not a helper
+        chain = self._helper(call, 1)
+        return chain is not None and chain.model is not None
 
     def _variable(self, node: nodes.Name, depth: int) -> Chain | None:
         values = assigned_values(node)
@@ -119,6 +135,12 @@ class ChainResolver:
         known = [c for c in chains if c is not None]
         if not known:
             return None
+        names = self.index.tenant_names | {n.removesuffix("_id") for n in self.index.tenant_names}
+        pairs = zip(chains, values, strict=True)
+        if any(c is not None and c.scoped and under_tenant_test(v, names) for c, v in pairs):
+            # `if project_id: return ...filter(project_id=project_id)`: tenant-aware; the other
+            # branch serves callers that have no tenant to narrow by.
+            known = [c.then(scoped=True) for c in known]
         result: Chain | None = None
         for chain in known:
             if chain.parameter is not None:
@@ -132,6 +154,19 @@ class ChainResolver:
                 scoped=result.scoped and chain.scoped, unknown=result.unknown or chain.unknown,
                 model=result.model or chain.model)
         return result
+
+
+def under_tenant_test(node: nodes.NodeNG, names: set[str]) -> bool:
+    """Whether `node` sits in the body of an `if` whose test names the tenant (or the caller):
+    `if project_id:`, `if self.group_id:`, `if is_user(auth_subject):`."""
+    branch = node.parent
+    while branch is not None and not isinstance(branch, (nodes.If, nodes.FunctionDef, nodes.Module)):
+        branch = branch.parent
+    if not isinstance(branch, nodes.If):
+        return False
+    tested = {n.attrname for n in branch.test.nodes_of_class(nodes.Attribute)}
+    tested |= {n.name for n in branch.test.nodes_of_class(nodes.Name)}
+    return bool(tested & names)
 
 
 def assigned_values(node: nodes.Name) -> list[nodes.NodeNG] | str | None:

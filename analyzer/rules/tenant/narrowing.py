@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from astroid import nodes
 
+from ...index.handlers import in_request
 from ...lang.python import dotted_name
-from .chains import MAX_DEPTH, ChainResolver, outermost_call
+from .chains import MAX_DEPTH, ChainResolver, outermost_call, under_tenant_test
 from .values import USER_OBJECTS, is_capability_field
 
 
@@ -80,18 +81,8 @@ def _scoped_when_tenant_known(use: nodes.Name, resolver: ChainResolver) -> bool:
     chain = resolver.resolve(outer)
     if chain is None or not chain.scoped:
         return False
-    branch = outer.parent
-    while branch is not None and not isinstance(branch, (nodes.If, nodes.FunctionDef, nodes.Module)):
-        branch = branch.parent
-    if not isinstance(branch, nodes.If):
-        return False
     names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
-    names |= USER_OBJECTS  # if is_user(auth_subject): narrowed per kind of caller
-    tested = {n.attrname for n in branch.test.nodes_of_class(nodes.Attribute)}
-    tested |= {n.name for n in branch.test.nodes_of_class(nodes.Name)}
-    if isinstance(branch.test, (nodes.Name, nodes.Attribute)):
-        tested.add(branch.test.name if isinstance(branch.test, nodes.Name) else branch.test.attrname)
-    return bool(tested & names)
+    return under_tenant_test(outer, names | USER_OBJECTS)  # if is_user(auth_subject): per kind of caller
 
 
 def narrowed_elsewhere(node: nodes.Call, resolver: ChainResolver) -> bool:
@@ -107,7 +98,11 @@ def narrowed_elsewhere(node: nodes.Call, resolver: ChainResolver) -> bool:
         chain = resolver.resolve(parent)
         return chain is not None and chain.scoped
     if isinstance(parent, nodes.Return):
-        return _every_caller_scopes(parent.scope(), resolver)
+        function = parent.scope()
+        if isinstance(function, nodes.FunctionDef) and function.name in resolver.index.query_builders \
+                and not in_request(node):
+            return True  # a query builder: judged where it is called
+        return _every_caller_scopes(function, resolver)
     return False
 
 
