@@ -126,7 +126,8 @@ class ChainResolver:
 
     def _helper(self, call: nodes.Call, depth: int) -> Chain | None:
         """A call to a project function that returns a queryset: judged by what it returns."""
-        functions = [f for f in infer_all(call.func, limit=3) if isinstance(f, nodes.FunctionDef)]
+        functions = [getattr(f, "_proxied", f) for f in infer_all(call.func, limit=3)]  # unwrap bound methods
+        functions = [f for f in functions if isinstance(f, nodes.FunctionDef)]
         if len(functions) != 1 or (functions[0].is_method() and not isinstance(call.func, nodes.Attribute)):
             return None
         function = functions[0]
