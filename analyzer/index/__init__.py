@@ -15,7 +15,7 @@ from ..config import Config
 from ..lang.sql import Statement
 from ..workspace import path_spec
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
-from .handlers import query_builders, request_reachable
+from .handlers import keyed_helpers, query_builders, request_reachable
 from .managers import global_criteria, scoping_methods_and_managers
 from .orm_models import extract_models
 from .sql_tables import extract_tables
@@ -36,6 +36,7 @@ class ProjectIndex:
     request_reachable: set[str] = field(default_factory=set)  # function names a request handler can reach
     quiet_reachable: set[str] = field(default_factory=set)  # ... that only admin-like handlers reach
     query_builders: set[str] = field(default_factory=set)  # functions that return an unevaluated query
+    keyed_helpers: set[str] = field(default_factory=set)  # functions that look a row up by a parameter
 
     def __post_init__(self) -> None:
         self._by_name: dict[str, list[ModelInfo]] = {}
@@ -101,6 +102,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.scoped_manager_classes = managers
     index.global_criteria = global_criteria(python)
     index.query_builders = query_builders(python)
+    index.keyed_helpers = keyed_helpers(python)
     warning_paths = path_spec(config.tenant.warning_paths)
     index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
     for model in models:

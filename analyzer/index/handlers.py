@@ -149,6 +149,39 @@ def query_builders(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
     return names
 
 
+def _parameters(function: nodes.FunctionDef) -> set[str]:
+    args = function.args
+    return {a.name for a in (args.args or []) + (args.kwonlyargs or []) + (args.posonlyargs or [])}
+
+
+def keyed_helpers(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
+    """Names of functions that look a row up by one of their parameters (`pk=incident_id`,
+    `Incident.id == incident_id`, `session.get(Incident, incident_id)`): candidates for an id
+    from the request passed in by a handler. A cheap syntactic filter; the rules judge them."""
+    names = set()
+    for _, module in modules:
+        for function in module.nodes_of_class(nodes.FunctionDef):
+            params = _parameters(function)
+            if params and _looks_up_by_parameter(function, params):
+                names.add(function.name)
+    return names
+
+
+def _looks_up_by_parameter(function: nodes.FunctionDef, params: set[str]) -> bool:
+    for node in function.nodes_of_class((nodes.Keyword, nodes.Compare, nodes.Call)):
+        if isinstance(node, nodes.Keyword) and node.arg in ("pk", "id", "pk__in", "id__in", "uuid") \
+                and isinstance(node.value, nodes.Name) and node.value.name in params:
+            return True
+        if isinstance(node, nodes.Compare) and isinstance(node.left, nodes.Attribute) \
+                and node.left.attrname in ("id", "uuid") and isinstance(node.ops[0][1], nodes.Name) \
+                and node.ops[0][1].name in params:
+            return True
+        if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "get" \
+                and len(node.args) == 2 and isinstance(node.args[1], nodes.Name) and node.args[1].name in params:
+            return True
+    return False
+
+
 def function_key(function: nodes.FunctionDef) -> str:
     """"m:name" for a method, "f:name" for a function: `obj.get_status()` calls a method, and must
     not make a module function of the same name reachable."""

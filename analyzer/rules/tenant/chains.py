@@ -25,6 +25,7 @@ class Chain:
     scoped: bool = False  # some step constrains the tenant
     unknown: bool = False  # some step cannot be judged (an opaque **kwargs, say): stay silent
     keyed: bool = False  # the rows are picked by primary key (`pk=pk`, `Order.id == order_id`)
+    key: str | None = None  # the variable holding that key, when it is a plain name
     has_filter: bool = False
     parameter: str | None = None  # rooted at this function parameter (inside a helper)
 
@@ -145,7 +146,7 @@ class ChainResolver:
         result: Chain | None = None
         for chain in known:
             if chain.parameter is not None:
-                argument = _argument_for(call, function, chain.parameter)
+                argument = argument_for(call, function, chain.parameter)
                 base = self.resolve(argument, depth + 1) if argument is not None else None
                 if base is None:
                     return None
@@ -203,7 +204,7 @@ def returns(function: nodes.FunctionDef) -> list[nodes.Return]:
     return found
 
 
-def _argument_for(call: nodes.Call, function: nodes.FunctionDef, parameter: str) -> nodes.NodeNG | None:
+def argument_for(call: nodes.Call, function: nodes.FunctionDef, parameter: str) -> nodes.NodeNG | None:
     names = [a.name for a in function.args.args or []]
     if function.is_method() and names and names[0] in ("self", "cls"):
         names = names[1:]

@@ -146,7 +146,9 @@ class DjangoQueries(ChainResolver):
         unknown = chain.unknown or "unknown" in verdicts
         keys = {k.arg for k in keywords if k.arg}
         keyed = chain.keyed or bool(keys & PK_KEYS)
-        return chain.then(scoped=scoped, unknown=unknown, keyed=keyed and not scoped,
+        key = chain.key or next((k.value.name for k in keywords if k.arg in PK_KEYS
+                                 and isinstance(k.value, nodes.Name)), None)
+        return chain.then(scoped=scoped, unknown=unknown, keyed=keyed and not scoped, key=key,
                           has_filter=chain.has_filter or bool(keys) or bool(args))
 
     def _extra_where_scopes(self, keywords: list[nodes.Keyword]) -> bool:

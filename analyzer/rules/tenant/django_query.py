@@ -12,6 +12,7 @@ from ..base import Rule, RuleContext
 from .chains import Chain, ChainResolver, model_of_class, outermost_call
 from .context import verdict
 from .django_queries import QUERY_METHODS, DjangoQueries
+from .keyed_helpers import KeyedHelper, keyed_helper_call
 from .narrowing import narrowed_elsewhere
 from .policy import tenant_severity
 
@@ -34,9 +35,11 @@ class UnfilteredDjangoQuery(Rule):
     django-multitenant). Generic views (`DetailView`, `UpdateView`, `DeleteView`, `ListView`)
     declared with `model = Invoice` and no `get_queryset` that narrows it are reported too.
 
-    A lookup by primary key is reported only inside request handlers, where the id arrives
-    with the request; queries in code that no request reaches (scheduled jobs, telemetry) are
-    not reported, and management commands, admin modules and scripts get warnings.
+    A lookup by primary key is reported inside request handlers, where the id arrives with the
+    request, and at a handler's call of a service that looks a row up by an id the handler took
+    from the URL or the body; queries in code that no request reaches (scheduled jobs,
+    telemetry) are not reported, and management commands, admin modules and scripts get
+    warnings.
 
     ## Example
     ```python
@@ -107,6 +110,11 @@ class UnfilteredDjangoQuery(Rule):
             yield from self._generic_view(node, resolver, ctx)
             yield from self._bare_manager_queryset(node, resolver, ctx)
             return
+        helper = keyed_helper_call(node, resolver, lambda call: self._shortcut(call, resolver)
+                                   or self._birth(call, resolver))
+        if helper is not None:
+            yield self._helper_finding(node, helper, ctx)
+            return
         chain = self._shortcut(node, resolver) or self._birth(node, resolver)
         severity = verdict(node, chain, resolver, ctx, self.severity)
         if severity is None or self._scoped_elsewhere(node, chain, resolver):
@@ -119,6 +127,13 @@ class UnfilteredDjangoQuery(Rule):
         else:
             message = f"`{model.name}` is queried without filtering on `{field}`, so it returns every tenant's rows"
         yield ctx.finding(self, ctx.positions.span(node), message, severity=severity)
+
+    def _helper_finding(self, node: nodes.Call, helper: KeyedHelper, ctx: RuleContext) -> Finding:
+        message = (f"`{helper.name}()` fetches `{helper.model.name}` by a primary key that comes from the request "
+                   f"here, without filtering on `{helper.model.tenant_field}`: any user who changes the id reads "
+                   f"another tenant's row")
+        return ctx.finding(self, ctx.positions.span(node), message,
+                           severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
 
     def _generic_view(self, cls: nodes.ClassDef, resolver: DjangoQueries, ctx: RuleContext) -> Iterator[Finding]:
         """`class InvoiceDetail(DetailView): model = Invoice`: Django serves any tenant's row by the

@@ -51,7 +51,8 @@ class SqlalchemyQueries(ChainResolver):
         if name == "get" and isinstance(func, nodes.Attribute) and len(node.args) >= 2:
             model = model_of_class(node.args[0], self.index, "sqlalchemy")  # session.get(Order, id)
             if model is not None:
-                return Chain(model=model, scoped=self._global(model), keyed=True, has_filter=True)
+                key = node.args[1].name if isinstance(node.args[1], nodes.Name) else None
+                return Chain(model=model, scoped=self._global(model), keyed=True, has_filter=True, key=key)
         return None
 
     def _global(self, model) -> bool:
@@ -73,7 +74,9 @@ class SqlalchemyQueries(ChainResolver):
             verdicts = [self._criterion(arg, chain.model) for arg in args]
             verdicts = ["scoped" if v == "shared" else v for v in verdicts]
             pk = any(self._is_pk_criterion(arg) for arg in args)
-            return self._narrowed(chain, verdicts, bool(args), pk)
+            key = next((a.ops[0][1].name for a in args if self._is_pk_criterion(a) and isinstance(a, nodes.Compare)
+                        and isinstance(a.ops[0][1], nodes.Name)), None)
+            return self._narrowed(chain, verdicts, bool(args), pk).then(key=chain.key or key)
         if method == "filter_by":
             verdicts = ["unknown" if k.arg is None else
                         ("scoped" if self._scopes(chain.model, k.arg, k.value) else "plain") for k in keywords]

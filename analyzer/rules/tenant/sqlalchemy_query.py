@@ -10,6 +10,7 @@ from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from .chains import outermost_call
 from .context import verdict
+from .keyed_helpers import keyed_helper_call
 from .narrowing import narrowed_elsewhere
 from .policy import tenant_severity
 from .sqlalchemy_queries import SqlalchemyQueries
@@ -122,6 +123,16 @@ class UnfilteredSqlalchemyQuery(Rule):
         if outermost_call(node) is not node:
             return
         resolver = SqlalchemyQueries(ctx.index)
+        helper = keyed_helper_call(node, resolver, lambda call: resolver.resolve(call) if resolver.is_birth(call)
+                                   else None)
+        if helper is not None:
+            column = helper.model.tenant_column or helper.model.tenant_field
+            message = (f"`{helper.name}()` fetches `{helper.model.name}` by a primary key that comes from the request "
+                       f"here, without a criterion on `{column}`: any user who changes the id reads another "
+                       f"tenant's row")
+            yield ctx.finding(self, ctx.positions.span(node), message,
+                              severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
+            return
         if not resolver.is_birth(node):
             return
         chain = resolver.resolve(node)
