@@ -205,7 +205,7 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
             return True
     for condition in (n.test for n in scope.nodes_of_class((nodes.If, nodes.Assert))):
         if (condition.lineno or 0) > after and any(
-                (dotted_name(a.expr) or "").split(".")[0] in names and is_capability_field(a.attrname)
+                (dotted_name(a.expr) or "").split(".")[0] in names and is_capability_field(a.attrname, strict=True)
                 for a in condition.nodes_of_class(nodes.Attribute)):
             return True
     for call in scope.nodes_of_class(nodes.Call):

@@ -184,9 +184,11 @@ def is_callers_own(value: nodes.NodeNG) -> bool:
     return origin(value) is Origin.CALLER
 
 
-def is_capability_field(name: str | None) -> bool:
+def is_capability_field(name: str | None, strict: bool = False) -> bool:
+    """`token`, `api_key`, `secret_hash`, and for lookups also a bare `key` or `code` (not when
+    `strict`: `point.key > other.key` compares an ordinal, not a secret)."""
     lowered = (name or "").lower()
-    return any(word in lowered for word in CAPABILITY_WORDS) or lowered in ("key", "code")
+    return any(word in lowered for word in CAPABILITY_WORDS) or (not strict and lowered in ("key", "code"))
 
 
 IDENTITY_FIELDS = frozenset({"email", "username", "login", "email_address", "phone", "phone_number"})
