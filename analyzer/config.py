@@ -113,10 +113,6 @@ class Config(_Section):
         selected = not self.select or any(code.startswith(p) for p in self.select)
         return selected and not any(code.startswith(p) for p in self.ignore)
 
-    def with_overrides(self, **changes: object) -> Config:
-        """A copy with CLI flags applied (flags win over the file)."""
-        data = {k: v for k, v in changes.items() if v not in (None, (), [])}
-        return self.model_copy(update=data)
 
 
 CONFIG_FILES = ("prodready.toml", ".prodready.toml", "pyproject.toml")

@@ -6,7 +6,6 @@ analysed code become `summary.skipped` entries; only prodready's own bugs propag
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -25,7 +24,6 @@ from .rules.base import RuleContext
 from .suppress import Baseline, parse_suppressions, per_file_ignored
 from .workspace import SourceFile, discover, language_of, read_source
 
-log = logging.getLogger("prodready")
 Progress = Callable[[int, int], None]
 
 

@@ -71,13 +71,6 @@ class Finding(_Value):
         return (self.path, self.line, self.column, self.rule)
 
 
-class Example(_Value):
-    """A snippet for a rule's documentation; `path` tells the analyzer which language it is."""
-
-    path: str
-    code: str
-
-
 class RuleInfo(_Value):
     """Everything a user needs to know about a rule, shown by `prodready rule CODE` and on hover."""
 

@@ -118,6 +118,3 @@ def per_file_ignored(relpath: str, per_file_ignores: dict[str, tuple[str, ...]])
             codes.update(ignored)
     return codes
 
-
-def matches_codes(code: str, codes: set[str] | None) -> bool:
-    return bool(codes) and _matches(code, codes or set())

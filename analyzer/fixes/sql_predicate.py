@@ -120,8 +120,3 @@ def _strip_comments_right(text: str) -> str:
         lines.pop()
     return "\n".join(lines).rstrip()
 
-
-def apply_insertions(sql: str, insertions: list[Insertion]) -> str:
-    for insertion in sorted(insertions, key=lambda i: i.offset, reverse=True):
-        sql = sql[: insertion.offset] + insertion.text + sql[insertion.offset:]
-    return sql

@@ -110,12 +110,12 @@ class UnfilteredDjangoQuery(Rule):
             yield from self._generic_view(node, resolver, ctx)
             yield from self._bare_manager_queryset(node, resolver, ctx)
             return
-        helper = keyed_helper_call(node, resolver, lambda call: self._shortcut(call, resolver)
+        helper = keyed_helper_call(node, resolver, lambda call: resolver.function_call(call, 0)
                                    or self._birth(call, resolver))
         if helper is not None:
             yield self._helper_finding(node, helper, ctx)
             return
-        chain = self._shortcut(node, resolver) or self._birth(node, resolver)
+        chain = resolver.function_call(node, 0) or self._birth(node, resolver)
         severity = verdict(node, chain, resolver, ctx, self.severity)
         if severity is None or self._scoped_elsewhere(node, chain, resolver):
             return
@@ -172,9 +172,6 @@ class UnfilteredDjangoQuery(Rule):
                       "tenant's rows"
             yield ctx.finding(self, ctx.positions.span(statement.value), message,
                               severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
-
-    def _shortcut(self, node: nodes.Call, resolver: DjangoQueries) -> Chain | None:
-        return resolver.function_call(node, 0)
 
     def _birth(self, node: nodes.Call, resolver: ChainResolver) -> Chain | None:
         func = node.func

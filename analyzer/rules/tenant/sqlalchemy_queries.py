@@ -26,10 +26,6 @@ from .values import (
 CONSTRUCTORS = frozenset({"select", "update", "delete"})
 CRITERIA_METHODS = frozenset({"filter", "where", "having"})
 PK_METHODS = frozenset({"get", "get_or_404", "first_or_404"})
-TERMINALS = frozenset({
-    "all", "first", "one", "one_or_none", "scalar", "scalars", "count", "delete", "update", "first_or_404",
-    "get_or_404", "paginate", "exists", "unique", "execute", "scalar_one", "scalar_one_or_none",
-})
 
 
 def _last(node: nodes.NodeNG) -> str:
