@@ -9,6 +9,7 @@ from astroid import nodes
 from ...lang.python import dotted_name
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
+from . import CWE_639, OWASP_BOLA
 from .chains import Chain, ChainResolver, model_of_class, outermost_call
 from .context import verdict
 from .django_queries import QUERY_METHODS, DjangoQueries
@@ -94,11 +95,7 @@ class UnfilteredDjangoQuery(Rule):
     name = "unfiltered-django-query"
     severity = Severity.ERROR
     languages = ("python",)
-    references = (
-        "CWE-639: Authorization Bypass Through User-Controlled Key — https://cwe.mitre.org/data/definitions/639.html",
-        "OWASP API1:2023 Broken Object Level Authorization — "
-        "https://owasp.org/API-Security/editions/2023/en/0xa1-broken-object-level-authorization/",
-    )
+    references = (CWE_639, OWASP_BOLA)
     node_types = (nodes.Call, nodes.ClassDef)
 
     def applies_to(self, ctx: RuleContext) -> bool:

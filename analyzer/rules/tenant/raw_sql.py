@@ -16,6 +16,7 @@ from ...lang.sql import Statement, parse_script
 from ...model import Finding, Fix, FixSafety, Severity, Span, TextEdit
 from ...workspace import path_spec
 from ..base import Rule, RuleContext
+from . import CWE_639
 from .context import reach_severity
 from .policy import tenant_severity
 from .sql_scope import Unconstrained, unconstrained_tables
@@ -68,7 +69,7 @@ class UnfilteredRawSql(Rule):
     severity = Severity.ERROR
     languages = ("python", "sql")
     references = (
-        "CWE-639: Authorization Bypass Through User-Controlled Key — https://cwe.mitre.org/data/definitions/639.html",
+        CWE_639,
         "CWE-566: Authorization Bypass Through User-Controlled SQL Primary Key — "
         "https://cwe.mitre.org/data/definitions/566.html",
     )

@@ -8,6 +8,7 @@ from astroid import nodes
 
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
+from . import CWE_639, OWASP_BOLA
 from .chains import outermost_call
 from .context import verdict
 from .keyed_helpers import keyed_helper_call
@@ -108,11 +109,7 @@ class UnfilteredSqlalchemyQuery(Rule):
     name = "unfiltered-sqlalchemy-query"
     severity = Severity.ERROR
     languages = ("python",)
-    references = (
-        "CWE-639: Authorization Bypass Through User-Controlled Key — https://cwe.mitre.org/data/definitions/639.html",
-        "OWASP API1:2023 Broken Object Level Authorization — "
-        "https://owasp.org/API-Security/editions/2023/en/0xa1-broken-object-level-authorization/",
-    )
+    references = (CWE_639, OWASP_BOLA)
     node_types = (nodes.Call,)
 
     def applies_to(self, ctx: RuleContext) -> bool:
