@@ -51,8 +51,8 @@ class ChainResolver:
                 base = self.resolve(func.expr, depth)
                 if base is not None:
                     return self.step(base, func.attrname, node.args, node.keywords or [])
-                if func.attrname in self.index.query_builders:
-                    return self._helper(node, depth)  # incident_service.get_all(db_session=...)
+                if func.attrname in self.index.query_builders or isinstance(safe_infer(func.expr), nodes.Module):
+                    return self._helper(node, depth)  # incident_service.get_all(...), utils.attach_points(qs)
                 return None
             return self.function_call(node, depth) or self._helper(node, depth)
         if isinstance(node, nodes.Name):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 
 import astroid
 from astroid import nodes
@@ -94,6 +95,10 @@ class DjangoQueries(ChainResolver):
             if any(names_the_tenant((dotted_name(b) or "").rsplit(".", 1)[-1], words)
                    and safe_infer(b) is None for b in klass.bases):
                 return True
+        if any(_backend_scopes_by_caller(backend, self.index.is_tenant_lookup) for backend in _filter_backends(classes)):
+            return True
+        if _served_by_secret(cls):
+            return True
         for klass in classes:
             method = next((m for m in klass.mymethods() if m.name == "get_queryset"), None)
             if method is None:
@@ -107,7 +112,14 @@ class DjangoQueries(ChainResolver):
     def class_requeries_scoped(self, cls: nodes.ClassDef, model: ModelInfo | None) -> bool:
         """A serializer or form whose methods query `model` again with a tenant filter
         (`validate()` keeping only the labels of the caller's project) checks the choices its
-        `PrimaryKeyRelatedField(queryset=Label.objects.all())` accepted."""
+        `PrimaryKeyRelatedField(queryset=Label.objects.all())` accepted, and so does one that
+        compares the chosen row's tenant with the caller's (`attrs["project"].organization_id`)."""
+        keys = {model.tenant_field, model.tenant_column} - {None} if model is not None else set()
+        for method in cls.mymethods():
+            for compare in method.nodes_of_class(nodes.Compare):
+                operands = [compare.left, *(operand for _, operand in compare.ops)]
+                if any(isinstance(o, nodes.Attribute) and o.attrname in keys for o in operands):
+                    return True
         for method in cls.mymethods():
             for call in method.nodes_of_class(nodes.Call):
                 if not isinstance(call.func, nodes.Attribute) or call.func.attrname not in FILTER_METHODS:
@@ -281,6 +293,67 @@ def _scopes_disabled(node: nodes.NodeNG) -> bool:
             return True
         current = current.parent
     return False
+
+
+# Filter backends from packages outside the scan that keep only the rows the user may see.
+USER_SCOPED_BACKENDS = frozenset({"DjangoObjectPermissionsFilter", "ObjectPermissionsFilter"})
+
+
+def _filter_backends(classes: list[nodes.ClassDef]) -> list[nodes.NodeNG]:
+    """The entries of the nearest `filter_backends = (...)` in the view's class hierarchy."""
+    for klass in classes:
+        for statement in klass.body:
+            if isinstance(statement, nodes.Assign) and any(
+                    isinstance(t, nodes.AssignName) and t.name == "filter_backends" for t in statement.targets):
+                value = statement.value
+                return list(value.elts) if isinstance(value, (nodes.Tuple, nodes.List)) else [value]
+    return []
+
+
+def _backend_scopes_by_caller(backend: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
+    """A DRF filter backend whose `filter_queryset` narrows by the requesting user or the tenant
+    (taiga's `PermissionBasedFilterBackend` keeps the projects the user is a member of). DRF
+    applies the backends to the list and to `get_object`, so the class queryset is not served
+    bare. Stock backends (search, ordering, django-filter) narrow by what the client asks for."""
+    if (dotted_name(backend) or "").rsplit(".", 1)[-1] in USER_SCOPED_BACKENDS:
+        return True
+    klass = safe_infer(backend)
+    if not isinstance(klass, nodes.ClassDef):
+        return False
+    hierarchy = [klass]
+    with contextlib.suppress(astroid.InferenceError, RecursionError):
+        hierarchy += list(klass.ancestors())
+    for candidate in hierarchy:
+        if candidate.name in USER_SCOPED_BACKENDS:
+            return True
+        method = next((m for m in candidate.mymethods() if m.name == "filter_queryset"), None)
+        if method is None:
+            continue
+        for node in method.nodes_of_class((nodes.Attribute, nodes.Keyword)):
+            if isinstance(node, nodes.Attribute) and node.attrname == "user" \
+                    and dotted_name(node.expr) in ("request", "self.request"):
+                return True
+            if isinstance(node, nodes.Keyword) and node.arg and is_tenant_lookup(node.arg):
+                return True
+    return False
+
+
+LISTING_BASES = ("List", "ModelViewSet", "ReadOnlyModelViewSet")
+
+
+def _served_by_secret(cls: nodes.ClassDef) -> bool:
+    """`lookup_field = "token"` on a view that does not list: each row is served only to whoever
+    holds its secret (an invitation token, a share key), which is the check."""
+    lookup = next((s.value for s in cls.body if isinstance(s, nodes.Assign) and any(
+        isinstance(t, nodes.AssignName) and t.name == "lookup_field" for t in s.targets)), None)
+    if not (isinstance(lookup, nodes.Const) and isinstance(lookup.value, str)
+            and is_capability_field(lookup.value, strict=True)):
+        return False
+    listing = next((m for m in cls.mymethods() if m.name == "list"), None)
+    if listing is not None:
+        return all(isinstance(s, (nodes.Raise, nodes.Expr)) for s in listing.body) \
+            and any(isinstance(s, nodes.Raise) for s in listing.body)
+    return not any(word in (dotted_name(b) or "") for b in cls.bases for word in LISTING_BASES)
 
 
 def _uses_base_queryset(method: nodes.FunctionDef) -> bool:

@@ -48,9 +48,13 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
             continue  # check = get_object_or_404(qs, code=code); if check.project_id != ...
         if outer is use and _argument_of_query(use, resolver):
             continue  # Prefetch("labels", queryset=labels), filter(id__in=visible)
-        # `tasks = tasks.filter(status=s)`: the narrowed value lives on in a new assignment.
-        statement = outer.parent
-        reassigned = outer is not use and isinstance(statement, nodes.Assign) and all(
+        # `tasks = tasks.filter(status=s)`, `qs = attach_points(qs)`: the value lives on in a new
+        # assignment, through a query step or a helper that returns the query it was given.
+        through_helper = candidates and candidates[-1] is use.parent and outer is use \
+            and resolver.resolve(use.parent) is not None
+        carrier = use.parent if through_helper else outer
+        statement = carrier.parent
+        reassigned = carrier is not use and isinstance(statement, nodes.Assign) and all(
             isinstance(t, nodes.AssignName) for t in statement.targets)
         if reassigned and all(every_use_scoped(t, resolver, depth + 1) for t in statement.targets):
             continue

@@ -62,6 +62,10 @@ def _reads_request_data(node: nodes.NodeNG) -> bool:
 def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
     if isinstance(value, nodes.Const):
         return Origin.CONSTANT
+    if isinstance(value, (nodes.ListComp, nodes.SetComp, nodes.GeneratorExp)) and depth < 3:
+        # `[e["us_id"] for e in bulk_data]`: the keys come from wherever the iterated values do.
+        found = origin(value.generators[0].iter, depth + 1)
+        return Origin.LOADED_KEY if found is Origin.OBJECT else found
     if isinstance(value, (nodes.Subscript, nodes.Call)):
         container = value.value if isinstance(value, nodes.Subscript) else value.func
         if isinstance(container, nodes.Attribute) and container.attrname in ("get", "getlist", "pop"):
