@@ -227,6 +227,28 @@ class Project(Base):
     assert index.tenant.models == ["Organization"], "a strong name wins over a weak one"
 
 
+def test_project_is_the_tenant_of_a_tracker_with_no_organization(tmp_path: Path) -> None:
+    root = project(tmp_path, {"tracker/__init__.py": "", "tracker/models.py": '''
+from django.db import models
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class UserStory(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="user_stories")
+
+
+class Milestone(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=100)
+'''})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Project"]
+    assert index.model("tracker.models.Milestone").tenant_field == "project"
+
+
 def test_tenant_key_from_a_base_class_the_scan_cannot_read(tmp_path: Path) -> None:
     root = project(tmp_path, {"net/__init__.py": "", "net/models.py": '''
 from django.db import models

@@ -19,7 +19,7 @@ TENANT_NAMES = (
 )
 # Names that mean "tenant" only in some projects (auth groups, households, projects): used
 # only when no model with a name from TENANT_NAMES qualifies.
-WEAK_TENANT_NAMES = ("group", "household", "family", "site")
+WEAK_TENANT_NAMES = ("group", "household", "family", "site", "project")
 MIN_INCOMING = 2
 SCOPING_LOOKUPS = {"exact", "iexact", "in"}
 DJANGO_LOOKUPS = {
