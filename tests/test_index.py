@@ -310,3 +310,47 @@ class Case(Base, ProjectMixin):
     assert "project_id" in incident.fields, "a declared_attr column of a mixin is a field"
     index, _ = index_of(root, fields=("project_id",))
     assert index.model("app.models.Case").tenant_column == "project_id"
+
+
+def test_foreign_keys_to_class_attributes_and_tables_defined_elsewhere(tmp_path: Path) -> None:
+    models = '''
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey(Tenant.id, ondelete="CASCADE"))
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey(Tenant.id))
+
+
+class Grant(Base):
+    __tablename__ = "grants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(User.id))
+'''
+    root = project(tmp_path / "orm", {"auth/__init__.py": "", "auth/models.py": models})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Tenant"]
+    assert index.model("auth.models.Grant").bound_via == "user_id"
+    # Tables that reference a `tenant` table the schema never creates: no tenant, and no crash.
+    schema = "CREATE TABLE notes (id int, tenant_id int REFERENCES tenant(id));\n" \
+             "CREATE TABLE files (id int, tenant_id int REFERENCES tenant(id));\n"
+    root = project(tmp_path / "sql", {"db/schema.sql": schema})
+    index, _ = index_of(root)
+    assert index.tenant.tables == [] and "no model or table" in index.tenant.reason

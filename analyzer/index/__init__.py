@@ -19,7 +19,7 @@ from .handlers import keyed_helpers, query_builders, request_reachable
 from .managers import global_criteria, scoping_methods_and_managers
 from .orm_models import extract_models
 from .sql_tables import extract_tables
-from .tenant import detect_tenant, is_tenant_lookup, mark_scoped_models, mark_scoped_tables
+from .tenant import detect_tenant, is_tenant_lookup, mark_scoped_models, mark_scoped_tables, relation_target
 
 __all__ = ["FieldInfo", "ModelInfo", "ProjectIndex", "TableInfo", "TenantKey", "build_index"]
 
@@ -48,6 +48,11 @@ class ProjectIndex:
             self._by_name.setdefault(model.name, []).append(model)
             if model.name.lower() != model.name:
                 self._by_name.setdefault(model.name.lower(), []).append(model)
+        self._by_table = {m.table.lower(): m for m in self.models.values() if m.table and not m.abstract}
+
+    def relation_target(self, owner: ModelInfo, field_info: FieldInfo) -> ModelInfo | None:
+        """The model a relation of `owner` points to: by class, string or table reference."""
+        return relation_target(field_info, owner, self._by_name, self._by_table)
 
     def model(self, qname: str) -> ModelInfo | None:
         return self.models.get(qname)

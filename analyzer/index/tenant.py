@@ -44,8 +44,14 @@ def relation_target(field: FieldInfo, owner: ModelInfo, by_name: dict[str, list[
     if field.target == "self":
         return owner
     if "." in field.target and owner.framework == "sqlalchemy" and field.kind == "fk":
-        return by_table.get(field.target.split(".")[-2].lower())
-    name = field.target.split(".")[-1]
+        # ForeignKey("tenants.id") names a table; ForeignKey(Tenant.id) a class attribute.
+        holder = field.target.split(".")[-2]
+        found = by_table.get(holder.lower())
+        if found is not None or holder not in by_name:
+            return found
+        name = holder
+    else:
+        name = field.target.split(".")[-1]
     candidates = by_name.get(name) or by_name.get(name.lower(), [])
     same_framework = [m for m in candidates if m.framework == owner.framework and not m.abstract]
     return (same_framework or candidates or [None])[0]
@@ -97,7 +103,7 @@ def _detect_from_tables(tables: dict[str, TableInfo]) -> TenantKey:
     incoming: dict[str, int] = {}
     for table in tables.values():
         for target in set(filter(None, table.columns.values())):
-            if target != table.name:
+            if target != table.name and target in tables:  # a table created elsewhere cannot be judged
                 incoming[target] = incoming.get(target, 0) + 1
     ranked = sorted(
         ((count, -rank, name) for name, count in incoming.items()

@@ -130,15 +130,15 @@ class SqlalchemyQueries(ChainResolver):
         target = field_info.target or ""
         if field_info.kind == "fk" and "." in target:
             table = self.index.table(target.split(".")[-2])
-            targets = [self.index.model(table.model)] if table is not None and table.model else []
             if table is not None and table.tenant_column:
                 return True
-        else:
-            targets = self.index.models_named(target.rsplit(".", 1)[-1], ignore_case=True)
-        if target.rsplit(".", 1)[-1] in USER_MODELS or target.split(".")[0] in ("users", "user"):
+            if target.split(".")[-2] in USER_MODELS or target.split(".")[0] in ("users", "user"):
+                return True
+        elif target.rsplit(".", 1)[-1] in USER_MODELS:
             return True
-        return any(t is not None and (t.is_tenant_scoped or t.is_tenant_bound or t.name in self.index.tenant.models)
-                   for t in targets)
+        found = self.index.relation_target(model, field_info)
+        return found is not None and (found.is_tenant_scoped or found.is_tenant_bound
+                                      or found.name in self.index.tenant.models)
 
     def _owner(self, column: nodes.Attribute, default):
         """The model a column belongs to: `DataSourceGroup.group_id` is judged on DataSourceGroup
