@@ -218,11 +218,30 @@ def names_checked_object(model_name: str, value: nodes.NodeNG, is_tenant_lookup:
     if origin(value) is not Origin.URL:
         return False
     snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in model_name).lstrip("_")
-    if _url_key(value) not in (f"{snake}_id", f"{snake}_pk", f"{snake}_slug"):
+    key = _url_key(value)
+    own = key in ("pk", "id", "slug") and _view_model(value) == model_name  # a detail view's own object
+    if key not in (f"{snake}_id", f"{snake}_pk", f"{snake}_slug") and not own:
         return False
     if isinstance(value, nodes.Name) and not _outermost_id_parameter(value):
         return False
     return url_value_checked(value, is_tenant_lookup)
+
+
+def _view_model(value: nodes.NodeNG) -> str | None:
+    """The model a view class declares it serves: `model = Project` or `queryset = Project.objects...`."""
+    cls = value.scope()
+    while cls is not None and not isinstance(cls, nodes.ClassDef):
+        cls = cls.parent.scope() if cls.parent is not None else None
+    if cls is None:
+        return None
+    for statement in cls.body:
+        if isinstance(statement, nodes.Assign) and any(
+                isinstance(t, nodes.AssignName) and t.name in ("model", "queryset") for t in statement.targets):
+            node = statement.value
+            while isinstance(node, (nodes.Call, nodes.Attribute)):
+                node = node.func if isinstance(node, nodes.Call) else node.expr
+            return node.name if isinstance(node, nodes.Name) else None
+    return None
 
 
 def _outermost_id_parameter(value: nodes.Name) -> bool:
