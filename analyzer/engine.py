@@ -16,13 +16,14 @@ from astroid import nodes
 
 from .config import Config, discover_config
 from .index import ProjectIndex, build_index
+from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
 from .lang.python import Positions, PythonParseError, forget_modules, module_name, parse_python
 from .lang.sql import parse_script
 from .model import Finding, Report, Skipped, Summary
 from .rules import Rule, enabled_rules
 from .rules.base import RuleContext
 from .suppress import Baseline, parse_suppressions, per_file_ignored
-from .workspace import SourceFile, discover, language_of, read_source
+from .workspace import SCRIPT_LANGUAGES, SourceFile, discover, language_of, path_spec, read_source
 
 Progress = Callable[[int, int], None]
 
@@ -32,6 +33,7 @@ class ParsedFile:
     source: SourceFile
     module: nodes.Module | None = None
     statements: list = field(default_factory=list)
+    script: ScriptFile | None = None
 
 
 def analyze(paths: Iterable[str | Path], config: Config | None = None,
@@ -128,6 +130,15 @@ def parse_source(source: SourceFile, config: Config, modname: str | None = None)
         return ParsedFile(source, module=module)
     if source.language == "sql":
         return ParsedFile(source, statements=parse_script(source.text, config.sql.dialect))
+    if source.language in SCRIPT_LANGUAGES:
+        if source.language in ("javascript", "typescript"):
+            reason = vendored_reason(source.relpath, source.text, path_spec(VENDORED_PATHS).match_file)
+            if reason:
+                return Skipped(path=source.relpath, reason=reason)
+        try:
+            return ParsedFile(source, script=parse_script_file(source.text, source.relpath, source.language))
+        except (RecursionError, ValueError, MemoryError) as error:
+            return Skipped(path=source.relpath, reason=f"cannot parse: {type(error).__name__}: {error}")
     return ParsedFile(source)
 
 
@@ -148,6 +159,7 @@ def _context(item: ParsedFile, config: Config, index: ProjectIndex) -> RuleConte
         index=index,
         module=item.module,
         statements=item.statements,
+        script=item.script,
         positions=Positions(item.source.text),
     )
 
@@ -172,6 +184,9 @@ def run_rules(ctx: RuleContext, rules: list[Rule]) -> list[Finding]:
     for statement in ctx.statements:
         for rule in active:
             findings.extend(rule.check_sql(statement, ctx))
+    if ctx.script is not None:
+        for rule in active:
+            findings.extend(rule.check_script(ctx.script, ctx))
     suppressions = parse_suppressions(ctx.text)
     unique = {(f.rule, f.line, f.column, f.end_line, f.end_column): f for f in findings
               if not suppressions.silences(f)}

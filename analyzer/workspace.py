@@ -30,13 +30,19 @@ LANGUAGES = {
     ".cjs": "javascript",
     ".jsx": "javascript",
     ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
     ".tsx": "typescript",
     ".html": "html",
     ".htm": "html",
     ".jinja": "html",
     ".jinja2": "html",
     ".j2": "html",
+    ".djhtml": "html",
+    ".vue": "vue",
+    ".svelte": "svelte",
 }
+SCRIPT_LANGUAGES = frozenset({"javascript", "typescript", "html", "vue", "svelte"})
 
 
 @lru_cache(maxsize=256)

@@ -39,7 +39,8 @@ except ImportError:  # pragma: no cover - depends on how pytest imported this mo
     )
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-ANNOTATED_SUFFIXES = {".py", ".sql", ".html", ".js", ".ts"}
+ANNOTATED_SUFFIXES = {".py", ".sql", ".html", ".htm", ".jinja", ".jinja2", ".j2", ".djhtml", ".js", ".mjs", ".cjs",
+                      ".jsx", ".ts", ".tsx", ".vue", ".svelte"}
 SKIPPED_FOLDERS = {"__pycache__", ".git", "node_modules", ".venv"}
 
 

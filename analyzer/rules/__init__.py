@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .auth.storage_read import CredentialFromWebStorage
+from .auth.storage_write import CredentialInWebStorage
 from .base import Rule
 from .tenant.django_query import UnfilteredDjangoQuery
 from .tenant.raw_sql import UnfilteredRawSql
@@ -16,6 +18,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnfilteredDjangoQuery,
     UnfilteredSqlalchemyQuery,
     UnfilteredRawSql,
+    CredentialInWebStorage,
+    CredentialFromWebStorage,
 )
 
 __all__ = ["ALL_RULES", "Rule", "enabled_rules", "rule_by_code"]

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from ..config import Config
     from ..index import ProjectIndex
+    from ..lang.javascript import ScriptFile
     from ..lang.python import Positions
     from ..lang.sql import Statement
 
@@ -37,6 +38,7 @@ class RuleContext:
     index: ProjectIndex
     module: nodes.Module | None = None
     statements: list[Statement] = field(default_factory=list)
+    script: ScriptFile | None = None
     positions: Positions | None = None
     unparsed_sql: int = 0
 
@@ -77,6 +79,10 @@ class Rule:
         return iter(())
 
     def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
+        return iter(())
+
+    def check_script(self, script: ScriptFile, ctx: RuleContext) -> Iterator[Finding]:
+        """The scripts of a JS/TS file, or those embedded in a page, template or component."""
         return iter(())
 
     @classmethod
@@ -135,4 +141,7 @@ def example_path(section: str) -> str:
     """Where a documentation example pretends to live, from its fence's language."""
     match = re.search(r"```([\w-]*)", section)
     language = match.group(1) if match else "python"
-    return {"sql": "queries/report.sql", "python": "app/views.py"}.get(language, "app/views.py")
+    return {"sql": "queries/report.sql", "python": "app/views.py", "javascript": "src/api/client.js",
+            "js": "src/api/client.js", "typescript": "src/api/client.ts", "ts": "src/api/client.ts",
+            "tsx": "src/auth/AuthProvider.tsx", "html": "templates/login.html", "jinja": "templates/login.html",
+            "vue": "src/components/Login.vue"}.get(language, "app/views.py")

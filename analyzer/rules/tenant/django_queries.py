@@ -95,7 +95,8 @@ class DjangoQueries(ChainResolver):
             if any(names_the_tenant((dotted_name(b) or "").rsplit(".", 1)[-1], words)
                    and safe_infer(b) is None for b in klass.bases):
                 return True
-        if any(_backend_scopes_by_caller(backend, self.index.is_tenant_lookup) for backend in _filter_backends(classes)):
+        lookup = self.index.is_tenant_lookup
+        if any(_backend_scopes_by_caller(backend, lookup) for backend in _filter_backends(classes)):
             return True
         if _served_by_secret(cls):
             return True

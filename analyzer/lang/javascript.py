@@ -1,0 +1,200 @@
+"""JavaScript and TypeScript, alone or inside HTML, server templates and single-file components.
+
+Tree-sitter parses every script the browser would run: a .js/.ts file, each `<script>` block of
+a page, an inline event handler (`onclick="..."`, Vue's `@click`), the `<script>` of a Vue or
+Svelte component. Each becomes a `ScriptRegion` that knows where it starts in the file, so a
+finding inside a template points at the right line and column of the template. Template tags
+(`{{ }}`, `{% %}`, `{# #}`) are masked with characters of the same length before parsing: an
+expression becomes an identifier, a statement or comment becomes blanks, and every offset of the
+masked text is the offset of the original.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+import tree_sitter
+import tree_sitter_html
+import tree_sitter_javascript
+import tree_sitter_typescript
+
+from ..model import Span
+
+TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+# `<script type=...>` values that hold code; anything else (JSON, templates) is data.
+SCRIPT_TYPES = frozenset({"", "text/javascript", "application/javascript", "module", "text/babel", "text/jsx",
+                          "text/ecmascript", "application/ecmascript"})
+EVENT_ATTRIBUTE = re.compile(r"^(on[a-z]+|@[\w.:-]+|v-on:[\w.:-]+|x-on:[\w.:-]+|x-init|x-data|hx-on[\w:-]*)$", re.I)
+# Bundles and copies of libraries: scanning them reports someone else's code, minified.
+VENDORED_PATHS = ("*.min.js", "*.min.mjs", "*.bundle.js", "*-bundle.js", "*.chunk.js", "**/vendor/**",
+                  "**/vendors/**", "**/static/vendor/**", "**/dist/**", "**/build/**", "**/public/build/**",
+                  "**/bower_components/**", "**/*.min/**")
+MINIFIED_LINE = 2_000  # a line this long is generated, not written
+MINIFIED_MEAN_LINE = 300  # ... as is a large file whose lines are this long on average
+
+
+@cache
+def _language(grammar: str) -> tree_sitter.Language:
+    if grammar == "typescript":
+        return tree_sitter.Language(tree_sitter_typescript.language_typescript())
+    if grammar == "tsx":
+        return tree_sitter.Language(tree_sitter_typescript.language_tsx())
+    if grammar == "html":
+        return tree_sitter.Language(tree_sitter_html.language())
+    return tree_sitter.Language(tree_sitter_javascript.language())
+
+
+def _parse(text: str, grammar: str) -> tree_sitter.Tree:
+    return tree_sitter.Parser(_language(grammar)).parse(text.encode("utf-8"))
+
+
+@dataclass
+class ScriptRegion:
+    """One script as parsed: its tree, its UTF-8 source, and its first character in the file."""
+
+    tree: tree_sitter.Tree
+    source: bytes
+    offset: int
+    grammar: str
+    _ascii: bool = field(default=True, repr=False)
+
+    def __post_init__(self) -> None:
+        self._ascii = self.source.isascii()
+
+    def text(self, node: tree_sitter.Node) -> str:
+        return self.source[node.start_byte:node.end_byte].decode("utf-8", errors="replace")
+
+    def char_offset(self, byte_offset: int) -> int:
+        """Character offset in the file of a byte offset in this region."""
+        if self._ascii:
+            return self.offset + byte_offset
+        return self.offset + len(self.source[:byte_offset].decode("utf-8", errors="replace"))
+
+
+@dataclass
+class ScriptFile:
+    """Every script region of one file, and the way back from a node to a file position."""
+
+    text: str
+    regions: list[ScriptRegion]
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        for index, char in enumerate(self.text):
+            if char == "\n":
+                starts.append(index + 1)
+        self._line_starts = starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and code-point column of a character offset."""
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    def span(self, region: ScriptRegion, node: tree_sitter.Node) -> Span:
+        line, column = self.position(region.char_offset(node.start_byte))
+        end_line, end_column = self.position(region.char_offset(node.end_byte))
+        return Span(line=line, column=column, end_line=end_line, end_column=end_column)
+
+
+def mask_template_tags(text: str) -> str:
+    """`{{ token }}` -> `___________`, `{% if %}` -> blanks: same length, same newlines."""
+    def blank(match: re.Match[str]) -> str:
+        filler = "_" if match.group(0).startswith("{{") else " "
+        return "".join(c if c == "\n" else filler for c in match.group(0))
+    return TEMPLATE_TAG.sub(blank, text)
+
+
+def grammar_for(path: str) -> str:
+    lowered = path.lower()
+    if lowered.endswith((".ts", ".mts", ".cts")):
+        return "typescript"
+    if lowered.endswith(".tsx"):
+        return "tsx"
+    return "javascript"
+
+
+def parse_script_file(text: str, path: str, language: str) -> ScriptFile:
+    """Parse a JS/TS file, or the scripts of an HTML page, template or component."""
+    if language in ("javascript", "typescript"):
+        grammar = grammar_for(path)
+        return ScriptFile(text, [ScriptRegion(_parse(text, grammar), text.encode("utf-8"), 0, grammar)])
+    masked = mask_template_tags(text)
+    return ScriptFile(text, list(_embedded_scripts(masked)))
+
+
+def _embedded_scripts(masked: str) -> Iterator[ScriptRegion]:
+    source = masked.encode("utf-8")
+    tree = _parse(masked, "html")
+    ascii_only = source.isascii()
+
+    def char_offset(byte_offset: int) -> int:
+        return byte_offset if ascii_only else len(source[:byte_offset].decode("utf-8", errors="replace"))
+
+    for node in walk(tree.root_node):
+        if node.type == "script_element":
+            attributes = _attributes(node, source)
+            kind = attributes.get("type", "").lower()
+            if kind not in SCRIPT_TYPES:
+                continue
+            lang = attributes.get("lang", "").lower()
+            grammar = "typescript" if lang in ("ts", "typescript") else "tsx" if lang == "tsx" else "javascript"
+            body = next((c for c in node.children if c.type == "raw_text"), None)
+            if body is not None:
+                code = source[body.start_byte:body.end_byte].decode("utf-8", errors="replace")
+                yield ScriptRegion(_parse(code, grammar), code.encode("utf-8"), char_offset(body.start_byte), grammar)
+        elif node.type == "attribute":
+            name = next((c for c in node.children if c.type == "attribute_name"), None)
+            label = source[name.start_byte:name.end_byte].decode(errors="replace") if name is not None else ""
+            if not EVENT_ATTRIBUTE.match(label):
+                continue
+            value = _attribute_value(node)
+            if value is not None:
+                code = source[value.start_byte:value.end_byte].decode("utf-8", errors="replace")
+                yield ScriptRegion(_parse(code, "javascript"), code.encode("utf-8"), char_offset(value.start_byte),
+                                   "javascript")
+
+
+def _attributes(element: tree_sitter.Node, source: bytes) -> dict[str, str]:
+    start = next((c for c in element.children if c.type == "start_tag"), None)
+    found: dict[str, str] = {}
+    for attribute in (c for c in (start.children if start else ()) if c.type == "attribute"):
+        name = next((c for c in attribute.children if c.type == "attribute_name"), None)
+        value = _attribute_value(attribute)
+        if name is not None:
+            key = source[name.start_byte:name.end_byte].decode(errors="replace").lower()
+            found[key] = source[value.start_byte:value.end_byte].decode(errors="replace") if value else ""
+    return found
+
+
+def _attribute_value(attribute: tree_sitter.Node) -> tree_sitter.Node | None:
+    for child in attribute.children:
+        if child.type == "attribute_value":
+            return child
+        if child.type == "quoted_attribute_value":
+            return next((c for c in child.children if c.type == "attribute_value"), None)
+    return None
+
+
+def walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
+    """Every node below `node`, in document order, without recursion (bundles nest deeply)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def vendored_reason(relpath: str, text: str, is_vendored_path) -> str | None:
+    """Why a script is not analysed: a copy of a library, or a minified bundle."""
+    if is_vendored_path(relpath):
+        return "vendored or built script (path matches a bundle or vendor folder)"
+    lines = text.count("\n") + 1
+    longest = max((len(line) for line in text.split("\n")), default=0)
+    if longest > MINIFIED_LINE or (len(text) > 20_000 and len(text) / lines > MINIFIED_MEAN_LINE):
+        return f"minified script (a line of {longest} characters)"
+    return None

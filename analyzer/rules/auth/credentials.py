@@ -1,0 +1,46 @@
+"""Whether a name or a string names a credential, word by word.
+
+`accessToken`, `access_token`, `access-token` and `ACCESS_TOKEN` are all the words
+["access", "token"]; `tokenizerMode` is ["tokenizer", "mode"] and `theme` is ["theme"], so
+matching whole words keeps them apart. A name whose last word only describes the credential
+(`tokenExpiry`, `authProvider`) holds a date or a label, not a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+CREDENTIAL_WORDS = frozenset({
+    "token", "tokens", "jwt", "jwts", "bearer", "auth", "authorization", "secret", "password", "passwd",
+    "credential", "credentials", "apikey", "sessionid", "sid", "accesstoken", "refreshtoken", "idtoken",
+    "authtoken", "xsrf",
+})
+CREDENTIAL_PAIRS = frozenset({("api", "key"), ("session", "id"), ("session", "key"), ("private", "key"),
+                              ("client", "secret"), ("access", "key")})
+# Last words that describe a credential without being one: `tokenExpiry`, `authRedirect`.
+DESCRIPTIVE_WORDS = frozenset({
+    "expiry", "expires", "expiration", "exp", "expire", "expired", "expiresat", "expiresin", "type", "ttl",
+    "timestamp", "time", "at", "date", "count", "length", "status", "flag", "mode", "provider", "method",
+    "url", "uri", "endpoint", "enabled", "version", "scope", "scopes", "redirect", "path", "error", "errors",
+    "loading", "required", "strength", "policy", "hint", "label", "visible", "visibility", "field", "input",
+    "step", "page", "route", "modal", "form", "timeout", "id_type", "format", "name", "kind",
+})
+_BOUNDARY = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?=[A-Z][a-z]|\b|\d|_|$)|\d+")
+
+
+def words(name: str) -> list[str]:
+    """Lower-case words of an identifier or key in any case style."""
+    return [w.lower() for part in re.split(r"[^A-Za-z0-9]+", name) for w in _BOUNDARY.findall(part)]
+
+
+def names_credential(name: str | None) -> bool:
+    """`authToken`, `jwt`, `refresh_token`, `X-API-Key`: yes. `tokenizerMode`, `tokenExpiry`: no."""
+    if not name:
+        return False
+    parts = words(name)
+    if not parts or parts[-1] in DESCRIPTIVE_WORDS or parts[0] in ("is", "has", "should", "show", "use"):
+        return False
+    if any(w in CREDENTIAL_WORDS for w in parts):
+        return True
+    return any(pair in CREDENTIAL_PAIRS for pair in pairwise(parts))

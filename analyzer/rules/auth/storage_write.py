@@ -1,0 +1,68 @@
+"""AUTH001: a credential written to localStorage or sessionStorage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...lang.javascript import ScriptFile
+from ...model import Finding, Severity
+from ..base import Rule, RuleContext
+from . import CWE_922, OWASP_SESSION, SCRIPT_LANGUAGES
+from .storage import ScriptFacts, credential_key, is_plain_literal, names_a_credential, stored_names
+
+
+class CredentialInWebStorage(Rule):
+    """A token, JWT, API key or password is written to localStorage or sessionStorage.
+
+    ## Why is this bad?
+    Web Storage is readable by every script that runs on the page: an analytics snippet, a
+    compromised dependency, one cross-site scripting bug. Whoever reads the token can act as the
+    user from anywhere until it expires, and unlike a session cookie it cannot be marked
+    httpOnly. The rule follows `window.localStorage`, aliases (`const s = window.sessionStorage`),
+    dot and bracket assignment, `setItem`, string constants used as keys, and the libraries that
+    store into Web Storage (store.js, localforage, secure-ls, react-secure-storage, the
+    `useLocalStorage` hooks, zustand's `persist`). A key or a value named like a credential
+    (`token`, `jwt`, `accessToken`, `api_key`, `password`) counts; `tokenizerMode`, `theme` and
+    `tokenExpiry` do not.
+
+    ## Example
+    ```javascript
+    export async function login(email, password) {
+      const response = await fetch("/api/login", { method: "POST", body: JSON.stringify({ email, password }) });
+      const data = await response.json();
+      localStorage.setItem("accessToken", data.access);
+    }
+    ```
+
+    ## Use instead
+    ```javascript
+    export async function login(email, password) {
+      // The server answers with Set-Cookie: session=...; HttpOnly; Secure; SameSite=Lax
+      const response = await fetch("/api/login", {
+        method: "POST", credentials: "include", body: JSON.stringify({ email, password }),
+      });
+      localStorage.setItem("lastLoginEmail", email);
+    }
+    ```
+    """
+
+    code = "AUTH001"
+    name = "credential-in-web-storage"
+    severity = Severity.ERROR
+    languages = SCRIPT_LANGUAGES
+    references = (CWE_922, OWASP_SESSION)
+
+    def check_script(self, script: ScriptFile, ctx: RuleContext) -> Iterator[Finding]:
+        for region in script.regions:
+            facts = ScriptFacts(region)
+            for write in facts.writes():
+                if is_plain_literal(script, region, write.value):
+                    continue  # localStorage.setItem("hasToken", "true"): a flag
+                what = credential_key(facts, write.key) or names_a_credential(stored_names(region, write.value))
+                if what is None:
+                    continue
+                place = write.place if write.place in ("localStorage", "sessionStorage") else \
+                    f"Web Storage (through `{write.place}`)"
+                message = (f"`{what}` is written to {place}, where any script on the page can read it: let the "
+                           f"server set it as an httpOnly, Secure, SameSite cookie instead")
+                yield ctx.finding(self, script.span(region, write.node), message)

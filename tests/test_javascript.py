@@ -1,0 +1,63 @@
+"""The script front: regions of pages and components, positions in the original file, skips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import analyzer
+from analyzer.config import Config
+from analyzer.lang.javascript import mask_template_tags, parse_script_file
+
+
+def test_template_tags_are_masked_to_the_same_length() -> None:
+    text = "a {{ user.name }}\n{% if x %}b{% endif %} {# note\nmore #}"
+    masked = mask_template_tags(text)
+    assert len(masked) == len(text) and masked.count("\n") == text.count("\n")
+    assert "{{" not in masked and "{%" not in masked and "{#" not in masked
+    assert masked.startswith("a _____________")
+
+
+def test_regions_of_a_template_and_of_a_component() -> None:
+    page = ('<form onsubmit="save()">\n<script>let a = {{ x|tojson }};</script>\n'
+            '<script type="application/json">{"token": 1}</script>\n<script type="text/template"><b></script>\n')
+    regions = parse_script_file(page, "t.html", "html").regions
+    assert [r.source.decode() for r in regions] == ["save()", "let a = " + "_" * len("{{ x|tojson }}") + ";"]
+    component = '<template><p @click="go(1)">{{ n }}</p></template>\n<script lang="ts">let n: number = 1</script>'
+    regions = parse_script_file(component, "C.vue", "vue").regions
+    assert [(r.grammar, r.source.decode()) for r in regions] == [("javascript", "go(1)"),
+                                                                 ("typescript", "let n: number = 1")]
+
+
+def test_findings_in_templates_point_at_the_storage_call_past_non_ascii_text() -> None:
+    page = ('<p>Connecté en tant que {{ user.name }} — ü</p><button onclick="localStorage.setItem(\'jwt\', t)">\n'
+            '<script>\n  /* élan */ sessionStorage.setItem("accessToken", "{{ token }}");\n</script>\n')
+    findings = analyzer.analyze_source(page, "templates/home.html")
+    spans = [(f.rule, f.line, f.column, f.end_line, f.end_column) for f in findings]
+    first = page.split("\n")[0]
+    column = first.index("localStorage") + 1
+    assert spans == [
+        ("AUTH001", 1, column, 1, column + len("localStorage.setItem('jwt', t)")),
+        ("AUTH001", 3, 14, 3, 14 + len('sessionStorage.setItem("accessToken", "{{ token }}")')),
+    ]
+
+
+def test_bundles_and_vendored_scripts_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    (tmp_path / "static" / "vendor").mkdir(parents=True)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "static" / "vendor" / "lib.js").write_text('localStorage.setItem("token", t);\n')
+    (tmp_path / "src" / "app.min.js").write_text('localStorage.setItem("token", t);\n')
+    (tmp_path / "src" / "bundle.js").write_text("var a=1;" * 400 + '\nlocalStorage.setItem("token", t);\n')
+    (tmp_path / "src" / "app.js").write_text('localStorage.setItem("token", t);\n')
+    report = analyzer.analyze([tmp_path], Config(root=tmp_path))
+    assert [(f.path, f.rule) for f in report.findings] == [("src/app.js", "AUTH001")]
+    reasons = {s.path: s.reason for s in report.summary.skipped}
+    assert reasons["static/vendor/lib.js"].startswith("vendored or built script")
+    assert reasons["src/app.min.js"].startswith("vendored or built script")
+    assert reasons["src/bundle.js"] == "minified script (a line of 3200 characters)"
+
+
+def test_broken_scripts_and_unbalanced_templates_do_not_stop_the_scan() -> None:
+    broken = "<div><p>unclosed <script>if (x { localStorage.setItem('token', t)</script>\n{% if %}"
+    findings = analyzer.analyze_source(broken, "templates/broken.html")
+    assert [f.rule for f in findings] == ["AUTH001"]
+    assert analyzer.analyze_source("function (( {", "src/broken.ts") == []
