@@ -46,14 +46,17 @@ def test_bundles_and_vendored_scripts_are_skipped_with_a_reason(tmp_path: Path) 
     (tmp_path / "src").mkdir()
     (tmp_path / "static" / "vendor" / "lib.js").write_text('localStorage.setItem("token", t);\n')
     (tmp_path / "src" / "app.min.js").write_text('localStorage.setItem("token", t);\n')
-    (tmp_path / "src" / "bundle.js").write_text("var a=1;" * 400 + '\nlocalStorage.setItem("token", t);\n')
+    (tmp_path / "src" / "bundle.js").write_text("var a=1;" * 3000 + '\nlocalStorage.setItem("token", t);\n')
+    svg_path = "M12 2C6.48 2 2 6.48 2 12s4.48 10 10 10 10-4.48 10-10S17.52 2 12 2z " * 60
+    (tmp_path / "src" / "Icon.tsx").write_text(f'export const Icon = () => <svg><path d="{svg_path}" /></svg>;\n')
     (tmp_path / "src" / "app.js").write_text('localStorage.setItem("token", t);\n')
     report = analyzer.analyze([tmp_path], Config(root=tmp_path))
     assert [(f.path, f.rule) for f in report.findings] == [("src/app.js", "AUTH001")]
     reasons = {s.path: s.reason for s in report.summary.skipped}
     assert reasons["static/vendor/lib.js"].startswith("vendored or built script")
     assert reasons["src/app.min.js"].startswith("vendored or built script")
-    assert reasons["src/bundle.js"] == "minified script (a line of 3200 characters)"
+    assert reasons["src/bundle.js"] == "minified script (24035 characters on 3 lines)"
+    assert "src/Icon.tsx" not in reasons, "one long SVG path does not make a component minified"
 
 
 def test_broken_scripts_and_unbalanced_templates_do_not_stop_the_scan() -> None:
