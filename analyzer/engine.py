@@ -160,7 +160,7 @@ def _context(item: ParsedFile, config: Config, index: ProjectIndex) -> RuleConte
         module=item.module,
         statements=item.statements,
         script=item.script,
-        positions=Positions(item.source.text),
+        positions=item.script.positions if item.script is not None else Positions(item.source.text),
     )
 
 

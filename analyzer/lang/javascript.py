@@ -11,7 +11,6 @@ masked text is the offset of the original.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import tree_sitter_javascript
 import tree_sitter_typescript
 
 from ..model import Span
+from .python import Positions
 
 TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 # `<script type=...>` values that hold code; anything else (JSON, templates) is data.
@@ -63,6 +63,8 @@ class ScriptRegion:
     offset: int
     grammar: str
     _ascii: bool = field(default=True, repr=False)
+    # Facts that several rules derive from this region (storage aliases, constants), built once.
+    memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._ascii = self.source.isascii()
@@ -83,23 +85,14 @@ class ScriptFile:
 
     text: str
     regions: list[ScriptRegion]
-    _line_starts: list[int] = field(default_factory=list, repr=False)
+    positions: Positions = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        starts = [0]
-        for index, char in enumerate(self.text):
-            if char == "\n":
-                starts.append(index + 1)
-        self._line_starts = starts
-
-    def position(self, offset: int) -> tuple[int, int]:
-        """1-based line and code-point column of a character offset."""
-        line = bisect.bisect_right(self._line_starts, offset) - 1
-        return line + 1, offset - self._line_starts[line] + 1
+        self.positions = Positions(self.text)
 
     def span(self, region: ScriptRegion, node: tree_sitter.Node) -> Span:
-        line, column = self.position(region.char_offset(node.start_byte))
-        end_line, end_column = self.position(region.char_offset(node.end_byte))
+        line, column = self.positions.position(region.char_offset(node.start_byte))
+        end_line, end_column = self.positions.position(region.char_offset(node.end_byte))
         return Span(line=line, column=column, end_line=end_line, end_column=end_column)
 
 
@@ -180,6 +173,23 @@ def _attribute_value(attribute: tree_sitter.Node) -> tree_sitter.Node | None:
         if child.type == "quoted_attribute_value":
             return next((c for c in child.children if c.type == "attribute_value"), None)
     return None
+
+
+def string_value(region: ScriptRegion, node: tree_sitter.Node | None) -> str | None:
+    """The text of a string literal, or of a template literal without substitutions."""
+    if node is None:
+        return None
+    if node.type == "string":
+        return "".join(region.text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence"))
+    if node.type == "template_string" and not any(c.type == "template_substitution" for c in node.named_children):
+        return region.text(node)[1:-1]
+    return None
+
+
+def arguments_of(call: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """A call's arguments, without the comments between them."""
+    arguments = call.child_by_field_name("arguments")
+    return [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
 
 
 def walk(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from ...lang.javascript import ScriptFile, ScriptRegion, walk
+from ...lang.javascript import ScriptFile, ScriptRegion, arguments_of, string_value, walk
 from .credentials import names_credential
 
 STORAGES = frozenset({"localStorage", "sessionStorage"})
@@ -50,6 +50,14 @@ class ScriptFacts:
         self.persist: set[str] = set()
         self.constants: dict[str, str] = {}  # "TOKEN_KEY" and "KEYS.token" -> string value
         self._collect()
+
+    @classmethod
+    def of(cls, region: ScriptRegion) -> ScriptFacts:
+        """The facts of `region`, collected by the first rule that asks."""
+        facts = region.memo.get("storage")
+        if not isinstance(facts, cls):
+            facts = region.memo["storage"] = cls(region)
+        return facts
 
     def text(self, node: Node) -> str:
         return self.region.text(node)
@@ -142,7 +150,7 @@ class ScriptFacts:
     def reads(self) -> Iterator[StorageAccess]:
         for node in walk(self.region.tree.root_node):
             if node.type == "call_expression":
-                function, arguments = node.child_by_field_name("function"), _arguments(node)
+                function, arguments = node.child_by_field_name("function"), arguments_of(node)
                 if function is not None and function.type == "member_expression" and arguments:
                     obj, prop = function.child_by_field_name("object"), function.child_by_field_name("property")
                     if obj is not None and prop is not None and self.text(prop) in READ_METHODS \
@@ -175,7 +183,7 @@ class ScriptFacts:
         return None
 
     def _call_write(self, node: Node) -> Iterator[StorageAccess]:
-        function, arguments = node.child_by_field_name("function"), _arguments(node)
+        function, arguments = node.child_by_field_name("function"), arguments_of(node)
         if function is None:
             return
         if function.type == "member_expression":
@@ -214,22 +222,6 @@ def _persists_elsewhere(facts: ScriptFacts, options: Node) -> bool:
             value = facts.text(pair.child_by_field_name("value"))
             return not any(s in value for s in STORAGES)
     return False
-
-
-def _arguments(call: Node) -> list[Node]:
-    arguments = call.child_by_field_name("arguments")
-    return [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
-
-
-def string_value(region: ScriptRegion, node: Node | None) -> str | None:
-    """The text of a string literal, or of a template literal without substitutions."""
-    if node is None:
-        return None
-    if node.type == "string":
-        return "".join(region.text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence"))
-    if node.type == "template_string" and not any(c.type == "template_substitution" for c in node.named_children):
-        return region.text(node)[1:-1]
-    return None
 
 
 def stored_names(region: ScriptRegion, node: Node | None) -> Iterator[str]:

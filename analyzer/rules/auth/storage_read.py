@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from ...lang.javascript import ScriptFile, ScriptRegion, walk
+from ...lang.javascript import ScriptFile, ScriptRegion, arguments_of, string_value, walk
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from . import CWE_922, OWASP_SESSION, SCRIPT_LANGUAGES
 from .credentials import names_credential
-from .storage import ScriptFacts, StorageAccess, credential_key, string_value
+from .storage import ScriptFacts, StorageAccess, credential_key
 
 AUTH_HEADERS = frozenset({"authorization", "x-auth-token", "x-access-token", "x-api-key", "x-csrf-token",
                           "x-xsrf-token", "x-session-token", "x-token"})
@@ -61,7 +61,7 @@ class CredentialFromWebStorage(Rule):
 
     def check_script(self, script: ScriptFile, ctx: RuleContext) -> Iterator[Finding]:
         for region in script.regions:
-            facts = ScriptFacts(region)
+            facts = ScriptFacts.of(region)
             getters: dict[str, StorageAccess] = {}
             for read in facts.reads():
                 key = credential_key(facts, read.key)
@@ -156,9 +156,10 @@ def _sent(region: ScriptRegion, node: Node) -> bool:
 
 
 def _looks_like_request(region: ScriptRegion, target: Node) -> bool:
-    """`config.headers.Authorization`, `axios.defaults.headers.common[...]`, `params.token`: not `state.token`."""
+    """`config.headers.Authorization`, `axios.defaults.headers.common[...]`, `params.token`: not
+    `state.token` or `this.auth.token`, which keep the value rather than send it."""
     text = region.text(target).lower()
-    return any(word in text for word in ("header", "params", "query", "body", "auth"))
+    return any(word in text for word in ("header", "params", "query", "body"))
 
 
 def _token_parameter_before(region: ScriptRegion, container: Node, part: Node) -> bool:
@@ -168,13 +169,14 @@ def _token_parameter_before(region: ScriptRegion, container: Node, part: Node) -
 
 
 def _header_setter(region: ScriptRegion, arguments: Node, value: Node) -> bool:
+    """`xhr.setRequestHeader("Authorization", value)`, `headers.set("X-Auth-Token", value)`."""
     call = arguments.parent
     function = call.child_by_field_name("function") if call is not None else None
-    if function is None or function.type != "member_expression":
+    if call is None or function is None or function.type != "member_expression":
         return False
     if region.text(function.child_by_field_name("property")) not in HEADER_SETTERS:
         return False
-    items = [a for a in arguments.named_children if a.type != "comment"]
+    items = arguments_of(call)
     header = string_value(region, items[0]) if items else None
     return len(items) >= 2 and items[0] != value and header is not None and header.lower() in AUTH_HEADERS
 

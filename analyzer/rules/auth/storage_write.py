@@ -54,7 +54,7 @@ class CredentialInWebStorage(Rule):
 
     def check_script(self, script: ScriptFile, ctx: RuleContext) -> Iterator[Finding]:
         for region in script.regions:
-            facts = ScriptFacts(region)
+            facts = ScriptFacts.of(region)
             for write in facts.writes():
                 if is_plain_literal(script, region, write.value):
                     continue  # localStorage.setItem("hasToken", "true"): a flag
