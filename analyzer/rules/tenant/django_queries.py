@@ -110,16 +110,19 @@ class DjangoQueries(ChainResolver):
             return bool(chains) and all(c is not None and c.scoped for c in chains)
         return False
 
-    def class_requeries_scoped(self, cls: nodes.ClassDef, model: ModelInfo | None) -> bool:
+    def class_requeries_scoped(self, cls: nodes.ClassDef, model: ModelInfo | None, field_name: str | None) -> bool:
         """A serializer or form whose methods query `model` again with a tenant filter
         (`validate()` keeping only the labels of the caller's project) checks the choices its
         `PrimaryKeyRelatedField(queryset=Label.objects.all())` accepted, and so does one that
-        compares the chosen row's tenant with the caller's (`attrs["project"].organization_id`)."""
+        compares the chosen row's tenant with the caller's (`attrs["project"].organization_id`
+        for the field `project`, or anything `validate_project` receives)."""
         keys = {model.tenant_field, model.tenant_column} - {None} if model is not None else set()
-        for method in cls.mymethods():
+        for method in cls.mymethods() if field_name else ():
+            whole_method = method.name == f"validate_{field_name}"
             for compare in method.nodes_of_class(nodes.Compare):
                 operands = [compare.left, *(operand for _, operand in compare.ops)]
-                if any(isinstance(o, nodes.Attribute) and o.attrname in keys for o in operands):
+                if any(isinstance(o, nodes.Attribute) and o.attrname in keys
+                       and (whole_method or _names_field(o.expr, field_name)) for o in operands):
                     return True
         for method in cls.mymethods():
             for call in method.nodes_of_class(nodes.Call):
@@ -294,6 +297,13 @@ def _scopes_disabled(node: nodes.NodeNG) -> bool:
             return True
         current = current.parent
     return False
+
+
+def _names_field(node: nodes.NodeNG, field_name: str) -> bool:
+    """`attrs["project"]`, `data.get("project")` or a variable `project`."""
+    if isinstance(node, nodes.Name):
+        return node.name == field_name
+    return any(isinstance(c, nodes.Const) and c.value == field_name for c in node.nodes_of_class(nodes.Const))
 
 
 # Filter backends from packages outside the scan that keep only the rows the user may see.

@@ -185,5 +185,16 @@ class UnfilteredDjangoQuery(Rule):
         if isinstance(cls, nodes.ClassDef):
             # `queryset = Invoice.objects.all()` on a view is judged by its get_queryset; a
             # serializer or form field's `queryset=` by whether the class re-checks the choice.
-            return resolver.view_filters_by_tenant(cls) or resolver.class_requeries_scoped(cls, chain.model)
+            return resolver.view_filters_by_tenant(cls) or resolver.class_requeries_scoped(
+                cls, chain.model, _class_attribute(node))
         return narrowed_elsewhere(node, resolver)
+
+
+def _class_attribute(node: nodes.NodeNG) -> str | None:
+    """`project` for the queryset of `project = PrimaryKeyRelatedField(queryset=...)`."""
+    current = node
+    while current.parent is not None and not isinstance(current.parent, nodes.ClassDef):
+        current = current.parent
+    if isinstance(current, nodes.Assign) and isinstance(current.targets[0], nodes.AssignName):
+        return current.targets[0].name
+    return None
