@@ -51,6 +51,16 @@ def path_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
+# Test code logs in with fixture tokens and decodes what it issued: not what production runs.
+TEST_PATHS = ("tests/**", "test/**", "**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py", "**/conftest.py",
+              "**/__tests__/**", "**/*.test.*", "**/*.spec.*", "**/cypress/**", "**/e2e/**", "**/playwright/**",
+              "**/__mocks__/**", "**/*.stories.*")
+
+
+def is_test_file(relpath: str) -> bool:
+    return path_spec(TEST_PATHS).match_file(relpath)
+
+
 def language_of(path: str | Path) -> str | None:
     return LANGUAGES.get(Path(path).suffix.lower())
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from astroid import nodes
 
-from ..lang.python import dotted_name
+from ..lang.python import decorator_names, dotted_name
 
 REQUEST_PARAMETERS = frozenset({"request", "req"})
 ROUTE_DECORATORS = frozenset({
@@ -42,20 +42,11 @@ ADMIN_WORDS = ("admin", "superuser", "staff", "backoffice")
 def admin_only(function: nodes.FunctionDef) -> bool:
     """A handler behind `@require_super_admin`, `@staff_member_required`, `@admin_required`:
     instance operators, who work across tenants by design."""
-    for decorator in function.decorators.nodes if function.decorators else ():
-        target = decorator.func if isinstance(decorator, nodes.Call) else decorator
-        name = (dotted_name(target) or "").rsplit(".", 1)[-1].lower()
-        if any(word in name for word in ADMIN_WORDS):
-            return True
-    return False
+    return any(word in name.lower() for name in decorator_names(function) for word in ADMIN_WORDS)
 
 
 def _decorated_as_route(function: nodes.FunctionDef) -> bool:
-    for decorator in function.decorators.nodes if function.decorators else ():
-        target = decorator.func if isinstance(decorator, nodes.Call) else decorator
-        if (dotted_name(target) or "").rsplit(".", 1)[-1] in ROUTE_DECORATORS:
-            return True
-    return False
+    return any(name in ROUTE_DECORATORS for name in decorator_names(function))
 
 
 def _view_class(cls: nodes.ClassDef) -> bool:

@@ -10,7 +10,7 @@ import re
 
 from astroid import nodes
 
-from ..lang.python import dotted_name
+from ..lang.python import dotted_name, imported_packages, keyword_argument
 from .facts import FieldInfo, ModelInfo
 
 DJANGO_RELATIONS = {
@@ -39,25 +39,8 @@ SQLA_BASES = {"Base", "DeclarativeBase", "Model", "SQLModel", "DeclarativeBaseNo
 SQLA_COLUMNS = {"Column", "mapped_column", "Field"}
 
 
-def _imports(module: nodes.Module) -> set[str]:
-    names: set[str] = set()
-    for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
-        if isinstance(node, nodes.ImportFrom):
-            names.add((node.modname or "").split(".")[0])
-        else:
-            names.update(name.split(".")[0] for name, _ in node.names)
-    return names
-
-
 def _last(name: str | None) -> str:
     return (name or "").rsplit(".", 1)[-1]
-
-
-def _kwarg(call: nodes.Call, name: str) -> nodes.NodeNG | None:
-    for keyword in call.keywords or ():
-        if keyword.arg == name:
-            return keyword.value
-    return None
 
 
 def _const(node: nodes.NodeNG | None) -> object:
@@ -70,7 +53,7 @@ def _snake(name: str) -> str:
 
 def extract_models(module: nodes.Module, relpath: str) -> list[ModelInfo]:
     """Model-like classes of one module, Django and SQLAlchemy, with fields as declared here."""
-    imported = _imports(module)
+    imported = imported_packages(module)
     uses_django = "django" in imported or "models" in module.name.split(".")[-1:]
     uses_sqla = bool(imported & {"sqlalchemy", "flask_sqlalchemy", "sqlmodel"})
     django_names = _django_field_names(module) if uses_django else set()
@@ -133,8 +116,8 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
         if callee in DJANGO_RELATIONS and is_django:
             fields[target] = _django_relation(target, value, DJANGO_RELATIONS[callee])
         elif callee.endswith("Field") and is_django:
-            column = _const(_kwarg(value, "db_column")) or target
-            required = _const(_kwarg(value, "null")) is not True
+            column = _const(keyword_argument(value, "db_column")) or target
+            required = _const(keyword_argument(value, "null")) is not True
             fields[target] = FieldInfo(target, str(column), "column", required=required,
                                        line=statement.lineno or 0)
         elif callee.endswith("Manager") or callee in ("as_manager",) or _is_manager_factory(value):
@@ -162,13 +145,13 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
 
 
 def _django_relation(name: str, call: nodes.Call, kind: str) -> FieldInfo:
-    target_node = call.args[0] if call.args else _kwarg(call, "to")
+    target_node = call.args[0] if call.args else keyword_argument(call, "to")
     if isinstance(target_node, nodes.Const) and isinstance(target_node.value, str):
         target = target_node.value
     else:
         target = dotted_name(target_node) if target_node is not None else None
-    column = _const(_kwarg(call, "db_column")) or (f"{name}_id" if kind != "m2m" else name)
-    required = kind != "m2m" and _const(_kwarg(call, "null")) is not True
+    column = _const(keyword_argument(call, "db_column")) or (f"{name}_id" if kind != "m2m" else name)
+    required = kind != "m2m" and _const(keyword_argument(call, "null")) is not True
     return FieldInfo(name, str(column), kind, target=_last(target) if target else None, required=required,
                      line=call.lineno or 0)
 
@@ -308,11 +291,11 @@ def _sqlalchemy_column(name: str, call: nodes.Call, statement: nodes.NodeNG) -> 
         if isinstance(arg, nodes.Call) and _last(dotted_name(arg.func)) == "ForeignKey" and arg.args:
             ref = arg.args[0]
             target = _const(ref) if isinstance(_const(ref), str) else dotted_name(ref)
-    foreign_key = _kwarg(call, "foreign_key")  # SQLModel Field(foreign_key="team.id")
+    foreign_key = keyword_argument(call, "foreign_key")  # SQLModel Field(foreign_key="team.id")
     if target is None and isinstance(_const(foreign_key), str):
         target = str(_const(foreign_key))
-    nullable = _const(_kwarg(call, "nullable"))
-    primary = _const(_kwarg(call, "primary_key")) is True
+    nullable = _const(keyword_argument(call, "nullable"))
+    primary = _const(keyword_argument(call, "primary_key")) is True
     annotation = statement.annotation if isinstance(statement, nodes.AnnAssign) else None
     optional = (annotation is not None and "Optional" in annotation.as_string()) or (
         annotation is not None and "None" in annotation.as_string())

@@ -121,6 +121,15 @@ class Positions:
             end_column=self.column(end_line, end_col),
         )
 
+    def name_span(self, definition: nodes.FunctionDef | nodes.ClassDef) -> Span:
+        """The name of a `def` or `class`, not its decorators and body."""
+        position = getattr(definition, "position", None)
+        if position is None:
+            return self.span(definition)
+        end = self.column(position.end_lineno, position.end_col_offset)
+        return Span(line=position.end_lineno, column=end - len(definition.name), end_line=position.end_lineno,
+                    end_column=end)
+
     def offset(self, line: int, column: int) -> int:
         """Character offset in the text of a 1-based line and code-point column."""
         if not 1 <= line <= len(self.line_starts):
@@ -176,3 +185,60 @@ def dotted_name(node: nodes.NodeNG) -> str | None:
         parts.append(node.name)
         return ".".join(reversed(parts))
     return None
+
+
+def imported_packages(module: nodes.Module) -> set[str]:
+    """Top-level package names a module imports: `from jose import jwt` -> {"jose"}."""
+    names: set[str] = set()
+    for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+        if isinstance(node, nodes.ImportFrom):
+            names.add((node.modname or "").split(".")[0])
+        else:
+            names.update(name.split(".")[0] for name, _ in node.names)
+    return names
+
+
+def keyword_argument(call: nodes.Call, name: str) -> nodes.NodeNG | None:
+    """The value passed as `name=` to `call`, if any."""
+    for keyword in call.keywords or ():
+        if keyword.arg == name:
+            return keyword.value
+    return None
+
+
+def decorator_name(decorator: nodes.NodeNG) -> str:
+    """The last name of one decorator: `@method_decorator(csrf_exempt)` -> "method_decorator"."""
+    target = decorator.func if isinstance(decorator, nodes.Call) else decorator
+    return (dotted_name(target) or "").rsplit(".", 1)[-1]
+
+
+def decorator_names(definition: nodes.FunctionDef | nodes.ClassDef) -> list[str]:
+    """Last names of a definition's decorators."""
+    return [decorator_name(d) for d in definition.decorators.nodes] if definition.decorators else []
+
+
+def imported_name(node: nodes.NodeNG) -> str | None:
+    """The dotted name of `node` with its first part resolved through the module's imports:
+    `jwt.decode` after `from jose import jwt` is "jose.jwt.decode"; after `import jwt`, "jwt.decode".
+    Names not bound by an import come back as written."""
+    name = dotted_name(node)
+    if name is None:
+        return None
+    leftmost = node
+    while isinstance(leftmost, nodes.Attribute):
+        leftmost = leftmost.expr
+    head, _, rest = name.partition(".")
+    try:
+        _, bindings = leftmost.lookup(head)
+    except (AttributeError, AstroidError):
+        return name
+    for binding in bindings:
+        if isinstance(binding, nodes.ImportFrom):
+            for original, alias in binding.names:
+                if (alias or original) == head:
+                    return ".".join(p for p in (binding.modname, original, rest) if p)
+        elif isinstance(binding, nodes.Import):
+            for original, alias in binding.names:
+                if alias == head:
+                    return ".".join(p for p in (original, rest) if p)
+    return name

@@ -8,8 +8,9 @@ matching whole words keeps them apart. A name whose last word only describes the
 
 from __future__ import annotations
 
-import re
 from itertools import pairwise
+
+from ...lang.words import words
 
 CREDENTIAL_WORDS = frozenset({
     "token", "tokens", "jwt", "jwts", "bearer", "auth", "authorization", "secret", "password", "passwd",
@@ -24,23 +25,20 @@ DESCRIPTIVE_WORDS = frozenset({
     "timestamp", "time", "at", "date", "count", "length", "status", "flag", "mode", "provider", "method",
     "url", "uri", "endpoint", "enabled", "version", "scope", "scopes", "redirect", "path", "error", "errors",
     "loading", "required", "strength", "policy", "hint", "label", "visible", "visibility", "field", "input",
-    "step", "page", "route", "modal", "form", "timeout", "id_type", "format", "name", "kind",
+    "step", "page", "route", "modal", "form", "timeout", "id_type", "format", "name", "kind", "plugin",
 })
-_BOUNDARY = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?=[A-Z][a-z]|\b|\d|_|$)|\d+")
-
-
-def words(name: str) -> list[str]:
-    """Lower-case words of an identifier or key in any case style."""
-    return [w.lower() for part in re.split(r"[^A-Za-z0-9]+", name) for w in _BOUNDARY.findall(part)]
 
 
 def names_credential(name: str | None) -> bool:
-    """`authToken`, `jwt`, `refresh_token`, `X-API-Key`: yes. `tokenizerMode`, `tokenExpiry`: no."""
+    """`authToken`, `jwt`, `refresh_token`, `X-API-Key`: yes. `tokenizerMode`, `tokenExpiry` and
+    `authPluginId` (a credential word followed by one that describes it): no."""
     if not name:
         return False
     parts = words(name)
     if not parts or parts[-1] in DESCRIPTIVE_WORDS or parts[0] in ("is", "has", "should", "show", "use"):
         return False
-    if any(w in CREDENTIAL_WORDS for w in parts):
+    padded = [*parts, ""]
+    if any(word in CREDENTIAL_WORDS and after not in DESCRIPTIVE_WORDS for word, after in pairwise(padded)):
         return True
-    return any(pair in CREDENTIAL_PAIRS for pair in pairwise(parts))
+    return any((first, second) in CREDENTIAL_PAIRS and after not in DESCRIPTIVE_WORDS
+               for first, second, after in zip(padded, padded[1:], padded[2:], strict=False))

@@ -9,8 +9,8 @@ from tree_sitter import Node
 
 from ...lang.javascript import ScriptFile, ScriptRegion, arguments_of, string_value, walk
 from ...model import Finding, Severity
-from ..base import Rule, RuleContext
-from . import CWE_922, OWASP_SESSION, SCRIPT_LANGUAGES
+from ..base import RuleContext
+from . import CWE_922, OWASP_SESSION, SCRIPT_LANGUAGES, AuthRule
 from .credentials import names_credential
 from .storage import ScriptFacts, StorageAccess, credential_key
 
@@ -26,7 +26,7 @@ SCOPES = frozenset({"function_declaration", "function_expression", "arrow_functi
                     "program", "generator_function_declaration"})
 
 
-class CredentialFromWebStorage(Rule):
+class CredentialFromWebStorage(AuthRule):
     """A credential read from localStorage or sessionStorage is sent with requests.
 
     ## Why is this bad?

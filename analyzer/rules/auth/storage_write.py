@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 from ...lang.javascript import ScriptFile
 from ...model import Finding, Severity
-from ..base import Rule, RuleContext
-from . import CWE_922, OWASP_SESSION, SCRIPT_LANGUAGES
+from ..base import RuleContext
+from . import CWE_922, OWASP_SESSION, SCRIPT_LANGUAGES, AuthRule
 from .storage import ScriptFacts, credential_key, is_plain_literal, names_a_credential, stored_names
 
 
-class CredentialInWebStorage(Rule):
+class CredentialInWebStorage(AuthRule):
     """A token, JWT, API key or password is written to localStorage or sessionStorage.
 
     ## Why is this bad?
