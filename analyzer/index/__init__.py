@@ -18,10 +18,11 @@ from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import keyed_helpers, query_builders, request_reachable
 from .managers import global_criteria, scoping_methods_and_managers
 from .orm_models import extract_models
+from .security import SecurityFacts, gather_security
 from .sql_tables import extract_tables
 from .tenant import detect_tenant, is_tenant_lookup, mark_scoped_models, mark_scoped_tables, relation_target
 
-__all__ = ["FieldInfo", "ModelInfo", "ProjectIndex", "TableInfo", "TenantKey", "build_index"]
+__all__ = ["FieldInfo", "ModelInfo", "ProjectIndex", "SecurityFacts", "TableInfo", "TenantKey", "build_index"]
 
 
 @dataclass
@@ -37,6 +38,7 @@ class ProjectIndex:
     quiet_reachable: set[str] = field(default_factory=set)  # ... that only admin-like handlers reach
     query_builders: set[str] = field(default_factory=set)  # functions that return an unevaluated query
     keyed_helpers: set[str] = field(default_factory=set)  # functions that look a row up by a parameter
+    security: SecurityFacts = field(default_factory=SecurityFacts)  # lockouts, throttles, CSRF, cookie auth
 
     def __post_init__(self) -> None:
         self._by_name: dict[str, list[ModelInfo]] = {}
@@ -108,6 +110,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.global_criteria = global_criteria(python)
     index.query_builders = query_builders(python)
     index.keyed_helpers = keyed_helpers(python)
+    index.security = gather_security(python)
     warning_paths = path_spec(config.tenant.warning_paths)
     index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
     for model in models:

@@ -1,0 +1,148 @@
+"""The protections a project switches on once for every view: lockouts, throttles, CSRF middleware.
+
+A login view with no decorator is still rate limited when django-axes is installed or DRF
+throttles every API view by default; a Flask form is protected when `CSRFProtect(app)` runs in
+the app factory, three files away. Rules judge one view at a time, so the project-wide half of
+the answer is gathered here, once, in pass 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from astroid import nodes
+
+from ..lang.python import dotted_name, imported_packages, keyword_argument
+from .settings import is_development, literal, setting_assignments, strings_in
+
+# INSTALLED_APPS / MIDDLEWARE / AUTHENTICATION_BACKENDS entries that lock out repeated failed logins.
+LOGIN_GUARDS = {"axes": "django-axes", "defender": "django-defender"}
+CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
+FLASK_CSRF_PACKAGES = frozenset({"flask_wtf", "flask_seasurf"})
+ASGI_CSRF_PACKAGES = frozenset({"starlette_csrf", "fastapi_csrf_protect", "asgi_csrf", "starlette_wtf"})
+COOKIE_SCHEMES = frozenset({"APIKeyCookie", "CookieTransport"})
+
+
+@dataclass
+class SecurityFacts:
+    login_guard: str = ""  # "django-axes" when a lockout package guards every authenticate()
+    default_throttle: bool = False  # REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] is set
+    default_limits: str = ""  # "flask-limiter"/"slowapi" when a Limiter has default_limits for every route
+    csrf_middleware: bool = False  # some settings module lists CsrfViewMiddleware
+    flask_csrf: bool = False  # CSRFProtect / Flask-WTF / SeaSurf
+    asgi_csrf: bool = False  # a CSRF middleware or dependency for Starlette/FastAPI
+    cookie_auth: set[str] = field(default_factory=set)  # dependencies that authenticate from a cookie
+    session_login: bool = False  # Flask-Login, or the user's id kept in Flask's session cookie
+    truthy_settings: set[str] = field(default_factory=set)  # cookie/CSRF settings a non-development module sets
+
+
+def gather_security(python: Iterable[tuple[str, nodes.Module]]) -> SecurityFacts:
+    facts = SecurityFacts()
+    for relpath, module in python:
+        packages = imported_packages(module)
+        facts.flask_csrf |= bool(packages & FLASK_CSRF_PACKAGES)
+        facts.asgi_csrf |= bool(packages & ASGI_CSRF_PACKAGES)
+        facts.session_login |= "flask_login" in packages or ("flask" in packages and _stores_user_in_session(module))
+        for setting in setting_assignments(module):
+            if setting.name in ("INSTALLED_APPS", "MIDDLEWARE", "AUTHENTICATION_BACKENDS"):
+                entries = strings_in(setting.value)
+                facts.csrf_middleware |= CSRF_MIDDLEWARE in entries
+                for entry in entries:
+                    guard = LOGIN_GUARDS.get(entry.split(".")[0])
+                    facts.login_guard = facts.login_guard or (guard or "")
+            elif setting.name == "REST_FRAMEWORK" and isinstance(setting.value, nodes.Dict):
+                facts.default_throttle |= _sets_throttles(setting.value)
+            elif setting.name == "DEFAULT_THROTTLE_CLASSES":
+                facts.default_throttle |= not isinstance(setting.value, (nodes.List, nodes.Tuple)) or \
+                    bool(setting.value.elts)
+            if ("COOKIE" in setting.name or "CSRF" in setting.name) and \
+                    literal(setting.value) not in (False, None, "", 0) and not is_development(relpath, setting.owner):
+                facts.truthy_settings.add(setting.name)
+        for call in module.nodes_of_class(nodes.Call):
+            name = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
+            if name == "Limiter" and _has_default_limits(call):
+                facts.default_limits = "slowapi" if "slowapi" in packages else "flask-limiter"
+            elif name in ("CSRFMiddleware", "CsrfProtect", "CSRFProtect"):
+                facts.flask_csrf |= name == "CSRFProtect"
+                facts.asgi_csrf |= name != "CSRFProtect"
+        facts.cookie_auth |= _cookie_dependencies(module)
+    facts.cookie_auth = _depending_on(python, facts.cookie_auth)
+    return facts
+
+
+def _stores_user_in_session(module: nodes.Module) -> bool:
+    """`session["user_id"] = user.id`: Flask's signed session cookie is the login."""
+    for assign in module.nodes_of_class(nodes.Assign):
+        for target in assign.targets:
+            if isinstance(target, nodes.Subscript) and isinstance(target.value, nodes.Name) and \
+                    target.value.name == "session" and isinstance(target.slice, nodes.Const) and \
+                    "user" in str(target.slice.value):
+                return True
+    return False
+
+
+def _sets_throttles(rest_framework: nodes.Dict) -> bool:
+    for key, value in rest_framework.items:
+        if isinstance(key, nodes.Const) and key.value == "DEFAULT_THROTTLE_CLASSES":
+            return not isinstance(value, (nodes.List, nodes.Tuple)) or bool(value.elts)
+    return False
+
+
+def _has_default_limits(call: nodes.Call) -> bool:
+    for name in ("default_limits", "application_limits"):
+        value = keyword_argument(call, name)
+        if value is not None and not (isinstance(value, (nodes.List, nodes.Tuple)) and not value.elts):
+            return True
+    return False
+
+
+def _cookie_dependencies(module: nodes.Module) -> set[str]:
+    """Functions that read the caller's identity from a cookie: a `Cookie()` parameter, a
+    cookie security scheme (`APIKeyCookie`), or `request.cookies` in their body."""
+    schemes = {
+        target.name
+        for assign in module.nodes_of_class(nodes.Assign)
+        if isinstance(assign.value, nodes.Call)
+        and (dotted_name(assign.value.func) or "").rsplit(".", 1)[-1] in COOKIE_SCHEMES
+        for target in assign.targets if isinstance(target, nodes.AssignName)
+    }
+    found = set()
+    for function in module.nodes_of_class((nodes.FunctionDef, nodes.AsyncFunctionDef)):
+        defaults = [*function.args.defaults, *(d for d in function.args.kw_defaults if d is not None)]
+        for default in defaults:
+            if isinstance(default, nodes.Call):
+                called = (dotted_name(default.func) or "").rsplit(".", 1)[-1]
+                argument = default.args[0] if default.args else None
+                if called == "Cookie" or (called in ("Depends", "Security") and isinstance(argument, nodes.Name)
+                                          and argument.name in schemes):
+                    found.add(function.name)
+        if any(node.attrname == "cookies" for node in function.nodes_of_class(nodes.Attribute)) and \
+                any(arg.name in ("request", "req") for arg in function.args.args or ()):
+            found.add(function.name)
+    return found
+
+
+def depends_on(function: nodes.FunctionDef, names: set[str]) -> str | None:
+    """The first of `names` that `function` takes as a FastAPI dependency (`Depends(get_user)`)."""
+    defaults = [*function.args.defaults, *(d for d in function.args.kw_defaults if d is not None)]
+    annotations = [*function.args.annotations, *function.args.kwonlyargs_annotations]
+    for node in [*defaults, *(a for a in annotations if a is not None)]:
+        for call in node.nodes_of_class(nodes.Call):
+            if (dotted_name(call.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security") and call.args:
+                target = (dotted_name(call.args[0]) or "").rsplit(".", 1)[-1]
+                if target in names:
+                    return target
+    return None
+
+
+def _depending_on(python: Iterable[tuple[str, nodes.Module]], seeds: set[str], hops: int = 4) -> set[str]:
+    """Dependencies built on a cookie dependency (`get_current_active_user` on `get_current_user`)."""
+    found = set(seeds)
+    functions = [f for _, module in python for f in module.nodes_of_class((nodes.FunctionDef, nodes.AsyncFunctionDef))]
+    for _ in range(hops):
+        grown = {f.name for f in functions if f.name not in found and depends_on(f, found)}
+        if not grown:
+            break
+        found |= grown
+    return found
