@@ -53,7 +53,7 @@ def _view_class(cls: nodes.ClassDef) -> bool:
     return any((dotted_name(b) or "").rsplit(".", 1)[-1].endswith(VIEW_BASE_WORDS) for b in cls.bases)
 
 
-def _request_module(module: nodes.Module) -> bool:
+def is_request_module(module: nodes.Module) -> bool:
     parts = module.name.split(".")
     return parts[-1] in REQUEST_MODULES or any(part in REQUEST_MODULES for part in parts[:-1])
 
@@ -102,7 +102,7 @@ def in_request(node: nodes.NodeNG) -> bool:
         if isinstance(scope, nodes.ClassDef) and _view_class(scope):
             return innermost_function is None or _handler_method(innermost_function)
         scope = scope.parent.scope() if scope.parent is not None else None
-    return innermost_function is None and scope is not None and _request_module(scope)
+    return innermost_function is None and scope is not None and is_request_module(scope)
 
 
 # Calls that leave a query unevaluated: a function returning one of these builds a query.

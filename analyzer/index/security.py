@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from astroid import nodes
 
 from ..lang.python import dotted_name, imported_packages, keyword_argument
+from ..lang.words import words
 from .settings import is_development, literal, setting_assignments, strings_in
 
 # INSTALLED_APPS / MIDDLEWARE / AUTHENTICATION_BACKENDS entries that lock out repeated failed logins.
@@ -22,6 +23,10 @@ CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
 FLASK_CSRF_PACKAGES = frozenset({"flask_wtf", "flask_seasurf"})
 ASGI_CSRF_PACKAGES = frozenset({"starlette_csrf", "fastapi_csrf_protect", "asgi_csrf", "starlette_wtf"})
 COOKIE_SCHEMES = frozenset({"APIKeyCookie", "CookieTransport"})
+IDENTITY_WORDS = frozenset({"user", "session", "account", "principal", "auth", "current", "member", "me", "identity",
+                            "login", "viewer", "admin", "actor"})
+SERVICE_WORDS = frozenset({"manager", "service", "logger", "repository", "repo", "client", "factory", "db", "cache",
+                           "settings", "context", "query", "flow", "provider", "providers"})
 
 
 @dataclass
@@ -66,6 +71,8 @@ def gather_security(python: Iterable[tuple[str, nodes.Module]]) -> SecurityFacts
             elif name in ("CSRFMiddleware", "CsrfProtect", "CSRFProtect"):
                 facts.flask_csrf |= name == "CSRFProtect"
                 facts.asgi_csrf |= name != "CSRFProtect"
+        if packages & {"fastapi", "starlette"}:
+            facts.asgi_csrf |= _defines_csrf(module)
         facts.cookie_auth |= _cookie_dependencies(module)
     facts.cookie_auth = _depending_on(python, facts.cookie_auth)
     return facts
@@ -80,6 +87,12 @@ def _stores_user_in_session(module: nodes.Module) -> bool:
                     "user" in str(target.slice.value):
                 return True
     return False
+
+
+def _defines_csrf(module: nodes.Module) -> bool:
+    """A project's own CSRF middleware or form protection (`class CSRFCookieSetterMiddleware`), which
+    guards every route; a CSRF dependency (`def verify_csrf`) guards only the routes that use it."""
+    return any("csrf" in cls.name.lower() for cls in module.nodes_of_class(nodes.ClassDef))
 
 
 def _sets_throttles(rest_framework: nodes.Dict) -> bool:
@@ -136,10 +149,18 @@ def depends_on(function: nodes.FunctionDef, names: set[str]) -> str | None:
     return None
 
 
+def names_an_identity(name: str) -> bool:
+    """`get_current_user`, `require_session`, `current_account`: yes. `get_user_manager`, `get_audit_logger`: no."""
+    parts = words(name)
+    return bool(parts) and bool(IDENTITY_WORDS & set(parts)) and parts[-1] not in SERVICE_WORDS
+
+
 def _depending_on(python: Iterable[tuple[str, nodes.Module]], seeds: set[str], hops: int = 4) -> set[str]:
-    """Dependencies built on a cookie dependency (`get_current_active_user` on `get_current_user`)."""
+    """Identity dependencies built on a cookie dependency (`get_current_active_user` on
+    `get_current_user`); a service that merely takes one (`get_user_manager`) is not one."""
     found = set(seeds)
-    functions = [f for _, module in python for f in module.nodes_of_class((nodes.FunctionDef, nodes.AsyncFunctionDef))]
+    functions = [f for _, module in python for f in module.nodes_of_class((nodes.FunctionDef, nodes.AsyncFunctionDef))
+                 if names_an_identity(f.name)]
     for _ in range(hops):
         grown = {f.name for f in functions if f.name not in found and depends_on(f, found)}
         if not grown:

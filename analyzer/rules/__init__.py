@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .auth.cookies import UnprotectedCookie
+from .auth.csrf import CsrfDisabled
+from .auth.jwt_decode import UnverifiedJwt
+from .auth.login_throttle import LoginWithoutRateLimit
 from .auth.storage_read import CredentialFromWebStorage
 from .auth.storage_write import CredentialInWebStorage
 from .base import Rule
@@ -20,6 +24,10 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnfilteredRawSql,
     CredentialInWebStorage,
     CredentialFromWebStorage,
+    UnprotectedCookie,
+    CsrfDisabled,
+    LoginWithoutRateLimit,
+    UnverifiedJwt,
 )
 
 __all__ = ["ALL_RULES", "Rule", "enabled_rules", "rule_by_code"]

@@ -16,6 +16,7 @@ from astroid import nodes
 
 from ...index.handlers import in_request
 from ...lang.python import dotted_name
+from ...lang.words import words
 from .chains import assigned_values
 
 # Containers of what the client sent: a key read from them is not a key of a loaded object.
@@ -199,9 +200,11 @@ IDENTITY_FIELDS = frozenset({"email", "username", "login", "email_address", "pho
 
 
 def is_identity_lookup(model_name: str | None, field_name: str) -> bool:
-    """A user looked up by email or username: accounts are global identities, and sign-in,
-    sign-up and invitations must find them whatever tenant they belong to."""
-    return model_name in USER_MODELS and field_name.lower().split("__")[0] in IDENTITY_FIELDS
+    """A user (`User`, `StaffUser`, `TeamMember`) looked up by email or username: accounts are
+    global identities, and sign-in, sign-up and invitations must find them whatever tenant they
+    belong to."""
+    is_user_model = model_name in USER_MODELS or (words(model_name or "") or [""])[-1] in ("user", "member")
+    return is_user_model and field_name.lower().split("__")[0] in IDENTITY_FIELDS
 
 
 def is_capability_value(value: nodes.NodeNG) -> bool:
