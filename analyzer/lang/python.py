@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 import sys
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -187,8 +188,19 @@ def dotted_name(node: nodes.NodeNG) -> str | None:
     return None
 
 
-def imported_packages(module: nodes.Module) -> set[str]:
-    """Top-level package names a module imports: `from jose import jwt` -> {"jose"}."""
+_PACKAGES: weakref.WeakKeyDictionary[nodes.Module, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def imported_packages(module: nodes.Module) -> frozenset[str]:
+    """Top-level package names a module imports: `from jose import jwt` -> {"jose"}. Rules ask
+    per call and per view, so the answer is kept for as long as the tree lives."""
+    cached = _PACKAGES.get(module)
+    if cached is None:
+        cached = _PACKAGES[module] = frozenset(_imports(module))
+    return cached
+
+
+def _imports(module: nodes.Module) -> set[str]:
     names: set[str] = set()
     for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
         if isinstance(node, nodes.ImportFrom):

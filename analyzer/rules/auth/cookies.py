@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 from ...fixes.keywords import keyword_edits
 from ...index.settings import Setting, is_development, is_production, literal, setting_assignments
-from ...lang.javascript import ScriptFile, ScriptRegion, arguments_of, string_value, walk
+from ...lang.javascript import ScriptFile, ScriptRegion, arguments_of, string_value
 from ...lang.python import Positions, dotted_name, imported_packages
 from ...lang.python_strings import string_value as python_string
 from ...lang.words import words
@@ -211,7 +211,7 @@ class UnprotectedCookie(AuthRule):
     def check_script(self, script: ScriptFile, ctx: RuleContext) -> Iterator[Finding]:
         for region in script.regions:
             facts = ScriptFacts.of(region)
-            for node in walk(region.tree.root_node):
+            for node in facts.interesting:
                 found = None
                 if node.type == "assignment_expression":
                     found = _document_cookie(facts, node)

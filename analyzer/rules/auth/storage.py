@@ -28,6 +28,7 @@ READ_METHODS = frozenset({"getItem", "get"})
 STORAGE_HOOKS = frozenset({"useLocalStorage", "useSessionStorage", "useStorage", "useLocalStorageState",
                            "useSessionStorageState", "useStorageState", "createLocalStorage"})
 PERSIST_PACKAGES = ("zustand/middleware",)
+INTERESTING = frozenset({"call_expression", "assignment_expression", "member_expression", "subscript_expression"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class ScriptFacts:
         self.wrappers: set[str] = set(WRAPPER_GLOBALS)
         self.persist: set[str] = set()
         self.constants: dict[str, str] = {}  # "TOKEN_KEY" and "KEYS.token" -> string value
+        # Calls, assignments and property reads, in document order: every rule looks at these,
+        # and walking a bundle-sized tree once instead of once per rule is most of the time saved.
+        self.interesting: list[Node] = []
         self._collect()
 
     @classmethod
@@ -64,7 +68,9 @@ class ScriptFacts:
 
     def _collect(self) -> None:
         for node in walk(self.region.tree.root_node):
-            if node.type == "import_statement":
+            if node.type in INTERESTING:
+                self.interesting.append(node)
+            elif node.type == "import_statement":
                 self._import(node)
             elif node.type == "variable_declarator":
                 name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
@@ -138,7 +144,7 @@ class ScriptFacts:
         return self.constants.get(expression, expression)
 
     def writes(self) -> Iterator[StorageAccess]:
-        for node in walk(self.region.tree.root_node):
+        for node in self.interesting:
             if node.type == "call_expression":
                 yield from self._call_write(node)
             elif node.type == "assignment_expression":
@@ -148,7 +154,7 @@ class ScriptFacts:
                     yield StorageAccess(node, target[1], node.child_by_field_name("right"), target[0])
 
     def reads(self) -> Iterator[StorageAccess]:
-        for node in walk(self.region.tree.root_node):
+        for node in self.interesting:
             if node.type == "call_expression":
                 function, arguments = node.child_by_field_name("function"), arguments_of(node)
                 if function is not None and function.type == "member_expression" and arguments:

@@ -235,6 +235,6 @@ def _uses(region: ScriptRegion, name: str, scope: Node) -> Iterator[Node]:
 
 def _calls(region: ScriptRegion, name: str) -> Iterator[Node]:
     """`getToken()` and `auth.getToken()` anywhere in the script."""
-    for node in walk(region.tree.root_node):
+    for node in ScriptFacts.of(region).interesting:
         if node.type == "call_expression" and _called_name(region, node) == name:
             yield node
