@@ -122,7 +122,7 @@ def test_endpoint_kind_reads_names_word_by_word(name: str, kind: str | None) -> 
     ("access_token", True), ("sessionid", True), ("remember_token", True), ("JWT_AUTH_COOKIE", True),
     ("SESSION_COOKIE_NAME", True), ("auth", True),
     ("csrftoken", False), ("XSRF-TOKEN", False), ("csrf_token", False), ("theme", False), ("token_expiry", False),
-    ("django_language", False),
+    ("django_language", False), ("SESSION_RSA_PUBLIC_KEY_NAME", False), ("api_key", True), ("login_session", True),
 ])
 def test_cookie_names(name: str, credential: bool) -> None:
     assert names_cookie_credential(name) is credential
@@ -162,3 +162,10 @@ def test_a_project_csrf_middleware_guards_every_route(tmp_path: Path) -> None:
     middleware = "from starlette.middleware.base import BaseHTTPMiddleware\n\n\n" \
                  "class CSRFCookieMiddleware(BaseHTTPMiddleware):\n    pass\n"
     assert scan(tmp_path, {"main.py": FASTAPI_COOKIE_APP, "csrf.py": middleware}) == []
+
+
+def test_a_csrf_middleware_of_the_projects_own_counts(tmp_path: Path) -> None:
+    settings = MIDDLEWARE_WITHOUT_CSRF.replace(
+        '    "django.contrib.auth.middleware.AuthenticationMiddleware",\n',
+        '    "django.contrib.auth.middleware.AuthenticationMiddleware",\n    "acme.middleware.CsrfCheckMiddleware",\n')
+    assert scan(tmp_path, {"config/settings.py": settings}) == []

@@ -18,8 +18,9 @@ from ..lang.words import words
 from .settings import is_development, literal, setting_assignments, strings_in
 
 # INSTALLED_APPS / MIDDLEWARE / AUTHENTICATION_BACKENDS entries that lock out repeated failed logins.
+SETTINGS_WITH_APPS = frozenset({"INSTALLED_APPS", "MIDDLEWARE", "MIDDLEWARE_CLASSES", "AUTHENTICATION_BACKENDS"})
 LOGIN_GUARDS = {"axes": "django-axes", "defender": "django-defender"}
-CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
+CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"  # or a project's own `...CsrfCheckMiddleware`
 FLASK_CSRF_PACKAGES = frozenset({"flask_wtf", "flask_seasurf"})
 ASGI_CSRF_PACKAGES = frozenset({"starlette_csrf", "fastapi_csrf_protect", "asgi_csrf", "starlette_wtf"})
 COOKIE_SCHEMES = frozenset({"APIKeyCookie", "CookieTransport"})
@@ -34,7 +35,7 @@ class SecurityFacts:
     login_guard: str = ""  # "django-axes" when a lockout package guards every authenticate()
     default_throttle: bool = False  # REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] is set
     default_limits: str = ""  # "flask-limiter"/"slowapi" when a Limiter has default_limits for every route
-    csrf_middleware: bool = False  # some settings module lists CsrfViewMiddleware
+    csrf_middleware: bool = False  # some settings module lists CsrfViewMiddleware or a CSRF middleware of its own
     flask_csrf: bool = False  # CSRFProtect / Flask-WTF / SeaSurf
     asgi_csrf: bool = False  # a CSRF middleware or dependency for Starlette/FastAPI
     cookie_auth: set[str] = field(default_factory=set)  # dependencies that authenticate from a cookie
@@ -50,9 +51,10 @@ def gather_security(python: Iterable[tuple[str, nodes.Module]]) -> SecurityFacts
         facts.asgi_csrf |= bool(packages & ASGI_CSRF_PACKAGES)
         facts.session_login |= "flask_login" in packages or ("flask" in packages and _stores_user_in_session(module))
         for setting in setting_assignments(module):
-            if setting.name in ("INSTALLED_APPS", "MIDDLEWARE", "AUTHENTICATION_BACKENDS"):
+            if setting.name in SETTINGS_WITH_APPS:
                 entries = strings_in(setting.value)
-                facts.csrf_middleware |= CSRF_MIDDLEWARE in entries
+                facts.csrf_middleware |= setting.name.startswith("MIDDLEWARE") and any(
+                    "csrf" in entry.lower() for entry in entries)
                 for entry in entries:
                     guard = LOGIN_GUARDS.get(entry.split(".")[0])
                     facts.login_guard = facts.login_guard or (guard or "")

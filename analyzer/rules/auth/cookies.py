@@ -44,11 +44,12 @@ def names_cookie_credential(name: str | None) -> bool:
     if not name:
         return False
     parts = words(name)
-    while len(parts) > 1 and parts[-1] in ("name", "key", "cookie"):
+    while len(parts) > 1 and parts[-1] in ("name", "cookie"):
         parts = parts[:-1]  # SESSION_COOKIE_NAME names the session cookie
-    if not parts or CSRF_WORDS & set(parts) or parts[-1] in DESCRIPTIVE_WORDS:
+    if not parts or CSRF_WORDS & set(parts) or parts[-1] in DESCRIPTIVE_WORDS or "public" in parts:
         return False
-    return names_credential("_".join(parts)) or bool(SESSION_WORDS & set(parts))
+    # `login_session`, `remember_me`: the session itself; `session_public_key` is about it.
+    return names_credential("_".join(parts)) or parts[-1] in SESSION_WORDS or parts[-2:] == ["remember", "me"]
 
 
 class UnprotectedCookie(AuthRule):

@@ -22,6 +22,9 @@ EXEMPT_NAMES = frozenset({"csrf_exempt", "exempt"})
 SESSION_MIDDLEWARE = ("django.contrib.sessions.middleware.SessionMiddleware",
                       "django.contrib.auth.middleware.AuthenticationMiddleware")
 ROUTE_WRITES = frozenset({"post", "put", "patch", "delete"})
+# Views that other sites post to by design: SAML assertion consumers, OAuth callbacks, webhooks.
+EXTERNAL_POST_WORDS = frozenset({"callback", "webhook", "webhooks", "hook", "hooks", "acs", "ipn", "notify",
+                                 "notification", "saml", "saml2"})
 CSRF_OFF_SETTINGS = frozenset({"WTF_CSRF_ENABLED", "JWT_COOKIE_CSRF_PROTECT", "WTF_CSRF_CHECK_DEFAULT"})
 
 
@@ -106,8 +109,11 @@ class CsrfDisabled(AuthRule):
             return None
         if authenticates_otherwise(view):
             return None  # a signed webhook or a token API: no cookie to ride on
-        if {"logout", "signout"} & set(words(getattr(view, "name", ""))):
+        named = set(words(getattr(view, "name", "")))
+        if {"logout", "signout"} & named:
             return None  # a forged logout is a nuisance, not a takeover
+        if EXTERNAL_POST_WORDS & named:
+            return None  # an identity provider or a payment service posts here from its own site
         label = getattr(view, "name", "this view")
         return ctx.finding(self, positions.span(where),
                            f"`{label}` changes state for the logged-in user but is exempt from CSRF checks: "
@@ -168,8 +174,7 @@ class CsrfDisabled(AuthRule):
             if setting.name in ("MIDDLEWARE", "MIDDLEWARE_CLASSES") and not setting.augmented and \
                     isinstance(setting.value, (nodes.List, nodes.Tuple)):
                 entries = strings_in(setting.value)
-                if any(m in entries for m in SESSION_MIDDLEWARE) and CSRF_MIDDLEWARE not in entries and \
-                        not ctx.index.security.csrf_middleware:
+                if any(m in entries for m in SESSION_MIDDLEWARE) and not ctx.index.security.csrf_middleware:
                     yield ctx.finding(self, positions.span(setting.node),
                                       f"{setting.name} has sessions but no `{CSRF_MIDDLEWARE}`: no form or POST "
                                       "is checked for a CSRF token; add it after SessionMiddleware")

@@ -33,6 +33,8 @@ KIND_PAIRS = {("sign", "in"): "login", ("log", "in"): "login", ("password", "res
               ("reset", "password"): "password reset", ("forgot", "password"): "password reset",
               ("two", "factor"): "one-time code", ("verify", "code"): "one-time code",
               ("recover", "password"): "password reset", ("password", "recovery"): "password reset"}
+# Generic views that never take a POST: `class UserLoginView(RedirectView)` only forwards.
+READ_ONLY_VIEWS = frozenset({"RedirectView", "TemplateView", "ListView", "DetailView"})
 CODE_VERBS = frozenset({"verify", "check", "confirm", "submit", "validate", "enter", "redeem"})
 # A token endpoint hands one out; `TokenView` and `TokenEditView` manage the ones a user has.
 TOKEN_VERBS = frozenset({"obtain", "issue", "provision", "exchange", "grant", "get", "auth"})
@@ -42,10 +44,13 @@ OTHER_WORDS = frozenset({"required", "list", "revoke", "delete", "page", "form",
                          "expired", "expiry", "settings", "callback", "success", "done", "complete", "sent",
                          # managing a second factor, or a login that cannot be guessed
                          "add", "remove", "setup", "enable", "disable", "regenerate", "webauthn", "passkey",
-                         "oauth", "sso", "saml", "social", "google", "github", "html", "content", "preview"})
+                         "oauth", "sso", "saml", "social", "google", "github", "html", "content", "preview",
+                         # an identity provider or a QR scan proves who it is; a guard or a wait page takes
+                         # nothing to guess
+                         "qr", "cas", "oidc", "openid", "guard", "wait", "setting"})
 # In a decorator, base class or called name: `@ratelimit`, `@limiter.limit`, `throttle_classes`, `AxesMixin`.
 GUARD_WORDS = ("ratelimit", "rate_limit", "ratelimiter", "throttle", "limiter", "axes_", "watch_login", "lockout",
-               "brute", "captcha", "bucket", "attempt")
+               "brute", "captcha", "bucket", "attempt", "blockutil", "is_block", "failed_count")
 ROUTE_WRITES = frozenset({"post", "put", "patch", "route", "api_route", "api_view", "action"})
 DRF_BASES = ("APIView", "ViewSet", "GenericAPIView", "ObtainAuthToken", "TokenViewBase", "TokenObtainPairView",
              "TokenObtainSlidingView", "KnoxLoginView", "LoginAPIView")
@@ -54,7 +59,7 @@ DRF_BASES = ("APIView", "ViewSet", "GenericAPIView", "ObtainAuthToken", "TokenVi
 def endpoint_kind(name: str) -> str | None:
     """"login" for `login`, `sign_in`, `LoginView`; "token" for `obtain_token`; None for `login_required`."""
     parts = words(name)
-    if not parts or OTHER_WORDS & set(parts):
+    if not parts or OTHER_WORDS & set(parts) or "oauth" in name.lower():
         return None
     for pair in pairwise(parts):
         if pair in KIND_PAIRS:
@@ -175,8 +180,11 @@ class LoginWithoutRateLimit(AuthRule):
 
     def _view_class(self, cls: nodes.ClassDef, ctx: RuleContext) -> Finding | None:
         bases = base_names(cls)
+        if OTHER_WORDS & set(words(cls.name)) or "oauth" in cls.name.lower():
+            return None  # CASLoginView(LoginView): the identity provider takes the password
         kind = next((LIBRARY_VIEWS[b] for b in bases if b in LIBRARY_VIEWS), None)
-        if kind is None and any(b.endswith(("View", "APIView", "ViewSet", "Resource", "Endpoint")) for b in bases):
+        if kind is None and any(b.endswith(("View", "APIView", "ViewSet", "Resource", "Endpoint")) for b in bases) \
+                and not all(b in READ_ONLY_VIEWS for b in bases):
             kind = endpoint_kind(cls.name)
         if kind is None:
             return None
@@ -191,6 +199,10 @@ class LoginWithoutRateLimit(AuthRule):
                 return None
             if isinstance(statement, nodes.FunctionDef) and (
                     _guarded_by_name(_decorators(statement)) or _calls_guard(statement)):
+                return None
+        for base in cls.bases:  # a project mixin that checks lockouts for every login step
+            defined = safe_infer(base)
+            if isinstance(defined, nodes.ClassDef) and not _is_library(defined) and _calls_guard(defined, hops=0):
                 return None
         return self._report(ctx, cls, f"`{cls.name}`", kind)
 

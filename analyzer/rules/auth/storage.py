@@ -18,7 +18,10 @@ from ...lang.javascript import ScriptFile, ScriptRegion, arguments_of, string_va
 from .credentials import names_credential
 
 STORAGES = frozenset({"localStorage", "sessionStorage"})
-GLOBALS = frozenset({"window", "globalThis", "self", "document.defaultView"})
+# Objects whose `localStorage` property is Web Storage: the browser's globals, and Quasar's `$q`.
+GLOBALS = frozenset({"window", "globalThis", "self", "document.defaultView", "$q", "this.$q", "vm.$q"})
+# Named exports that are Web Storage under another name: `import { LocalStorage } from "quasar"`.
+STORAGE_EXPORTS = {"quasar": {"LocalStorage": "localStorage", "SessionStorage": "sessionStorage"}}
 # Packages whose default export (or a named one) stores into Web Storage, and their write/read methods.
 WRAPPER_PACKAGES = frozenset({"store", "store2", "store-js", "localforage", "secure-ls", "react-secure-storage",
                               "local-storage", "reactjs-localstorage", "@react-native-async-storage/async-storage"})
@@ -99,6 +102,9 @@ class ScriptFacts:
         if package is None:
             return
         names = [self.text(n) for n in walk(node) if n.type == "identifier"]
+        for exported, place in STORAGE_EXPORTS.get(package, {}).items():
+            if exported in names:
+                self.aliases[exported] = place
         if package in WRAPPER_PACKAGES:
             self.wrappers.update(names)
         elif package in PERSIST_PACKAGES and "persist" in names:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from astroid import nodes
 
 from ...lang.python import decorator_names, dotted_name
+from ...lang.words import words
 
 SESSION_DECORATORS = frozenset({"login_required", "permission_required", "user_passes_test", "staff_member_required",
                                 "fresh_login_required", "roles_required", "superuser_required"})
@@ -43,8 +44,23 @@ def base_names(cls: nodes.ClassDef) -> list[str]:
     return [(dotted_name(base) or "").rsplit(".", 1)[-1] for base in cls.bases]
 
 
+def _decorator_texts(definition: nodes.FunctionDef | nodes.ClassDef) -> list[str]:
+    return [d.as_string() for d in definition.decorators.nodes] if definition.decorators else []
+
+
+def _token_decorator(text: str) -> bool:
+    """`@token_auth.login_required` (Flask-HTTPAuth), `@requires_kobo_auth`, `@require_api_key`:
+    the caller proves who it is with a header or a token, not with the session cookie."""
+    parts = set(words(text.split("(")[0]))
+    return bool(parts & {"token", "basic", "httpauth", "key", "signature", "hmac", "bearer", "jwt"}) or (
+        "auth" in parts and not parts & {"login", "required"})
+
+
 def uses_session_auth(definition: nodes.FunctionDef | nodes.ClassDef) -> bool:
     """Behind a login decorator or mixin, or reading `request.user` / `request.session` / `current_user`."""
+    texts = _decorator_texts(definition)
+    if any(_token_decorator(text) for text in texts):
+        return False
     if SESSION_DECORATORS & set(decorator_names(definition)):
         return True
     if isinstance(definition, nodes.ClassDef) and any(b.endswith(SESSION_MIXINS) for b in base_names(definition)):
@@ -56,21 +72,24 @@ def uses_session_auth(definition: nodes.FunctionDef | nodes.ClassDef) -> bool:
 
 
 def changes_state(definition: nodes.FunctionDef | nodes.ClassDef) -> bool:
-    """Accepts POST (by decorator, by method, by `request.method == "POST"`) or writes something."""
+    """Accepts POST (by decorator or `request.method == "POST"`) or writes something; a class
+    takes a POST and writes something (an export rendered on POST changes nothing)."""
     if STATE_DECORATORS & set(decorator_names(definition)):
         return True
-    if isinstance(definition, nodes.ClassDef) and any(
-            isinstance(m, nodes.FunctionDef) and m.name in STATE_METHODS for m in definition.body):
-        return True
+    if isinstance(definition, nodes.ClassDef):
+        return any(isinstance(m, nodes.FunctionDef) and m.name in STATE_METHODS for m in definition.body) and \
+            _writes(definition)
     for compare in definition.nodes_of_class(nodes.Compare):
         if "method" in (dotted_name(compare.left) or "") and any(
                 isinstance(n, nodes.Const) and n.value in ("POST", "PUT", "PATCH", "DELETE")
                 for _, other in compare.ops for n in other.nodes_of_class(nodes.Const)):
             return True
-    for call in definition.nodes_of_class(nodes.Call):
-        if isinstance(call.func, nodes.Attribute) and call.func.attrname in WRITE_CALLS:
-            return True
-    return False
+    return _writes(definition)
+
+
+def _writes(definition: nodes.NodeNG) -> bool:
+    return any(isinstance(call.func, nodes.Attribute) and call.func.attrname in WRITE_CALLS
+               for call in definition.nodes_of_class(nodes.Call))
 
 
 def authenticates_otherwise(definition: nodes.FunctionDef | nodes.ClassDef) -> str | None:
