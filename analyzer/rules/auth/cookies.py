@@ -36,6 +36,8 @@ SAMESITE_SETTINGS = frozenset({"SESSION_COOKIE_SAMESITE", "REMEMBER_COOKIE_SAMES
 PRODUCTION_REQUIRED = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
 JS_COOKIE_SETTERS = frozenset({"Cookies.set", "Cookie.set", "cookies.set", "cookie.set", "jsCookie.set",
                                "JsCookie.set", "cookie.serialize", "setCookie"})
+CONSEQUENCES = {"httponly": "any script on the page can read it", "secure": "it is sent over plain HTTP too",
+                "samesite": "other sites' requests carry it along"}
 ASGI_PACKAGES = frozenset({"fastapi", "starlette", "litestar"})
 
 
@@ -129,9 +131,8 @@ class UnprotectedCookie(AuthRule):
             return None
         label = f"`{name}`" if name else "this cookie"
         flags = ", ".join(f"`{flag}`" for flag in missing)
-        message = (f"cookie {label} holds a credential but is set without {flags}: "
-                   + ("any script on the page can read it" if "httponly" in missing else
-                      "it can travel over plain HTTP or ride along with other sites' requests"))
+        message = f"cookie {label} holds a credential but is set without {flags}: " + "; ".join(
+            CONSEQUENCES[flag] for flag in missing)
         positions = ctx.positions or Positions(ctx.text)
         return ctx.finding(self, positions.span(call), message, fixes=self._fix(call, missing, asgi, ctx, positions),
                            severity=Severity.ERROR if "httponly" in missing else Severity.WARNING)
