@@ -33,6 +33,10 @@ KIND_PAIRS = {("sign", "in"): "login", ("log", "in"): "login", ("password", "res
               ("reset", "password"): "password reset", ("forgot", "password"): "password reset",
               ("two", "factor"): "one-time code", ("verify", "code"): "one-time code",
               ("recover", "password"): "password reset", ("password", "recovery"): "password reset"}
+RISKS = {"login": "anyone can try leaked passwords against every account as fast as it answers",
+         "token": "anyone can try leaked passwords against every account as fast as it answers",
+         "one-time code": "a six-digit code falls to guessing in minutes",
+         "password reset": "anyone can flood inboxes with reset e-mails and probe which addresses have accounts"}
 # Generic views that never take a POST: `class UserLoginView(RedirectView)` only forwards.
 READ_ONLY_VIEWS = frozenset({"RedirectView", "TemplateView", "ListView", "DetailView"})
 CODE_VERBS = frozenset({"verify", "check", "confirm", "submit", "validate", "enter", "redeem"})
@@ -141,9 +145,8 @@ class LoginWithoutRateLimit(AuthRule):
         positions = ctx.positions or Positions(ctx.text)
         span = positions.name_span(where) if isinstance(where, (nodes.FunctionDef, nodes.AsyncFunctionDef,
                                                                  nodes.ClassDef)) else positions.span(where)
-        return ctx.finding(self, span, f"{label} is a {kind} endpoint with no rate limit: anyone can try passwords "
-                                       "or codes as fast as it answers; add a throttle (django-ratelimit, "
-                                       "django-axes, DRF throttle_classes, flask-limiter or slowapi)")
+        return ctx.finding(self, span, f"{label} is a {kind} endpoint with no rate limit: {RISKS[kind]}; add "
+                                       f"{_advice(where.root())}")
 
     def _project_guard(self, ctx: RuleContext, kind: str, drf: bool) -> bool:
         security = ctx.index.security
@@ -219,6 +222,18 @@ class LoginWithoutRateLimit(AuthRule):
         if any(word in text.lower() for text in dependencies for word in ADMIN_WORDS):
             return None  # behind an operator's login: not where passwords are guessed
         return self._report(ctx, function, f"`{function.name}`", kind)
+
+
+def _advice(module: nodes.Module) -> str:
+    """The rate limiter that fits the framework the endpoint is written in."""
+    packages = imported_packages(module)
+    if packages & {"fastapi", "starlette"}:
+        return "slowapi's `@limiter.limit(...)` or fastapi-limiter's `Depends(RateLimiter(...))`"
+    if packages & {"flask", "quart"}:
+        return "Flask-Limiter's `@limiter.limit(...)`"
+    if "rest_framework" in packages:
+        return "`throttle_classes` (or DEFAULT_THROTTLE_CLASSES), django-ratelimit or django-axes"
+    return "django-ratelimit's `@ratelimit(...)` or django-axes"
 
 
 def _is_view(function: nodes.FunctionDef) -> bool:
