@@ -147,6 +147,7 @@ def index_files(parsed: list[ParsedFile], config: Config) -> ProjectIndex:
         ((p.source.relpath, p.module) for p in parsed if p.module is not None),
         ((p.source.relpath, p.statements, p.source.text) for p in parsed if p.source.language == "sql"),
         config,
+        ((p.source.relpath, p.script) for p in parsed if p.script is not None),
     )
 
 

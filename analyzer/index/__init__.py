@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from astroid import nodes
 
 from ..config import Config
+from ..lang.javascript import ScriptFile
 from ..lang.sql import Statement
 from ..workspace import path_spec
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import keyed_helpers, query_builders, request_reachable
 from .managers import global_criteria, scoping_methods_and_managers
 from .orm_models import extract_models
+from .scripts import ReadBack, credential_storage_keys
 from .security import SecurityFacts, gather_security
 from .sql_tables import extract_tables
 from .tenant import detect_tenant, is_tenant_lookup, mark_scoped_models, mark_scoped_tables, relation_target
@@ -39,6 +41,7 @@ class ProjectIndex:
     query_builders: set[str] = field(default_factory=set)  # functions that return an unevaluated query
     keyed_helpers: set[str] = field(default_factory=set)  # functions that look a row up by a parameter
     security: SecurityFacts = field(default_factory=SecurityFacts)  # lockouts, throttles, CSRF, cookie auth
+    credential_storage_keys: dict[str, ReadBack] = field(default_factory=dict)  # "currentUser" -> where .token is read
 
     def __post_init__(self) -> None:
         self._by_name: dict[str, list[ModelInfo]] = {}
@@ -79,7 +82,7 @@ class ProjectIndex:
 
 
 def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[str, list[Statement], str]],
-                config: Config) -> ProjectIndex:
+                config: Config, scripts: Iterable[tuple[str, ScriptFile]] = ()) -> ProjectIndex:
     python = list(python)
     candidates: dict[str, ModelInfo] = {}
     for relpath, module in python:
@@ -111,6 +114,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.query_builders = query_builders(python)
     index.keyed_helpers = keyed_helpers(python)
     index.security = gather_security(python)
+    index.credential_storage_keys = credential_storage_keys(scripts)
     warning_paths = path_spec(config.tenant.warning_paths)
     index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
     for model in models:

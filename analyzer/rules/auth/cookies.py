@@ -9,15 +9,15 @@ from tree_sitter import Node
 
 from ...fixes.keywords import keyword_edits
 from ...index.settings import Setting, is_development, is_production, literal, setting_assignments
+from ...lang.credentials import DESCRIPTIVE_WORDS, names_credential
 from ...lang.javascript import ScriptFile, ScriptRegion, arguments_of, string_value
 from ...lang.python import Positions, dotted_name, imported_packages
 from ...lang.python_strings import string_value as python_string
+from ...lang.web_storage import ScriptFacts
 from ...lang.words import words
 from ...model import Finding, Fix, FixSafety, Severity
 from ..base import RuleContext
 from . import CWE_614, CWE_1004, SCRIPT_LANGUAGES, AuthRule
-from .credentials import DESCRIPTIVE_WORDS, names_credential
-from .storage import ScriptFacts
 
 COOKIE_SETTERS = frozenset({"set_cookie", "set_signed_cookie"})
 # Position of each flag among set_cookie's parameters, the same in Django, Werkzeug and Starlette:

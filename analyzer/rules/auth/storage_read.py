@@ -7,23 +7,17 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from ...lang.javascript import ScriptFile, ScriptRegion, arguments_of, string_value, walk
+from ...lang.credentials import names_credential
+from ...lang.javascript import ScriptFile, ScriptRegion, arguments_of, string_value
+from ...lang.web_storage import TRANSPARENT, ScriptFacts, StorageAccess, credential_key, holder, uses
 from ...model import Finding, Severity
 from ..base import RuleContext
 from . import CWE_922, OWASP_SESSION, SCRIPT_LANGUAGES, AuthRule
-from .credentials import names_credential
-from .storage import ScriptFacts, StorageAccess, credential_key
 
 AUTH_HEADERS = frozenset({"authorization", "x-auth-token", "x-access-token", "x-api-key", "x-csrf-token",
                           "x-xsrf-token", "x-session-token", "x-token"})
 HEADER_SETTERS = frozenset({"setRequestHeader", "set", "append"})
 TOKEN_PARAMETER = re.compile(r"[?&;]?\b(?:token|access_token|accessToken|jwt|auth|api_key|apikey|id_token)=$", re.I)
-# Parents a value passes through unchanged on its way to where it is used.
-TRANSPARENT = frozenset({"template_substitution", "template_string", "binary_expression", "parenthesized_expression",
-                         "ternary_expression", "await_expression", "as_expression", "non_null_expression",
-                         "arguments", "call_expression", "array", "spread_element", "string"})
-SCOPES = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition",
-                    "program", "generator_function_declaration"})
 
 
 class CredentialFromWebStorage(AuthRule):
@@ -65,15 +59,15 @@ class CredentialFromWebStorage(AuthRule):
             getters: dict[str, StorageAccess] = {}
             for read in facts.reads():
                 key = credential_key(facts, read.key)
-                holder = _holder(region, read.node)
-                if key is None and not (holder and names_credential(holder[0])):
+                kept_in = holder(region, read.node)
+                if key is None and not (kept_in and names_credential(kept_in[0])):
                     continue
                 key = key or facts.key_text(read.key)
-                kept = _uses(region, holder[0], holder[1]) if holder is not None else ()
+                kept = uses(region, kept_in[0], kept_in[1]) if kept_in is not None else ()
                 if _sent(region, read.node) or any(_sent(region, use) for use in kept):
                     yield self._finding(script, region, read, key, ctx)
-                elif holder is not None and holder[2]:
-                    getters[holder[0]] = read
+                elif kept_in is not None and kept_in[2]:
+                    getters[kept_in[0]] = read
             for name, read in getters.items():
                 if any(_sent(region, call) for call in _calls(region, name)):
                     yield self._finding(script, region, read, facts.key_text(read.key), ctx)
@@ -84,17 +78,6 @@ class CredentialFromWebStorage(AuthRule):
         message = (f"`{key}` is read from {place} and sent as a credential: any script on the page can read it "
                    f"too; authenticate with an httpOnly, Secure, SameSite cookie instead")
         return ctx.finding(self, script.span(region, read.node), message)
-
-
-def _climb(node: Node) -> Node:
-    """The outermost expression that carries `node`'s value unchanged."""
-    current = node
-    while current.parent is not None and current.parent.type in TRANSPARENT:
-        parent = current.parent
-        if parent.type == "call_expression" and parent.child_by_field_name("function") == current:
-            break
-        current = parent
-    return current
 
 
 REQUEST_METHODS = frozenset({"post", "put", "patch", "request", "fetch", "ajax", "send"})
@@ -179,58 +162,6 @@ def _header_setter(region: ScriptRegion, arguments: Node, value: Node) -> bool:
     items = arguments_of(call)
     header = string_value(region, items[0]) if items else None
     return len(items) >= 2 and items[0] != value and header is not None and header.lower() in AUTH_HEADERS
-
-
-def _holder(region: ScriptRegion, read: Node) -> tuple[str, Node, bool] | None:
-    """The variable a read is kept in (`const token = localStorage.getItem(...)`), its scope, and
-    whether that variable is a getter function (`const getToken = () => localStorage.getItem(...)`)."""
-    top = _climb(read)
-    parent = top.parent
-    if parent is not None and parent.type == "variable_declarator" and parent.child_by_field_name("value") == top:
-        name = parent.child_by_field_name("name")
-        if name is not None and name.type == "identifier":
-            return region.text(name), _scope(parent), False
-    if parent is not None and parent.type == "assignment_expression" and parent.child_by_field_name("right") == top:
-        left = parent.child_by_field_name("left")
-        if left is not None and left.type == "identifier":
-            return region.text(left), _scope(parent), False
-    if parent is not None and parent.type in ("return_statement", "arrow_function"):
-        function = parent if parent.type == "arrow_function" else _scope(parent)
-        name = _function_name(region, function)
-        if name:
-            return name, function, True
-    return None
-
-
-def _function_name(region: ScriptRegion, function: Node) -> str | None:
-    if function.type in ("function_declaration", "method_definition"):
-        name = function.child_by_field_name("name")
-        return region.text(name) if name is not None else None
-    parent = function.parent
-    if parent is not None and parent.type == "variable_declarator":
-        name = parent.child_by_field_name("name")
-        return region.text(name) if name is not None else None
-    if parent is not None and parent.type == "pair":
-        return region.text(parent.child_by_field_name("key"))
-    return None
-
-
-def _scope(node: Node) -> Node:
-    current = node.parent
-    while current is not None and current.type not in SCOPES:
-        current = current.parent
-    return current or node
-
-
-def _uses(region: ScriptRegion, name: str, scope: Node) -> Iterator[Node]:
-    for node in walk(scope):
-        if node.type in ("identifier", "shorthand_property_identifier") and region.text(node) == name:
-            parent = node.parent
-            declared = parent is not None and parent.type == "variable_declarator" \
-                and parent.child_by_field_name("name") == node
-            if declared:
-                continue
-            yield node
 
 
 def _calls(region: ScriptRegion, name: str) -> Iterator[Node]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...lang.javascript import ScriptFile
+from ...lang.web_storage import ScriptFacts, credential_key, is_plain_literal, names_a_credential, stored_names
 from ...model import Finding, Severity
 from ..base import RuleContext
 from . import CWE_922, OWASP_SESSION, SCRIPT_LANGUAGES, AuthRule
-from .storage import ScriptFacts, credential_key, is_plain_literal, names_a_credential, stored_names
 
 
 class CredentialInWebStorage(AuthRule):
@@ -23,7 +23,8 @@ class CredentialInWebStorage(AuthRule):
     store into Web Storage (store.js, localforage, secure-ls, react-secure-storage, the
     `useLocalStorage` hooks, zustand's `persist`). A key or a value named like a credential
     (`token`, `jwt`, `accessToken`, `api_key`, `password`) counts; `tokenizerMode`, `theme` and
-    `tokenExpiry` do not.
+    `tokenExpiry` do not. So does an object stored under any key when some script reads a
+    credential back out of it (`JSON.parse(localStorage.getItem("currentUser")).token`).
 
     ## Example
     ```javascript
@@ -59,10 +60,15 @@ class CredentialInWebStorage(AuthRule):
                 if is_plain_literal(script, region, write.value):
                     continue  # localStorage.setItem("hasToken", "true"): a flag
                 what = credential_key(facts, write.key) or names_a_credential(stored_names(region, write.value))
+                inside = ""
                 if what is None:
-                    continue
+                    read_back = ctx.index.credential_storage_keys.get(facts.key_text(write.key) or "")
+                    if read_back is None:
+                        continue
+                    what = facts.key_text(write.key)
+                    inside = f" with a `{read_back.prop}` inside (read back at {read_back.path}:{read_back.line})"
                 place = write.place if write.place in ("localStorage", "sessionStorage") else \
                     f"Web Storage (through `{write.place}`)"
-                message = (f"`{what}` is written to {place}, where any script on the page can read it: let the "
-                           f"server set it as an httpOnly, Secure, SameSite cookie instead")
+                message = (f"`{what}` is written to {place}{inside}, where any script on the page can read it: let "
+                           f"the server set it as an httpOnly, Secure, SameSite cookie instead")
                 yield ctx.finding(self, script.span(region, write.node), message)

@@ -4,7 +4,8 @@
 wrapper libraries that keep their data there (store.js, store2, localforage, secure-ls,
 react-secure-storage, the `useLocalStorage` hooks, zustand's `persist`) are all the same
 place: readable by any script that runs on the page. Keys are resolved through the string
-constants of the script (`const TOKEN_KEY = "auth"`, `KEYS.token`).
+constants of the script (`const TOKEN_KEY = "auth"`, `KEYS.token`). The second half follows
+a value read back from storage to where it is used: a variable, a getter, a property of it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from ...lang.javascript import ScriptFile, ScriptRegion, arguments_of, string_value, walk
 from .credentials import names_credential
+from .javascript import ScriptFile, ScriptRegion, arguments_of, string_value, walk
 
 STORAGES = frozenset({"localStorage", "sessionStorage"})
 # Objects whose `localStorage` property is Web Storage: the browser's globals, and Quasar's `$q`.
@@ -298,3 +299,100 @@ def credential_key(facts: ScriptFacts, key: Node | None) -> str | None:
 
 def names_a_credential(names: Iterator[str]) -> str | None:
     return next((name for name in names if names_credential(name)), None)
+
+
+# Parents a value passes through unchanged on its way to where it is used.
+TRANSPARENT = frozenset({"template_substitution", "template_string", "binary_expression", "parenthesized_expression",
+                         "ternary_expression", "await_expression", "as_expression", "non_null_expression",
+                         "arguments", "call_expression", "array", "spread_element", "string"})
+SCOPES = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition",
+                    "program", "generator_function_declaration"})
+
+
+# -- where a value read from storage goes ----------------------------------------------------
+
+
+def carrier(node: Node) -> Node:
+    """The outermost expression that carries `node`'s value unchanged."""
+    current = node
+    while current.parent is not None and current.parent.type in TRANSPARENT:
+        parent = current.parent
+        if parent.type == "call_expression" and parent.child_by_field_name("function") == current:
+            break
+        current = parent
+    return current
+
+
+def holder(region: ScriptRegion, read: Node) -> tuple[str, Node, bool] | None:
+    """The variable a read is kept in (`const token = localStorage.getItem(...)`), its scope, and
+    whether that variable is a getter function (`const getToken = () => localStorage.getItem(...)`)."""
+    top = carrier(read)
+    parent = top.parent
+    if parent is not None and parent.type == "variable_declarator" and parent.child_by_field_name("value") == top:
+        name = parent.child_by_field_name("name")
+        if name is not None and name.type == "identifier":
+            return region.text(name), scope_of(parent), False
+    if parent is not None and parent.type == "assignment_expression" and parent.child_by_field_name("right") == top:
+        left = parent.child_by_field_name("left")
+        if left is not None and left.type == "identifier":
+            return region.text(left), scope_of(parent), False
+    if parent is not None and parent.type in ("return_statement", "arrow_function"):
+        function = parent if parent.type == "arrow_function" else scope_of(parent)
+        name = function_name(region, function)
+        if name:
+            return name, function, True
+    return None
+
+
+def function_name(region: ScriptRegion, function: Node) -> str | None:
+    if function.type in ("function_declaration", "method_definition"):
+        name = function.child_by_field_name("name")
+        return region.text(name) if name is not None else None
+    parent = function.parent
+    if parent is not None and parent.type == "variable_declarator":
+        name = parent.child_by_field_name("name")
+        return region.text(name) if name is not None else None
+    if parent is not None and parent.type == "pair":
+        return region.text(parent.child_by_field_name("key"))
+    return None
+
+
+def scope_of(node: Node) -> Node:
+    current = node.parent
+    while current is not None and current.type not in SCOPES:
+        current = current.parent
+    return current or node
+
+
+def uses(region: ScriptRegion, name: str, scope: Node) -> Iterator[Node]:
+    for node in walk(scope):
+        if node.type in ("identifier", "shorthand_property_identifier") and region.text(node) == name:
+            parent = node.parent
+            declared = parent is not None and parent.type == "variable_declarator" \
+                and parent.child_by_field_name("name") == node
+            if declared:
+                continue
+            yield node
+
+
+def credential_read_back(region: ScriptRegion, facts: ScriptFacts) -> Iterator[tuple[str, str, Node]]:
+    """Keys whose stored value is read back for a credential inside it: `JSON.parse(localStorage.
+    getItem("currentUser")).token`, or `const user = ...getItem("user"); user?.accessToken`.
+    Yields (key, the credential property, the node that reads it)."""
+    for read in facts.reads():
+        literal = string_value(region, read.key) if read.key is not None else None
+        key = literal if literal is not None else facts.constants.get(facts.text(read.key)) if read.key else None
+        if not key:
+            continue
+        values = [carrier(read.node)]
+        kept_in = holder(region, read.node)
+        if kept_in is not None and not kept_in[2]:
+            values.extend(uses(region, kept_in[0], kept_in[1]))
+        for value in values:
+            parent = value.parent
+            if parent is not None and parent.type == "member_expression" and \
+                    parent.child_by_field_name("object") == value:
+                prop = parent.child_by_field_name("property")
+                if prop is not None and names_credential(region.text(prop)):
+                    yield key, region.text(prop), parent
+                    break

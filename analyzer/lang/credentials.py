@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from ...lang.words import words
+from .words import words
 
 CREDENTIAL_WORDS = frozenset({
     "token", "tokens", "jwt", "jwts", "bearer", "auth", "authorization", "secret", "password", "passwd",

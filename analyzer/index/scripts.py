@@ -1,0 +1,34 @@
+"""What the project's scripts say about each other: storage keys that hold a credential inside.
+
+`localStorage.setItem("currentUser", JSON.stringify(user))` names no credential, but when
+another file reads `JSON.parse(localStorage.getItem("currentUser")).token` the stored object
+clearly carries one. The reads are gathered here, once, so that AUTH001 can judge the write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..lang.javascript import ScriptFile
+from ..lang.web_storage import ScriptFacts, credential_read_back
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """Where a stored value's credential property is read: `token` at src/api.ts:12."""
+
+    prop: str
+    path: str
+    line: int
+
+
+def credential_storage_keys(scripts: Iterable[tuple[str, ScriptFile]]) -> dict[str, ReadBack]:
+    found: dict[str, ReadBack] = {}
+    for relpath, script in scripts:
+        for region in script.regions:
+            for key, prop, node in credential_read_back(region, ScriptFacts.of(region)):
+                if key not in found:
+                    line = script.span(region, node).line
+                    found[key] = ReadBack(prop=prop, path=relpath, line=line)
+    return found
