@@ -96,8 +96,8 @@ class CsrfDisabled(AuthRule):
     @staticmethod
     def _exempt_decorator(definition: nodes.NodeNG) -> nodes.NodeNG | None:
         for decorator in definition.decorators.nodes if definition.decorators else ():
-            if decorator_name(decorator) in EXEMPT_NAMES:
-                return decorator
+            if decorator_name(decorator) in EXEMPT_NAMES and "csrf" in decorator.as_string().lower():
+                return decorator  # @csrf_exempt, @csrf.exempt; not Flask-Limiter's @limiter.exempt
             if isinstance(decorator, nodes.Call) and decorator_name(decorator) == "method_decorator" and \
                     decorator.args and (dotted_name(decorator.args[0]) or "").rsplit(".", 1)[-1] == "csrf_exempt":
                 return decorator
