@@ -354,3 +354,43 @@ class Grant(Base):
     root = project(tmp_path / "sql", {"db/schema.sql": schema})
     index, _ = index_of(root)
     assert index.tenant.tables == [] and "no model or table" in index.tenant.reason
+
+
+NETBOX_LIKE = '''
+from django.db import models
+
+
+class Tenant(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Site(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, null=True, blank=True)
+
+
+class Rack(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, null=True, blank=True)
+
+
+class Circuit(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, null=True, blank=True)
+'''
+
+
+def test_a_tenant_key_that_every_model_may_leave_empty_is_not_an_isolation_boundary(tmp_path: Path) -> None:
+    index, _ = index_of(project(tmp_path, {"dcim/models.py": NETBOX_LIKE}))
+    assert not index.tenant.found
+    assert "3 of the 3 models" in index.tenant.reason and "set [tool.prodready.tenant]" in index.tenant.reason
+
+
+def test_a_few_shared_rows_do_not_hide_the_tenant(tmp_path: Path) -> None:
+    # Templates may be shared (organization empty); tasks and projects always belong to one.
+    shared_templates = NETBOX_LIKE.replace("on_delete=models.PROTECT, null=True, blank=True)\n\n\nclass Circuit",
+                                           "on_delete=models.PROTECT)\n\n\nclass Circuit")
+    optional_site = "tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, null=True, blank=True)"
+    shared_templates = shared_templates.replace(f"class Site(models.Model):\n    {optional_site}",
+                                                "class Site(models.Model):\n    tenant = models.ForeignKey(Tenant, "
+                                                "on_delete=models.PROTECT)")
+    index, _ = index_of(project(tmp_path, {"dcim/models.py": shared_templates}))
+    assert index.tenant.models == ["Tenant"]

@@ -16,6 +16,7 @@ class FieldInfo:
     kind: str  # "column", "fk", "o2o", "m2m", "relationship"
     target: str | None = None  # model name ("Tenant", "app.Tenant", "self") or "table.column"
     required: bool = False
+    optional: bool = False  # declared nullable (null=True, nullable=True, Optional[...]), not merely not required
     line: int = 0
 
     @property

@@ -151,9 +151,10 @@ def _django_relation(name: str, call: nodes.Call, kind: str) -> FieldInfo:
     else:
         target = dotted_name(target_node) if target_node is not None else None
     column = _const(keyword_argument(call, "db_column")) or (f"{name}_id" if kind != "m2m" else name)
-    required = kind != "m2m" and _const(keyword_argument(call, "null")) is not True
+    nullable = _const(keyword_argument(call, "null")) is True
+    required = kind != "m2m" and not nullable
     return FieldInfo(name, str(column), kind, target=_last(target) if target else None, required=required,
-                     line=call.lineno or 0)
+                     optional=nullable, line=call.lineno or 0)
 
 
 def _is_manager_factory(call: nodes.Call) -> bool:
@@ -301,4 +302,4 @@ def _sqlalchemy_column(name: str, call: nodes.Call, statement: nodes.NodeNG) -> 
         annotation is not None and "None" in annotation.as_string())
     required = primary or nullable is False or (nullable is None and annotation is not None and not optional)
     return FieldInfo(name, column, "fk" if target else "column", target=target, required=required,
-                     line=statement.lineno or 0)
+                     optional=nullable is True or optional, line=statement.lineno or 0)

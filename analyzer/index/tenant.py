@@ -73,6 +73,7 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
                          + ", ".join(config.fields))
 
     incoming: dict[str, set[str]] = {}
+    optional: dict[str, set[str]] = {}
     for model in concrete:
         for field in model.fields.values():
             if field.kind not in ("fk", "o2o"):
@@ -80,12 +81,21 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
             target = relation_target(field, model, by_name, by_table)
             if target is not None and target is not model:
                 incoming.setdefault(target.qname, set()).add(model.name)
+                if field.optional:
+                    optional.setdefault(target.qname, set()).add(model.name)
+    attribute_only: list[str] = []
     for names in (TENANT_NAMES, WEAK_TENANT_NAMES):
         best: tuple[int, int, ModelInfo] | None = None
         for model in concrete:
             rank = _tenant_like(model.name, names)
             count = len(incoming.get(model.qname, ()))
             if rank is None or count < MIN_INCOMING:
+                continue
+            if 2 * len(optional.get(model.qname, ())) > count:
+                # NetBox's Tenant: null=True on every key. Rows need not belong to one, so it
+                # labels data rather than isolating it.
+                attribute_only.append(f"`{model.name}` is named like a tenant but {len(optional[model.qname])} of "
+                                      f"the {count} models that point to it may leave the key empty")
                 continue
             if best is None or (count, -rank) > (best[0], -best[1]):
                 best = (count, rank, model)
@@ -96,6 +106,9 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
                 reason=f"`{model.name}` ({model.path}:{model.line}) is named like a tenant and {count} models point "
                        f"to it by a foreign key",
             )
+    if attribute_only:  # the tables of those models would only repeat the same answer
+        return TenantKey(reason="; ".join(attribute_only) + ": an attribute, not an isolation boundary; set "
+                                "[tool.prodready.tenant] models to check it anyway")
     return _detect_from_tables(tables)
 
 
