@@ -37,14 +37,28 @@ def test_every_rule_is_fully_documented(rule) -> None:
         assert info.fix, "a fixable rule says what its fix does and why it is safe or unsafe"
 
 
+# An example that spans files (a model and its migration) marks each with a `# path/to/file.py` line.
+FILE_MARKER = re.compile(r"^# ([\w./-]+\.\w+)\n", re.M)
+
+
+def example_findings(section: str, folder: Path) -> set[str]:
+    code = code_block(section)
+    parts = FILE_MARKER.split(code)
+    if len(parts) == 1:
+        return {f.rule for f in analyzer.analyze_source(code, example_path(section))}
+    folder.mkdir()
+    for name, text in zip(parts[1::2], parts[2::2], strict=True):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return {f.rule for f in analyzer.analyze([folder], analyzer.Config(root=folder)).findings}
+
+
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
-def test_documentation_examples_fire_and_stay_clean(rule) -> None:
+def test_documentation_examples_fire_and_stay_clean(rule, tmp_path: Path) -> None:
     sections = rule.sections()
-    bad, good = sections["Example"], sections["Use instead"]
-    bad_findings = analyzer.analyze_source(code_block(bad), example_path(bad))
-    good_findings = analyzer.analyze_source(code_block(good), example_path(good))
-    assert rule.code in {f.rule for f in bad_findings}, "the ## Example must trigger the rule"
-    assert rule.code not in {f.rule for f in good_findings}, "the ## Use instead must stay clean"
+    assert rule.code in example_findings(sections["Example"], tmp_path / "bad"), "the ## Example must trigger the rule"
+    assert rule.code not in example_findings(sections["Use instead"], tmp_path / "good"), \
+        "the ## Use instead must stay clean"
 
 
 def test_public_rules_api_matches_registry() -> None:

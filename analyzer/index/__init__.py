@@ -15,6 +15,7 @@ from ..config import Config
 from ..lang.javascript import ScriptFile
 from ..lang.sql import Statement
 from ..workspace import path_spec
+from .django_migrations import DjangoMigrations, read_migrations
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import keyed_helpers, query_builders, request_reachable
 from .managers import global_criteria, scoping_methods_and_managers
@@ -42,6 +43,7 @@ class ProjectIndex:
     keyed_helpers: set[str] = field(default_factory=set)  # functions that look a row up by a parameter
     security: SecurityFacts = field(default_factory=SecurityFacts)  # lockouts, throttles, CSRF, cookie auth
     credential_storage_keys: dict[str, ReadBack] = field(default_factory=dict)  # "currentUser" -> where .token is read
+    django_migrations: DjangoMigrations = field(default_factory=DjangoMigrations)  # the schema migrations build
 
     def __post_init__(self) -> None:
         self._by_name: dict[str, list[ModelInfo]] = {}
@@ -115,6 +117,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.keyed_helpers = keyed_helpers(python)
     index.security = gather_security(python)
     index.credential_storage_keys = credential_storage_keys(scripts)
+    index.django_migrations = read_migrations(python)
     warning_paths = path_spec(config.tenant.warning_paths)
     index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
     for model in models:
@@ -193,13 +196,16 @@ def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
         memo[info.qname] = result
         return result
 
-    def inherited(info: ModelInfo, seen: frozenset[str] = frozenset()) -> list[ModelInfo]:
-        chain = []
+    def ancestors(info: ModelInfo, seen: frozenset[str] = frozenset()) -> list[ModelInfo]:
+        """Nearest first, left to right, as Python's method resolution order would reach them."""
+        order: list[ModelInfo] = []
         for parent in parents(info):
-            if parent.qname not in seen:
-                chain.extend(inherited(parent, seen | {info.qname}))
-                chain.append(parent)
-        return chain
+            if parent.qname in seen:
+                continue
+            for found in (parent, *ancestors(parent, seen | {info.qname})):
+                if found not in order:
+                    order.append(found)
+        return order
 
     models = []
     for info in candidates.values():
@@ -207,16 +213,18 @@ def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
             continue
         fields: dict[str, FieldInfo] = {}
         managers: dict[str, str] = {}
+        chain = ancestors(info)
         info.inherited_bases = list(info.bases)
-        for ancestor in inherited(info):
+        for ancestor in chain:
             info.inherited_bases += ancestor.bases
-            fields.update(ancestor.fields)
-            managers.update(ancestor.managers)
             info.auto_scoped = info.auto_scoped or ancestor.auto_scoped
             if ancestor.framework == "sqlalchemy" and not info.table and ancestor.table and not ancestor.abstract:
                 info.table = ancestor.table  # single-table inheritance
-        fields.update(info.fields)
-        managers.update(info.managers)
+        for level in (*reversed(chain), info):  # the nearest class wins, as in Python
+            fields.update({name: f for name, f in level.fields.items() if f.owner in (level.qname, "")})
+            managers.update(level.managers)
+            for name in level.shadowed:
+                fields.pop(name, None)
         info.fields = fields
         info.managers = managers
         if info.framework == "sqlalchemy" and info.table:

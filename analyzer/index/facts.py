@@ -18,6 +18,9 @@ class FieldInfo:
     required: bool = False
     optional: bool = False  # declared nullable (null=True, nullable=True, Optional[...]), not merely not required
     line: int = 0
+    type: str = ""  # the field class as written: "CharField", "ForeignKey"
+    options: dict[str, object] = field(default_factory=dict)  # schema options (Django), see index.django_schema
+    owner: str = ""  # qname of the class that declares it
 
     @property
     def is_relation(self) -> bool:
@@ -40,6 +43,10 @@ class ModelInfo:
     managers: dict[str, str] = field(default_factory=dict)  # attribute -> manager class name
     auto_scoped: bool = False  # django-multitenant / django-scopes: the framework adds the filter
     declared: bool = True  # a model base or model fields were seen here; else only an ancestor can tell
+    managed: bool = True  # Django Meta.managed; False: the table is someone else's
+    proxy: bool = False  # Django Meta.proxy: no table of its own
+    table_declared: str = ""  # Django Meta.db_table as written; "" for the default name
+    shadowed: set[str] = field(default_factory=set)  # inherited field names this class hides (`comment = None`)
     # Filled by tenant resolution:
     tenant_field: str | None = None
     tenant_column: str | None = None

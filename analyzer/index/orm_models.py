@@ -11,6 +11,7 @@ import re
 from astroid import nodes
 
 from ..lang.python import dotted_name, imported_packages, keyword_argument
+from .django_schema import schema_options
 from .facts import FieldInfo, ModelInfo
 
 DJANGO_RELATIONS = {
@@ -95,12 +96,22 @@ def _app_label(module: nodes.Module) -> str:
     return parts[-2] if len(parts) > 1 else ""
 
 
+def _app_from_path(relpath: str) -> str:
+    """billing/models.py and billing/models/invoice.py -> billing, when the folder is no package."""
+    folders = relpath.split("/")[:-1]
+    if "models" in folders:
+        folders = folders[:folders.index("models")]
+    return folders[-1] if folders else ""
+
+
 def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases: list[str],
                   django_names: set[str]) -> ModelInfo:
     fields: dict[str, FieldInfo] = {}
+    foreign_fields: dict[str, FieldInfo] = {}  # `EncryptedCharField(...)` from a package: a column if a model
     managers: dict[str, str] = {}
     auto_scoped = any(_last(b) in MULTITENANT_BASES for b in bases)
     meta: dict[str, object] = {}
+    qname = f"{module.name}.{cls.name}"
     for statement in cls.body:
         if isinstance(statement, nodes.ClassDef) and statement.name == "Meta":
             for item in statement.body:
@@ -114,18 +125,25 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
         callee = _last(func)
         is_django = func.startswith("models.") or func in django_names or callee in ("TenantForeignKey", "ParentalKey")
         if callee in DJANGO_RELATIONS and is_django:
-            fields[target] = _django_relation(target, value, DJANGO_RELATIONS[callee])
-        elif callee.endswith("Field") and is_django:
+            info = _django_relation(target, value, DJANGO_RELATIONS[callee])
+        elif callee.endswith("Field"):
+            nullable = _const(keyword_argument(value, "null")) is True
             column = _const(keyword_argument(value, "db_column")) or target
-            required = _const(keyword_argument(value, "null")) is not True
-            fields[target] = FieldInfo(target, str(column), "column", required=required,
-                                       line=statement.lineno or 0)
-        elif callee.endswith("Manager") or callee in ("as_manager",) or _is_manager_factory(value):
-            managers[target] = _manager_class_name(value)
-            if callee in SCOPED_MANAGER_CALLS:
-                auto_scoped = True
+            info = FieldInfo(target, str(column), "column", required=not nullable, optional=nullable,
+                             line=statement.lineno or 0)
+        else:
+            if callee.endswith("Manager") or callee in ("as_manager",) or _is_manager_factory(value):
+                managers[target] = _manager_class_name(value)
+                if callee in SCOPED_MANAGER_CALLS:
+                    auto_scoped = True
+            continue
+        info.type = callee
+        info.options = schema_options(value, cls.name)
+        info.owner = qname
+        (fields if is_django else foreign_fields)[target] = info
     declared = any(_last(b) in DJANGO_MODEL_BASES for b in bases) or bool(fields)
-    app_label = str(meta.get("app_label") or _app_label(module))
+    fields.update(foreign_fields)  # a class that is no model is dropped when ancestry is resolved
+    app_label = str(meta.get("app_label") or _app_label(module) or _app_from_path(relpath))
     table = meta.get("db_table")
     return ModelInfo(
         name=cls.name,
@@ -141,6 +159,10 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
         managers=managers,
         auto_scoped=auto_scoped,
         declared=declared,
+        managed=meta.get("managed") is not False,
+        proxy=meta.get("proxy") is True,
+        table_declared=str(table) if table else "",
+        shadowed=_shadowed(cls, fields),
     )
 
 
@@ -263,9 +285,29 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
         table=table or "",
         abstract=abstract or table is None,
         bases=[_qualify(cls, b) for b in bases],
-        fields=fields,
+        fields=_owned(fields, f"{module.name}.{cls.name}"),
         declared=is_declared,
     )
+
+
+def _owned(fields: dict[str, FieldInfo], qname: str) -> dict[str, FieldInfo]:
+    for info in fields.values():
+        info.owner = info.owner or qname
+    return fields
+
+
+def _shadowed(cls: nodes.ClassDef, fields: dict[str, FieldInfo]) -> set[str]:
+    """Names a class gives a non-field meaning, hiding a field it would inherit: `comment = None`
+    (Django's way to drop an abstract parent's field), or a property named like the field."""
+    names = set()
+    for statement in cls.body:
+        if isinstance(statement, nodes.Assign) and not isinstance(statement.value, nodes.Call):
+            names.update(t.name for t in statement.targets if isinstance(t, nodes.AssignName))
+        elif isinstance(statement, nodes.FunctionDef) and any(
+                "property" in (dotted_name(d) or "") for d in (statement.decorators.nodes if statement.decorators
+                                                              else ())):
+            names.add(statement.name)
+    return names - set(fields)
 
 
 def _is_declared_attr(function: nodes.FunctionDef) -> bool:

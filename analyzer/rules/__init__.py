@@ -11,6 +11,7 @@ from .auth.login_throttle import LoginWithoutRateLimit
 from .auth.storage_read import CredentialFromWebStorage
 from .auth.storage_write import CredentialInWebStorage
 from .base import Rule
+from .migrations.django_drift import UnmigratedDjangoModel
 from .tenant.django_query import UnfilteredDjangoQuery
 from .tenant.raw_sql import UnfilteredRawSql
 from .tenant.sqlalchemy_query import UnfilteredSqlalchemyQuery
@@ -28,6 +29,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CsrfDisabled,
     LoginWithoutRateLimit,
     UnverifiedJwt,
+    UnmigratedDjangoModel,
 )
 
 __all__ = ["ALL_RULES", "Rule", "enabled_rules", "rule_by_code"]

@@ -1,0 +1,290 @@
+"""Django's migration history, replayed without Django: the schema the migrations would build.
+
+`makemigrations --check` needs settings, an importable project and often a database. Here
+every app's `migrations/` modules are read as syntax: their dependencies form a graph (with
+squashed migrations standing in for, or standing aside from, the ones they replace), and their
+operations are replayed in dependency order into a state of models and fields. RunPython and
+RunSQL change data, not the state, so they are skipped, as Django skips them.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from astroid import nodes
+
+from ..lang.python import dotted_name, keyword_argument
+from .django_schema import field_type, schema_options
+
+Node = tuple[str, str]  # (app label, migration name)
+
+
+@dataclass
+class MigratedField:
+    name: str
+    type: str
+    options: dict[str, object]
+    path: str  # the migration that last set it
+    line: int
+
+
+@dataclass
+class MigratedModel:
+    app: str
+    name: str
+    fields: dict[str, MigratedField] = field(default_factory=dict)
+    table: str | None = None
+    managed: bool = True
+    proxy: bool = False
+    path: str = ""
+    line: int = 0
+
+
+@dataclass
+class Migration:
+    app: str
+    name: str
+    path: str
+    cls: nodes.ClassDef
+    dependencies: list[Node] = field(default_factory=list)
+    replaces: list[Node] = field(default_factory=list)
+    run_before: list[Node] = field(default_factory=list)
+
+
+@dataclass
+class DjangoMigrations:
+    migrations: dict[Node, Migration] = field(default_factory=dict)
+    models: dict[tuple[str, str], MigratedModel] = field(default_factory=dict)  # (app, model lower) -> state
+    leaves: dict[str, list[str]] = field(default_factory=dict)  # app -> its leaf migrations
+
+    @property
+    def apps(self) -> set[str]:
+        return {app for app, _ in self.migrations}
+
+    def model(self, app: str, name: str) -> MigratedModel | None:
+        return self.models.get((app, name.lower()))
+
+
+def is_migration_module(relpath: str) -> bool:
+    path = PurePosixPath(relpath)
+    return len(path.parts) >= 2 and path.parts[-2] == "migrations" and path.suffix == ".py" \
+        and path.stem != "__init__"
+
+
+def read_migrations(modules: Iterable[tuple[str, nodes.Module]]) -> DjangoMigrations:
+    history = DjangoMigrations()
+    for relpath, module in modules:
+        if not is_migration_module(relpath):
+            continue
+        cls = next((c for c in module.body if isinstance(c, nodes.ClassDef) and c.name == "Migration"), None)
+        if cls is None:
+            continue
+        path = PurePosixPath(relpath)
+        app = path.parts[-3] if len(path.parts) >= 3 else ""
+        migration = Migration(app, path.stem, relpath, cls)
+        for statement in cls.body:
+            if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName):
+                name = statement.targets[0].name
+                if name in ("dependencies", "replaces", "run_before"):
+                    setattr(migration, name, _pairs(statement.value))
+        history.migrations[(app, migration.name)] = migration
+    order = _order(history)
+    for node in order:
+        _replay(history.migrations[node], history.models)
+    history.leaves = _leaves(history, order)
+    return history
+
+
+def _pairs(value: nodes.NodeNG) -> list[Node]:
+    found = []
+    for element in getattr(value, "elts", ()):
+        if isinstance(element, nodes.Tuple) and len(element.elts) == 2 and all(
+                isinstance(e, nodes.Const) and isinstance(e.value, str) for e in element.elts):
+            found.append((element.elts[0].value, element.elts[1].value))
+    return found
+
+
+def _order(history: DjangoMigrations) -> list[Node]:
+    """Migrations in an order Django could apply them: dependencies first, ties by name."""
+    migrations = history.migrations
+    active = set(migrations)
+    for node, migration in migrations.items():
+        if migration.replaces:
+            if all(r in migrations for r in migration.replaces):
+                active.discard(node)  # the originals are all here: the squash stands aside
+            else:
+                active -= set(migration.replaces)
+    by_app: dict[str, list[str]] = {}
+    for app, name in sorted(active):
+        by_app.setdefault(app, []).append(name)
+
+    def resolve(target: Node) -> Node | None:
+        app, name = target
+        if name == "__first__":
+            return (app, by_app[app][0]) if by_app.get(app) else None
+        if name == "__latest__":
+            return (app, by_app[app][-1]) if by_app.get(app) else None
+        if target in active:
+            return target
+        for node, migration in migrations.items():  # a dependency on a replaced migration: its squash
+            if node in active and target in migration.replaces:
+                return node
+        return None
+
+    edges: dict[Node, set[Node]] = {node: set() for node in active}
+    for node in active:
+        migration = migrations[node]
+        for dependency in migration.dependencies:
+            resolved = resolve(dependency)
+            if resolved is not None and resolved != node:
+                edges[node].add(resolved)
+        for later in migration.run_before:
+            resolved = resolve(later)
+            if resolved is not None and resolved != node:
+                edges[resolved].add(node)
+    waiting = {node: len(deps) for node, deps in edges.items()}
+    dependents: dict[Node, list[Node]] = {node: [] for node in active}
+    for node, deps in edges.items():
+        for dependency in deps:
+            dependents[dependency].append(node)
+    ready = [node for node, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        node = heapq.heappop(ready)
+        order.append(node)
+        for dependent in dependents[node]:
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0:
+                heapq.heappush(ready, dependent)
+    order.extend(sorted(node for node, count in waiting.items() if count > 0))  # a cycle: keep going
+    return order
+
+
+def _leaves(history: DjangoMigrations, order: list[Node]) -> dict[str, list[str]]:
+    """Per app, the migrations no other migration of that app depends on."""
+    depended = {dep for node in order for dep in history.migrations[node].dependencies}
+    depended |= {r for node in order for r in history.migrations[node].replaces}
+    leaves: dict[str, list[str]] = {}
+    for app, name in order:
+        if (app, name) not in depended:
+            leaves.setdefault(app, []).append(name)
+    return leaves
+
+
+# -- replaying operations ------------------------------------------------------------------------
+
+OPERATION_ARGUMENTS = {
+    "CreateModel": ("name", "fields", "options", "bases", "managers"),
+    "DeleteModel": ("name",),
+    "RenameModel": ("old_name", "new_name"),
+    "AlterModelTable": ("name", "table"),
+    "AlterModelOptions": ("name", "options"),
+    "AddField": ("model_name", "name", "field", "preserve_default"),
+    "RemoveField": ("model_name", "name"),
+    "AlterField": ("model_name", "name", "field", "preserve_default"),
+    "RenameField": ("model_name", "old_name", "new_name"),
+    "SeparateDatabaseAndState": ("database_operations", "state_operations"),
+}
+
+
+def operations(migration: Migration) -> list[nodes.Call]:
+    for statement in migration.cls.body:
+        if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName) and \
+                statement.targets[0].name == "operations":
+            return [op for op in getattr(statement.value, "elts", ()) if isinstance(op, nodes.Call)]
+    return []
+
+
+def operation_name(call: nodes.Call) -> str:
+    return (dotted_name(call.func) or "").rsplit(".", 1)[-1]
+
+
+def argument(call: nodes.Call, name: str) -> nodes.NodeNG | None:
+    """An operation's argument by name, whether passed by keyword or by position."""
+    given = keyword_argument(call, name)
+    if given is not None:
+        return given
+    names = OPERATION_ARGUMENTS.get(operation_name(call), ())
+    if name in names and names.index(name) < len(call.args):
+        return call.args[names.index(name)]
+    return None
+
+
+def _text(node: nodes.NodeNG | None) -> str | None:
+    return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
+
+
+def _replay(migration: Migration, models: dict[tuple[str, str], MigratedModel]) -> None:
+    for call in operations(migration):
+        _apply(call, migration, models)
+
+
+def _apply(call: nodes.Call, migration: Migration, models: dict[tuple[str, str], MigratedModel]) -> None:
+    kind = operation_name(call)
+    app = migration.app
+    if kind == "SeparateDatabaseAndState":
+        for inner in getattr(argument(call, "state_operations"), "elts", ()):
+            if isinstance(inner, nodes.Call):
+                _apply(inner, migration, models)
+        return
+    name = _text(argument(call, "name")) if kind in ("CreateModel", "DeleteModel", "AlterModelTable",
+                                                      "AlterModelOptions") else _text(argument(call, "model_name"))
+    if kind == "CreateModel" and name:
+        model = MigratedModel(app, name, path=migration.path, line=call.lineno or 0)
+        for element in getattr(argument(call, "fields"), "elts", ()):
+            if isinstance(element, nodes.Tuple) and len(element.elts) == 2 and _text(element.elts[0]) and \
+                    isinstance(element.elts[1], nodes.Call):
+                field_name = _text(element.elts[0]) or ""
+                model.fields[field_name] = _field(field_name, element.elts[1], name, migration)
+        _options(model, argument(call, "options"))
+        models[(app, name.lower())] = model
+    elif kind == "DeleteModel" and name:
+        models.pop((app, name.lower()), None)
+    elif kind == "RenameModel":
+        old, new = _text(argument(call, "old_name")), _text(argument(call, "new_name"))
+        model = models.pop((app, (old or "").lower()), None)
+        if model is not None and new:
+            model.name = new
+            models[(app, new.lower())] = model
+    elif kind in ("AlterModelTable", "AlterModelOptions") and name and (app, name.lower()) in models:
+        model = models[(app, name.lower())]
+        if kind == "AlterModelTable":
+            model.table = _text(argument(call, "table"))
+        else:
+            _options(model, argument(call, "options"))
+    elif kind in ("AddField", "AlterField") and name and (app, name.lower()) in models:
+        field_name = _text(argument(call, "name"))
+        value = argument(call, "field")
+        if field_name and isinstance(value, nodes.Call):
+            models[(app, name.lower())].fields[field_name] = _field(field_name, value, name, migration)
+    elif kind == "RemoveField" and name and (app, name.lower()) in models:
+        models[(app, name.lower())].fields.pop(_text(argument(call, "name")) or "", None)
+    elif kind == "RenameField" and name and (app, name.lower()) in models:
+        fields = models[(app, name.lower())].fields
+        old, new = _text(argument(call, "old_name")), _text(argument(call, "new_name"))
+        moved = fields.pop(old or "", None)
+        if moved is not None and new:
+            moved.name = new
+            fields[new] = moved
+
+
+def _field(name: str, call: nodes.Call, model: str, migration: Migration) -> MigratedField:
+    return MigratedField(name, field_type(call), schema_options(call, model), migration.path, call.lineno or 0)
+
+
+def _options(model: MigratedModel, options: nodes.NodeNG | None) -> None:
+    if not isinstance(options, nodes.Dict):
+        return
+    for key, value in options.items:
+        if not isinstance(key, nodes.Const):
+            continue
+        if key.value == "db_table":
+            model.table = _text(value)
+        elif key.value == "managed" and isinstance(value, nodes.Const):
+            model.managed = value.value is not False
+        elif key.value == "proxy" and isinstance(value, nodes.Const):
+            model.proxy = value.value is True
