@@ -68,6 +68,28 @@ class DjangoMigrations:
         return self.models.get((app, name.lower()))
 
 
+def unloaded_model_modules(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
+    """Modules of a `models` package that nothing imports: Django never loads their classes, so
+    makemigrations never sees them (jumpserver's `assets/models/cmd_filter.py`)."""
+    candidates = {module.name for relpath, module in modules
+                  if "models" in relpath.split("/")[:-1] and not relpath.endswith("__init__.py")}
+    if not candidates:
+        return set()
+    imported: set[str] = set()
+    for _, module in modules:
+        for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+            if isinstance(node, nodes.Import):
+                imported.update(name for name, _ in node.names)
+                continue
+            try:
+                base = module.relative_to_absolute_name(node.modname or "", node.level)
+            except Exception:
+                continue
+            imported.add(base)
+            imported.update(f"{base}.{name}" for name, _ in node.names)
+    return {name for name in candidates if name not in imported}
+
+
 def is_migration_module(relpath: str) -> bool:
     path = PurePosixPath(relpath)
     return len(path.parts) >= 2 and path.parts[-2] == "migrations" and path.suffix == ".py" \
@@ -250,6 +272,10 @@ def _apply(call: nodes.Call, migration: Migration, models: dict[tuple[str, str],
         if model is not None and new:
             model.name = new
             models[(app, new.lower())] = model
+            for other in models.values():  # Django repoints the relations to the renamed model
+                for state in other.fields.values():
+                    if state.options.get("to") == (old or "").lower():
+                        state.options["to"] = new.lower()
     elif kind in ("AlterModelTable", "AlterModelOptions") and name and (app, name.lower()) in models:
         model = models[(app, name.lower())]
         if kind == "AlterModelTable":

@@ -59,17 +59,18 @@ def _value(node: nodes.NodeNG | None) -> object:
     return UNKNOWN
 
 
-def relation_target(value: object, owner: str) -> object:
+def relation_target(value: object, owner: str | None) -> object:
     """"organization" for `Organization`, "accounts.Organization" and "accounts.organization";
-    the owner for "self"; AUTH_USER and UNKNOWN as they are."""
+    the owner for "self" (kept as "self" when the owner is an abstract class, whose "self" is
+    each concrete model); AUTH_USER and UNKNOWN as they are."""
     if not isinstance(value, str) or value in (AUTH_USER, UNKNOWN):
         return value
     if value == "self":
-        return owner.lower()
+        return owner.lower() if owner else "self"
     return value.rsplit(".", 1)[-1].lower()
 
 
-def schema_options(call: nodes.Call, owner: str) -> dict[str, object]:
+def schema_options(call: nodes.Call, owner: str | None) -> dict[str, object]:
     """The schema-relevant options of a field, Django's defaults filled in."""
     kind = field_type(call)
     options: dict[str, object] = {

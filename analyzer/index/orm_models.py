@@ -138,7 +138,7 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
                     auto_scoped = True
             continue
         info.type = callee
-        info.options = schema_options(value, cls.name)
+        info.options = schema_options(value, None)
         info.owner = qname
         (fields if is_django else foreign_fields)[target] = info
     declared = any(_last(b) in DJANGO_MODEL_BASES for b in bases) or bool(fields)

@@ -154,7 +154,10 @@ class UnmigratedDjangoModel(Rule):
                 yield ctx.finding(self, span, f"`{model.name}.{name}` is a {info.type} in the model but a "
                                               f"{state.type} in the migrations: {command} would write AlterField")
                 continue
-            changed = differences(info.options, state.options)
+            options = dict(info.options)
+            if options.get("to") == "self":
+                options["to"] = model.name.lower()
+            changed = differences(options, state.options)
             if changed:
                 described = ", ".join(f"{option} {ours!r} in the model, {theirs!r} in the migrations"
                                       for option, ours, theirs in changed)
@@ -197,6 +200,11 @@ def _checked(model: ModelInfo, index: ProjectIndex) -> bool:
         return False
     if model.app_label not in index.django_migrations.apps:
         return False
+    if model.qname.rsplit(".", 1)[0] in index.unloaded_model_modules:
+        return False
+    folders, stem = model.path.split("/")[:-1], model.path.rsplit("/", 1)[-1].removesuffix(".py")
+    if stem != "models" and "models" not in folders:
+        return False  # a FilterSet in filters.py named like a model is not one
     return any(base.rsplit(".", 1)[-1] in DJANGO_MODEL_BASES for base in model.inherited_bases)
 
 

@@ -27,12 +27,25 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
         return None
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver):
         return None
+    helper = _handed_to(node)
+    if helper is not None and checked_after_fetch(helper, resolver):
+        return None  # get_workspace_user(id, base_queryset=WorkspaceUser.objects...), then checked
     if chain.keyed and not in_request(node):
         return None
     severity = tenant_severity(ctx.relpath, ctx.config, default)
     if severity is not default:
         return severity  # commands, admin, scripts: reported as warnings wherever they run
     return reach_severity(node, ctx, severity)
+
+
+def _handed_to(node: nodes.Call) -> nodes.Call | None:
+    """The call a query is handed to as an argument: a helper that fetches from it."""
+    parent = node.parent
+    if isinstance(parent, nodes.Keyword):
+        parent = parent.parent
+    elif not (isinstance(parent, nodes.Call) and node in parent.args):
+        return None
+    return parent if isinstance(parent, nodes.Call) else None
 
 
 def reach_severity(node: nodes.NodeNG, ctx: RuleContext, severity: Severity) -> Severity | None:

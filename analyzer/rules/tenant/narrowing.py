@@ -7,10 +7,11 @@ is not a leak at the place it is built. These checks are shared by the ORM rules
 
 from __future__ import annotations
 
+import astroid
 from astroid import nodes
 
 from ...index.handlers import in_request
-from ...lang.python import dotted_name
+from ...lang.python import dotted_name, safe_infer
 from .chains import MAX_DEPTH, ChainResolver, outermost_call, under_tenant_test
 from .values import USER_OBJECTS, is_capability_field
 
@@ -183,6 +184,52 @@ def _correlated(call: nodes.Call) -> bool:
 CHECK_WORDS = ("perm", "check", "access", "authori", "allowed", "can_", "ensure", "verify", "require")
 
 
+def _checks_row(call: nodes.Call, names: set[str], tenant_names: set[str]) -> bool:
+    """`ticket_perm_check(request, ticket)`, `check_permissions(user, op, workspace=row.workspace,
+    context=row)`: a checker handed the row or its tenant."""
+    func = call.func
+    callee = (func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", "")).lower()
+    if not any(word in callee for word in CHECK_WORDS):
+        return False
+    for value in (*call.args, *(k.value for k in call.keywords or ())):
+        parts = (dotted_name(value) or "").split(".")
+        if parts[0] in names and (len(parts) == 1 or parts[1] in tenant_names):
+            return True
+    return False
+
+
+def _hands_to_checker(call: nodes.Call, names: set[str], tenant_names: set[str], hops: int) -> bool:
+    """The row handed to a project method that checks it before anything else:
+    `CoreHandler().update_workspace_user(request.user, workspace_user, **data)`, whose first lines
+    call `check_permissions(..., workspace=workspace_user.workspace)`."""
+    if hops <= 0:
+        return False
+    passed = [(i, arg.name) for i, arg in enumerate(call.args) if isinstance(arg, nodes.Name) and arg.name in names]
+    passed += [(k.arg, k.value.name) for k in call.keywords or ()
+               if isinstance(k.value, nodes.Name) and k.value.name in names and k.arg]
+    if not passed:
+        return False
+    callee = safe_infer(call.func)
+    while isinstance(callee, astroid.UnboundMethod):  # a bound method proxies an unbound one
+        callee = callee._proxied
+    if not isinstance(callee, nodes.FunctionDef) or "site-packages" in (callee.root().file or ""):
+        return False
+    parameters = [a.name for a in callee.args.args or []]
+    offset = 1 if parameters and parameters[0] in ("self", "cls") else 0
+    received = set()
+    for where, _ in passed:
+        if isinstance(where, int) and where + offset < len(parameters):
+            received.add(parameters[where + offset])
+        elif isinstance(where, str):
+            received.add(where)
+    if not received:
+        return False
+    for inner in callee.nodes_of_class(nodes.Call):
+        if _checks_row(inner, received, tenant_names) or _hands_to_checker(inner, received, tenant_names, hops - 1):
+            return True
+    return False
+
+
 def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
     """A fetched row checked before use: `if invoice.organization_id != request.user.organization_id:
     raise ...`, a permission helper handed the row (`ticket_perm_check(request, ticket)`), or a
@@ -215,9 +262,7 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
     for call in scope.nodes_of_class(nodes.Call):
         if (call.lineno or 0) <= after:
             continue
-        callee = (dotted_name(call.func) or "").rsplit(".", 1)[-1].lower()
-        if any(word in callee for word in CHECK_WORDS) and any(
-                isinstance(arg, nodes.Name) and arg.name in names for arg in call.args):
+        if _checks_row(call, names, tenant_names) or _hands_to_checker(call, names, tenant_names, hops=2):
             return True
         values = [k.value for k in call.keywords or ()]
         if any(is_tenant_of_row(v) for v in values) and any(
