@@ -88,6 +88,8 @@ def schema_options(call: nodes.Call, owner: str | None) -> dict[str, object]:
         options["to"] = relation_target(_value(target), owner)
         if kind.startswith("ManyToMany") or kind == "ParentalManyToManyField":
             options["db_table"] = None
+    if any(k.arg is None for k in call.keywords or ()):  # CharField(**settings.HARDWARE_ID_OPTIONS)
+        return {name: UNKNOWN for name in options} | {"to": options.get("to", UNKNOWN)}
     for name in SCHEMA_OPTIONS:
         given = keyword_argument(call, name)
         if given is not None and name != "to":

@@ -181,6 +181,8 @@ class UnmigratedDjangoModel(Rule):
         if app not in history.apps:
             return
         declared = {m.name.lower() for m in ctx.index.models.values() if m.framework == "django" and m.app_label == app}
+        # A class of that name whose model-ness could not be proven (its bases come from a package).
+        declared |= {c.name.lower() for c in module.body if isinstance(c, nodes.ClassDef)}
         for (model_app, name), state in sorted(history.models.items()):
             if model_app == app and name not in declared and state.managed and not state.proxy:
                 yield ctx.finding(self, Span(line=1, column=1, end_line=1, end_column=1),
