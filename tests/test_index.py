@@ -394,3 +394,49 @@ def test_a_few_shared_rows_do_not_hide_the_tenant(tmp_path: Path) -> None:
                                                 "on_delete=models.PROTECT)")
     index, _ = index_of(project(tmp_path, {"dcim/models.py": shared_templates}))
     assert index.tenant.models == ["Tenant"]
+
+
+ORGANIZATION_ABOVE_WORKSPACE = '''
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+'''
+
+
+def test_the_tenant_above_the_tenant_scopes_too(tmp_path: Path) -> None:
+    index, _ = index_of(project(tmp_path, {"app/models.py": ORGANIZATION_ABOVE_WORKSPACE}))
+    assert index.tenant.models == ["Workspace"]
+    assert index.is_tenant_lookup("organization_id") and index.is_tenant_lookup("workspace_id")

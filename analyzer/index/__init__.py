@@ -23,7 +23,14 @@ from .orm_models import extract_models
 from .scripts import ReadBack, credential_storage_keys
 from .security import SecurityFacts, gather_security
 from .sql_tables import extract_tables
-from .tenant import detect_tenant, is_tenant_lookup, mark_scoped_models, mark_scoped_tables, relation_target
+from .tenant import (
+    detect_tenant,
+    is_tenant_lookup,
+    mark_scoped_models,
+    mark_scoped_tables,
+    parent_tenant_keys,
+    relation_target,
+)
 
 __all__ = ["FieldInfo", "ModelInfo", "ProjectIndex", "SecurityFacts", "TableInfo", "TenantKey", "build_index"]
 
@@ -109,6 +116,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
         if model.tenant_field:
             tenant_names.update({model.tenant_field, model.tenant_column or model.tenant_field})
 
+    tenant_names |= parent_tenant_keys(key, models, by_name, by_table)
     index = ProjectIndex(models={m.qname: m for m in models}, tables=tables, tenant=key, tenant_names=tenant_names)
     methods, managers = scoping_methods_and_managers(python, index)
     index.scoping_methods = methods | set(config.tenant.scoped_managers)

@@ -112,6 +112,23 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
     return _detect_from_tables(tables)
 
 
+def parent_tenant_keys(key: TenantKey, models: list[ModelInfo], by_name: dict[str, list[ModelInfo]],
+                       by_table: dict[str, ModelInfo]) -> set[str]:
+    """Keys of the tenant above the tenant: a query on a workspace's rows filtered by
+    `organization_id` stays inside one customer (tracecat: Organization above Workspace)."""
+    found: set[str] = set()
+    for model in models:
+        if model.name not in key.models:
+            continue
+        for field in model.fields.values():
+            if field.kind not in ("fk", "o2o"):
+                continue
+            target = relation_target(field, model, by_name, by_table)
+            if target is not None and target is not model and _tenant_like(target.name) is not None:
+                found.update({field.name, field.column})
+    return found
+
+
 def _detect_from_tables(tables: dict[str, TableInfo]) -> TenantKey:
     incoming: dict[str, int] = {}
     for table in tables.values():

@@ -14,7 +14,7 @@ from ...index.handlers import in_request, reach
 from ...model import Severity
 from ..base import RuleContext
 from .chains import Chain, ChainResolver
-from .narrowing import checked_after_fetch, nested_in_query
+from .narrowing import checked_after_fetch, is_housekeeping, nested_in_query
 from .policy import tenant_severity
 
 
@@ -25,7 +25,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
         return None
     if chain.scoped or chain.unknown:
         return None
-    if nested_in_query(node, resolver) or checked_after_fetch(node, resolver):
+    if nested_in_query(node, resolver) or checked_after_fetch(node, resolver) or is_housekeeping(node):
         return None
     helper = _handed_to(node)
     if helper is not None and checked_after_fetch(helper, resolver):

@@ -12,8 +12,9 @@ from astroid import nodes
 
 from ...index.handlers import in_request
 from ...lang.python import dotted_name, safe_infer
+from ...lang.words import words
 from .chains import MAX_DEPTH, ChainResolver, outermost_call, under_tenant_test
-from .values import USER_OBJECTS, is_capability_field
+from .values import USER_OBJECTS, is_callers_own, is_capability_field
 
 
 def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: int = 0) -> bool:
@@ -230,11 +231,53 @@ def _hands_to_checker(call: nodes.Call, names: set[str], tenant_names: set[str],
     return False
 
 
+OWNER_FIELDS = frozenset({"user", "user_id", "owner", "owner_id", "created_by", "created_by_id", "author",
+                          "author_id"})
+RESULT_METHODS = frozenset({"execute", "scalars", "scalar", "scalar_one", "scalar_one_or_none", "one", "first",
+                            "one_or_none", "get", "exec"})
+
+
+def _is_caller(value: nodes.NodeNG) -> bool:
+    """`request.user`, `user.id` (the authenticated user a route is given), `current_user.id`."""
+    parts = (dotted_name(value) or "").split(".")
+    if parts[0] in ("request", "self") and "user" in parts:
+        return True
+    return (parts[0] in USER_OBJECTS and len(parts) <= 2) or is_callers_own(value)
+
+
+def _executed(node: nodes.NodeNG) -> nodes.NodeNG:
+    """`await session.execute(select(...))`: the expression whose value holds the query's result."""
+    current = node
+    while isinstance(current.parent, (nodes.Await, nodes.Call)):
+        parent = current.parent
+        if isinstance(parent, nodes.Call) and not (
+                current in parent.args and isinstance(parent.func, nodes.Attribute)
+                and parent.func.attrname in RESULT_METHODS):
+            break
+        current = parent
+    return current
+
+
+def _rows_of(names: set[str], scope: nodes.NodeNG, after: int) -> set[str]:
+    """`webhook = result.scalar_one()`: the row taken out of a result kept in `names`."""
+    rows = set()
+    for assign in scope.nodes_of_class(nodes.Assign):
+        value = assign.value.value if isinstance(assign.value, nodes.Await) else assign.value
+        if (assign.lineno or 0) <= after or not isinstance(value, nodes.Call):
+            continue
+        root = value.func
+        while isinstance(root, (nodes.Attribute, nodes.Call)):
+            root = root.expr if isinstance(root, nodes.Attribute) else root.func
+        if isinstance(root, nodes.Name) and root.name in names:
+            rows.update(t.name for t in assign.targets if isinstance(t, nodes.AssignName))
+    return rows
+
+
 def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
     """A fetched row checked before use: `if invoice.organization_id != request.user.organization_id:
     raise ...`, a permission helper handed the row (`ticket_perm_check(request, ticket)`), or a
     comparison with a secret of the row (`if user.api_key and signature == sign(user.api_key, ...)`)."""
-    parent = node.parent
+    parent = _executed(node).parent
     if not isinstance(parent, (nodes.Assign, nodes.AnnAssign)):
         return False
     targets = parent.targets if isinstance(parent, nodes.Assign) else [parent.target]
@@ -244,15 +287,30 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
     tenant_names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
     scope = parent.scope()
     after = parent.lineno or 0
+    names |= _rows_of(names, scope, after)
 
     def is_tenant_of_row(side: nodes.NodeNG) -> bool:
         parts = (dotted_name(side) or "").split(".")
         return len(parts) >= 2 and parts[0] in names and parts[1] in tenant_names and (
             len(parts) == 2 or (len(parts) == 3 and parts[2] in ("id", "pk")))
 
+    def is_owner_check(compare: nodes.Compare) -> bool:
+        """`if state.user_id != role.user_id: raise`: the row is the caller's own. Only a guard
+        counts, not a term of a wider condition (`guest and not issue.created_by == request.user`)."""
+        guard = compare.parent
+        if isinstance(guard, nodes.BoolOp) and guard.op == "or":
+            guard = guard.parent
+        if not (isinstance(guard, nodes.If) and any(isinstance(s, (nodes.Raise, nodes.Return)) for s in guard.body)):
+            return False
+        sides = [compare.left, *(value for _, value in compare.ops)]
+        owned = [side for side in sides if len(p := (dotted_name(side) or "").split(".")) == 2
+                 and p[0] in names and p[1] in OWNER_FIELDS]
+        return bool(owned) and any(side not in owned and _is_caller(side) for side in sides)
+
     for compare in scope.nodes_of_class(nodes.Compare):
-        if (compare.lineno or 0) > after and any(
-                is_tenant_of_row(side) for side in (compare.left, *(value for _, value in compare.ops))):
+        if (compare.lineno or 0) > after and (any(
+                is_tenant_of_row(side) for side in (compare.left, *(value for _, value in compare.ops)))
+                or is_owner_check(compare)):
             return True
     for condition in (n.test for n in scope.nodes_of_class((nodes.If, nodes.Assert))):
         if (condition.lineno or 0) > after and any(
@@ -269,3 +327,33 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
                 "user" in (dotted_name(v) or "").split(".") for v in values):
             return True  # get_object_or_404(Member, project=check.project, user=request.user)
     return False
+
+
+# Column words of a sweep: `expires_at < now()`, `created__lt=cutoff`, `last_seen_at < threshold`.
+TIME_WORDS = frozenset({"expires", "expire", "expiry", "expired", "expiration", "created", "updated", "modified",
+                        "date", "time", "timestamp", "until", "seen", "ttl", "at"})
+SWEEP_STEPS = frozenset({"where", "filter", "filter_by", "exclude"})
+
+
+def is_housekeeping(node: nodes.Call) -> bool:
+    """A bulk delete or update chosen by age alone: `delete(OAuthState).where(OAuthState.expires_at <
+    now())`, `Session.objects.filter(expire_date__lt=now).delete()`. It touches every tenant's stale
+    rows on purpose and returns none of them, so no caller can aim it at another tenant."""
+    outer = outermost_call(node)
+    calls, current = [], outer
+    while isinstance(current, nodes.Call):
+        calls.append(current)
+        current = current.func.expr if isinstance(current.func, nodes.Attribute) else None
+    names = [c.func.attrname if isinstance(c.func, nodes.Attribute) else getattr(c.func, "name", "") for c in calls]
+    if not ({"delete", "update"} & set(names)):
+        return False
+    criteria: list[str] = []
+    for call, name in zip(calls, names, strict=True):
+        if name not in SWEEP_STEPS:
+            continue
+        criteria += [keyword.arg.split("__")[0] for keyword in call.keywords or () if keyword.arg]
+        for argument in call.args:
+            if not isinstance(argument, nodes.Compare) or not isinstance(argument.left, nodes.Attribute):
+                return False  # a criterion that is not a comparison of a column: not a plain sweep
+            criteria.append(argument.left.attrname)
+    return bool(criteria) and all(TIME_WORDS & set(words(column)) for column in criteria)
