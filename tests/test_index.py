@@ -440,3 +440,32 @@ def test_the_tenant_above_the_tenant_scopes_too(tmp_path: Path) -> None:
     index, _ = index_of(project(tmp_path, {"app/models.py": ORGANIZATION_ABOVE_WORKSPACE}))
     assert index.tenant.models == ["Workspace"]
     assert index.is_tenant_lookup("organization_id") and index.is_tenant_lookup("workspace_id")
+
+
+def test_queries_on_models_with_shared_rows_are_warnings(tmp_path: Path) -> None:
+    import analyzer
+
+    models = DJANGO_CORE + '''
+
+class Template(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True)
+
+
+class Invoice(OrgOwned):
+    number = models.CharField(max_length=20)
+'''
+    views = '''
+from .models import Invoice, Template
+
+
+def templates(request):
+    return list(Template.objects.all())
+
+
+def invoices(request):
+    return list(Invoice.objects.all())
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    severities = {f.message.split("`")[1]: f.severity.value for f in report.findings}
+    assert severities == {"Template": "warning", "Invoice": "error"}

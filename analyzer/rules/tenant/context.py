@@ -32,6 +32,9 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
         return None  # get_workspace_user(id, base_queryset=WorkspaceUser.objects...), then checked
     if chain.keyed and not in_request(node):
         return None
+    key = chain.model.fields.get(chain.model.tenant_field or "")
+    if key is not None and key.optional:
+        default = Severity.WARNING  # rows without a tenant are shared (templates, built-in roles)
     severity = tenant_severity(ctx.relpath, ctx.config, default)
     if severity is not default:
         return severity  # commands, admin, scripts: reported as warnings wherever they run
