@@ -20,6 +20,7 @@ from astroid.builder import AstroidBuilder
 from astroid.exceptions import AstroidError
 
 from ..model import Span
+from .python_compat import rewrite_type_parameters
 
 # Syntax that Python 3.12+ accepts and older parsers reject: type aliases and generics (3.12),
 # nested f-strings reusing their quotes (3.12), `except A, B:` without parentheses (3.14).
@@ -59,18 +60,33 @@ def module_name(path: Path) -> str:
 
 
 def parse_python(text: str, path: Path, modname: str | None = None, register: bool = True) -> nodes.Module:
-    """Parse `text` as the module at `path`; raise PythonParseError with a user-facing reason."""
+    """Parse `text` as the module at `path`; raise PythonParseError with a user-facing reason.
+
+    On Python 3.11, a file that fails only on PEP 695 syntax (generics, `type` aliases) is parsed
+    again with that syntax blanked out, every position kept (see `python_compat`)."""
     name = modname or module_name(path)
-    builder = AstroidBuilder(astroid.MANAGER)
     try:
-        module = builder.string_build(text, name, str(path))
+        module = _build(text, name, path)
     except astroid.AstroidSyntaxError as error:
-        raise PythonParseError(_syntax_reason(error, text)) from None
-    except (AstroidError, RecursionError, ValueError, MemoryError) as error:
-        raise PythonParseError(f"cannot parse: {type(error).__name__}: {error}") from None
+        rewritten = rewrite_type_parameters(text) if sys.version_info < (3, 12) else None
+        if rewritten is None:
+            raise PythonParseError(_syntax_reason(error, text)) from None
+        try:
+            module = _build(rewritten, name, path)
+        except astroid.AstroidSyntaxError:
+            raise PythonParseError(_syntax_reason(error, text)) from None
     if not register:
         astroid.MANAGER.astroid_cache.pop(name, None)
     return module
+
+
+def _build(text: str, name: str, path: Path) -> nodes.Module:
+    try:
+        return AstroidBuilder(astroid.MANAGER).string_build(text, name, str(path))
+    except astroid.AstroidSyntaxError:
+        raise
+    except (AstroidError, RecursionError, ValueError, MemoryError) as error:
+        raise PythonParseError(f"cannot parse: {type(error).__name__}: {error}") from None
 
 
 def forget_modules(names: list[str]) -> None:

@@ -1,0 +1,87 @@
+"""Python 3.12's type parameter syntax, rewritten so that Python 3.11's parser accepts it.
+
+`def first[T](items: list[T]) -> T:`, `class Box[T](Base):` and `type Json = dict[str, Any]`
+(PEP 695) are most of what newer codebases write that 3.11 cannot parse. The rewrite keeps
+every line and every column of the code around them: the bracketed parameters become blanks
+(`def first   (items: list[T]) -> T:`, legal Python), and `type Json = ...` becomes
+`Json      = ...`, so that the value after `=` keeps its columns. Findings, fixes and editor
+positions computed on the rewritten text are those of the original. Nothing else is touched;
+a file that still does not parse is reported as before.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+
+CANDIDATE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+\w+\s*\[|^\s*type\s+\w+", re.M)
+
+
+def rewrite_type_parameters(text: str) -> str | None:
+    """The text with PEP 695 syntax blanked out, or None when there is none (or it cannot tell)."""
+    if not CANDIDATE.search(text):
+        return None
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    lines = text.split("\n")
+    edits: list[tuple[int, int, int, int, str]] = []  # start row/col, end row/col (1-based rows), text
+    line_start = True
+    for index, token in enumerate(tokens):
+        if token.type in (tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT):
+            line_start = token.type != tokenize.COMMENT or line_start
+            continue
+        at_start, line_start = line_start, False
+        following = tokens[index + 1: index + 3]
+        if token.type == tokenize.NAME and token.string in ("def", "class") and len(following) == 2 \
+                and following[0].type == tokenize.NAME and following[1].string == "[":
+            close = _matching(tokens, index + 2)
+            if close is not None:
+                opening, closing = tokens[index + 2], tokens[close]
+                edits.append((*opening.start, *closing.end, ""))
+        elif at_start and token.type == tokenize.NAME and token.string == "type" and len(following) == 2 \
+                and following[0].type == tokenize.NAME and following[1].string in ("=", "["):
+            equals = index + 2
+            if following[1].string == "[":
+                close = _matching(tokens, index + 2)
+                equals = close + 1 if close is not None else -1
+            if 0 <= equals < len(tokens) and tokens[equals].string == "=" and tokens[equals].start[0] == token.start[0]:
+                name = following[0].string
+                width = tokens[equals].start[1] - token.start[1]
+                edits.append((*token.start, *tokens[equals].start, name.ljust(width)))
+    if not edits:
+        return None
+    for start_row, start_col, end_row, end_col, replacement in reversed(edits):
+        _blank(lines, start_row, start_col, end_row, end_col, replacement)
+    return "\n".join(lines)
+
+
+def _matching(tokens: list[tokenize.TokenInfo], opening: int) -> int | None:
+    depth = 0
+    for index in range(opening, len(tokens)):
+        if tokens[index].string in ("[", "(", "{"):
+            depth += 1
+        elif tokens[index].string in ("]", ")", "}"):
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+def _blank(lines: list[str], start_row: int, start_col: int, end_row: int, end_col: int, replacement: str) -> None:
+    """Replace a span with `replacement` padded by blanks to the same length, line by line (an
+    empty line inside a multi-line span gains the one character of its continuation)."""
+    if start_row == end_row:
+        line = lines[start_row - 1]
+        span = end_col - start_col
+        lines[start_row - 1] = line[:start_col] + replacement.ljust(span)[:span] + line[end_col:]
+        return
+    # The brackets joined the lines; a backslash at the end of each one joins them instead.
+    first = lines[start_row - 1]
+    lines[start_row - 1] = (first[:start_col] + replacement.ljust(len(first) - start_col))[:-1] + "\\"
+    for row in range(start_row + 1, end_row):
+        lines[row - 1] = " " * max(len(lines[row - 1]) - 1, 0) + "\\"
+    last = lines[end_row - 1]
+    lines[end_row - 1] = " " * end_col + last[end_col:]
