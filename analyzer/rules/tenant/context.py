@@ -16,6 +16,7 @@ from ..base import RuleContext
 from .chains import Chain, ChainResolver
 from .narrowing import checked_after_fetch, is_housekeeping, nested_in_query
 from .policy import tenant_severity
+from .values import is_capability_value
 
 
 def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx: RuleContext,
@@ -28,8 +29,9 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver) or is_housekeeping(node):
         return None
     helper = _handed_to(node)
-    if helper is not None and checked_after_fetch(helper, resolver):
-        return None  # get_workspace_user(id, base_queryset=WorkspaceUser.objects...), then checked
+    if helper is not None and (checked_after_fetch(helper, resolver) or any(
+            is_capability_value(value) for value in (*helper.args, *(k.value for k in helper.keywords or ())))):
+        return None  # get_workspace_user(id, base_queryset=...) then checked; get_invitation_by_token(token, ...)
     if chain.keyed and not in_request(node):
         return None
     key = chain.model.fields.get(chain.model.tenant_field or "")
