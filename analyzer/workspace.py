@@ -53,6 +53,7 @@ def path_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
 
 # Test code logs in with fixture tokens and decodes what it issued: not what production runs.
 TEST_PATHS = ("tests/**", "test/**", "**/tests/**", "**/test/**", "**/test_*.py", "**/*_test.py", "**/conftest.py",
+              "**/tests.py",
               "**/__tests__/**", "**/*.test.*", "**/*.spec.*", "**/cypress/**", "**/e2e/**", "**/playwright/**",
               "**/__mocks__/**", "**/*.stories.*")
 

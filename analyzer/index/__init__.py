@@ -15,6 +15,7 @@ from ..config import Config
 from ..lang.javascript import ScriptFile
 from ..lang.sql import Statement
 from ..workspace import path_spec
+from .alembic import AlembicHistory, read_alembic
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import keyed_helpers, query_builders, request_reachable
@@ -52,6 +53,7 @@ class ProjectIndex:
     credential_storage_keys: dict[str, ReadBack] = field(default_factory=dict)  # "currentUser" -> where .token is read
     django_migrations: DjangoMigrations = field(default_factory=DjangoMigrations)  # the schema migrations build
     unloaded_model_modules: set[str] = field(default_factory=set)  # models/ modules nothing imports
+    alembic: AlembicHistory = field(default_factory=AlembicHistory)  # revisions and heads
 
     def __post_init__(self) -> None:
         self._by_name: dict[str, list[ModelInfo]] = {}
@@ -128,6 +130,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.credential_storage_keys = credential_storage_keys(scripts)
     index.django_migrations = read_migrations(python)
     index.unloaded_model_modules = unloaded_model_modules(python)
+    index.alembic = read_alembic(python)
     warning_paths = path_spec(config.tenant.warning_paths)
     index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
     for model in models:

@@ -187,8 +187,9 @@ def _order(history: DjangoMigrations) -> list[Node]:
 
 
 def _leaves(history: DjangoMigrations, order: list[Node]) -> dict[str, list[str]]:
-    """Per app, the migrations no other migration of that app depends on."""
-    depended = {dep for node in order for dep in history.migrations[node].dependencies}
+    """Per app, the migrations no other migration of that app depends on (Django's leaf nodes:
+    a dependency from another app does not make a migration any less the app's latest)."""
+    depended = {dep for node in order for dep in history.migrations[node].dependencies if dep[0] == node[0]}
     depended |= {r for node in order for r in history.migrations[node].replaces}
     leaves: dict[str, list[str]] = {}
     for app, name in order:

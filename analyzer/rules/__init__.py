@@ -11,7 +11,10 @@ from .auth.login_throttle import LoginWithoutRateLimit
 from .auth.storage_read import CredentialFromWebStorage
 from .auth.storage_write import CredentialInWebStorage
 from .base import Rule
+from .migrations.divergent_history import DivergentMigrationHistory
 from .migrations.django_drift import UnmigratedDjangoModel
+from .migrations.no_rollback import MigrationWithoutRollback
+from .migrations.runtime_ddl import DdlInApplicationCode
 from .tenant.django_query import UnfilteredDjangoQuery
 from .tenant.raw_sql import UnfilteredRawSql
 from .tenant.sqlalchemy_query import UnfilteredSqlalchemyQuery
@@ -30,6 +33,9 @@ ALL_RULES: tuple[type[Rule], ...] = (
     LoginWithoutRateLimit,
     UnverifiedJwt,
     UnmigratedDjangoModel,
+    DdlInApplicationCode,
+    MigrationWithoutRollback,
+    DivergentMigrationHistory,
 )
 
 __all__ = ["ALL_RULES", "Rule", "enabled_rules", "rule_by_code"]

@@ -10,9 +10,9 @@ from sqlglot import exp
 
 from ...fixes.sql_predicate import add_tenant_predicates
 from ...index.handlers import in_request
-from ...lang.python import dotted_name
 from ...lang.python_strings import string_value
 from ...lang.sql import Statement, parse_script
+from ...lang.sql_calls import sql_argument
 from ...model import Finding, Fix, FixSafety, Severity, Span, TextEdit
 from ...workspace import path_spec
 from ..base import Rule, RuleContext
@@ -21,9 +21,6 @@ from .context import reach_severity
 from .policy import tenant_severity
 from .sql_scope import Unconstrained, unconstrained_tables
 
-SINK_METHODS = {"execute", "executemany", "exec_driver_sql", "raw", "read_sql", "read_sql_query", "fetch",
-                "fetchrow", "fetchval", "mogrify"}
-SINK_FUNCTIONS = {"text", "RawSQL", "read_sql", "read_sql_query"}
 LOOKS_LIKE_SQL = re.compile(r"^\s*(--[^\n]*\n\s*)*(select|with|update|delete|insert)\b", re.I)
 
 
@@ -86,7 +83,7 @@ class UnfilteredRawSql(Rule):
     # --- Python ---------------------------------------------------------------------------
 
     def check(self, node: nodes.Call, ctx: RuleContext) -> Iterator[Finding]:
-        argument = _sql_argument(node)
+        argument = sql_argument(node)
         if argument is None:
             return
         value = string_value(argument, ctx.positions)
@@ -147,23 +144,6 @@ class UnfilteredRawSql(Rule):
         columns = ", ".join(sorted({f"{alias}.{column}" for alias, column in targets}))
         return Fix(title=f"Add a tenant predicate on {columns} (bind its value)", safety=FixSafety.UNSAFE,
                    edits=tuple(edits))
-
-
-def _sql_argument(call: nodes.Call) -> nodes.NodeNG | None:
-    func = call.func
-    if isinstance(func, nodes.Attribute):
-        name = func.attrname
-        is_sink = name in SINK_METHODS or name in SINK_FUNCTIONS
-    else:
-        name = (dotted_name(func) or "").rsplit(".", 1)[-1]
-        is_sink = name in SINK_FUNCTIONS
-    if not is_sink:
-        return None
-    argument = call.args[0] if call.args else next(
-        (k.value for k in call.keywords or () if k.arg in ("sql", "query", "statement", "text")), None)
-    if isinstance(argument, nodes.Call) and (dotted_name(argument.func) or "").rsplit(".", 1)[-1] in SINK_FUNCTIONS:
-        return None  # session.execute(text("...")): the text() call is judged on its own
-    return argument
 
 
 def _message(tree: exp.Expression, missing: list[Unconstrained]) -> str:

@@ -1,0 +1,100 @@
+"""MIG004: a migration that cannot be rolled back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from astroid import nodes
+
+from ...index.django_migrations import is_migration_module, operation_name
+from ...lang.python import Positions, keyword_argument
+from ...model import Finding, Severity
+from ..base import Rule, RuleContext
+from . import DJANGO_MIGRATIONS_DOCS
+
+ALEMBIC_DOWNGRADES = ("Alembic: Tutorial, running downgrades — "
+                      "https://alembic.sqlalchemy.org/en/latest/tutorial.html#downgrading")
+
+
+class MigrationWithoutRollback(Rule):
+    """A migration has no way back: a data migration without reverse code, an empty downgrade.
+
+    ## Why is this bad?
+    A deploy that goes wrong is undone by migrating back to the previous release. Django
+    cannot reverse a `RunPython` without `reverse_code` or a `RunSQL` without `reverse_sql`
+    ("Operation ... is not reversible"), and stops the rollback there; an Alembic `downgrade()`
+    that is empty or raises leaves the schema of the new release under the old code. Say what
+    undoing means, even when it is nothing: `reverse_code=migrations.RunPython.noop` and
+    `reverse_sql=migrations.RunSQL.noop` are rollback paths.
+
+    ## Example
+    ```python
+    # billing/migrations/0002_backfill_currency.py
+    from django.db import migrations
+
+
+    def backfill(apps, schema_editor):
+        apps.get_model("billing", "Invoice").objects.filter(currency="").update(currency="EUR")
+
+
+    class Migration(migrations.Migration):
+        dependencies = [("billing", "0001_initial")]
+        operations = [migrations.RunPython(backfill)]
+    ```
+
+    ## Use instead
+    ```python
+    # billing/migrations/0002_backfill_currency.py
+    from django.db import migrations
+
+
+    def backfill(apps, schema_editor):
+        apps.get_model("billing", "Invoice").objects.filter(currency="").update(currency="EUR")
+
+
+    class Migration(migrations.Migration):
+        dependencies = [("billing", "0001_initial")]
+        operations = [migrations.RunPython(backfill, reverse_code=migrations.RunPython.noop)]
+    ```
+    """
+
+    code = "MIG004"
+    name = "migration-without-rollback"
+    severity = Severity.WARNING
+    languages = ("python",)
+    references = (DJANGO_MIGRATIONS_DOCS, ALEMBIC_DOWNGRADES)
+    node_types = (nodes.Call, nodes.FunctionDef)
+
+    def applies_to(self, ctx: RuleContext) -> bool:
+        return "migrations" in ctx.relpath.split("/") or "versions" in ctx.relpath.split("/")
+
+    def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:
+        positions = ctx.positions or Positions(ctx.text)
+        if isinstance(node, nodes.Call) and is_migration_module(ctx.relpath):
+            kind = operation_name(node)
+            if kind == "RunPython" and len(node.args) < 2 and keyword_argument(node, "reverse_code") is None:
+                yield ctx.finding(self, positions.span(node),
+                                  "RunPython has no `reverse_code`: this migration cannot be rolled back; pass the "
+                                  "function that undoes it, or `migrations.RunPython.noop` if nothing needs undoing")
+            elif kind == "RunSQL" and len(node.args) < 2 and keyword_argument(node, "reverse_sql") is None:
+                yield ctx.finding(self, positions.span(node),
+                                  "RunSQL has no `reverse_sql`: this migration cannot be rolled back; give the SQL "
+                                  "that undoes it, or `migrations.RunSQL.noop`")
+        elif isinstance(node, nodes.FunctionDef) and node.name == "downgrade" and \
+                isinstance(node.parent, nodes.Module) and ctx.index.alembic.revisions and _undoes_nothing(node) \
+                and not _upgrade_does_nothing(node.parent):  # a merge revision: nothing to undo
+            yield ctx.finding(self, positions.name_span(node),
+                              "this revision's downgrade() does nothing: `alembic downgrade` will leave its schema "
+                              "changes in place under the previous release; undo each upgrade operation here")
+
+
+def _undoes_nothing(function: nodes.FunctionDef) -> bool:
+    """`pass`, `...`, a docstring, or raising: no way back."""
+    body = [s for s in function.body if not (isinstance(s, nodes.Expr) and isinstance(s.value, nodes.Const))]
+    return all(isinstance(s, (nodes.Pass, nodes.Raise)) for s in body)
+
+
+def _upgrade_does_nothing(module: nodes.Module) -> bool:
+    upgrade = next((f for f in module.body if isinstance(f, nodes.FunctionDef) and f.name == "upgrade"), None)
+    return upgrade is not None and _undoes_nothing(upgrade) and not any(
+        isinstance(s, nodes.Raise) for s in upgrade.body)
