@@ -54,6 +54,7 @@ class ProjectIndex:
     django_migrations: DjangoMigrations = field(default_factory=DjangoMigrations)  # the schema migrations build
     unloaded_model_modules: set[str] = field(default_factory=set)  # models/ modules nothing imports
     alembic: AlembicHistory = field(default_factory=AlembicHistory)  # revisions and heads
+    sql_migrations: list[str] = field(default_factory=list)  # .sql files in migration folders
 
     def __post_init__(self) -> None:
         self._by_name: dict[str, list[ModelInfo]] = {}
@@ -96,6 +97,7 @@ class ProjectIndex:
 def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[str, list[Statement], str]],
                 config: Config, scripts: Iterable[tuple[str, ScriptFile]] = ()) -> ProjectIndex:
     python = list(python)
+    sql = list(sql)
     candidates: dict[str, ModelInfo] = {}
     for relpath, module in python:
         for info in extract_models(module, relpath):
@@ -131,6 +133,8 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.django_migrations = read_migrations(python)
     index.unloaded_model_modules = unloaded_model_modules(python)
     index.alembic = read_alembic(python)
+    migration_paths = path_spec(config.migrations.paths)
+    index.sql_migrations = sorted(path for path, _, _ in sql if migration_paths.match_file(path))
     warning_paths = path_spec(config.tenant.warning_paths)
     index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
     for model in models:

@@ -16,8 +16,9 @@ from pathlib import PurePosixPath
 
 from astroid import nodes
 
-from ..lang.python import dotted_name, keyword_argument
+from ..lang.python import dotted_name, keyword_argument, safe_infer
 from .django_schema import field_type, schema_options
+from .facts import ModelInfo
 
 Node = tuple[str, str]  # (app label, migration name)
 
@@ -59,10 +60,26 @@ class DjangoMigrations:
     migrations: dict[Node, Migration] = field(default_factory=dict)
     models: dict[tuple[str, str], MigratedModel] = field(default_factory=dict)  # (app, model lower) -> state
     leaves: dict[str, list[str]] = field(default_factory=dict)  # app -> its leaf migrations
+    roots: dict[str, str] = field(default_factory=dict)  # folder holding a migrations package -> app label
+    class_names: dict[str, set[str]] = field(default_factory=dict)  # app -> lower-cased names of its classes
 
     @property
     def apps(self) -> set[str]:
         return {app for app, _ in self.migrations}
+
+    def app_of(self, path: str) -> str | None:
+        """The app a file belongs to: that of the nearest folder above it with migrations.
+        `baserow/core/integrations/models.py` is the `core` app's, not an `integrations` app."""
+        folders = path.split("/")[:-1]
+        for end in range(len(folders), 0, -1):
+            label = self.roots.get("/".join(folders[:end]))
+            if label is not None:
+                return label
+        return None
+
+    def label(self, model: ModelInfo) -> str:
+        """A model's app label: the folder's, unless its Meta names another."""
+        return model.app_label if model.app_label_declared else (self.app_of(model.path) or model.app_label)
 
     def model(self, app: str, name: str) -> MigratedModel | None:
         return self.models.get((app, name.lower()))
@@ -90,6 +107,24 @@ def unloaded_model_modules(modules: Iterable[tuple[str, nodes.Module]]) -> set[s
     return {name for name in candidates if name not in imported}
 
 
+DJANGO_MODEL_BASES = frozenset({"Model", "AbstractUser", "AbstractBaseUser", "PermissionsMixin", "PolymorphicModel",
+                                "MPTTModel", "TimeStampedModel"})
+
+
+def is_loaded_django_model(model: ModelInfo, unloaded_modules: set[str]) -> bool:
+    """A concrete, managed Django model that Django loads: a model by its ancestry (not only by
+    having fields: `class Median(Aggregate)` with an `output_field` is none), declared in a models
+    module (a FilterSet named like a model in filters.py is none) that something imports."""
+    if model.framework != "django" or model.abstract or not model.managed or model.proxy:
+        return False
+    if model.qname.rsplit(".", 1)[0] in unloaded_modules:
+        return False
+    folders, stem = model.path.split("/")[:-1], model.path.rsplit("/", 1)[-1].removesuffix(".py")
+    if stem != "models" and "models" not in folders:
+        return False
+    return any(base.rsplit(".", 1)[-1] in DJANGO_MODEL_BASES for base in model.inherited_bases)
+
+
 def is_migration_module(relpath: str) -> bool:
     path = PurePosixPath(relpath)
     return len(path.parts) >= 2 and path.parts[-2] == "migrations" and path.suffix == ".py" \
@@ -97,6 +132,7 @@ def is_migration_module(relpath: str) -> bool:
 
 
 def read_migrations(modules: Iterable[tuple[str, nodes.Module]]) -> DjangoMigrations:
+    modules = list(modules)
     history = DjangoMigrations()
     for relpath, module in modules:
         if not is_migration_module(relpath):
@@ -107,6 +143,7 @@ def read_migrations(modules: Iterable[tuple[str, nodes.Module]]) -> DjangoMigrat
         path = PurePosixPath(relpath)
         app = path.parts[-3] if len(path.parts) >= 3 else ""
         migration = Migration(app, path.stem, relpath, cls)
+        history.roots["/".join(path.parts[:-2])] = app
         for statement in cls.body:
             if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName):
                 name = statement.targets[0].name
@@ -117,15 +154,25 @@ def read_migrations(modules: Iterable[tuple[str, nodes.Module]]) -> DjangoMigrat
     for node in order:
         _replay(history.migrations[node], history.models)
     history.leaves = _leaves(history, order)
+    for relpath, module in modules:  # every class of every app, model or not as far as we can tell
+        app = history.app_of(relpath) if not is_migration_module(relpath) else None
+        if app is not None:
+            history.class_names.setdefault(app, set()).update(
+                c.name.lower() for c in module.body if isinstance(c, nodes.ClassDef))
     return history
+
+
+ANY_APP = "*"  # `(model_app_label, "0001_initial")`: an app label computed at run time
 
 
 def _pairs(value: nodes.NodeNG) -> list[Node]:
     found = []
     for element in getattr(value, "elts", ()):
-        if isinstance(element, nodes.Tuple) and len(element.elts) == 2 and all(
-                isinstance(e, nodes.Const) and isinstance(e.value, str) for e in element.elts):
-            found.append((element.elts[0].value, element.elts[1].value))
+        if not (isinstance(element, nodes.Tuple) and len(element.elts) == 2):
+            continue
+        app, name = (_text(e) or _text(safe_infer(e)) for e in element.elts)
+        if name:
+            found.append((app or ANY_APP, name))
     return found
 
 
@@ -143,8 +190,11 @@ def _order(history: DjangoMigrations) -> list[Node]:
     for app, name in sorted(active):
         by_app.setdefault(app, []).append(name)
 
-    def resolve(target: Node) -> Node | None:
+    def resolve(target: Node, own_app: str = "") -> Node | None:
         app, name = target
+        if app == ANY_APP:
+            app = own_app
+            target = (app, name)
         if name == "__first__":
             return (app, by_app[app][0]) if by_app.get(app) else None
         if name == "__latest__":
@@ -160,7 +210,7 @@ def _order(history: DjangoMigrations) -> list[Node]:
     for node in active:
         migration = migrations[node]
         for dependency in migration.dependencies:
-            resolved = resolve(dependency)
+            resolved = resolve(dependency, node[0])
             if resolved is not None and resolved != node:
                 edges[node].add(resolved)
         for later in migration.run_before:
@@ -189,7 +239,8 @@ def _order(history: DjangoMigrations) -> list[Node]:
 def _leaves(history: DjangoMigrations, order: list[Node]) -> dict[str, list[str]]:
     """Per app, the migrations no other migration of that app depends on (Django's leaf nodes:
     a dependency from another app does not make a migration any less the app's latest)."""
-    depended = {dep for node in order for dep in history.migrations[node].dependencies if dep[0] == node[0]}
+    depended = {(node[0], dep[1]) for node in order for dep in history.migrations[node].dependencies
+                if dep[0] in (node[0], ANY_APP)}
     depended |= {r for node in order for r in history.migrations[node].replaces}
     leaves: dict[str, list[str]] = {}
     for app, name in order:

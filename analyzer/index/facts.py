@@ -35,6 +35,7 @@ class ModelInfo:
     path: str
     line: int
     app_label: str = ""
+    app_label_declared: bool = False  # Meta.app_label, not the folder's name
     table: str = ""
     abstract: bool = False
     bases: list[str] = field(default_factory=list)  # qnames or dotted source names

@@ -159,6 +159,7 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
         managers=managers,
         auto_scoped=auto_scoped,
         declared=declared,
+        app_label_declared=bool(meta.get("app_label")),
         managed=meta.get("managed") is not False,
         proxy=meta.get("proxy") is True,
         table_declared=str(table) if table else "",

@@ -41,6 +41,9 @@ class SecurityFacts:
     cookie_auth: set[str] = field(default_factory=set)  # dependencies that authenticate from a cookie
     session_login: bool = False  # Flask-Login, or the user's id kept in Flask's session cookie
     truthy_settings: set[str] = field(default_factory=set)  # cookie/CSRF settings a non-development module sets
+    migration_modules: set[str] = field(default_factory=set)  # apps whose MIGRATION_MODULES point elsewhere
+    installed_apps: set[str] = field(default_factory=set)  # last parts of INSTALLED_APPS entries
+    creates_engine: bool = False  # create_engine()/SQLAlchemy(): the project runs its models against a database
 
 
 def gather_security(python: Iterable[tuple[str, nodes.Module]]) -> SecurityFacts:
@@ -53,11 +56,15 @@ def gather_security(python: Iterable[tuple[str, nodes.Module]]) -> SecurityFacts
         for setting in setting_assignments(module):
             if setting.name in SETTINGS_WITH_APPS:
                 entries = strings_in(setting.value)
+                if setting.name == "INSTALLED_APPS":  # "billing", "billing.apps.BillingConfig", "acme.billing"
+                    facts.installed_apps |= {e.split(".apps.")[0].rsplit(".", 1)[-1] for e in entries}
                 facts.csrf_middleware |= setting.name.startswith("MIDDLEWARE") and any(
                     "csrf" in entry.lower() for entry in entries)
                 for entry in entries:
                     guard = LOGIN_GUARDS.get(entry.split(".")[0])
                     facts.login_guard = facts.login_guard or (guard or "")
+            elif setting.name == "MIGRATION_MODULES" and isinstance(setting.value, nodes.Dict):
+                facts.migration_modules |= {k.value for k, _ in setting.value.items if isinstance(k, nodes.Const)}
             elif setting.name == "REST_FRAMEWORK" and isinstance(setting.value, nodes.Dict):
                 facts.default_throttle |= _sets_throttles(setting.value)
             elif setting.name == "DEFAULT_THROTTLE_CLASSES":
@@ -68,6 +75,7 @@ def gather_security(python: Iterable[tuple[str, nodes.Module]]) -> SecurityFacts
                 facts.truthy_settings.add(setting.name)
         for call in module.nodes_of_class(nodes.Call):
             name = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
+            facts.creates_engine |= name in ("create_engine", "create_async_engine", "SQLAlchemy")
             if name == "Limiter" and _has_default_limits(call):
                 facts.default_limits = "slowapi" if "slowapi" in packages else "flask-limiter"
             elif name in ("CSRFMiddleware", "CsrfProtect", "CSRFProtect"):

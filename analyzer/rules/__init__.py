@@ -13,6 +13,7 @@ from .auth.storage_write import CredentialInWebStorage
 from .base import Rule
 from .migrations.divergent_history import DivergentMigrationHistory
 from .migrations.django_drift import UnmigratedDjangoModel
+from .migrations.no_migrations import ModelsWithoutMigrations
 from .migrations.no_rollback import MigrationWithoutRollback
 from .migrations.runtime_ddl import DdlInApplicationCode
 from .tenant.django_query import UnfilteredDjangoQuery
@@ -35,6 +36,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnmigratedDjangoModel,
     DdlInApplicationCode,
     MigrationWithoutRollback,
+    ModelsWithoutMigrations,
     DivergentMigrationHistory,
 )
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from astroid import nodes
 
 from ...index import ModelInfo, ProjectIndex
-from ...index.django_migrations import MigratedModel
+from ...index.django_migrations import MigratedModel, is_loaded_django_model
 from ...index.django_schema import BUILTIN_FIELDS, differences
 from ...lang.python import Positions
 from ...model import Finding, Severity, Span
@@ -121,12 +121,12 @@ class UnmigratedDjangoModel(Rule):
         model = ctx.index.model(f"{node.root().name}.{node.name}")
         if model is None or not _checked(model, ctx.index):
             return
-        migrated = ctx.index.django_migrations.model(model.app_label, model.name)
-        command = f"`python manage.py makemigrations {model.app_label}`"
+        app = ctx.index.django_migrations.label(model)
+        migrated = ctx.index.django_migrations.model(app, model.name)
+        command = f"`python manage.py makemigrations {app}`"
         if migrated is None:
             yield ctx.finding(self, positions.name_span(node),
-                              f"`{model.name}` is in no migration of `{model.app_label}`: {command} would write "
-                              "CreateModel")
+                              f"`{model.name}` is in no migration of `{app}`: {command} would write CreateModel")
             return
         yield from self._fields(node, model, migrated, ctx, positions, command)
         if (model.table_declared or None) != (migrated.table or None):
@@ -173,16 +173,16 @@ class UnmigratedDjangoModel(Rule):
 
     def _deleted_models(self, module: nodes.Module, ctx: RuleContext, positions: Positions) -> Iterator[Finding]:
         """Migrated models that no class declares any more, reported on the app's models module."""
-        parts = ctx.relpath.split("/")
-        if parts[-1] != "models.py" or len(parts) < 2:
-            return
-        app = parts[-2]
         history = ctx.index.django_migrations
-        if app not in history.apps:
+        parts = ctx.relpath.split("/")
+        app = history.roots.get("/".join(parts[:-1])) if parts[-1] == "models.py" else None
+        if app is None:  # only the app's own models.py, next to its migrations package
             return
-        declared = {m.name.lower() for m in ctx.index.models.values() if m.framework == "django" and m.app_label == app}
-        # A class of that name whose model-ness could not be proven (its bases come from a package).
-        declared |= {c.name.lower() for c in module.body if isinstance(c, nodes.ClassDef)}
+        declared = {m.name.lower() for m in ctx.index.models.values()
+                    if m.framework == "django" and history.label(m) == app}
+        # A class of that name anywhere in the app whose model-ness could not be proven (bases from a
+        # package, a base name shared with Django's generic View).
+        declared |= history.class_names.get(app, set())
         for (model_app, name), state in sorted(history.models.items()):
             if model_app == app and name not in declared and state.managed and not state.proxy:
                 yield ctx.finding(self, Span(line=1, column=1, end_line=1, end_column=1),
@@ -191,23 +191,9 @@ class UnmigratedDjangoModel(Rule):
                                   "DeleteModel")
 
 
-DJANGO_MODEL_BASES = frozenset({"Model", "AbstractUser", "AbstractBaseUser", "PermissionsMixin", "PolymorphicModel",
-                                "MPTTModel", "TimeStampedModel"})
-
-
 def _checked(model: ModelInfo, index: ProjectIndex) -> bool:
-    """A concrete, managed Django model (by its ancestry, not only by its fields) of an app that
-    has migrations: `class Median(Aggregate)` with an `output_field` is not one."""
-    if model.framework != "django" or model.abstract or not model.managed or model.proxy:
-        return False
-    if model.app_label not in index.django_migrations.apps:
-        return False
-    if model.qname.rsplit(".", 1)[0] in index.unloaded_model_modules:
-        return False
-    folders, stem = model.path.split("/")[:-1], model.path.rsplit("/", 1)[-1].removesuffix(".py")
-    if stem != "models" and "models" not in folders:
-        return False  # a FilterSet in filters.py named like a model is not one
-    return any(base.rsplit(".", 1)[-1] in DJANGO_MODEL_BASES for base in model.inherited_bases)
+    return is_loaded_django_model(model, index.unloaded_model_modules) and \
+        index.django_migrations.label(model) in index.django_migrations.apps
 
 
 def _table_owners(model: ModelInfo, index: ProjectIndex, seen: frozenset[str] = frozenset()) -> set[str]:
