@@ -15,6 +15,7 @@ from .migrations.divergent_history import DivergentMigrationHistory
 from .migrations.django_drift import UnmigratedDjangoModel
 from .migrations.no_migrations import ModelsWithoutMigrations
 from .migrations.no_rollback import MigrationWithoutRollback
+from .migrations.required_column import RequiredColumnWithoutDefault
 from .migrations.runtime_ddl import DdlInApplicationCode
 from .tenant.django_query import UnfilteredDjangoQuery
 from .tenant.raw_sql import UnfilteredRawSql
@@ -38,6 +39,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     MigrationWithoutRollback,
     ModelsWithoutMigrations,
     DivergentMigrationHistory,
+    RequiredColumnWithoutDefault,
 )
 
 __all__ = ["ALL_RULES", "Rule", "enabled_rules", "rule_by_code"]

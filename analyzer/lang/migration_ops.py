@@ -1,0 +1,84 @@
+"""The schema operations of one migration file, whatever wrote it: Django, Alembic or SQL.
+
+Rules about dangerous migrations ask the same questions of all three: which tables does this
+migration create (a new table is empty, so what locks or fails on a full one is harmless there),
+and which operations does it run. The answers are syntactic and never run anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from astroid import nodes
+from sqlglot import exp
+
+from .python import dotted_name, keyword_argument
+from .sql import Statement
+
+
+def alembic_ops(module: nodes.Module) -> list[nodes.Call]:
+    """`op.add_column(...)` and the like in `upgrade()`, batch operations included."""
+    upgrade = next((f for f in module.body if isinstance(f, nodes.FunctionDef) and f.name == "upgrade"), None)
+    if upgrade is None:
+        return []
+    return [call for call in upgrade.nodes_of_class(nodes.Call)
+            if isinstance(call.func, nodes.Attribute) and (dotted_name(call.func.expr) or "").split(".")[0]
+            in ("op", "batch_op", "batch")]
+
+
+def alembic_table(call: nodes.Call, position: int = 0) -> str | None:
+    """The table an Alembic operation names: its first string argument or `table_name=`."""
+    value = keyword_argument(call, "table_name") or (call.args[position] if len(call.args) > position else None)
+    if value is None and isinstance(call.func, nodes.Attribute):
+        batch = _batch_table(call)
+        return batch
+    return value.value.lower() if isinstance(value, nodes.Const) and isinstance(value.value, str) else None
+
+
+def _batch_table(call: nodes.Call) -> str | None:
+    """`with op.batch_alter_table("orders") as batch_op: batch_op.add_column(...)`."""
+    current = call.parent
+    while current is not None and not isinstance(current, nodes.With):
+        current = current.parent
+    if current is None:
+        return None
+    for item, _ in current.items:
+        if isinstance(item, nodes.Call) and item.args and isinstance(item.args[0], nodes.Const):
+            return str(item.args[0].value).lower()
+    return None
+
+
+def alembic_created_tables(module: nodes.Module) -> set[str]:
+    return {table for call in alembic_ops(module) if call.func.attrname == "create_table"
+            and (table := alembic_table(call)) is not None}
+
+
+def django_operations(module: nodes.Module) -> list[nodes.Call]:
+    cls = next((c for c in module.body if isinstance(c, nodes.ClassDef) and c.name == "Migration"), None)
+    for statement in cls.body if cls is not None else ():
+        if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName) and \
+                statement.targets[0].name == "operations":
+            return [op for op in getattr(statement.value, "elts", ()) if isinstance(op, nodes.Call)]
+    return []
+
+
+def sql_created_tables(statements: list[Statement]) -> set[str]:
+    found = set()
+    for statement in statements:
+        tree = statement.tree
+        if isinstance(tree, exp.Create) and (tree.args.get("kind") or "").upper() == "TABLE":
+            table = tree.find(exp.Table)
+            if table is not None:
+                found.add(table.name.lower())
+    return found
+
+
+def sql_added_columns(statement: Statement) -> Iterator[tuple[str, exp.ColumnDef]]:
+    """(table, column definition) for each `ALTER TABLE t ADD COLUMN ...` of a statement."""
+    tree = statement.tree
+    if not isinstance(tree, exp.Alter) or (tree.args.get("kind") or "").upper() != "TABLE":
+        return
+    table = tree.this.name.lower() if isinstance(tree.this, exp.Table) else ""
+    for action in tree.args.get("actions") or ():
+        if isinstance(action, exp.ColumnDef):
+            yield table, action
