@@ -21,3 +21,16 @@ def test_required_columns_in_sql_migrations() -> None:
 
 def test_sql_outside_migration_folders_is_not_a_migration() -> None:
     assert not [f for f in analyzer.analyze_source(UP, "sql/reports/notes.sql") if f.rule == "MIG101"]
+
+
+INDEXES = """CREATE TABLE order_notes (id bigserial PRIMARY KEY, order_id bigint NOT NULL);
+CREATE INDEX order_notes_order ON order_notes (order_id);
+CREATE INDEX orders_status ON orders (status);
+CREATE INDEX CONCURRENTLY orders_created ON orders (created_at);
+"""
+
+
+def test_blocking_index_creation_in_sql_migrations() -> None:
+    findings = [f for f in analyzer.analyze_source(INDEXES, "db/migrations/0008_indexes.up.sql") if f.rule == "MIG102"]
+    # order_notes is new (empty); orders_created is built CONCURRENTLY.
+    assert [(f.line, f.message.split("`")[1]) for f in findings] == [(3, "orders")]

@@ -28,10 +28,9 @@ def alembic_ops(module: nodes.Module) -> list[nodes.Call]:
 
 def alembic_table(call: nodes.Call, position: int = 0) -> str | None:
     """The table an Alembic operation names: its first string argument or `table_name=`."""
+    if isinstance(call.func, nodes.Attribute) and (dotted_name(call.func.expr) or "") in ("batch_op", "batch"):
+        return _batch_table(call)  # batch operations name no table: the `with` does
     value = keyword_argument(call, "table_name") or (call.args[position] if len(call.args) > position else None)
-    if value is None and isinstance(call.func, nodes.Attribute):
-        batch = _batch_table(call)
-        return batch
     return value.value.lower() if isinstance(value, nodes.Const) and isinstance(value.value, str) else None
 
 
@@ -82,3 +81,15 @@ def sql_added_columns(statement: Statement) -> Iterator[tuple[str, exp.ColumnDef
     for action in tree.args.get("actions") or ():
         if isinstance(action, exp.ColumnDef):
             yield table, action
+
+
+def fresh_database_only(module: nodes.Module) -> bool:
+    """An initial migration (makemigrations splits them, adding foreign keys in 0002) or a squash:
+    they run on databases whose tables they have just created."""
+    cls = next((c for c in module.body if isinstance(c, nodes.ClassDef) and c.name == "Migration"), None)
+    for statement in cls.body if cls is not None else ():
+        if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName):
+            name, value = statement.targets[0].name, statement.value
+            if (name == "initial" and isinstance(value, nodes.Const) and value.value is True) or name == "replaces":
+                return True
+    return False

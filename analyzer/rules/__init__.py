@@ -11,6 +11,7 @@ from .auth.login_throttle import LoginWithoutRateLimit
 from .auth.storage_read import CredentialFromWebStorage
 from .auth.storage_write import CredentialInWebStorage
 from .base import Rule
+from .migrations.blocking_index import BlockingIndexCreation
 from .migrations.divergent_history import DivergentMigrationHistory
 from .migrations.django_drift import UnmigratedDjangoModel
 from .migrations.no_migrations import ModelsWithoutMigrations
@@ -40,6 +41,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ModelsWithoutMigrations,
     DivergentMigrationHistory,
     RequiredColumnWithoutDefault,
+    BlockingIndexCreation,
 )
 
 __all__ = ["ALL_RULES", "Rule", "enabled_rules", "rule_by_code"]

@@ -14,6 +14,7 @@ from ...lang.migration_ops import (
     alembic_ops,
     alembic_table,
     django_operations,
+    fresh_database_only,
     sql_added_columns,
     sql_created_tables,
 )
@@ -88,7 +89,7 @@ class RequiredColumnWithoutDefault(Rule):
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
         if is_migration_module(ctx.relpath):
-            if _fresh_database_only(node):
+            if fresh_database_only(node):
                 return
             created = {(_text(keyword_argument(op, "name") or (op.args[0] if op.args else None)) or "").lower()
                        for op in django_operations(node) if operation_name(op) == "CreateModel"}
@@ -131,18 +132,6 @@ class RequiredColumnWithoutDefault(Rule):
                 yield ctx.finding(self, Span(line=line, column=col, end_line=end_line, end_column=end_col),
                                   f"`{table}.{column.name}` is added NOT NULL with no DEFAULT: the migration fails "
                                   "on a table that has rows; add a DEFAULT or add it nullable and backfill first")
-
-
-def _fresh_database_only(module: nodes.Module) -> bool:
-    """An initial migration (makemigrations splits them, adding foreign keys in 0002) or a squash:
-    they run on databases whose tables they have just created."""
-    cls = next((c for c in module.body if isinstance(c, nodes.ClassDef) and c.name == "Migration"), None)
-    for statement in cls.body if cls is not None else ():
-        if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName):
-            name, value = statement.targets[0].name, statement.value
-            if (name == "initial" and isinstance(value, nodes.Const) and value.value is True) or name == "replaces":
-                return True
-    return False
 
 
 def _text(node: nodes.NodeNG | None) -> str | None:

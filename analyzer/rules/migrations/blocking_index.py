@@ -1,0 +1,145 @@
+"""MIG102: an index built on an existing PostgreSQL table without CONCURRENTLY."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from astroid import nodes
+from sqlglot import exp
+
+from ...index.django_migrations import is_migration_module, operation_name
+from ...lang.migration_ops import (
+    alembic_created_tables,
+    alembic_ops,
+    alembic_table,
+    django_operations,
+    fresh_database_only,
+    sql_created_tables,
+)
+from ...lang.python import Positions, keyword_argument
+from ...lang.python_strings import string_value
+from ...lang.sql import Statement, parse_script
+from ...model import Finding, Severity, Span
+from ...workspace import path_spec
+from ..base import Rule, RuleContext
+
+SQUAWK_CONCURRENT = ("squawk: require-concurrent-index-creation — "
+                     "https://squawkhq.com/docs/require-concurrent-index-creation")
+
+
+def _created_index_table(tree: exp.Expression | None) -> str | None:
+    """The table of a `CREATE INDEX` that is not CONCURRENTLY."""
+    if not isinstance(tree, exp.Create) or (tree.args.get("kind") or "").upper() != "INDEX" or \
+            tree.args.get("concurrently"):
+        return None
+    table = tree.find(exp.Table)
+    return table.name.lower() if table is not None else ""
+
+
+class BlockingIndexCreation(Rule):
+    """An index is built on an existing table without CONCURRENTLY, blocking every write meanwhile.
+
+    ## Why is this bad?
+    `CREATE INDEX` takes a lock that blocks INSERT, UPDATE and DELETE on the table until the
+    index is built: minutes on a large table, during which every request that writes to it waits
+    and then times out. PostgreSQL builds it without blocking writes with `CREATE INDEX
+    CONCURRENTLY` (outside a transaction): Django's `AddIndexConcurrently` (from
+    `django.contrib.postgres.operations`, in a migration with `atomic = False`), Alembic's
+    `op.create_index(..., postgresql_concurrently=True)` inside `op.get_context().autocommit_block()`.
+    Indexes on tables created in the same migration, and initial or squashed Django migrations,
+    are left alone. Only checked when the SQL dialect is PostgreSQL (the default).
+
+    ## Example
+    ```python
+    # shop/migrations/0003_order_status_index.py
+    from django.db import migrations, models
+
+
+    class Migration(migrations.Migration):
+        dependencies = [("shop", "0002_order_status")]
+        operations = [
+            migrations.AddIndex(model_name="order", index=models.Index(fields=["status"], name="order_status_idx")),
+        ]
+    ```
+
+    ## Use instead
+    ```python
+    # shop/migrations/0003_order_status_index.py
+    from django.contrib.postgres.operations import AddIndexConcurrently
+    from django.db import migrations, models
+
+
+    class Migration(migrations.Migration):
+        atomic = False
+        dependencies = [("shop", "0002_order_status")]
+        operations = [
+            AddIndexConcurrently(model_name="order", index=models.Index(fields=["status"], name="order_status_idx")),
+        ]
+    ```
+    """
+
+    code = "MIG102"
+    name = "blocking-index-creation"
+    severity = Severity.WARNING
+    languages = ("python", "sql")
+    references = (SQUAWK_CONCURRENT,)
+    node_types = (nodes.Module,)
+
+    def applies_to(self, ctx: RuleContext) -> bool:
+        if ctx.config.sql.dialect not in ("postgres", "postgresql"):
+            return False
+        return is_migration_module(ctx.relpath) or "versions" in ctx.relpath.split("/")[:-1] or (
+            ctx.language == "sql" and path_spec(ctx.config.migrations.paths).match_file(ctx.relpath))
+
+    def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
+        positions = ctx.positions or Positions(ctx.text)
+        if is_migration_module(ctx.relpath):
+            if fresh_database_only(node):
+                return
+            operations = django_operations(node)
+            created = {(_text(keyword_argument(op, "name") or (op.args[0] if op.args else None)) or "").lower()
+                       for op in operations if operation_name(op) == "CreateModel"}
+            for op in operations:
+                kind = operation_name(op)
+                model = (_text(keyword_argument(op, "model_name") or (op.args[0] if op.args else None)) or "").lower()
+                if kind == "AddIndex" and model not in created:
+                    yield ctx.finding(self, positions.span(op),
+                                      f"AddIndex on `{model}` blocks writes to its table while the index builds: use "
+                                      "AddIndexConcurrently (django.contrib.postgres.operations) in a migration with "
+                                      "`atomic = False`")
+                elif kind == "RunSQL":
+                    sql = string_value(keyword_argument(op, "sql") or op.args[0], positions) if op.args or \
+                        keyword_argument(op, "sql") else None
+                    tables = [_created_index_table(s.tree) for s in parse_script(sql.text, ctx.config.sql.dialect)] \
+                        if sql is not None else []
+                    table = next((t for t in tables if t is not None), None)
+                    if table is not None:
+                        yield ctx.finding(self, positions.span(op),
+                                          f"CREATE INDEX on `{table}` blocks writes to it while the index builds: "
+                                          "use CREATE INDEX CONCURRENTLY in a migration with `atomic = False`")
+            return
+        created = alembic_created_tables(node)
+        for op in alembic_ops(node):
+            if op.func.attrname != "create_index":
+                continue
+            table = alembic_table(op, position=1)
+            concurrently = keyword_argument(op, "postgresql_concurrently")
+            if table in created or (isinstance(concurrently, nodes.Const) and concurrently.value is True):
+                continue
+            yield ctx.finding(self, positions.span(op),
+                              f"create_index on `{table}` blocks writes to it while the index builds: pass "
+                              "`postgresql_concurrently=True` inside `op.get_context().autocommit_block()`")
+
+    def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
+        table = _created_index_table(statement.tree)
+        if table is None or table in sql_created_tables(ctx.statements):
+            return
+        line, column = ctx.positions.position(statement.start)
+        end_line, end_column = ctx.positions.position(statement.start + len(statement.text))
+        yield ctx.finding(self, Span(line=line, column=column, end_line=end_line, end_column=end_column),
+                          f"CREATE INDEX on `{table}` blocks writes to it while the index builds: use CREATE INDEX "
+                          "CONCURRENTLY (outside a transaction)")
+
+
+def _text(node: nodes.NodeNG | None) -> str | None:
+    return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
