@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
+from ...fixes.alembic_downgrade import downgrade_edits
 from ...index.django_migrations import is_migration_module, operation_name
 from ...lang.python import Positions, keyword_argument
-from ...model import Finding, Severity
+from ...model import Finding, Fix, FixSafety, Severity
 from ..base import Rule, RuleContext
 from . import DJANGO_MIGRATIONS_DOCS
 
@@ -26,6 +27,12 @@ class MigrationWithoutRollback(Rule):
     that is empty or raises leaves the schema of the new release under the old code. Say what
     undoing means, even when it is nothing: `reverse_code=migrations.RunPython.noop` and
     `reverse_sql=migrations.RunSQL.noop` are rollback paths.
+
+    ## Fix
+    For an Alembic revision whose upgrade() only creates tables, adds columns, creates indexes
+    or constraints, or renames tables, writes a downgrade() that undoes each step in reverse
+    order. Unsafe: dropping what the upgrade created loses the data written since, which is
+    what a downgrade means but should be read before it runs.
 
     ## Example
     ```python
@@ -64,6 +71,7 @@ class MigrationWithoutRollback(Rule):
     languages = ("python",)
     references = (DJANGO_MIGRATIONS_DOCS, ALEMBIC_DOWNGRADES)
     node_types = (nodes.Call, nodes.FunctionDef)
+    fixable = True
 
     def applies_to(self, ctx: RuleContext) -> bool:
         return "migrations" in ctx.relpath.split("/") or "versions" in ctx.relpath.split("/")
@@ -83,9 +91,13 @@ class MigrationWithoutRollback(Rule):
         elif isinstance(node, nodes.FunctionDef) and node.name == "downgrade" and \
                 isinstance(node.parent, nodes.Module) and ctx.index.alembic.revisions and _undoes_nothing(node) \
                 and not _upgrade_does_nothing(node.parent):  # a merge revision: nothing to undo
+            edits = downgrade_edits(node.parent, node, positions, ctx.relpath)
+            fixes = [Fix(title="Write downgrade() from upgrade()", safety=FixSafety.UNSAFE, edits=tuple(edits))] \
+                if edits else []
             yield ctx.finding(self, positions.name_span(node),
                               "this revision's downgrade() does nothing: `alembic downgrade` will leave its schema "
-                              "changes in place under the previous release; undo each upgrade operation here")
+                              "changes in place under the previous release; undo each upgrade operation here",
+                              fixes=fixes)
 
 
 def _undoes_nothing(function: nodes.FunctionDef) -> bool:
