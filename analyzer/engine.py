@@ -59,6 +59,7 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
             findings.extend(run_rules(ctx, rules))
         except RecursionError:
             skipped.append(Skipped(path=item.source.relpath, reason="too deeply nested to analyse"))
+        skipped.extend(Skipped(path=item.source.relpath, reason=reason) for reason in ctx.rule_errors)
         unparsed_sql += ctx.unparsed_sql
         if progress:
             progress(len(files) + number, total)
@@ -173,6 +174,22 @@ def run_rules(ctx: RuleContext, rules: list[Rule]) -> list[Finding]:
     if not active:
         return []
     findings: list[Finding] = []
+    failed: set[str] = set()
+
+    def run(rule: Rule, produce: Callable[[], Iterable[Finding]]) -> None:
+        """One rule's findings; a rule that breaks on this file is reported and set aside, and the
+        other rules' findings for the file are kept."""
+        if rule.code in failed:
+            return
+        try:
+            findings.extend(produce())
+        except RecursionError:
+            raise
+        except Exception as error:
+            failed.add(rule.code)
+            ctx.rule_errors.append(f"{rule.code} failed on this file ({type(error).__name__}: {error}); "
+                                   "the other rules ran. Please report it.")
+
     if ctx.module is not None:
         dispatch: dict[type, list[Rule]] = defaultdict(list)
         for rule in active:
@@ -181,13 +198,13 @@ def run_rules(ctx: RuleContext, rules: list[Rule]) -> list[Finding]:
         if dispatch:
             for node in ctx.module.nodes_of_class(tuple(dispatch)):
                 for rule in dispatch[type(node)]:
-                    findings.extend(rule.check(node, ctx))
+                    run(rule, lambda rule=rule, node=node: list(rule.check(node, ctx)))
     for statement in ctx.statements:
         for rule in active:
-            findings.extend(rule.check_sql(statement, ctx))
+            run(rule, lambda rule=rule, statement=statement: list(rule.check_sql(statement, ctx)))
     if ctx.script is not None:
         for rule in active:
-            findings.extend(rule.check_script(ctx.script, ctx))
+            run(rule, lambda rule=rule: list(rule.check_script(ctx.script, ctx)))
     suppressions = parse_suppressions(ctx.text)
     unique = {(f.rule, f.line, f.column, f.end_line, f.end_column): f for f in findings
               if not suppressions.silences(f)}

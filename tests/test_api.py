@@ -113,3 +113,17 @@ def test_checking_one_file_judges_it_by_the_whole_project(tmp_path: Path) -> Non
     report = analyzer.analyze([root / "notes" / "views.py"], discover_config(root))
     assert [(f.path, f.rule) for f in report.findings] == [("notes/views.py", "TEN001")]
     assert report.summary.files == 1, "the other files inform the index but are not reported on"
+
+
+def test_a_rule_that_breaks_on_a_file_is_reported_and_the_other_rules_still_run(tmp_path, monkeypatch) -> None:
+    from analyzer.rules.auth.storage_write import CredentialInWebStorage
+
+    def broken(self, script, ctx):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(CredentialInWebStorage, "check_script", broken)
+    (tmp_path / "app.js").write_text('localStorage.setItem("token", t);\ndocument.cookie = "token=" + t;\n',
+                                     encoding="utf-8")
+    report = analyzer.analyze([tmp_path], analyzer.Config(root=tmp_path))
+    assert [f.rule for f in report.findings] == ["AUTH003"]
+    assert [s.reason.split(" (")[0] for s in report.summary.skipped] == ["AUTH001 failed on this file"]

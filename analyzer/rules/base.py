@@ -41,6 +41,7 @@ class RuleContext:
     script: ScriptFile | None = None
     positions: Positions | None = None
     unparsed_sql: int = 0
+    rule_errors: list[str] = field(default_factory=list)  # a rule that broke on this file, and how
 
     def finding(self, rule: Rule, span: Span, message: str, fixes: Iterable[Fix] = (),
                 severity: Severity | None = None) -> Finding:
