@@ -34,3 +34,33 @@ def test_blocking_index_creation_in_sql_migrations() -> None:
     findings = [f for f in analyzer.analyze_source(INDEXES, "db/migrations/0008_indexes.up.sql") if f.rule == "MIG102"]
     # order_notes is new (empty); orders_created is built CONCURRENTLY.
     assert [(f.line, f.message.split("`")[1]) for f in findings] == [(3, "orders")]
+
+
+ALEMBIC_RENAMES = '''"""rename order totals"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+
+
+def upgrade():
+    op.alter_column("orders", "total", new_column_name="amount")
+    op.alter_column("orders", "status", server_default="open")
+    op.rename_table("refunds", "credit_notes")
+
+
+def downgrade():
+    op.rename_table("credit_notes", "refunds")
+    op.alter_column("orders", "amount", new_column_name="total")
+'''
+
+
+def test_renames_in_alembic_and_sql_migrations() -> None:
+    alembic = [f.line for f in analyzer.analyze_source(ALEMBIC_RENAMES, "migrations/versions/0010_rename.py")
+               if f.rule == "MIG105"]
+    assert alembic == [10, 12]  # the server_default change renames nothing; downgrades are not deploys
+    sql = "ALTER TABLE orders RENAME COLUMN total TO amount;\nALTER TABLE orders ADD COLUMN note text;\n" \
+          "ALTER TABLE refunds RENAME TO credit_notes;\n"
+    found = [f.line for f in analyzer.analyze_source(sql, "db/migrations/0010_rename.up.sql") if f.rule == "MIG105"]
+    assert found == [1, 3]

@@ -16,6 +16,7 @@ from .migrations.divergent_history import DivergentMigrationHistory
 from .migrations.django_drift import UnmigratedDjangoModel
 from .migrations.no_migrations import ModelsWithoutMigrations
 from .migrations.no_rollback import MigrationWithoutRollback
+from .migrations.rename import RenameWhileInUse
 from .migrations.required_column import RequiredColumnWithoutDefault
 from .migrations.runtime_ddl import DdlInApplicationCode
 from .tenant.django_query import UnfilteredDjangoQuery
@@ -42,6 +43,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     DivergentMigrationHistory,
     RequiredColumnWithoutDefault,
     BlockingIndexCreation,
+    RenameWhileInUse,
 )
 
 __all__ = ["ALL_RULES", "Rule", "enabled_rules", "rule_by_code"]
