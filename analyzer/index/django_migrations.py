@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from astroid import nodes
 
-from ..lang.python import dotted_name, keyword_argument, safe_infer
+from ..lang.python import const_text, dotted_name, keyword_argument, safe_infer
 from .django_schema import field_type, schema_options
 from .facts import ModelInfo
 
@@ -170,7 +170,7 @@ def _pairs(value: nodes.NodeNG) -> list[Node]:
     for element in getattr(value, "elts", ()):
         if not (isinstance(element, nodes.Tuple) and len(element.elts) == 2):
             continue
-        app, name = (_text(e) or _text(safe_infer(e)) for e in element.elts)
+        app, name = (const_text(e) or const_text(safe_infer(e)) for e in element.elts)
         if name:
             found.append((app or ANY_APP, name))
     return found
@@ -288,9 +288,6 @@ def argument(call: nodes.Call, name: str) -> nodes.NodeNG | None:
     return None
 
 
-def _text(node: nodes.NodeNG | None) -> str | None:
-    return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
-
 
 def _replay(migration: Migration, models: dict[tuple[str, str], MigratedModel]) -> None:
     for call in operations(migration):
@@ -305,21 +302,21 @@ def _apply(call: nodes.Call, migration: Migration, models: dict[tuple[str, str],
             if isinstance(inner, nodes.Call):
                 _apply(inner, migration, models)
         return
-    name = _text(argument(call, "name")) if kind in ("CreateModel", "DeleteModel", "AlterModelTable",
-                                                      "AlterModelOptions") else _text(argument(call, "model_name"))
+    name = const_text(argument(call, "name")) if kind in ("CreateModel", "DeleteModel", "AlterModelTable",
+                                                      "AlterModelOptions") else const_text(argument(call, "model_name"))
     if kind == "CreateModel" and name:
         model = MigratedModel(app, name, path=migration.path, line=call.lineno or 0)
         for element in getattr(argument(call, "fields"), "elts", ()):
-            if isinstance(element, nodes.Tuple) and len(element.elts) == 2 and _text(element.elts[0]) and \
+            if isinstance(element, nodes.Tuple) and len(element.elts) == 2 and const_text(element.elts[0]) and \
                     isinstance(element.elts[1], nodes.Call):
-                field_name = _text(element.elts[0]) or ""
+                field_name = const_text(element.elts[0]) or ""
                 model.fields[field_name] = _field(field_name, element.elts[1], name, migration)
         _options(model, argument(call, "options"))
         models[(app, name.lower())] = model
     elif kind == "DeleteModel" and name:
         models.pop((app, name.lower()), None)
     elif kind == "RenameModel":
-        old, new = _text(argument(call, "old_name")), _text(argument(call, "new_name"))
+        old, new = const_text(argument(call, "old_name")), const_text(argument(call, "new_name"))
         model = models.pop((app, (old or "").lower()), None)
         if model is not None and new:
             model.name = new
@@ -331,19 +328,19 @@ def _apply(call: nodes.Call, migration: Migration, models: dict[tuple[str, str],
     elif kind in ("AlterModelTable", "AlterModelOptions") and name and (app, name.lower()) in models:
         model = models[(app, name.lower())]
         if kind == "AlterModelTable":
-            model.table = _text(argument(call, "table"))
+            model.table = const_text(argument(call, "table"))
         else:
             _options(model, argument(call, "options"))
     elif kind in ("AddField", "AlterField") and name and (app, name.lower()) in models:
-        field_name = _text(argument(call, "name"))
+        field_name = const_text(argument(call, "name"))
         value = argument(call, "field")
         if field_name and isinstance(value, nodes.Call):
             models[(app, name.lower())].fields[field_name] = _field(field_name, value, name, migration)
     elif kind == "RemoveField" and name and (app, name.lower()) in models:
-        models[(app, name.lower())].fields.pop(_text(argument(call, "name")) or "", None)
+        models[(app, name.lower())].fields.pop(const_text(argument(call, "name")) or "", None)
     elif kind == "RenameField" and name and (app, name.lower()) in models:
         fields = models[(app, name.lower())].fields
-        old, new = _text(argument(call, "old_name")), _text(argument(call, "new_name"))
+        old, new = const_text(argument(call, "old_name")), const_text(argument(call, "new_name"))
         moved = fields.pop(old or "", None)
         if moved is not None and new:
             moved.name = new
@@ -361,7 +358,7 @@ def _options(model: MigratedModel, options: nodes.NodeNG | None) -> None:
         if not isinstance(key, nodes.Const):
             continue
         if key.value == "db_table":
-            model.table = _text(value)
+            model.table = const_text(value)
         elif key.value == "managed" and isinstance(value, nodes.Const):
             model.managed = value.value is not False
         elif key.value == "proxy" and isinstance(value, nodes.Const):

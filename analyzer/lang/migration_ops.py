@@ -7,13 +7,22 @@ and which operations does it run. The answers are syntactic and never run anythi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from astroid import nodes
 from sqlglot import exp
 
-from .python import dotted_name, keyword_argument
+from .python import const_text, dotted_name, keyword_argument
 from .sql import Statement
+
+
+def is_migration_file(relpath: str, language: str, migration_paths: Callable[[str], bool]) -> bool:
+    """A Django migration module, an Alembic revision, or a .sql file in a migration folder."""
+    folders = relpath.split("/")[:-1]
+    if language == "sql":
+        return migration_paths(relpath)
+    return relpath.endswith(".py") and not relpath.endswith("__init__.py") and (
+        (folders[-1:] == ["migrations"]) or "versions" in folders)
 
 
 def alembic_ops(module: nodes.Module) -> list[nodes.Call]:
@@ -59,6 +68,18 @@ def django_operations(module: nodes.Module) -> list[nodes.Call]:
                 statement.targets[0].name == "operations":
             return [op for op in getattr(statement.value, "elts", ()) if isinstance(op, nodes.Call)]
     return []
+
+
+def django_model_name(operation: nodes.Call, argument: str = "model_name") -> str:
+    """The lower-cased model an operation names (`model_name=` or its first argument)."""
+    value = keyword_argument(operation, argument) or (operation.args[0] if operation.args else None)
+    return (const_text(value) or "").lower()
+
+
+def django_created_models(operations: list[nodes.Call]) -> set[str]:
+    """Models a Django migration creates: their tables are empty when its other steps run."""
+    return {django_model_name(op, "name") for op in operations
+            if (dotted_name(op.func) or "").rsplit(".", 1)[-1] == "CreateModel"}
 
 
 def sql_created_tables(statements: list[Statement]) -> set[str]:

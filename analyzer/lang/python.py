@@ -270,3 +270,8 @@ def imported_name(node: nodes.NodeNG) -> str | None:
                 if alias == head:
                     return ".".join(p for p in (original, rest) if p)
     return name
+
+
+def const_text(node: nodes.NodeNG | None) -> str | None:
+    """The value of a string literal, else None."""
+    return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None

@@ -43,6 +43,13 @@ class RuleContext:
     unparsed_sql: int = 0
     rule_errors: list[str] = field(default_factory=list)  # a rule that broke on this file, and how
 
+    def statement_span(self, statement: Statement) -> Span:
+        """Where a statement of a .sql file lies in that file."""
+        assert self.positions is not None
+        line, column = self.positions.position(statement.start)
+        end_line, end_column = self.positions.position(statement.start + len(statement.text))
+        return Span(line=line, column=column, end_line=end_line, end_column=end_column)
+
     def finding(self, rule: Rule, span: Span, message: str, fixes: Iterable[Fix] = (),
                 severity: Severity | None = None) -> Finding:
         return Finding(

@@ -12,14 +12,17 @@ from ...lang.migration_ops import (
     alembic_created_tables,
     alembic_ops,
     alembic_table,
+    django_created_models,
+    django_model_name,
     django_operations,
     fresh_database_only,
+    is_migration_file,
     sql_created_tables,
 )
 from ...lang.python import Positions, keyword_argument
 from ...lang.python_strings import string_value
 from ...lang.sql import Statement, parse_script
-from ...model import Finding, Severity, Span
+from ...model import Finding, Severity
 from ...workspace import path_spec
 from ..base import Rule, RuleContext
 
@@ -88,8 +91,7 @@ class BlockingIndexCreation(Rule):
     def applies_to(self, ctx: RuleContext) -> bool:
         if ctx.config.sql.dialect not in ("postgres", "postgresql"):
             return False
-        return is_migration_module(ctx.relpath) or "versions" in ctx.relpath.split("/")[:-1] or (
-            ctx.language == "sql" and path_spec(ctx.config.migrations.paths).match_file(ctx.relpath))
+        return is_migration_file(ctx.relpath, ctx.language, path_spec(ctx.config.migrations.paths).match_file)
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
@@ -97,11 +99,10 @@ class BlockingIndexCreation(Rule):
             if fresh_database_only(node):
                 return
             operations = django_operations(node)
-            created = {(_text(keyword_argument(op, "name") or (op.args[0] if op.args else None)) or "").lower()
-                       for op in operations if operation_name(op) == "CreateModel"}
+            created = django_created_models(operations)
             for op in operations:
                 kind = operation_name(op)
-                model = (_text(keyword_argument(op, "model_name") or (op.args[0] if op.args else None)) or "").lower()
+                model = django_model_name(op)
                 if kind == "AddIndex" and model not in created:
                     yield ctx.finding(self, positions.span(op),
                                       f"AddIndex on `{model}` blocks writes to its table while the index builds: use "
@@ -134,12 +135,7 @@ class BlockingIndexCreation(Rule):
         table = _created_index_table(statement.tree)
         if table is None or table in sql_created_tables(ctx.statements):
             return
-        line, column = ctx.positions.position(statement.start)
-        end_line, end_column = ctx.positions.position(statement.start + len(statement.text))
-        yield ctx.finding(self, Span(line=line, column=column, end_line=end_line, end_column=end_column),
+        yield ctx.finding(self, ctx.statement_span(statement),
                           f"CREATE INDEX on `{table}` blocks writes to it while the index builds: use CREATE INDEX "
                           "CONCURRENTLY (outside a transaction)")
 
-
-def _text(node: nodes.NodeNG | None) -> str | None:
-    return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None

@@ -8,10 +8,10 @@ from astroid import nodes
 from sqlglot import exp
 
 from ...index.django_migrations import is_migration_module, operation_name
-from ...lang.migration_ops import alembic_ops, alembic_table, django_operations, fresh_database_only
+from ...lang.migration_ops import alembic_ops, alembic_table, django_operations, fresh_database_only, is_migration_file
 from ...lang.python import Positions, keyword_argument
 from ...lang.sql import Statement
-from ...model import Finding, Severity, Span
+from ...model import Finding, Severity
 from ...workspace import path_spec
 from ..base import Rule, RuleContext
 
@@ -65,8 +65,7 @@ class RenameWhileInUse(Rule):
     node_types = (nodes.Module,)
 
     def applies_to(self, ctx: RuleContext) -> bool:
-        return is_migration_module(ctx.relpath) or "versions" in ctx.relpath.split("/")[:-1] or (
-            ctx.language == "sql" and path_spec(ctx.config.migrations.paths).match_file(ctx.relpath))
+        return is_migration_file(ctx.relpath, ctx.language, path_spec(ctx.config.migrations.paths).match_file)
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
@@ -96,8 +95,6 @@ class RenameWhileInUse(Rule):
         for action in tree.args.get("actions") or ():
             if isinstance(action, (exp.RenameColumn, exp.AlterRename)):
                 what = "column" if isinstance(action, exp.RenameColumn) else "table"
-                line, column = ctx.positions.position(statement.start)
-                end_line, end_column = ctx.positions.position(statement.start + len(statement.text))
-                yield ctx.finding(self, Span(line=line, column=column, end_line=end_line, end_column=end_column),
+                yield ctx.finding(self, ctx.statement_span(statement),
                                   f"this renames a {what} in one step: the release still running (and any rollback) "
                                   "uses the old name; add the new one, copy, switch, then drop the old one later")

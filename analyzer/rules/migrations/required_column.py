@@ -13,14 +13,17 @@ from ...lang.migration_ops import (
     alembic_created_tables,
     alembic_ops,
     alembic_table,
+    django_created_models,
+    django_model_name,
     django_operations,
     fresh_database_only,
+    is_migration_file,
     sql_added_columns,
     sql_created_tables,
 )
-from ...lang.python import Positions, keyword_argument
+from ...lang.python import Positions, const_text, keyword_argument
 from ...lang.sql import Statement
-from ...model import Finding, Severity, Span
+from ...model import Finding, Severity
 from ...workspace import path_spec
 from ..base import Rule, RuleContext
 
@@ -83,24 +86,22 @@ class RequiredColumnWithoutDefault(Rule):
     node_types = (nodes.Module,)
 
     def applies_to(self, ctx: RuleContext) -> bool:
-        return is_migration_module(ctx.relpath) or "versions" in ctx.relpath.split("/")[:-1] or (
-            ctx.language == "sql" and path_spec(ctx.config.migrations.paths).match_file(ctx.relpath))
+        return is_migration_file(ctx.relpath, ctx.language, path_spec(ctx.config.migrations.paths).match_file)
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
         if is_migration_module(ctx.relpath):
             if fresh_database_only(node):
                 return
-            created = {(_text(keyword_argument(op, "name") or (op.args[0] if op.args else None)) or "").lower()
-                       for op in django_operations(node) if operation_name(op) == "CreateModel"}
+            created = django_created_models(django_operations(node))
             for op in django_operations(node):
                 if operation_name(op) != "AddField":
                     continue
-                model = (_text(keyword_argument(op, "model_name") or (op.args[0] if op.args else None)) or "").lower()
+                model = django_model_name(op)
                 field = keyword_argument(op, "field") or (op.args[2] if len(op.args) > 2 else None)
                 if model in created or not isinstance(field, nodes.Call) or not _django_required(field):
                     continue
-                name = _text(keyword_argument(op, "name") or (op.args[1] if len(op.args) > 1 else None))
+                name = const_text(keyword_argument(op, "name") or (op.args[1] if len(op.args) > 1 else None))
                 yield ctx.finding(self, positions.span(op),
                                   f"`{model}.{name}` is added NOT NULL with no default: the migration fails on a "
                                   "table that has rows; give it a `default=` or add it with `null=True` and "
@@ -115,7 +116,7 @@ class RequiredColumnWithoutDefault(Rule):
                            (getattr(a.func, "attrname", None) or getattr(a.func, "name", "")) == "Column"), None)
             if table in created or column is None or not _alembic_required(column):
                 continue
-            name = _text(column.args[0]) if column.args else None
+            name = const_text(column.args[0]) if column.args else None
             yield ctx.finding(self, positions.span(op),
                               f"`{table}.{name}` is added with nullable=False and no server_default: the "
                               "migration fails on a table that has rows; add a `server_default=` or add it "
@@ -127,15 +128,10 @@ class RequiredColumnWithoutDefault(Rule):
             kinds = {type(c.args.get("kind")) for c in column.args.get("constraints") or ()}
             if exp.NotNullColumnConstraint in kinds and exp.DefaultColumnConstraint not in kinds and \
                     table not in created:
-                line, col = ctx.positions.position(statement.start)
-                end_line, end_col = ctx.positions.position(statement.start + len(statement.text))
-                yield ctx.finding(self, Span(line=line, column=col, end_line=end_line, end_column=end_col),
+                yield ctx.finding(self, ctx.statement_span(statement),
                                   f"`{table}.{column.name}` is added NOT NULL with no DEFAULT: the migration fails "
                                   "on a table that has rows; add a DEFAULT or add it nullable and backfill first")
 
-
-def _text(node: nodes.NodeNG | None) -> str | None:
-    return node.value if isinstance(node, nodes.Const) and isinstance(node.value, str) else None
 
 
 def _django_required(field: nodes.Call) -> bool:

@@ -13,7 +13,7 @@ from ...index.handlers import in_request
 from ...lang.python_strings import string_value
 from ...lang.sql import Statement, parse_script
 from ...lang.sql_calls import sql_argument
-from ...model import Finding, Fix, FixSafety, Severity, Span, TextEdit
+from ...model import Finding, Fix, FixSafety, Severity, TextEdit
 from ...workspace import path_spec
 from ..base import Rule, RuleContext
 from . import CWE_639
@@ -121,9 +121,7 @@ class UnfilteredRawSql(Rule):
         missing = unconstrained_tables(statement.tree, ctx.index)
         if not missing:
             return
-        line, column = ctx.positions.position(statement.start)
-        end_line, end_column = ctx.positions.position(statement.start + len(statement.text))
-        span = Span(line=line, column=column, end_line=end_line, end_column=end_column)
+        span = ctx.statement_span(statement)
         fix = self._fix(statement, missing, ctx, statement.start)
         yield ctx.finding(self, span, _message(statement.tree, missing), fixes=[fix] if fix else [],
                           severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
