@@ -42,6 +42,7 @@ class RuleContext:
     positions: Positions | None = None
     unparsed_sql: int = 0
     rule_errors: list[str] = field(default_factory=list)  # a rule that broke on this file, and how
+    memo: dict[str, object] = field(default_factory=dict)  # facts of this file that several checks need
 
     def statement_span(self, statement: Statement) -> Span:
         """Where a statement of a .sql file lies in that file."""

@@ -16,15 +16,13 @@ from ...lang.migration_ops import (
     django_model_name,
     django_operations,
     fresh_database_only,
-    is_migration_file,
-    sql_created_tables,
 )
 from ...lang.python import Positions, keyword_argument
 from ...lang.python_strings import string_value
 from ...lang.sql import Statement, parse_script
 from ...model import Finding, Severity
-from ...workspace import path_spec
-from ..base import Rule, RuleContext
+from ..base import RuleContext
+from . import MigrationRule
 
 SQUAWK_CONCURRENT = ("squawk: require-concurrent-index-creation — "
                      "https://squawkhq.com/docs/require-concurrent-index-creation")
@@ -39,7 +37,7 @@ def _created_index_table(tree: exp.Expression | None) -> str | None:
     return table.name.lower() if table is not None else ""
 
 
-class BlockingIndexCreation(Rule):
+class BlockingIndexCreation(MigrationRule):
     """An index is built on an existing table without CONCURRENTLY, blocking every write meanwhile.
 
     ## Why is this bad?
@@ -89,9 +87,7 @@ class BlockingIndexCreation(Rule):
     node_types = (nodes.Module,)
 
     def applies_to(self, ctx: RuleContext) -> bool:
-        if ctx.config.sql.dialect not in ("postgres", "postgresql"):
-            return False
-        return is_migration_file(ctx.relpath, ctx.language, path_spec(ctx.config.migrations.paths).match_file)
+        return ctx.config.sql.dialect in ("postgres", "postgresql") and super().applies_to(ctx)
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
@@ -133,7 +129,7 @@ class BlockingIndexCreation(Rule):
 
     def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
         table = _created_index_table(statement.tree)
-        if table is None or table in sql_created_tables(ctx.statements):
+        if table is None or table in self.created_sql_tables(ctx):
             return
         yield ctx.finding(self, ctx.statement_span(statement),
                           f"CREATE INDEX on `{table}` blocks writes to it while the index builds: use CREATE INDEX "

@@ -10,14 +10,14 @@ from ...fixes.alembic_downgrade import downgrade_edits
 from ...index.django_migrations import is_migration_module, operation_name
 from ...lang.python import Positions, keyword_argument
 from ...model import Finding, Fix, FixSafety, Severity
-from ..base import Rule, RuleContext
-from . import DJANGO_MIGRATIONS_DOCS
+from ..base import RuleContext
+from . import DJANGO_MIGRATIONS_DOCS, MigrationRule
 
 ALEMBIC_DOWNGRADES = ("Alembic: Tutorial, running downgrades — "
                       "https://alembic.sqlalchemy.org/en/latest/tutorial.html#downgrading")
 
 
-class MigrationWithoutRollback(Rule):
+class MigrationWithoutRollback(MigrationRule):
     """A migration has no way back: a data migration without reverse code, an empty downgrade.
 
     ## Why is this bad?
@@ -72,9 +72,6 @@ class MigrationWithoutRollback(Rule):
     references = (DJANGO_MIGRATIONS_DOCS, ALEMBIC_DOWNGRADES)
     node_types = (nodes.Call, nodes.FunctionDef)
     fixable = True
-
-    def applies_to(self, ctx: RuleContext) -> bool:
-        return "migrations" in ctx.relpath.split("/") or "versions" in ctx.relpath.split("/")
 
     def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)

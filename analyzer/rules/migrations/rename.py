@@ -8,18 +8,18 @@ from astroid import nodes
 from sqlglot import exp
 
 from ...index.django_migrations import is_migration_module, operation_name
-from ...lang.migration_ops import alembic_ops, alembic_table, django_operations, fresh_database_only, is_migration_file
+from ...lang.migration_ops import alembic_ops, alembic_table, django_operations, fresh_database_only
 from ...lang.python import Positions, keyword_argument
 from ...lang.sql import Statement
 from ...model import Finding, Severity
-from ...workspace import path_spec
-from ..base import Rule, RuleContext
+from ..base import RuleContext
+from . import MigrationRule
 
 SQUAWK_RENAME = "squawk: renaming-column — https://squawkhq.com/docs/renaming-column"
 DJANGO_RENAMES = {"RenameField": "column", "RenameModel": "table", "AlterModelTable": "table"}
 
 
-class RenameWhileInUse(Rule):
+class RenameWhileInUse(MigrationRule):
     """A column or table is renamed in one step, breaking the release that is still running.
 
     ## Why is this bad?
@@ -63,9 +63,6 @@ class RenameWhileInUse(Rule):
     languages = ("python", "sql")
     references = (SQUAWK_RENAME,)
     node_types = (nodes.Module,)
-
-    def applies_to(self, ctx: RuleContext) -> bool:
-        return is_migration_file(ctx.relpath, ctx.language, path_spec(ctx.config.migrations.paths).match_file)
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)

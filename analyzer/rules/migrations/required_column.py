@@ -17,15 +17,13 @@ from ...lang.migration_ops import (
     django_model_name,
     django_operations,
     fresh_database_only,
-    is_migration_file,
     sql_added_columns,
-    sql_created_tables,
 )
 from ...lang.python import Positions, const_text, keyword_argument
 from ...lang.sql import Statement
 from ...model import Finding, Severity
-from ...workspace import path_spec
-from ..base import Rule, RuleContext
+from ..base import RuleContext
+from . import MigrationRule
 
 # Django gives existing rows an empty string when blank=True (the schema editor's effective default),
 # except for these field classes, whose values are not strings; a project's own field class (netbox's
@@ -37,7 +35,7 @@ NOT_STRING_FIELDS = frozenset({"IntegerField", "BigIntegerField", "SmallIntegerF
 SQUAWK_REQUIRED = "squawk: adding-required-field — https://squawkhq.com/docs/adding-required-field"
 
 
-class RequiredColumnWithoutDefault(Rule):
+class RequiredColumnWithoutDefault(MigrationRule):
     """A NOT NULL column is added to an existing table without a default.
 
     ## Why is this bad?
@@ -85,9 +83,6 @@ class RequiredColumnWithoutDefault(Rule):
     references = (SQUAWK_REQUIRED,)
     node_types = (nodes.Module,)
 
-    def applies_to(self, ctx: RuleContext) -> bool:
-        return is_migration_file(ctx.relpath, ctx.language, path_spec(ctx.config.migrations.paths).match_file)
-
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
         if is_migration_module(ctx.relpath):
@@ -123,7 +118,7 @@ class RequiredColumnWithoutDefault(Rule):
                               "nullable and backfill first")
 
     def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
-        created = sql_created_tables(ctx.statements)
+        created = self.created_sql_tables(ctx)
         for table, column in sql_added_columns(statement):
             kinds = {type(c.args.get("kind")) for c in column.args.get("constraints") or ()}
             if exp.NotNullColumnConstraint in kinds and exp.DefaultColumnConstraint not in kinds and \
