@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import analyzer
 from analyzer.config import Config
 from analyzer.engine import build_project_index
 
@@ -107,3 +108,59 @@ def test_cross_app_dependencies_and_swappable_users(tmp_path: Path) -> None:
     assert order["to"] == "order" and order["unique"] is True and order["db_index"] is True
     assert state.model("billing", "Invoice").fields["created_by"].options["to"] == "settings.AUTH_USER_MODEL"
     assert state.apps == {"shop", "billing"}
+
+
+AUDITED = migration("", '''        migrations.CreateModel(
+            name="Feature",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("references", models.JSONField(default=list)),
+                ("object_id", models.PositiveIntegerField()),
+            ],
+        ),
+        migrations.CreateModel(
+            name="HistoricalFeature",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+            ],
+        ),
+        migrations.CreateModel(
+            name="HistoricalSegment",
+            fields=[("history_id", models.AutoField(primary_key=True, serialize=False))],
+        ),''')
+
+AUDITED_MODELS = '''from django.db import models
+
+from flags.fields import GenericObjectID
+from util.history import audited
+
+
+@audited
+class Feature(models.Model):
+    references = models.JSONField[list[str]](default=list)
+    object_id = GenericObjectID()
+    labels = models.JSONField[list[str]](default=list)
+'''
+
+
+def mig001(tmp_path: Path, files: dict[str, str]) -> list[str]:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    config = Config(root=tmp_path.resolve(), select=("MIG001",))
+    return [f.message for f in analyzer.analyze([tmp_path], config).findings]
+
+
+def test_fields_the_model_declares_in_ways_a_name_matcher_misses(tmp_path: Path) -> None:
+    """A generic alias of a field (`JSONField[list[str]]`, django-stubs style), a project's own
+    field class, and django-simple-history's `HistoricalFeature` are all still there; a new
+    field behind a generic alias and the history of a model that is gone are reported."""
+    messages = mig001(tmp_path, {
+        "flags/migrations/0001_initial.py": AUDITED,
+        "flags/fields.py": "from django.db import models\n\n\nclass GenericObjectID(models.PositiveIntegerField):\n"
+                           "    pass\n",
+        "flags/models.py": AUDITED_MODELS,
+    })
+    assert sorted(message.split(" ", 1)[0] for message in messages) == ["`Feature.labels`", "`HistoricalSegment`"]

@@ -64,3 +64,14 @@ def test_renames_in_alembic_and_sql_migrations() -> None:
           "ALTER TABLE refunds RENAME TO credit_notes;\n"
     found = [f.line for f in analyzer.analyze_source(sql, "db/migrations/0010_rename.up.sql") if f.rule == "MIG105"]
     assert found == [1, 3]
+
+
+def test_schema_statements_are_told_from_words_that_start_alike() -> None:
+    from analyzer.lang.sql import is_schema_statement
+
+    ddl = ["CREATE TABLE notes (id int)", "-- cache\nCREATE INDEX notes_title ON notes (title)",
+           "CREATE EXTENSION IF NOT EXISTS pg_trgm", "ALTER TYPE status ADD VALUE 'paused'", "TRUNCATE notes",
+           "RENAME TABLE notes TO memos", "drop view if exists report_totals"]
+    words = ["Create Transaction", "Create a new payout attempt", "Drop it", "select 1", "alter ego"]
+    assert [text for text in ddl if not is_schema_statement(text, "postgres")] == []
+    assert [text for text in words if is_schema_statement(text, "postgres")] == []

@@ -16,6 +16,7 @@ from ..lang.javascript import ScriptFile
 from ..lang.sql import Statement
 from ..workspace import path_spec
 from .alembic import AlembicHistory, read_alembic
+from .django_apps import app_labels, label_for
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import keyed_helpers, query_builders, request_reachable
@@ -99,9 +100,10 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     python = list(python)
     sql = list(sql)
     candidates: dict[str, ModelInfo] = {}
+    labels = app_labels(python)
     for relpath, module in python:
         for info in extract_models(module, relpath):
-            candidates.setdefault(info.qname, info)
+            candidates.setdefault(info.qname, _with_declared_label(info, labels))
     models = _resolve_inheritance(candidates)
     by_name = _names(models)
     by_table = {m.table.lower(): m for m in models if m.table and not m.abstract}
@@ -130,7 +132,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.keyed_helpers = keyed_helpers(python)
     index.security = gather_security(python)
     index.credential_storage_keys = credential_storage_keys(scripts)
-    index.django_migrations = read_migrations(python)
+    index.django_migrations = read_migrations(python, labels)
     index.unloaded_model_modules = unloaded_model_modules(python)
     index.alembic = read_alembic(python)
     migration_paths = path_spec(config.migrations.paths)
@@ -142,6 +144,17 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
             if manager in managers or attribute in config.tenant.scoped_managers:
                 model.scoped_managers.add(attribute)
     return index
+
+
+def _with_declared_label(model: ModelInfo, labels: dict[str, str]) -> ModelInfo:
+    """A Django model of an app whose AppConfig declares its label takes that label, and the
+    default table name made from it."""
+    label = label_for(model.path, labels) if model.framework == "django" and not model.app_label_declared else None
+    if label:
+        model.app_label = label
+        if not model.table_declared:
+            model.table = f"{label}_{model.name.lower()}"
+    return model
 
 
 def _names(models: list[ModelInfo]) -> dict[str, list[ModelInfo]]:

@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 from astroid import nodes
 
 from ..lang.python import const_text, dotted_name, keyword_argument, safe_infer
+from .django_apps import label_for
 from .django_schema import field_type, schema_options
 from .facts import ModelInfo
 
@@ -70,12 +71,7 @@ class DjangoMigrations:
     def app_of(self, path: str) -> str | None:
         """The app a file belongs to: that of the nearest folder above it with migrations.
         `baserow/core/integrations/models.py` is the `core` app's, not an `integrations` app."""
-        folders = path.split("/")[:-1]
-        for end in range(len(folders), 0, -1):
-            label = self.roots.get("/".join(folders[:end]))
-            if label is not None:
-                return label
-        return None
+        return label_for(path, self.roots)
 
     def label(self, model: ModelInfo) -> str:
         """A model's app label: the folder's, unless its Meta names another."""
@@ -131,8 +127,12 @@ def is_migration_module(relpath: str) -> bool:
         and path.stem != "__init__"
 
 
-def read_migrations(modules: Iterable[tuple[str, nodes.Module]]) -> DjangoMigrations:
+def read_migrations(modules: Iterable[tuple[str, nodes.Module]],
+                    labels: dict[str, str] | None = None) -> DjangoMigrations:
+    """Every app's migrations, replayed in dependency order. `labels` maps app folders to the
+    label their AppConfig declares; other apps are known by their folder's name."""
     modules = list(modules)
+    labels = labels or {}
     history = DjangoMigrations()
     for relpath, module in modules:
         if not is_migration_module(relpath):
@@ -141,9 +141,10 @@ def read_migrations(modules: Iterable[tuple[str, nodes.Module]]) -> DjangoMigrat
         if cls is None:
             continue
         path = PurePosixPath(relpath)
-        app = path.parts[-3] if len(path.parts) >= 3 else ""
+        folder = "/".join(path.parts[:-2])
+        app = labels.get(folder) or (path.parts[-3] if len(path.parts) >= 3 else "")
         migration = Migration(app, path.stem, relpath, cls)
-        history.roots["/".join(path.parts[:-2])] = app
+        history.roots[folder] = app
         for statement in cls.body:
             if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName):
                 name = statement.targets[0].name

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
-from ..lang.python import dotted_name, keyword_argument, safe_infer
+from ..lang.python import callee_name, dotted_name, keyword_argument, safe_infer
 
 UNKNOWN = "<unknown>"  # a value computed at run time: never compared
 RELATIONS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField", "ParentalKey", "TenantForeignKey",
@@ -40,7 +40,7 @@ BUILTIN_FIELDS = frozenset({
 
 def field_type(call: nodes.Call) -> str:
     """`CharField` for `models.CharField(...)` and `django.db.models.fields.CharField(...)`."""
-    return (dotted_name(call.func) or "").rsplit(".", 1)[-1]
+    return (callee_name(call) or "").rsplit(".", 1)[-1]
 
 
 def _value(node: nodes.NodeNG | None) -> object:

@@ -10,7 +10,7 @@ import re
 
 from astroid import nodes
 
-from ..lang.python import dotted_name, imported_packages, keyword_argument
+from ..lang.python import callee_name, dotted_name, imported_packages, keyword_argument, single_assignment
 from .django_schema import schema_options
 from .facts import FieldInfo, ModelInfo
 
@@ -118,10 +118,10 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
                 if isinstance(item, nodes.Assign) and isinstance(item.targets[0], nodes.AssignName):
                     meta[item.targets[0].name] = _const(item.value)
             continue
-        target, value = _assignment(statement)
+        target, value = single_assignment(statement)
         if target is None or not isinstance(value, nodes.Call):
             continue
-        func = dotted_name(value.func) or ""
+        func = callee_name(value) or ""
         callee = _last(func)
         is_django = func.startswith("models.") or func in django_names or callee in ("TenantForeignKey", "ParentalKey")
         if callee in DJANGO_RELATIONS and is_django:
@@ -197,16 +197,6 @@ def _manager_class_name(call: nodes.Call) -> str:
     return _last(dotted_name(func))
 
 
-def _assignment(statement: nodes.NodeNG) -> tuple[str | None, nodes.NodeNG | None]:
-    if isinstance(statement, nodes.Assign) and len(statement.targets) == 1:
-        target = statement.targets[0]
-        if isinstance(target, nodes.AssignName):
-            return target.name, statement.value
-    if isinstance(statement, nodes.AnnAssign) and isinstance(statement.target, nodes.AssignName):
-        return statement.target.name, statement.value
-    return None, None
-
-
 def _qualify(cls: nodes.ClassDef, base: str) -> str:
     """The qualified name of a base class when astroid can resolve it in the scanned project."""
     head = base.split(".")[0]
@@ -243,7 +233,7 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
             if isinstance(value, nodes.Call) and _last(dotted_name(value.func)) in SQLA_COLUMNS:
                 fields[statement.name] = _sqlalchemy_column(statement.name, value, statement)
             continue
-        target, value = _assignment(statement)
+        target, value = single_assignment(statement)
         if target is None:
             continue
         if target == "__tablename__":

@@ -204,6 +204,27 @@ def dotted_name(node: nodes.NodeNG) -> str | None:
     return None
 
 
+def single_assignment(statement: nodes.NodeNG) -> tuple[str | None, nodes.NodeNG | None]:
+    """(name, value) of `name = value` or `name: T = value`, the way class bodies declare
+    fields; (None, None) for anything else."""
+    if isinstance(statement, nodes.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+        if isinstance(target, nodes.AssignName):
+            return target.name, statement.value
+    if isinstance(statement, nodes.AnnAssign) and isinstance(statement.target, nodes.AssignName):
+        return statement.target.name, statement.value
+    return None, None
+
+
+def callee_name(call: nodes.Call) -> str | None:
+    """The dotted name a call calls, through a generic alias: `models.JSONField` for
+    `models.JSONField[list[str]](default=list)`."""
+    func = call.func
+    while isinstance(func, nodes.Subscript):
+        func = func.value
+    return dotted_name(func)
+
+
 _PACKAGES: weakref.WeakKeyDictionary[nodes.Module, frozenset[str]] = weakref.WeakKeyDictionary()
 
 

@@ -97,6 +97,30 @@ def parse_statement(text: str, dialect: str) -> exp.Expression | None:
     return trees[0]
 
 
+SCHEMA_STATEMENTS = (exp.Create, exp.Alter, exp.Drop, exp.TruncateTable)
+# What sqlglot keeps as an unparsed Command but still changes the schema: `CREATE EXTENSION`,
+# `ALTER TYPE ... ADD VALUE`, MySQL's `RENAME TABLE`. "Create a new payout" is no such statement.
+_SCHEMA_COMMAND = re.compile(
+    r"(?:create|alter|drop)\s+(?:or\s+replace\s+|unique\s+|unlogged\s+|materialized\s+)*"
+    r"(?:table|index|view|schema|sequence|extension|type|function|procedure|trigger|domain|policy|database|"
+    r"aggregate|collation|rule)\b|rename\s+table\b", re.I)
+
+
+def is_schema_statement(text: str, dialect: str) -> bool:
+    """Whether `text` is one statement that creates, alters, drops, truncates or renames a
+    schema object, as sqlglot classifies it."""
+    body = text[_leading_comments(text):]
+    try:
+        trees = [tree for tree in sqlglot.parse(body, read=dialect) if tree is not None]
+    except (SqlglotError, ValueError, KeyError, RecursionError, TypeError, AttributeError, IndexError):
+        return bool(_SCHEMA_COMMAND.match(body))
+    if not trees:
+        return False
+    if isinstance(trees[0], exp.Command):
+        return bool(_SCHEMA_COMMAND.match(body))
+    return isinstance(trees[0], SCHEMA_STATEMENTS)
+
+
 def parse_script(script: str, dialect: str) -> list[Statement]:
     return [
         Statement(text, offset, parse_statement(text, dialect)) for offset, text in split_statements(script, dialect)

@@ -9,7 +9,7 @@ from astroid import nodes
 from ...index import ModelInfo, ProjectIndex
 from ...index.django_migrations import MigratedModel, is_loaded_django_model
 from ...index.django_schema import BUILTIN_FIELDS, differences
-from ...lang.python import Positions
+from ...lang.python import Positions, single_assignment
 from ...model import Finding, Severity, Span
 from ..base import Rule, RuleContext
 from . import DJANGO_MIGRATIONS_DOCS
@@ -165,8 +165,10 @@ class UnmigratedDjangoModel(Rule):
                                               f"{command} would write AlterField")
         if _external_bases(model, ctx.index):
             return  # fields inherited from a package's abstract model are not known here
+        # `object_id = GenericObjectID()`: a project's field class whose base we could not follow.
+        assigned = {target for target, value in map(single_assignment, cls.body) if isinstance(value, nodes.Call)}
         for name in migrated.fields:
-            if name not in declared and name not in AUTO_FIELDS and not name.endswith("_ptr"):
+            if name not in declared.keys() | assigned and name not in AUTO_FIELDS and not name.endswith("_ptr"):
                 yield ctx.finding(self, positions.name_span(cls),
                                   f"`{model.name}.{name}` is in the migrations but no longer in the model: {command} "
                                   "would write RemoveField")
@@ -184,11 +186,18 @@ class UnmigratedDjangoModel(Rule):
         # package, a base name shared with Django's generic View).
         declared |= history.class_names.get(app, set())
         for (model_app, name), state in sorted(history.models.items()):
-            if model_app == app and name not in declared and state.managed and not state.proxy:
+            if model_app == app and name not in declared and not _generated(name, declared) and state.managed \
+                    and not state.proxy:
                 yield ctx.finding(self, Span(line=1, column=1, end_line=1, end_column=1),
                                   f"`{state.name}` is created by the migrations ({state.path}:{state.line}) but no "
                                   f"model declares it any more: `python manage.py makemigrations {app}` would write "
                                   "DeleteModel")
+
+
+def _generated(name: str, declared: set[str]) -> bool:
+    """`HistoricalInvoice` next to `Invoice`: the model django-simple-history builds at run time
+    from `history = HistoricalRecords()`, however the project attaches it."""
+    return name.startswith("historical") and name.removeprefix("historical") in declared
 
 
 def _checked(model: ModelInfo, index: ProjectIndex) -> bool:

@@ -9,6 +9,7 @@ from astroid import nodes
 
 from ...lang.python import Positions
 from ...lang.python_strings import string_value
+from ...lang.sql import is_schema_statement
 from ...lang.sql_calls import sql_argument
 from ...model import Finding, Severity
 from ...workspace import is_test_file, path_spec
@@ -98,7 +99,8 @@ class DdlInApplicationCode(Rule):
         if value is None:
             return
         match = DDL.match(value.text)
-        if match is None or TEMPORARY.match(value.text):
+        if match is None or TEMPORARY.match(value.text) or \
+                not is_schema_statement(value.text, ctx.config.sql.dialect):
             return
         keyword = match.group(1).upper()
         yield ctx.finding(self, positions.span(argument),
