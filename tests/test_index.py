@@ -472,3 +472,39 @@ def invoices(request):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     severities = {f.message.split("`")[1]: f.severity.value for f in report.findings}
     assert severities == {"Template": "warning", "Invoice": "error"}
+
+
+def test_staff_only_view_classes_are_warnings(tmp_path: Path) -> None:
+    """`@method_decorator(staff_member_required, name="get")` on a class guards its handlers as
+    much as the decorator on a function does: operators look across tenants by design."""
+    import analyzer
+
+    views = '''
+from django.contrib.admin.views.decorators import staff_member_required
+from django.utils.decorators import method_decorator
+from django.views.generic import TemplateView
+
+from .models import Invoice
+
+
+@method_decorator(name="get", decorator=staff_member_required())
+class UsageReport(TemplateView):
+    def get_context_data(self, **kwargs):
+        return {"invoices": Invoice.objects.count()}
+
+
+class PublicReport(TemplateView):
+    def get_context_data(self, **kwargs):
+        return {"invoice_total": Invoice.objects.count()}
+'''
+    root = project(tmp_path, {"core/models.py": DJANGO_CORE + '''
+
+class Invoice(OrgOwned):
+    number = models.CharField(max_length=20)
+
+
+class Customer(OrgOwned):
+    name = models.CharField(max_length=20)
+''', "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert sorted((f.line, f.severity.value) for f in report.findings) == [(12, "warning"), (17, "error")]

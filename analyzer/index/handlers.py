@@ -10,11 +10,12 @@ exact (a name called from any handler counts), so it never hides a query a handl
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from astroid import nodes
 
 from ..lang.python import decorator_names, dotted_name
+from ..lang.words import words
 
 REQUEST_PARAMETERS = frozenset({"request", "req"})
 ROUTE_DECORATORS = frozenset({
@@ -40,9 +41,53 @@ ADMIN_WORDS = ("admin", "superuser", "staff", "backoffice")
 
 
 def admin_only(function: nodes.FunctionDef) -> bool:
-    """A handler behind `@require_super_admin`, `@staff_member_required`, `@admin_required`:
+    """A handler behind `@require_super_admin`, `@staff_member_required`, `@admin_required`, or
+    a view class wearing one through `@method_decorator(staff_member_required, name="get")`:
     instance operators, who work across tenants by design."""
-    return any(word in name.lower() for name in decorator_names(function) for word in ADMIN_WORDS)
+    guarded = [function]
+    if isinstance(function.parent, nodes.ClassDef):
+        guarded.append(function.parent)
+    return any(word in name.lower() for definition in guarded for name in _decorator_words(definition)
+               for word in ADMIN_WORDS)
+
+
+def _decorator_words(definition: nodes.FunctionDef | nodes.ClassDef) -> Iterator[str]:
+    """Names in a definition's decorators, those handed to `method_decorator(...)` included."""
+    yield from decorator_names(definition)
+    for decorator in definition.decorators.nodes if definition.decorators else ():
+        if isinstance(decorator, nodes.Call):
+            for name in decorator.nodes_of_class((nodes.Name, nodes.Attribute)):
+                yield name.name if isinstance(name, nodes.Name) else name.attrname
+
+
+WEBHOOK_WORDS = frozenset({"webhook", "webhooks"})
+AUTHENTICATION_BASES = ("Authentication", "AuthenticationBackend", "AuthBackend", "ModelBackend", "BaseBackend")
+
+
+def finds_the_caller(node: nodes.NodeNG) -> bool:
+    """Code whose job is to find out who is calling, so that no tenant is known yet: webhook
+    receivers (a payment or code-hosting provider calls, and the ids in its payload are how
+    the tenant is found: `Subscription.objects.get(subscription_id=event_id)`) and
+    authentication classes and backends (`TrustRelationship.objects.get(id=claims[...])` after
+    the token is verified). Whether the payload is signed is AUTH004's business."""
+    named: list[str] = []
+    for scope in _scopes(node):
+        if isinstance(scope, nodes.ClassDef):
+            if any((dotted_name(b) or "").endswith(AUTHENTICATION_BASES) for b in scope.bases):
+                return True
+            named.append(scope.name)
+        elif isinstance(scope, nodes.FunctionDef):
+            named.append(scope.name)
+    root = node.root()
+    named += root.name.split(".")[-2:] if isinstance(root, nodes.Module) else []
+    return any(WEBHOOK_WORDS & set(words(name)) for name in named)
+
+
+def _scopes(node: nodes.NodeNG) -> Iterator[nodes.NodeNG]:
+    scope = node.scope()
+    while scope is not None and not isinstance(scope, nodes.Module):
+        yield scope
+        scope = scope.parent.scope() if scope.parent is not None else None
 
 
 def _decorated_as_route(function: nodes.FunctionDef) -> bool:
@@ -220,7 +265,8 @@ def request_reachable(modules: Iterable[tuple[str, nodes.Module]],
         for function in module.nodes_of_class(nodes.FunctionDef):
             called = _called_keys(function, imported)
             calls[function_key(function)] |= called
-            if in_request(function.body[0] if function.body else function):
+            first = function.body[0] if function.body else function
+            if in_request(first) and not finds_the_caller(first):
                 (quiet_frontier if is_quiet or admin_only(function) else frontier).update(called)
     return _closure(frontier, calls), _closure(quiet_frontier, calls)
 
@@ -251,6 +297,8 @@ def reach(node: nodes.NodeNG, reachable: set[str], quiet_reachable: set[str]) ->
     can (a backup restore, a support console), None when no request can."""
     if any(admin_only(function) for function in enclosing_functions(node)):
         return "quiet"
+    if finds_the_caller(node):
+        return None
     if reachable_from_request(node, reachable):
         return "request"
     if any(function_key(function) in quiet_reachable for function in enclosing_functions(node)):

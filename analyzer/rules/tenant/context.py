@@ -11,10 +11,12 @@ from __future__ import annotations
 from astroid import nodes
 
 from ...index.handlers import in_request, reach
+from ...lang.python import callee_name
 from ...model import Severity
 from ..base import RuleContext
 from .chains import Chain, ChainResolver
 from .narrowing import checked_after_fetch, is_housekeeping, nested_in_query
+from .permission_classes import checked_by_permission_class
 from .policy import tenant_severity
 from .values import is_capability_value
 
@@ -29,10 +31,12 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver) or is_housekeeping(node):
         return None
     helper = _handed_to(node)
-    if helper is not None and (checked_after_fetch(helper, resolver) or any(
+    if helper is not None and (_is_validator(helper) or checked_after_fetch(helper, resolver) or any(
             is_capability_value(value) for value in (*helper.args, *(k.value for k in helper.keywords or ())))):
         return None  # get_workspace_user(id, base_queryset=...) then checked; get_invitation_by_token(token, ...)
     if chain.keyed and not in_request(node):
+        return None
+    if checked_by_permission_class(node, chain.model, resolver):
         return None
     key = chain.model.fields.get(chain.model.tenant_field or "")
     if key is not None and key.optional:
@@ -51,6 +55,12 @@ def _handed_to(node: nodes.Call) -> nodes.Call | None:
     elif not (isinstance(parent, nodes.Call) and node in parent.args):
         return None
     return parent if isinstance(parent, nodes.Call) else None
+
+
+def _is_validator(call: nodes.Call) -> bool:
+    """`UniqueTogetherValidator(queryset=Project.objects.all(), fields=("name", "organisation"))`:
+    DRF asks only whether a clashing row exists, filtered by the fields it names."""
+    return (callee_name(call) or "").endswith("Validator")
 
 
 def reach_severity(node: nodes.NodeNG, ctx: RuleContext, severity: Severity) -> Severity | None:
