@@ -1,4 +1,4 @@
-"""PEP 695 syntax on Python 3.11: rewritten so that it parses, with every line and column kept."""
+"""PEP 695 and PEP 758 syntax on Python 3.11: rewritten so that it parses, with every line and column kept."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 import analyzer
 from analyzer.config import Config, TenantConfig
-from analyzer.lang.python_compat import rewrite_type_parameters
+from analyzer.lang.python_compat import rewrite_newer_syntax
 
 CASES = {
     "alias": "type Json = dict[str, object]\n",
@@ -17,20 +17,28 @@ CASES = {
     "bounded class": "class Box[T: (int, str)](dict):\n    pass\n",
     "async, over lines": "async def run[\n    T,\n\n    U,\n](x: T) -> U:\n    pass\n",
     "indented method": "class A:\n    def get[T](self, key: T) -> T:\n        return key\n",
+    "except list": "try:\n    pass\nexcept TimeoutError, ConnectionError:\n    pass\n",
+    "except star list": "try:\n    pass\nexcept* ValueError, errors.Timeout:  # retried\n    pass\n",
 }
 
 
 @pytest.mark.parametrize("source", CASES.values(), ids=CASES.keys())
 def test_rewrite_parses_and_keeps_every_line(source: str) -> None:
-    rewritten = rewrite_type_parameters(source)
+    rewritten = rewrite_newer_syntax(source)
     assert rewritten is not None
     ast.parse(rewritten)
     assert rewritten.count("\n") == source.count("\n")
 
 
 def test_no_rewrite_for_ordinary_code_or_a_variable_named_type() -> None:
-    assert rewrite_type_parameters("x = items[0]\n") is None
-    assert rewrite_type_parameters("type = 'invoice'\nprint(type)\n") is None
+    assert rewrite_newer_syntax("x = items[0]\n") is None
+    assert rewrite_newer_syntax("type = 'invoice'\nprint(type)\n") is None
+    assert rewrite_newer_syntax("try:\n    pass\nexcept (KeyError, IndexError) as error:\n    pass\n") is None
+
+
+def test_an_exception_list_keeps_the_columns_before_its_colon() -> None:
+    source = "try:\n    pass\nexcept TimeoutError, ConnectionError:\n    pass\n"
+    assert rewrite_newer_syntax(source).splitlines()[2] == "except(TimeoutError, ConnectionError):"
 
 
 MODELS = """from sqlalchemy import ForeignKey

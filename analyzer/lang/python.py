@@ -20,7 +20,7 @@ from astroid.builder import AstroidBuilder
 from astroid.exceptions import AstroidError
 
 from ..model import Span
-from .python_compat import rewrite_type_parameters
+from .python_compat import rewrite_newer_syntax
 
 # Syntax that Python 3.12+ accepts and older parsers reject: type aliases and generics (3.12),
 # nested f-strings reusing their quotes (3.12), `except A, B:` without parentheses (3.14).
@@ -62,13 +62,14 @@ def module_name(path: Path) -> str:
 def parse_python(text: str, path: Path, modname: str | None = None, register: bool = True) -> nodes.Module:
     """Parse `text` as the module at `path`; raise PythonParseError with a user-facing reason.
 
-    On Python 3.11, a file that fails only on PEP 695 syntax (generics, `type` aliases) is parsed
-    again with that syntax blanked out, every position kept (see `python_compat`)."""
+    On Python 3.11, a file that fails only on PEP 695 syntax (generics, `type` aliases) or on
+    PEP 758's unparenthesized `except A, B:` is parsed again with that syntax rewritten, every
+    position kept (see `python_compat`)."""
     name = modname or module_name(path)
     try:
         module = _build(text, name, path)
     except astroid.AstroidSyntaxError as error:
-        rewritten = rewrite_type_parameters(text) if sys.version_info < (3, 12) else None
+        rewritten = rewrite_newer_syntax(text) if sys.version_info < (3, 14) else None
         if rewritten is None:
             raise PythonParseError(_syntax_reason(error, text)) from None
         try:

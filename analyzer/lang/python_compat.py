@@ -1,12 +1,15 @@
-"""Python 3.12's type parameter syntax, rewritten so that Python 3.11's parser accepts it.
+"""Syntax newer than Python 3.11, rewritten so that 3.11's parser accepts it.
 
 `def first[T](items: list[T]) -> T:`, `class Box[T](Base):` and `type Json = dict[str, Any]`
-(PEP 695) are most of what newer codebases write that 3.11 cannot parse. The rewrite keeps
-every line and every column of the code around them: the bracketed parameters become blanks
-(`def first   (items: list[T]) -> T:`, legal Python), and `type Json = ...` becomes
-`Json      = ...`, so that the value after `=` keeps its columns. Findings, fixes and editor
-positions computed on the rewritten text are those of the original. Nothing else is touched;
-a file that still does not parse is reported as before.
+(PEP 695, Python 3.12) and `except TimeoutError, ConnectionError:` (PEP 758, Python 3.14) are
+most of what newer codebases write that 3.11 cannot parse. The rewrite keeps every line and
+every column of the code around them: the bracketed parameters become blanks
+(`def first   (items: list[T]) -> T:`, legal Python), `type Json = ...` becomes
+`Json      = ...`, so that the value after `=` keeps its columns, and the blank after `except`
+becomes the parenthesis the old grammar wants (`except(TimeoutError, ConnectionError):`, only
+what follows the colon on that line moving by one). Findings, fixes and editor positions
+computed on the rewritten text are those of the original. Nothing else is touched; a file that
+still does not parse is reported as before.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ import io
 import re
 import tokenize
 
-CANDIDATE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+\w+\s*\[|^\s*type\s+\w+", re.M)
+CANDIDATE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+\w+\s*\[|^\s*type\s+\w+|^\s*except\b[^:\n]*,", re.M)
 
 
-def rewrite_type_parameters(text: str) -> str | None:
-    """The text with PEP 695 syntax blanked out, or None when there is none (or it cannot tell)."""
+def rewrite_newer_syntax(text: str) -> str | None:
+    """The text with PEP 695 and PEP 758 syntax rewritten, or None when there is none (or it
+    cannot tell)."""
     if not CANDIDATE.search(text):
         return None
     try:
@@ -51,11 +55,38 @@ def rewrite_type_parameters(text: str) -> str | None:
                 name = following[0].string
                 width = tokens[equals].start[1] - token.start[1]
                 edits.append((*token.start, *tokens[equals].start, name.ljust(width)))
+        elif at_start and token.type == tokenize.NAME and token.string == "except":
+            edits.extend(_parenthesized_exceptions(tokens, index))
     if not edits:
         return None
     for start_row, start_col, end_row, end_col, replacement in reversed(edits):
         _blank(lines, start_row, start_col, end_row, end_col, replacement)
     return "\n".join(lines)
+
+
+def _parenthesized_exceptions(tokens: list[tokenize.TokenInfo], index: int) -> list[tuple[int, int, int, int, str]]:
+    """`except A, B:` -> `except(A, B):`: the blank after `except` (or `except*`) becomes `(`
+    and the colon `):`. Only for an unparenthesized list on one line, without `as`."""
+    first = index + 1 + (tokens[index + 1].string == "*")
+    depth, commas = 0, 0
+    for position in range(first, len(tokens)):
+        token = tokens[position]
+        if token.start[0] != tokens[index].start[0] or token.type in (tokenize.NEWLINE, tokenize.NL):
+            return []
+        if token.string in ("(", "[", "{"):
+            depth += 1
+        elif token.string in (")", "]", "}"):
+            depth -= 1
+        elif depth == 0 and token.string == "as":
+            return []
+        elif depth == 0 and token.string == ",":
+            commas += 1
+        elif depth == 0 and token.string == ":":
+            gap = tokens[first - 1].end
+            if not commas or tokens[first].start[1] - gap[1] < 1:
+                return []
+            return [(*gap, gap[0], gap[1] + 1, "("), (*token.start, *token.end, "):")]
+    return []
 
 
 def _matching(tokens: list[tokenize.TokenInfo], opening: int) -> int | None:
@@ -76,7 +107,7 @@ def _blank(lines: list[str], start_row: int, start_col: int, end_row: int, end_c
     if start_row == end_row:
         line = lines[start_row - 1]
         span = end_col - start_col
-        lines[start_row - 1] = line[:start_col] + replacement.ljust(span)[:span] + line[end_col:]
+        lines[start_row - 1] = line[:start_col] + replacement.ljust(span) + line[end_col:]
         return
     # The brackets joined the lines; a backslash at the end of each one joins them instead.
     first = lines[start_row - 1]
