@@ -169,3 +169,29 @@ def test_a_csrf_middleware_of_the_projects_own_counts(tmp_path: Path) -> None:
         '    "django.contrib.auth.middleware.AuthenticationMiddleware",\n',
         '    "django.contrib.auth.middleware.AuthenticationMiddleware",\n    "acme.middleware.CsrfCheckMiddleware",\n')
     assert scan(tmp_path, {"config/settings.py": settings}) == []
+
+
+FASTAPI_LOGIN = '''
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.post("/v1/login-code/authenticate")
+async def authenticate(code: str):
+    return {"ok": code}
+'''
+ASGI_RATELIMIT = '''
+from ratelimit import RateLimitMiddleware, Rule
+from ratelimit.backends.redis import RedisBackend
+
+
+def get_middleware(app, redis):
+    return RateLimitMiddleware(app, authenticate, RedisBackend(redis),
+                               {"^/v1/login-code": [Rule(minute=6, block_time=900)]})
+'''
+
+
+def test_asgi_ratelimit_middleware_guards_every_route(tmp_path: Path) -> None:
+    assert scan(tmp_path, {"app/auth.py": FASTAPI_LOGIN}, select="AUTH005") == [("app/auth.py", 8, "AUTH005")]
+    assert scan(tmp_path, {"app/rate_limit.py": ASGI_RATELIMIT}, select="AUTH005") == []

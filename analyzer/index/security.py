@@ -34,7 +34,8 @@ SERVICE_WORDS = frozenset({"manager", "service", "logger", "repository", "repo",
 class SecurityFacts:
     login_guard: str = ""  # "django-axes" when a lockout package guards every authenticate()
     default_throttle: bool = False  # REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] is set
-    default_limits: str = ""  # "flask-limiter"/"slowapi" when a Limiter has default_limits for every route
+    default_limits: str = ""  # "flask-limiter"/"slowapi" when a Limiter has default_limits for every route,
+    # "asgi-ratelimit" when its RateLimitMiddleware is built
     csrf_middleware: bool = False  # some settings module lists CsrfViewMiddleware or a CSRF middleware of its own
     flask_csrf: bool = False  # CSRFProtect / Flask-WTF / SeaSurf
     asgi_csrf: bool = False  # a CSRF middleware or dependency for Starlette/FastAPI
@@ -78,6 +79,8 @@ def gather_security(python: Iterable[tuple[str, nodes.Module]]) -> SecurityFacts
             facts.creates_engine |= name in ("create_engine", "create_async_engine", "SQLAlchemy")
             if name == "Limiter" and _has_default_limits(call):
                 facts.default_limits = "slowapi" if "slowapi" in packages else "flask-limiter"
+            elif name == "RateLimitMiddleware" and "ratelimit" in packages:
+                facts.default_limits = "asgi-ratelimit"  # rules by path for every route, as middleware
             elif name in ("CSRFMiddleware", "CsrfProtect", "CSRFProtect"):
                 facts.flask_csrf |= name == "CSRFProtect"
                 facts.asgi_csrf |= name != "CSRFProtect"

@@ -98,7 +98,8 @@ class LoginWithoutRateLimit(AuthRule):
     a function or class named `login`, `sign_in`, `obtain_token`, `password_reset`, `verify_otp`)
     and looks for any of django-ratelimit, django-axes, django-defender, DRF throttling (on the
     view or `DEFAULT_THROTTLE_CLASSES`), slowapi, flask-limiter (per route or `default_limits`),
-    fastapi-limiter's `RateLimiter` dependency, or a project helper whose name says it limits.
+    fastapi-limiter's `RateLimiter` dependency, asgi-ratelimit's `RateLimitMiddleware`, or a
+    project helper whose name says it limits.
 
     ## Example
     ```python
