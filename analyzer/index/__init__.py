@@ -16,6 +16,7 @@ from ..lang.javascript import ScriptFile
 from ..lang.sql import Statement
 from ..workspace import path_spec
 from .alembic import AlembicHistory, read_alembic
+from .alembic_schema import AlembicSchema, declared_tables, replay
 from .django_apps import app_labels, label_for
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
@@ -55,6 +56,7 @@ class ProjectIndex:
     django_migrations: DjangoMigrations = field(default_factory=DjangoMigrations)  # the schema migrations build
     unloaded_model_modules: set[str] = field(default_factory=set)  # models/ modules nothing imports
     alembic: AlembicHistory = field(default_factory=AlembicHistory)  # revisions and heads
+    alembic_schema: AlembicSchema = field(default_factory=AlembicSchema)  # the tables at the heads
     sql_migrations: list[str] = field(default_factory=list)  # .sql files in migration folders
 
     def __post_init__(self) -> None:
@@ -135,6 +137,10 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.django_migrations = read_migrations(python, labels)
     index.unloaded_model_modules = unloaded_model_modules(python)
     index.alembic = read_alembic(python)
+    revisions = {revision.path for revision in index.alembic.revisions.values()}
+    index.alembic_schema = replay(index.alembic, {path: module for path, module in python if path in revisions})
+    if revisions:
+        index.alembic_schema.declared_tables = declared_tables(python)
     migration_paths = path_spec(config.migrations.paths)
     index.sql_migrations = sorted(path for path, _, _ in sql if migration_paths.match_file(path))
     warning_paths = path_spec(config.tenant.warning_paths)

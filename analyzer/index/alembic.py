@@ -26,6 +26,11 @@ class AlembicHistory:
     revisions: dict[str, Revision] = field(default_factory=dict)
 
     @property
+    def folders(self) -> set[str]:
+        """The `versions/` folders: more than one means more than one database."""
+        return {r.path.rsplit("/", 1)[0] for r in self.revisions.values()}
+
+    @property
     def heads(self) -> list[Revision]:
         parents = {parent for revision in self.revisions.values() for parent in revision.parents}
         return sorted((r for r in self.revisions.values() if r.revision not in parents), key=lambda r: r.path)

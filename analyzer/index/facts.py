@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..lang.sqlalchemy_columns import ColumnFacts
+
 
 @dataclass
 class FieldInfo:
@@ -21,6 +23,7 @@ class FieldInfo:
     type: str = ""  # the field class as written: "CharField", "ForeignKey"
     options: dict[str, object] = field(default_factory=dict)  # schema options (Django), see index.django_schema
     owner: str = ""  # qname of the class that declares it
+    column_facts: ColumnFacts | None = None  # a SQLAlchemy column's type, nullability and index
 
     @property
     def is_relation(self) -> bool:

@@ -11,6 +11,7 @@ import re
 from astroid import nodes
 
 from ..lang.python import callee_name, dotted_name, imported_packages, keyword_argument, single_assignment
+from ..lang.sqlalchemy_columns import column_facts
 from .django_schema import schema_options
 from .facts import FieldInfo, ModelInfo
 
@@ -321,6 +322,8 @@ def _sqlalchemy_column(name: str, call: nodes.Call, statement: nodes.NodeNG) -> 
     target = None
     if call.args and isinstance(_const(call.args[0]), str):
         column = str(_const(call.args[0]))
+    if isinstance(_const(keyword_argument(call, "name")), str):  # mapped_column(Integer, name="fee_percent")
+        column = str(_const(keyword_argument(call, "name")))
     for arg in call.args:
         if isinstance(arg, nodes.Call) and _last(dotted_name(arg.func)) == "ForeignKey" and arg.args:
             ref = arg.args[0]
@@ -334,5 +337,7 @@ def _sqlalchemy_column(name: str, call: nodes.Call, statement: nodes.NodeNG) -> 
     optional = (annotation is not None and "Optional" in annotation.as_string()) or (
         annotation is not None and "None" in annotation.as_string())
     required = primary or nullable is False or (nullable is None and annotation is not None and not optional)
+    returns = statement.returns if isinstance(statement, nodes.FunctionDef) else None  # a declared_attr
     return FieldInfo(name, column, "fk" if target else "column", target=target, required=required,
-                     optional=nullable is True or optional, line=statement.lineno or 0)
+                     optional=nullable is True or optional, line=statement.lineno or 0,
+                     column_facts=column_facts(call, name, annotation or returns))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from astroid import nodes
 from sqlglot import exp
 
-from .python import const_text, dotted_name, keyword_argument
+from .python import const_text, dotted_name, keyword_argument, safe_infer
 from .sql import Statement
 
 
@@ -40,7 +40,15 @@ def alembic_table(call: nodes.Call, position: int = 0) -> str | None:
     if isinstance(call.func, nodes.Attribute) and (dotted_name(call.func.expr) or "") in ("batch_op", "batch"):
         return _batch_table(call)  # batch operations name no table: the `with` does
     value = keyword_argument(call, "table_name") or (call.args[position] if len(call.args) > position else None)
-    return value.value.lower() if isinstance(value, nodes.Const) and isinstance(value.value, str) else None
+    text = literal_text(value)
+    return text.lower() if text else None
+
+
+def literal_text(node: nodes.NodeNG | None) -> str | None:
+    """A string literal, or a name bound to one (`TABLE = "orders"` at the top of a revision)."""
+    if isinstance(node, nodes.Name):
+        node = safe_infer(node)
+    return const_text(node)
 
 
 def _batch_table(call: nodes.Call) -> str | None:
@@ -51,8 +59,9 @@ def _batch_table(call: nodes.Call) -> str | None:
     if current is None:
         return None
     for item, _ in current.items:
-        if isinstance(item, nodes.Call) and item.args and isinstance(item.args[0], nodes.Const):
-            return str(item.args[0].value).lower()
+        if isinstance(item, nodes.Call) and (name := literal_text(item.args[0] if item.args else
+                                                                 keyword_argument(item, "table_name"))):
+            return name.lower()
     return None
 
 
