@@ -11,6 +11,7 @@ from .auth.login_throttle import LoginWithoutRateLimit
 from .auth.storage_read import CredentialFromWebStorage
 from .auth.storage_write import CredentialInWebStorage
 from .base import Rule
+from .migrations.alembic_drift import UnmigratedSqlalchemyModel
 from .migrations.blocking_index import BlockingIndexCreation
 from .migrations.divergent_history import DivergentMigrationHistory
 from .migrations.django_drift import UnmigratedDjangoModel
@@ -37,6 +38,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     LoginWithoutRateLimit,
     UnverifiedJwt,
     UnmigratedDjangoModel,
+    UnmigratedSqlalchemyModel,
     DdlInApplicationCode,
     MigrationWithoutRollback,
     ModelsWithoutMigrations,
