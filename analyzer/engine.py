@@ -202,6 +202,9 @@ def run_rules(ctx: RuleContext, rules: list[Rule]) -> list[Finding]:
     for statement in ctx.statements:
         for rule in active:
             run(rule, lambda rule=rule, statement=statement: list(rule.check_sql(statement, ctx)))
+    if ctx.language == "sql":
+        for rule in active:
+            run(rule, lambda rule=rule: list(rule.check_sql_file(ctx)))
     if ctx.script is not None:
         for rule in active:
             run(rule, lambda rule=rule: list(rule.check_script(ctx.script, ctx)))

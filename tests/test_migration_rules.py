@@ -75,3 +75,13 @@ def test_schema_statements_are_told_from_words_that_start_alike() -> None:
     words = ["Create Transaction", "Create a new payout attempt", "Drop it", "select 1", "alter ego"]
     assert [text for text in ddl if not is_schema_statement(text, "postgres")] == []
     assert [text for text in words if is_schema_statement(text, "postgres")] == []
+
+
+def test_golang_migrate_up_files_need_their_down_files(tmp_path) -> None:
+    folder = tmp_path / "db" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "000001_orders.up.sql").write_text("CREATE TABLE orders (id bigserial PRIMARY KEY);\n")
+    (folder / "000001_orders.down.sql").write_text("DROP TABLE orders;\n")
+    (folder / "000002_order_notes.up.sql").write_text("-- notes on orders\nALTER TABLE orders ADD COLUMN notes text;\n")
+    report = analyzer.analyze([tmp_path], analyzer.Config(root=tmp_path.resolve(), select=("MIG004",)))
+    assert [(f.path, f.line) for f in report.findings] == [("db/migrations/000002_order_notes.up.sql", 2)]

@@ -46,6 +46,18 @@ class MigratedModel:
 
 
 @dataclass
+class FieldChange:
+    """An AlterField, with the field as the migrations had it just before."""
+
+    path: str  # the migration file
+    line: int  # of the AlterField call
+    model: str
+    field: str
+    before: MigratedField
+    after: MigratedField
+
+
+@dataclass
 class Migration:
     app: str
     name: str
@@ -63,6 +75,7 @@ class DjangoMigrations:
     leaves: dict[str, list[str]] = field(default_factory=dict)  # app -> its leaf migrations
     roots: dict[str, str] = field(default_factory=dict)  # folder holding a migrations package -> app label
     class_names: dict[str, set[str]] = field(default_factory=dict)  # app -> lower-cased names of its classes
+    changes: list[FieldChange] = field(default_factory=list)  # every AlterField, in replay order
 
     @property
     def apps(self) -> set[str]:
@@ -153,7 +166,7 @@ def read_migrations(modules: Iterable[tuple[str, nodes.Module]],
         history.migrations[(app, migration.name)] = migration
     order = _order(history)
     for node in order:
-        _replay(history.migrations[node], history.models)
+        _replay(history.migrations[node], history.models, history.changes)
     history.leaves = _leaves(history, order)
     for relpath, module in modules:  # every class of every app, model or not as far as we can tell
         app = history.app_of(relpath) if not is_migration_module(relpath) else None
@@ -290,18 +303,19 @@ def argument(call: nodes.Call, name: str) -> nodes.NodeNG | None:
 
 
 
-def _replay(migration: Migration, models: dict[tuple[str, str], MigratedModel]) -> None:
+def _replay(migration: Migration, models: dict[tuple[str, str], MigratedModel], changes: list[FieldChange]) -> None:
     for call in operations(migration):
-        _apply(call, migration, models)
+        _apply(call, migration, models, changes)
 
 
-def _apply(call: nodes.Call, migration: Migration, models: dict[tuple[str, str], MigratedModel]) -> None:
+def _apply(call: nodes.Call, migration: Migration, models: dict[tuple[str, str], MigratedModel],
+           changes: list[FieldChange]) -> None:
     kind = operation_name(call)
     app = migration.app
     if kind == "SeparateDatabaseAndState":
         for inner in getattr(argument(call, "state_operations"), "elts", ()):
             if isinstance(inner, nodes.Call):
-                _apply(inner, migration, models)
+                _apply(inner, migration, models, [])  # state only: the database does not change
         return
     name = const_text(argument(call, "name")) if kind in ("CreateModel", "DeleteModel", "AlterModelTable",
                                                       "AlterModelOptions") else const_text(argument(call, "model_name"))
@@ -336,7 +350,12 @@ def _apply(call: nodes.Call, migration: Migration, models: dict[tuple[str, str],
         field_name = const_text(argument(call, "name"))
         value = argument(call, "field")
         if field_name and isinstance(value, nodes.Call):
-            models[(app, name.lower())].fields[field_name] = _field(field_name, value, name, migration)
+            fields = models[(app, name.lower())].fields
+            after = _field(field_name, value, name, migration)
+            if kind == "AlterField" and field_name in fields:
+                changes.append(FieldChange(migration.path, call.lineno or 0, name.lower(), field_name,
+                                           fields[field_name], after))
+            fields[field_name] = after
     elif kind == "RemoveField" and name and (app, name.lower()) in models:
         models[(app, name.lower())].fields.pop(const_text(argument(call, "name")) or "", None)
     elif kind == "RenameField" and name and (app, name.lower()) in models:

@@ -104,13 +104,23 @@ def sql_created_tables(statements: list[Statement]) -> set[str]:
 
 def sql_added_columns(statement: Statement) -> Iterator[tuple[str, exp.ColumnDef]]:
     """(table, column definition) for each `ALTER TABLE t ADD COLUMN ...` of a statement."""
+    return ((table, action) for table, action in alter_table_actions(statement) if isinstance(action, exp.ColumnDef))
+
+
+def sql_altered_columns(statement: Statement) -> Iterator[tuple[str, exp.AlterColumn]]:
+    """(table, action) for each `ALTER TABLE t ALTER COLUMN c ...` of a statement."""
+    return ((table, action) for table, action in alter_table_actions(statement)
+            if isinstance(action, exp.AlterColumn))
+
+
+def alter_table_actions(statement: Statement) -> Iterator[tuple[str, exp.Expression]]:
+    """(table, action) for each action of an `ALTER TABLE` statement."""
     tree = statement.tree
     if not isinstance(tree, exp.Alter) or (tree.args.get("kind") or "").upper() != "TABLE":
         return
     table = tree.this.name.lower() if isinstance(tree.this, exp.Table) else ""
     for action in tree.args.get("actions") or ():
-        if isinstance(action, exp.ColumnDef):
-            yield table, action
+        yield table, action
 
 
 def fresh_database_only(module: nodes.Module) -> bool:

@@ -20,6 +20,7 @@ from .migrations.no_rollback import MigrationWithoutRollback
 from .migrations.rename import RenameWhileInUse
 from .migrations.required_column import RequiredColumnWithoutDefault
 from .migrations.runtime_ddl import DdlInApplicationCode
+from .migrations.set_not_null import NotNullOnExistingColumn
 from .tenant.django_query import UnfilteredDjangoQuery
 from .tenant.raw_sql import UnfilteredRawSql
 from .tenant.sqlalchemy_query import UnfilteredSqlalchemyQuery
@@ -46,6 +47,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RequiredColumnWithoutDefault,
     BlockingIndexCreation,
     RenameWhileInUse,
+    NotNullOnExistingColumn,
 )
 
 __all__ = ["ALL_RULES", "Rule", "enabled_rules", "rule_by_code"]

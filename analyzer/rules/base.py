@@ -90,6 +90,10 @@ class Rule:
     def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
         return iter(())
 
+    def check_sql_file(self, ctx: RuleContext) -> Iterator[Finding]:
+        """A SQL file as a whole (its name, its sections), once, after its statements."""
+        return iter(())
+
     def check_script(self, script: ScriptFile, ctx: RuleContext) -> Iterator[Finding]:
         """The scripts of a JS/TS file, or those embedded in a page, template or component."""
         return iter(())

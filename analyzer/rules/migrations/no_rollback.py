@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from astroid import nodes
@@ -9,12 +10,19 @@ from astroid import nodes
 from ...fixes.alembic_downgrade import downgrade_edits
 from ...index.django_migrations import is_migration_module, operation_name
 from ...lang.python import Positions, keyword_argument
-from ...model import Finding, Fix, FixSafety, Severity
+from ...model import Finding, Fix, FixSafety, Severity, Span
 from ..base import RuleContext
 from . import DJANGO_MIGRATIONS_DOCS, MigrationRule
 
 ALEMBIC_DOWNGRADES = ("Alembic: Tutorial, running downgrades — "
                       "https://alembic.sqlalchemy.org/en/latest/tutorial.html#downgrading")
+
+
+GOLANG_MIGRATE = ("golang-migrate: Migration files — "
+                  "https://github.com/golang-migrate/migrate/blob/master/MIGRATIONS.md")
+DBMATE = "dbmate: Creating migrations — https://github.com/amacneil/dbmate#creating-migrations"
+DBMATE_UP = re.compile(r"^--\s*migrate:up\b", re.M)
+DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b[^\n]*", re.M)
 
 
 class MigrationWithoutRollback(MigrationRule):
@@ -24,9 +32,11 @@ class MigrationWithoutRollback(MigrationRule):
     A deploy that goes wrong is undone by migrating back to the previous release. Django
     cannot reverse a `RunPython` without `reverse_code` or a `RunSQL` without `reverse_sql`
     ("Operation ... is not reversible"), and stops the rollback there; an Alembic `downgrade()`
-    that is empty or raises leaves the schema of the new release under the old code. Say what
-    undoing means, even when it is nothing: `reverse_code=migrations.RunPython.noop` and
-    `reverse_sql=migrations.RunSQL.noop` are rollback paths.
+    that is empty or raises leaves the schema of the new release under the old code, and so do a
+    golang-migrate `.up.sql` without its `.down.sql` and a dbmate file whose `-- migrate:down`
+    section is missing or empty. Say what undoing means, even when it is nothing:
+    `reverse_code=migrations.RunPython.noop` and `reverse_sql=migrations.RunSQL.noop` are
+    rollback paths.
 
     ## Fix
     For an Alembic revision whose upgrade() only creates tables, adds columns, creates indexes
@@ -68,8 +78,8 @@ class MigrationWithoutRollback(MigrationRule):
     code = "MIG004"
     name = "migration-without-rollback"
     severity = Severity.WARNING
-    languages = ("python",)
-    references = (DJANGO_MIGRATIONS_DOCS, ALEMBIC_DOWNGRADES)
+    languages = ("python", "sql")
+    references = (DJANGO_MIGRATIONS_DOCS, ALEMBIC_DOWNGRADES, GOLANG_MIGRATE, DBMATE)
     node_types = (nodes.Call, nodes.FunctionDef)
     fixable = True
 
@@ -95,6 +105,32 @@ class MigrationWithoutRollback(MigrationRule):
                               "this revision's downgrade() does nothing: `alembic downgrade` will leave its schema "
                               "changes in place under the previous release; undo each upgrade operation here",
                               fixes=fixes)
+
+
+    def check_sql_file(self, ctx: RuleContext) -> Iterator[Finding]:
+        """golang-migrate's `N_name.up.sql` needs its `N_name.down.sql`; dbmate's `-- migrate:up`
+        needs a `-- migrate:down` section with a statement in it. Reported on the first statement
+        the rollback could not undo."""
+        first = ctx.statement_span(ctx.statements[0]) if ctx.statements else Span(line=1, column=1, end_line=1,
+                                                                                   end_column=1)
+        if ctx.relpath.endswith(".up.sql"):
+            down = ctx.relpath.removesuffix(".up.sql") + ".down.sql"
+            if down not in ctx.index.sql_migrations:
+                yield ctx.finding(self, first, f"no `{down.rsplit('/', 1)[-1]}` beside this migration: `migrate "
+                                               "down` cannot undo it; write the statements that reverse it there")
+            return
+        if DBMATE_UP.search(ctx.text) is None:
+            return
+        down = DBMATE_DOWN.search(ctx.text)
+        if down is None or not _has_statement(ctx.text[down.end():]):
+            yield ctx.finding(self, first, "this migration's `-- migrate:down` section is missing or empty: `dbmate "
+                                           "rollback` cannot undo it; write the statements that reverse "
+                                           "`-- migrate:up` there")
+
+
+def _has_statement(sql: str) -> bool:
+    without_comments = re.sub(r"--[^\n]*|/\*.*?\*/", "", sql, flags=re.S)
+    return bool(without_comments.strip(" \t\r\n;"))
 
 
 def _undoes_nothing(function: nodes.FunctionDef) -> bool:
