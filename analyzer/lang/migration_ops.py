@@ -7,6 +7,7 @@ and which operations does it run. The answers are syntactic and never run anythi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 from astroid import nodes
@@ -14,6 +15,17 @@ from sqlglot import exp
 
 from .python import const_text, dotted_name, keyword_argument, safe_infer
 from .sql import Statement
+
+# dbmate keeps both directions in one file, after these markers.
+DBMATE_UP = re.compile(r"^--\s*migrate:up\b", re.M)
+DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b[^\n]*", re.M)
+
+
+def rollback_offset(text: str) -> int:
+    """Where the statements that run on rollback start in a SQL migration: dbmate's
+    `-- migrate:down` section; the end of the text for any other file."""
+    down = DBMATE_DOWN.search(text) if DBMATE_UP.search(text) else None
+    return down.start() if down is not None else len(text) + 1
 
 
 def is_migration_file(relpath: str, language: str, migration_paths: Callable[[str], bool]) -> bool:

@@ -21,6 +21,7 @@ from .migrations.rename import RenameWhileInUse
 from .migrations.required_column import RequiredColumnWithoutDefault
 from .migrations.runtime_ddl import DdlInApplicationCode
 from .migrations.set_not_null import NotNullOnExistingColumn
+from .migrations.type_change import ColumnTypeChange
 from .migrations.unvalidated_constraint import ConstraintWithoutNotValid
 from .tenant.django_query import UnfilteredDjangoQuery
 from .tenant.raw_sql import UnfilteredRawSql
@@ -48,6 +49,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RequiredColumnWithoutDefault,
     BlockingIndexCreation,
     ConstraintWithoutNotValid,
+    ColumnTypeChange,
     RenameWhileInUse,
     NotNullOnExistingColumn,
 )

@@ -127,7 +127,7 @@ class BlockingIndexCreation(MigrationRule):
                               f"create_index on `{table}` blocks writes to it while the index builds: pass "
                               "`postgresql_concurrently=True` inside `op.get_context().autocommit_block()`")
 
-    def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
+    def check_deploy_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
         table = _created_index_table(statement.tree)
         if table is None or table in self.created_sql_tables(ctx):
             return

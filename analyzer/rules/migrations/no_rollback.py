@@ -9,6 +9,7 @@ from astroid import nodes
 
 from ...fixes.alembic_downgrade import downgrade_edits
 from ...index.django_migrations import is_migration_module, operation_name
+from ...lang.migration_ops import DBMATE_DOWN, DBMATE_UP
 from ...lang.python import Positions, keyword_argument
 from ...model import Finding, Fix, FixSafety, Severity, Span
 from ..base import RuleContext
@@ -21,8 +22,6 @@ ALEMBIC_DOWNGRADES = ("Alembic: Tutorial, running downgrades — "
 GOLANG_MIGRATE = ("golang-migrate: Migration files — "
                   "https://github.com/golang-migrate/migrate/blob/master/MIGRATIONS.md")
 DBMATE = "dbmate: Creating migrations — https://github.com/amacneil/dbmate#creating-migrations"
-DBMATE_UP = re.compile(r"^--\s*migrate:up\b", re.M)
-DBMATE_DOWN = re.compile(r"^--\s*migrate:down\b[^\n]*", re.M)
 
 
 class MigrationWithoutRollback(MigrationRule):

@@ -85,7 +85,7 @@ class RenameWhileInUse(MigrationRule):
                                   f"{kind} renames a {what} in one step: the release still running (and any "
                                   "rollback) uses the old name; add the new one, copy, switch, then drop the old one")
 
-    def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
+    def check_deploy_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
         tree = statement.tree
         if not isinstance(tree, exp.Alter):
             return

@@ -117,7 +117,7 @@ class RequiredColumnWithoutDefault(MigrationRule):
                               "migration fails on a table that has rows; add a `server_default=` or add it "
                               "nullable and backfill first")
 
-    def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
+    def check_deploy_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
         created = self.created_sql_tables(ctx)
         for table, column in sql_added_columns(statement):
             kinds = {type(c.args.get("kind")) for c in column.args.get("constraints") or ()}

@@ -117,7 +117,7 @@ class NotNullOnExistingColumn(MigrationRule):
                               f"`{table}.{column}` is made nullable=False: PostgreSQL scans the whole table under "
                               f"lock; {RECIPE}")
 
-    def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
+    def check_deploy_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
         created = self.created_sql_tables(ctx)
         for table, action in sql_altered_columns(statement):
             if action.args.get("allow_null") is False and table not in created:

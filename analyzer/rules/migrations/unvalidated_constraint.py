@@ -124,7 +124,7 @@ class ConstraintWithoutNotValid(MigrationRule):
                               f"{what} is added to `{table}` and validated at once, under a lock that blocks "
                               f"writes; pass `postgresql_not_valid=True` and {RECIPE}")
 
-    def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
+    def check_deploy_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
         if NOT_VALID.search(statement.text):
             return
         created = self.created_sql_tables(ctx)
