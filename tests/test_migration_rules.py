@@ -85,3 +85,43 @@ def test_golang_migrate_up_files_need_their_down_files(tmp_path) -> None:
     (folder / "000002_order_notes.up.sql").write_text("-- notes on orders\nALTER TABLE orders ADD COLUMN notes text;\n")
     report = analyzer.analyze([tmp_path], analyzer.Config(root=tmp_path.resolve(), select=("MIG004",)))
     assert [(f.path, f.line) for f in report.findings] == [("db/migrations/000002_order_notes.up.sql", 2)]
+
+
+SHOP_MODELS = """from django.db import models
+
+
+class Order(models.Model):
+    number = models.CharField(max_length=20)
+    notes = models.TextField(blank=True)
+
+
+class Coupon(models.Model):
+    code = models.CharField(max_length=20)
+"""
+SHOP_0002 = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [
+        migrations.RemoveField(model_name="order", name="notes"),
+        migrations.RemoveField(model_name="order", name="gift_message"),
+        migrations.DeleteModel(name="Coupon"),
+        migrations.CreateModel(name="Coupon", fields=[
+            ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+            ("code", models.CharField(max_length=20)),
+        ]),
+    ]
+"""
+
+
+def test_django_drops_of_what_the_models_still_declare(tmp_path) -> None:
+    """`notes` is still on Order; `gift_message` is not; Coupon is rebuilt in the same migration."""
+    (tmp_path / "shop" / "migrations").mkdir(parents=True)
+    (tmp_path / "shop" / "models.py").write_text(SHOP_MODELS)
+    (tmp_path / "shop" / "migrations" / "0001_initial.py").write_text(
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    initial = True\n"
+        "    operations = []\n")
+    (tmp_path / "shop" / "migrations" / "0002_cleanup.py").write_text(SHOP_0002)
+    report = analyzer.analyze([tmp_path], analyzer.Config(root=tmp_path.resolve(), select=("MIG106",)))
+    assert [(f.line, f.message.split(" ", 2)[2][:13]) for f in report.findings] == [(7, "`Order.notes`")]

@@ -15,6 +15,7 @@ from .migrations.alembic_drift import UnmigratedSqlalchemyModel
 from .migrations.blocking_index import BlockingIndexCreation
 from .migrations.divergent_history import DivergentMigrationHistory
 from .migrations.django_drift import UnmigratedDjangoModel
+from .migrations.drop_in_use import DropWhileInUse
 from .migrations.no_migrations import ModelsWithoutMigrations
 from .migrations.no_rollback import MigrationWithoutRollback
 from .migrations.rename import RenameWhileInUse
@@ -51,6 +52,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ConstraintWithoutNotValid,
     ColumnTypeChange,
     RenameWhileInUse,
+    DropWhileInUse,
     NotNullOnExistingColumn,
 )
 

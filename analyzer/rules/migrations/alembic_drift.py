@@ -202,7 +202,8 @@ class UnmigratedSqlalchemyModel(Rule):
         theirs = table.columns.get(ours.name)
         if theirs is None:
             if "add_column" not in unknown and "alter_column" not in unknown:
-                yield ctx.finding(self, span, f"{name} is in no Alembic revision: {COMMAND} would write add_column")
+                yield ctx.finding(self, span, f"{name} is not among the columns the Alembic revisions build: "
+                                              f"{COMMAND} would write add_column")
             return
         changes = []
         if None not in (ours.nullable, theirs.nullable) and ours.nullable != theirs.nullable \

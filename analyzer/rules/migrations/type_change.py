@@ -26,10 +26,20 @@ SQUAWK_TYPE = "squawk: changing-column-type — https://squawkhq.com/docs/changi
 RISK = ("PostgreSQL rewrites the table and its indexes under an ACCESS EXCLUSIVE lock, and the release still "
         "running reads the old type; add a column of the new type, backfill it in batches, switch, then drop the "
         "old one")
-# Changes PostgreSQL makes without touching the rows: varchar to text, a longer varchar.
-WIDENING = {("CharField", "TextField"), ("SlugField", "TextField"), ("EmailField", "TextField"),
-            ("URLField", "TextField"), ("CharField", "CharField"), ("SlugField", "SlugField"),
-            ("EmailField", "EmailField"), ("URLField", "URLField")}
+# The PostgreSQL column type of Django's field classes: a change between two classes of one type
+# (SlugField to CharField, NullBooleanField to BooleanField) rewrites nothing.
+COLUMN_TYPES = {
+    **dict.fromkeys(("CharField", "SlugField", "EmailField", "URLField", "FilePathField", "FileField",
+                     "ImageField"), "varchar"),
+    "TextField": "text",
+    **dict.fromkeys(("IntegerField", "PositiveIntegerField", "AutoField"), "integer"),
+    **dict.fromkeys(("SmallIntegerField", "PositiveSmallIntegerField", "SmallAutoField"), "smallint"),
+    **dict.fromkeys(("BigIntegerField", "PositiveBigIntegerField", "BigAutoField"), "bigint"),
+    **dict.fromkeys(("BooleanField", "NullBooleanField"), "boolean"),
+    "DecimalField": "numeric", "FloatField": "double precision", "DateField": "date",
+    "DateTimeField": "timestamp with time zone", "TimeField": "time", "DurationField": "interval",
+    "UUIDField": "uuid", "JSONField": "jsonb", "BinaryField": "bytea", "GenericIPAddressField": "inet",
+}
 
 
 class ColumnTypeChange(MigrationRule):
@@ -144,21 +154,23 @@ class ColumnTypeChange(MigrationRule):
 
 
 def _django_rewrite(change: FieldChange) -> str | None:
-    """What about an AlterField makes PostgreSQL rewrite the table, or None."""
+    """What about an AlterField makes PostgreSQL rewrite the table, or None. Fields of a package
+    or of the project, whose column type is not known here, are left alone."""
     before, after = change.before, change.after
-    if before.type == after.type or (before.type, after.type) in WIDENING:
-        old, new = before.options.get("max_length"), after.options.get("max_length")
-        if isinstance(old, int) and isinstance(new, int) and new < old:
-            return f"shrinks from max_length={old} to {new}"
-        for option in ("max_digits", "decimal_places"):
-            old, new = before.options.get(option), after.options.get(option)
-            if isinstance(old, int) and isinstance(new, int) and (new < old or option == "decimal_places") \
-                    and new != old:
-                return f"changes {option} from {old} to {new}"
+    old_type, new_type = COLUMN_TYPES.get(before.type), COLUMN_TYPES.get(after.type)
+    if old_type is None or new_type is None:
         return None
-    if before.type.endswith("Field") and after.type.endswith("Field") and "ForeignKey" not in (before.type,
-                                                                                               after.type):
-        return f"changes from {before.type} to {after.type}"
+    if old_type != new_type:
+        if (old_type, new_type) == ("varchar", "text"):
+            return None  # binary coercible: only the catalogue changes
+        return f"changes from {before.type} to {after.type} ({old_type} to {new_type})"
+    old, new = before.options.get("max_length"), after.options.get("max_length")
+    if isinstance(old, int) and isinstance(new, int) and new < old:
+        return f"shrinks from max_length={old} to {new}"
+    for option in ("max_digits", "decimal_places"):
+        old, new = before.options.get(option), after.options.get(option)
+        if isinstance(old, int) and isinstance(new, int) and new != old and (new < old or option == "decimal_places"):
+            return f"changes {option} from {old} to {new}"
     return None
 
 
