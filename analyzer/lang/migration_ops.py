@@ -77,9 +77,21 @@ def _batch_table(call: nodes.Call) -> str | None:
     return None
 
 
+def alembic_table_key(call: nodes.Call, position: int = 0) -> str | None:
+    """The table an operation names, or the code that computes it (`f"{prefix}users"`), so that
+    an index on a table created a few lines up is known as such whatever its name."""
+    table = alembic_table(call, position)
+    if table is not None or (isinstance(call.func, nodes.Attribute) and
+                             (dotted_name(call.func.expr) or "") in ("batch_op", "batch")):
+        return table
+    value = keyword_argument(call, "table_name") or (call.args[position] if len(call.args) > position else None)
+    return value.as_string() if value is not None else None
+
+
 def alembic_created_tables(module: nodes.Module) -> set[str]:
+    """Tables an Alembic revision creates, by name or by the code that computes the name."""
     return {table for call in alembic_ops(module) if call.func.attrname == "create_table"
-            and (table := alembic_table(call)) is not None}
+            and (table := alembic_table_key(call)) is not None}
 
 
 def django_operations(module: nodes.Module) -> list[nodes.Call]:
@@ -136,8 +148,16 @@ def alter_table_actions(statement: Statement) -> Iterator[tuple[str, exp.Express
 
 
 def fresh_database_only(module: nodes.Module) -> bool:
-    """An initial migration (makemigrations splits them, adding foreign keys in 0002) or a squash:
-    they run on databases whose tables they have just created."""
+    """A migration that only ever runs on a database it builds from nothing: a Django initial
+    migration (makemigrations splits them, adding foreign keys in 0002) or squash, or the first
+    Alembic revision (`down_revision = None`)."""
+    for statement in module.body:
+        if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName) and \
+                statement.targets[0].name == "down_revision":
+            return isinstance(statement.value, nodes.Const) and statement.value.value is None
+        if isinstance(statement, nodes.AnnAssign) and isinstance(statement.target, nodes.AssignName) and \
+                statement.target.name == "down_revision":
+            return isinstance(statement.value, nodes.Const) and statement.value.value is None
     cls = next((c for c in module.body if isinstance(c, nodes.ClassDef) and c.name == "Migration"), None)
     for statement in cls.body if cls is not None else ():
         if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName):

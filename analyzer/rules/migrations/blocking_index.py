@@ -11,7 +11,7 @@ from ...index.django_migrations import is_migration_module, operation_name
 from ...lang.migration_ops import (
     alembic_created_tables,
     alembic_ops,
-    alembic_table,
+    alembic_table_key,
     django_created_models,
     django_model_name,
     django_operations,
@@ -91,9 +91,9 @@ class BlockingIndexCreation(MigrationRule):
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
+        if fresh_database_only(node):
+            return
         if is_migration_module(ctx.relpath):
-            if fresh_database_only(node):
-                return
             operations = django_operations(node)
             created = django_created_models(operations)
             for op in operations:
@@ -119,7 +119,7 @@ class BlockingIndexCreation(MigrationRule):
         for op in alembic_ops(node):
             if op.func.attrname != "create_index":
                 continue
-            table = alembic_table(op, position=1)
+            table = alembic_table_key(op, position=1)
             concurrently = keyword_argument(op, "postgresql_concurrently")
             if table in created or (isinstance(concurrently, nodes.Const) and concurrently.value is True):
                 continue

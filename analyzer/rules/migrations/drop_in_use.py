@@ -89,9 +89,10 @@ class DropWhileInUse(MigrationRule):
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
+        if fresh_database_only(node):
+            return
         if is_migration_module(ctx.relpath):
-            if not fresh_database_only(node):
-                yield from self._django(node, ctx, positions)
+            yield from self._django(node, ctx, positions)
             return
         for op in alembic_ops(node):
             kind = op.func.attrname

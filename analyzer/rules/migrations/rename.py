@@ -66,9 +66,9 @@ class RenameWhileInUse(MigrationRule):
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
+        if fresh_database_only(node):
+            return
         if is_migration_module(ctx.relpath):
-            if fresh_database_only(node):
-                return
             for op in django_operations(node):
                 what = DJANGO_RENAMES.get(operation_name(op))
                 if what is not None:

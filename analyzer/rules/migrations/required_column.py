@@ -12,7 +12,7 @@ from ...index.django_schema import RELATIONS
 from ...lang.migration_ops import (
     alembic_created_tables,
     alembic_ops,
-    alembic_table,
+    alembic_table_key,
     django_created_models,
     django_model_name,
     django_operations,
@@ -85,9 +85,9 @@ class RequiredColumnWithoutDefault(MigrationRule):
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
+        if fresh_database_only(node):
+            return
         if is_migration_module(ctx.relpath):
-            if fresh_database_only(node):
-                return
             created = django_created_models(django_operations(node))
             for op in django_operations(node):
                 if operation_name(op) != "AddField":
@@ -106,7 +106,7 @@ class RequiredColumnWithoutDefault(MigrationRule):
         for op in alembic_ops(node):
             if op.func.attrname != "add_column":
                 continue
-            table = alembic_table(op)
+            table = alembic_table_key(op)
             column = next((a for a in op.args if isinstance(a, nodes.Call) and
                            (getattr(a.func, "attrname", None) or getattr(a.func, "name", "")) == "Column"), None)
             if table in created or column is None or not _alembic_required(column):

@@ -10,7 +10,7 @@ from ...index.django_migrations import FieldChange, is_migration_module
 from ...lang.migration_ops import (
     alembic_created_tables,
     alembic_ops,
-    alembic_table,
+    alembic_table_key,
     fresh_database_only,
     literal_text,
     sql_altered_columns,
@@ -120,9 +120,9 @@ class ColumnTypeChange(MigrationRule):
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
+        if fresh_database_only(node):
+            return
         if is_migration_module(ctx.relpath):
-            if fresh_database_only(node):
-                return
             calls = {call.lineno: call for call in node.nodes_of_class(nodes.Call)}
             for change in ctx.index.django_migrations.changes:
                 described = _django_rewrite(change) if change.path == ctx.relpath else None
@@ -133,7 +133,7 @@ class ColumnTypeChange(MigrationRule):
         created = alembic_created_tables(node)
         for op in alembic_ops(node):
             new_type = keyword_argument(op, "type_")
-            table = alembic_table(op)
+            table = alembic_table_key(op)
             if op.func.attrname != "alter_column" or new_type is None or table in created:
                 continue
             if _alembic_widening(keyword_argument(op, "existing_type"), new_type):

@@ -12,7 +12,7 @@ from ...index.django_migrations import is_migration_module, operation_name
 from ...lang.migration_ops import (
     alembic_created_tables,
     alembic_ops,
-    alembic_table,
+    alembic_table_key,
     alter_table_actions,
     django_created_models,
     django_model_name,
@@ -96,9 +96,9 @@ class ConstraintWithoutNotValid(MigrationRule):
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)
+        if fresh_database_only(node):
+            return
         if is_migration_module(ctx.relpath):
-            if fresh_database_only(node):
-                return
             operations = django_operations(node)
             created = django_created_models(operations)
             for op in operations:
@@ -115,7 +115,7 @@ class ConstraintWithoutNotValid(MigrationRule):
             kind = op.func.attrname
             if kind not in ALEMBIC_CONSTRAINTS:
                 continue
-            table = alembic_table(op, ALEMBIC_CONSTRAINTS[kind])
+            table = alembic_table_key(op, ALEMBIC_CONSTRAINTS[kind])
             not_valid = keyword_argument(op, "postgresql_not_valid")
             if table in created or (isinstance(not_valid, nodes.Const) and not_valid.value is True):
                 continue
