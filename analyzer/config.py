@@ -83,7 +83,7 @@ class SqlConfig(_Section):
 
 class MigrationsConfig(_Section):
     paths: tuple[str, ...] = Field(
-        default=("**/migrations/**", "**/alembic/versions/**", "migrations/**", "db/migrate/**"),
+        default=("**/migrations/**", "**/alembic/versions/**", "migrations/**", "db/migrate/**", "**/db/migration/**"),
         description="Globs of migration files.",
     )
 

@@ -125,3 +125,10 @@ def test_django_drops_of_what_the_models_still_declare(tmp_path) -> None:
     (tmp_path / "shop" / "migrations" / "0002_cleanup.py").write_text(SHOP_0002)
     report = analyzer.analyze([tmp_path], analyzer.Config(root=tmp_path.resolve(), select=("MIG106",)))
     assert [(f.line, f.message.split(" ", 2)[2][:13]) for f in report.findings] == [(7, "`Order.notes`")]
+
+
+def test_flyway_folders_are_migration_folders() -> None:
+    path = "src/main/resources/db/migration/V7__order_channel.sql"
+    findings = [f for f in analyzer.analyze_source("ALTER TABLE orders ADD COLUMN channel text NOT NULL;\n", path)
+                if f.rule == "MIG101"]
+    assert [f.line for f in findings] == [1]
