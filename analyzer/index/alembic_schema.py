@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from astroid import nodes
 from sqlglot import exp
 
-from ..lang.migration_ops import alembic_ops, alembic_table, literal_text
+from ..lang.migration_ops import alembic_ops, alembic_table, is_batch_op, literal_text
 from ..lang.python import callee_name, const_text, keyword_argument
 from ..lang.python_strings import string_value
 from ..lang.sql import parse_script
 from ..lang.sqlalchemy_columns import ColumnFacts, column_facts, is_column_call, type_of
 from .alembic import AlembicHistory, Revision
-
-BATCH_NAMES = ("batch_op", "batch")
 
 
 @dataclass
@@ -94,15 +92,12 @@ def _in_order(history: AlembicHistory) -> list[Revision]:
 
 def _apply(call: nodes.Call, revision: Revision, schema: AlembicSchema) -> None:
     kind = call.func.attrname
-    batch = (call.func.expr.as_string() if isinstance(call.func, nodes.Attribute) else "") in BATCH_NAMES
+    batch = is_batch_op(call)
     args = list(call.args)
     if kind == "execute":
         _execute(call, schema)
         return
-    if kind in ("create_index", "drop_index"):
-        table_name = alembic_table(call, 0 if batch else 1) if not batch else alembic_table(call)
-    else:
-        table_name = alembic_table(call)
+    table_name = alembic_table(call, 1 if kind in ("create_index", "drop_index") else 0)
     if kind == "drop_index":
         table_name = table_name or _table_of_index(call, schema)
     if table_name is None:

@@ -44,12 +44,27 @@ def alembic_ops(module: nodes.Module) -> list[nodes.Call]:
         return []
     return [call for call in upgrade.nodes_of_class(nodes.Call)
             if isinstance(call.func, nodes.Attribute) and (dotted_name(call.func.expr) or "").split(".")[0]
-            in ("op", "batch_op", "batch")]
+            in ("op", *BATCH_NAMES)]
+
+
+BATCH_NAMES = ("batch_op", "batch")
+
+
+def is_batch_op(call: nodes.Call) -> bool:
+    """`batch_op.add_column(...)` inside `with op.batch_alter_table(...)`: no table argument."""
+    return isinstance(call.func, nodes.Attribute) and (dotted_name(call.func.expr) or "") in BATCH_NAMES
+
+
+def alembic_column(call: nodes.Call) -> str | None:
+    """The column an alter_column or drop_column names: the argument after the table, or the
+    first one of a batch operation."""
+    position = 0 if is_batch_op(call) else 1
+    return literal_text(call.args[position] if len(call.args) > position else keyword_argument(call, "column_name"))
 
 
 def alembic_table(call: nodes.Call, position: int = 0) -> str | None:
     """The table an Alembic operation names: its first string argument or `table_name=`."""
-    if isinstance(call.func, nodes.Attribute) and (dotted_name(call.func.expr) or "") in ("batch_op", "batch"):
+    if is_batch_op(call):
         return _batch_table(call)  # batch operations name no table: the `with` does
     value = keyword_argument(call, "table_name") or (call.args[position] if len(call.args) > position else None)
     text = literal_text(value)
@@ -81,8 +96,7 @@ def alembic_table_key(call: nodes.Call, position: int = 0) -> str | None:
     """The table an operation names, or the code that computes it (`f"{prefix}users"`), so that
     an index on a table created a few lines up is known as such whatever its name."""
     table = alembic_table(call, position)
-    if table is not None or (isinstance(call.func, nodes.Attribute) and
-                             (dotted_name(call.func.expr) or "") in ("batch_op", "batch")):
+    if table is not None or is_batch_op(call):
         return table
     value = keyword_argument(call, "table_name") or (call.args[position] if len(call.args) > position else None)
     return value.as_string() if value is not None else None

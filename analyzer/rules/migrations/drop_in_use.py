@@ -10,13 +10,13 @@ from sqlglot import exp
 from ...index import ModelInfo, ProjectIndex
 from ...index.django_migrations import is_migration_module, operation_name
 from ...lang.migration_ops import (
+    alembic_column,
     alembic_ops,
     alembic_table,
     alter_table_actions,
     django_model_name,
     django_operations,
     fresh_database_only,
-    literal_text,
 )
 from ...lang.python import Positions, const_text, keyword_argument
 from ...lang.sql import Statement
@@ -101,11 +101,7 @@ class DropWhileInUse(MigrationRule):
                 yield ctx.finding(self, positions.span(op), f"`{table}` is dropped while "
                                   f"`{_model_of_table(table, ctx.index).name}` still maps it: {ADVICE}")
             elif kind == "drop_column" and table:
-                batch = (op.func.expr.as_string() if isinstance(op.func, nodes.Attribute) else "") in (
-                    "batch_op", "batch")
-                column = literal_text(op.args[0 if batch else 1] if len(op.args) > (0 if batch else 1) else
-                                      keyword_argument(op, "column_name"))
-                yield from self._column(table, column, positions.span(op), ctx)
+                yield from self._column(table, alembic_column(op), positions.span(op), ctx)
 
     def _django(self, module: nodes.Module, ctx: RuleContext, positions: Positions) -> Iterator[Finding]:
         app = ctx.index.django_migrations.app_of(ctx.relpath)

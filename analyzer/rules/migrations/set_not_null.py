@@ -9,11 +9,11 @@ from astroid import nodes
 
 from ...index.django_migrations import is_migration_module
 from ...lang.migration_ops import (
+    alembic_column,
     alembic_created_tables,
     alembic_ops,
     alembic_table_key,
     fresh_database_only,
-    literal_text,
     sql_altered_columns,
 )
 from ...lang.python import Positions, keyword_argument
@@ -111,9 +111,7 @@ class NotNullOnExistingColumn(MigrationRule):
             if table in created or not (isinstance(nullable, nodes.Const) and nullable.value is False) or (
                     isinstance(existing, nodes.Const) and existing.value is False):
                 continue
-            batch = (op.func.expr.as_string() if isinstance(op.func, nodes.Attribute) else "") in ("batch_op", "batch")
-            column = literal_text(op.args[0 if batch else 1] if len(op.args) > (0 if batch else 1) else
-                                  keyword_argument(op, "column_name"))
+            column = alembic_column(op)
             if _proven_by_check(ctx.text, column):
                 continue
             yield ctx.finding(self, positions.span(op),

@@ -8,11 +8,11 @@ from astroid import nodes
 
 from ...index.django_migrations import FieldChange, is_migration_module
 from ...lang.migration_ops import (
+    alembic_column,
     alembic_created_tables,
     alembic_ops,
     alembic_table_key,
     fresh_database_only,
-    literal_text,
     sql_altered_columns,
 )
 from ...lang.python import Positions, keyword_argument
@@ -138,9 +138,7 @@ class ColumnTypeChange(MigrationRule):
                 continue
             if _alembic_widening(keyword_argument(op, "existing_type"), new_type):
                 continue
-            batch = (op.func.expr.as_string() if isinstance(op.func, nodes.Attribute) else "") in ("batch_op", "batch")
-            column = literal_text(op.args[0 if batch else 1] if len(op.args) > (0 if batch else 1) else
-                                  keyword_argument(op, "column_name"))
+            column = alembic_column(op)
             yield ctx.finding(self, positions.span(op),
                               f"`{table}.{column}` changes type to `{new_type.as_string()}`: {RISK}")
 
