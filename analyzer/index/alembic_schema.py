@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from astroid import nodes
 from sqlglot import exp
@@ -158,9 +158,7 @@ def _created(name: str, elements: list[nodes.NodeNG], revision: Revision, call: 
         elif not isinstance(element, nodes.Call):
             table.opaque = True  # `*columns`: built elsewhere
     for column in primary & set(table.columns):
-        facts = table.columns[column]
-        table.columns[column] = ColumnFacts(facts.name, facts.family, facts.length, False, True, facts.index,
-                                            facts.unique)
+        table.columns[column] = replace(table.columns[column], nullable=False, primary_key=True)
     return table
 
 
@@ -171,17 +169,15 @@ def _altered(table: AlembicTable, rest: list[nodes.NodeNG], call: nodes.Call) ->
         return
     nullable = keyword_argument(call, "nullable")
     if isinstance(nullable, nodes.Const) and isinstance(nullable.value, bool):
-        facts = ColumnFacts(facts.name, facts.family, facts.length, nullable.value, facts.primary_key, facts.index,
-                            facts.unique)
+        facts = replace(facts, nullable=nullable.value)
     type_node = keyword_argument(call, "type_")
     if type_node is not None:
         family, length = type_of(type_node)
-        facts = ColumnFacts(facts.name, family, length, facts.nullable, facts.primary_key, facts.index, facts.unique)
+        facts = replace(facts, family=family, length=length)
     new_name = literal_text(keyword_argument(call, "new_column_name"))
     table.columns.pop(facts.name, None)
     if new_name:
-        facts = ColumnFacts(new_name, facts.family, facts.length, facts.nullable, facts.primary_key, facts.index,
-                            facts.unique)
+        facts = replace(facts, name=new_name)
     table.columns[facts.name] = facts
 
 
