@@ -117,6 +117,11 @@ def django_operations(module: nodes.Module) -> list[nodes.Call]:
     return []
 
 
+def django_operation_at(module: nodes.Module, line: int) -> nodes.Call | None:
+    """The operation of a Django migration that starts on `line` (where the replay saw it)."""
+    return next((op for op in django_operations(module) if op.lineno == line), None)
+
+
 def django_model_name(operation: nodes.Call, argument: str = "model_name") -> str:
     """The lower-cased model an operation names (`model_name=` or its first argument)."""
     value = keyword_argument(operation, argument) or (operation.args[0] if operation.args else None)

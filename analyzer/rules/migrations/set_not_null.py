@@ -13,6 +13,7 @@ from ...lang.migration_ops import (
     alembic_created_tables,
     alembic_ops,
     alembic_table_key,
+    django_operation_at,
     fresh_database_only,
     sql_altered_columns,
 )
@@ -95,7 +96,7 @@ class NotNullOnExistingColumn(MigrationRule):
             for change in ctx.index.django_migrations.changes:
                 if change.path == ctx.relpath and change.before.options.get("null") is True \
                         and change.after.options.get("null") is False and not _proven_by_check(ctx.text, change.field):
-                    operation = _call_at(node, change.line)
+                    operation = django_operation_at(node, change.line)
                     if operation is not None:
                         yield ctx.finding(self, positions.span(operation),
                                           f"`{change.model}.{change.field}` goes from null=True to null=False: "
@@ -134,7 +135,3 @@ def _proven_by_check(text: str, column: str | None) -> bool:
     code = re.sub(r"--[^\n]*|#[^\n]*", "", text)  # comments say nothing about the schema
     return bool(column) and re.search(rf"\b{re.escape(column)}\W*\s+is\s+not\s+null", code, re.I) is not None \
         and re.search(r"validate\s+constraint", code, re.I) is not None
-
-
-def _call_at(module: nodes.Module, line: int) -> nodes.Call | None:
-    return next((call for call in module.nodes_of_class(nodes.Call) if call.lineno == line), None)

@@ -12,6 +12,7 @@ from ...lang.migration_ops import (
     alembic_created_tables,
     alembic_ops,
     alembic_table_key,
+    django_operation_at,
     fresh_database_only,
     sql_altered_columns,
 )
@@ -123,11 +124,11 @@ class ColumnTypeChange(MigrationRule):
         if fresh_database_only(node):
             return
         if is_migration_module(ctx.relpath):
-            calls = {call.lineno: call for call in node.nodes_of_class(nodes.Call)}
             for change in ctx.index.django_migrations.changes:
                 described = _django_rewrite(change) if change.path == ctx.relpath else None
-                if described and change.line in calls:
-                    yield ctx.finding(self, positions.span(calls[change.line]),
+                operation = django_operation_at(node, change.line) if described else None
+                if operation is not None:
+                    yield ctx.finding(self, positions.span(operation),
                                       f"`{change.model}.{change.field}` {described}: {RISK}")
             return
         created = alembic_created_tables(node)
