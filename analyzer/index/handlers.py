@@ -83,6 +83,26 @@ def finds_the_caller(node: nodes.NodeNG) -> bool:
     return any(WEBHOOK_WORDS & set(words(name)) for name in named)
 
 
+DEV_SWITCH_WORDS = frozenset({"test", "testing", "debug", "e2e", "dev"})
+
+
+def behind_dev_switch(node: nodes.NodeNG) -> bool:
+    """A handler that refuses to run unless a development setting is on (`if not
+    settings.ENABLE_TEST_API: raise NotFound`, `if not settings.DEBUG: raise Http404`): a seed or
+    debug endpoint that production never serves, like the tests it exists for."""
+    for function in enclosing_functions(node):
+        guard = function.body[0] if function.body else None
+        if isinstance(guard, nodes.Expr) and isinstance(guard.value, nodes.Const) and len(function.body) > 1:
+            guard = function.body[1]  # after the docstring
+        if not (isinstance(guard, nodes.If) and any(isinstance(s, (nodes.Raise, nodes.Return)) for s in guard.body)):
+            continue
+        for attribute in guard.test.nodes_of_class(nodes.Attribute):
+            if (dotted_name(attribute.expr) or "").endswith("settings") \
+                    and DEV_SWITCH_WORDS & set(words(attribute.attrname)):
+                return True
+    return False
+
+
 def _scopes(node: nodes.NodeNG) -> Iterator[nodes.NodeNG]:
     scope = node.scope()
     while scope is not None and not isinstance(scope, nodes.Module):
@@ -297,7 +317,7 @@ def reach(node: nodes.NodeNG, reachable: set[str], quiet_reachable: set[str]) ->
     can (a backup restore, a support console), None when no request can."""
     if any(admin_only(function) for function in enclosing_functions(node)):
         return "quiet"
-    if finds_the_caller(node):
+    if finds_the_caller(node) or behind_dev_switch(node):
         return None
     if reachable_from_request(node, reachable):
         return "request"
