@@ -26,6 +26,7 @@ from .values import (
     is_capability_value,
     is_identity_lookup,
     is_loaded_key,
+    is_the_caller,
     names_checked_object,
     scopes_through_parent,
 )
@@ -37,7 +38,7 @@ QUERY_METHODS = frozenset({
     "update_or_create", "select_for_update", "union", "intersection", "difference", "dates", "datetimes",
     "explain", "using", "extra", "reverse", "contains", "aget", "afirst", "alast", "acount",
     "aexists", "aupdate", "adelete", "aaggregate", "ain_bulk", "aiterator", "aget_or_create",
-    "aupdate_or_create", "acontains", "aearliest", "alatest",
+    "aupdate_or_create", "acontains", "aearliest", "alatest", "none",
 })
 # Methods whose keyword arguments narrow the rows (the others' keywords are not filters).
 FILTER_METHODS = frozenset({"filter", "get", "get_or_create", "update_or_create", "aget", "aget_or_create",
@@ -151,6 +152,8 @@ class DjangoQueries(ChainResolver):
             return None
         if method in self.index.scoping_methods:
             return chain.then(scoped=True)
+        if method == "none":
+            return chain.then(scoped=True)  # `self.queryset.none()` for an anonymous caller: no rows at all
         if method == "extra":
             return chain.then(scoped=chain.scoped or self._extra_where_scopes(keywords))
         if method not in FILTER_METHODS:
@@ -195,6 +198,8 @@ class DjangoQueries(ChainResolver):
             return True  # get(token=...): holding the secret is the authorisation
         if is_callers_own(value):
             return True  # filter(email=request.user.email): the caller's own rows
+        if len(parts) > 1 and is_the_caller(value):
+            return True  # filter(team__members__user=request.user): rows the caller is a member of
         if is_identity_lookup(model.name if model else None, parts[0]):
             return True  # User.objects.filter(email=...): sign-in and sign-up look across tenants
         if parts[-1] == "in" or parts[0] in ("pk", "id") or self._relation(model, parts[0]) is not None:

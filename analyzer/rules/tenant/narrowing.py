@@ -14,7 +14,7 @@ from ...index.handlers import in_request
 from ...lang.python import dotted_name, safe_infer
 from ...lang.words import words
 from .chains import MAX_DEPTH, ChainResolver, outermost_call, under_tenant_test
-from .values import USER_OBJECTS, is_callers_own, is_capability_field
+from .values import USER_OBJECTS, is_capability_field, is_the_caller
 
 
 def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: int = 0) -> bool:
@@ -237,14 +237,6 @@ RESULT_METHODS = frozenset({"execute", "scalars", "scalar", "scalar_one", "scala
                             "one_or_none", "get", "exec"})
 
 
-def _is_caller(value: nodes.NodeNG) -> bool:
-    """`request.user`, `user.id` (the authenticated user a route is given), `current_user.id`."""
-    parts = (dotted_name(value) or "").split(".")
-    if parts[0] in ("request", "self") and "user" in parts:
-        return True
-    return (parts[0] in USER_OBJECTS and len(parts) <= 2) or is_callers_own(value)
-
-
 def _executed(node: nodes.NodeNG) -> nodes.NodeNG:
     """`await session.execute(select(...))`: the expression whose value holds the query's result."""
     current = node
@@ -305,7 +297,7 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
         sides = [compare.left, *(value for _, value in compare.ops)]
         owned = [side for side in sides if len(p := (dotted_name(side) or "").split(".")) == 2
                  and p[0] in names and p[1] in OWNER_FIELDS]
-        return bool(owned) and any(side not in owned and _is_caller(side) for side in sides)
+        return bool(owned) and any(side not in owned and is_the_caller(side) for side in sides)
 
     for compare in scope.nodes_of_class(nodes.Compare):
         if (compare.lineno or 0) > after and (any(

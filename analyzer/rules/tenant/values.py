@@ -189,6 +189,14 @@ def is_callers_own(value: nodes.NodeNG) -> bool:
     return origin(value) is Origin.CALLER
 
 
+def is_the_caller(value: nodes.NodeNG) -> bool:
+    """`request.user`, `user.id` (the authenticated user a route is given), `current_user.id`."""
+    parts = (dotted_name(value) or "").split(".")
+    if parts[0] in ("request", "self") and "user" in parts:
+        return True
+    return (parts[0] in USER_OBJECTS and len(parts) <= 2) or is_callers_own(value)
+
+
 def is_capability_field(name: str | None, strict: bool = False) -> bool:
     """`token`, `api_key`, `secret_hash`, and for lookups also a bare `key` or `code` (not when
     `strict`: `point.key > other.key` compares an ordinal, not a secret)."""
