@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable, Iterator
 
 from astroid import nodes
 
-from ..lang.python import decorator_names, dotted_name
+from ..lang.python import decorator_names, dotted_name, imported_name
 from ..lang.words import words
 
 REQUEST_PARAMETERS = frozenset({"request", "req"})
+REQUEST_TYPES = frozenset({"Request", "HttpRequest", "WSGIRequest", "ASGIRequest", "HTTPConnection", "WebSocket"})
 ROUTE_DECORATORS = frozenset({
     "route", "get", "post", "put", "patch", "delete", "api_route", "websocket", "api_view", "action",
     "login_required", "permission_required", "require_http_methods", "require_GET", "require_POST",
@@ -69,7 +70,9 @@ def finds_the_caller(node: nodes.NodeNG) -> bool:
     receivers (a payment or code-hosting provider calls, and the ids in its payload are how
     the tenant is found: `Subscription.objects.get(subscription_id=event_id)`) and
     authentication classes and backends (`TrustRelationship.objects.get(id=claims[...])` after
-    the token is verified). Whether the payload is signed is AUTH004's business."""
+    the token is verified). So are handlers, however named, that check an HMAC of the request
+    against a server secret (`hmac.compare_digest(signature, header)`): another service calls
+    them, not a tenant's user. Whether a payload is signed is AUTH004's business."""
     named: list[str] = []
     for scope in _scopes(node):
         if isinstance(scope, nodes.ClassDef):
@@ -77,6 +80,8 @@ def finds_the_caller(node: nodes.NodeNG) -> bool:
                 return True
             named.append(scope.name)
         elif isinstance(scope, nodes.FunctionDef):
+            if _compares_a_signature(scope):
+                return True
             named.append(scope.name)
     root = node.root()
     named += root.name.split(".")[-2:] if isinstance(root, nodes.Module) else []
@@ -103,6 +108,11 @@ def behind_dev_switch(node: nodes.NodeNG) -> bool:
     return False
 
 
+def _compares_a_signature(function: nodes.FunctionDef) -> bool:
+    return any(imported_name(call.func) == "hmac.compare_digest"
+               for call in function.nodes_of_class(nodes.Call) if call.scope() is function)
+
+
 def _scopes(node: nodes.NodeNG) -> Iterator[nodes.NodeNG]:
     scope = node.scope()
     while scope is not None and not isinstance(scope, nodes.Module):
@@ -124,8 +134,20 @@ def is_request_module(module: nodes.Module) -> bool:
 
 
 def is_request_handler(function: nodes.FunctionDef) -> bool:
-    names = {a.name for a in (function.args.args or []) + (function.args.kwonlyargs or [])}
-    return bool(names & REQUEST_PARAMETERS) or _decorated_as_route(function)
+    return any(_holds_the_request(function, argument)
+               for argument in (function.args.args or []) + (function.args.kwonlyargs or [])) \
+        or _decorated_as_route(function)
+
+
+def _holds_the_request(function: nodes.FunctionDef, argument: nodes.AssignName) -> bool:
+    """`request` or `request: HttpRequest`, but not `request: CustomerCardsRequest`: a service
+    handed a schema by its route is not a handler itself."""
+    if argument.name not in REQUEST_PARAMETERS:
+        return False
+    arguments = (function.args.args or []) + (function.args.kwonlyargs or [])
+    annotations = (function.args.annotations or []) + (function.args.kwonlyargs_annotations or [])
+    annotation = dict(zip((a.name for a in arguments), annotations, strict=False)).get(argument.name)
+    return annotation is None or (dotted_name(annotation) or "").rsplit(".", 1)[-1] in REQUEST_TYPES
 
 
 def enclosing_functions(node: nodes.NodeNG) -> list[nodes.FunctionDef]:
