@@ -216,9 +216,43 @@ def is_identity_lookup(model_name: str | None, field_name: str) -> bool:
 
 
 def is_capability_value(value: nodes.NodeNG) -> bool:
-    """`get(asset=asset_key)`, `get(url=share_token)`: the value is itself a secret."""
+    """`get(asset=asset_key)`, `get(url=share_token)`: the value is itself a secret, or was read
+    from the claims of a token the caller presented."""
     name = (dotted_name(value) or "").rsplit(".", 1)[-1].lower()
-    return bool(name) and (is_capability_field(name) or name.endswith("_key"))
+    return (bool(name) and (is_capability_field(name) or name.endswith("_key"))) or carried_by_token(value)
+
+
+TOKEN_READERS = frozenset({"decode", "verify", "claims", "unverified"})
+
+
+def carried_by_token(value: nodes.NodeNG, depth: int = 0) -> bool:
+    """`claims["sub"]`, `str(unverified_claims.get("iss", ""))`, `jwt.decode(token, key)["org"]`:
+    finding the row a token names (its issuer, its subject) is how the caller is identified, as in
+    an OIDC token exchange; the token's signature, not a tenant filter, guards it."""
+    if depth > 6:
+        return False
+    if isinstance(value, nodes.Subscript):
+        return carried_by_token(value.value, depth + 1)
+    if isinstance(value, nodes.JoinedStr):  # f"ci:{claims['sub']}"
+        holes = [v.value for v in value.values if isinstance(v, nodes.FormattedValue)]
+        return bool(holes) and all(carried_by_token(hole, depth + 1) for hole in holes)
+    if isinstance(value, nodes.Attribute):
+        return "claims" in words(value.attrname)
+    if isinstance(value, nodes.Call):
+        callee = dotted_name(value.func) or ""
+        last = callee.rsplit(".", 1)[-1]
+        if last in ("str", "int", "UUID") and value.args:
+            return carried_by_token(value.args[0], depth + 1)
+        if last == "get" and isinstance(value.func, nodes.Attribute):
+            return carried_by_token(value.func.expr, depth + 1)
+        found = set(words(callee.replace(".", "_")))
+        return bool({"jwt", "token", "claims"} & found) and bool(TOKEN_READERS & found)
+    if isinstance(value, nodes.Name):
+        if "claims" in words(value.name):
+            return True
+        values = assigned_values(value)
+        return isinstance(values, list) and len(values) == 1 and carried_by_token(values[0], depth + 1)
+    return False
 
 
 def names_checked_object(model_name: str, value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
