@@ -399,6 +399,43 @@ def test_a_few_shared_rows_do_not_hide_the_tenant(tmp_path: Path) -> None:
     assert index.tenant.models == ["Tenant"]
 
 
+BASEROW_LIKE = '''
+from django.db import models
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=165)
+
+
+class Database(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+
+
+class Webhook(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+
+
+class Template(models.Model):
+    # The public template gallery: a template may have no workspace of its own.
+    workspace = models.ForeignKey(Workspace, on_delete=models.SET_NULL, null=True)
+
+
+class TrashEntry(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, null=True)
+'''
+
+
+def test_a_tenant_key_left_empty_by_half_the_models_still_isolates_the_others(tmp_path: Path) -> None:
+    index, _ = index_of(project(tmp_path, {"core/models.py": BASEROW_LIKE}))
+    assert index.tenant.models == ["Workspace"]
+    three_of_four = BASEROW_LIKE.replace("Webhook(models.Model):\n    workspace = models.ForeignKey(Workspace, "
+                                         "on_delete=models.CASCADE)", "Webhook(models.Model):\n    workspace = "
+                                         "models.ForeignKey(Workspace, on_delete=models.CASCADE, null=True)")
+    assert three_of_four != BASEROW_LIKE
+    index, _ = index_of(project(tmp_path / "three", {"core/models.py": three_of_four}))
+    assert not index.tenant.found and "3 of the 4 models" in index.tenant.reason
+
+
 ORGANIZATION_ABOVE_WORKSPACE = '''
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
