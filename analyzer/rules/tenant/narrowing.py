@@ -133,6 +133,9 @@ NARROWING_METHODS = frozenset({
     "where", "filter_by", "having", "options", "join", "outerjoin", "select_from", "add_columns", "in_",
     "notin_", "any_", "all_", "order_by", "first", "get_or_create", "update_or_create",
 })
+# SQLAlchemy's `.exists()` builds an EXISTS clause. Django's runs the query but answers one bit,
+# and is left alone on purpose: `Invite.objects.filter(email=email).exists()` at sign-up asks
+# whether anyone invited this address, which is how most such checks read.
 SUBQUERY_STEPS = frozenset({"subquery", "scalar_subquery", "exists", "cte", "alias", "lateral"})
 
 
