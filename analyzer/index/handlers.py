@@ -201,8 +201,16 @@ EVALUATING = frozenset({"get", "first", "last", "one", "one_or_none", "scalar", 
                         "update", "aggregate", "scalars", "execute", "iterator", "in_bulk"})
 
 
-def _returns_builder(value: nodes.NodeNG) -> bool:
-    """`Invoice.objects.filter(...)`, `db_session.query(Incident)`, `select(Order).where(...)`."""
+def _returns_builder(value: nodes.NodeNG, follow: bool = True) -> bool:
+    """`Invoice.objects.filter(...)`, `db_session.query(Incident)`, `select(Order).where(...)`, or
+    a local variable that only ever holds one."""
+    if isinstance(value, nodes.Name) and follow:
+        try:
+            _, assignments = value.lookup(value.name)
+        except Exception:  # astroid lookups can fail on broken code
+            return False
+        values = [a.parent.value for a in assignments if isinstance(a.parent, nodes.Assign)]
+        return bool(values) and len(values) == len(assignments) and all(_returns_builder(v, False) for v in values)
     if isinstance(value, nodes.Attribute):
         return value.attrname in ("objects", "query")
     if not isinstance(value, nodes.Call):
@@ -213,7 +221,7 @@ def _returns_builder(value: nodes.NodeNG) -> bool:
         return False
     if name in ("query", "select") and value.args:
         return True
-    return isinstance(func, nodes.Attribute) and _returns_builder(func.expr)
+    return isinstance(func, nodes.Attribute) and _returns_builder(func.expr, False)
 
 
 def query_builders(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:

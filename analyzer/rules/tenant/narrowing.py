@@ -50,6 +50,8 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
             continue  # check = get_object_or_404(qs, code=code); if check.project_id != ...
         if outer is use and _argument_of_query(use, resolver):
             continue  # Prefetch("labels", queryset=labels), filter(id__in=visible)
+        if isinstance(use.parent, nodes.Return) and _judged_by_callers(use.parent, resolver):
+            continue  # `members = WorkspaceUser.objects.select_related(...); return members`
         # `tasks = tasks.filter(status=s)`, `qs = attach_points(qs)`: the value lives on in a new
         # assignment, through a query step or a helper that returns the query it was given.
         through_helper = candidates and candidates[-1] is use.parent and outer is use \
@@ -104,12 +106,18 @@ def narrowed_elsewhere(node: nodes.Call, resolver: ChainResolver) -> bool:
         chain = resolver.resolve(parent)
         return chain is not None and chain.scoped
     if isinstance(parent, nodes.Return):
-        function = parent.scope()
-        if isinstance(function, nodes.FunctionDef) and function.name in resolver.index.query_builders \
-                and not in_request(node):
-            return True  # a query builder: judged where it is called
-        return _every_caller_scopes(function, resolver)
+        return _judged_by_callers(parent, resolver)
     return False
+
+
+def _judged_by_callers(statement: nodes.Return, resolver: ChainResolver) -> bool:
+    """`return qs` from a query builder outside any handler is judged where it is called; from
+    another function, it is narrowed when every caller in the module narrows it."""
+    function = statement.scope()
+    if isinstance(function, nodes.FunctionDef) and function.name in resolver.index.query_builders \
+            and not in_request(statement):
+        return True
+    return _every_caller_scopes(function, resolver)
 
 
 def _every_caller_scopes(function: nodes.NodeNG, resolver: ChainResolver) -> bool:
@@ -213,10 +221,8 @@ def _hands_to_checker(call: nodes.Call, names: set[str], tenant_names: set[str],
                if isinstance(k.value, nodes.Name) and k.value.name in names and k.arg]
     if not passed:
         return False
-    callee = safe_infer(call.func)
-    while isinstance(callee, astroid.UnboundMethod):  # a bound method proxies an unbound one
-        callee = callee._proxied
-    if not isinstance(callee, nodes.FunctionDef) or "site-packages" in (callee.root().file or ""):
+    callee = _callee(call)
+    if callee is None or "site-packages" in (callee.root().file or ""):
         return False
     parameters = [a.name for a in callee.args.args or []]
     offset = 1 if parameters and parameters[0] in ("self", "cls") else 0
@@ -232,6 +238,29 @@ def _hands_to_checker(call: nodes.Call, names: set[str], tenant_names: set[str],
         if _checks_row(inner, received, tenant_names) or _hands_to_checker(inner, received, tenant_names, hops - 1):
             return True
     return False
+
+
+def _callee(call: nodes.Call) -> nodes.FunctionDef | None:
+    """The function a call runs, including through a registry keyed by the class it hands back:
+    `action_type_registry.get(UpdateInvitationActionType.type).do(user, invitation)` runs
+    `UpdateInvitationActionType.do`."""
+    callee = safe_infer(call.func)
+    while isinstance(callee, astroid.UnboundMethod):  # a bound method proxies an unbound one
+        callee = callee._proxied
+    if isinstance(callee, nodes.FunctionDef):
+        return callee
+    func = call.func
+    if not (isinstance(func, nodes.Attribute) and isinstance(func.expr, nodes.Call) and func.expr.args
+            and isinstance(func.expr.args[0], nodes.Attribute)):
+        return None
+    registered = safe_infer(func.expr.args[0].expr)
+    if not isinstance(registered, nodes.ClassDef):
+        return None
+    try:
+        found = registered.getattr(func.attrname)
+    except astroid.AttributeInferenceError:
+        return None
+    return next((f for f in found if isinstance(f, nodes.FunctionDef)), None)
 
 
 OWNER_FIELDS = frozenset({"user", "user_id", "owner", "owner_id", "created_by", "created_by_id", "author",
