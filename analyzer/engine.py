@@ -215,10 +215,11 @@ def run_rules(ctx: RuleContext, rules: list[Rule]) -> list[Finding]:
 
 
 def analyze_source(text: str, path: str | Path, config: Config | None = None,
-                   index: ProjectIndex | None = None) -> list[Finding]:
+                   index: ProjectIndex | None = None, problems: list[str] | None = None) -> list[Finding]:
     """Analyse one file's text (an unsaved buffer, a snippet); `index` defaults to this file alone.
 
-    Text that cannot be parsed yields no findings, as a skipped file does in `analyze`.
+    Text that cannot be parsed yields no findings, as a skipped file does in `analyze`; the
+    reason, and that of any rule that failed on the text, is appended to `problems` if given.
     """
     path = Path(path)
     config = config or Config(root=Path.cwd().resolve())
@@ -234,11 +235,26 @@ def analyze_source(text: str, path: str | Path, config: Config | None = None,
     modname = f"_prodready_buffer_{abs(hash(str(path)))}" if index is not None else None
     item = parse_source(source, config, modname)
     if isinstance(item, Skipped):
+        if problems is not None:
+            problems.append(item.reason)
         return []
     try:
-        if index is None:
-            index = index_files([item], config)
-        return run_rules(_context(item, config, index), enabled_rules(config))
+        return analyze_parsed(item, config, index or index_files([item], config), problems)
     finally:
         if item.module is not None:
             forget_modules([item.module.name])
+
+
+def analyze_parsed(item: ParsedFile, config: Config, index: ProjectIndex, problems: list[str] | None = None
+                   ) -> list[Finding]:
+    """Pass 2 on one parsed file, for callers that keep a project's parsed files between runs
+    (the language server); the reasons of rules that failed on it go to `problems`."""
+    ctx = _context(item, config, index)
+    try:
+        findings = run_rules(ctx, enabled_rules(config))
+    except RecursionError:
+        ctx.rule_errors.append("too deeply nested to analyse")
+        findings = []
+    if problems is not None:
+        problems.extend(ctx.rule_errors)
+    return findings
