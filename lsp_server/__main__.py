@@ -1,21 +1,35 @@
-"""Entry point of `prodready-lsp` and `python -m lsp_server`.
-
-The language server is not part of this release yet; until it is, the command says so
-plainly instead of failing in a way an editor would report as a crash loop.
-"""
+"""Entry point of `prodready-lsp` and `python -m lsp_server`: stdio by default, `--tcp` for
+debugging with a client that connects to a port."""
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
 
+import analyzer
 
-def main() -> int:
-    print(
-        "prodready-lsp: the language server is not available in this version yet.\n"
-        "Run `prodready check PATH` on the command line in the meantime.",
-        file=sys.stderr,
-    )
-    return 2
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="prodready-lsp", description="prodready's language server.")
+    parser.add_argument("--version", action="version", version=f"prodready-lsp {analyzer.__version__}")
+    parser.add_argument("--stdio", action="store_true", help="talk over stdin and stdout (the default)")
+    parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP port instead, for debugging")
+    parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="what to log on stderr (stdout is the protocol)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=args.log_level, format="prodready-lsp %(levelname)s %(message)s")
+
+    from .server import server  # imported late: `--version` and `--help` stay instant
+
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not port.isdigit():
+            parser.error(f"--tcp wants HOST:PORT, got {args.tcp!r}")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    return 0
 
 
 if __name__ == "__main__":

@@ -144,5 +144,3 @@ def test_console_script_runs(project: Path) -> None:
     result = subprocess.run([str(exe), "check", str(project), "--format", "github"], capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stdout.startswith("::error file=billing/views.py,line=18,")
-    lsp = subprocess.run([str(Path(sys.executable).with_name("prodready-lsp"))], capture_output=True, text=True)
-    assert lsp.returncode == 2 and "not available" in lsp.stderr

@@ -1,0 +1,152 @@
+"""One workspace folder as the server sees it: its configuration, every file of pass 1, and the
+project index built from them, kept up to date from disk and from unsaved buffers.
+
+The CLI builds an index once and throws it away; the server keeps it alive. A change to a file
+that feeds the index (a model, a migration, a settings module, a SQL schema) rebuilds it, so
+that dropping `Invoice.organization` in an unsaved models.py changes the verdict on the
+queries in views.py at once. Everything here runs on the server's single analysis thread:
+astroid's caches are not safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from analyzer.config import Config, ConfigError, discover_config
+from analyzer.engine import ParsedFile, analyze_parsed, index_files, parse_source
+from analyzer.index import ProjectIndex
+from analyzer.lang.python import forget_modules
+from analyzer.model import Finding, Skipped
+from analyzer.workspace import SourceFile, discover, language_of, read_source, relative_posix
+
+from .settings import Settings
+
+CONFIG_NAMES = ("pyproject.toml", "prodready.toml", ".prodready.toml")
+# Text that can change what the index knows: model classes, tables, migrations, settings.
+_INDEX_WORDS = re.compile(
+    r"models\.Model|db\.Model|DeclarativeBase|declarative_base|__tablename__|Table\(|ForeignKey|"
+    r"class Meta|CREATE\s+TABLE|ALTER\s+TABLE|INSTALLED_APPS|MIDDLEWARE|REST_FRAMEWORK|AppConfig|revision",
+    re.IGNORECASE,
+)
+
+Progress = Callable[[int, int], None]
+
+
+class Project:
+    def __init__(self, root: Path, settings: Settings, log: Callable[[str], None]) -> None:
+        self.root = root
+        self.log = log
+        self.settings = settings
+        self.config = self._load_config()
+        self.files: dict[str, ParsedFile] = {}
+        self.index: ProjectIndex | None = None
+        self.generation = 0  # bumped whenever the index changes
+
+    def _load_config(self) -> Config:
+        try:
+            base = discover_config(self.root)
+        except ConfigError as error:
+            self.log(f"{error}; using the default configuration")
+            base = Config(root=self.root)
+        if base.root is None or not self.root.is_relative_to(base.root):
+            base = base.model_copy(update={"root": self.root})
+        return self.settings.apply(base)
+
+    def reconfigure(self, settings: Settings | None = None) -> None:
+        """New settings or a changed configuration file: everything is read again."""
+        if settings is not None:
+            self.settings = settings
+        self.config = self._load_config()
+        self.build()
+
+    def build(self, progress: Progress | None = None) -> list[Skipped]:
+        """Pass 1 over the whole folder."""
+        self._forget()
+        paths, skipped = discover([self.root], self.config)
+        for number, path in enumerate(paths, start=1):
+            if progress is not None:
+                progress(number, len(paths))
+            item = self._parse(path)
+            if isinstance(item, Skipped):
+                skipped.append(item)
+            else:
+                self.files[item.source.relpath] = item
+        self._reindex()
+        return skipped
+
+    def relpath(self, path: Path) -> str:
+        return relative_posix(path, self.config.root or self.root)
+
+    def update_file(self, path: Path, text: str | None) -> bool:
+        """Take in a file changed on disk (or deleted). Returns whether the index was rebuilt."""
+        relpath = self.relpath(path)
+        previous = self.files.get(relpath)
+        fed = previous is not None and _may_feed_index(path, previous.source.text)
+        if not path.is_file():
+            self._drop(relpath)
+            if fed:
+                self._reindex()
+            return fed
+        item = self._parse(path)
+        if isinstance(item, Skipped):
+            return False
+        self.files[relpath] = item  # astroid's cache now holds this version of the module
+        if fed or _may_feed_index(path, item.source.text):
+            self._reindex()
+            return True
+        return False
+
+    def analyse(self, path: Path, text: str, problems: list[str]) -> tuple[list[Finding], bool]:
+        """Analyse an open buffer, taking it in first as the newest version of its module, so
+        that imports of it and from it resolve as they do on disk. Returns the findings and
+        whether the buffer changed the index (a model edited but not saved)."""
+        relpath = self.relpath(path)
+        previous = self.files.get(relpath)
+        item = previous
+        reindexed = False
+        if previous is None or previous.source.text != text.lstrip("\ufeff").replace("\r\n", "\n"):
+            parsed = self._parse(path, text)
+            if isinstance(parsed, Skipped):
+                problems.append(parsed.reason)  # a half-typed file: the index keeps what it had
+                return [], False
+            item = parsed
+            self.files[relpath] = item
+            if (previous is not None and _may_feed_index(path, previous.source.text)) \
+                    or _may_feed_index(path, item.source.text):
+                self._reindex()
+                reindexed = True
+        if self.index is None or item is None or not self.settings.enable:
+            return [], reindexed
+        return analyze_parsed(item, self.config, self.index, problems), reindexed
+
+    def _parse(self, path: Path, text: str | None = None) -> ParsedFile | Skipped:
+        if text is None:
+            source = read_source(path, self.config)
+            if isinstance(source, Skipped):
+                return source
+        else:
+            language = language_of(path)
+            if language is None:
+                return Skipped(path=self.relpath(path), reason="not a language prodready reads")
+            source = SourceFile(path=path, relpath=self.relpath(path), language=language,
+                                text=text.lstrip("\ufeff").replace("\r\n", "\n"))
+        return parse_source(source, self.config)
+
+    def _reindex(self) -> None:
+        self.index = index_files(list(self.files.values()), self.config)
+        self.generation += 1
+
+    def _drop(self, relpath: str) -> None:
+        item = self.files.pop(relpath, None)
+        if item is not None and item.module is not None:
+            forget_modules([item.module.name])
+
+    def _forget(self) -> None:
+        forget_modules([item.module.name for item in self.files.values() if item.module is not None])
+        self.files.clear()
+
+
+def _may_feed_index(path: Path, text: str) -> bool:
+    return language_of(path) in ("python", "sql") and bool(_INDEX_WORDS.search(text))

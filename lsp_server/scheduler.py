@@ -1,0 +1,50 @@
+"""Latest-wins scheduling of document analyses.
+
+An edit that arrives while the server is idle is analysed at once: no debounce spends the
+latency budget waiting. Edits that arrive while an analysis runs only mark their document as
+wanted again, so however many there were, the document is analysed once more, on its newest
+text, when the running analysis ends. Nothing queues up behind a fast typist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+class LatestWins:
+    def __init__(self, run: Callable[[str], Awaitable[None]]) -> None:
+        self._run = run
+        self._wanted: dict[str, None] = {}  # an ordered set of document URIs
+        self._wake = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def ready(self) -> None:
+        """Start serving requests (the project index is built)."""
+        self._ready.set()
+
+    def request(self, uri: str) -> None:
+        self._wanted[uri] = None
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._serve())
+
+    def forget(self, uri: str) -> None:
+        self._wanted.pop(uri, None)
+
+    async def _serve(self) -> None:
+        await self._ready.wait()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._wanted:
+                uri = next(iter(self._wanted))
+                del self._wanted[uri]
+                try:
+                    await self._run(uri)
+                except Exception:  # one document's failure must not stop the others' analyses
+                    log.exception("analysis of %s failed", uri)

@@ -1,0 +1,373 @@
+"""prodready's language server: the table of contents.
+
+Each LSP feature is registered here and handled in a few lines that call into `diagnostics`,
+`code_actions`, `hover` and `project`. The state lives on `ProdreadyServer`. Analysis and
+indexing run on one worker thread, off the event loop, because astroid's caches are shared
+and not thread-safe; the event loop stays free to take the next keystroke.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument
+
+import analyzer
+from analyzer.config import ConfigError, discover_config
+from analyzer.model import Finding
+
+from . import code_actions, hover
+from .diagnostics import to_diagnostic
+from .project import CONFIG_NAMES, Project
+from .scheduler import LatestWins
+from .settings import SECTION, Settings, parse_settings
+from .watchdog import watch_parent
+
+log = logging.getLogger(__name__)
+
+WATCHED = ["**/*.py", "**/*.sql", "**/*.{html,htm,jinja,jinja2,j2,djhtml}",
+           "**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx,vue,svelte}", "**/{pyproject.toml,prodready.toml,.prodready.toml}"]
+
+
+class ProdreadyServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("prodready", analyzer.__version__)
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodready-analysis")
+        self.projects: dict[Path, Project] = {}
+        self.default_settings = Settings()
+        self.folder_settings: dict[Path, Settings] = {}
+        self.results: dict[str, tuple[int | None, list[Finding]]] = {}
+        self.pulled: set[str] = set()  # documents whose client asks for diagnostics itself
+        self.pushed: set[str] = set()
+        self.indexed = asyncio.Event()
+        self.scheduler = LatestWins(self.analyse_and_publish)
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    # --- logging -------------------------------------------------------------------------------
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        log.info(message)
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    # --- projects ------------------------------------------------------------------------------
+
+    def folders(self) -> list[Path]:
+        folders = [Path(to_fs_path(f.uri)) for f in (self.workspace.folders or {}).values()]
+        if not folders and self.workspace.root_path:
+            folders = [Path(self.workspace.root_path)]
+        return [f.resolve() for f in folders]
+
+    def project_for(self, path: Path) -> Project:
+        """The project of the workspace folder that holds `path`, innermost first; a file
+        outside every folder gets a project of its own configuration root."""
+        path = path.resolve()
+        holders = [root for root in self.projects if path.is_relative_to(root)]
+        if holders:
+            return self.projects[max(holders, key=lambda root: len(root.parts))]
+        try:
+            root = discover_config(path.parent).root or path.parent
+        except ConfigError:
+            root = path.parent
+        project = Project(root, self.settings_for(root), self._log_from_worker)
+        project.build()
+        self.projects[root] = project
+        return project
+
+    def settings_for(self, root: Path) -> Settings:
+        return self.folder_settings.get(root, self.default_settings)
+
+    def settings_of(self, uri: str) -> Settings:
+        """The settings a document is shown with, without building anything."""
+        path = Path(to_fs_path(uri)).resolve()
+        holders = [root for root in self.projects if path.is_relative_to(root)]
+        return self.projects[max(holders, key=lambda r: len(r.parts))].settings if holders else self.default_settings
+
+    def _log_from_worker(self, message: str) -> None:
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.log, message, types.MessageType.Warning)
+
+    async def on_worker(self, function: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.worker, function, *args)
+
+    async def build_projects(self) -> None:
+        token = str(uuid4())
+        window = self.client_capabilities.window
+        progress = bool(window and window.work_done_progress)
+        if progress:
+            try:
+                await self.work_done_progress.create_async(token)
+                self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="prodready", message="Indexing…",
+                                                                                 percentage=0))
+            except Exception:  # the client refused: index without a progress bar
+                progress = False
+
+        def report(done: int, total: int) -> None:
+            if progress and self.loop is not None and (done == total or done % 50 == 0):
+                percentage = int(100 * done / max(total, 1))
+                self.loop.call_soon_threadsafe(self.work_done_progress.report, token, types.WorkDoneProgressReport(
+                    message=f"Indexing… {done}/{total} files", percentage=percentage))
+
+        for root in self.folders():
+            project = Project(root, self.settings_for(root), self._log_from_worker)
+            skipped = await self.on_worker(project.build, report)
+            self.projects[root] = project
+            for item in skipped:
+                self.log(f"{item.path}: skipped: {item.reason}", types.MessageType.Log)
+        if progress:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="Indexed"))
+        self.indexed.set()
+        self.scheduler.ready()
+
+    # --- analysis ------------------------------------------------------------------------------
+
+    def is_open(self, uri: str) -> bool:
+        return uri in self.workspace.text_documents
+
+    def _analyse(self, path: Path, text: str) -> tuple[list[Finding], list[str], bool, Project]:
+        """On the worker thread: take the buffer into the project, then analyse it."""
+        project = self.project_for(path)
+        problems: list[str] = []
+        try:
+            findings, reindexed = project.analyse(path, text, problems)
+        except Exception:  # a bug of ours: log it, keep serving
+            self._log_from_worker(f"prodready failed on {path}; please report it:\n{traceback.format_exc()}")
+            return [], [], False, project
+        return findings, problems, reindexed, project
+
+    async def findings_of(self, document: TextDocument) -> list[Finding]:
+        """Findings for the document's text now: from the last analysis if it is current."""
+        await self.indexed.wait()
+        cached = self.results.get(document.uri)
+        if cached is not None and cached[0] == document.version and self.is_open(document.uri):
+            return cached[1]
+        findings, problems, reindexed, project = await self.on_worker(
+            self._analyse, Path(to_fs_path(document.uri)), document.source)
+        self._after_analysis(document.uri, problems, reindexed, project)
+        if self.is_open(document.uri):
+            self.results[document.uri] = (document.version, findings)
+        return findings
+
+    async def analyse_and_publish(self, uri: str) -> None:
+        if not self.is_open(uri):
+            return
+        document = self.workspace.get_text_document(uri)
+        version = document.version
+        findings, problems, reindexed, project = await self.on_worker(
+            self._analyse, Path(to_fs_path(uri)), document.source)
+        self._after_analysis(uri, problems, reindexed, project)
+        if not self.is_open(uri) or self.workspace.get_text_document(uri).version != version:
+            return  # a newer version is already wanted: never publish over it
+        self.results[uri] = (version, findings)
+        if uri not in self.pulled:
+            self.publish(document, findings, version)
+
+    def _after_analysis(self, uri: str, problems: list[str], reindexed: bool, project: Project) -> None:
+        for problem in problems:
+            self.log(f"{to_fs_path(uri)}: {problem}", types.MessageType.Warning)
+        if reindexed:
+            self.reanalyse(project, except_uri=uri)
+
+    def reanalyse(self, project: Project | None = None, except_uri: str | None = None) -> None:
+        """The index changed: every other open document of the project may be judged anew."""
+        for uri in list(self.workspace.text_documents):
+            if uri == except_uri:
+                continue
+            if project is None or Path(to_fs_path(uri)).resolve().is_relative_to(project.root):
+                self.results.pop(uri, None)
+                self.scheduler.request(uri)
+        capabilities = self.client_capabilities.workspace
+        if self.pulled and capabilities and capabilities.diagnostics and capabilities.diagnostics.refresh_support:
+            self.workspace_diagnostic_refresh(None)
+
+    def publish(self, document: TextDocument, findings: list[Finding], version: int | None) -> None:
+        diagnostics = self.diagnostics_of(document, findings)
+        self.pushed.add(document.uri)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=document.uri, diagnostics=diagnostics, version=version))
+
+    def clear(self, uri: str) -> None:
+        self.pushed.discard(uri)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def diagnostics_of(self, document: TextDocument, findings: list[Finding]) -> list[types.Diagnostic]:
+        settings = self.settings_of(document.uri)
+        return [to_diagnostic(f, document.lines, document.position_codec, settings) for f in findings]
+
+    # --- settings ------------------------------------------------------------------------------
+
+    async def fetch_settings(self) -> None:
+        """Per-folder settings from `workspace/configuration`, over the initialization options."""
+        workspace = self.client_capabilities.workspace
+        folders = self.folders()
+        if not (workspace and workspace.configuration and folders):
+            return
+        try:
+            answers = await self.workspace_configuration_async(types.ConfigurationParams(items=[
+                types.ConfigurationItem(scope_uri=from_fs_path(str(folder)), section=SECTION) for folder in folders]))
+        except Exception as error:  # a client that cannot answer keeps the initialization options
+            self.log(f"workspace/configuration failed: {error}", types.MessageType.Warning)
+            return
+        for folder, answer in zip(folders, answers or [], strict=False):
+            if isinstance(answer, dict) and answer:
+                settings, problem = parse_settings(answer)
+                if problem:
+                    self.log(problem, types.MessageType.Warning)
+                self.folder_settings[folder] = settings
+
+
+server = ProdreadyServer()
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: ProdreadyServer, params: types.InitializeParams) -> None:
+    ls.loop = asyncio.get_running_loop()
+    if params.process_id is not None:
+        watch_parent(params.process_id)
+    settings, problem = parse_settings(params.initialization_options)
+    ls.default_settings = settings
+    if problem:
+        log.warning(problem)
+
+
+@server.feature(types.INITIALIZED)
+async def initialized(ls: ProdreadyServer, params: types.InitializedParams) -> None:
+    workspace = ls.client_capabilities.workspace
+    watched = workspace and workspace.did_change_watched_files
+    if watched and watched.dynamic_registration:
+        try:
+            await ls.client_register_capability_async(types.RegistrationParams(registrations=[types.Registration(
+                id=str(uuid4()), method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                    watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED]))]))
+        except Exception as error:  # the index then follows open buffers only
+            ls.log(f"could not watch the workspace's files: {error}", types.MessageType.Warning)
+    await ls.fetch_settings()
+    await ls.build_projects()
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: ProdreadyServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.scheduler.request(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: ProdreadyServer, params: types.DidChangeTextDocumentParams) -> None:
+    ls.scheduler.request(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: ProdreadyServer, params: types.DidSaveTextDocumentParams) -> None:
+    ls.scheduler.request(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: ProdreadyServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    ls.scheduler.forget(uri)
+    ls.results.pop(uri, None)
+    ls.pulled.discard(uri)
+    ls.clear(uri)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+async def did_change_watched_files(ls: ProdreadyServer, params: types.DidChangeWatchedFilesParams) -> None:
+    await ls.indexed.wait()
+
+    def take_in() -> set[Path]:
+        changed: set[Path] = set()
+        for event in params.changes:
+            path = Path(to_fs_path(event.uri)).resolve()
+            project = ls.project_for(path)
+            if path.name in CONFIG_NAMES:
+                project.reconfigure()
+                changed.add(project.root)
+            elif not ls.is_open(event.uri) and project.update_file(path, None):
+                changed.add(project.root)  # an open buffer, not the disk, is what the user sees
+        return changed
+
+    for root in await ls.on_worker(take_in):
+        ls.reanalyse(ls.projects.get(root))
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(ls: ProdreadyServer, params: types.DidChangeConfigurationParams) -> None:
+    if isinstance(params.settings, dict) and params.settings:
+        ls.default_settings, problem = parse_settings(params.settings)
+        if problem:
+            ls.log(problem, types.MessageType.Warning)
+    await ls.fetch_settings()
+    await ls.indexed.wait()
+
+    def apply() -> None:
+        for root, project in ls.projects.items():
+            project.reconfigure(ls.settings_for(root))
+
+    await ls.on_worker(apply)
+    ls.reanalyse()
+
+
+@server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
+    identifier="prodready", inter_file_dependencies=True, workspace_diagnostics=True))
+async def document_diagnostic(ls: ProdreadyServer, params: types.DocumentDiagnosticParams
+                              ) -> types.RelatedFullDocumentDiagnosticReport:
+    uri = params.text_document.uri
+    if uri in ls.pushed:
+        ls.clear(uri)  # the client pulls: pushed diagnostics would show twice
+    ls.pulled.add(uri)
+    document = ls.workspace.get_text_document(uri)
+    findings = await ls.findings_of(document)
+    return types.RelatedFullDocumentDiagnosticReport(items=ls.diagnostics_of(document, findings))
+
+
+@server.feature(types.WORKSPACE_DIAGNOSTIC)
+async def workspace_diagnostic(ls: ProdreadyServer, params: types.WorkspaceDiagnosticParams
+                               ) -> types.WorkspaceDiagnosticReport:
+    items: list[types.WorkspaceDocumentDiagnosticReport] = []
+    for uri in list(ls.workspace.text_documents):
+        document = ls.workspace.get_text_document(uri)
+        findings = await ls.findings_of(document)
+        items.append(types.WorkspaceFullDocumentDiagnosticReport(
+            uri=uri, version=document.version, items=ls.diagnostics_of(document, findings)))
+    return types.WorkspaceDiagnosticReport(items=items)
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+    code_action_kinds=code_actions.KINDS, resolve_provider=True))
+async def code_action(ls: ProdreadyServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    findings = await ls.findings_of(document)
+    text_document = ls.client_capabilities.text_document
+    resolve = text_document and text_document.code_action and text_document.code_action.resolve_support
+    lazy = bool(resolve and "edit" in resolve.properties)
+    return code_actions.code_actions(document, Path(to_fs_path(document.uri)), params, findings, lazy)
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+async def code_action_resolve(ls: ProdreadyServer, action: types.CodeAction) -> types.CodeAction:
+    data = action.data if isinstance(action.data, dict) else {}
+    uri = data.get("uri")
+    if not uri:
+        return action
+    document = ls.workspace.get_text_document(uri)
+    findings = await ls.findings_of(document)
+    return code_actions.resolve(action, document, Path(to_fs_path(uri)), findings)
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+async def on_hover(ls: ProdreadyServer, params: types.HoverParams) -> types.Hover | None:
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    return hover.hover(document, params.position, await ls.findings_of(document))
+
+
+@server.feature(types.SHUTDOWN)
+def shutdown(ls: ProdreadyServer, params: None) -> None:
+    ls.worker.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,251 @@
+"""The language server as an editor uses it: open, type, fix, hover, reconfigure."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcMethodNotFound
+from pytest_lsp import LanguageClient
+
+from analyzer.fixes.apply import apply_edits
+from analyzer.model import TextEdit
+from tests.expectations import parse_annotations
+
+from .conftest import codes_and_lines, open_document, published, start
+from .shop import MODELS, VIEWS, write_shop
+
+pytestmark = pytest.mark.e2e
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def change(client: LanguageClient, uri: str, version: int, edits: list[tuple[types.Range, str]]) -> None:
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangePartial(range=r, text=t) for r, t in edits]))
+
+
+def whole_file(text: str) -> types.Range:
+    lines = text.split("\n")
+    return types.Range(start=types.Position(line=0, character=0),
+                       end=types.Position(line=len(lines) - 1, character=len(lines[-1])))
+
+
+def apply_lsp_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply edits given in UTF-16 positions, as the client would."""
+    lines = text.split("\n")
+
+    def column(line: int, units: int) -> int:
+        encoded = lines[line].encode("utf-16-le")[: units * 2]
+        return len(encoded.decode("utf-16-le")) + 1
+
+    return apply_edits(text, [TextEdit(path="", line=e.range.start.line + 1,
+                                       column=column(e.range.start.line, e.range.start.character),
+                                       end_line=e.range.end.line + 1,
+                                       end_column=column(e.range.end.line, e.range.end.character),
+                                       new_text=e.new_text) for e in edits])
+
+
+async def test_diagnostics_on_open_are_the_fixture_expectations(client: LanguageClient) -> None:
+    root = FIXTURES / "django_saas"
+    await start(client, root)
+    path = root / "projects" / "api.py"
+    uri = open_document(client, path)
+    diagnostics = await published(client, uri, 1)
+    expected = sorted((a.code, a.line) for a in parse_annotations(path.read_text(), str(path)) if a.kind == "expect")
+    assert codes_and_lines(diagnostics) == expected
+    assert all(d.source == "prodready" and d.code_description and d.code_description.href for d in diagnostics)
+
+
+async def test_ranges_count_utf16_units_after_non_ascii_text(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    uri = open_document(client, root / "shop" / "views.py")
+    diagnostics = {str(d.code): d for d in await published(client, uri, 1)}
+    line_text = VIEWS.split("\n")[6]
+    start_units = len(line_text[: line_text.index("Invoice.objects")].encode("utf-16-le")) // 2
+    end_units = len(line_text.rstrip().encode("utf-16-le")) // 2
+    assert diagnostics["TEN001"].range == types.Range(start=types.Position(line=6, character=start_units),
+                                                      end=types.Position(line=6, character=end_units))
+    assert start_units == line_text.index("Invoice.objects") + 1  # the emoji is two UTF-16 units
+    assert diagnostics["TEN001"].severity == types.DiagnosticSeverity.Error
+
+
+async def test_a_quick_fix_applies_and_its_diagnostic_clears(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    uri = open_document(client, root / "shop" / "views.py")
+    cookie = next(d for d in await published(client, uri, 1) if d.code == "AUTH003")
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=cookie.range,
+        context=types.CodeActionContext(diagnostics=[cookie])))
+    fix = next(a for a in actions if a.is_preferred)
+    assert fix.kind == types.CodeActionKind.QuickFix and fix.edit is not None
+    fixed = apply_lsp_edits(VIEWS, fix.edit.changes[uri])
+    assert 'set_cookie("session_token", request.session.session_key, httponly=True, secure=True, samesite="Lax")' \
+        in fixed
+    change(client, uri, 2, [(whole_file(VIEWS), fixed)])
+    assert [d.code for d in await published(client, uri, 2)] == ["TEN001"]
+
+
+async def test_suppress_on_this_line_resolves_to_a_comment_that_silences_it(client: LanguageClient,
+                                                                           tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    uri = open_document(client, root / "shop" / "views.py")
+    leak = next(d for d in await published(client, uri, 1) if d.code == "TEN001")
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=leak.range,
+        context=types.CodeActionContext(diagnostics=[leak], only=[types.CodeActionKind.QuickFix])))
+    titles = [a.title for a in actions]
+    assert titles == ["Suppress TEN001 on this line", "Suppress TEN001 in this file"]
+    assert actions[0].edit is None  # VS Code resolves lazily
+    resolved = await client.code_action_resolve_async(actions[0])
+    fixed = apply_lsp_edits(VIEWS, resolved.edit.changes[uri])
+    assert fixed.split("\n")[6].endswith("Invoice.objects.get(pk=invoice_id)  # prodready: ignore[TEN001]")
+    change(client, uri, 2, [(whole_file(VIEWS), fixed)])
+    assert [d.code for d in await published(client, uri, 2)] == ["AUTH003"]
+
+
+async def test_fix_all_applies_every_safe_fix(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root, editor="emacs")  # cannot resolve code actions: the edit comes at once
+    uri = open_document(client, root / "shop" / "views.py")
+    await published(client, uri, 1)
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=whole_file(VIEWS),
+        context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll])))
+    assert [a.kind for a in actions] == ["source.fixAll.prodready"]
+    fixed = apply_lsp_edits(VIEWS, actions[0].edit.changes[uri])
+    assert "httponly=True" in fixed and fixed.count("\n") == VIEWS.count("\n")
+
+
+async def test_hover_on_a_diagnostic_shows_the_rule_documentation(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    uri = open_document(client, root / "shop" / "views.py")
+    leak = next(d for d in await published(client, uri, 1) if d.code == "TEN001")
+    result = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=leak.range.start))
+    assert result is not None and result.contents.kind == types.MarkupKind.Markdown
+    assert "TEN001" in result.contents.value
+    nothing = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=0)))
+    assert nothing is None
+
+
+async def test_an_unsaved_models_edit_changes_the_verdict_in_views(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    views = open_document(client, root / "shop" / "views.py")
+    assert "TEN001" in [d.code for d in await published(client, views, 1)]
+    models = open_document(client, root / "shop" / "models.py")
+    await published(client, models, 1)
+    published_before = len(client.published)  # type: ignore[attr-defined]
+    # Invoices stop belonging to an organization: a lookup by id is no longer a cross-tenant read.
+    unscoped = MODELS.replace("    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)\n    "
+                              "customer", "    customer")
+    assert unscoped != MODELS
+    change(client, models, 2, [(whole_file(MODELS), unscoped)])
+
+    async def views_republished() -> list[types.Diagnostic]:
+        while True:
+            later = client.published[published_before:]  # type: ignore[attr-defined]
+            if any(p.uri == views for p in later):
+                return [p for p in later if p.uri == views][-1].diagnostics
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+    assert [d.code for d in await asyncio.wait_for(views_republished(), 60)] == ["AUTH003"]
+
+
+async def test_a_file_changed_on_disk_updates_the_index(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    views = open_document(client, root / "shop" / "views.py")
+    assert "TEN001" in [d.code for d in await published(client, views, 1)]
+    assert any(r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+               for r in client.registrations)  # type: ignore[attr-defined]
+    count = len(client.published)  # type: ignore[attr-defined]
+    models_path = root / "shop" / "models.py"
+    models_path.write_text(MODELS.replace("    organization = models.ForeignKey(Organization, "
+                                          "on_delete=models.CASCADE)\n    customer", "    customer"))
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=models_path.as_uri(), type=types.FileChangeType.Changed)]))
+    while not any(p.uri == views for p in client.published[count:]):  # type: ignore[attr-defined]
+        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 60)
+    assert [d.code for d in client.diagnostics[views]] == ["AUTH003"]
+
+
+async def test_rapid_edits_coalesce_and_the_newest_version_is_published_last(client: LanguageClient,
+                                                                            tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    uri = open_document(client, root / "shop" / "views.py")
+    await published(client, uri, 1)
+    text = VIEWS
+    for version in range(2, 22):  # twenty keystrokes, sent without waiting
+        position = types.Position(line=0, character=0)
+        change(client, uri, version, [(types.Range(start=position, end=position), "#")])
+        text = "#" + text
+    final = await published(client, uri, 21)
+    assert sorted(str(d.code) for d in final) == ["AUTH003", "TEN001"]
+    versions = [p.version for p in client.published if p.uri == uri]  # type: ignore[attr-defined]
+    assert versions == sorted(versions) and versions[-1] == 21
+
+
+async def test_pull_diagnostics_for_clients_that_ask(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    result = await start(client, root, editor="neovim@v0.11.0")
+    assert result.capabilities.diagnostic_provider is not None
+    uri = open_document(client, root / "shop" / "views.py")
+    report = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert codes_and_lines(report.items) == [("AUTH003", 18), ("TEN001", 7)]
+    workspace = await client.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=[]))
+    assert [item.uri for item in workspace.items] == [uri]
+
+
+async def test_settings_from_initialization_options(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root, options={"ignore": ["TEN"], "severity": {"AUTH003": "hint"}})
+    uri = open_document(client, root / "shop" / "views.py")
+    diagnostics = await published(client, uri, 1)
+    assert [(d.code, d.severity) for d in diagnostics] == [("AUTH003", types.DiagnosticSeverity.Hint)]
+
+
+async def test_workspace_configuration_is_applied_again_on_change(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    client.set_configuration({"select": ["AUTH"]}, section="prodready", scope_uri=root.as_uri())
+    await start(client, root)
+    uri = open_document(client, root / "shop" / "views.py")
+    assert [d.code for d in await published(client, uri, 1)] == ["AUTH003"]
+    count = len(client.published)  # type: ignore[attr-defined]
+    client.set_configuration({"select": ["TEN"]}, section="prodready", scope_uri=root.as_uri())
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    while not any(p.uri == uri for p in client.published[count:]):  # type: ignore[attr-defined]
+        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 60)
+    assert [d.code for d in client.diagnostics[uri]] == ["TEN001"]
+
+
+async def test_unknown_methods_and_closed_documents(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    with pytest.raises(JsonRpcMethodNotFound):
+        await client.protocol.send_request_async("prodready/noSuchMethod", {})
+    # Never opened: answered from the file on disk.
+    uri = (root / "shop" / "views.py").as_uri()
+    result = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=6, character=40)))
+    assert result is not None and "TEN001" in result.contents.value
+
+
+def test_version_and_help_need_no_client() -> None:
+    script = Path(sys.executable).parent / "prodready-lsp"
+    for command in ([sys.executable, "-m", "lsp_server", "--version"], [str(script), "--version"]):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                              cwd=Path(__file__).resolve().parents[2])
+        assert done.returncode == 0 and done.stdout.startswith("prodready-lsp ")
