@@ -7,6 +7,7 @@ frameworks: a subclass says where a chain starts (`root`) and what one call does
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 
 from astroid import nodes
@@ -227,8 +228,29 @@ def outermost_call(node: nodes.NodeNG) -> nodes.NodeNG:
     return current
 
 
+# Per module: what a module-level name (`Invoice`, imported once, used in every view) refers to.
+_MODULE_NAMES: weakref.WeakKeyDictionary[nodes.Module, dict[tuple[int, str, str], ModelInfo | None]] = \
+    weakref.WeakKeyDictionary()
+
+
 def model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> ModelInfo | None:
-    """The indexed model a class expression refers to (inference first, then the class name)."""
+    """The indexed model a class expression refers to (inference first, then the class name).
+    A name bound at module level is inferred once per module, not at each of its uses."""
+    if isinstance(node, nodes.Name):
+        try:
+            scope, _ = node.lookup(node.name)
+        except Exception:  # lookup on broken code
+            scope = None
+        if isinstance(scope, nodes.Module):
+            known = _MODULE_NAMES.setdefault(scope, {})
+            key = (id(index), framework, node.name)
+            if key not in known:
+                known[key] = _model_of_class(node, index, framework)
+            return known[key]
+    return _model_of_class(node, index, framework)
+
+
+def _model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> ModelInfo | None:
     inferred = safe_infer(node)
     if isinstance(inferred, nodes.ClassDef):
         model = index.model(f"{inferred.root().name}.{inferred.name}")

@@ -59,6 +59,14 @@ class DjangoQueries(ChainResolver):
             return Chain(model=None)  # the view's own base queryset, model unknown here
         return None
 
+    def _manager_names(self) -> frozenset[str]:
+        names = self.__dict__.get("_managers")
+        if names is None:
+            names = DEFAULT_MANAGERS | self.index.scoping_methods | {
+                manager for model in self.index.models.values() for manager in model.managers}
+            self.__dict__["_managers"] = names = frozenset(names)
+        return names
+
     def function_call(self, node: nodes.Call, depth: int) -> Chain | None:
         """`get_object_or_404(Invoice, pk=pk)` and `get_object_or_404(qs, pk=pk)` filter like `.get()`."""
         name = (dotted_name(node.func) or "").rsplit(".", 1)[-1]
@@ -135,6 +143,8 @@ class DjangoQueries(ChainResolver):
         return False
 
     def _manager(self, node: nodes.Attribute) -> Chain | None:
+        if node.attrname not in self._manager_names():
+            return None  # `tasks.filter`, `row.body`: not a manager of any model, so no inference
         model = model_of_class(node.expr, self.index, "django")
         if model is None:
             return None

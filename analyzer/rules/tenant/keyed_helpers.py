@@ -36,6 +36,8 @@ def keyed_helper_call(call: nodes.Call, resolver: ChainResolver,
     name = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
     if name not in resolver.index.keyed_helpers or not in_request(call):
         return None
+    if isinstance(func, nodes.Attribute) and resolver.root(func.expr) is not None:
+        return None  # `Task.objects.get(...)`: a manager's method, not a project helper named `get`
     functions = [getattr(f, "_proxied", f) for f in infer_all(func, limit=3)]
     functions = [f for f in functions if isinstance(f, nodes.FunctionDef)]
     if len(functions) != 1 or in_request(functions[0].body[0] if functions[0].body else functions[0]):
