@@ -33,6 +33,10 @@ class LatestWins:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._serve())
 
+    def busy(self) -> bool:
+        """Whether more documents are waiting to be analysed."""
+        return bool(self._wanted)
+
     def forget(self, uri: str) -> None:
         self._wanted.pop(uri, None)
 

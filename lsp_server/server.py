@@ -25,7 +25,7 @@ import analyzer
 from analyzer.config import ConfigError, discover_config
 from analyzer.model import Finding
 
-from . import code_actions, hover
+from . import code_actions, hover, memory
 from .diagnostics import to_diagnostic
 from .project import CONFIG_NAMES, Project
 from .scheduler import LatestWins
@@ -122,6 +122,7 @@ class ProdreadyServer(LanguageServer):
             self.projects[root] = project
             for item in skipped:
                 self.log(f"{item.path}: skipped: {item.reason}", types.MessageType.Log)
+        await self.on_worker(memory.settle)
         if progress:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="Indexed"))
         self.indexed.set()
@@ -137,10 +138,13 @@ class ProdreadyServer(LanguageServer):
         project = self.project_for(path)
         problems: list[str] = []
         try:
-            findings, reindexed = project.analyse(path, text, problems)
+            with memory.no_collection():
+                findings, reindexed = project.analyse(path, text, problems)
         except Exception:  # a bug of ours: log it, keep serving
             self._log_from_worker(f"prodready failed on {path}; please report it:\n{traceback.format_exc()}")
             return [], [], False, project
+        if reindexed:
+            memory.settle()
         return findings, problems, reindexed, project
 
     async def findings_of(self, document: TextDocument) -> list[Finding]:
@@ -169,6 +173,8 @@ class ProdreadyServer(LanguageServer):
         self.results[uri] = (version, findings)
         if uri not in self.pulled:
             self.publish(document, findings, version)
+        if not self.scheduler.busy():
+            await self.on_worker(memory.collect)
 
     def _after_analysis(self, uri: str, problems: list[str], reindexed: bool, project: Project) -> None:
         for problem in problems:
@@ -294,7 +300,10 @@ async def did_change_watched_files(ls: ProdreadyServer, params: types.DidChangeW
                 changed.add(project.root)  # an open buffer, not the disk, is what the user sees
         return changed
 
-    for root in await ls.on_worker(take_in):
+    changed = await ls.on_worker(take_in)
+    if changed:
+        await ls.on_worker(memory.settle)
+    for root in changed:
         ls.reanalyse(ls.projects.get(root))
 
 

@@ -249,3 +249,63 @@ def test_version_and_help_need_no_client() -> None:
         done = subprocess.run(command, capture_output=True, text=True, timeout=60,
                               cwd=Path(__file__).resolve().parents[2])
         assert done.returncode == 0 and done.stdout.startswith("prodready-lsp ")
+
+
+def at(line: int, character: int) -> types.Position:
+    return types.Position(line=line, character=character)
+
+
+async def test_incremental_edits_keep_the_servers_text_the_clients(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    uri = open_document(client, root / "shop" / "views.py")
+    await published(client, uri, 1)
+    label_line = VIEWS.split("\n")[6]
+    after_emoji = len(label_line[: label_line.index(" facture")].encode("utf-16-le")) // 2
+    scoped = VIEWS.split("\n").index("    invoices = Invoice.objects.filter(organization=request.user.organization)")
+    edits = [
+        (types.Range(start=at(1, 0), end=at(1, 0)), "import logging\n"),  # insert a line
+        (types.Range(start=at(7, after_emoji), end=at(7, after_emoji + len(" facture"))), ""),  # delete after 🧾
+        (types.Range(start=at(scoped + 1, 4), end=at(scoped + 2, 10)),  # replace across lines
+         'invoices = Invoice.objects.filter(\n        number__startswith="2026",\n    )\n    return'),
+    ]
+    text = VIEWS
+    for version, (edit_range, new_text) in enumerate(edits, start=2):
+        text = apply_lsp_edits(text, [types.TextEdit(range=edit_range, new_text=new_text)])
+        change(client, uri, version, [(edit_range, new_text)])
+    assert "🧾\"; invoice" in text and 'number__startswith="2026"' in text
+    edited = await published(client, uri, len(edits) + 1)
+    copy = open_document(client, root / "shop" / "views_copy.py", text=text)
+    fresh = await published(client, copy, 1)
+    assert [(d.code, d.range) for d in edited] == [(d.code, d.range) for d in fresh]
+    assert ("TEN001", scoped + 2) in codes_and_lines(edited)  # the unscoped query typed over two lines
+
+
+async def test_shutdown_and_exit_end_the_process(client: LanguageClient, tmp_path: Path) -> None:
+    await start(client, write_shop(tmp_path))
+    await client.shutdown_async(None)
+    client.exit(None)
+    server = client._server  # type: ignore[attr-defined]
+    assert await asyncio.wait_for(server.wait(), 30) == 0
+    client.capabilities = None  # the fixture's own shutdown has nothing left to do
+
+
+async def test_a_file_that_cannot_be_parsed_is_logged_and_the_server_goes_on(client: LanguageClient,
+                                                                            tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    broken = open_document(client, root / "shop" / "broken.py", text="def half(:\n    pass\n")
+    assert await published(client, broken, 1) == []
+    assert any("broken.py" in m.message and "syntax" in m.message.lower() for m in client.log_messages)
+    views = open_document(client, root / "shop" / "views.py")
+    assert "TEN001" in [d.code for d in await published(client, views, 1)]
+
+
+async def test_indexing_reports_progress_before_the_first_diagnostics(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    uri = open_document(client, root / "shop" / "views.py")
+    await published(client, uri, 1)
+    (reports,) = client.progress_reports.values()
+    assert isinstance(reports[0], types.WorkDoneProgressBegin) and reports[0].message == "Indexing…"
+    assert isinstance(reports[-1], types.WorkDoneProgressEnd)
