@@ -1,9 +1,10 @@
 """Code actions: each fix a diagnostic carries, "Suppress CODE on this line", "Suppress CODE in
 this file", and `source.fixAll.prodready` for every safe fix in the document.
 
-Quick fixes come with their edit, since the diagnostic already holds it. The suppressions and
-fix-all are returned without one when the client can resolve actions, and computed in
-`resolve`: a client asks for actions on every cursor move and applies few of them.
+Quick fixes and suppressions come with their edit: the diagnostic already holds the one, the
+other is a single comment. Fix-all, which gathers every safe fix of the document, is returned
+without its edit when the client can resolve actions, and computed in `resolve`: a client asks
+for actions on every cursor move and applies few of them.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def code_actions(document: TextDocument, path: Path, params: types.CodeActionPar
                     continue  # the line ends inside a string: only the file-wide comment can go in
                 action = types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
                                           data={"uri": document.uri, "suppress": scope, "code": code, "line": line})
-                actions.append(action if lazy else resolve(action, document, path, findings))
+                actions.append(resolve(action, document, path, findings))  # one comment: cheap to give at once
     if wanted(only, FIX_ALL) and _safe_fixes(findings):
         action = types.CodeAction(title="prodready: fix all safe problems", kind=FIX_ALL,
                                   data={"uri": document.uri, "fixAll": True})

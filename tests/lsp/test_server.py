@@ -103,12 +103,23 @@ async def test_suppress_on_this_line_resolves_to_a_comment_that_silences_it(clie
         context=types.CodeActionContext(diagnostics=[leak], only=[types.CodeActionKind.QuickFix])))
     titles = [a.title for a in actions]
     assert titles == ["Suppress TEN001 on this line", "Suppress TEN001 in this file"]
-    assert actions[0].edit is None  # VS Code resolves lazily
-    resolved = await client.code_action_resolve_async(actions[0])
-    fixed = apply_lsp_edits(VIEWS, resolved.edit.changes[uri])
+    fixed = apply_lsp_edits(VIEWS, actions[0].edit.changes[uri])
     assert fixed.split("\n")[6].endswith("Invoice.objects.get(pk=invoice_id)  # prodready: ignore[TEN001]")
     change(client, uri, 2, [(whole_file(VIEWS), fixed)])
     assert [d.code for d in await published(client, uri, 2)] == ["AUTH003"]
+
+
+async def test_fix_all_is_resolved_lazily_where_the_client_can(client: LanguageClient, tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)  # VS Code resolves code actions
+    uri = open_document(client, root / "shop" / "views.py")
+    await published(client, uri, 1)
+    (action,) = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=whole_file(VIEWS),
+        context=types.CodeActionContext(diagnostics=[], only=["source.fixAll.prodready"])))
+    assert action.edit is None
+    resolved = await client.code_action_resolve_async(action)
+    assert "httponly=True" in apply_lsp_edits(VIEWS, resolved.edit.changes[uri])
 
 
 async def test_fix_all_applies_every_safe_fix(client: LanguageClient, tmp_path: Path) -> None:
