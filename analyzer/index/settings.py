@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 
 from astroid import nodes
 
+from ..lang.python import module_memo
 from ..lang.words import words
 
 DEVELOPMENT_WORDS = frozenset({"dev", "development", "local", "test", "tests", "testing", "ci", "debug", "conftest",
@@ -37,7 +38,15 @@ class Setting:
 
 
 def setting_assignments(module: nodes.Module) -> Iterator[Setting]:
-    """Every upper-case setting a module assigns, in any of the spellings above."""
+    """Every upper-case setting a module assigns, in any of the spellings above; found once per
+    module, however many rules ask."""
+    memo = module_memo(module)
+    if "settings" not in memo:
+        memo["settings"] = tuple(_find_settings(module))
+    return iter(memo["settings"])
+
+
+def _find_settings(module: nodes.Module) -> Iterator[Setting]:
     for statement in module.body:
         yield from _statement_settings(statement, "")
         if isinstance(statement, nodes.ClassDef):

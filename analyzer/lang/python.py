@@ -90,6 +90,12 @@ def _build(text: str, name: str, path: Path) -> nodes.Module:
         raise PythonParseError(f"cannot parse: {type(error).__name__}: {error}") from None
 
 
+def module_memo(module: nodes.Module) -> dict:
+    """Facts worked out once per parsed module (its settings, what its imported names are),
+    kept on the module itself so they live and die with that version of it."""
+    return module.__dict__.setdefault("_prodready_memo", {})
+
+
 def forget_modules(names: list[str]) -> None:
     """Drop a scan's modules from astroid's cache so the next scan starts clean."""
     cache = astroid.MANAGER.astroid_cache

@@ -18,6 +18,7 @@ OWASP_JWT = ("OWASP JSON Web Token Cheat Sheet — "
 DECODERS = frozenset({"jwt.decode", "jwt.api_jwt.decode", "jose.jwt.decode", "jwt.decode_complete"})
 UNVERIFIED_READERS = frozenset({"jose.jwt.get_unverified_claims", "jose.jws.get_unverified_claims",
                                 "jwt.api_jwt.decode_complete"})
+CALLED_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in DECODERS | UNVERIFIED_READERS)
 # Claims that say how to verify or whether to bother, not who the caller is.
 METADATA_CLAIMS = frozenset({"exp", "iat", "nbf", "kid", "iss", "aud", "jti", "alg", "typ"})
 
@@ -110,6 +111,8 @@ class UnverifiedJwt(AuthRule):
     node_types = (nodes.Call,)
 
     def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:
+        if _last_name(node.func) not in CALLED_NAMES:
+            return  # cheap first: resolving imports for every call of a module adds up
         called = imported_name(node.func)
         if called in DECODERS:
             how = _verification_off(node)
@@ -136,3 +139,7 @@ def _verified_nearby(call: nodes.Call) -> bool:
         if other is not call and imported_name(other.func) in DECODERS and _verification_off(other) is None:
             return True
     return False
+
+
+def _last_name(node: nodes.NodeNG) -> str:
+    return node.attrname if isinstance(node, nodes.Attribute) else getattr(node, "name", "")

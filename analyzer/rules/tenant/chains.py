@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from astroid import nodes
 
 from ...index import ModelInfo, ProjectIndex
-from ...lang.python import dotted_name, infer_all, safe_infer
+from ...lang.python import dotted_name, infer_all, module_memo, safe_infer
 
 MAX_DEPTH = 6
 
@@ -228,11 +228,6 @@ def outermost_call(node: nodes.NodeNG) -> nodes.NodeNG:
     return current
 
 
-# Per module: what a module-level name (`Invoice`, imported once, used in every view) refers to.
-_MODULE_NAMES: weakref.WeakKeyDictionary[nodes.Module, dict[tuple[int, str, str], ModelInfo | None]] = \
-    weakref.WeakKeyDictionary()
-
-
 def model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> ModelInfo | None:
     """The indexed model a class expression refers to (inference first, then the class name).
     A name bound at module level is inferred once per module, not at each of its uses."""
@@ -242,8 +237,12 @@ def model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> M
         except Exception:  # lookup on broken code
             scope = None
         if isinstance(scope, nodes.Module):
-            known = _MODULE_NAMES.setdefault(scope, {})
-            key = (id(index), framework, node.name)
+            memo = module_memo(scope)
+            owner = memo.get("models_of")
+            if owner is None or owner() is not index:  # the index was rebuilt since
+                memo["models_of"], memo["models"] = weakref.ref(index), {}
+            known = memo["models"]
+            key = (framework, node.name)
             if key not in known:
                 known[key] = _model_of_class(node, index, framework)
             return known[key]
