@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import analyzer
 from analyzer.config import Config, TenantConfig
 from analyzer.engine import build_project_index
 
@@ -545,3 +546,77 @@ class Customer(OrgOwned):
 ''', "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert sorted((f.line, f.severity.value) for f in report.findings) == [(12, "warning"), (17, "error")]
+
+
+SCHEMA_PER_TENANT = {
+    "app/models.py": '''
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organization(Base):
+    __tablename__ = "organization"
+    __table_args__ = {"schema": "core"}
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(50))
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey(Organization.id))
+
+
+class Signal(Base):
+    __tablename__ = "signal"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey(Organization.id))
+
+
+class ApiKey(Base):
+    __tablename__ = "api_key"
+    __table_args__ = ({"schema": "core"},)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey(Organization.id))
+''',
+    "app/database.py": '''
+from sqlalchemy.orm import Session
+
+
+def session_for(engine, organization):
+    return Session(bind=engine.execution_options(schema_translate_map={None: f"org_{organization.slug}"}))
+''',
+    "app/routes.py": '''
+from fastapi import APIRouter
+
+from .models import ApiKey, Incident
+
+router = APIRouter()
+
+
+@router.get("/incidents/{incident_id}")
+def read_incident(incident_id: int, db_session):
+    return db_session.get(Incident, incident_id)
+
+
+@router.get("/keys/{key_id}")
+def read_key(key_id: int, db_session):
+    return db_session.get(ApiKey, key_id)
+''',
+}
+
+
+def test_tables_of_the_default_schema_are_isolated_by_a_schema_per_tenant(tmp_path: Path) -> None:
+    root = project(tmp_path, SCHEMA_PER_TENANT)
+    index, _ = index_of(root)
+    assert index.tenant_schemas == "app/database.py:6"
+    models = {m.name: m for m in index.models.values()}
+    assert models["Incident"].auto_scoped and models["Signal"].auto_scoped
+    assert not models["ApiKey"].auto_scoped and models["ApiKey"].schema == "core"
+    findings = analyzer.analyze([root], Config(root=root.resolve())).findings
+    assert [(f.rule, f.path, f.line) for f in findings if f.rule.startswith("TEN")] == [
+        ("TEN002", "app/routes.py", 16)]

@@ -21,7 +21,7 @@ from .django_apps import app_labels, label_for
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import keyed_helpers, query_builders, request_reachable
-from .managers import global_criteria, scoping_methods_and_managers
+from .managers import global_criteria, scoping_methods_and_managers, tenant_schemas
 from .orm_models import extract_models
 from .scripts import ReadBack, credential_storage_keys
 from .security import SecurityFacts, gather_security
@@ -47,6 +47,7 @@ class ProjectIndex:
     scoping_methods: set[str] = field(default_factory=set)  # custom queryset methods that filter by tenant
     scoped_manager_classes: set[str] = field(default_factory=set)
     global_criteria: str = ""  # where a do_orm_execute listener adds with_loader_criteria, if any
+    tenant_schemas: str = ""  # where sessions map the default schema to a tenant's own (schema_translate_map)
     request_reachable: set[str] = field(default_factory=set)  # function names a request handler can reach
     quiet_reachable: set[str] = field(default_factory=set)  # ... that only admin-like handlers reach
     query_builders: set[str] = field(default_factory=set)  # functions that return an unevaluated query
@@ -130,6 +131,11 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.scoping_methods = methods | set(config.tenant.scoped_managers)
     index.scoped_manager_classes = managers
     index.global_criteria = global_criteria(python)
+    index.tenant_schemas = tenant_schemas(python)
+    if index.tenant_schemas:
+        for model in models:  # tables in the default schema live in one schema per tenant
+            if model.framework == "sqlalchemy" and not model.schema and model.is_tenant_scoped:
+                model.auto_scoped = True
     index.query_builders = query_builders(python)
     index.keyed_helpers = keyed_helpers(python)
     index.security = gather_security(python)
@@ -256,6 +262,7 @@ def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
             info.auto_scoped = info.auto_scoped or ancestor.auto_scoped
             if ancestor.framework == "sqlalchemy" and not info.table and ancestor.table and not ancestor.abstract:
                 info.table = ancestor.table  # single-table inheritance
+            info.schema = info.schema or ancestor.schema
         for level in (*reversed(chain), info):  # the nearest class wins, as in Python
             fields.update({name: f for name, f in level.fields.items() if f.owner in (level.qname, "")})
             managers.update(level.managers)

@@ -45,6 +45,7 @@ def describe_index(index: ProjectIndex, skipped: list[Skipped]) -> dict[str, Any
         "scoping_methods": sorted(index.scoping_methods),
         "scoped_manager_classes": sorted(index.scoped_manager_classes),
         "global_criteria": index.global_criteria or None,
+        "tenant_schemas": index.tenant_schemas or None,
         "request_reachable": len(index.request_reachable),
         "admin_reachable": len(index.quiet_reachable - index.request_reachable),
         "skipped": [s.model_dump() for s in skipped],
@@ -96,6 +97,9 @@ def index_text(index: ProjectIndex, skipped: list[Skipped]) -> str:
                   f"(+{data['admin_reachable']} only from admin-like handlers)"]
     if data["global_criteria"]:
         lines += ["", f"Global SQLAlchemy criteria (with_loader_criteria) at {data['global_criteria']}"]
+    if data["tenant_schemas"]:
+        lines += ["", f"One schema per tenant (schema_translate_map) at {data['tenant_schemas']}: tables of the "
+                      "default schema are isolated by it"]
     if skipped:
         lines += ["", f"Skipped ({len(skipped)})"] + [f"  {s.path}: {s.reason}" for s in skipped]
     return "\n".join(lines)

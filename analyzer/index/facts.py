@@ -51,6 +51,7 @@ class ModelInfo:
     proxy: bool = False  # Django Meta.proxy: no table of its own
     table_declared: str = ""  # Django Meta.db_table as written; "" for the default name
     shadowed: set[str] = field(default_factory=set)  # inherited field names this class hides (`comment = None`)
+    schema: str = ""  # SQLAlchemy `__table_args__ = {"schema": ...}`; "" for the session's default schema
     # Filled by tenant resolution:
     tenant_field: str | None = None
     tenant_column: str | None = None

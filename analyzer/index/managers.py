@@ -90,3 +90,17 @@ def global_criteria(modules: Iterable[tuple[str, nodes.Module]]) -> str:
             if registered:
                 return f"{relpath}:{function.lineno}"
     return ""
+
+
+def tenant_schemas(modules: Iterable[tuple[str, nodes.Module]]) -> str:
+    """`path:line` where a session is given `schema_translate_map={None: f"org_{slug}"}`: each
+    tenant's rows live in a schema of its own, so a query on a table of the default schema
+    cannot reach another tenant's rows (Netflix Dispatch). Tables with a schema of their own
+    (`__table_args__ = {"schema": "core"}`) are shared and still checked."""
+    for relpath, module in modules:
+        for keyword in module.nodes_of_class(nodes.Keyword):
+            if keyword.arg != "schema_translate_map" or not isinstance(keyword.value, nodes.Dict):
+                continue
+            if any(isinstance(key, nodes.Const) and key.value is None for key, _ in keyword.value.items):
+                return f"{relpath}:{keyword.lineno}"
+    return ""

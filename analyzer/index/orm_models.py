@@ -227,6 +227,7 @@ def _qualify(cls: nodes.ClassDef, base: str) -> str:
 def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases: list[str]) -> ModelInfo:
     fields: dict[str, FieldInfo] = {}
     table: str | None = None
+    schema = ""
     abstract = False
     for statement in cls.body:
         if isinstance(statement, nodes.FunctionDef) and _is_declared_attr(statement):
@@ -242,6 +243,9 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
             continue
         if target == "__abstract__":
             abstract = _const(value) is True
+            continue
+        if target == "__table_args__":
+            schema = _table_args_schema(value)
             continue
         if value is None:
             continue
@@ -279,7 +283,20 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
         bases=[_qualify(cls, b) for b in bases],
         fields=_owned(fields, f"{module.name}.{cls.name}"),
         declared=is_declared,
+        schema=schema,
     )
+
+
+def _table_args_schema(value: nodes.NodeNG | None) -> str:
+    """`{"schema": "dispatch_core"}`, or the options dict that ends a `__table_args__` tuple."""
+    if isinstance(value, nodes.Tuple) and value.elts:
+        value = value.elts[-1]
+    if not isinstance(value, nodes.Dict):
+        return ""
+    for key, item in value.items:
+        if _const(key) == "schema" and isinstance(_const(item), str):
+            return str(_const(item))
+    return ""
 
 
 def _owned(fields: dict[str, FieldInfo], qname: str) -> dict[str, FieldInfo]:
