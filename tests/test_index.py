@@ -534,6 +534,12 @@ class UsageReport(TemplateView):
 class PublicReport(TemplateView):
     def get_context_data(self, **kwargs):
         return {"invoice_total": Invoice.objects.count()}
+
+
+@allow_permission([ROLE.ADMIN, ROLE.MEMBER])
+def invoice_count(request):
+    # Members get in too: a role list that names ADMIN is no staff-only guard.
+    return Invoice.objects.count()
 '''
     root = project(tmp_path, {"core/models.py": DJANGO_CORE + '''
 
@@ -545,7 +551,8 @@ class Customer(OrgOwned):
     name = models.CharField(max_length=20)
 ''', "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
-    assert sorted((f.line, f.severity.value) for f in report.findings) == [(12, "warning"), (17, "error")]
+    assert sorted((f.line, f.severity.value) for f in report.findings) == [
+        (12, "warning"), (17, "error"), (23, "error")]
 
 
 SCHEMA_PER_TENANT = {

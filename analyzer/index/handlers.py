@@ -53,12 +53,20 @@ def admin_only(function: nodes.FunctionDef) -> bool:
 
 
 def _decorator_words(definition: nodes.FunctionDef | nodes.ClassDef) -> Iterator[str]:
-    """Names in a definition's decorators, those handed to `method_decorator(...)` included."""
+    """Names of a definition's decorators, and of those handed to `method_decorator(...)`, but
+    not their other arguments: `@allow_permission([ROLE.ADMIN, ROLE.MEMBER])` lets members in."""
     yield from decorator_names(definition)
     for decorator in definition.decorators.nodes if definition.decorators else ():
-        if isinstance(decorator, nodes.Call):
-            for name in decorator.nodes_of_class((nodes.Name, nodes.Attribute)):
-                yield name.name if isinstance(name, nodes.Name) else name.attrname
+        if not (isinstance(decorator, nodes.Call) and (dotted_name(decorator.func) or "").endswith("method_decorator")):
+            continue
+        wrapped = decorator.args[0] if decorator.args else next(
+            (k.value for k in decorator.keywords or () if k.arg == "decorator"), None)
+        if wrapped is not None:
+            for item in wrapped.elts if isinstance(wrapped, (nodes.List, nodes.Tuple)) else [wrapped]:
+                target = item.func if isinstance(item, nodes.Call) else item
+                name = dotted_name(target)
+                if name:
+                    yield name.rsplit(".", 1)[-1]
 
 
 WEBHOOK_WORDS = frozenset({"webhook", "webhooks"})
