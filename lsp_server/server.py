@@ -307,6 +307,20 @@ async def did_change_watched_files(ls: ProdreadyServer, params: types.DidChangeW
         ls.reanalyse(ls.projects.get(root))
 
 
+@server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+async def did_change_workspace_folders(ls: ProdreadyServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+    await ls.indexed.wait()
+    for folder in params.event.removed or ():
+        ls.projects.pop(Path(to_fs_path(folder.uri)).resolve(), None)
+    for folder in params.event.added or ():
+        root = Path(to_fs_path(folder.uri)).resolve()
+        project = Project(root, ls.settings_for(root), ls._log_from_worker)
+        await ls.on_worker(project.build)
+        ls.projects[root] = project
+    await ls.on_worker(memory.settle)
+    ls.reanalyse()
+
+
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 async def did_change_configuration(ls: ProdreadyServer, params: types.DidChangeConfigurationParams) -> None:
     if isinstance(params.settings, dict) and params.settings:

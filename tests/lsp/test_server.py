@@ -320,3 +320,21 @@ async def test_indexing_reports_progress_before_the_first_diagnostics(client: La
     (reports,) = client.progress_reports.values()
     assert isinstance(reports[0], types.WorkDoneProgressBegin) and reports[0].message == "Indexing…"
     assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+
+
+async def test_a_folder_added_to_the_workspace_is_indexed(client: LanguageClient, tmp_path: Path) -> None:
+    first = write_shop(tmp_path / "first")
+    second = write_shop(tmp_path / "second")
+    # The models live in another package: only the folder's own index knows Invoice belongs to a tenant.
+    (second / "core").mkdir()
+    (second / "core" / "__init__.py").write_text("")
+    (second / "shop" / "models.py").rename(second / "core" / "models.py")
+    views = second / "shop" / "views.py"
+    views.write_text(views.read_text().replace("from .models import Invoice", "from core.models import Invoice"))
+    await start(client, first)
+    await published(client, open_document(client, first / "shop" / "views.py"), 1)  # indexed
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(added=[types.WorkspaceFolder(uri=second.as_uri(), name="second")],
+                                                removed=[])))
+    uri = open_document(client, second / "shop" / "views.py")
+    assert sorted(str(d.code) for d in await published(client, uri, 1)) == ["AUTH003", "TEN001"]
