@@ -312,11 +312,14 @@ async def did_change_workspace_folders(ls: ProdreadyServer, params: types.DidCha
     await ls.indexed.wait()
     for folder in params.event.removed or ():
         ls.projects.pop(Path(to_fs_path(folder.uri)).resolve(), None)
-    for folder in params.event.added or ():
-        root = Path(to_fs_path(folder.uri)).resolve()
+
+    def add(root: Path) -> None:  # on the worker, so that analyses queued behind it see the project
         project = Project(root, ls.settings_for(root), ls._log_from_worker)
-        await ls.on_worker(project.build)
+        project.build()
         ls.projects[root] = project
+
+    for folder in params.event.added or ():
+        await ls.on_worker(add, Path(to_fs_path(folder.uri)).resolve())
     await ls.on_worker(memory.settle)
     ls.reanalyse()
 

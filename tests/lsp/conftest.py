@@ -74,5 +74,17 @@ async def published(client: LanguageClient, uri: str, version: int | None = None
     return await asyncio.wait_for(arrived(), TIMEOUT)
 
 
+async def republished(client: LanguageClient, uri: str, after: int) -> list[types.Diagnostic]:
+    """The diagnostics of the first publication for `uri` after the first `after` ones."""
+    async def arrived() -> list[types.Diagnostic]:
+        while True:
+            later = [p for p in client.published[after:] if p.uri == uri]  # type: ignore[attr-defined]
+            if later:
+                return list(later[0].diagnostics)
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+    return await asyncio.wait_for(arrived(), TIMEOUT)
+
+
 def codes_and_lines(diagnostics: list[types.Diagnostic]) -> list[tuple[str, int]]:
     return sorted((str(d.code), d.range.start.line + 1) for d in diagnostics)

@@ -16,7 +16,7 @@ from analyzer.fixes.apply import apply_edits
 from analyzer.model import TextEdit
 from tests.expectations import parse_annotations
 
-from .conftest import codes_and_lines, open_document, published, start
+from .conftest import codes_and_lines, open_document, published, republished, start
 from .shop import MODELS, VIEWS, write_shop
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +27,13 @@ def change(client: LanguageClient, uri: str, version: int, edits: list[tuple[typ
     client.text_document_did_change(types.DidChangeTextDocumentParams(
         text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
         content_changes=[types.TextDocumentContentChangePartial(range=r, text=t) for r, t in edits]))
+
+
+async def code_actions(client: LanguageClient, uri: str, where: types.Range, diagnostics: list[types.Diagnostic],
+                       only: list[str] | None = None) -> list[types.CodeAction]:
+    return await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=where,
+        context=types.CodeActionContext(diagnostics=diagnostics, only=only)))
 
 
 def whole_file(text: str) -> types.Range:
@@ -80,9 +87,7 @@ async def test_a_quick_fix_applies_and_its_diagnostic_clears(client: LanguageCli
     await start(client, root)
     uri = open_document(client, root / "shop" / "views.py")
     cookie = next(d for d in await published(client, uri, 1) if d.code == "AUTH003")
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=cookie.range,
-        context=types.CodeActionContext(diagnostics=[cookie])))
+    actions = await code_actions(client, uri, cookie.range, [cookie])
     fix = next(a for a in actions if a.is_preferred)
     assert fix.kind == types.CodeActionKind.QuickFix and fix.edit is not None
     fixed = apply_lsp_edits(VIEWS, fix.edit.changes[uri])
@@ -98,9 +103,7 @@ async def test_suppress_on_this_line_resolves_to_a_comment_that_silences_it(clie
     await start(client, root)
     uri = open_document(client, root / "shop" / "views.py")
     leak = next(d for d in await published(client, uri, 1) if d.code == "TEN001")
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=leak.range,
-        context=types.CodeActionContext(diagnostics=[leak], only=[types.CodeActionKind.QuickFix])))
+    actions = await code_actions(client, uri, leak.range, [leak], only=[types.CodeActionKind.QuickFix])
     titles = [a.title for a in actions]
     assert titles == ["Suppress TEN001 on this line", "Suppress TEN001 in this file"]
     fixed = apply_lsp_edits(VIEWS, actions[0].edit.changes[uri])
@@ -114,9 +117,7 @@ async def test_fix_all_is_resolved_lazily_where_the_client_can(client: LanguageC
     await start(client, root)  # VS Code resolves code actions
     uri = open_document(client, root / "shop" / "views.py")
     await published(client, uri, 1)
-    (action,) = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=whole_file(VIEWS),
-        context=types.CodeActionContext(diagnostics=[], only=["source.fixAll.prodready"])))
+    (action,) = await code_actions(client, uri, whole_file(VIEWS), [], only=["source.fixAll.prodready"])
     assert action.edit is None
     resolved = await client.code_action_resolve_async(action)
     assert "httponly=True" in apply_lsp_edits(VIEWS, resolved.edit.changes[uri])
@@ -127,9 +128,7 @@ async def test_fix_all_applies_every_safe_fix(client: LanguageClient, tmp_path: 
     await start(client, root, editor="emacs")  # cannot resolve code actions: the edit comes at once
     uri = open_document(client, root / "shop" / "views.py")
     await published(client, uri, 1)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=whole_file(VIEWS),
-        context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll])))
+    actions = await code_actions(client, uri, whole_file(VIEWS), [], only=[types.CodeActionKind.SourceFixAll])
     assert [a.kind for a in actions] == ["source.fixAll.prodready"]
     fixed = apply_lsp_edits(VIEWS, actions[0].edit.changes[uri])
     assert "httponly=True" in fixed and fixed.count("\n") == VIEWS.count("\n")
@@ -162,15 +161,7 @@ async def test_an_unsaved_models_edit_changes_the_verdict_in_views(client: Langu
                               "customer", "    customer")
     assert unscoped != MODELS
     change(client, models, 2, [(whole_file(MODELS), unscoped)])
-
-    async def views_republished() -> list[types.Diagnostic]:
-        while True:
-            later = client.published[published_before:]  # type: ignore[attr-defined]
-            if any(p.uri == views for p in later):
-                return [p for p in later if p.uri == views][-1].diagnostics
-            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-
-    assert [d.code for d in await asyncio.wait_for(views_republished(), 60)] == ["AUTH003"]
+    assert [d.code for d in await republished(client, views, published_before)] == ["AUTH003"]
 
 
 async def test_a_file_changed_on_disk_updates_the_index(client: LanguageClient, tmp_path: Path) -> None:
@@ -186,9 +177,7 @@ async def test_a_file_changed_on_disk_updates_the_index(client: LanguageClient, 
                                           "on_delete=models.CASCADE)\n    customer", "    customer"))
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
         types.FileEvent(uri=models_path.as_uri(), type=types.FileChangeType.Changed)]))
-    while not any(p.uri == views for p in client.published[count:]):  # type: ignore[attr-defined]
-        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 60)
-    assert [d.code for d in client.diagnostics[views]] == ["AUTH003"]
+    assert [d.code for d in await republished(client, views, count)] == ["AUTH003"]
 
 
 async def test_rapid_edits_coalesce_and_the_newest_version_is_published_last(client: LanguageClient,
@@ -237,9 +226,7 @@ async def test_workspace_configuration_is_applied_again_on_change(client: Langua
     count = len(client.published)  # type: ignore[attr-defined]
     client.set_configuration({"select": ["TEN"]}, section="prodready", scope_uri=root.as_uri())
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    while not any(p.uri == uri for p in client.published[count:]):  # type: ignore[attr-defined]
-        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 60)
-    assert [d.code for d in client.diagnostics[uri]] == ["TEN001"]
+    assert [d.code for d in await republished(client, uri, count)] == ["TEN001"]
 
 
 async def test_unknown_methods_and_closed_documents(client: LanguageClient, tmp_path: Path) -> None:
