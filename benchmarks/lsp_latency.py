@@ -97,7 +97,7 @@ class Client(LanguageClient):
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def summary(name: str, seconds: list[float]) -> str:
@@ -123,8 +123,9 @@ async def run(edits: int, bursts: int) -> None:
         client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
             uri=uri, language_id="python", version=1, text=text)))
         await client.diagnostics_for(1)
-        print(f"lines={text.count(chr(10))}  diagnostics={len(client.last)}  first diagnostics after {time.perf_counter() - started:.2f} s "
-              "(indexing included)")
+        took = time.perf_counter() - started
+        print(f"lines={text.count(chr(10))}  diagnostics={len(client.last)}  "
+              f"first diagnostics after {took:.2f} s (indexing included)")
         rss_before = rss_mb(pid)
         version = 1
         line = text.split("\n").index('    done = tasks.filter(status="done").count()')

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from astroid import nodes
 
-from ..lang.python import decorator_names, dotted_name, imported_name
+from ..lang.python import decorator_names, dotted_name, imported_name, last_name
 from ..lang.words import words
 
 REQUEST_PARAMETERS = frozenset({"request", "req"})
@@ -117,12 +117,9 @@ def behind_dev_switch(node: nodes.NodeNG) -> bool:
 
 
 def _compares_a_signature(function: nodes.FunctionDef) -> bool:
-    return any(_last_name(call.func) == "compare_digest" and call.scope() is function
+    return any(last_name(call.func) == "compare_digest" and call.scope() is function
                and imported_name(call.func) == "hmac.compare_digest" for call in function.nodes_of_class(nodes.Call))
 
-
-def _last_name(node: nodes.NodeNG) -> str:
-    return node.attrname if isinstance(node, nodes.Attribute) else getattr(node, "name", "")
 
 
 def _scopes(node: nodes.NodeNG) -> Iterator[nodes.NodeNG]:

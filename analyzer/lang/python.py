@@ -211,6 +211,11 @@ def dotted_name(node: nodes.NodeNG) -> str | None:
     return None
 
 
+def last_name(node: nodes.NodeNG) -> str:
+    """`decode` for `jwt.decode` and for `decode`: a cheap first look before resolving imports."""
+    return node.attrname if isinstance(node, nodes.Attribute) else getattr(node, "name", "")
+
+
 def single_assignment(statement: nodes.NodeNG) -> tuple[str | None, nodes.NodeNG | None]:
     """(name, value) of `name = value` or `name: T = value`, the way class bodies declare
     fields; (None, None) for anything else."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from ...lang.python import Positions, imported_name, keyword_argument, safe_infer
+from ...lang.python import Positions, imported_name, keyword_argument, last_name, safe_infer
 from ...model import Finding, Severity
 from ..base import RuleContext
 from . import AuthRule
@@ -111,7 +111,7 @@ class UnverifiedJwt(AuthRule):
     node_types = (nodes.Call,)
 
     def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:
-        if _last_name(node.func) not in CALLED_NAMES:
+        if last_name(node.func) not in CALLED_NAMES:
             return  # cheap first: resolving imports for every call of a module adds up
         called = imported_name(node.func)
         if called in DECODERS:
@@ -139,7 +139,3 @@ def _verified_nearby(call: nodes.Call) -> bool:
         if other is not call and imported_name(other.func) in DECODERS and _verification_off(other) is None:
             return True
     return False
-
-
-def _last_name(node: nodes.NodeNG) -> str:
-    return node.attrname if isinstance(node, nodes.Attribute) else getattr(node, "name", "")
