@@ -627,3 +627,43 @@ def test_tables_of_the_default_schema_are_isolated_by_a_schema_per_tenant(tmp_pa
     findings = analyzer.analyze([root], Config(root=root.resolve())).findings
     assert [(f.rule, f.path, f.line) for f in findings if f.rule.startswith("TEN")] == [
         ("TEN002", "app/routes.py", 16)]
+
+
+def test_a_manager_method_handed_the_tenant_scopes_a_views_queryset(tmp_path: Path) -> None:
+    """Shuup's PageView: `get_queryset` returns `self.model.objects.for_shop(self.request.shop)`,
+    a method of a queryset class from a package the scan cannot read."""
+    views = '''
+from django.views.generic import DetailView
+
+from .models import Page
+
+
+class PageView(DetailView):
+    model = Page
+
+    def get_queryset(self):
+        return self.model.objects.for_organization(self.request.user.organization)
+
+
+class PagePreview(DetailView):
+    model = Page
+
+    def get_queryset(self):
+        return self.model.objects.for_language(self.request.LANGUAGE_CODE)
+'''
+    models = DJANGO_CORE + '''
+
+from cms_kit.querysets import PageQuerySet
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+    objects = PageQuerySet.as_manager()
+
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("core/views.py", 15)]

@@ -21,6 +21,7 @@ from ...lang.python import dotted_name, safe_infer
 from .chains import Chain, ChainResolver, assigned_values, model_of_class, returns
 from .values import (
     USER_MODELS,
+    Origin,
     is_callers_own,
     is_capability_field,
     is_capability_value,
@@ -28,6 +29,7 @@ from .values import (
     is_loaded_key,
     is_the_caller,
     names_checked_object,
+    origin,
     scopes_through_parent,
 )
 
@@ -159,6 +161,8 @@ class DjangoQueries(ChainResolver):
     def step(self, chain: Chain, method: str, args: list[nodes.NodeNG],
              keywords: list[nodes.Keyword]) -> Chain | None:
         if method not in QUERY_METHODS and method not in self.index.scoping_methods:
+            if self._hands_over_the_tenant(args, keywords):
+                return chain.then(scoped=True)  # `Page.objects.for_shop(request.shop)`, `.visible(shop=shop)`
             return None
         if method in self.index.scoping_methods:
             return chain.then(scoped=True)
@@ -179,6 +183,15 @@ class DjangoQueries(ChainResolver):
                                  and isinstance(k.value, nodes.Name)), None)
         return chain.then(scoped=scoped, unknown=unknown, keyed=keyed and not scoped, key=key,
                           has_filter=chain.has_filter or bool(keys) or bool(args))
+
+    def _hands_over_the_tenant(self, args: list[nodes.NodeNG], keywords: list[nodes.Keyword]) -> bool:
+        """A custom manager or queryset method given the caller's tenant, which it is there to
+        filter by: the value is `request.shop`, `self.organization`, `workspace`."""
+        for value in (*args, *(k.value for k in keywords)):
+            name = (dotted_name(value) or "").rsplit(".", 1)[-1]
+            if name and name in self.index.tenant_names and origin(value) is not Origin.REQUEST:
+                return True
+        return False
 
     def _extra_where_scopes(self, keywords: list[nodes.Keyword]) -> bool:
         """`.extra(where=["billing_invoice.organization_id = %s"], params=[org.pk])`."""
