@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable
+from functools import cached_property
 
 import astroid
 from astroid import nodes
@@ -61,13 +62,11 @@ class DjangoQueries(ChainResolver):
             return Chain(model=None)  # the view's own base queryset, model unknown here
         return None
 
+    @cached_property
     def _manager_names(self) -> frozenset[str]:
-        names = self.__dict__.get("_managers")
-        if names is None:
-            names = DEFAULT_MANAGERS | self.index.scoping_methods | {
-                manager for model in self.index.models.values() for manager in model.managers}
-            self.__dict__["_managers"] = names = frozenset(names)
-        return names
+        """Every attribute through which some model hands out its rows."""
+        return frozenset(DEFAULT_MANAGERS | self.index.scoping_methods | {
+            manager for model in self.index.models.values() for manager in model.managers})
 
     def function_call(self, node: nodes.Call, depth: int) -> Chain | None:
         """`get_object_or_404(Invoice, pk=pk)` and `get_object_or_404(qs, pk=pk)` filter like `.get()`."""
@@ -145,7 +144,7 @@ class DjangoQueries(ChainResolver):
         return False
 
     def _manager(self, node: nodes.Attribute) -> Chain | None:
-        if node.attrname not in self._manager_names():
+        if node.attrname not in self._manager_names:
             return None  # `tasks.filter`, `row.body`: not a manager of any model, so no inference
         model = model_of_class(node.expr, self.index, "django")
         if model is None:
