@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from astroid import nodes
 
-from ..lang.python import decorator_names, dotted_name, imported_name, last_name
+from ..lang.python import decorator_names, dotted_name, imported_name, last_name, nodes_within
 from ..lang.words import words
 
 REQUEST_PARAMETERS = frozenset({"request", "req"})
@@ -118,7 +118,7 @@ def behind_dev_switch(node: nodes.NodeNG) -> bool:
 
 def _compares_a_signature(function: nodes.FunctionDef) -> bool:
     return any(last_name(call.func) == "compare_digest" and call.scope() is function
-               and imported_name(call.func) == "hmac.compare_digest" for call in function.nodes_of_class(nodes.Call))
+               and imported_name(call.func) == "hmac.compare_digest" for call in nodes_within(function, nodes.Call))
 
 
 
@@ -238,8 +238,8 @@ def query_builders(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
     judged where the function is called (`get_all(db_session=db)` in a route)."""
     names = set()
     for _, module in modules:
-        for function in module.nodes_of_class(nodes.FunctionDef):
-            if any(_returns_builder(r.value) for r in function.nodes_of_class(nodes.Return) if r.value is not None):
+        for function in nodes_within(module, nodes.FunctionDef):
+            if any(_returns_builder(r.value) for r in nodes_within(function, nodes.Return) if r.value is not None):
                 names.add(function.name)
     return names
 
@@ -255,7 +255,7 @@ def keyed_helpers(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
     from the request passed in by a handler. A cheap syntactic filter; the rules judge them."""
     names = set()
     for _, module in modules:
-        for function in module.nodes_of_class(nodes.FunctionDef):
+        for function in nodes_within(module, nodes.FunctionDef):
             params = _parameters(function)
             if params and _looks_up_by_parameter(function, params):
                 names.add(function.name)
@@ -263,7 +263,7 @@ def keyed_helpers(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
 
 
 def _looks_up_by_parameter(function: nodes.FunctionDef, params: set[str]) -> bool:
-    for node in function.nodes_of_class((nodes.Keyword, nodes.Compare, nodes.Call)):
+    for node in nodes_within(function, (nodes.Keyword, nodes.Compare, nodes.Call)):
         if isinstance(node, nodes.Keyword) and node.arg in ("pk", "id", "pk__in", "id__in", "uuid") \
                 and isinstance(node.value, nodes.Name) and node.value.name in params:
             return True
@@ -286,7 +286,7 @@ def function_key(function: nodes.FunctionDef) -> str:
 def _module_names(module: nodes.Module) -> set[str]:
     """Names a module binds to imported modules (`import monitor`, `from redash import models`)."""
     names = set()
-    for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+    for node in nodes_within(module, (nodes.Import, nodes.ImportFrom)):
         for name, alias in node.names:
             bound = (alias or name).split(".")[0]
             if isinstance(node, nodes.Import) or bound.islower():
@@ -296,7 +296,7 @@ def _module_names(module: nodes.Module) -> set[str]:
 
 def _called_keys(function: nodes.FunctionDef, modules: set[str]) -> set[str]:
     keys = set()
-    for call in function.nodes_of_class(nodes.Call):
+    for call in nodes_within(function, nodes.Call):
         func = call.func
         if isinstance(func, nodes.Name):
             keys.add(f"f:{func.name}")
@@ -321,7 +321,7 @@ def request_reachable(modules: Iterable[tuple[str, nodes.Module]],
     for relpath, module in modules:
         is_quiet = quiet(relpath)
         imported = _module_names(module)
-        for function in module.nodes_of_class(nodes.FunctionDef):
+        for function in nodes_within(module, nodes.FunctionDef):
             called = _called_keys(function, imported)
             calls[function_key(function)] |= called
             first = function.body[0] if function.body else function

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from astroid import nodes
 
-from ..lang.python import module_memo
+from ..lang.python import module_memo, nodes_within
 from ..lang.words import words
 
 DEVELOPMENT_WORDS = frozenset({"dev", "development", "local", "test", "tests", "testing", "ci", "debug", "conftest",
@@ -52,7 +52,7 @@ def _find_settings(module: nodes.Module) -> Iterator[Setting]:
         if isinstance(statement, nodes.ClassDef):
             for inner in statement.body:
                 yield from _statement_settings(inner, statement.name)
-    for call in module.nodes_of_class(nodes.Call):
+    for call in nodes_within(module, nodes.Call):
         func = call.func
         if isinstance(func, nodes.Attribute) and func.attrname in ("update", "from_mapping") and \
                 isinstance(func.expr, nodes.Attribute) and func.expr.attrname == "config":
@@ -62,7 +62,7 @@ def _find_settings(module: nodes.Module) -> Iterator[Setting]:
             for argument in call.args:
                 if isinstance(argument, nodes.Dict):
                     yield from _dict_settings(argument)
-    for assign in module.nodes_of_class(nodes.Assign):
+    for assign in nodes_within(module, nodes.Assign):
         for target in assign.targets:
             if isinstance(target, nodes.Subscript) and isinstance(target.value, nodes.Attribute) and \
                     target.value.attrname == "config" and isinstance(target.slice, nodes.Const) and \
@@ -117,7 +117,7 @@ def is_production(relpath: str, owner: str = "") -> bool:
 
 def strings_in(node: nodes.NodeNG) -> list[str]:
     """Every string literal inside a setting's value: the entries of MIDDLEWARE, INSTALLED_APPS."""
-    return [n.value for n in node.nodes_of_class(nodes.Const) if isinstance(n.value, str)]
+    return [n.value for n in nodes_within(node, nodes.Const) if isinstance(n.value, str)]
 
 
 def literal(node: nodes.NodeNG) -> object:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from ...lang.python import Positions, imported_name, keyword_argument, last_name, safe_infer
+from ...lang.python import Positions, imported_name, keyword_argument, last_name, nodes_within, safe_infer
 from ...model import Finding, Severity
 from ..base import RuleContext
 from . import AuthRule
@@ -55,7 +55,7 @@ def _claims_read(call: nodes.Call) -> set[str] | None:
     name = parent.targets[0].name
     scope = call.scope()
     keys: set[str] = set()
-    for use in scope.nodes_of_class(nodes.Name):
+    for use in nodes_within(scope, nodes.Name):
         if use.name != name:
             continue
         holder = use.parent
@@ -135,7 +135,7 @@ class UnverifiedJwt(AuthRule):
 def _verified_nearby(call: nodes.Call) -> bool:
     """A verifying decode in the same function: the unverified read only picked the key."""
     scope = call.scope()
-    for other in scope.nodes_of_class(nodes.Call):
+    for other in nodes_within(scope, nodes.Call):
         if other is not call and imported_name(other.func) in DECODERS and _verification_off(other) is None:
             return True
     return False

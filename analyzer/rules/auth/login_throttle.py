@@ -8,7 +8,15 @@ from itertools import pairwise
 from astroid import nodes
 
 from ...index.handlers import ADMIN_WORDS, ROUTE_DECORATORS, is_request_module
-from ...lang.python import Positions, decorator_name, decorator_names, dotted_name, imported_packages, safe_infer
+from ...lang.python import (
+    Positions,
+    decorator_name,
+    decorator_names,
+    dotted_name,
+    imported_packages,
+    nodes_within,
+    safe_infer,
+)
 from ...lang.words import words
 from ...model import Finding, Severity
 from ..base import RuleContext
@@ -284,7 +292,7 @@ def _calls_guard(definition: nodes.NodeNG, hops: int = 1) -> bool:
     """A call that limits attempts, here or one call away in the project: `check_rate_limit(request)`,
     `TokenBucket.authorize_login(ip)`, a form whose `clean()` does, a provider that counts
     `current_attempt` in the cache."""
-    for node in definition.nodes_of_class((nodes.Call, nodes.Const)):
+    for node in nodes_within(definition, (nodes.Call, nodes.Const)):
         if isinstance(node, nodes.Const):
             if _counts_attempts(node):
                 return True
@@ -313,7 +321,7 @@ def _confirms_reset(function: nodes.FunctionDef) -> bool:
     parameters = [a.name for a in (*function.args.args, *function.args.kwonlyargs)]
     if any("token" in name or name.startswith("uid") for name in parameters):
         return True
-    return any("token" in node.attrname for node in function.nodes_of_class(nodes.Attribute))
+    return any("token" in node.attrname for node in nodes_within(function, nodes.Attribute))
 
 
 def _dependency_texts(function: nodes.FunctionDef) -> list[str]:

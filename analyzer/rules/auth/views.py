@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
-from ...lang.python import decorator_names, dotted_name
+from ...lang.python import decorator_names, dotted_name, nodes_within
 from ...lang.words import words
 
 SESSION_DECORATORS = frozenset({"login_required", "permission_required", "user_passes_test", "staff_member_required",
@@ -30,7 +30,7 @@ TOKEN_WORDS = ("HTTP_AUTHORIZATION", "Authorization", "authorization", "bearer",
 def _source_names(definition: nodes.NodeNG) -> set[str]:
     """Every name, attribute and string a definition mentions."""
     found: set[str] = set()
-    for node in definition.nodes_of_class((nodes.Name, nodes.Attribute, nodes.Const)):
+    for node in nodes_within(definition, (nodes.Name, nodes.Attribute, nodes.Const)):
         if isinstance(node, nodes.Name):
             found.add(node.name)
         elif isinstance(node, nodes.Attribute):
@@ -65,10 +65,10 @@ def uses_session_auth(definition: nodes.FunctionDef | nodes.ClassDef) -> bool:
         return True
     if isinstance(definition, nodes.ClassDef) and any(b.endswith(SESSION_MIXINS) for b in base_names(definition)):
         return True
-    for attribute in definition.nodes_of_class(nodes.Attribute):
+    for attribute in nodes_within(definition, nodes.Attribute):
         if attribute.attrname in ("user", "session") and (dotted_name(attribute.expr) or "").endswith("request"):
             return True
-    return any(name.name == "current_user" for name in definition.nodes_of_class(nodes.Name))
+    return any(name.name == "current_user" for name in nodes_within(definition, nodes.Name))
 
 
 def changes_state(definition: nodes.FunctionDef | nodes.ClassDef) -> bool:
@@ -79,7 +79,7 @@ def changes_state(definition: nodes.FunctionDef | nodes.ClassDef) -> bool:
     if isinstance(definition, nodes.ClassDef):
         return any(isinstance(m, nodes.FunctionDef) and m.name in STATE_METHODS for m in definition.body) and \
             _writes(definition)
-    for compare in definition.nodes_of_class(nodes.Compare):
+    for compare in nodes_within(definition, nodes.Compare):
         if "method" in (dotted_name(compare.left) or "") and any(
                 isinstance(n, nodes.Const) and n.value in ("POST", "PUT", "PATCH", "DELETE")
                 for _, other in compare.ops for n in other.nodes_of_class(nodes.Const)):
@@ -89,7 +89,7 @@ def changes_state(definition: nodes.FunctionDef | nodes.ClassDef) -> bool:
 
 def _writes(definition: nodes.NodeNG) -> bool:
     return any(isinstance(call.func, nodes.Attribute) and call.func.attrname in WRITE_CALLS
-               for call in definition.nodes_of_class(nodes.Call))
+               for call in nodes_within(definition, nodes.Call))
 
 
 def authenticates_otherwise(definition: nodes.FunctionDef | nodes.ClassDef) -> str | None:

@@ -18,7 +18,7 @@ from astroid import nodes
 
 from ...index import ModelInfo
 from ...index.tenant import names_the_tenant, tenant_words
-from ...lang.python import dotted_name, safe_infer
+from ...lang.python import dotted_name, nodes_within, safe_infer
 from .chains import Chain, ChainResolver, assigned_values, model_of_class, returns
 from .values import (
     USER_MODELS,
@@ -129,13 +129,13 @@ class DjangoQueries(ChainResolver):
         keys = {model.tenant_field, model.tenant_column} - {None} if model is not None else set()
         for method in cls.mymethods() if field_name else ():
             whole_method = method.name == f"validate_{field_name}"
-            for compare in method.nodes_of_class(nodes.Compare):
+            for compare in nodes_within(method, nodes.Compare):
                 operands = [compare.left, *(operand for _, operand in compare.ops)]
                 if any(isinstance(o, nodes.Attribute) and o.attrname in keys
                        and (whole_method or _names_field(o.expr, field_name)) for o in operands):
                     return True
         for method in cls.mymethods():
-            for call in method.nodes_of_class(nodes.Call):
+            for call in nodes_within(method, nodes.Call):
                 if not isinstance(call.func, nodes.Attribute) or call.func.attrname not in FILTER_METHODS:
                     continue
                 chain = self.resolve(call)
@@ -367,7 +367,7 @@ def _backend_scopes_by_caller(backend: nodes.NodeNG, is_tenant_lookup: Callable[
         method = next((m for m in candidate.mymethods() if m.name == "filter_queryset"), None)
         if method is None:
             continue
-        for node in method.nodes_of_class((nodes.Attribute, nodes.Keyword)):
+        for node in nodes_within(method, (nodes.Attribute, nodes.Keyword)):
             if isinstance(node, nodes.Attribute) and node.attrname == "user" \
                     and dotted_name(node.expr) in ("request", "self.request"):
                 return True
@@ -396,7 +396,7 @@ def _served_by_secret(cls: nodes.ClassDef) -> bool:
 
 def _uses_base_queryset(method: nodes.FunctionDef) -> bool:
     """Whether get_queryset starts from the class's `queryset` (self.queryset, super())."""
-    for node in method.nodes_of_class((nodes.Attribute, nodes.Call)):
+    for node in nodes_within(method, (nodes.Attribute, nodes.Call)):
         if isinstance(node, nodes.Attribute) and node.attrname in ("queryset", "model") \
                 and _is_self_or_super(node.expr):
             return True

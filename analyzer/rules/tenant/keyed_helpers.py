@@ -16,7 +16,7 @@ from astroid import nodes
 
 from ...index import ModelInfo
 from ...index.handlers import in_request
-from ...lang.python import dotted_name, infer_all
+from ...lang.python import dotted_name, infer_all, nodes_within
 from .chains import Chain, ChainResolver, argument_for, outermost_call
 from .narrowing import checked_after_fetch, nested_in_query
 from .values import Origin, names_checked_object, origin
@@ -43,7 +43,7 @@ def keyed_helper_call(call: nodes.Call, resolver: ChainResolver,
     if len(functions) != 1 or in_request(functions[0].body[0] if functions[0].body else functions[0]):
         return None
     function = functions[0]
-    for inner in function.nodes_of_class(nodes.Call):
+    for inner in nodes_within(function, nodes.Call):
         if outermost_call(inner) is not inner:
             continue
         chain = births(inner)

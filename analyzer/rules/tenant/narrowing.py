@@ -11,7 +11,7 @@ import astroid
 from astroid import nodes
 
 from ...index.handlers import in_request
-from ...lang.python import dotted_name, safe_infer
+from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import MAX_DEPTH, ChainResolver, outermost_call, under_tenant_test
 from .values import USER_OBJECTS, is_capability_field, is_the_caller
@@ -25,7 +25,7 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
     used as it is (rendered, returned, filtered only inside an unrelated `if`) is not.
     """
     uses = []
-    for use in target.scope().nodes_of_class(nodes.Name):
+    for use in nodes_within(target.scope(), nodes.Name):
         if use.name != target.name:
             continue
         try:
@@ -123,7 +123,7 @@ def _judged_by_callers(statement: nodes.Return, resolver: ChainResolver) -> bool
 def _every_caller_scopes(function: nodes.NodeNG, resolver: ChainResolver) -> bool:
     if not isinstance(function, nodes.FunctionDef) or function.name in ("get_queryset", "queryset"):
         return False
-    callers = [call for call in function.root().nodes_of_class(nodes.Call)
+    callers = [call for call in nodes_within(function.root(), nodes.Call)
                if getattr(call.func, "name", getattr(call.func, "attrname", None)) == function.name]
     if not callers:
         return False
@@ -234,7 +234,7 @@ def _hands_to_checker(call: nodes.Call, names: set[str], tenant_names: set[str],
             received.add(where)
     if not received:
         return False
-    for inner in callee.nodes_of_class(nodes.Call):
+    for inner in nodes_within(callee, nodes.Call):
         if _checks_row(inner, received, tenant_names) or _hands_to_checker(inner, received, tenant_names, hops - 1):
             return True
     return False
@@ -285,7 +285,7 @@ def _executed(node: nodes.NodeNG) -> nodes.NodeNG:
 def _rows_of(names: set[str], scope: nodes.NodeNG, after: int) -> set[str]:
     """`webhook = result.scalar_one()`: the row taken out of a result kept in `names`."""
     rows = set()
-    for assign in scope.nodes_of_class(nodes.Assign):
+    for assign in nodes_within(scope, nodes.Assign):
         value = assign.value.value if isinstance(assign.value, nodes.Await) else assign.value
         if (assign.lineno or 0) <= after or not isinstance(value, nodes.Call):
             continue
@@ -331,17 +331,17 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
                  and p[0] in names and p[1] in OWNER_FIELDS]
         return bool(owned) and any(side not in owned and is_the_caller(side) for side in sides)
 
-    for compare in scope.nodes_of_class(nodes.Compare):
+    for compare in nodes_within(scope, nodes.Compare):
         if (compare.lineno or 0) > after and (any(
                 is_tenant_of_row(side) for side in (compare.left, *(value for _, value in compare.ops)))
                 or is_owner_check(compare)):
             return True
-    for condition in (n.test for n in scope.nodes_of_class((nodes.If, nodes.Assert))):
+    for condition in (n.test for n in nodes_within(scope, (nodes.If, nodes.Assert))):
         if (condition.lineno or 0) > after and any(
                 (dotted_name(a.expr) or "").split(".")[0] in names and is_capability_field(a.attrname, strict=True)
                 for a in condition.nodes_of_class(nodes.Attribute)):
             return True
-    for call in scope.nodes_of_class(nodes.Call):
+    for call in nodes_within(scope, nodes.Call):
         if (call.lineno or 0) <= after:
             continue
         if _checks_row(call, names, tenant_names) or _hands_to_checker(call, names, tenant_names, hops=2):

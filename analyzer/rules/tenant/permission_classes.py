@@ -11,7 +11,7 @@ from __future__ import annotations
 from astroid import nodes
 
 from ...index import ModelInfo
-from ...lang.python import safe_infer
+from ...lang.python import nodes_within, safe_infer
 from .chains import ChainResolver
 from .values import Origin, origin
 
@@ -24,7 +24,7 @@ def checked_by_permission_class(node: nodes.NodeNG, model: ModelInfo, resolver: 
     if view is None or not _picked_by_url(node):
         return False
     for permission in _permission_classes(view):
-        for call in permission.nodes_of_class(nodes.Call):
+        for call in nodes_within(permission, nodes.Call):
             chain = resolver.resolve(call)
             if chain is not None and chain.model is model and chain.scoped:
                 return True
@@ -32,7 +32,7 @@ def checked_by_permission_class(node: nodes.NodeNG, model: ModelInfo, resolver: 
 
 
 def _picked_by_url(node: nodes.NodeNG) -> bool:
-    values = [keyword.value for call in node.nodes_of_class(nodes.Call) for keyword in call.keywords or ()
+    values = [keyword.value for call in nodes_within(node, nodes.Call) for keyword in call.keywords or ()
               if not isinstance(keyword.value, nodes.Const)]
     return bool(values) and all(origin(value) is Origin.URL for value in values)
 

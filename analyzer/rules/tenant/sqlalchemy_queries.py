@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
-from ...lang.python import dotted_name
+from ...lang.python import dotted_name, nodes_within
 from .chains import Chain, ChainResolver, assigned_values, model_of_class
 from .values import (
     USER_MODELS,
@@ -196,4 +196,4 @@ class SqlalchemyQueries(ChainResolver):
 
 
 def _mentions(node: nodes.NodeNG, name: str) -> bool:
-    return any(_last(call.func) == name for call in node.nodes_of_class(nodes.Call))
+    return any(_last(call.func) == name for call in nodes_within(node, nodes.Call))

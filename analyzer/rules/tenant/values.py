@@ -15,7 +15,7 @@ from enum import Enum
 from astroid import nodes
 
 from ...index.handlers import in_request
-from ...lang.python import dotted_name
+from ...lang.python import dotted_name, nodes_within
 from ...lang.words import words
 from .chains import assigned_values
 
@@ -163,7 +163,7 @@ def url_value_checked(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], boo
                 if names - PLAIN_PERMISSIONS:
                     return True
     text = value.as_string()
-    for call in function.nodes_of_class(nodes.Call):
+    for call in nodes_within(function, nodes.Call):
         keywords = call.keywords or ()
         if any(k.arg and is_tenant_lookup(k.arg) for k in keywords) and any(
                 k.value.as_string() == text for k in keywords if k.value is not value):

@@ -1,0 +1,46 @@
+"""Helpers over astroid trees that the rules lean on."""
+
+from __future__ import annotations
+
+import astroid
+from astroid import nodes
+
+from analyzer.lang.python import nodes_within
+
+SOURCE = '''
+import os
+
+def outer(request, pk):
+    rows = [r for r in request.rows if r.pk == pk]
+    key = lambda row: row.name
+    def inner(value):
+        return os.path.join(value, "x")
+    class Local:
+        def method(self):
+            return inner(self)
+    return sorted(rows, key=key)
+
+class View:
+    permission = os.environ.get("P")
+
+    def get(self, request):
+        if request.user and request.user.is_staff:
+            return outer(request, 1)
+        assert request.method == "GET"
+'''
+
+KINDS = (nodes.Call, nodes.Name, (nodes.Return, nodes.Compare), nodes.FunctionDef, nodes.NodeNG)
+
+
+def test_nodes_within_finds_what_nodes_of_class_finds_for_every_scope_and_node() -> None:
+    module = astroid.parse(SOURCE)
+    for node in module.nodes_of_class(nodes.NodeNG):
+        for kinds in KINDS:
+            assert nodes_within(node, kinds) == tuple(node.nodes_of_class(kinds)), (node, kinds)
+
+
+def test_nodes_within_a_node_made_by_inference_walks_that_node() -> None:
+    module = astroid.parse("def f():\n    return [1, 2]\n")
+    made = nodes.Const(3, lineno=1, col_offset=0, parent=None, end_lineno=1, end_col_offset=1)
+    assert nodes_within(made, nodes.Const) == (made,)
+    assert [c.value for c in nodes_within(module, nodes.Const)] == [1, 2]
