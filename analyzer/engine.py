@@ -17,7 +17,7 @@ from astroid import nodes
 from .config import Config, discover_config
 from .index import ProjectIndex, build_index
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
-from .lang.python import Positions, PythonParseError, forget_modules, module_name, parse_python
+from .lang.python import Positions, PythonParseError, forget_modules, module_name, nodes_within, parse_python
 from .lang.sql import parse_script
 from .model import Finding, Report, Skipped, Summary
 from .rules import Rule, enabled_rules
@@ -166,8 +166,13 @@ def _context(item: ParsedFile, config: Config, index: ProjectIndex) -> RuleConte
     )
 
 
-def run_rules(ctx: RuleContext, rules: list[Rule]) -> list[Finding]:
-    """Run the rules that apply to this file, walking its tree once, then apply suppressions."""
+class Superseded(Exception):
+    """The text under analysis has changed since: its findings are wanted no more."""
+
+
+def run_rules(ctx: RuleContext, rules: list[Rule], superseded: Callable[[], bool] | None = None) -> list[Finding]:
+    """Run the rules that apply to this file, walking its tree once, then apply suppressions.
+    `superseded` is asked between nodes; once it says yes, the run stops with `Superseded`."""
     ignored = per_file_ignored(ctx.relpath, ctx.config.per_file_ignores)
     active = [r for r in rules if ctx.language in r.languages and not any(r.code.startswith(c) for c in ignored)
               and r.applies_to(ctx)]
@@ -196,7 +201,9 @@ def run_rules(ctx: RuleContext, rules: list[Rule]) -> list[Finding]:
             for node_type in rule.node_types:
                 dispatch[node_type].append(rule)
         if dispatch:
-            for node in ctx.module.nodes_of_class(tuple(dispatch)):
+            for node in nodes_within(ctx.module, tuple(dispatch)):
+                if superseded is not None and superseded():
+                    raise Superseded
                 for rule in dispatch[type(node)]:
                     run(rule, lambda rule=rule, node=node: list(rule.check(node, ctx)))
     for statement in ctx.statements:
@@ -245,13 +252,15 @@ def analyze_source(text: str, path: str | Path, config: Config | None = None,
             forget_modules([item.module.name])
 
 
-def analyze_parsed(item: ParsedFile, config: Config, index: ProjectIndex, problems: list[str] | None = None
-                   ) -> list[Finding]:
+def analyze_parsed(item: ParsedFile, config: Config, index: ProjectIndex, problems: list[str] | None = None,
+                   superseded: Callable[[], bool] | None = None) -> list[Finding]:
     """Pass 2 on one parsed file, for callers that keep a project's parsed files between runs
-    (the language server); the reasons of rules that failed on it go to `problems`."""
+    (the language server); the reasons of rules that failed on it go to `problems`. An editor's
+    buffer may change while it is analysed: `superseded` lets the caller stop a run whose
+    result it would throw away (see `run_rules`)."""
     ctx = _context(item, config, index)
     try:
-        findings = run_rules(ctx, enabled_rules(config))
+        findings = run_rules(ctx, enabled_rules(config), superseded)
     except RecursionError:
         ctx.rule_errors.append("too deeply nested to analyse")
         findings = []

@@ -10,12 +10,11 @@ astroid's caches are not safe to share between threads.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 from analyzer.config import Config, ConfigError, discover_config
-from analyzer.engine import ParsedFile, analyze_parsed, index_files, parse_source
+from analyzer.engine import ParsedFile, Superseded, analyze_parsed, index_files, parse_source
 from analyzer.index import ProjectIndex
 from analyzer.lang.python import forget_modules
 from analyzer.model import Finding, Skipped
@@ -24,12 +23,13 @@ from analyzer.workspace import SourceFile, discover, language_of, read_source, r
 from .settings import Settings
 
 CONFIG_NAMES = ("pyproject.toml", "prodready.toml", ".prodready.toml")
-# Text that can change what the index knows: model classes, tables, migrations, settings.
-_INDEX_WORDS = re.compile(
-    r"models\.Model|db\.Model|DeclarativeBase|declarative_base|__tablename__|Table\(|ForeignKey|"
-    r"class Meta|CREATE\s+TABLE|ALTER\s+TABLE|INSTALLED_APPS|MIDDLEWARE|REST_FRAMEWORK|AppConfig|revision",
-    re.IGNORECASE,
-)
+# Words that a file changing what the index knows (model classes, tables, migrations, settings)
+# all but always holds. Plain substring tests: a keystroke must not pay for a regular expression
+# over a long module.
+_PYTHON_INDEX_WORDS = ("models.Model", "db.Model", "DeclarativeBase", "declarative_base", "__tablename__", "Table(",
+                       "ForeignKey", "class Meta", "INSTALLED_APPS", "MIDDLEWARE", "REST_FRAMEWORK", "AppConfig",
+                       "revision")
+_SQL_INDEX_WORDS = ("CREATE", "ALTER")
 
 Progress = Callable[[int, int], None]
 
@@ -98,10 +98,13 @@ class Project:
             return True
         return False
 
-    def analyse(self, path: Path, text: str, problems: list[str]) -> tuple[list[Finding], bool]:
+    def analyse(self, path: Path, text: str, problems: list[str],
+                superseded: Callable[[], bool] | None = None) -> tuple[list[Finding], bool]:
         """Analyse an open buffer, taking it in first as the newest version of its module, so
         that imports of it and from it resolve as they do on disk. Returns the findings and
-        whether the buffer changed the index (a model edited but not saved)."""
+        whether the buffer changed the index (a model edited but not saved). Raises
+        `Superseded` when `superseded` says the buffer has changed again; the buffer is taken in
+        all the same."""
         relpath = self.relpath(path)
         previous = self.files.get(relpath)
         item = previous
@@ -119,7 +122,11 @@ class Project:
                 reindexed = True
         if self.index is None or item is None or not self.settings.enable:
             return [], reindexed
-        return analyze_parsed(item, self.config, self.index, problems), reindexed
+        if reindexed:  # the other documents must hear of it: this run is not cut short
+            superseded = None
+        if superseded is not None and superseded():
+            raise Superseded
+        return analyze_parsed(item, self.config, self.index, problems, superseded), reindexed
 
     def _parse(self, path: Path, text: str | None = None) -> ParsedFile | Skipped:
         if text is None:
@@ -149,4 +156,10 @@ class Project:
 
 
 def _may_feed_index(path: Path, text: str) -> bool:
-    return language_of(path) in ("python", "sql") and bool(_INDEX_WORDS.search(text))
+    language = language_of(path)
+    if language == "python":
+        return any(word in text for word in _PYTHON_INDEX_WORDS)
+    if language == "sql":
+        upper = text.upper()
+        return any(word in upper for word in _SQL_INDEX_WORDS)
+    return False

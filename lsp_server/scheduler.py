@@ -3,7 +3,9 @@
 An edit that arrives while the server is idle is analysed at once: no debounce spends the
 latency budget waiting. Edits that arrive while an analysis runs only mark their document as
 wanted again, so however many there were, the document is analysed once more, on its newest
-text, when the running analysis ends. Nothing queues up behind a fast typist.
+text, when the running analysis ends. Nothing queues up behind a fast typist. When no document
+is wanted any more, the idle hook runs (the server collects garbage there), before anything
+that arrives after it.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ log = logging.getLogger(__name__)
 
 
 class LatestWins:
-    def __init__(self, run: Callable[[str], Awaitable[None]]) -> None:
+    def __init__(self, run: Callable[[str], Awaitable[None]],
+                 idle: Callable[[], Awaitable[None]] | None = None) -> None:
         self._run = run
+        self._idle = idle
         self._wanted: dict[str, None] = {}  # an ordered set of document URIs
-        self._wake = asyncio.Event()
+        self._woken = asyncio.Event()
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -29,13 +33,16 @@ class LatestWins:
 
     def request(self, uri: str) -> None:
         self._wanted[uri] = None
-        self._wake.set()
+        self._wake()
+
+    def request_idle(self) -> None:
+        """Run the idle hook once nothing is wanted (after an analysis made outside the queue)."""
+        self._wake()
+
+    def _wake(self) -> None:
+        self._woken.set()
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._serve())
-
-    def busy(self) -> bool:
-        """Whether more documents are waiting to be analysed."""
-        return bool(self._wanted)
 
     def forget(self, uri: str) -> None:
         self._wanted.pop(uri, None)
@@ -43,8 +50,8 @@ class LatestWins:
     async def _serve(self) -> None:
         await self._ready.wait()
         while True:
-            await self._wake.wait()
-            self._wake.clear()
+            await self._woken.wait()
+            self._woken.clear()
             while self._wanted:
                 uri = next(iter(self._wanted))
                 del self._wanted[uri]
@@ -52,3 +59,9 @@ class LatestWins:
                     await self._run(uri)
                 except Exception:  # one document's failure must not stop the others' analyses
                     log.exception("analysis of %s failed", uri)
+            self._woken.clear()  # whatever woke us meanwhile has been served
+            if self._idle is not None:
+                try:
+                    await self._idle()
+                except Exception:
+                    log.exception("the idle hook failed")

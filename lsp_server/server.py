@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from pygls.workspace import TextDocument
 
 import analyzer
 from analyzer.config import ConfigError, discover_config
+from analyzer.engine import Superseded
 from analyzer.model import Finding
 
 from . import code_actions, hover, memory
@@ -49,7 +51,7 @@ class ProdreadyServer(LanguageServer):
         self.pulled: set[str] = set()  # documents whose client asks for diagnostics itself
         self.pushed: set[str] = set()
         self.indexed = asyncio.Event()
-        self.scheduler = LatestWins(self.analyse_and_publish)
+        self.scheduler = LatestWins(self.analyse_and_publish, self.tidy)
         self.loop: asyncio.AbstractEventLoop | None = None
 
     # --- logging -------------------------------------------------------------------------------
@@ -133,13 +135,16 @@ class ProdreadyServer(LanguageServer):
     def is_open(self, uri: str) -> bool:
         return uri in self.workspace.text_documents
 
-    def _analyse(self, path: Path, text: str) -> tuple[list[Finding], list[str], bool, Project]:
+    def _analyse(self, path: Path, text: str, superseded: Callable[[], bool] | None = None
+                 ) -> tuple[list[Finding], list[str], bool, Project]:
         """On the worker thread: take the buffer into the project, then analyse it."""
         project = self.project_for(path)
         problems: list[str] = []
+        memory.hold()  # until `tidy`, once the diagnostics are out
         try:
-            with memory.no_collection():
-                findings, reindexed = project.analyse(path, text, problems)
+            findings, reindexed = project.analyse(path, text, problems, superseded)
+        except Superseded:  # a newer version waits: its analysis follows at once
+            return [], [], False, project
         except Exception:  # a bug of ours: log it, keep serving
             self._log_from_worker(f"prodready failed on {path}; please report it:\n{traceback.format_exc()}")
             return [], [], False, project
@@ -158,6 +163,7 @@ class ProdreadyServer(LanguageServer):
         self._after_analysis(document.uri, problems, reindexed, project)
         if self.is_open(document.uri):
             self.results[document.uri] = (document.version, findings)
+        self.scheduler.request_idle()  # the caller answers first; the garbage is collected after
         return findings
 
     async def analyse_and_publish(self, uri: str) -> None:
@@ -166,15 +172,17 @@ class ProdreadyServer(LanguageServer):
         document = self.workspace.get_text_document(uri)
         version = document.version
         findings, problems, reindexed, project = await self.on_worker(
-            self._analyse, Path(to_fs_path(uri)), document.source)
+            self._analyse, Path(to_fs_path(uri)), document.source, lambda: document.version != version)
         self._after_analysis(uri, problems, reindexed, project)
         if not self.is_open(uri) or self.workspace.get_text_document(uri).version != version:
             return  # a newer version is already wanted: never publish over it
         self.results[uri] = (version, findings)
         if uri not in self.pulled:
             self.publish(document, findings, version)
-        if not self.scheduler.busy():
-            await self.on_worker(memory.collect)
+
+    async def tidy(self) -> None:
+        """No analysis waits: collect their garbage, on the worker, ahead of the next one."""
+        await self.on_worker(memory.release)
 
     def _after_analysis(self, uri: str, problems: list[str], reindexed: bool, project: Project) -> None:
         for problem in problems:
@@ -206,7 +214,8 @@ class ProdreadyServer(LanguageServer):
 
     def diagnostics_of(self, document: TextDocument, findings: list[Finding]) -> list[types.Diagnostic]:
         settings = self.settings_of(document.uri)
-        return [to_diagnostic(f, document.lines, document.position_codec, settings) for f in findings]
+        lines = document.lines  # split anew on every access
+        return [to_diagnostic(f, lines, document.position_codec, settings) for f in findings]
 
     # --- settings ------------------------------------------------------------------------------
 

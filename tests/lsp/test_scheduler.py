@@ -49,3 +49,35 @@ async def test_nothing_runs_before_the_index_is_ready_and_a_failure_stops_nothin
     for _ in range(10):
         await asyncio.sleep(0)
     assert started == ["file:///broken.py", "file:///views.py"]
+
+
+async def test_the_idle_hook_runs_once_nothing_is_wanted_and_before_the_next_analysis() -> None:
+    events: list[str] = []
+    release = asyncio.Event()
+
+    async def analyse(uri: str) -> None:
+        events.append(uri)
+        if len(events) == 1:
+            await release.wait()
+
+    async def idle() -> None:
+        events.append("idle")
+
+    scheduler = LatestWins(analyse, idle)
+    scheduler.ready()
+    scheduler.request("file:///views.py")
+    await asyncio.sleep(0)
+    scheduler.request("file:///views.py")
+    scheduler.request("file:///models.py")
+    release.set()
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert events == ["file:///views.py", "file:///views.py", "file:///models.py", "idle"]
+    scheduler.request_idle()  # an analysis made outside the queue, for a pull request
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert events[-2:] == ["idle", "idle"]
+    scheduler.request("file:///views.py")
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert events[-2:] == ["file:///views.py", "idle"]
