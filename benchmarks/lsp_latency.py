@@ -3,12 +3,15 @@
 Copies the Django fixture project into a temporary folder, adds a 2,000-line views module to
 it, starts the real server over stdio and opens that module. Then:
 
-- isolated edits: one edit at a time, each timed from `didChange` to the `publishDiagnostics`
-  of its version;
+- isolated edits: one edit at a time, after a pause (as between words), each timed from
+  `didChange` to the `publishDiagnostics` of its version;
+- back-to-back edits: each sent the moment the previous one's diagnostics arrive, while the
+  server still collects the garbage of that analysis;
 - bursts: 20 edits a second for one second, timed from the burst's last edit to the
   diagnostics of its version.
 
-Prints p50, p95 and max of each, and the server's resident memory before and after the edits.
+Prints p50, p95 and max of each, and the server's resident memory before the edits and after
+each kind of them.
 """
 
 from __future__ import annotations
@@ -106,7 +109,7 @@ def summary(name: str, seconds: list[float]) -> str:
             f"max={max(ms):7.1f} ms")
 
 
-async def run(edits: int, bursts: int) -> None:
+async def run(edits: int, bursts: int, pause: float) -> None:
     with tempfile.TemporaryDirectory() as folder:
         module = write_project(Path(folder))
         text = module.read_text()
@@ -142,9 +145,17 @@ async def run(edits: int, bursts: int) -> None:
 
         isolated = []
         for number in range(edits):  # type a character, then delete it
+            await asyncio.sleep(pause)
             sent = time.perf_counter()
             edit(column, "x" if number % 2 == 0 else "", 0 if number % 2 == 0 else 1)
             isolated.append(await client.diagnostics_for(version) - sent)
+        rss_isolated = rss_mb(pid)
+        back_to_back = []
+        for number in range(edits):
+            sent = time.perf_counter()
+            edit(column, "x" if number % 2 == 0 else "", 0 if number % 2 == 0 else 1)
+            back_to_back.append(await client.diagnostics_for(version) - sent)
+        rss_back_to_back = rss_mb(pid)
         burst_latencies = []
         for _ in range(bursts):
             for number in range(20):
@@ -152,11 +163,14 @@ async def run(edits: int, bursts: int) -> None:
                 last = time.perf_counter()
                 await asyncio.sleep(0.05)
             burst_latencies.append(await client.diagnostics_for(version) - last)
+        await asyncio.sleep(pause)
         rss_after = rss_mb(pid)
         print(summary("isolated edit", isolated))
-        print(summary("end of burst", burst_latencies))
-        print(f"server RSS      before={rss_before:.0f} MB  after={rss_after:.0f} MB  "
-              f"growth={rss_after - rss_before:+.0f} MB")
+        print(summary("back to back", back_to_back))
+        if burst_latencies:
+            print(summary("end of burst", burst_latencies))
+        print(f"server RSS      before={rss_before:.0f} MB  after isolated={rss_isolated:.0f} MB  "
+              f"after back to back={rss_back_to_back:.0f} MB  after bursts={rss_after:.0f} MB")
         await client.shutdown_async(None)
         client.exit(None)
         await client.stop()
@@ -166,8 +180,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--bursts", type=int, default=5)
+    parser.add_argument("--pause", type=float, default=0.2, help="seconds of quiet before each isolated edit")
     args = parser.parse_args()
-    asyncio.run(run(args.edits, args.bursts))
+    asyncio.run(run(args.edits, args.bursts, args.pause))
     return 0
 
 
