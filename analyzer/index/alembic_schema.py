@@ -18,7 +18,7 @@ from astroid import nodes
 from sqlglot import exp
 
 from ..lang.migration_ops import alembic_ops, alembic_table, is_batch_op, literal_text
-from ..lang.python import callee_name, const_text, keyword_argument
+from ..lang.python import callee_name, const_text, keyword_argument, nodes_within
 from ..lang.python_strings import string_value
 from ..lang.sql import parse_script
 from ..lang.sqlalchemy_columns import ColumnFacts, column_facts, is_column_call, type_of
@@ -53,7 +53,7 @@ def declared_tables(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
     for relpath, module in modules:
         if "versions" in relpath.split("/")[:-1]:
             continue
-        for call in module.nodes_of_class(nodes.Call):
+        for call in nodes_within(module, nodes.Call):
             if (callee_name(call) or "").rsplit(".", 1)[-1] == "Table" and call.args and const_text(call.args[0]):
                 found.add(const_text(call.args[0]).lower())
     return found

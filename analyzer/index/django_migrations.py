@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from astroid import nodes
 
-from ..lang.python import const_text, dotted_name, keyword_argument, safe_infer
+from ..lang.python import const_text, dotted_name, keyword_argument, nodes_within, safe_infer
 from .django_apps import label_for
 from .django_schema import field_type, schema_options
 from .facts import ModelInfo
@@ -103,7 +103,7 @@ def unloaded_model_modules(modules: Iterable[tuple[str, nodes.Module]]) -> set[s
         return set()
     imported: set[str] = set()
     for _, module in modules:
-        for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+        for node in nodes_within(module, (nodes.Import, nodes.ImportFrom)):
             if isinstance(node, nodes.Import):
                 imported.update(name for name, _ in node.names)
                 continue

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from astroid import nodes
 
-from ..lang.python import dotted_name
+from ..lang.python import dotted_name, nodes_within
 
 if TYPE_CHECKING:
     from . import ProjectIndex
@@ -22,7 +22,7 @@ FILTERING_METHODS = {"filter", "get", "get_or_create", "update_or_create", "filt
 
 def filters_by_tenant(function: nodes.FunctionDef, index: ProjectIndex) -> bool:
     """Whether some filtering call in `function` constrains the tenant key."""
-    for call in function.nodes_of_class(nodes.Call):
+    for call in nodes_within(function, nodes.Call):
         func = call.func
         if not isinstance(func, nodes.Attribute) or func.attrname not in FILTERING_METHODS:
             continue
@@ -55,7 +55,7 @@ def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], in
     if not index.tenant_names:
         return methods, managers
     for _, module in modules:
-        for cls in module.nodes_of_class(nodes.ClassDef):
+        for cls in nodes_within(module, nodes.ClassDef):
             base_names = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases]
             if not any(name.endswith(("Manager", "QuerySet", "Queryset")) for name in base_names):
                 continue
@@ -76,16 +76,16 @@ def global_criteria(modules: Iterable[tuple[str, nodes.Module]]) -> str:
     needed; the location is kept so `prodready index` can show why TEN002 is silent.
     """
     for relpath, module in modules:
-        if not any(node.value == "do_orm_execute" for node in module.nodes_of_class(nodes.Const)):
+        if not any(node.value == "do_orm_execute" for node in nodes_within(module, nodes.Const)):
             continue
-        for function in module.nodes_of_class(nodes.FunctionDef):
+        for function in nodes_within(module, nodes.FunctionDef):
             text = function.as_string()
             if "with_loader_criteria" not in text:
                 continue
             decorators = function.decorators.as_string() if function.decorators else ""
             registered = "do_orm_execute" in decorators or any(
                 "do_orm_execute" in call.as_string() and function.name in call.as_string()
-                for call in module.nodes_of_class(nodes.Call)
+                for call in nodes_within(module, nodes.Call)
                 if (dotted_name(call.func) or "").endswith("listen"))
             if registered:
                 return f"{relpath}:{function.lineno}"
@@ -98,7 +98,7 @@ def tenant_schemas(modules: Iterable[tuple[str, nodes.Module]]) -> str:
     cannot reach another tenant's rows (Netflix Dispatch). Tables with a schema of their own
     (`__table_args__ = {"schema": "core"}`) are shared and still checked."""
     for relpath, module in modules:
-        for keyword in module.nodes_of_class(nodes.Keyword):
+        for keyword in nodes_within(module, nodes.Keyword):
             if keyword.arg != "schema_translate_map" or not isinstance(keyword.value, nodes.Dict):
                 continue
             if any(isinstance(key, nodes.Const) and key.value is None for key, _ in keyword.value.items):

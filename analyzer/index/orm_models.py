@@ -10,7 +10,7 @@ import re
 
 from astroid import nodes
 
-from ..lang.python import callee_name, dotted_name, imported_packages, keyword_argument, single_assignment
+from ..lang.python import callee_name, dotted_name, imported_packages, keyword_argument, nodes_within, single_assignment
 from ..lang.sqlalchemy_columns import column_facts
 from .django_schema import schema_options
 from .facts import FieldInfo, ModelInfo
@@ -79,7 +79,7 @@ NOT_MODEL_SUFFIXES = ("Form", "Serializer", "Schema", "FilterSet", "Admin", "Inl
 
 def _django_field_names(module: nodes.Module) -> set[str]:
     names: set[str] = set()
-    for node in module.nodes_of_class(nodes.ImportFrom):
+    for node in nodes_within(module, nodes.ImportFrom):
         if (node.modname or "").startswith("django.db"):
             names.update(alias or name for name, alias in node.names)
     return names

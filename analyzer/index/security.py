@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from astroid import nodes
 
-from ..lang.python import dotted_name, imported_packages, keyword_argument
+from ..lang.python import dotted_name, imported_packages, keyword_argument, nodes_within
 from ..lang.words import words
 from .settings import is_development, literal, setting_assignments, strings_in
 
@@ -74,7 +74,7 @@ def gather_security(python: Iterable[tuple[str, nodes.Module]]) -> SecurityFacts
             if ("COOKIE" in setting.name or "CSRF" in setting.name) and \
                     literal(setting.value) not in (False, None, "", 0) and not is_development(relpath, setting.owner):
                 facts.truthy_settings.add(setting.name)
-        for call in module.nodes_of_class(nodes.Call):
+        for call in nodes_within(module, nodes.Call):
             name = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
             facts.creates_engine |= name in ("create_engine", "create_async_engine", "SQLAlchemy")
             if name == "Limiter" and _has_default_limits(call):
@@ -93,7 +93,7 @@ def gather_security(python: Iterable[tuple[str, nodes.Module]]) -> SecurityFacts
 
 def _stores_user_in_session(module: nodes.Module) -> bool:
     """`session["user_id"] = user.id`: Flask's signed session cookie is the login."""
-    for assign in module.nodes_of_class(nodes.Assign):
+    for assign in nodes_within(module, nodes.Assign):
         for target in assign.targets:
             if isinstance(target, nodes.Subscript) and isinstance(target.value, nodes.Name) and \
                     target.value.name == "session" and isinstance(target.slice, nodes.Const) and \
@@ -105,7 +105,7 @@ def _stores_user_in_session(module: nodes.Module) -> bool:
 def _defines_csrf(module: nodes.Module) -> bool:
     """A project's own CSRF middleware or form protection (`class CSRFCookieSetterMiddleware`), which
     guards every route; a CSRF dependency (`def verify_csrf`) guards only the routes that use it."""
-    return any("csrf" in cls.name.lower() for cls in module.nodes_of_class(nodes.ClassDef))
+    return any("csrf" in cls.name.lower() for cls in nodes_within(module, nodes.ClassDef))
 
 
 def _sets_throttles(rest_framework: nodes.Dict) -> bool:
@@ -128,13 +128,13 @@ def _cookie_dependencies(module: nodes.Module) -> set[str]:
     cookie security scheme (`APIKeyCookie`), or `request.cookies` in their body."""
     schemes = {
         target.name
-        for assign in module.nodes_of_class(nodes.Assign)
+        for assign in nodes_within(module, nodes.Assign)
         if isinstance(assign.value, nodes.Call)
         and (dotted_name(assign.value.func) or "").rsplit(".", 1)[-1] in COOKIE_SCHEMES
         for target in assign.targets if isinstance(target, nodes.AssignName)
     }
     found = set()
-    for function in module.nodes_of_class((nodes.FunctionDef, nodes.AsyncFunctionDef)):
+    for function in nodes_within(module, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
         defaults = [*function.args.defaults, *(d for d in function.args.kw_defaults if d is not None)]
         for default in defaults:
             if isinstance(default, nodes.Call):
@@ -143,7 +143,7 @@ def _cookie_dependencies(module: nodes.Module) -> set[str]:
                 if called == "Cookie" or (called in ("Depends", "Security") and isinstance(argument, nodes.Name)
                                           and argument.name in schemes):
                     found.add(function.name)
-        if any(node.attrname == "cookies" for node in function.nodes_of_class(nodes.Attribute)) and \
+        if any(node.attrname == "cookies" for node in nodes_within(function, nodes.Attribute)) and \
                 any(arg.name in ("request", "req") for arg in function.args.args or ()):
             found.add(function.name)
     return found
@@ -172,7 +172,7 @@ def _depending_on(python: Iterable[tuple[str, nodes.Module]], seeds: set[str], h
     """Identity dependencies built on a cookie dependency (`get_current_active_user` on
     `get_current_user`); a service that merely takes one (`get_user_manager`) is not one."""
     found = set(seeds)
-    functions = [f for _, module in python for f in module.nodes_of_class((nodes.FunctionDef, nodes.AsyncFunctionDef))
+    functions = [f for _, module in python for f in nodes_within(module, (nodes.FunctionDef, nodes.AsyncFunctionDef))
                  if names_an_identity(f.name)]
     for _ in range(hops):
         grown = {f.name for f in functions if f.name not in found and depends_on(f, found)}

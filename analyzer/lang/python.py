@@ -295,7 +295,7 @@ def imported_packages(module: nodes.Module) -> frozenset[str]:
 
 def _imports(module: nodes.Module) -> set[str]:
     names: set[str] = set()
-    for node in module.nodes_of_class((nodes.Import, nodes.ImportFrom)):
+    for node in nodes_within(module, (nodes.Import, nodes.ImportFrom)):
         if isinstance(node, nodes.ImportFrom):
             names.add((node.modname or "").split(".")[0])
         else:
