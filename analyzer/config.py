@@ -165,9 +165,24 @@ def load_config(path: Path) -> Config:
 def discover_config(start: Path) -> Config:
     path = find_config_file(start)
     if path is None:
-        root = start.resolve() if start.is_dir() else start.resolve().parent
-        return Config(root=root)
+        return Config(root=project_root(start))
     return load_config(path)
+
+
+# Files that mark where a project begins, for projects that do not configure prodready.
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "manage.py", ".git")
+
+
+def project_root(start: Path) -> Path:
+    """The nearest folder above `start` holding a project file or a .git, else `start`'s own
+    folder. Checking `billing/views.py` of a project without a `[tool.prodready]` table must
+    still index the whole project, or the tenant model in `accounts/models.py` goes unseen."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
+            return candidate
+    return folder
 
 
 def _describe(error: ValidationError, path: Path, prefix: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import analyzer
 from analyzer.config import Config
 
@@ -113,6 +115,21 @@ def test_checking_one_file_judges_it_by_the_whole_project(tmp_path: Path) -> Non
     report = analyzer.analyze([root / "notes" / "views.py"], discover_config(root))
     assert [(f.path, f.rule) for f in report.findings] == [("notes/views.py", "TEN001")]
     assert report.summary.files == 1, "the other files inform the index but are not reported on"
+
+
+@pytest.mark.parametrize("marker", ["pyproject.toml", "manage.py", ".git"])
+def test_a_project_that_does_not_configure_prodready_is_indexed_from_its_root(tmp_path: Path, marker: str) -> None:
+    """What a pre-commit hook does: one changed file, named from the repository's root, in a
+    project with no [tool.prodready] table. The tenant model lives in another app."""
+    root = make(tmp_path / "shop", {
+        "accounts/__init__.py": "",
+        "accounts/models.py": MODELS.replace("class Project", "class Unrelated"),
+        "notes/__init__.py": "",
+        "notes/views.py": "from accounts.models import Note\n\n\ndef notes(request):\n    return Note.objects.all()\n",
+    })
+    (root / marker).mkdir() if marker == ".git" else (root / marker).write_text("")
+    report = analyzer.analyze([root / "notes" / "views.py"])
+    assert [(f.path, f.rule) for f in report.findings] == [("notes/views.py", "TEN001")]
 
 
 def test_a_rule_that_breaks_on_a_file_is_reported_and_the_other_rules_still_run(tmp_path, monkeypatch) -> None:
