@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install clean docs
+.PHONY: demo test install clean docs vscode
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ demo: install
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest -q
+
+# The VS Code extension: unit tests, then editors/vscode/prodready.vsix (needs node and npm).
+vscode:
+	cd editors/vscode && npm ci --no-audit --no-fund && npm test && npm run package
 
 docs: install
 	$(BIN)/python -m analyzer.docs docs/rules
