@@ -3,7 +3,8 @@
 --   open a file, wait for prodready's diagnostics, ask for the code actions on one of them,
 --   apply its preferred quick fix, and wait for that diagnostic to clear.
 -- Inputs come from the environment: PRODREADY_NVIM_FILE, PRODREADY_NVIM_LINE (1-based line of
--- the diagnostic to fix), PRODREADY_NVIM_CMD (the server's command), PRODREADY_NVIM_OUT.
+-- the diagnostic to fix; without it the session ends at the diagnostics), PRODREADY_NVIM_CMD
+-- (the server's command), PRODREADY_NVIM_SETTINGS (JSON for setup's settings), PRODREADY_NVIM_OUT.
 local file = os.getenv("PRODREADY_NVIM_FILE")
 local fix_line = tonumber(os.getenv("PRODREADY_NVIM_LINE"))
 local out = os.getenv("PRODREADY_NVIM_OUT")
@@ -36,13 +37,17 @@ end
 local function summary(diagnostics)
   local rows = {}
   for _, d in ipairs(diagnostics) do
-    table.insert(rows, { code = d.code, line = d.lnum + 1, column = d.col + 1 })
+    table.insert(rows, { code = d.code, line = d.lnum + 1, column = d.col + 1, severity = d.severity })
   end
   return rows
 end
 
 local function run()
-  require("prodready").setup({ cmd = vim.split(os.getenv("PRODREADY_NVIM_CMD"), " ", { plain = true }) })
+  local settings = os.getenv("PRODREADY_NVIM_SETTINGS")
+  require("prodready").setup({
+    cmd = vim.split(os.getenv("PRODREADY_NVIM_CMD"), " ", { plain = true }),
+    settings = settings and vim.fn.json_decode(settings) or nil,
+  })
   vim.cmd("edit " .. vim.fn.fnameescape(file))
   local bufnr = vim.api.nvim_get_current_buf()
   step("opened " .. vim.bo[bufnr].filetype)
@@ -52,6 +57,9 @@ local function run()
   end
   seen.before = summary(prodready_diagnostics(bufnr))
   step("diagnostics")
+  if fix_line == nil then
+    return
+  end
 
   local target
   for _, d in ipairs(prodready_diagnostics(bufnr)) do

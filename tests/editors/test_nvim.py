@@ -66,6 +66,27 @@ def test_diagnostics_appear_and_a_quick_fix_clears_its_diagnostic(tmp_path: Path
 
 
 @requires_nvim
+def test_settings_from_setup_reach_the_server(tmp_path: Path) -> None:
+    project = tmp_path / "django_saas"
+    shutil.copytree(ROOT / "fixtures" / "django_saas", project)
+    views = project / "accounts" / "views.py"
+    out = tmp_path / "seen.json"
+    done = nvim("-c", f"luafile {DRIVER}", env={
+        "PRODREADY_NVIM_FILE": str(views),
+        "PRODREADY_NVIM_CMD": f"{sys.executable} -m lsp_server",
+        "PRODREADY_NVIM_SETTINGS": json.dumps({"select": ["AUTH"], "severity": {"AUTH005": "hint"}}),
+        "PRODREADY_NVIM_OUT": str(out),
+    })
+    seen = json.loads(out.read_text())
+    assert "error" not in seen, (seen, done.stderr)
+    expected = sorted((a.code, a.line) for a in parse_annotations(views.read_text(), str(views))
+                      if a.kind == "expect" and a.code.startswith("AUTH"))
+    assert sorted((d["code"], d["line"]) for d in seen["before"]) == expected
+    hints = {d["code"] for d in seen["before"] if d["severity"] == 4}  # vim.diagnostic.severity.HINT
+    assert hints == {"AUTH005"}
+
+
+@requires_nvim
 def test_checkhealth_finds_the_server_and_the_project_root(tmp_path: Path) -> None:
     project = tmp_path / "shop"
     (project / "shop").mkdir(parents=True)

@@ -9,7 +9,7 @@ M.defaults = {
     "typescript", "typescriptreact", "vue",
   },
   -- A buffer's project is the nearest folder upwards holding one of these.
-  root_markers = { "pyproject.toml", "prodready.toml", "setup.cfg", ".git" },
+  root_markers = { "pyproject.toml", "prodready.toml", "setup.cfg", "setup.py", "manage.py", ".git" },
   -- The server's settings: enable, select, ignore, tenantFields, sqlDialect, severity.
   -- `[tool.prodready]` in pyproject.toml applies under them.
   settings = {},
