@@ -70,7 +70,8 @@ class TenantConfig(_Section):
                  "**/cli.py", "**/cli/**", "**/cron.py", "**/crons/**", "**/cron/**", "**/bgtasks/**",
                  "**/jobs/**", "**/workers/**", "**/backoffice/**"),
         description="Globs of files where tenant findings are warnings, not errors: commands, admin, scripts "
-                    "and scheduled jobs, which often work across tenants on purpose.",
+                    "and scheduled jobs, which often work across tenants on purpose. A query there is "
+                    "reported only where its function holds one tenant and does not filter by it.",
     )
     scoped_managers: tuple[str, ...] = Field(
         default=(), description="Manager or query attribute names that filter by tenant on their own."

@@ -11,6 +11,7 @@ from __future__ import annotations
 from astroid import nodes
 
 from ...index.handlers import in_request, reach
+from ...index.tenant import tenant_words
 from ...lang.python import callee_name
 from ...model import Severity
 from ..base import RuleContext
@@ -18,7 +19,7 @@ from .chains import Chain, ChainResolver
 from .narrowing import checked_after_fetch, is_housekeeping, nested_in_query
 from .permission_classes import checked_by_permission_class
 from .policy import tenant_severity
-from .values import is_capability_value
+from .values import holds_one_tenant, is_capability_value
 
 
 def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx: RuleContext,
@@ -41,9 +42,18 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     key = chain.model.fields.get(chain.model.tenant_field or "")
     if key is not None and key.optional:
         default = Severity.WARNING  # rows without a tenant are shared (templates, built-in roles)
+    return place_severity(node, ctx, default)
+
+
+def place_severity(node: nodes.NodeNG, ctx: RuleContext, default: Severity) -> Severity | None:
+    """How an unscoped query is reported where it is: errors where requests reach it; in
+    commands, admin, scripts and jobs warnings, but only where the code holds one tenant (see
+    `holds_one_tenant`); elsewhere not at all."""
     severity = tenant_severity(ctx.relpath, ctx.config, default)
+    if severity is None:
+        return None
     if severity is not default:
-        return severity  # commands, admin, scripts: reported as warnings wherever they run
+        return severity if holds_one_tenant(node, tenant_words(ctx.index.tenant)) else None
     return reach_severity(node, ctx, severity)
 
 

@@ -17,7 +17,7 @@ from ...model import Finding, Fix, FixSafety, Severity, TextEdit
 from ...workspace import path_spec
 from ..base import Rule, RuleContext
 from . import CWE_639
-from .context import reach_severity
+from .context import place_severity
 from .policy import tenant_severity
 from .sql_scope import Unconstrained, unconstrained_tables
 
@@ -91,9 +91,7 @@ class UnfilteredRawSql(Rule):
             return
         statements = parse_script(value.text, ctx.config.sql.dialect)
         single = len(statements) == 1
-        severity = tenant_severity(ctx.relpath, ctx.config, self.severity)
-        if severity is self.severity:
-            severity = reach_severity(node, ctx, severity)
+        severity = place_severity(node, ctx, self.severity)
         if severity is None:
             return  # no request runs this statement: a job or report working across tenants on purpose
         handler = in_request(node)

@@ -304,3 +304,24 @@ def _url_key(value: nodes.NodeNG) -> str | None:
     key = value.slice if isinstance(value, nodes.Subscript) else (value.args[0] if isinstance(
         value, nodes.Call) and value.args else None)
     return key.value if isinstance(key, nodes.Const) and isinstance(key.value, str) else None
+
+
+def holds_one_tenant(node: nodes.NodeNG, tenant_words: set[str]) -> bool:
+    """Whether the functions around `node` hold one tenant when it runs: a parameter, or a
+    variable bound before it, named after the tenant (`organization`, `org_id`,
+    `current_workspace`). A command, job or script that does acts for that tenant, and a query
+    in it without the tenant filter is a leak; one that holds no tenant works across all of them
+    on purpose (a backfill, a nightly sweep). A plural (`organizations`) is many tenants."""
+    line = node.lineno or 0
+    scope = node.scope()
+    while not isinstance(scope, nodes.Module):
+        if isinstance(scope, (nodes.FunctionDef, nodes.Lambda)):
+            if any(tenant_words & set(words(name)) for name in scope.argnames()):
+                return True
+            if any(tenant_words & set(words(name)) and any((bound.lineno or line) < line for bound in bindings)
+                   for name, bindings in scope.locals.items()):
+                return True
+        if scope.parent is None:
+            break
+        scope = scope.parent.scope()
+    return False
