@@ -3,9 +3,17 @@ debugging with a client that connects to a port."""
 
 from __future__ import annotations
 
+import os
+import sys
+
+if __name__ == "__main__" and sys.path and sys.path[0] in ("", os.getcwd()):
+    # `python -m lsp_server` puts the working directory first on sys.path, and editors start
+    # the server in the project it analyses: a package of the project named like ours
+    # (`analyzer`) or like a dependency would be imported, and run, in their place.
+    del sys.path[0]
+
 import argparse
 import logging
-import sys
 
 import analyzer
 
