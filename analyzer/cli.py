@@ -54,12 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix, also apply unsafe fixes")
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.add_argument("--output-file", "-o", type=Path, default=None, help="write the report to a file")
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write .prodready_cache/ (an unchanged run is answered from it)")
 
     rule = commands.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", help="rule code (TEN001) or name (unfiltered-django-query)")
 
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    clean = commands.add_parser("clean", help="remove the project's .prodready_cache/")
+    clean.add_argument("paths", nargs="*", default=["."], help="a file or folder of the project (default: .)")
+    clean.add_argument("--config", type=Path, default=None)
 
     index = commands.add_parser("index", help="show what the project index learned (models, tables, tenant key)")
     index.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
@@ -71,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and not argv[0].startswith("-") and argv[0] not in ("check", "rule", "rules", "index"):
+    if argv and not argv[0].startswith("-") and argv[0] not in ("check", "rule", "rules", "index", "clean"):
         argv.insert(0, "check")
     if not argv:
         argv = ["check"]
@@ -87,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args)
         if args.command == "index":
             return _index(args)
+        if args.command == "clean":
+            return _clean(args)
         return _check(args)
     except (ConfigError, BaselineError) as error:
         print(f"prodready: error: {error}", file=sys.stderr)
@@ -121,7 +129,7 @@ def _check(args: argparse.Namespace) -> int:
             return EXIT_ERROR
     config = _config(args)
     progress = None if args.no_progress or args.format != "text" else _ProgressBar()
-    report = analyze(args.paths, config, progress=progress)
+    report = analyze(args.paths, config, progress=progress, cache=not args.no_cache)
     if progress:
         progress.close()
     if args.write_baseline:
@@ -133,7 +141,7 @@ def _check(args: argparse.Namespace) -> int:
         fixed = apply_fixes(report, config, safeties)
         if fixed:
             print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
-            report = analyze(args.paths, config)
+            report = analyze(args.paths, config, cache=not args.no_cache)
     _emit(report, args)
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS
@@ -176,6 +184,16 @@ def _rules(args: argparse.Namespace) -> int:
     for info in infos:
         table.add_row(info.code, info.name, info.severity.value, "yes" if info.fixable else "", info.summary)
     Console(soft_wrap=False).print(table)
+    return EXIT_CLEAN
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from .cache import CACHE_DIR, clean
+
+    config = load_config(args.config) if args.config else discover_config(Path(args.paths[0]))
+    root = config.root or Path(args.paths[0]).resolve()
+    if clean(root):
+        print(f"Removed {root / CACHE_DIR}", file=sys.stderr)
     return EXIT_CLEAN
 
 

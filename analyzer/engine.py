@@ -14,6 +14,7 @@ from pathlib import Path
 
 from astroid import nodes
 
+from .cache import RunCache
 from .config import Config, discover_config
 from .index import ProjectIndex, build_index
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
@@ -37,16 +38,43 @@ class ParsedFile:
 
 
 def analyze(paths: Iterable[str | Path], config: Config | None = None,
-            progress: Progress | None = None) -> Report:
-    """Analyse files and folders; returns every finding that survives suppressions and baseline."""
+            progress: Progress | None = None, cache: bool = False) -> Report:
+    """Analyse files and folders; returns every finding that survives suppressions and baseline.
+    With `cache`, an unchanged run is answered from `.prodready_cache/` (see `analyzer.cache`)."""
     started = time.perf_counter()
     paths = [Path(p) for p in paths] or [Path(".")]
     config = config or discover_config(paths[0])
     files, skipped = discover(paths, config)
+    others = other_project_files(paths, files, config)
+    run_cache = RunCache(config.root) if cache and config.root is not None else None
+    names = [str(p.resolve()) for p in paths]
+    key = run_cache.key(config, names, files + others) if run_cache is not None else None
+    cached = run_cache.load(config, names, key) if run_cache is not None and key is not None else None
+    if cached is not None:
+        findings, summary, texts = cached
+    else:
+        findings, summary, texts = _run(files, skipped, others, config, progress)
+        if run_cache is not None and key is not None:
+            run_cache.store(config, names, key, findings, summary, texts)
+    if config.baseline:
+        baseline_path = Path(config.baseline)
+        if not baseline_path.is_absolute() and config.root:
+            baseline_path = config.root / baseline_path
+        findings = Baseline.load(baseline_path).filter(findings, texts)
+    summary = summary.model_copy(update={"findings": len(findings),
+                                         "seconds": round(time.perf_counter() - started, 3)})
+    report = Report(findings=findings, summary=summary)
+    report.sources.update(texts)
+    return report
+
+
+def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
+         progress: Progress | None) -> tuple[list[Finding], Summary, dict[str, str]]:
+    """Both passes over `files`, with `others` (the rest of the project) parsed for the index."""
     total = len(files) * 2
     parsed, unreadable = parse_files(files, config, progress=(lambda done: progress(done, total)) if progress else None)
     skipped.extend(unreadable)
-    context = project_context(paths, files, config)
+    context, _ = parse_files(others, config)
     index = index_files(parsed + context, config)
     findings: list[Finding] = []
     unparsed_sql = 0
@@ -64,20 +92,12 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
         if progress:
             progress(len(files) + number, total)
     forget_modules([item.module.name for item in parsed + context if item.module is not None])
-    if config.baseline:
-        baseline_path = Path(config.baseline)
-        if not baseline_path.is_absolute() and config.root:
-            baseline_path = config.root / baseline_path
-        findings = Baseline.load(baseline_path).filter(findings, texts)
     findings.sort(key=Finding.sort_key)
-    summary = Summary(files=len(parsed), findings=len(findings), skipped=skipped,
-                      seconds=round(time.perf_counter() - started, 3), unparsed_sql=unparsed_sql)
-    report = Report(findings=findings, summary=summary)
-    report.sources.update(texts)
-    return report
+    summary = Summary(files=len(parsed), findings=len(findings), skipped=skipped, unparsed_sql=unparsed_sql)
+    return findings, summary, texts
 
 
-def project_context(paths: list[Path], files: list[Path], config: Config) -> list[ParsedFile]:
+def other_project_files(paths: list[Path], files: list[Path], config: Config) -> list[Path]:
     """The rest of the project, when only part of it is checked: `prodready check billing/views.py`
     judges the view by the models in the other files of the project, which are parsed for the
     index but not reported on."""
@@ -88,9 +108,7 @@ def project_context(paths: list[Path], files: list[Path], config: Config) -> lis
         return []
     everything, _ = discover([root], config)
     targets = set(files)
-    others = [f for f in everything if f not in targets and f.suffix in (".py", ".sql")]
-    parsed, _ = parse_files(others, config)
-    return parsed
+    return [f for f in everything if f not in targets and f.suffix in (".py", ".sql")]
 
 
 def parse_files(files: list[Path], config: Config, progress: Callable[[int], None] | None = None
