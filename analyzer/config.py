@@ -100,6 +100,11 @@ class Config(_Section):
         default_factory=dict, description="Glob -> rule codes ignored in matching files."
     )
     max_file_size: int = Field(default=1_000_000, description="Files larger than this many bytes are skipped.")
+    file_timeout: float = Field(
+        default=20.0, ge=0,
+        description="Seconds the rules may spend on one file; a file that takes longer is skipped with the reason "
+                    "`timeout`. 0 means no limit.",
+    )
     respect_gitignore: bool = Field(default=True, description="Skip files that .gitignore excludes.")
     baseline: str | None = Field(default=None, description="Baseline file of known findings to hide.")
     tenant: TenantConfig = Field(default_factory=TenantConfig)

@@ -87,6 +87,8 @@ def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: 
             findings.extend(run_rules(ctx, rules))
         except RecursionError:
             skipped.append(Skipped(path=item.source.relpath, reason="too deeply nested to analyse"))
+        except TimedOut as timeout:
+            skipped.append(Skipped(path=item.source.relpath, reason=str(timeout)))
         skipped.extend(Skipped(path=item.source.relpath, reason=reason) for reason in ctx.rule_errors)
         unparsed_sql += ctx.unparsed_sql
         if progress:
@@ -188,9 +190,19 @@ class Superseded(Exception):
     """The text under analysis has changed since: its findings are wanted no more."""
 
 
+class TimedOut(Exception):
+    """The rules spent longer than `file-timeout` on one file: a generated module, a pathological
+    expression. The file is skipped so that the scan, or the editor, goes on."""
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"timeout: the rules took over {limit:g} s on this file (file-timeout); "
+                         "its findings are not reported")
+
+
 def run_rules(ctx: RuleContext, rules: list[Rule], superseded: Callable[[], bool] | None = None) -> list[Finding]:
     """Run the rules that apply to this file, walking its tree once, then apply suppressions.
-    `superseded` is asked between nodes; once it says yes, the run stops with `Superseded`."""
+    `superseded` is asked between nodes; once it says yes, the run stops with `Superseded`. A
+    run that outlasts the configured `file-timeout` stops with `TimedOut`."""
     ignored = per_file_ignored(ctx.relpath, ctx.config.per_file_ignores)
     active = [r for r in rules if ctx.language in r.languages and not any(r.code.startswith(c) for c in ignored)
               and r.applies_to(ctx)]
@@ -198,12 +210,16 @@ def run_rules(ctx: RuleContext, rules: list[Rule], superseded: Callable[[], bool
         return []
     findings: list[Finding] = []
     failed: set[str] = set()
+    limit = ctx.config.file_timeout
+    deadline = time.monotonic() + limit if limit else None
 
     def run(rule: Rule, produce: Callable[[], Iterable[Finding]]) -> None:
         """One rule's findings; a rule that breaks on this file is reported and set aside, and the
         other rules' findings for the file are kept."""
         if rule.code in failed:
             return
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimedOut(limit)
         try:
             findings.extend(produce())
         except RecursionError:
@@ -281,6 +297,9 @@ def analyze_parsed(item: ParsedFile, config: Config, index: ProjectIndex, proble
         findings = run_rules(ctx, enabled_rules(config), superseded)
     except RecursionError:
         ctx.rule_errors.append("too deeply nested to analyse")
+        findings = []
+    except TimedOut as timeout:
+        ctx.rule_errors.append(str(timeout))
         findings = []
     if problems is not None:
         problems.extend(ctx.rule_errors)

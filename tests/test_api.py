@@ -144,3 +144,27 @@ def test_a_rule_that_breaks_on_a_file_is_reported_and_the_other_rules_still_run(
     report = analyzer.analyze([tmp_path], analyzer.Config(root=tmp_path))
     assert [f.rule for f in report.findings] == ["AUTH003"]
     assert [s.reason.split(" (")[0] for s in report.summary.skipped] == ["AUTH001 failed on this file"]
+
+
+def test_a_file_that_outlasts_file_timeout_is_skipped_and_the_run_goes_on(tmp_path: Path) -> None:
+    root = make(tmp_path, {
+        "pyproject.toml": "[tool.prodready]\nfile-timeout = 0.000000001\n",
+        "notes/__init__.py": "",
+        "notes/models.py": MODELS,
+        "notes/views.py": "from .models import Note\n\n\ndef notes(request):\n    return Note.objects.all()\n",
+        "notes/README.txt": "not analysed",
+    })
+    from analyzer.config import discover_config
+
+    config = discover_config(root)
+    assert config.file_timeout == 1e-9
+    report = analyzer.analyze([root], config)
+    assert report.findings == []
+    reasons = {s.path: s.reason for s in report.summary.skipped}
+    assert reasons["notes/views.py"].startswith("timeout: the rules took over 1e-09 s on this file (file-timeout)")
+    problems: list[str] = []
+    assert analyzer.analyze_source((root / "notes" / "views.py").read_text(), "notes/views.py", config,
+                                   problems=problems) == []
+    assert [p.split(":")[0] for p in problems] == ["timeout"]
+    untimed = config.model_copy(update={"file_timeout": 0})
+    assert [(f.path, f.rule) for f in analyzer.analyze([root], untimed).findings] == [("notes/views.py", "TEN001")]
