@@ -36,24 +36,37 @@ def nvim(*arguments: str, env: dict[str, str] | None = None, cwd: Path | None = 
                           timeout=180)
 
 
-@requires_nvim
-def test_diagnostics_appear_and_a_quick_fix_clears_its_diagnostic(tmp_path: Path) -> None:
+def drive(tmp_path: Path, **env: str) -> tuple[Path, dict, subprocess.CompletedProcess]:
+    """One session of nvim_driver.lua on accounts/views.py of a copy of the Django fixture:
+    the file, what the driver saw, and how nvim ended."""
     project = tmp_path / "django_saas"
     shutil.copytree(ROOT / "fixtures" / "django_saas", project)
     views = project / "accounts" / "views.py"
     out = tmp_path / "seen.json"
     done = nvim("-c", f"luafile {DRIVER}", env={
         "PRODREADY_NVIM_FILE": str(views),
-        "PRODREADY_NVIM_LINE": "173",  # response.set_cookie("remember_device", ...) without its flags
         "PRODREADY_NVIM_CMD": f"{sys.executable} -m lsp_server",
         "PRODREADY_NVIM_OUT": str(out),
+        **env,
     })
     assert out.exists(), f"nvim wrote nothing (exit {done.returncode}): {done.stderr}"
     seen = json.loads(out.read_text())
-    assert "error" not in seen, seen
+    assert "error" not in seen, (seen, done.stderr)
+    return views, seen, done
+
+
+def expected_codes(views: Path, prefix: str = "") -> list[tuple[str, int]]:
+    return sorted((a.code, a.line) for a in parse_annotations(views.read_text(), str(views))
+                  if a.kind == "expect" and a.code.startswith(prefix))
+
+
+@requires_nvim
+def test_diagnostics_appear_and_a_quick_fix_clears_its_diagnostic(tmp_path: Path) -> None:
+    # line 173: response.set_cookie("remember_device", ...) without its flags
+    views, seen, done = drive(tmp_path, PRODREADY_NVIM_LINE="173")
     assert seen["steps"] == ["opened python", "diagnostics", "applied", "cleared"]
 
-    expected = sorted((a.code, a.line) for a in parse_annotations(views.read_text(), str(views)) if a.kind == "expect")
+    expected = expected_codes(views)
     assert sorted((d["code"], d["line"]) for d in seen["before"]) == expected
     assert ("AUTH003", 173) in expected
 
@@ -67,21 +80,10 @@ def test_diagnostics_appear_and_a_quick_fix_clears_its_diagnostic(tmp_path: Path
 
 @requires_nvim
 def test_settings_from_setup_reach_the_server(tmp_path: Path) -> None:
-    project = tmp_path / "django_saas"
-    shutil.copytree(ROOT / "fixtures" / "django_saas", project)
-    views = project / "accounts" / "views.py"
-    out = tmp_path / "seen.json"
-    done = nvim("-c", f"luafile {DRIVER}", env={
-        "PRODREADY_NVIM_FILE": str(views),
-        "PRODREADY_NVIM_CMD": f"{sys.executable} -m lsp_server",
-        "PRODREADY_NVIM_SETTINGS": json.dumps({"select": ["AUTH"], "severity": {"AUTH005": "hint"}}),
-        "PRODREADY_NVIM_OUT": str(out),
-    })
-    seen = json.loads(out.read_text())
-    assert "error" not in seen, (seen, done.stderr)
-    expected = sorted((a.code, a.line) for a in parse_annotations(views.read_text(), str(views))
-                      if a.kind == "expect" and a.code.startswith("AUTH"))
-    assert sorted((d["code"], d["line"]) for d in seen["before"]) == expected
+    settings = {"select": ["AUTH"], "severity": {"AUTH005": "hint"}}
+    views, seen, _ = drive(tmp_path, PRODREADY_NVIM_SETTINGS=json.dumps(settings))
+    assert seen["steps"] == ["opened python", "diagnostics"]
+    assert sorted((d["code"], d["line"]) for d in seen["before"]) == expected_codes(views, "AUTH")
     hints = {d["code"] for d in seen["before"] if d["severity"] == 4}  # vim.diagnostic.severity.HINT
     assert hints == {"AUTH005"}
 
