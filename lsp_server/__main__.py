@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=args.log_level, format="prodready-lsp %(levelname)s %(message)s")
 
+    from .framing import ResyncingStdin
     from .server import server  # imported late: `--version` and `--help` stay instant
 
     if args.tcp:
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--tcp wants HOST:PORT, got {args.tcp!r}")
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
-        server.start_io()
+        server.start_io(stdin=ResyncingStdin(sys.stdin.buffer))
     return 0
 
 

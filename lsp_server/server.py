@@ -18,7 +18,9 @@ from typing import Any
 from uuid import uuid4
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
@@ -40,9 +42,21 @@ WATCHED = ["**/*.py", "**/*.sql", "**/*.{html,htm,jinja,jinja2,j2,djhtml}",
            "**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx,vue,svelte}", "**/{pyproject.toml,prodready.toml,.prodready.toml}"]
 
 
+class ProdreadyProtocol(LanguageServerProtocol):
+    def handle_message(self, message: Any) -> None:
+        """After shutdown a request is refused with InvalidRequest, as the protocol says; pygls
+        drops it without an answer, and a client waiting for one would wait for ever."""
+        method = getattr(message, "method", None)
+        if self._shutdown and method not in (None, types.EXIT) and getattr(message, "id", None) is not None:
+            self._send_response(message.id, error=JsonRpcInvalidRequest(
+                message=f"{method}: the server is shutting down").to_response_error())
+            return
+        super().handle_message(message)
+
+
 class ProdreadyServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("prodready", analyzer.__version__)
+        super().__init__("prodready", analyzer.__version__, protocol_cls=ProdreadyProtocol)
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodready-analysis")
         self.projects: dict[Path, Project] = {}
         self.default_settings = Settings()

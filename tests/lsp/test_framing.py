@@ -1,0 +1,88 @@
+"""The server under a broken client: bad JSON, a wrong Content-Length, requests after shutdown.
+It answers as the protocol says, or ignores, and never stops listening."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+
+import pytest
+
+from lsp_server.framing import ResyncingStdin
+
+pytestmark = pytest.mark.e2e
+
+
+def frame(message: dict | bytes, length: int | None = None) -> bytes:
+    body = message if isinstance(message, bytes) else json.dumps(message).encode()
+    return f"Content-Length: {len(body) if length is None else length}\r\n\r\n".encode() + body
+
+
+def test_a_header_buried_in_a_line_starts_a_line_of_its_own() -> None:
+    stdin = ResyncingStdin(io.BytesIO(b'Content-Length: 2\r\n\r\n{}tail of a body}Content-Length: 7\r\n\r\n{"a":1}'))
+    assert stdin.readline() == b"Content-Length: 2\r\n"
+    assert stdin.readline() == b"\r\n"
+    assert stdin.read(2) == b"{}"
+    assert stdin.readline() == b"tail of a body}"
+    assert stdin.readline() == b"Content-Length: 7\r\n"
+    assert stdin.readline() == b"\r\n"
+    assert stdin.read(7) == b'{"a":1}'
+
+
+class RawClient:
+    """Bytes in, messages out: what no well-behaved client library would send."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "lsp_server"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.buffer = b""
+
+    def send(self, data: bytes) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
+
+    def response(self, request_id: int, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while b"\r\n\r\n" in self.buffer:
+                header, rest = self.buffer.split(b"\r\n\r\n", 1)
+                length = int(header.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+                if len(rest) < length:
+                    break
+                message, self.buffer = json.loads(rest[:length]), rest[length:]
+                if message.get("id") == request_id:
+                    return message
+            assert self.process.stdout is not None
+            ready, _, _ = select.select([self.process.stdout], [], [], 0.1)
+            if ready:
+                self.buffer += os.read(self.process.stdout.fileno(), 65536)
+        raise AssertionError(f"no response to request {request_id} within {timeout} s")
+
+
+def test_bad_frames_are_survived_and_requests_after_shutdown_refused() -> None:
+    client = RawClient()
+    try:
+        client.send(frame(b"{not json"))
+        client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "prodready/unknown", "params": {}}))
+        assert client.response(1)["error"]["code"] == -32601  # MethodNotFound
+        client.send(frame(b"{}", length=1))  # too short: the rest runs into the next header
+        client.send(frame({"jsonrpc": "2.0", "method": "$/sacrificed"}))  # its header was eaten
+        client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "initialize",
+                           "params": {"processId": None, "rootUri": None, "capabilities": {}}}))
+        assert client.response(2)["result"]["serverInfo"]["name"] == "prodready"
+        client.send(frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}))
+        assert client.response(3)["result"] is None
+        client.send(frame({"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": "file:///nowhere/views.py"}, "position": {"line": 0, "character": 0}}}))
+        assert "error" in client.response(4)
+        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
+        assert client.process.wait(timeout=30) == 0
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
