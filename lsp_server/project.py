@@ -137,6 +137,10 @@ class Project:
             language = language_of(path)
             if language is None:
                 return Skipped(path=self.relpath(path), reason="not a language prodready reads")
+            size = len(text.encode("utf-8", errors="replace"))
+            if size > self.config.max_file_size:  # as on disk: a huge buffer must not hold up the worker
+                return Skipped(path=self.relpath(path),
+                               reason=f"larger than max-file-size ({size} > {self.config.max_file_size} bytes)")
             source = SourceFile(path=path, relpath=self.relpath(path), language=language,
                                 text=text.lstrip("\ufeff").replace("\r\n", "\n"))
         return parse_source(source, self.config)

@@ -299,6 +299,19 @@ async def test_a_file_that_cannot_be_parsed_is_logged_and_the_server_goes_on(cli
     assert "TEN001" in [d.code for d in await published(client, views, 1)]
 
 
+async def test_a_buffer_over_max_file_size_is_skipped_as_a_file_would_be(client: LanguageClient,
+                                                                         tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    await start(client, root)
+    # Twenty megabytes of a generated module: parsing it would hold up every other document.
+    huge = VIEWS + "".join(f"TABLE_{n} = {'x' * 1000!r}\n" for n in range(20_000))
+    big = open_document(client, root / "shop" / "generated.py", text=huge)
+    assert await published(client, big, 1) == []
+    assert any("generated.py" in m.message and "max-file-size" in m.message for m in client.log_messages)
+    views = open_document(client, root / "shop" / "views.py")
+    assert "TEN001" in [d.code for d in await published(client, views, 1)]
+
+
 async def test_indexing_reports_progress_before_the_first_diagnostics(client: LanguageClient, tmp_path: Path) -> None:
     root = write_shop(tmp_path)
     await start(client, root)
