@@ -117,6 +117,7 @@ def parse_files(files: list[Path], config: Config, progress: Callable[[int], Non
                 ) -> tuple[list[ParsedFile], list[Skipped]]:
     parsed: list[ParsedFile] = []
     skipped: list[Skipped] = []
+    gate = script_gate(config)
     for number, path in enumerate(files, start=1):
         if progress:
             progress(number)
@@ -124,7 +125,7 @@ def parse_files(files: list[Path], config: Config, progress: Callable[[int], Non
         if isinstance(source, Skipped):
             skipped.append(source)
             continue
-        item = parse_source(source, config)
+        item = parse_source(source, config, gate=gate)
         if isinstance(item, Skipped):
             skipped.append(item)
         else:
@@ -142,7 +143,10 @@ def build_project_index(paths: Iterable[str | Path], config: Config) -> tuple[Pr
         forget_modules([item.module.name for item in parsed if item.module is not None])
 
 
-def parse_source(source: SourceFile, config: Config, modname: str | None = None) -> ParsedFile | Skipped:
+def parse_source(source: SourceFile, config: Config, modname: str | None = None,
+                 gate: Callable[[SourceFile], bool] | None = None) -> ParsedFile | Skipped:
+    """Parse a file as its language; `gate` is `script_gate(config)`, made once by a caller that
+    parses many files."""
     if source.language == "python":
         try:
             module = parse_python(source.text, source.path, modname or module_name(source.path))
@@ -152,6 +156,8 @@ def parse_source(source: SourceFile, config: Config, modname: str | None = None)
     if source.language == "sql":
         return ParsedFile(source, statements=parse_script(source.text, config.sql.dialect))
     if source.language in SCRIPT_LANGUAGES:
+        if not (gate or script_gate(config))(source):
+            return ParsedFile(source)
         if source.language in ("javascript", "typescript"):
             reason = vendored_reason(source.relpath, source.text, path_spec(VENDORED_PATHS).match_file)
             if reason:
@@ -161,6 +167,18 @@ def parse_source(source: SourceFile, config: Config, modname: str | None = None)
         except (RecursionError, ValueError, MemoryError) as error:
             return Skipped(path=source.relpath, reason=f"cannot parse: {type(error).__name__}: {error}")
     return ParsedFile(source)
+
+
+def script_gate(config: Config) -> Callable[[SourceFile], bool]:
+    """Whether any enabled rule can find anything in a script (see `Rule.script_mentions`)."""
+    patterns: dict[str, list] = defaultdict(list)
+    for rule in enabled_rules(config):
+        for language in SCRIPT_LANGUAGES.intersection(rule.languages):
+            patterns[language].append(rule.script_mentions)
+
+    def wanted(source: SourceFile) -> bool:
+        return any(pattern is None or pattern.search(source.text) for pattern in patterns[source.language])
+    return wanted
 
 
 def index_files(parsed: list[ParsedFile], config: Config) -> ProjectIndex:

@@ -64,3 +64,23 @@ def test_broken_scripts_and_unbalanced_templates_do_not_stop_the_scan() -> None:
     findings = analyzer.analyze_source(broken, "templates/broken.html")
     assert [f.rule for f in findings] == ["AUTH001"]
     assert analyzer.analyze_source("function (( {", "src/broken.ts") == []
+
+
+def test_scripts_no_rule_can_judge_are_not_parsed() -> None:
+    """A front end's components mostly never touch storage or cookies: they are read, not parsed."""
+    from analyzer.engine import ParsedFile, parse_source
+    from analyzer.workspace import SourceFile
+
+    def parsed(text: str, config: Config) -> bool:
+        item = parse_source(SourceFile(path=Path("src/a.ts"), relpath="src/a.ts", language="typescript", text=text),
+                            config)
+        return isinstance(item, ParsedFile) and item.script is not None
+
+    everything = Config()
+    assert not parsed("export const total = (items: Item[]) => items.reduce((a, b) => a + b.price, 0);", everything)
+    for mention in ('localStorage.getItem("k")', 'const { localStorage: ls } = window', 'import store from "store2"',
+                    "store.set('token', t)", "localforage.setItem(k, v)", 'document.cookie = "a=b"',
+                    "Cookies.set('session', s)", "import { persist } from 'zustand/middleware'"):
+        assert parsed(mention, everything), mention
+    assert not parsed("Cookies.set('session', s)", Config(ignore=["AUTH003"]))
+    assert parsed('localStorage.setItem("token", t)', Config(ignore=["AUTH003"]))

@@ -10,6 +10,7 @@ a value read back from storage to where it is used: a variable, a getter, a prop
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -33,6 +34,10 @@ STORAGE_HOOKS = frozenset({"useLocalStorage", "useSessionStorage", "useStorage",
                            "useSessionStorageState", "useStorageState", "createLocalStorage"})
 PERSIST_PACKAGES = ("zustand/middleware",)
 INTERESTING = frozenset({"call_expression", "assignment_expression", "member_expression", "subscript_expression"})
+# Every way of reaching Web Storage named above leaves one of these in the text: a storage
+# global or hook ("Storage"), a wrapper package or global, or zustand's persist.
+MENTIONS = re.compile(r"[Ss]torage|localforage|secure-?ls|SecureLS|zustand|\bnew\s+Store\b"
+                      r"|[\"'](?:store|store2|store-js)[\"']|\bstore\s*(?:\(|\.\s*(?:set|get)\b)")
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,10 @@ class Rule:
     fixable: ClassVar[bool] = False
     # Python node classes handed to `check`; the engine walks each tree once for all rules.
     node_types: ClassVar[tuple[type, ...]] = ()
+    # Text a script must contain for `check_script` to find anything in it; None: any script.
+    # A script that no enabled rule can find anything in is never parsed (most of a front end's
+    # files never touch storage or cookies, and tree-sitter's parse and walk are the cost).
+    script_mentions: ClassVar[re.Pattern[str] | None] = None
 
     def applies_to(self, ctx: RuleContext) -> bool:
         return True

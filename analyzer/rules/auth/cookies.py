@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from astroid import nodes
@@ -103,6 +104,7 @@ class UnprotectedCookie(AuthRule):
     references = (CWE_1004, CWE_614)
     fixable = True
     node_types = (nodes.Call, nodes.Module)
+    script_mentions = re.compile("cookie", re.I)  # document.cookie and every setter below
 
     def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:
         if isinstance(node, nodes.Module):

@@ -9,7 +9,15 @@ from tree_sitter import Node
 
 from ...lang.credentials import names_credential
 from ...lang.javascript import ScriptFile, ScriptRegion, arguments_of, string_value
-from ...lang.web_storage import TRANSPARENT, ScriptFacts, StorageAccess, credential_key, holder, uses
+from ...lang.web_storage import (
+    MENTIONS,
+    TRANSPARENT,
+    ScriptFacts,
+    StorageAccess,
+    credential_key,
+    holder,
+    uses,
+)
 from ...model import Finding, Severity
 from ..base import RuleContext
 from . import CWE_922, OWASP_SESSION, SCRIPT_LANGUAGES, AuthRule
@@ -52,6 +60,7 @@ class CredentialFromWebStorage(AuthRule):
     severity = Severity.ERROR
     languages = SCRIPT_LANGUAGES
     references = (CWE_922, OWASP_SESSION)
+    script_mentions = MENTIONS
 
     def check_script(self, script: ScriptFile, ctx: RuleContext) -> Iterator[Finding]:
         for region in script.regions:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...lang.javascript import ScriptFile
-from ...lang.web_storage import ScriptFacts, credential_key, is_plain_literal, names_a_credential, stored_names
+from ...lang.web_storage import (
+    MENTIONS,
+    ScriptFacts,
+    credential_key,
+    is_plain_literal,
+    names_a_credential,
+    stored_names,
+)
 from ...model import Finding, Severity
 from ..base import RuleContext
 from . import CWE_922, OWASP_SESSION, SCRIPT_LANGUAGES, AuthRule
@@ -52,6 +59,7 @@ class CredentialInWebStorage(AuthRule):
     severity = Severity.ERROR
     languages = SCRIPT_LANGUAGES
     references = (CWE_922, OWASP_SESSION)
+    script_mentions = MENTIONS
 
     def check_script(self, script: ScriptFile, ctx: RuleContext) -> Iterator[Finding]:
         for region in script.regions:
