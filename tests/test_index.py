@@ -667,3 +667,48 @@ class Menu(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [("core/views.py", 15)]
+
+
+def test_imports_from_a_source_folder_that_is_itself_a_package(tmp_path: Path) -> None:
+    """`label_studio/manage.py` puts `label_studio/` on sys.path, so its modules import
+    `from core.views import ...` although the folder is a package too: the base class that
+    narrows get_queryset is found all the same."""
+    base_views = '''
+from rest_framework import generics
+
+
+class CallerRowsList(generics.ListAPIView):
+    def get_queryset(self):
+        return super().get_queryset().filter(organization=self.request.user.organization)
+
+
+class SearchList(generics.ListAPIView):
+    def get_queryset(self):
+        return super().get_queryset().filter(url__icontains=self.request.query_params["q"])
+'''
+    views = '''
+from core.base_views import CallerRowsList, SearchList
+from core.models import Page
+
+
+class PageList(CallerRowsList):
+    queryset = Page.objects.all()
+
+
+class PageSearch(SearchList):
+    queryset = Page.objects.all()
+'''
+    models = DJANGO_CORE + '''
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+'''
+    root = project(tmp_path, {"app/__init__.py": "", "app/manage.py": "", "app/core/__init__.py": "",
+                              "app/core/models.py": models, "app/core/base_views.py": base_views,
+                              "app/core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("app/core/views.py", 11)]

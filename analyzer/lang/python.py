@@ -78,7 +78,35 @@ def parse_python(text: str, path: Path, modname: str | None = None, register: bo
             raise PythonParseError(_syntax_reason(error, text)) from None
     if not register:
         astroid.MANAGER.astroid_cache.pop(name, None)
+    else:
+        _remember_suffixes(name)
     return module
+
+
+# Every proper dotted suffix of a project module's name -> the full names that end with it.
+_SUFFIXES: dict[str, set[str]] = {}
+
+
+def _remember_suffixes(name: str) -> None:
+    parts = name.split(".")
+    for start in range(1, len(parts)):
+        _SUFFIXES.setdefault(".".join(parts[start:]), set()).add(name)
+
+
+def _project_module_by_suffix(modname: str) -> nodes.Module:
+    """A project that runs from a folder inside its repository (`label_studio/manage.py`, which
+    puts `label_studio/` on sys.path) imports `from projects.models import Project`, while that
+    folder is itself a package, so the file was parsed as `label_studio.projects.models`. When
+    astroid finds no module of the imported name, the one project module whose name ends with
+    it is the module meant."""
+    cache = astroid.MANAGER.astroid_cache
+    names = [name for name in _SUFFIXES.get(modname, ()) if name in cache]
+    if len(names) != 1:
+        raise astroid.AstroidBuildingError(modname=modname)
+    return cache[names[0]]
+
+
+astroid.MANAGER.register_failed_import_hook(_project_module_by_suffix)
 
 
 def _build(text: str, name: str, path: Path) -> nodes.Module:
@@ -145,6 +173,14 @@ def forget_modules(names: list[str]) -> None:
     cache = astroid.MANAGER.astroid_cache
     for name in names:
         cache.pop(name, None)
+        parts = name.split(".")
+        for start in range(1, len(parts)):
+            suffix = ".".join(parts[start:])
+            holders = _SUFFIXES.get(suffix)
+            if holders is not None:
+                holders.discard(name)
+                if not holders:
+                    del _SUFFIXES[suffix]
 
 
 def _syntax_reason(error: astroid.AstroidSyntaxError, text: str) -> str:
