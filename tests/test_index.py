@@ -669,6 +669,74 @@ class Menu(OrgOwned):
     assert [(f.path, f.line) for f in report.findings] == [("core/views.py", 15)]
 
 
+def test_default_object_permissions_guard_drf_detail_views(tmp_path: Path) -> None:
+    """Label Studio's REST_FRAMEWORK defaults end in a class whose `has_object_permission` asks
+    the row about the caller: every detail view that keeps the defaults checks the row it serves."""
+    settings = '''
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": [
+        "core.permissions.OrganizationObjects",
+        "rest_framework.permissions.IsAuthenticated",
+    ],
+}
+'''
+    permissions = '''
+from rest_framework.permissions import BasePermission
+
+
+class OrganizationObjects(BasePermission):
+    def has_object_permission(self, request, view, obj):
+        return obj.organization_id == request.user.organization_id
+
+
+class OwnerObjects(OrganizationObjects):
+    message = "Only the owner may do this."
+'''
+    views = '''
+from rest_framework import generics
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.settings import api_settings
+
+from .models import Menu, Page
+from .permissions import OwnerObjects
+
+
+class PageDetail(generics.RetrieveUpdateDestroyAPIView):
+    queryset = Page.objects.all()
+
+
+class PageOwnerDetail(generics.RetrieveUpdateAPIView):
+    queryset = Page.objects.all()
+    permission_classes = [IsAuthenticated, OwnerObjects]
+
+
+class MenuDetail(generics.RetrieveUpdateDestroyAPIView):
+    queryset = Menu.objects.all()
+    permission_classes = [IsAuthenticated]
+
+
+class MenuPreview(generics.RetrieveAPIView):
+    queryset = Menu.objects.all()
+    permission_classes = api_settings.DEFAULT_PERMISSION_CLASSES + [IsAuthenticated]
+'''
+    models = DJANGO_CORE + '''
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+'''
+    root = project(tmp_path, {"config/settings.py": settings, "core/models.py": models,
+                              "core/permissions.py": permissions, "core/views.py": views})
+    index, _ = index_of(root)
+    assert index.default_permissions == ("OrganizationObjects", "IsAuthenticated")
+    assert index.object_permissions == {"OrganizationObjects", "OwnerObjects"}
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("core/views.py", 20)]
+
+
 def test_imports_from_a_source_folder_that_is_itself_a_package(tmp_path: Path) -> None:
     """`label_studio/manage.py` puts `label_studio/` on sys.path, so its modules import
     `from core.views import ...` although the folder is a package too: the base class that

@@ -23,6 +23,7 @@ from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import keyed_helpers, query_builders, request_reachable
 from .managers import global_criteria, scoping_methods_and_managers, tenant_schemas
 from .orm_models import extract_models
+from .permissions import default_permission_classes, object_permission_classes
 from .scripts import ReadBack, credential_storage_keys
 from .security import SecurityFacts, gather_security
 from .sql_tables import extract_tables
@@ -52,6 +53,8 @@ class ProjectIndex:
     quiet_reachable: set[str] = field(default_factory=set)  # ... that only admin-like handlers reach
     query_builders: set[str] = field(default_factory=set)  # functions that return an unevaluated query
     keyed_helpers: set[str] = field(default_factory=set)  # functions that look a row up by a parameter
+    object_permissions: set[str] = field(default_factory=set)  # DRF permission classes that check the row
+    default_permissions: tuple[str, ...] = ()  # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"], by class name
     security: SecurityFacts = field(default_factory=SecurityFacts)  # lockouts, throttles, CSRF, cookie auth
     credential_storage_keys: dict[str, ReadBack] = field(default_factory=dict)  # "currentUser" -> where .token is read
     django_migrations: DjangoMigrations = field(default_factory=DjangoMigrations)  # the schema migrations build
@@ -138,6 +141,8 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
                 model.auto_scoped = True
     index.query_builders = query_builders(python)
     index.keyed_helpers = keyed_helpers(python)
+    index.object_permissions = object_permission_classes(python)
+    index.default_permissions = default_permission_classes(python)
     index.security = gather_security(python)
     index.credential_storage_keys = credential_storage_keys(scripts)
     index.django_migrations = read_migrations(python, labels)

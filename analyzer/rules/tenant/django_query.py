@@ -15,6 +15,7 @@ from .context import verdict
 from .django_queries import QUERY_METHODS, DjangoQueries
 from .keyed_helpers import KeyedHelper, keyed_helper_call
 from .narrowing import narrowed_elsewhere
+from .permission_classes import checked_per_object, queryset_never_read
 from .policy import tenant_severity
 
 GENERIC_VIEWS = frozenset({"DetailView", "UpdateView", "DeleteView", "ListView", "BaseDetailView",
@@ -35,6 +36,11 @@ class UnfilteredDjangoQuery(Rule):
     the model's manager adds the filter itself (a custom `get_queryset`, django-scopes,
     django-multitenant). Generic views (`DetailView`, `UpdateView`, `DeleteView`, `ListView`)
     declared with `model = Invoice` and no `get_queryset` that narrows it are reported too.
+    A DRF view's class-level `queryset` is safe where only `get_object()` reads it and one of
+    the view's permission classes (its own, or `DEFAULT_PERMISSION_CLASSES`) checks the row in
+    `has_object_permission`; a list is never checked that way. So is a row fetched and then
+    checked: compared with the caller's tenant, handed to a permission check, or asked about
+    the caller (`if not invoice.project.can_be_seen_by(request.user): raise PermissionDenied`).
 
     A lookup by primary key is reported inside request handlers, where the id arrives with the
     request, and at a handler's call of a service that looks a row up by an id the handler took
@@ -164,7 +170,7 @@ class UnfilteredDjangoQuery(Rule):
             chain = resolver.root(statement.value)
             if chain is None or chain.model is None or not chain.model.is_tenant_scoped or chain.scoped:
                 continue
-            if resolver.view_filters_by_tenant(cls):
+            if resolver.view_filters_by_tenant(cls) or _served_safely(cls, resolver):
                 continue
             model = chain.model
             message = f"`{model.name}` is queried without filtering on `{model.tenant_field}`, so it returns every " \
@@ -187,9 +193,15 @@ class UnfilteredDjangoQuery(Rule):
         if isinstance(cls, nodes.ClassDef):
             # `queryset = Invoice.objects.all()` on a view is judged by its get_queryset; a
             # serializer or form field's `queryset=` by whether the class re-checks the choice.
-            return resolver.view_filters_by_tenant(cls) or resolver.class_requeries_scoped(
-                cls, chain.model, _class_attribute(node))
+            return resolver.view_filters_by_tenant(cls) or _served_safely(cls, resolver) or \
+                resolver.class_requeries_scoped(cls, chain.model, _class_attribute(node))
         return narrowed_elsewhere(node, resolver)
+
+
+def _served_safely(view: nodes.ClassDef, resolver: DjangoQueries) -> bool:
+    """A view's class-level queryset that no tenant can read through: each row it serves passes
+    an object permission that checks it, or the view never reads it at all."""
+    return checked_per_object(view, resolver.index) or queryset_never_read(view)
 
 
 def _class_attribute(node: nodes.NodeNG) -> str | None:

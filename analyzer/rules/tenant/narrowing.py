@@ -39,6 +39,8 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
     if any(_scoped_when_tenant_known(use, resolver) for use in uses):
         return True
     for use in uses:
+        if _only_inspected(use):
+            continue  # hasattr(qs, "with_state"): no row leaves through a question about the object
         outer = outermost_call(use)
         candidates = [outer] if outer is not use else []
         if isinstance(use.parent, nodes.Call) and use in use.parent.args:
@@ -64,6 +66,15 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
             continue
         return False
     return True
+
+
+INSPECTORS = frozenset({"hasattr", "isinstance", "type", "id", "callable"})
+
+
+def _only_inspected(use: nodes.Name) -> bool:
+    parent = use.parent
+    return isinstance(parent, nodes.Call) and isinstance(parent.func, nodes.Name) \
+        and parent.func.name in INSPECTORS and use in parent.args
 
 
 def _argument_of_query(use: nodes.Name, resolver: ChainResolver) -> bool:
@@ -196,18 +207,35 @@ def _correlated(call: nodes.Call) -> bool:
 CHECK_WORDS = ("perm", "check", "access", "authori", "allowed", "can_", "ensure", "verify", "require")
 
 
-def _checks_row(call: nodes.Call, names: set[str], tenant_names: set[str]) -> bool:
+def _checks_row(call: nodes.Call, names: set[str], tenant_names: set[str],
+                owners: frozenset[str] = frozenset()) -> bool:
     """`ticket_perm_check(request, ticket)`, `check_permissions(user, op, workspace=row.workspace,
-    context=row)`: a checker handed the row or its tenant."""
+    context=row)`: a checker handed the row or its tenant; `row.has_permission(request.user)`,
+    `row.project.can_access(user)`: the row, or what it belongs to, asked about the caller; and
+    DRF's `self.check_object_permissions(request, row.project)`, which runs the view's object
+    permissions on what the row belongs to."""
     func = call.func
     callee = (func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", "")).lower()
     if not any(word in callee for word in CHECK_WORDS):
         return False
-    for value in (*call.args, *(k.value for k in call.keywords or ())):
+    arguments = (*call.args, *(k.value for k in call.keywords or ()))
+    for value in arguments:
         parts = (dotted_name(value) or "").split(".")
-        if parts[0] in names and (len(parts) == 1 or parts[1] in tenant_names):
+        if parts[0] in names and (len(parts) == 1 or parts[1] in tenant_names or callee == "check_object_permissions"):
             return True
+        if parts[0] in owners and callee == "check_object_permissions":
+            return True  # project = view.project; self.check_object_permissions(request, project)
+    if isinstance(func, nodes.Attribute) and (dotted_name(func.expr) or "").split(".")[0] in names:
+        return any(is_the_caller(value) for value in arguments) and _decides(call)
     return False
+
+
+def _decides(call: nodes.Call) -> bool:
+    """Whether the answer of a check is acted on: it is the test of an `if` or an `assert`."""
+    child, parent = call, call.parent
+    while parent is not None and not isinstance(parent, (nodes.If, nodes.Assert, nodes.FunctionDef)):
+        child, parent = parent, parent.parent
+    return isinstance(parent, (nodes.If, nodes.Assert)) and child is parent.test
 
 
 def _hands_to_checker(call: nodes.Call, names: set[str], tenant_names: set[str], hops: int) -> bool:
@@ -297,6 +325,16 @@ def _rows_of(names: set[str], scope: nodes.NodeNG, after: int) -> set[str]:
     return rows
 
 
+def _owners_of(names: set[str], scope: nodes.NodeNG, after: int) -> frozenset[str]:
+    """`project = view.project`: what the fetched row belongs to, taken out of it."""
+    owners = set()
+    for assign in nodes_within(scope, nodes.Assign):
+        parts = (dotted_name(assign.value) or "").split(".")
+        if (assign.lineno or 0) > after and len(parts) >= 2 and parts[0] in names:
+            owners.update(t.name for t in assign.targets if isinstance(t, nodes.AssignName))
+    return frozenset(owners)
+
+
 def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
     """A fetched row checked before use: `if invoice.organization_id != request.user.organization_id:
     raise ...`, a permission helper handed the row (`ticket_perm_check(request, ticket)`), or a
@@ -312,6 +350,7 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
     scope = parent.scope()
     after = parent.lineno or 0
     names |= _rows_of(names, scope, after)
+    owners = _owners_of(names, scope, after)
 
     def is_tenant_of_row(side: nodes.NodeNG) -> bool:
         parts = (dotted_name(side) or "").split(".")
@@ -344,7 +383,7 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
     for call in nodes_within(scope, nodes.Call):
         if (call.lineno or 0) <= after:
             continue
-        if _checks_row(call, names, tenant_names) or _hands_to_checker(call, names, tenant_names, hops=2):
+        if _checks_row(call, names, tenant_names, owners) or _hands_to_checker(call, names, tenant_names, hops=2):
             return True
         values = [k.value for k in call.keywords or ()]
         if any(is_tenant_of_row(v) for v in values) and any(

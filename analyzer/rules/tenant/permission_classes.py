@@ -3,15 +3,20 @@
 DRF runs `permission_classes` before the handler. A project's permission class that looks the
 URL's id up with the tenant key (`GithubConfiguration.objects.filter(id=view.kwargs["github_pk"],
 organisation_id=organisation_pk).exists()`) has refused every other tenant's id before the
-handler's own `GithubConfiguration.objects.get(id=self.kwargs["github_pk"])` runs.
+handler's own `GithubConfiguration.objects.get(id=self.kwargs["github_pk"])` runs. And a detail
+view's get_object() hands the row to every permission class whose `has_object_permission`
+checks it (`return obj.has_permission(request.user)`).
 """
 
 from __future__ import annotations
 
+import contextlib
+
+import astroid
 from astroid import nodes
 
-from ...index import ModelInfo
-from ...lang.python import nodes_within, safe_infer
+from ...index import ModelInfo, ProjectIndex
+from ...lang.python import dotted_name, nodes_within, safe_infer
 from .chains import ChainResolver
 from .values import Origin, origin
 
@@ -58,3 +63,87 @@ def _permission_classes(view: nodes.ClassDef) -> list[nodes.ClassDef]:
 
 def _from_a_package(cls: nodes.ClassDef) -> bool:
     return cls.root().name.split(".")[0] in ("rest_framework", "django")
+
+
+# DRF's generic views that serve one row, through get_object(), and those that also list rows,
+# which no object permission looks at.
+DETAIL_VIEWS = frozenset({"RetrieveAPIView", "UpdateAPIView", "DestroyAPIView", "RetrieveUpdateAPIView",
+                          "RetrieveDestroyAPIView", "RetrieveUpdateDestroyAPIView"})
+LISTING_VIEWS = frozenset({"ListAPIView", "ListCreateAPIView", "ListModelMixin", "ModelViewSet", "ReadOnlyModelViewSet",
+                           "GenericViewSet", "ViewSet", "ViewSetMixin"})
+
+
+def checked_per_object(view: nodes.ClassDef, index: ProjectIndex) -> bool:
+    """A DRF detail view (`RetrieveUpdateDestroyAPIView`) whose permission classes include one
+    that checks the row: its class-level `queryset` is only read by get_object(), which hands the
+    row to that class before the view serves it. A view that lists rows is not covered."""
+    classes = _project_lineage(view)
+    names = _class_names(classes)
+    methods = [m for cls in classes for m in cls.mymethods()]
+    if names & LISTING_VIEWS or not (names & DETAIL_VIEWS or _rows_only_through_get_object(methods)):
+        return False
+    if any(m.name == "get_permissions" or (m.name == "get_object" and not _calls_super(m, "get_object"))
+           for m in methods):
+        return False  # chosen at run time, or the lookup is the view's own
+    return bool(set(_effective_permissions(classes, index)) & index.object_permissions)
+
+
+def _class_names(classes: list[nodes.ClassDef]) -> set[str]:
+    """The classes and the last names of their bases: DRF's own classes are known by name, also
+    where DRF is not installed beside prodready."""
+    return {(dotted_name(b) or "").rsplit(".", 1)[-1] for cls in classes for b in cls.bases} | \
+        {cls.name for cls in classes}
+
+
+def _rows_only_through_get_object(methods: list[nodes.FunctionDef]) -> bool:
+    """`snapshot = self.get_object()` in a view (a CreateAPIView's `post`) that never reads its
+    queryset any other way."""
+    reads = {a.attrname for m in methods for a in nodes_within(m, nodes.Attribute)
+             if isinstance(a.expr, nodes.Name) and a.expr.name == "self"}
+    return "get_object" in reads and not reads & {"get_queryset", "filter_queryset", "queryset", "paginate_queryset"}
+
+
+def _calls_super(method: nodes.FunctionDef, name: str) -> bool:
+    """`super().get_object()`, `super(MLBackendDetailAPI, self).get_object()`."""
+    return any(isinstance(a.expr, nodes.Call) and getattr(a.expr.func, "name", "") == "super" and a.attrname == name
+               for a in nodes_within(method, nodes.Attribute))
+
+
+def _project_lineage(view: nodes.ClassDef) -> list[nodes.ClassDef]:
+    classes = [view]
+    with contextlib.suppress(astroid.InferenceError, RecursionError):
+        classes += [cls for cls in view.ancestors() if not _from_a_package(cls)]
+    return classes
+
+
+def _effective_permissions(classes: list[nodes.ClassDef], index: ProjectIndex) -> list[str]:
+    """The class names in the nearest `permission_classes`, or the project's defaults."""
+    for cls in classes:
+        for statement in cls.body:
+            if isinstance(statement, nodes.Assign) and any(
+                    isinstance(t, nodes.AssignName) and t.name == "permission_classes" for t in statement.targets):
+                return _named_classes(statement.value, index)
+    return list(index.default_permissions)
+
+
+def _named_classes(value: nodes.NodeNG, index: ProjectIndex) -> list[str]:
+    """`[IsAuthenticated, HasObjectPermission]`, `api_settings.DEFAULT_PERMISSION_CLASSES + [X]`."""
+    if isinstance(value, nodes.BinOp):
+        return _named_classes(value.left, index) + _named_classes(value.right, index)
+    if isinstance(value, (nodes.List, nodes.Tuple)):
+        return [(dotted_name(e) or "").rsplit(".", 1)[-1] for e in value.elts]
+    if (dotted_name(value) or "").endswith("DEFAULT_PERMISSION_CLASSES"):
+        return list(index.default_permissions)
+    return []
+
+
+def queryset_never_read(view: nodes.ClassDef) -> bool:
+    """A DRF `CreateAPIView` that only creates: `create()` never reads the class's `queryset`,
+    so an unfiltered one serves no row."""
+    classes = _project_lineage(view)
+    names = _class_names(classes)
+    if "CreateAPIView" not in names or names & (LISTING_VIEWS | DETAIL_VIEWS):
+        return False
+    reads = {a.attrname for cls in classes for m in cls.mymethods() for a in nodes_within(m, nodes.Attribute)
+             if isinstance(a.expr, nodes.Name) and a.expr.name == "self"}
+    return not reads & {"get_object", "get_queryset", "filter_queryset", "queryset", "paginate_queryset"}

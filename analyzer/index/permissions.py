@@ -1,0 +1,59 @@
+"""DRF permission classes that look at the object a view serves.
+
+`get_object()` of a DRF detail view runs `check_object_permissions(request, obj)` on the row the
+URL names: a permission class whose `has_object_permission` reads that row
+(`return obj.has_permission(request.user)`, `obj.organization_id == request.user.organization_id`)
+refuses another tenant's row before the view serves it. Such classes, and the project's default
+permission classes, are gathered here once; the tenant rules decide which views they guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from astroid import nodes
+
+from ..lang.python import dotted_name, nodes_within
+from .settings import setting_assignments, strings_in
+
+
+def object_permission_classes(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
+    """Names of the project's permission classes whose `has_object_permission` reads the object,
+    and of the classes that inherit one without replacing it."""
+    found: set[str] = set()
+    bases: dict[str, list[str]] = {}
+    for _, module in modules:
+        for cls in nodes_within(module, nodes.ClassDef):
+            method = next((m for m in cls.mymethods() if m.name == "has_object_permission"), None)
+            if method is None:
+                bases[cls.name] = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases]
+            elif _reads_the_object(method):
+                found.add(cls.name)
+    grew = True
+    while grew:  # class MemberPermission(HasObjectPermission): ...
+        inheriting = {name for name, parents in bases.items() if name not in found and found.intersection(parents)}
+        found |= inheriting
+        grew = bool(inheriting)
+    return found
+
+
+def _reads_the_object(method: nodes.FunctionDef) -> bool:
+    """`def has_object_permission(self, request, view, obj)` whose body uses `obj`: one that only
+    looks at the request (`request.method in SAFE_METHODS`) checks nothing about the row."""
+    parameters = [a.name for a in method.args.args or []]
+    if len(parameters) < 4:
+        return False
+    row = parameters[3]
+    return any(name.name == row for name in nodes_within(method, nodes.Name))
+
+
+def default_permission_classes(modules: Iterable[tuple[str, nodes.Module]]) -> tuple[str, ...]:
+    """The class names of `REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]`, as settings list them."""
+    for _, module in modules:
+        for setting in setting_assignments(module):
+            if setting.name != "REST_FRAMEWORK" or not isinstance(setting.value, nodes.Dict):
+                continue
+            for key, value in setting.value.items:
+                if isinstance(key, nodes.Const) and key.value == "DEFAULT_PERMISSION_CLASSES":
+                    return tuple(entry.rsplit(".", 1)[-1] for entry in strings_in(value))
+    return ()
