@@ -24,7 +24,7 @@ from .model import Finding, Report, Skipped, Summary
 from .rules import Rule, enabled_rules
 from .rules.base import RuleContext
 from .suppress import Baseline, parse_suppressions, per_file_ignored
-from .workspace import SCRIPT_LANGUAGES, SourceFile, discover, language_of, path_spec, read_source
+from .workspace import SCRIPT_LANGUAGES, SourceFile, discover, is_test_file, language_of, path_spec, read_source
 
 Progress = Callable[[int, int], None]
 
@@ -117,7 +117,7 @@ def parse_files(files: list[Path], config: Config, progress: Callable[[int], Non
                 ) -> tuple[list[ParsedFile], list[Skipped]]:
     parsed: list[ParsedFile] = []
     skipped: list[Skipped] = []
-    gate = script_gate(config)
+    gate = parse_gate(config)
     for number, path in enumerate(files, start=1):
         if progress:
             progress(number)
@@ -145,8 +145,10 @@ def build_project_index(paths: Iterable[str | Path], config: Config) -> tuple[Pr
 
 def parse_source(source: SourceFile, config: Config, modname: str | None = None,
                  gate: Callable[[SourceFile], bool] | None = None) -> ParsedFile | Skipped:
-    """Parse a file as its language; `gate` is `script_gate(config)`, made once by a caller that
+    """Parse a file as its language; `gate` is `parse_gate(config)`, made once by a caller that
     parses many files."""
+    if not (gate or parse_gate(config))(source):
+        return ParsedFile(source)
     if source.language == "python":
         try:
             module = parse_python(source.text, source.path, modname or module_name(source.path))
@@ -156,8 +158,6 @@ def parse_source(source: SourceFile, config: Config, modname: str | None = None,
     if source.language == "sql":
         return ParsedFile(source, statements=parse_script(source.text, config.sql.dialect))
     if source.language in SCRIPT_LANGUAGES:
-        if not (gate or script_gate(config))(source):
-            return ParsedFile(source)
         if source.language in ("javascript", "typescript"):
             reason = vendored_reason(source.relpath, source.text, path_spec(VENDORED_PATHS).match_file)
             if reason:
@@ -169,21 +169,30 @@ def parse_source(source: SourceFile, config: Config, modname: str | None = None,
     return ParsedFile(source)
 
 
-def script_gate(config: Config) -> Callable[[SourceFile], bool]:
-    """Whether any enabled rule can find anything in a script (see `Rule.script_mentions`)."""
+def parse_gate(config: Config) -> Callable[[SourceFile], bool]:
+    """Whether a file is worth parsing. A script is, when an enabled rule can find anything in
+    it (see `Rule.script_mentions`); a test module, when an enabled rule applies to its path
+    (the index leaves tests out). Everything else is."""
+    rules = enabled_rules(config)
     patterns: dict[str, list] = defaultdict(list)
-    for rule in enabled_rules(config):
+    for rule in rules:
         for language in SCRIPT_LANGUAGES.intersection(rule.languages):
             patterns[language].append(rule.script_mentions)
 
     def wanted(source: SourceFile) -> bool:
-        return any(pattern is None or pattern.search(source.text) for pattern in patterns[source.language])
+        if source.language in SCRIPT_LANGUAGES:
+            return any(pattern is None or pattern.search(source.text) for pattern in patterns[source.language])
+        if source.language == "python" and is_test_file(source.relpath):
+            return any("python" in rule.languages and rule.applies_to_path(source.relpath, "python", config)
+                       for rule in rules)
+        return True
     return wanted
 
 
 def index_files(parsed: list[ParsedFile], config: Config) -> ProjectIndex:
+    """Pass 1. Tests are left out: their models, views and settings are not the project's."""
     return build_index(
-        ((p.source.relpath, p.module) for p in parsed if p.module is not None),
+        ((p.source.relpath, p.module) for p in parsed if p.module is not None and not is_test_file(p.source.relpath)),
         ((p.source.relpath, p.statements, p.source.text) for p in parsed if p.source.language == "sql"),
         config,
         ((p.source.relpath, p.script) for p in parsed if p.script is not None),

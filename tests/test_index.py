@@ -780,3 +780,41 @@ class Menu(OrgOwned):
                               "app/core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [("app/core/views.py", 11)]
+
+
+def test_tests_are_left_out_of_the_index_and_parsed_only_for_a_rule(tmp_path: Path) -> None:
+    """A test module's models are not the project's schema, and no rule reads tests by default:
+    such a module is read but never parsed, which on a large Django project is a third of them."""
+    from analyzer.engine import parse_files
+
+    models = DJANGO_CORE + '''
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+'''
+    test_module = '''
+from django.db import models
+
+from core.models import Organization, Page
+
+
+class ThrowawayWidget(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+
+def test_page_lookup(db):
+    assert Page.objects.get(pk=1).url == "/"
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/tests/test_pages.py": test_module})
+    index, _ = index_of(root)
+    assert {m.name for m in index.models.values()} == {"Organization", "OrgOwned", "Page", "Menu"}
+    test_file = root / "core" / "tests" / "test_pages.py"
+    [default] = parse_files([test_file], Config(root=root.resolve()))[0]
+    assert default.module is None
+    tenant_everywhere = Config(root=root.resolve(), tenant=TenantConfig(exempt_paths=("**/migrations/**",)))
+    [checked] = parse_files([test_file], tenant_everywhere)[0]
+    assert checked.module is not None

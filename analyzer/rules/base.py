@@ -85,8 +85,14 @@ class Rule:
     # files never touch storage or cookies, and tree-sitter's parse and walk are the cost).
     script_mentions: ClassVar[re.Pattern[str] | None] = None
 
-    def applies_to(self, ctx: RuleContext) -> bool:
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        """Whether the rule can report anything in a file at this path, asked before the file
+        is parsed: a test module that no enabled rule applies to is read but never parsed."""
         return True
+
+    def applies_to(self, ctx: RuleContext) -> bool:
+        """The same, once the index is built: a rule may also need facts of the project."""
+        return self.applies_to_path(ctx.relpath, ctx.language, ctx.config)
 
     def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:
         return iter(())

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ...config import Config
 from ...workspace import is_test_file
-from ..base import Rule, RuleContext
+from ..base import Rule
 
 CWE_922 = "CWE-922: Insecure Storage of Sensitive Information — https://cwe.mitre.org/data/definitions/922.html"
 OWASP_SESSION = ("OWASP HTML5 Security Cheat Sheet: Local Storage — "
@@ -18,5 +19,5 @@ SCRIPT_LANGUAGES = ("javascript", "typescript", "html", "vue", "svelte")
 class AuthRule(Rule):
     """Test code logs in with fixture tokens and inspects what it issued: AUTH rules skip it."""
 
-    def applies_to(self, ctx: RuleContext) -> bool:
-        return not is_test_file(ctx.relpath)
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        return not is_test_file(relpath)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...config import Config
 from ...lang.migration_ops import is_migration_file, rollback_offset, sql_created_tables
 from ...lang.sql import Statement
 from ...model import Finding
@@ -16,8 +17,8 @@ DJANGO_MIGRATIONS_DOCS = ("Django: Migrations — https://docs.djangoproject.com
 class MigrationRule(Rule):
     """A rule about migration files: Django migration modules, Alembic revisions, SQL migrations."""
 
-    def applies_to(self, ctx: RuleContext) -> bool:
-        return is_migration_file(ctx.relpath, ctx.language, path_spec(ctx.config.migrations.paths).match_file)
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        return is_migration_file(relpath, language, path_spec(config.migrations.paths).match_file)
 
     def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
         """Only what runs on deploy: the statements of a dbmate `-- migrate:down` section run on

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
+from ...config import Config
 from ...index import FieldInfo, ModelInfo, ProjectIndex
 from ...index.alembic_schema import AlembicTable
 from ...lang.python import Positions, callee_name, single_assignment
 from ...model import Finding, Severity, Span
+from ...workspace import is_test_file
 from ..base import Rule, RuleContext
 
 ALEMBIC_AUTOGENERATE = ("Alembic: Auto Generating Migrations — "
@@ -140,8 +142,11 @@ class UnmigratedSqlalchemyModel(Rule):
     references = (ALEMBIC_AUTOGENERATE,)
     node_types = (nodes.ClassDef, nodes.Module)
 
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        return not is_test_file(relpath)  # a test's models are not the project's schema
+
     def applies_to(self, ctx: RuleContext) -> bool:
-        return len(ctx.index.alembic.folders) == 1
+        return len(ctx.index.alembic.folders) == 1 and super().applies_to(ctx)
 
     def check(self, node: nodes.ClassDef | nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         if isinstance(node, nodes.Module):

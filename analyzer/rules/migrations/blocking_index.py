@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from astroid import nodes
 from sqlglot import exp
 
+from ...config import Config
 from ...index.django_migrations import is_migration_module, operation_name
 from ...lang.migration_ops import (
     alembic_created_tables,
@@ -86,8 +87,8 @@ class BlockingIndexCreation(MigrationRule):
     references = (SQUAWK_CONCURRENT,)
     node_types = (nodes.Module,)
 
-    def applies_to(self, ctx: RuleContext) -> bool:
-        return ctx.config.sql.dialect in ("postgres", "postgresql") and super().applies_to(ctx)
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        return config.sql.dialect in ("postgres", "postgresql") and super().applies_to_path(relpath, language, config)
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)

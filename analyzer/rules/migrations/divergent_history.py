@@ -7,9 +7,11 @@ from pathlib import PurePosixPath
 
 from astroid import nodes
 
+from ...config import Config
 from ...index.django_migrations import is_migration_module
 from ...lang.python import Positions
 from ...model import Finding, Severity
+from ...workspace import is_test_file
 from ..base import Rule, RuleContext
 from . import DJANGO_MIGRATIONS_DOCS
 
@@ -80,6 +82,9 @@ class DivergentMigrationHistory(Rule):
     languages = ("python",)
     references = (DJANGO_MIGRATIONS_DOCS, ALEMBIC_BRANCHES)
     node_types = (nodes.Module,)
+
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        return not is_test_file(relpath)
 
     def check(self, node: nodes.Module, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)

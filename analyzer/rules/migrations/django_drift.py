@@ -6,11 +6,13 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
+from ...config import Config
 from ...index import ModelInfo, ProjectIndex
 from ...index.django_migrations import MigratedModel, is_loaded_django_model
 from ...index.django_schema import BUILTIN_FIELDS, differences
 from ...lang.python import Positions, single_assignment
 from ...model import Finding, Severity, Span
+from ...workspace import is_test_file
 from ..base import Rule, RuleContext
 from . import DJANGO_MIGRATIONS_DOCS
 
@@ -110,8 +112,11 @@ class UnmigratedDjangoModel(Rule):
     references = (DJANGO_MIGRATIONS_DOCS,)
     node_types = (nodes.ClassDef, nodes.Module)
 
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        return not is_test_file(relpath)  # a test's models are not the project's schema
+
     def applies_to(self, ctx: RuleContext) -> bool:
-        return bool(ctx.index.django_migrations.migrations)
+        return bool(ctx.index.django_migrations.migrations) and super().applies_to(ctx)
 
     def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
+from ...config import Config
 from ...index import ModelInfo, ProjectIndex
 from ...index.django_migrations import is_loaded_django_model
 from ...lang.python import Positions
@@ -79,8 +80,8 @@ class ModelsWithoutMigrations(Rule):
     references = (DJANGO_MIGRATIONS_DOCS, ALEMBIC_AUTOGENERATE)
     node_types = (nodes.ClassDef,)
 
-    def applies_to(self, ctx: RuleContext) -> bool:
-        return not is_test_file(ctx.relpath)
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        return not is_test_file(relpath)
 
     def check(self, node: nodes.ClassDef, ctx: RuleContext) -> Iterator[Finding]:
         model = ctx.index.model(f"{node.root().name}.{node.name}")

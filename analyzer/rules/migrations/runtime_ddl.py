@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
+from ...config import Config
 from ...lang.python import Positions
 from ...lang.python_strings import string_value
 from ...lang.sql import is_schema_statement
@@ -78,10 +79,10 @@ class DdlInApplicationCode(Rule):
     references = (ALEMBIC_AUTOGENERATE,)
     node_types = (nodes.Call,)
 
-    def applies_to(self, ctx: RuleContext) -> bool:
-        if is_test_file(ctx.relpath) or path_spec(ctx.config.migrations.paths).match_file(ctx.relpath):
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        if is_test_file(relpath) or path_spec(config.migrations.paths).match_file(relpath):
             return False
-        return ctx.relpath.rsplit("/", 1)[-1] not in MIGRATION_FILES  # a project's own migration runner
+        return relpath.rsplit("/", 1)[-1] not in MIGRATION_FILES  # a project's own migration runner
 
     def check(self, node: nodes.Call, ctx: RuleContext) -> Iterator[Finding]:
         positions = ctx.positions or Positions(ctx.text)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
+from ...config import Config
 from ...lang.python import dotted_name
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
@@ -106,8 +107,11 @@ class UnfilteredDjangoQuery(Rule):
     references = (CWE_639, OWASP_BOLA)
     node_types = (nodes.Call, nodes.ClassDef)
 
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        return tenant_severity(relpath, config, self.severity) is not None
+
     def applies_to(self, ctx: RuleContext) -> bool:
-        return bool(ctx.index.tenant_names) and tenant_severity(ctx.relpath, ctx.config, self.severity) is not None
+        return bool(ctx.index.tenant_names) and super().applies_to(ctx)
 
     def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:
         resolver = DjangoQueries(ctx.index)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from astroid import nodes
 from sqlglot import exp
 
+from ...config import Config
 from ...fixes.sql_predicate import add_tenant_predicates
 from ...index.handlers import in_request
 from ...lang.python_strings import string_value
@@ -73,12 +74,13 @@ class UnfilteredRawSql(Rule):
     fixable = True
     node_types = (nodes.Call,)
 
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        if language == "sql" and path_spec(config.migrations.paths).match_file(relpath):
+            return False
+        return tenant_severity(relpath, config, self.severity) is not None
+
     def applies_to(self, ctx: RuleContext) -> bool:
-        if not any(t.tenant_column for t in ctx.index.tables.values()):
-            return False
-        if ctx.language == "sql" and path_spec(ctx.config.migrations.paths).match_file(ctx.relpath):
-            return False
-        return tenant_severity(ctx.relpath, ctx.config, self.severity) is not None
+        return any(t.tenant_column for t in ctx.index.tables.values()) and super().applies_to(ctx)
 
     # --- Python ---------------------------------------------------------------------------
 

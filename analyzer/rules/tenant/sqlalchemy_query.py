@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
+from ...config import Config
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from . import CWE_639, OWASP_BOLA
@@ -112,9 +113,11 @@ class UnfilteredSqlalchemyQuery(Rule):
     references = (CWE_639, OWASP_BOLA)
     node_types = (nodes.Call,)
 
+    def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
+        return tenant_severity(relpath, config, self.severity) is not None
+
     def applies_to(self, ctx: RuleContext) -> bool:
-        return any(m.framework == "sqlalchemy" for m in ctx.index.scoped_models) and \
-            tenant_severity(ctx.relpath, ctx.config, self.severity) is not None
+        return any(m.framework == "sqlalchemy" for m in ctx.index.scoped_models) and super().applies_to(ctx)
 
     def check(self, node: nodes.Call, ctx: RuleContext) -> Iterator[Finding]:
         if outermost_call(node) is not node:
