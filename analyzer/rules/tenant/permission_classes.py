@@ -53,12 +53,17 @@ def _enclosing_class(node: nodes.NodeNG) -> nodes.ClassDef | None:
 
 def _permission_classes(view: nodes.ClassDef) -> list[nodes.ClassDef]:
     """The project's classes named in the view's own `permission_classes`."""
-    for statement in view.body:
-        if isinstance(statement, nodes.Assign) and any(
-                isinstance(t, nodes.AssignName) and t.name == "permission_classes" for t in statement.targets):
-            named = [safe_infer(element) for element in getattr(statement.value, "elts", ())]
-            return [cls for cls in named if isinstance(cls, nodes.ClassDef) and not _from_a_package(cls)]
-    return []
+    statement = _permission_assignment(view)
+    if statement is None:
+        return []
+    named = [safe_infer(element) for element in getattr(statement.value, "elts", ())]
+    return [cls for cls in named if isinstance(cls, nodes.ClassDef) and not _from_a_package(cls)]
+
+
+def _permission_assignment(view: nodes.ClassDef) -> nodes.Assign | None:
+    """`permission_classes = [...]` in the class body."""
+    return next((s for s in view.body if isinstance(s, nodes.Assign) and any(
+        isinstance(t, nodes.AssignName) and t.name == "permission_classes" for t in s.targets)), None)
 
 
 def _from_a_package(cls: nodes.ClassDef) -> bool:
@@ -119,10 +124,9 @@ def _project_lineage(view: nodes.ClassDef) -> list[nodes.ClassDef]:
 def _effective_permissions(classes: list[nodes.ClassDef], index: ProjectIndex) -> list[str]:
     """The class names in the nearest `permission_classes`, or the project's defaults."""
     for cls in classes:
-        for statement in cls.body:
-            if isinstance(statement, nodes.Assign) and any(
-                    isinstance(t, nodes.AssignName) and t.name == "permission_classes" for t in statement.targets):
-                return _named_classes(statement.value, index)
+        statement = _permission_assignment(cls)
+        if statement is not None:
+            return _named_classes(statement.value, index)
     return list(index.default_permissions)
 
 
