@@ -19,6 +19,7 @@ from .config import Config, ConfigError, discover_config, load_config
 from .engine import analyze, build_project_index
 from .fixes.apply import apply_fixes
 from .model import FixSafety, Report
+from .parallel import default_jobs
 from .report import FORMATS, render
 from .suppress import BaselineError, write_baseline
 
@@ -27,6 +28,16 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 def _codes(value: str) -> list[str]:
     return [code.strip().upper() for code in value.split(",") if code.strip()]
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, 1 or more, not {value!r}")
+    return jobs
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output-file", "-o", type=Path, default=None, help="write the report to a file")
     check.add_argument("--no-cache", action="store_true",
                        help="neither read nor write .prodready_cache/ (an unchanged run is answered from it)")
+    check.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                       help="processes that run the rules (default: the number of cores; 1: none)")
 
     rule = commands.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", help="rule code (TEN001) or name (unfiltered-django-query)")
@@ -129,7 +142,8 @@ def _check(args: argparse.Namespace) -> int:
             return EXIT_ERROR
     config = _config(args)
     progress = None if args.no_progress or args.format != "text" else _ProgressBar()
-    report = analyze(args.paths, config, progress=progress, cache=not args.no_cache)
+    jobs = args.jobs or default_jobs()
+    report = analyze(args.paths, config, progress=progress, cache=not args.no_cache, jobs=jobs)
     if progress:
         progress.close()
     if args.write_baseline:
@@ -141,7 +155,7 @@ def _check(args: argparse.Namespace) -> int:
         fixed = apply_fixes(report, config, safeties)
         if fixed:
             print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
-            report = analyze(args.paths, config, cache=not args.no_cache)
+            report = analyze(args.paths, config, cache=not args.no_cache, jobs=jobs)
     _emit(report, args)
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS

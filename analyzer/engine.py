@@ -21,6 +21,7 @@ from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vend
 from .lang.python import Positions, PythonParseError, forget_modules, module_name, nodes_within, parse_python
 from .lang.sql import parse_script
 from .model import Finding, Report, Skipped, Summary
+from .parallel import FileResult, map_files
 from .rules import Rule, enabled_rules
 from .rules.base import RuleContext
 from .suppress import Baseline, parse_suppressions, per_file_ignored
@@ -38,9 +39,11 @@ class ParsedFile:
 
 
 def analyze(paths: Iterable[str | Path], config: Config | None = None,
-            progress: Progress | None = None, cache: bool = False) -> Report:
+            progress: Progress | None = None, cache: bool = False, jobs: int = 1) -> Report:
     """Analyse files and folders; returns every finding that survives suppressions and baseline.
-    With `cache`, an unchanged run is answered from `.prodready_cache/` (see `analyzer.cache`)."""
+    With `cache`, an unchanged run is answered from `.prodready_cache/` (see `analyzer.cache`).
+    With `jobs` over 1, the rules run in that many forked processes, where forking is safe (the
+    command line passes the number of cores; a library caller with threads of its own should not)."""
     started = time.perf_counter()
     paths = [Path(p) for p in paths] or [Path(".")]
     config = config or discover_config(paths[0])
@@ -53,7 +56,7 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
     if cached is not None:
         findings, summary, texts = cached
     else:
-        findings, summary, texts = _run(files, skipped, others, config, progress)
+        findings, summary, texts = _run(files, skipped, others, config, progress, jobs)
         if run_cache is not None and key is not None:
             run_cache.store(config, names, key, findings, summary, texts)
     if config.baseline:
@@ -69,30 +72,38 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
 
 
 def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
-         progress: Progress | None) -> tuple[list[Finding], Summary, dict[str, str]]:
-    """Both passes over `files`, with `others` (the rest of the project) parsed for the index."""
+         progress: Progress | None, jobs: int = 1) -> tuple[list[Finding], Summary, dict[str, str]]:
+    """Both passes over `files`, with `others` (the rest of the project) parsed for the index;
+    pass 2 in `jobs` processes where that is safe (see `analyzer.parallel`)."""
     total = len(files) * 2
     parsed, unreadable = parse_files(files, config, progress=(lambda done: progress(done, total)) if progress else None)
     skipped.extend(unreadable)
     context, _ = parse_files(others, config)
     index = index_files(parsed + context, config)
-    findings: list[Finding] = []
-    unparsed_sql = 0
-    texts = {}
     rules = enabled_rules(config)
-    for number, item in enumerate(parsed, start=1):
-        texts[item.source.relpath] = item.source.text
+
+    def check(item: ParsedFile) -> FileResult:
         ctx = _context(item, config, index)
+        findings: list[Finding] = []
         try:
-            findings.extend(run_rules(ctx, rules))
+            findings = run_rules(ctx, rules)
         except RecursionError:
-            skipped.append(Skipped(path=item.source.relpath, reason="too deeply nested to analyse"))
+            ctx.rule_errors.insert(0, "too deeply nested to analyse")
         except TimedOut as timeout:
-            skipped.append(Skipped(path=item.source.relpath, reason=str(timeout)))
-        skipped.extend(Skipped(path=item.source.relpath, reason=reason) for reason in ctx.rule_errors)
-        unparsed_sql += ctx.unparsed_sql
+            ctx.rule_errors.insert(0, str(timeout))
+        return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql)
+
+    results: list[FileResult | None] = [None] * len(parsed)
+    for done, result in enumerate(map_files(parsed, check, jobs), start=1):
+        results[result.number] = result
         if progress:
-            progress(len(files) + number, total)
+            progress(len(files) + done, total)
+    findings = [finding for result in results if result is not None for finding in result.findings]
+    skipped.extend(Skipped(path=item.source.relpath, reason=reason)
+                   for item, result in zip(parsed, results, strict=True) if result is not None
+                   for reason in result.problems)
+    unparsed_sql = sum(result.unparsed_sql for result in results if result is not None)
+    texts = {item.source.relpath: item.source.text for item in parsed}
     forget_modules([item.module.name for item in parsed + context if item.module is not None])
     findings.sort(key=Finding.sort_key)
     summary = Summary(files=len(parsed), findings=len(findings), skipped=skipped, unparsed_sql=unparsed_sql)

@@ -96,6 +96,10 @@ def test_usage_and_config_errors_exit_2(project: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["check", "--format", "xml"])
     assert exit_info.value.code == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", str(project), "--jobs", "0"])
+    assert exit_info.value.code == 2
+    assert "expected a number of processes, 1 or more, not '0'" in capsys.readouterr().err
 
 
 def test_baseline_round_trip(project: Path, capsys) -> None:
