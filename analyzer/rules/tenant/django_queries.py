@@ -22,6 +22,7 @@ from ...lang.python import dotted_name, nodes_within, safe_infer
 from .chains import Chain, ChainResolver, assigned_values, model_of_class, returns
 from .values import (
     USER_MODELS,
+    USER_OBJECTS,
     Origin,
     is_callers_own,
     is_capability_field,
@@ -162,7 +163,9 @@ class DjangoQueries(ChainResolver):
         if method not in QUERY_METHODS and method not in self.index.scoping_methods:
             if self._hands_over_the_tenant(args, keywords):
                 return chain.then(scoped=True)  # `Page.objects.for_shop(request.shop)`, `.visible(shop=shop)`
-            return None
+            # `qs.prefetch_for_serializer(user=u)` on a narrowed queryset: a queryset's own method
+            # derives from it and cannot widen it again.
+            return chain if chain.scoped else None
         if method in self.index.scoping_methods:
             return chain.then(scoped=True)
         if method == "none":
@@ -222,6 +225,9 @@ class DjangoQueries(ChainResolver):
             return True  # filter(email=request.user.email): the caller's own rows
         if len(parts) > 1 and is_the_caller(value):
             return True  # filter(team__members__user=request.user): rows the caller is a member of
+        if parts[0] not in PK_KEYS and parts[1:] in ([], ["exact"]) and is_the_caller(value) \
+                and (dotted_name(value) or "").rsplit(".", 1)[-1] in USER_OBJECTS:
+            return True  # filter(author=request.user): the caller's own rows (a User only matches a relation)
         if is_identity_lookup(model.name if model else None, parts[0]):
             return True  # User.objects.filter(email=...): sign-in and sign-up look across tenants
         if parts[-1] == "in" or parts[0] in ("pk", "id") or self._relation(model, parts[0]) is not None:
