@@ -8,9 +8,11 @@ large, binary, undecodable) into a `Skipped` with a reason the user can act on.
 from __future__ import annotations
 
 import codecs
+import errno
 import io
 import os
 import re
+import stat
 import tokenize
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -77,12 +79,30 @@ class SourceFile:
 
 
 def relative_posix(path: Path, root: Path | None) -> str:
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links: name the link itself
+        resolved = path.absolute()
     if root is not None:
-        try:
-            return path.resolve().relative_to(root).as_posix()
-        except ValueError:
-            pass
-    return Path(os.path.relpath(path.resolve())).as_posix()
+        for candidate in (resolved, path.absolute()):  # a link out of the project is named as the link
+            try:
+                return candidate.relative_to(root).as_posix()
+            except ValueError:
+                pass
+    return Path(os.path.relpath(resolved)).as_posix()
+
+
+def unreadable_link(path: Path) -> str | None:
+    """Why a symbolic link found while walking cannot be followed, or None if it can."""
+    if not path.is_symlink():
+        return None
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a loop of symbolic links"
+        return f"a broken symbolic link ({error.strerror or error})"
+    return None
 
 
 class _Ignores:
@@ -172,7 +192,11 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[Path], l
             for name in sorted(filenames):
                 file = here / name
                 if language_of(file) and not walker.ignored(file, is_dir=False):
-                    found.append(file)
+                    problem = unreadable_link(file)
+                    if problem:
+                        missing.append(Skipped(path=relative_posix(file, config.root), reason=problem))
+                    else:
+                        found.append(file)
     return sorted(set(found)), missing
 
 
@@ -181,7 +205,10 @@ def read_source(path: Path, config: Config) -> SourceFile | Skipped:
     relpath = relative_posix(path, config.root)
     language = language_of(path) or "unknown"
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO would block the read, /dev/zero never end it
+            return Skipped(path=relpath, reason="not a regular file (a pipe, socket or device)")
+        size = status.st_size
         if size > config.max_file_size:
             return Skipped(path=relpath, reason=f"larger than max-file-size ({size} > {config.max_file_size} bytes)")
         data = path.read_bytes()
@@ -202,7 +229,16 @@ class DecodeProblem:
 
 
 def decode_source(data: bytes, language: str) -> str | DecodeProblem:
-    """Decode as UTF-8 (a BOM is dropped); Python files may declare another encoding (PEP 263)."""
+    """Decode as UTF-8 (a BOM is dropped); Python files may declare another encoding (PEP 263).
+    Scripts and pages with a UTF-16 byte order mark are decoded as UTF-16, as browsers do."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if language == "python":
+            return DecodeProblem("UTF-16 text (byte order mark): Python reads source as UTF-8 or a PEP 263 "
+                                 "encoding, and so does prodready")
+        try:
+            return data.decode("utf-16").replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError as error:
+            return DecodeProblem(f"not valid utf-16: {error.reason}")
     if b"\x00" in data[:8192]:
         return DecodeProblem("binary file (contains NUL bytes)")
     encoding = "utf-8-sig"

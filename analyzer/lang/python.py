@@ -114,7 +114,9 @@ def _build(text: str, name: str, path: Path) -> nodes.Module:
         return AstroidBuilder(astroid.MANAGER).string_build(text, name, str(path))
     except astroid.AstroidSyntaxError:
         raise
-    except (AstroidError, RecursionError, ValueError, MemoryError) as error:
+    except RecursionError:
+        raise PythonParseError("too deeply nested to parse (Python's recursion limit)") from None
+    except (AstroidError, ValueError, MemoryError) as error:
         raise PythonParseError(f"cannot parse: {type(error).__name__}: {error}") from None
 
 

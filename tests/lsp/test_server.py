@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -308,6 +309,18 @@ async def test_a_buffer_over_max_file_size_is_skipped_as_a_file_would_be(client:
     big = open_document(client, root / "shop" / "generated.py", text=huge)
     assert await published(client, big, 1) == []
     assert any("generated.py" in m.message and "max-file-size" in m.message for m in client.log_messages)
+    views = open_document(client, root / "shop" / "views.py")
+    assert "TEN001" in [d.code for d in await published(client, views, 1)]
+
+
+async def test_pipes_devices_and_link_loops_in_the_workspace_do_not_stall_indexing(client: LanguageClient,
+                                                                                   tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    os.mkfifo(root / "shop" / "pipe.py")  # a read blocks until someone writes
+    os.symlink("/dev/zero", root / "shop" / "zero.py")  # a read never ends
+    os.symlink("loop_b.py", root / "shop" / "loop_a.py")
+    os.symlink("loop_a.py", root / "shop" / "loop_b.py")
+    await start(client, root)
     views = open_document(client, root / "shop" / "views.py")
     assert "TEN001" in [d.code for d in await published(client, views, 1)]
 

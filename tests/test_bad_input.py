@@ -1,0 +1,108 @@
+"""Bad input, through the library and the command line: each bad file is skipped with a clear
+one-line reason, the good files are still analysed, and the exit code follows the contract."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import analyzer
+import analyzer.engine
+from analyzer.cli import main
+from analyzer.config import Config
+
+from tests.test_api import MODELS, make
+
+VIEWS = "from .models import Project\n\n\ndef projects(request):\n    return Project.objects.all()\n"
+DEEP_CALLS = "rows = Project.objects" + ".filter(a=1)" * 3000 + "\n"  # a query chain deeper than the stack
+
+# A file's bytes, and what the skip reason says of it.
+BAD_FILES: dict[str, tuple[bytes, str]] = {
+    "app/latin1.py": (b"name = '\xe9t\xe9'\n", "not valid utf-8: byte 0xe9 on line 1"),
+    "app/utf16.py": ("x = 1\n".encode("utf-16"), "UTF-16 text (byte order mark)"),
+    "app/nul.py": (b"x = 1\x00\n", "binary file (contains NUL bytes)"),
+    "app/huge.py": (b"x = 1\n" * (50 * 2**20 // 6), "larger than max-file-size"),
+    "app/one_expression.py": (("total = (\n" + "".join(f"    {n} +\n" for n in range(10_000)) + "    0)\n").encode(),
+                              "too deeply nested to parse"),
+    "app/nested.py": (("x = " + "(" * 5000 + "1" + ")" * 5000 + "\n").encode(), "too many nested parentheses"),
+    "app/deep_calls.py": (DEEP_CALLS.encode(), "too deeply nested"),
+    "sql/dump.sql": (b"INSERT INTO audit VALUES (1, 'x');\n" * (2**20 // 34), "larger than max-file-size"),
+}
+# Files that are odd but fine: analysed, not skipped.
+ODD_FILES: dict[str, bytes] = {
+    "app/empty.py": b"",
+    "templates/unbalanced.html": b"<div><script>let a = 1;</div>\n{% if %}\n<p>{{ user.name\n",
+    "static/u16.js": b"\xff\xfe" + 'localStorage.setItem("jwt", token);\n'.encode("utf-16-le"),
+}
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    root = make(tmp_path / "project", {
+        "app/__init__.py": "", "app/models.py": MODELS, "app/views.py": VIEWS,
+        **{name: content for name, (content, _) in BAD_FILES.items()}, **ODD_FILES,
+    })
+    os.symlink("loop_b.py", root / "app" / "loop_a.py")
+    os.symlink("loop_a.py", root / "app" / "loop_b.py")
+    os.symlink("/dev/zero", root / "app" / "zero.py")  # read to the end, it never ends
+    os.mkfifo(root / "app" / "pipe.py")  # read, it blocks until someone writes
+    return root
+
+
+def expected_skips() -> dict[str, str]:
+    return {**{name: reason for name, (_, reason) in BAD_FILES.items()},
+            "app/loop_a.py": "a loop of symbolic links", "app/loop_b.py": "a loop of symbolic links",
+            "app/zero.py": "not a regular file", "app/pipe.py": "not a regular file"}
+
+
+def assert_skips(skipped: list[dict[str, str]]) -> None:
+    reasons = {entry["path"]: entry["reason"] for entry in skipped}
+    assert set(reasons) == set(expected_skips())
+    for path, reason in expected_skips().items():
+        assert reason in reasons[path], (path, reasons[path])
+        assert "\n" not in reasons[path] and len(reasons[path]) < 200
+
+
+def test_the_library_skips_each_bad_file_with_its_reason_and_analyses_the_rest(hostile: Path) -> None:
+    report = analyzer.analyze([hostile], Config(root=hostile.resolve()))
+    assert_skips([s.model_dump() for s in report.summary.skipped])
+    assert [(f.path, f.rule) for f in report.findings] == [("app/views.py", "TEN001"), ("static/u16.js", "AUTH001")]
+
+
+def test_the_command_line_reports_the_same_and_exits_1_for_the_findings(hostile: Path, tmp_path: Path,
+                                                                      capsys) -> None:
+    out = tmp_path / "report.json"
+    assert main(["check", str(hostile), "--no-cache", "--format", "json", "--output-file", str(out)]) == 1
+    report = json.loads(out.read_text())
+    assert_skips(report["summary"]["skipped"])
+    assert {f["path"] for f in report["findings"]} == {"app/views.py", "static/u16.js"}
+
+
+def test_a_file_that_vanishes_after_discovery_is_skipped(tmp_path: Path, monkeypatch) -> None:
+    root = make(tmp_path, {"app/__init__.py": "", "app/models.py": MODELS, "app/views.py": VIEWS})
+    discover = analyzer.engine.discover
+
+    def discover_then_delete(paths, config):
+        files, skipped = discover(paths, config)
+        (root / "app" / "models.py").unlink()  # gone between the walk and the read
+        return files, skipped
+
+    monkeypatch.setattr(analyzer.engine, "discover", discover_then_delete)
+    report = analyzer.analyze([root], Config(root=root.resolve()))
+    assert [(s.path, s.reason) for s in report.summary.skipped] == [
+        ("app/models.py", "cannot read: No such file or directory")]
+
+
+def test_usage_and_configuration_errors_exit_2_with_a_one_line_message(tmp_path: Path, capsys) -> None:
+    assert main(["check", str(tmp_path / "nowhere")]) == 2
+    assert capsys.readouterr().err.strip().endswith("no such file or folder")
+    (tmp_path / "pyproject.toml").write_text("[tool.prodready\nselect = [\n")
+    assert main(["check", str(tmp_path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "pyproject.toml" in error and "\n" not in error
+    (tmp_path / "pyproject.toml").write_text("[tool.prodready]\ntenant-feild = ['org']\n")
+    assert main(["check", str(tmp_path)]) == 2
+    assert "unknown key `tool.prodready.tenant-feild`" in capsys.readouterr().err
