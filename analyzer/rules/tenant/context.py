@@ -19,13 +19,20 @@ from .chains import Chain, ChainResolver
 from .narrowing import checked_after_fetch, is_housekeeping, nested_in_query
 from .permission_classes import checked_by_permission_class
 from .policy import tenant_severity
-from .values import holds_one_tenant, is_capability_value
+from .values import Origin, holds_one_tenant, is_capability_value, origin
 
 
 def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx: RuleContext,
             default: Severity) -> Severity | None:
-    """The severity to report an unscoped query with, or None when it is not to be reported."""
-    if chain is None or chain.model is None or not chain.model.is_tenant_scoped:
+    """The severity to report an unscoped query with, or None when it is not to be reported.
+    A model that belongs to a tenant through a parent (`OfferImage` through `offer`) is judged
+    only where it is picked by a primary key: `OfferImage.objects.filter(pk=body["id"]).delete()`
+    reaches another tenant's image (see `_picked_by_a_sent_key`), while a list of such rows is
+    judged where its parent is."""
+    if chain is None or chain.model is None:
+        return None
+    if not chain.model.is_tenant_scoped and not (chain.model.is_tenant_bound and chain.keyed
+                                                 and _picked_by_a_sent_key(node) and not _deciding_access(node)):
         return None
     if chain.scoped or chain.unknown:
         return None
@@ -43,6 +50,30 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if key is not None and key.optional:
         default = Severity.WARNING  # rows without a tenant are shared (templates, built-in roles)
     return place_severity(node, ctx, default)
+
+
+SINGLE_KEYS = frozenset({"pk", "id", "pk__exact", "id__exact"})
+
+
+def _picked_by_a_sent_key(node: nodes.Call) -> bool:
+    """`get(pk=entry["id"])` for each entry of `validated_data`: one row named by a key the client
+    sent in the body or query string. A key from the URL is the one nested routes check in
+    their permissions (`/projects/<project_pk>/features/<pk>`), and keys gathered into a
+    collection are mostly gathered by the code from rows it already narrowed."""
+    current: nodes.NodeNG | None = node
+    while isinstance(current, nodes.Call):
+        for keyword in current.keywords or ():
+            if keyword.arg in SINGLE_KEYS and origin(keyword.value) is Origin.REQUEST:
+                return True
+        current = current.func.expr if isinstance(current.func, nodes.Attribute) else None
+    return False
+
+
+def _deciding_access(node: nodes.NodeNG) -> bool:
+    """Inside a DRF permission's `has_permission`: the row is fetched to answer yes or no about
+    the caller (`request.user.is_environment_admin(environment)`), not served."""
+    scope = node.scope()
+    return isinstance(scope, nodes.FunctionDef) and scope.name in ("has_permission", "has_object_permission")
 
 
 def place_severity(node: nodes.NodeNG, ctx: RuleContext, default: Severity) -> Severity | None:

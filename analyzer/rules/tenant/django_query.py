@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from astroid import nodes
 
 from ...config import Config
+from ...index import ModelInfo
 from ...lang.python import dotted_name
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
@@ -42,6 +43,12 @@ class UnfilteredDjangoQuery(Rule):
     `has_object_permission`; a list is never checked that way. So is a row fetched and then
     checked: compared with the caller's tenant, handed to a permission check, or asked about
     the caller (`if not invoice.project.can_be_seen_by(request.user): raise PermissionDenied`).
+
+    A model that belongs to a tenant only through a parent (`InvoiceLine` through `invoice`) is
+    reported where a request picks one of its rows by a key the client sent in the body or
+    query string (`InvoiceLine.objects.filter(pk=entry["id"]).delete()`), unless the lookup
+    also names the parent (`invoice=invoice`); keys from the URL are left to the view's
+    permissions, which nested routes check.
 
     A lookup by primary key is reported inside request handlers, where the id arrives with the
     request, and at a handler's call of a service that looks a row up by an id the handler took
@@ -129,8 +136,12 @@ class UnfilteredDjangoQuery(Rule):
         if severity is None or self._scoped_elsewhere(node, chain, resolver):
             return
         model = chain.model
-        field = model.tenant_field
-        if chain.keyed:
+        field = model.tenant_field or model.bound_via
+        if chain.keyed and not model.is_tenant_scoped:
+            message = (f"`{model.name}` is picked by primary key without filtering on `{field}`, the "
+                       f"{_parent_words(model)} it belongs to: any user who changes the id reaches another "
+                       "tenant's row")
+        elif chain.keyed:
             message = (f"`{model.name}` is fetched by primary key without filtering on `{field}`: any user who "
                        f"changes the id reads another tenant's row")
         else:
@@ -200,6 +211,13 @@ class UnfilteredDjangoQuery(Rule):
             return resolver.view_filters_by_tenant(cls) or _served_safely(cls, resolver) or \
                 resolver.class_requeries_scoped(cls, chain.model, _class_attribute(node))
         return narrowed_elsewhere(node, resolver)
+
+
+def _parent_words(model: ModelInfo) -> str:
+    """"tenant-owned `Offer`" for the relation a tenant-bound model reaches its tenant through."""
+    relation = model.fields.get(model.bound_via or "")
+    target = (relation.target or "").rsplit(".", 1)[-1] if relation is not None else ""
+    return f"tenant-owned `{target}`" if target else "tenant-owned row"
 
 
 def _served_safely(view: nodes.ClassDef, resolver: DjangoQueries) -> bool:

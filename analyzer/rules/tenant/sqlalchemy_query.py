@@ -140,7 +140,7 @@ class UnfilteredSqlalchemyQuery(Rule):
         if severity is None or narrowed_elsewhere(node, resolver):
             return
         model = chain.model
-        column = model.tenant_column or model.tenant_field
+        column = model.tenant_column or model.tenant_field or model.bound_via
         if chain.keyed:
             message = (f"`{model.name}` is fetched by primary key without a criterion on `{column}`: any user "
                        f"who changes the id reads another tenant's row")

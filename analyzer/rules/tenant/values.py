@@ -60,10 +60,13 @@ def _reads_request_data(node: nodes.NodeNG) -> bool:
     return any(part in REQUEST_DATA for part in parts)
 
 
+ORIGIN_DEPTH = 6  # assignments and loops followed back: `for image in images` of `validated_data.pop(...)`
+
+
 def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
     if isinstance(value, nodes.Const):
         return Origin.CONSTANT
-    if isinstance(value, (nodes.ListComp, nodes.SetComp, nodes.GeneratorExp)) and depth < 3:
+    if isinstance(value, (nodes.ListComp, nodes.SetComp, nodes.GeneratorExp)) and depth < ORIGIN_DEPTH:
         # `[e["us_id"] for e in bulk_data]`: the keys come from wherever the iterated values do.
         found = origin(value.generators[0].iter, depth + 1)
         return Origin.LOADED_KEY if found is Origin.OBJECT else found
@@ -78,6 +81,9 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
             return Origin.LOADED_KEY
         if _reads_request_data(container):
             return Origin.REQUEST
+        if isinstance(container, nodes.Name) and depth < ORIGIN_DEPTH \
+                and origin(container, depth + 1) is Origin.REQUEST:
+            return Origin.REQUEST  # entry["id"], entry.pop("id") of an entry the client sent
         converter = (dotted_name(value.func) or "").rsplit(".", 1)[-1] if isinstance(value, nodes.Call) else ""
         if converter in ("int", "str", "UUID"):
             return origin(value.args[0], depth + 1) if value.args else Origin.UNKNOWN
@@ -97,14 +103,29 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         return Origin.CALLER if owner in USER_OBJECTS else Origin.OBJECT
     if isinstance(value, nodes.Name):
         values = assigned_values(value)
+        iterated = _loop_iterable(value)
+        if iterated is not None and depth < ORIGIN_DEPTH and origin(iterated, depth + 1) is Origin.REQUEST:
+            return Origin.REQUEST  # for entry in validated_data["items"]: each entry the client sent
         if values == "parameter":
             return Origin.URL if _is_id_name(value.name) or value.name in ("slug", "key") else Origin.OBJECT
-        if isinstance(values, list) and len(values) == 1 and depth < 3:
+        if isinstance(values, list) and len(values) == 1 and depth < ORIGIN_DEPTH:
             found = origin(values[0], depth + 1)
             if found is not Origin.UNKNOWN:
                 return found
         return Origin.UNKNOWN if _is_id_name(value.name) else Origin.OBJECT
     return Origin.UNKNOWN
+
+
+def _loop_iterable(name: nodes.Name) -> nodes.NodeNG | None:
+    """What `for entry in items:` iterates, for the loop variable `entry`."""
+    try:
+        _, assignments = name.lookup(name.name)
+    except Exception:  # astroid lookups can fail on broken code
+        return None
+    if len(assignments) == 1 and isinstance(assignments[0].parent, nodes.For) \
+            and assignments[0].parent.target is assignments[0]:
+        return assignments[0].parent.iter
+    return None
 
 
 def scopes_through_parent(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
