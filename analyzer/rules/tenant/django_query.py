@@ -210,6 +210,9 @@ class UnfilteredDjangoQuery(Rule):
             # serializer or form field's `queryset=` by whether the class re-checks the choice.
             return resolver.view_filters_by_tenant(cls) or _served_safely(cls, resolver) or \
                 resolver.class_requeries_scoped(cls, chain.model, _class_attribute(node))
+        view = _view_of_get_queryset(node)
+        if view is not None and checked_per_object(view, resolver.index):
+            return True  # return Storage.objects.all() in a view whose get_object() checks each row
         return narrowed_elsewhere(node, resolver)
 
 
@@ -218,6 +221,15 @@ def _parent_words(model: ModelInfo) -> str:
     relation = model.fields.get(model.bound_via or "")
     target = (relation.target or "").rsplit(".", 1)[-1] if relation is not None else ""
     return f"tenant-owned `{target}`" if target else "tenant-owned row"
+
+
+def _view_of_get_queryset(node: nodes.NodeNG) -> nodes.ClassDef | None:
+    """The view class whose `get_queryset` returns `node` as it is."""
+    function = node.scope()
+    if not (isinstance(function, nodes.FunctionDef) and function.name == "get_queryset"
+            and isinstance(node.parent, nodes.Return) and isinstance(function.parent, nodes.ClassDef)):
+        return None
+    return function.parent
 
 
 def _served_safely(view: nodes.ClassDef, resolver: DjangoQueries) -> bool:
