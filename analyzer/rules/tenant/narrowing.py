@@ -420,3 +420,23 @@ def is_housekeeping(node: nodes.Call) -> bool:
                 return False  # a criterion that is not a comparison of a column: not a plain sweep
             criteria.append(argument.left.attrname)
     return bool(criteria) and all(TIME_WORDS & set(words(column)) for column in criteria)
+
+
+KEY_ATTRIBUTES = frozenset({"id", "pk"})
+
+
+def only_its_key_is_read(node: nodes.Call) -> bool:
+    """`last = Task.objects.latest("id"); next_id = last.id + 1`: of the row fetched, only its key
+    is read, which carries none of the tenant's data (a pre-allocated id for a bulk insert)."""
+    executed = _executed(outermost_call(node))
+    if isinstance(executed.parent, nodes.Attribute):
+        return executed.parent.attrname in KEY_ATTRIBUTES
+    statement = executed.parent
+    if not (isinstance(statement, nodes.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], nodes.AssignName)):
+        return False
+    target = statement.targets[0]
+    uses = [use for use in nodes_within(statement.scope(), nodes.Name) if use.name == target.name
+            and (use.lineno or 0) > (statement.lineno or 0)]
+    return bool(uses) and all(isinstance(use.parent, nodes.Attribute) and use.parent.attrname in KEY_ATTRIBUTES
+                              for use in uses)
