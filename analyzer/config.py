@@ -105,6 +105,11 @@ class Config(_Section):
         description="Seconds the rules may spend on one file; a file that takes longer is skipped with the reason "
                     "`timeout`. 0 means no limit.",
     )
+    file_memory: int = Field(
+        default=2000, ge=0,
+        description="Megabytes the process may grow by while the rules run on one file; a file that takes more "
+                    "is skipped with the reason `memory`. 0 means no limit.",
+    )
     respect_gitignore: bool = Field(default=True, description="Skip files that .gitignore excludes.")
     baseline: str | None = Field(default=None, description="Baseline file of known findings to hide.")
     tenant: TenantConfig = Field(default_factory=TenantConfig)

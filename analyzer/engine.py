@@ -6,6 +6,7 @@ analysed code become `summary.skipped` entries; only prodready's own bugs propag
 
 from __future__ import annotations
 
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -89,8 +90,8 @@ def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: 
             findings = run_rules(ctx, rules)
         except RecursionError:
             ctx.rule_errors.insert(0, "too deeply nested to analyse")
-        except TimedOut as timeout:
-            ctx.rule_errors.insert(0, str(timeout))
+        except OverBudget as budget:
+            ctx.rule_errors.insert(0, str(budget))
         return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql)
 
     results: list[FileResult | None] = [None] * len(parsed)
@@ -228,19 +229,42 @@ class Superseded(Exception):
     """The text under analysis has changed since: its findings are wanted no more."""
 
 
-class TimedOut(Exception):
-    """The rules spent longer than `file-timeout` on one file: a generated module, a pathological
-    expression. The file is skipped so that the scan, or the editor, goes on."""
+class OverBudget(Exception):
+    """The rules outran a file's budget: a generated module, a pathological expression, an
+    inference that explodes. The file is skipped, with the reason, so that the scan, or the
+    editor, goes on."""
 
+
+class TimedOut(OverBudget):
     def __init__(self, limit: float) -> None:
         super().__init__(f"timeout: the rules took over {limit:g} s on this file (file-timeout); "
                          "its findings are not reported")
 
 
+class OutOfMemory(OverBudget):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"memory: the rules grew the process by over {limit} MB on this file (file-memory); "
+                         "its findings are not reported")
+
+
+MEMORY_CHECK_EVERY = 64  # rule calls between two looks at the process's size
+
+
+def resident_mb() -> float | None:
+    """The process's resident memory now, where the platform tells it cheaply (Linux)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def run_rules(ctx: RuleContext, rules: list[Rule], superseded: Callable[[], bool] | None = None) -> list[Finding]:
     """Run the rules that apply to this file, walking its tree once, then apply suppressions.
     `superseded` is asked between nodes; once it says yes, the run stops with `Superseded`. A
-    run that outlasts the configured `file-timeout` stops with `TimedOut`."""
+    run that outlasts the configured `file-timeout` stops with `TimedOut`, one that grows the
+    process by more than `file-memory` with `OutOfMemory`."""
     ignored = per_file_ignored(ctx.relpath, ctx.config.per_file_ignores)
     active = [r for r in rules if ctx.language in r.languages and not any(r.code.startswith(c) for c in ignored)
               and r.applies_to(ctx)]
@@ -250,14 +274,23 @@ def run_rules(ctx: RuleContext, rules: list[Rule], superseded: Callable[[], bool
     failed: set[str] = set()
     limit = ctx.config.file_timeout
     deadline = time.monotonic() + limit if limit else None
+    memory_limit = ctx.config.file_memory
+    start_mb = resident_mb() if memory_limit else None
+    calls = 0
 
     def run(rule: Rule, produce: Callable[[], Iterable[Finding]]) -> None:
         """One rule's findings; a rule that breaks on this file is reported and set aside, and the
         other rules' findings for the file are kept."""
+        nonlocal calls
         if rule.code in failed:
             return
         if deadline is not None and time.monotonic() > deadline:
             raise TimedOut(limit)
+        calls += 1
+        if start_mb is not None and calls % MEMORY_CHECK_EVERY == 0:
+            now_mb = resident_mb()
+            if now_mb is not None and now_mb - start_mb > memory_limit:
+                raise OutOfMemory(memory_limit)
         try:
             findings.extend(produce())
         except RecursionError:
@@ -336,8 +369,8 @@ def analyze_parsed(item: ParsedFile, config: Config, index: ProjectIndex, proble
     except RecursionError:
         ctx.rule_errors.append("too deeply nested to analyse")
         findings = []
-    except TimedOut as timeout:
-        ctx.rule_errors.append(str(timeout))
+    except OverBudget as budget:
+        ctx.rule_errors.append(str(budget))
         findings = []
     if problems is not None:
         problems.extend(ctx.rule_errors)

@@ -168,3 +168,28 @@ def test_a_file_that_outlasts_file_timeout_is_skipped_and_the_run_goes_on(tmp_pa
     assert [p.split(":")[0] for p in problems] == ["timeout"]
     untimed = config.model_copy(update={"file_timeout": 0})
     assert [(f.path, f.rule) for f in analyzer.analyze([root], untimed).findings] == [("notes/views.py", "TEN001")]
+
+
+def test_a_file_whose_rules_outgrow_file_memory_is_skipped_and_the_run_goes_on(tmp_path: Path, monkeypatch) -> None:
+    """An inference that explodes on one file must not take the machine's memory: the process's
+    size is looked at while the rules run, and past `file-memory` the file is given up."""
+    import analyzer.engine
+    from analyzer.config import discover_config
+
+    root = make(tmp_path, {
+        "pyproject.toml": "[tool.prodready]\nfile-memory = 300\n",
+        "notes/__init__.py": "",
+        "notes/models.py": MODELS,
+        "notes/views.py": "from .models import Note\n\n\ndef notes(request):\n    return Note.objects.all()\n",
+    })
+    config = discover_config(root)
+    assert config.file_memory == 300
+    sizes = iter([100.0, 180.0, 500.0] * 10)  # MB at the start of a file, then as its rules run
+    monkeypatch.setattr(analyzer.engine, "resident_mb", lambda: next(sizes))
+    monkeypatch.setattr(analyzer.engine, "MEMORY_CHECK_EVERY", 1)
+    report = analyzer.analyze([root], config)
+    reasons = {s.path: s.reason for s in report.summary.skipped}
+    assert reasons["notes/views.py"].startswith("memory: the rules grew the process by over 300 MB on this file")
+    assert report.findings == []
+    unlimited = config.model_copy(update={"file_memory": 0})
+    assert [(f.path, f.rule) for f in analyzer.analyze([root], unlimited).findings] == [("notes/views.py", "TEN001")]
