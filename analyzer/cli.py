@@ -21,6 +21,7 @@ from .fixes.apply import apply_fixes
 from .model import FixSafety, Report
 from .parallel import default_jobs
 from .report import FORMATS, render
+from .report.text import skipped_line
 from .suppress import BaselineError, write_baseline
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -163,8 +164,12 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _emit(report: Report, args: argparse.Namespace) -> None:
+    """The report to stdout (or the output file); why each skipped file was skipped, one line
+    each, to stderr, where it reaches a person whatever the format."""
+    for skipped in report.summary.skipped:
+        print(skipped_line(skipped), file=sys.stderr)
     to_terminal = args.output_file is None and sys.stdout.isatty()
-    output = render(report, args.format, color=to_terminal)
+    output = render(report, args.format, color=to_terminal, show_skipped=False)
     if args.output_file:
         args.output_file.write_text(output, encoding="utf-8")
     else:

@@ -79,6 +79,12 @@ def test_the_command_line_reports_the_same_and_exits_1_for_the_findings(hostile:
     report = json.loads(out.read_text())
     assert_skips(report["summary"]["skipped"])
     assert {f["path"] for f in report["findings"]} == {"app/views.py", "static/u16.js"}
+    stderr = capsys.readouterr().err.splitlines()
+    assert_skips([dict(zip(("path", "reason"), line.split(": skipped: "), strict=True)) for line in stderr])
+    assert main(["check", str(hostile), "--no-cache", "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert "app/pipe.py: skipped: not a regular file (a pipe, socket or device)" in captured.err.splitlines()
+    assert "skipped:" not in captured.out and "Found 2 findings" in captured.out
 
 
 def test_a_file_that_vanishes_after_discovery_is_skipped(tmp_path: Path, monkeypatch) -> None:

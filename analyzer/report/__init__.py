@@ -20,10 +20,12 @@ FORMATS = ("text", "json", "sarif", "github")
 __all__ = ["FORMATS", "render", "render_github", "render_json", "render_sarif", "render_text"]
 
 
-def render(report: Report, fmt: str, *, color: bool = False, show_source: bool = True) -> str:
-    """`report` in format `fmt` (one of FORMATS); `color` and `show_source` apply to text only."""
+def render(report: Report, fmt: str, *, color: bool = False, show_source: bool = True,
+           show_skipped: bool = True) -> str:
+    """`report` in format `fmt` (one of FORMATS); `color`, `show_source` and `show_skipped` (a
+    line per skipped file, which the command line writes to stderr instead) apply to text only."""
     if fmt == "text":
-        return render_text(report, color=color, show_source=show_source)
+        return render_text(report, color=color, show_source=show_source, show_skipped=show_skipped)
     renderers = {"json": render_json, "sarif": render_sarif, "github": render_github}
     if fmt not in renderers:
         raise ValueError(f"unknown output format {fmt!r}; choose one of: {', '.join(FORMATS)}")

@@ -18,7 +18,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from ..model import Finding, Fix, FixSafety, Report, Severity
+from ..model import Finding, Fix, FixSafety, Report, Severity, Skipped
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 TAB = "    "
@@ -34,13 +34,13 @@ class FrameLine(NamedTuple):
     marks: str
 
 
-def render_text(report: Report, *, color: bool = False, show_source: bool = True) -> str:
+def render_text(report: Report, *, color: bool = False, show_source: bool = True, show_skipped: bool = True) -> str:
     buffer = io.StringIO()
     console = _console(buffer, color)
     for finding in sorted(report.findings, key=Finding.sort_key):
         source = report.sources.get(finding.path) if show_source else None
         _print_finding(console, finding, source)
-    _print_summary(console, report)
+    _print_summary(console, report, show_skipped)
     return buffer.getvalue()
 
 
@@ -146,12 +146,16 @@ def _printable_char(char: str) -> str:
 # --- summary ------------------------------------------------------------------------------
 
 
-def _print_summary(console: Console, report: Report) -> None:
-    for skipped in report.summary.skipped:
-        _print(console, Text(f"{printable(skipped.path)}: skipped: {printable(skipped.reason)}", style="yellow"))
+def _print_summary(console: Console, report: Report, show_skipped: bool = True) -> None:
+    for skipped in report.summary.skipped if show_skipped else ():
+        _print(console, Text(skipped_line(skipped), style="yellow"))
     if report.summary.unparsed_sql:
         _print(console, Text(f"{unparsed_sql_note(report.summary.unparsed_sql)}.", style="yellow"))
     _print(console, Text(summary_line(report), style="bold"))
+
+
+def skipped_line(skipped: Skipped) -> str:
+    return f"{printable(skipped.path)}: skipped: {printable(skipped.reason)}"
 
 
 def summary_line(report: Report) -> str:
