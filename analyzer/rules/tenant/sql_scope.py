@@ -192,10 +192,23 @@ def _judge_scope(scope: Scope, judge: _Judge, top_level: bool) -> list[Unconstra
     if not isinstance(select, exp.Select):
         return []
     tables = {alias: source for alias, source in scope.sources.items() if isinstance(source, exp.Table)}
-    if not tables:
+    if not tables or _only_key_bounds(select):
         return []
     conditions = [c for c in (_where(select), *_join_conditions(select)) if c is not None]
     return judge.judge(tables, conditions, top_level, using=_join_using(select))
+
+
+KEY_COLUMNS = frozenset({"id", "pk"})
+
+
+def _only_key_bounds(select: exp.Select) -> bool:
+    """`SELECT MAX(id) FROM orders`, `COALESCE(MAX(id), 0) + 1`: the highest key so far, to set a
+    sequence after a restore or number a bulk insert, carries none of any tenant's rows."""
+    columns = [column for projection in select.expressions for column in projection.find_all(exp.Column)]
+    return bool(columns) and all(
+        column.name.lower() in KEY_COLUMNS and isinstance(column.find_ancestor(exp.Max, exp.Min, exp.Select),
+                                                           (exp.Max, exp.Min))
+        for column in columns)
 
 
 def _join_using(select: exp.Expression) -> list[tuple[str, str]]:
