@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--tcp wants HOST:PORT, got {args.tcp!r}")
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
+        # pygls reads each message in three hops through a thread; while an analysis holds the
+        # GIL, each hop waits out the switch interval (5 ms by default), and a client that sends
+        # edits faster than ~60 a second leaves the server behind. Switch more often.
+        sys.setswitchinterval(0.0005)
         server.start_io(stdin=ResyncingStdin(sys.stdin.buffer))
     return 0
 

@@ -4,8 +4,9 @@ An edit that arrives while the server is idle is analysed at once: no debounce s
 latency budget waiting. Edits that arrive while an analysis runs only mark their document as
 wanted again, so however many there were, the document is analysed once more, on its newest
 text, when the running analysis ends. Nothing queues up behind a fast typist. When no document
-is wanted any more, the idle hook runs (the server collects garbage there), before anything
-that arrives after it.
+is wanted any more, and no request has come for a quiet moment, the idle hook runs (the server
+collects garbage there), before anything that arrives after it: a client that sends edits faster
+than they are analysed is served without a collection between each two of them.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ log = logging.getLogger(__name__)
 
 class LatestWins:
     def __init__(self, run: Callable[[str], Awaitable[None]],
-                 idle: Callable[[], Awaitable[None]] | None = None) -> None:
+                 idle: Callable[[], Awaitable[None]] | None = None, quiet: float = 0.0) -> None:
         self._run = run
         self._idle = idle
+        self._quiet = quiet  # seconds without a request before the idle hook runs
         self._wanted: dict[str, None] = {}  # an ordered set of document URIs
         self._woken = asyncio.Event()
         self._ready = asyncio.Event()
@@ -44,6 +46,13 @@ class LatestWins:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._serve())
 
+    async def _woken_within(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._woken.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
     def forget(self, uri: str) -> None:
         self._wanted.pop(uri, None)
 
@@ -60,6 +69,8 @@ class LatestWins:
                 except Exception:  # one document's failure must not stop the others' analyses
                     log.exception("analysis of %s failed", uri)
             self._woken.clear()  # whatever woke us meanwhile has been served
+            if self._quiet and await self._woken_within(self._quiet):
+                continue  # more edits are coming in: serve them first, tidy up once they stop
             if self._idle is not None:
                 try:
                     await self._idle()

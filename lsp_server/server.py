@@ -42,6 +42,10 @@ WATCHED = ["**/*.py", "**/*.sql", "**/*.{html,htm,jinja,jinja2,j2,djhtml}",
            "**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx,vue,svelte}", "**/{pyproject.toml,prodready.toml,.prodready.toml}"]
 
 
+# How long no edit must arrive before the garbage of the analyses is collected. Shorter than a
+# pause between words, longer than the gaps in a stream of edits being read in.
+QUIET = 0.05
+
 class ProdreadyProtocol(LanguageServerProtocol):
     def handle_message(self, message: Any) -> None:
         """After shutdown a request is refused with InvalidRequest, as the protocol says; pygls
@@ -65,7 +69,7 @@ class ProdreadyServer(LanguageServer):
         self.pulled: set[str] = set()  # documents whose client asks for diagnostics itself
         self.pushed: set[str] = set()
         self.indexed = asyncio.Event()
-        self.scheduler = LatestWins(self.analyse_and_publish, self.tidy)
+        self.scheduler = LatestWins(self.analyse_and_publish, self.tidy, quiet=QUIET)
         self.loop: asyncio.AbstractEventLoop | None = None
 
     # --- logging -------------------------------------------------------------------------------

@@ -81,3 +81,24 @@ async def test_the_idle_hook_runs_once_nothing_is_wanted_and_before_the_next_ana
     for _ in range(5):
         await asyncio.sleep(0)
     assert events[-2:] == ["file:///views.py", "idle"]
+
+
+async def test_a_stream_of_edits_is_served_before_the_idle_hook() -> None:
+    """Edits that keep coming in, each shortly after the last analysis, are analysed one after
+    another; the idle hook waits until none has come for the quiet period."""
+    events: list[str] = []
+
+    async def analyse(uri: str) -> None:
+        events.append(uri)
+
+    async def idle() -> None:
+        events.append("idle")
+
+    scheduler = LatestWins(analyse, idle, quiet=0.05)
+    scheduler.ready()
+    for _ in range(3):
+        scheduler.request("file:///views.py")
+        await asyncio.sleep(0.01)  # the next edit is read in before the quiet period ends
+    assert events == ["file:///views.py"] * 3
+    await asyncio.sleep(0.1)
+    assert events == ["file:///views.py"] * 3 + ["idle"]
