@@ -31,16 +31,16 @@ def main(argv: list[str] | None = None) -> int:
     from .framing import ResyncingStdin
     from .server import server  # imported late: `--version` and `--help` stay instant
 
+    # Reading a message takes the GIL several times (over stdio, in hops through a thread);
+    # while an analysis holds it, each wait lasts the switch interval (5 ms by default), and a
+    # client that sends edits faster than about 60 a second leaves the server behind.
+    sys.setswitchinterval(0.0005)
     if args.tcp:
         host, _, port = args.tcp.rpartition(":")
         if not port.isdigit():
             parser.error(f"--tcp wants HOST:PORT, got {args.tcp!r}")
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
-        # pygls reads each message in three hops through a thread; while an analysis holds the
-        # GIL, each hop waits out the switch interval (5 ms by default), and a client that sends
-        # edits faster than ~60 a second leaves the server behind. Switch more often.
-        sys.setswitchinterval(0.0005)
         server.start_io(stdin=ResyncingStdin(sys.stdin.buffer))
     return 0
 
