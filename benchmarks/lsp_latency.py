@@ -109,23 +109,29 @@ def summary(name: str, seconds: list[float]) -> str:
             f"max={max(ms):7.1f} ms")
 
 
+async def open_module(client: Client, module: Path) -> tuple[int, str]:
+    """Start the server, open the project around `module` and the module itself, and wait for
+    its first diagnostics; the server's pid and the module's URI."""
+    await client.start_io(sys.executable, "-m", "lsp_server")
+    root = module.parents[1]
+    await client.initialize_async(types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")]))
+    client.initialized(types.InitializedParams())
+    uri = module.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=uri, language_id="python", version=1, text=module.read_text())))
+    await client.diagnostics_for(1)
+    return client._server.pid, uri  # type: ignore[union-attr]
+
+
 async def run(edits: int, bursts: int, pause: float) -> None:
     with tempfile.TemporaryDirectory() as folder:
         module = write_project(Path(folder))
         text = module.read_text()
         client = Client()
-        await client.start_io(sys.executable, "-m", "lsp_server")
-        pid = client._server.pid  # type: ignore[union-attr]
-        root = module.parents[1]
         started = time.perf_counter()
-        await client.initialize_async(types.InitializeParams(
-            capabilities=types.ClientCapabilities(), root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")]))
-        client.initialized(types.InitializedParams())
-        uri = module.as_uri()
-        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=uri, language_id="python", version=1, text=text)))
-        await client.diagnostics_for(1)
+        pid, uri = await open_module(client, module)
         took = time.perf_counter() - started
         print(f"lines={text.count(chr(10))}  diagnostics={len(client.last)}  "
               f"first diagnostics after {took:.2f} s (indexing included)")

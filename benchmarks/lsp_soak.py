@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lsp_latency import Client, rss_mb, write_project  # beside this script, on sys.path when it runs
+from lsp_latency import Client, open_module, rss_mb, write_project  # beside this script, on sys.path when it runs
 from lsprotocol import types
 
 
@@ -24,17 +24,7 @@ async def run(edits: int) -> None:
         module = write_project(Path(folder))
         text = module.read_text()
         client = Client()
-        await client.start_io(sys.executable, "-m", "lsp_server")
-        pid = client._server.pid  # type: ignore[union-attr]
-        root = module.parents[1]
-        await client.initialize_async(types.InitializeParams(
-            capabilities=types.ClientCapabilities(), root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")]))
-        client.initialized(types.InitializedParams())
-        uri = module.as_uri()
-        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=uri, language_id="python", version=1, text=text)))
-        await client.diagnostics_for(1)
+        pid, uri = await open_module(client, module)
         line = text.split("\n").index('    done = tasks.filter(status="done").count()')
         column = len('    done = tasks.filter(status="d')
         print(f"edits=0      RSS={rss_mb(pid):.0f} MB")
