@@ -13,7 +13,6 @@ import analyzer
 import analyzer.engine
 from analyzer.cli import main
 from analyzer.config import Config
-
 from tests.test_api import MODELS, make
 
 VIEWS = "from .models import Project\n\n\ndef projects(request):\n    return Project.objects.all()\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import astroid
 from astroid import nodes
 
-from analyzer.lang.python import nodes_within
+from analyzer.lang.python import forget_modules, nodes_within, parse_python
 
 SOURCE = '''
 import os
@@ -44,3 +44,14 @@ def test_nodes_within_a_node_made_by_inference_walks_that_node() -> None:
     made = nodes.Const(3, lineno=1, col_offset=0, parent=None, end_lineno=1, end_col_offset=1)
     assert nodes_within(made, nodes.Const) == (made,)
     assert [c.value for c in nodes_within(module, nodes.Const)] == [1, 2]
+
+
+def test_installed_packages_are_not_read_but_the_standard_library_is(tmp_path) -> None:
+    """Django is installed beside the tests; a scan must not depend on that (see
+    `_outside_installed_packages`)."""
+    source = "import json\nfrom django.shortcuts import get_object_or_404\n\njson.dumps\nget_object_or_404\n"
+    module = parse_python(source, tmp_path / "views.py", "shop_views_installed_probe")
+    json_dumps, shortcut = (statement.value for statement in module.body[2:])
+    assert [n.qname() for n in json_dumps.infer()] == ["json.dumps"]
+    assert list(shortcut.infer()) == [astroid.Uninferable]
+    forget_modules(["shop_views_installed_probe"])

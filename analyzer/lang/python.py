@@ -13,14 +13,19 @@ import sys
 import weakref
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import astroid
 from astroid import nodes
 from astroid.builder import AstroidBuilder
-from astroid.exceptions import AstroidError
+from astroid.exceptions import AstroidError, AstroidImportError
+from astroid.manager import AstroidManager
 
 from ..model import Span
 from .python_compat import rewrite_newer_syntax
+
+if TYPE_CHECKING:
+    from astroid.interpreter._import.spec import ModuleSpec
 
 # Syntax that Python 3.12+ accepts and older parsers reject: type aliases and generics (3.12),
 # nested f-strings reusing their quotes (3.12), `except A, B:` without parentheses (3.14).
@@ -107,6 +112,26 @@ def _project_module_by_suffix(modname: str) -> nodes.Module:
 
 
 astroid.MANAGER.register_failed_import_hook(_project_module_by_suffix)
+
+_INSTALLED_FOLDERS = frozenset({"site-packages", "dist-packages"})
+_find_module_file = AstroidManager.file_from_module_name
+
+
+def _outside_installed_packages(manager: AstroidManager, modname: str, contextfile: str | None) -> ModuleSpec:
+    """Where astroid finds a module, unless it is an installed package. Those are the packages of
+    the environment prodready runs in, not the project's: reading them made a finding depend on
+    where prodready was installed (with or without Django beside it), and reading pydantic and
+    Django cost a third of the parsing of a large project. The standard library is still read,
+    for astroid's models of typing, enum and dataclasses; the rules know frameworks by the names
+    their imports spell."""
+    found = _find_module_file(manager, modname, contextfile)
+    if found.location and _INSTALLED_FOLDERS.intersection(Path(found.location).parts):
+        raise AstroidImportError("{modname} is an installed package, which prodready does not read",
+                                 modname=modname)
+    return found
+
+
+AstroidManager.file_from_module_name = _outside_installed_packages  # every manager shares one state
 
 
 def _build(text: str, name: str, path: Path) -> nodes.Module:
