@@ -360,6 +360,45 @@ class Grant(Base):
     assert index.tenant.tables == [] and "no model or table" in index.tenant.reason
 
 
+def test_sqlmodel_foreign_keys_in_field_and_in_its_sa_column(tmp_path: Path) -> None:
+    models = '''
+from typing import Optional
+from uuid import UUID, uuid4
+
+from sqlalchemy import Column, DateTime, ForeignKey
+from sqlmodel import Field, SQLModel
+
+
+class Tenant(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    name: str
+
+
+class Alert(SQLModel, table=True):
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenant.id")
+    fingerprint: str
+
+
+class Service(SQLModel, table=True):
+    id: Optional[int] = Field(primary_key=True, default=None)
+    tenant_id: str = Field(sa_column=Column(ForeignKey("tenant.id")))
+    updated_at: Optional[str] = Field(sa_column=Column(DateTime(timezone=True), name="updated"))
+
+
+class ServiceDependency(SQLModel, table=True):
+    id: Optional[int] = Field(primary_key=True, default=None)
+    service_id: int = Field(sa_column=Column(ForeignKey("service.id", ondelete="CASCADE")))
+'''
+    root = project(tmp_path, {"app/__init__.py": "", "app/models.py": models})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Tenant"]
+    assert index.model("app.models.Alert").tenant_field == "tenant_id"
+    assert index.model("app.models.Service").tenant_field == "tenant_id"
+    assert index.model("app.models.Service").fields["updated_at"].column == "updated"
+    assert index.model("app.models.ServiceDependency").bound_via == "service_id"
+
+
 NETBOX_LIKE = '''
 from django.db import models
 

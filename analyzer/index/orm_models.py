@@ -335,6 +335,9 @@ def _mapped_target(annotation: nodes.NodeNG) -> str | None:
 
 
 def _sqlalchemy_column(name: str, call: nodes.Call, statement: nodes.NodeNG) -> FieldInfo:
+    inner = keyword_argument(call, "sa_column")
+    if isinstance(inner, nodes.Call) and _last(dotted_name(inner.func)) == "Column":
+        call = inner  # SQLModel's Field(sa_column=Column(ForeignKey("tenant.id"))): the column is that one
     column = name
     target = None
     if call.args and isinstance(_const(call.args[0]), str):
