@@ -47,7 +47,10 @@ class SqlalchemyQueries(ChainResolver):
         if name == "get" and isinstance(func, nodes.Attribute) and len(node.args) >= 2:
             model = model_of_class(node.args[0], self.index, "sqlalchemy")  # session.get(Order, id)
             if model is not None:
-                key = node.args[1].name if isinstance(node.args[1], nodes.Name) else None
+                value = node.args[1]
+                if is_loaded_key(value) or is_callers_own(value):  # session.get(User, claims["sub"])
+                    return Chain(model=model, scoped=True, has_filter=True)
+                key = value.name if isinstance(value, nodes.Name) else None
                 return Chain(model=model, scoped=self._global(model), keyed=True, has_filter=True, key=key)
         return None
 

@@ -55,6 +55,17 @@ def _is_id_name(name: str) -> bool:
     return lowered in ("id", "pk", "uuid", "ids", "pks") or lowered.endswith(("_id", "_pk", "_uuid", "_ids", "_pks"))
 
 
+TOKEN_WORDS = frozenset({"jwt", "jws", "token", "claims"})
+
+
+def _verifies_a_token(func: nodes.NodeNG) -> bool:
+    """`jwt.decode`, `decode_access_token`, `verify_id_token`: what they return was signed by the
+    server for whoever holds it, not made up by the client (`jwt.get_unverified_claims` is not
+    one; reading claims unverified is AUTH006's business)."""
+    said = words(dotted_name(func) or "")
+    return bool({"decode", "verify"} & set(said)) and bool(TOKEN_WORDS & set(said)) and "unverified" not in said
+
+
 def _reads_request_data(node: nodes.NodeNG) -> bool:
     parts = (dotted_name(node) or "").split(".")
     return any(part in REQUEST_DATA for part in parts)
@@ -81,9 +92,14 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
             return Origin.LOADED_KEY
         if _reads_request_data(container):
             return Origin.REQUEST
-        if isinstance(container, nodes.Name) and depth < ORIGIN_DEPTH \
-                and origin(container, depth + 1) is Origin.REQUEST:
-            return Origin.REQUEST  # entry["id"], entry.pop("id") of an entry the client sent
+        if isinstance(value, nodes.Call) and _verifies_a_token(value.func):
+            return Origin.CALLER  # jwt.decode(token, KEY, ...): claims the server signed for the caller
+        if isinstance(container, nodes.Name) and depth < ORIGIN_DEPTH:
+            found = origin(container, depth + 1)
+            if found is Origin.REQUEST:
+                return Origin.REQUEST  # entry["id"], entry.pop("id") of an entry the client sent
+            if found is Origin.CALLER:
+                return Origin.CALLER  # claims["sub"] of a verified token
         converter = (dotted_name(value.func) or "").rsplit(".", 1)[-1] if isinstance(value, nodes.Call) else ""
         if converter in ("int", "str", "UUID"):
             return origin(value.args[0], depth + 1) if value.args else Origin.UNKNOWN
@@ -97,6 +113,9 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
     if isinstance(value, nodes.Attribute):
         if _reads_request_data(value):
             return Origin.REQUEST
+        if isinstance(value.expr, nodes.Name) and depth < ORIGIN_DEPTH \
+                and origin(value.expr, depth + 1) is Origin.REQUEST:
+            return Origin.REQUEST  # tag.id for each tag in body.tags: an id the client sent
         if _is_id_name(value.attrname):
             return Origin.LOADED_KEY
         owner = (dotted_name(value.expr) or "").rsplit(".", 1)[-1]
