@@ -27,6 +27,8 @@ VIEW_BASE_WORDS = ("View", "ViewSet", "Endpoint", "Resource", "Handler", "Serial
 REQUEST_MODULES = frozenset({"views", "api", "apis", "routes", "routers", "endpoints", "handlers", "resources",
                              "viewsets", "serializers", "forms", "controllers"})
 MAX_HOPS = 4
+# FastAPI's markers of a dependency: the function handed to them runs for the request.
+DEPENDENCY_MARKERS = frozenset({"Depends", "Security"})
 # Method names so common that `x.check()` in a handler says nothing about which `check` runs;
 # a plain call `check(...)` still counts.
 GENERIC_METHODS = frozenset({
@@ -145,7 +147,23 @@ def is_request_module(module: nodes.Module) -> bool:
 def is_request_handler(function: nodes.FunctionDef) -> bool:
     return any(_holds_the_request(function, argument)
                for argument in (function.args.args or []) + (function.args.kwonlyargs or [])) \
-        or _decorated_as_route(function)
+        or _decorated_as_route(function) or _injected_by_fastapi(function)
+
+
+# What a FastAPI parameter's default or `Annotated[...]` says it is filled with.
+FASTAPI_PARAMETERS = DEPENDENCY_MARKERS | {"Path", "Query", "Header", "Cookie", "Body", "Form", "File"}
+
+
+def _injected_by_fastapi(function: nodes.FunctionDef) -> bool:
+    """A function whose parameters FastAPI fills (`db: Session = Depends(get_db)`,
+    `note_id: Annotated[int, Path()]`): a route or a dependency, which FastAPI runs for the
+    request with the path's and the query's own values (`def note_from_path(note_id: int, ...)`
+    behind `note: Note = Depends(note_from_path)`)."""
+    args = function.args
+    declared = [*(args.defaults or []), *(d for d in args.kw_defaults or [] if d is not None),
+                *(a for a in (*(args.annotations or []), *(args.kwonlyargs_annotations or [])) if a is not None)]
+    return any(isinstance(call, nodes.Call) and last_name(call.func) in FASTAPI_PARAMETERS
+               for value in declared for call in (value, *nodes_within(value, nodes.Call)))
 
 
 def _holds_the_request(function: nodes.FunctionDef, argument: nodes.AssignName) -> bool:
@@ -295,9 +313,19 @@ def _module_names(module: nodes.Module) -> set[str]:
 
 
 def _called_keys(function: nodes.FunctionDef, modules: set[str]) -> set[str]:
+    """Keys of what `function` calls, and of the FastAPI dependencies it declares (in its
+    parameters, `Annotated[...]` or its route decorator's `dependencies=`), which run before
+    it with the request's own values: `client = Depends(authenticate_client)`."""
     keys = set()
     for call in nodes_within(function, nodes.Call):
         func = call.func
+        if last_name(func) in DEPENDENCY_MARKERS:
+            dependency = call.args[0] if call.args else next(
+                (k.value for k in call.keywords or () if k.arg == "dependency"), None)
+            if isinstance(dependency, nodes.Name):
+                keys.add(f"f:{dependency.name}")
+            elif isinstance(dependency, nodes.Attribute):
+                keys.add(f"m:{dependency.attrname}")
         if isinstance(func, nodes.Name):
             keys.add(f"f:{func.name}")
         elif isinstance(func, nodes.Attribute):
