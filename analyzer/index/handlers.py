@@ -269,7 +269,7 @@ def _parameters(function: nodes.FunctionDef) -> set[str]:
 
 def keyed_helpers(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
     """Names of functions that look a row up by one of their parameters (`pk=incident_id`,
-    `Incident.id == incident_id`, `session.get(Incident, incident_id)`): candidates for an id
+    `Incident.id == incident_id`, `Incident.id.in_(ids)`, `session.get(Incident, incident_id)`): candidates for an id
     from the request passed in by a handler. A cheap syntactic filter; the rules judge them."""
     names = set()
     for _, module in modules:
@@ -292,6 +292,10 @@ def _looks_up_by_parameter(function: nodes.FunctionDef, params: set[str]) -> boo
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "get" \
                 and len(node.args) == 2 and isinstance(node.args[1], nodes.Name) and node.args[1].name in params:
             return True
+        if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "in_" \
+                and isinstance(node.func.expr, nodes.Attribute) and node.func.expr.attrname in ("id", "uuid") \
+                and len(node.args) == 1 and isinstance(node.args[0], nodes.Name) and node.args[0].name in params:
+            return True  # Incident.id.in_(incident_ids)
     return False
 
 

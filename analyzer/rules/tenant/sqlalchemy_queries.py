@@ -73,8 +73,7 @@ class SqlalchemyQueries(ChainResolver):
             verdicts = [self._criterion(arg, chain.model) for arg in args]
             verdicts = ["scoped" if v == "shared" else v for v in verdicts]
             pk = any(self._is_pk_criterion(arg) for arg in args)
-            key = next((a.ops[0][1].name for a in args if self._is_pk_criterion(a) and isinstance(a, nodes.Compare)
-                        and isinstance(a.ops[0][1], nodes.Name)), None)
+            key = next((name for a in args if self._is_pk_criterion(a) for name in [_compared_name(a)] if name), None)
             return self._narrowed(chain, verdicts, bool(args), pk).then(key=chain.key or key)
         if method == "filter_by":
             verdicts = ["unknown" if k.arg is None else
@@ -200,3 +199,11 @@ class SqlalchemyQueries(ChainResolver):
 
 def _mentions(node: nodes.NodeNG, name: str) -> bool:
     return any(_last(call.func) == name for call in nodes_within(node, nodes.Call))
+
+
+def _compared_name(criterion: nodes.NodeNG) -> str | None:
+    """The variable a key criterion compares with: `order_id` in `Order.id == order_id` and
+    `ids` in `Order.id.in_(ids)`."""
+    value = criterion.ops[0][1] if isinstance(criterion, nodes.Compare) else (
+        criterion.args[0] if isinstance(criterion, nodes.Call) and criterion.args else None)
+    return value.name if isinstance(value, nodes.Name) else None

@@ -77,6 +77,9 @@ ORIGIN_DEPTH = 6  # assignments and loops followed back: `for image in images` o
 def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
     if isinstance(value, nodes.Const):
         return Origin.CONSTANT
+    if isinstance(value, (nodes.List, nodes.Tuple, nodes.Set)) and value.elts and depth < ORIGIN_DEPTH:
+        found = {origin(element, depth + 1) for element in value.elts}
+        return found.pop() if len(found) == 1 else Origin.UNKNOWN  # [note_id]: keys from wherever they all come
     if isinstance(value, (nodes.ListComp, nodes.SetComp, nodes.GeneratorExp)) and depth < ORIGIN_DEPTH:
         # `[e["us_id"] for e in bulk_data]`: the keys come from wherever the iterated values do.
         found = origin(value.generators[0].iter, depth + 1)
