@@ -874,3 +874,77 @@ def test_page_lookup(db):
     tenant_everywhere = Config(root=root.resolve(), tenant=TenantConfig(exempt_paths=("**/migrations/**",)))
     [checked] = parse_files([test_file], tenant_everywhere)[0]
     assert checked.module is not None
+
+
+def test_fastapi_routes_behind_an_admin_dependency_are_warnings(tmp_path: Path) -> None:
+    """An admin API guarded on its router, its decorator or a parameter looks across tenants by
+    design, like a Django view behind `staff_member_required`; the same lookup for a signed-in
+    member is an error."""
+    import analyzer
+
+    models = '''
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+'''
+    routes = '''
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import get_session
+from app.deps import current_member, get_current_superuser, is_authenticated_admin_api
+from app.models import Client, User
+
+admin_router = APIRouter(dependencies=[Depends(is_authenticated_admin_api)])
+router = APIRouter()
+
+
+@admin_router.get("/admin/clients/{client_id}")
+def admin_client(client_id: int, session: Session = Depends(get_session)):
+    return session.get(Client, client_id)
+
+
+@router.get("/superuser/users/{user_id}", dependencies=[Depends(get_current_superuser)])
+def superuser_user(user_id: int, session: Session = Depends(get_session)):
+    return session.scalars(select(User).where(User.id == user_id)).one()
+
+
+@router.get("/operator/clients/{client_id}")
+def operator_client(client_id: int, admin=Depends(get_current_superuser), session: Session = Depends(get_session)):
+    return session.get(Client, client_id)
+
+
+@router.get("/clients/{client_id}")
+def member_client(client_id: int, member=Depends(current_member), session: Session = Depends(get_session)):
+    return session.get(Client, client_id)
+'''
+    root = project(tmp_path, {"app/__init__.py": "", "app/models.py": models, "app/routes.py": routes})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    lines = routes.splitlines()
+
+    def route_of(line: int) -> str:
+        return next(text.split("def ")[1].split("(")[0] for text in reversed(lines[:line]) if text.startswith("def "))
+
+    assert {route_of(f.line): f.severity.value for f in report.findings} == {
+        "admin_client": "warning", "superuser_user": "warning", "operator_client": "warning", "member_client": "error"}

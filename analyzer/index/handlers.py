@@ -44,14 +44,47 @@ ADMIN_WORDS = ("admin", "superuser", "staff", "backoffice")
 
 
 def admin_only(function: nodes.FunctionDef) -> bool:
-    """A handler behind `@require_super_admin`, `@staff_member_required`, `@admin_required`, or
-    a view class wearing one through `@method_decorator(staff_member_required, name="get")`:
-    instance operators, who work across tenants by design."""
+    """A handler behind `@require_super_admin`, `@staff_member_required`, `@admin_required`, a
+    view class wearing one through `@method_decorator(staff_member_required, name="get")`, or a
+    FastAPI route that depends on one (`dependencies=[Depends(get_current_active_superuser)]`,
+    on the route or on its `APIRouter`): instance operators, who work across tenants by design."""
     guarded = [function]
     if isinstance(function.parent, nodes.ClassDef):
         guarded.append(function.parent)
-    return any(word in name.lower() for definition in guarded for name in _decorator_words(definition)
-               for word in ADMIN_WORDS)
+    names = [*(name for definition in guarded for name in _decorator_words(definition)), *_route_dependencies(function)]
+    return any(word in name.lower() for name in names for word in ADMIN_WORDS)
+
+
+def _route_dependencies(function: nodes.FunctionDef) -> Iterator[str]:
+    """Names of the dependencies a FastAPI route declares: in its parameters (`admin: User =
+    Depends(get_current_superuser)`), its decorator's `dependencies=[...]`, and those of the
+    router it is declared on (`router = APIRouter(dependencies=[Depends(is_authenticated_admin_api)])`)."""
+    for call in nodes_within(function.args, nodes.Call):
+        if last_name(call.func) in DEPENDENCY_MARKERS and call.args and dotted_name(call.args[0]):
+            yield (dotted_name(call.args[0]) or "").rsplit(".", 1)[-1]
+    for decorator in function.decorators.nodes if function.decorators else ():
+        if not isinstance(decorator, nodes.Call):
+            continue
+        yield from _dependencies_keyword(decorator)
+        router = decorator.func.expr if isinstance(decorator.func, nodes.Attribute) else None
+        if isinstance(router, nodes.Name):
+            try:
+                _, assignments = router.lookup(router.name)
+            except Exception:  # astroid lookups can fail on broken code
+                continue
+            for assignment in assignments:
+                value = getattr(assignment.parent, "value", None)
+                if isinstance(assignment.parent, nodes.Assign) and isinstance(value, nodes.Call):
+                    yield from _dependencies_keyword(value)
+
+
+def _dependencies_keyword(call: nodes.Call) -> Iterator[str]:
+    dependencies = next((k.value for k in call.keywords or () if k.arg == "dependencies"), None)
+    for item in dependencies.elts if isinstance(dependencies, (nodes.List, nodes.Tuple)) else ():
+        if isinstance(item, nodes.Call) and last_name(item.func) in DEPENDENCY_MARKERS and item.args:
+            name = dotted_name(item.args[0])
+            if name:
+                yield name.rsplit(".", 1)[-1]
 
 
 def _decorator_words(definition: nodes.FunctionDef | nodes.ClassDef) -> Iterator[str]:
