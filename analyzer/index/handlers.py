@@ -59,13 +59,11 @@ def _route_dependencies(function: nodes.FunctionDef) -> Iterator[str]:
     """Names of the dependencies a FastAPI route declares: in its parameters (`admin: User =
     Depends(get_current_superuser)`), its decorator's `dependencies=[...]`, and those of the
     router it is declared on (`router = APIRouter(dependencies=[Depends(is_authenticated_admin_api)])`)."""
-    for call in nodes_within(function.args, nodes.Call):
-        if last_name(call.func) in DEPENDENCY_MARKERS and call.args and dotted_name(call.args[0]):
-            yield (dotted_name(call.args[0]) or "").rsplit(".", 1)[-1]
+    declared = list(function.args.nodes_of_class(nodes.Call))
     for decorator in function.decorators.nodes if function.decorators else ():
         if not isinstance(decorator, nodes.Call):
             continue
-        yield from _dependencies_keyword(decorator)
+        declared += _dependencies_keyword(decorator)
         router = decorator.func.expr if isinstance(decorator.func, nodes.Attribute) else None
         if isinstance(router, nodes.Name):
             try:
@@ -75,16 +73,24 @@ def _route_dependencies(function: nodes.FunctionDef) -> Iterator[str]:
             for assignment in assignments:
                 value = getattr(assignment.parent, "value", None)
                 if isinstance(assignment.parent, nodes.Assign) and isinstance(value, nodes.Call):
-                    yield from _dependencies_keyword(value)
+                    declared += _dependencies_keyword(value)
+    for call in declared:
+        dependency = _dependency_of(call)
+        name = dotted_name(dependency) if dependency is not None else None
+        if name:
+            yield name.rsplit(".", 1)[-1]
 
 
-def _dependencies_keyword(call: nodes.Call) -> Iterator[str]:
+def _dependencies_keyword(call: nodes.Call) -> list[nodes.NodeNG]:
     dependencies = next((k.value for k in call.keywords or () if k.arg == "dependencies"), None)
-    for item in dependencies.elts if isinstance(dependencies, (nodes.List, nodes.Tuple)) else ():
-        if isinstance(item, nodes.Call) and last_name(item.func) in DEPENDENCY_MARKERS and item.args:
-            name = dotted_name(item.args[0])
-            if name:
-                yield name.rsplit(".", 1)[-1]
+    return list(dependencies.elts) if isinstance(dependencies, (nodes.List, nodes.Tuple)) else []
+
+
+def _dependency_of(node: nodes.NodeNG) -> nodes.NodeNG | None:
+    """The function a FastAPI `Depends(get_db)` or `Security(scheme, scopes=[...])` hands over."""
+    if not (isinstance(node, nodes.Call) and last_name(node.func) in DEPENDENCY_MARKERS):
+        return None
+    return node.args[0] if node.args else next((k.value for k in node.keywords or () if k.arg == "dependency"), None)
 
 
 def _decorator_words(definition: nodes.FunctionDef | nodes.ClassDef) -> Iterator[str]:
@@ -191,12 +197,13 @@ def _injected_by_fastapi(function: nodes.FunctionDef) -> bool:
     """A function whose parameters FastAPI fills (`db: Session = Depends(get_db)`,
     `note_id: Annotated[int, Path()]`): a route or a dependency, which FastAPI runs for the
     request with the path's and the query's own values (`def note_from_path(note_id: int, ...)`
-    behind `note: Note = Depends(note_from_path)`)."""
-    args = function.args
-    declared = [*(args.defaults or []), *(d for d in args.kw_defaults or [] if d is not None),
-                *(a for a in (*(args.annotations or []), *(args.kwonlyargs_annotations or [])) if a is not None)]
-    return any(isinstance(call, nodes.Call) and last_name(call.func) in FASTAPI_PARAMETERS
-               for value in declared for call in (value, *nodes_within(value, nodes.Call)))
+    behind `note: Note = Depends(note_from_path)`). Asked for every enclosing function of every
+    query, so worked out once per function."""
+    memo = function.__dict__
+    if "_prodready_injected" not in memo:
+        memo["_prodready_injected"] = any(last_name(call.func) in FASTAPI_PARAMETERS
+                                          for call in function.args.nodes_of_class(nodes.Call))
+    return memo["_prodready_injected"]
 
 
 def _holds_the_request(function: nodes.FunctionDef, argument: nodes.AssignName) -> bool:
@@ -356,13 +363,11 @@ def _called_keys(function: nodes.FunctionDef, modules: set[str]) -> set[str]:
     keys = set()
     for call in nodes_within(function, nodes.Call):
         func = call.func
-        if last_name(func) in DEPENDENCY_MARKERS:
-            dependency = call.args[0] if call.args else next(
-                (k.value for k in call.keywords or () if k.arg == "dependency"), None)
-            if isinstance(dependency, nodes.Name):
-                keys.add(f"f:{dependency.name}")
-            elif isinstance(dependency, nodes.Attribute):
-                keys.add(f"m:{dependency.attrname}")
+        dependency = _dependency_of(call)
+        if isinstance(dependency, nodes.Name):
+            keys.add(f"f:{dependency.name}")
+        elif isinstance(dependency, nodes.Attribute):
+            keys.add(f"m:{dependency.attrname}")
         if isinstance(func, nodes.Name):
             keys.add(f"f:{func.name}")
         elif isinstance(func, nodes.Attribute):
