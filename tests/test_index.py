@@ -948,3 +948,76 @@ def member_client(client_id: int, member=Depends(current_member), session: Sessi
 
     assert {route_of(f.line): f.severity.value for f in report.findings} == {
         "admin_client": "warning", "superuser_user": "warning", "operator_client": "warning", "member_client": "error"}
+
+
+def test_a_dependency_lookup_is_checked_only_when_every_dependant_checks_the_row(tmp_path: Path) -> None:
+    import analyzer
+
+    models = '''
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+'''
+    routes = '''
+from fastapi import APIRouter, Depends, HTTPException
+from sqlalchemy.orm import Session
+
+from app.deps import current_member, get_session
+from app.models import Project, Report
+
+router = APIRouter()
+
+
+def project_in_path(project_id: int, session: Session = Depends(get_session)) -> Project:
+    return session.get(Project, project_id)
+
+
+def report_in_path(report_id: int, session: Session = Depends(get_session)) -> Report:
+    return session.get(Report, report_id)
+
+
+@router.get("/projects/{project_id}")
+def read_project(project: Project = Depends(project_in_path), member=Depends(current_member)):
+    if project.tenant_id != member.tenant_id:
+        raise HTTPException(status_code=404)
+    return project
+
+
+@router.get("/reports/{report_id}")
+def read_report(report: Report = Depends(report_in_path), member=Depends(current_member)):
+    if report.tenant_id != member.tenant_id:
+        raise HTTPException(status_code=404)
+    return report
+
+
+@router.get("/reports/{report_id}/raw")
+def read_raw_report(report: Report = Depends(report_in_path)):
+    return report
+'''
+    root = project(tmp_path, {"app/__init__.py": "", "app/models.py": models, "app/routes.py": routes})
+    index, _ = index_of(root)
+    assert "project_in_path" in index.checked_dependencies
+    assert "report_in_path" not in index.checked_dependencies  # read_raw_report uses the row unchecked
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [routes.splitlines()[f.line - 1].strip() for f in report.findings] == [
+        "return session.get(Report, report_id)"]

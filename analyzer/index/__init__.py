@@ -20,7 +20,7 @@ from .alembic_schema import AlembicSchema, declared_tables, replay
 from .django_apps import app_labels, label_for
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
-from .handlers import keyed_helpers, query_builders, request_reachable
+from .handlers import checked_dependencies, keyed_helpers, query_builders, request_reachable
 from .managers import global_criteria, scoping_methods_and_managers, tenant_schemas
 from .orm_models import extract_models
 from .permissions import default_permission_classes, object_permission_classes
@@ -53,6 +53,7 @@ class ProjectIndex:
     quiet_reachable: set[str] = field(default_factory=set)  # ... that only admin-like handlers reach
     query_builders: set[str] = field(default_factory=set)  # functions that return an unevaluated query
     keyed_helpers: set[str] = field(default_factory=set)  # functions that look a row up by a parameter
+    checked_dependencies: set[str] = field(default_factory=set)  # FastAPI dependencies whose dependants check the row
     object_permissions: set[str] = field(default_factory=set)  # DRF permission classes that check the row
     default_permissions: tuple[str, ...] = ()  # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"], by class name
     security: SecurityFacts = field(default_factory=SecurityFacts)  # lockouts, throttles, CSRF, cookie auth
@@ -141,6 +142,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
                 model.auto_scoped = True
     index.query_builders = query_builders(python)
     index.keyed_helpers = keyed_helpers(python)
+    index.checked_dependencies = checked_dependencies(python, tenant_names)
     index.object_permissions = object_permission_classes(python)
     index.default_permissions = default_permission_classes(python)
     index.security = gather_security(python)

@@ -41,6 +41,9 @@ GENERIC_METHODS = frozenset({
 
 
 ADMIN_WORDS = ("admin", "superuser", "staff", "backoffice")
+# Fields that name the one user a row belongs to.
+OWNER_FIELDS = frozenset({"user", "user_id", "owner", "owner_id", "created_by", "created_by_id", "author",
+                          "author_id", "creator", "creator_id"})
 
 
 def admin_only(function: nodes.FunctionDef) -> bool:
@@ -433,3 +436,58 @@ def reach(node: nodes.NodeNG, reachable: set[str], quiet_reachable: set[str]) ->
     if any(function_key(function) in quiet_reachable for function in enclosing_functions(node)):
         return "quiet"
     return None
+
+
+def checked_dependencies(modules: Iterable[tuple[str, nodes.Module]], tenant_names: set[str]) -> set[str]:
+    """Names of FastAPI dependencies whose every dependant checks the row it is handed, before
+    using it (`note: Note = Depends(note_in_path)` then `if note.workspace_id !=
+    user.workspace_id: raise HTTPException(404)`): the lookup by the path's id in the dependency
+    is checked, one function later."""
+    fields = OWNER_FIELDS | tenant_names | {name.removesuffix("_id") for name in tenant_names}
+    verdicts: dict[str, list[bool]] = defaultdict(list)
+    for _, module in modules:
+        for function in nodes_within(module, nodes.FunctionDef):
+            if not _injected_by_fastapi(function):
+                continue
+            for parameter in (*(function.args.args or []), *(function.args.kwonlyargs or [])):
+                dependency = _declared_dependency(function, parameter.name)
+                if isinstance(dependency, nodes.Name):
+                    verdicts[dependency.name].append(_guards_row(function, parameter.name, fields))
+    return {name for name, checks in verdicts.items() if all(checks)}
+
+
+def _declared_dependency(function: nodes.FunctionDef, parameter: str) -> nodes.NodeNG | None:
+    """The function `Depends(...)` hands to `parameter`, in its default or its `Annotated[...]`."""
+    args = function.args
+    positional = args.args or []
+    defaults = dict(zip([a.name for a in positional][len(positional) - len(args.defaults or []):],
+                        args.defaults or [], strict=False))
+    defaults.update(zip([a.name for a in args.kwonlyargs or []], args.kw_defaults or [], strict=False))
+    annotations = dict(zip([a.name for a in positional], args.annotations or [], strict=False))
+    annotations.update(zip([a.name for a in args.kwonlyargs or []], args.kwonlyargs_annotations or [], strict=False))
+    for declared in (defaults.get(parameter), annotations.get(parameter)):
+        for call in declared.nodes_of_class(nodes.Call) if declared is not None else ():
+            dependency = _dependency_of(call)
+            if dependency is not None:
+                return dependency
+    return None
+
+
+def _guards_row(function: nodes.FunctionDef, name: str, fields: set[str]) -> bool:
+    """`if note.workspace_id != user.workspace_id: raise ...` in `function`, for the row `name`."""
+    for guard in nodes_within(function, nodes.If):
+        if not any(isinstance(statement, (nodes.Raise, nodes.Return)) for statement in guard.body):
+            continue
+        for compare in guard.test.nodes_of_class(nodes.Compare):
+            for side in (compare.left, *(value for _, value in compare.ops)):
+                parts = (dotted_name(side) or "").split(".")
+                if len(parts) >= 2 and parts[0] == name and parts[1] in fields:
+                    return True
+    return False
+
+
+def checked_by_its_dependants(node: nodes.NodeNG, checked: set[str]) -> bool:
+    """Whether `node` is in a FastAPI dependency (not a route) whose dependants all check the
+    row it returns (see `checked_dependencies`)."""
+    functions = enclosing_functions(node)
+    return bool(functions) and functions[0].name in checked and not _decorated_as_route(functions[0])

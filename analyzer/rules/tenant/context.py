@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
-from ...index.handlers import in_request, reach
+from ...index.handlers import checked_by_its_dependants, in_request, reach
 from ...index.tenant import tenant_words
 from ...lang.python import callee_name
 from ...model import Severity
@@ -43,7 +43,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if helper is not None and (_is_validator(helper) or checked_after_fetch(helper, resolver) or any(
             is_capability_value(value) for value in (*helper.args, *(k.value for k in helper.keywords or ())))):
         return None  # get_workspace_user(id, base_queryset=...) then checked; get_invitation_by_token(token, ...)
-    if chain.keyed and not in_request(node):
+    if chain.keyed and (not in_request(node) or checked_by_its_dependants(node, ctx.index.checked_dependencies)):
         return None
     if checked_by_permission_class(node, chain.model, resolver):
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import astroid
 from astroid import nodes
 
-from ...index.handlers import in_request
+from ...index.handlers import OWNER_FIELDS, in_request
 from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import MAX_DEPTH, ChainResolver, outermost_call, under_tenant_test
@@ -291,8 +291,6 @@ def _callee(call: nodes.Call) -> nodes.FunctionDef | None:
     return next((f for f in found if isinstance(f, nodes.FunctionDef)), None)
 
 
-OWNER_FIELDS = frozenset({"user", "user_id", "owner", "owner_id", "created_by", "created_by_id", "author",
-                          "author_id"})
 RESULT_METHODS = frozenset({"execute", "scalars", "scalar", "scalar_one", "scalar_one_or_none", "one", "first",
                             "one_or_none", "get", "exec"})
 
