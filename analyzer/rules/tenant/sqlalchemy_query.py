@@ -30,6 +30,13 @@ class UnfilteredSqlalchemyQuery(Rule):
     global criterion (`with_loader_criteria` in the statement's options or in a
     `do_orm_execute` listener).
 
+    A statement is an error where a request can run it: in a route, in a FastAPI dependency
+    (its parameters are the request's own values), or in a function either calls. Behind an
+    admin guard (`APIRouter(dependencies=[Depends(require_admin)])`) it is a warning. Where
+    no request reaches it, it is not reported, except as a warning in commands and jobs that
+    work for one tenant. A lookup by id in a dependency is not reported when every route that
+    depends on it checks the row's tenant before using it.
+
     ## Example
     ```python
     from fastapi import APIRouter, Depends
