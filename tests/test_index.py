@@ -1021,3 +1021,55 @@ def read_raw_report(report: Report = Depends(report_in_path)):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [routes.splitlines()[f.line - 1].strip() for f in report.findings] == [
         "return session.get(Report, report_id)"]
+
+
+def test_the_subject_of_a_verified_token_is_the_caller_but_decoded_bytes_are_not(tmp_path: Path) -> None:
+    import analyzer
+
+    models = '''
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+
+
+class Board(Base):
+    __tablename__ = "boards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+'''
+    deps = '''
+import jwt
+from fastapi import Depends, Header
+from sqlalchemy.orm import Session
+
+from app.db import get_session
+from app.models import Board, Member
+from app.settings import SECRET_KEY
+
+
+def current_member(authorization: str = Header(...), session: Session = Depends(get_session)) -> Member:
+    claims = jwt.decode(authorization.removeprefix("Bearer "), SECRET_KEY, algorithms=["HS256"])
+    return session.get(Member, int(claims["sub"]))
+
+
+def board_from_header(x_board: bytes = Header(...), session: Session = Depends(get_session)) -> Board:
+    return session.get(Board, int(x_board.decode("utf-8")))
+'''
+    root = project(tmp_path, {"app/__init__.py": "", "app/models.py": models, "app/deps.py": deps})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [deps.splitlines()[f.line - 1].strip() for f in report.findings] == [
+        'return session.get(Board, int(x_board.decode("utf-8")))']

@@ -15,7 +15,7 @@ from enum import Enum
 from astroid import nodes
 
 from ...index.handlers import in_request
-from ...lang.python import dotted_name, nodes_within
+from ...lang.python import dotted_name, last_name, nodes_within
 from ...lang.words import words
 from .chains import assigned_values
 
@@ -56,14 +56,19 @@ def _is_id_name(name: str) -> bool:
 
 
 TOKEN_WORDS = frozenset({"jwt", "jws", "token", "claims"})
+TOKEN_LIBRARIES = frozenset({"jwt", "jws", "jose", "pyjwt", "jwcrypto"})
 
 
 def _verifies_a_token(func: nodes.NodeNG) -> bool:
-    """`jwt.decode`, `decode_access_token`, `verify_id_token`: what they return was signed by the
-    server for whoever holds it, not made up by the client (`jwt.get_unverified_claims` is not
-    one; reading claims unverified is AUTH006's business)."""
-    said = words(dotted_name(func) or "")
-    return bool({"decode", "verify"} & set(said)) and bool(TOKEN_WORDS & set(said)) and "unverified" not in said
+    """`jwt.decode`, `decode_access_token`, `auth.verify_id_token`: what they return was signed
+    by the server for whoever holds it, not made up by the client. Not `token.decode("utf-8")`,
+    which only turns the client's bytes into text, and not `jwt.get_unverified_claims` (reading
+    claims unverified is AUTH006's business)."""
+    said = set(words(last_name(func)))
+    if not ({"decode", "verify"} & said) or "unverified" in said:
+        return False
+    receiver = words(dotted_name(func.expr) or "") if isinstance(func, nodes.Attribute) else []
+    return bool(TOKEN_WORDS & said) or bool(TOKEN_LIBRARIES & set(receiver))
 
 
 def _reads_request_data(node: nodes.NodeNG) -> bool:
