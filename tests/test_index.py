@@ -876,13 +876,7 @@ def test_page_lookup(db):
     assert checked.module is not None
 
 
-def test_fastapi_routes_behind_an_admin_dependency_are_warnings(tmp_path: Path) -> None:
-    """An admin API guarded on its router, its decorator or a parameter looks across tenants by
-    design, like a Django view behind `staff_member_required`; the same lookup for a signed-in
-    member is an error."""
-    import analyzer
-
-    models = '''
+TENANT_BASE = '''
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -894,19 +888,28 @@ class Base(DeclarativeBase):
 class Tenant(Base):
     __tablename__ = "tenants"
     id: Mapped[int] = mapped_column(primary_key=True)
-
-
-class Client(Base):
-    __tablename__ = "clients"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-
-
-class User(Base):
-    __tablename__ = "users"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
 '''
+
+
+def tenant_keyed_models(*names: str) -> str:
+    """A declarative Base, `Tenant`, and one model per name keyed by `tenant_id`."""
+    return TENANT_BASE + "".join(
+        f'''
+
+class {name}(Base):
+    __tablename__ = "{name.lower()}s"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+''' for name in names)
+
+
+def test_fastapi_routes_behind_an_admin_dependency_are_warnings(tmp_path: Path) -> None:
+    """An admin API guarded on its router, its decorator or a parameter looks across tenants by
+    design, like a Django view behind `staff_member_required`; the same lookup for a signed-in
+    member is an error."""
+    import analyzer
+
+    models = tenant_keyed_models('Client', 'User')
     routes = '''
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
@@ -953,31 +956,7 @@ def member_client(client_id: int, member=Depends(current_member), session: Sessi
 def test_a_dependency_lookup_is_checked_only_when_every_dependant_checks_the_row(tmp_path: Path) -> None:
     import analyzer
 
-    models = '''
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Tenant(Base):
-    __tablename__ = "tenants"
-    id: Mapped[int] = mapped_column(primary_key=True)
-
-
-class Project(Base):
-    __tablename__ = "projects"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-
-
-class Report(Base):
-    __tablename__ = "reports"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-'''
+    models = tenant_keyed_models('Project', 'Report')
     routes = '''
 from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy.orm import Session
@@ -1026,31 +1005,7 @@ def read_raw_report(report: Report = Depends(report_in_path)):
 def test_the_subject_of_a_verified_token_is_the_caller_but_decoded_bytes_are_not(tmp_path: Path) -> None:
     import analyzer
 
-    models = '''
-from sqlalchemy import ForeignKey
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Tenant(Base):
-    __tablename__ = "tenants"
-    id: Mapped[int] = mapped_column(primary_key=True)
-
-
-class Member(Base):
-    __tablename__ = "members"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-
-
-class Board(Base):
-    __tablename__ = "boards"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-'''
+    models = tenant_keyed_models('Member', 'Board')
     deps = '''
 import jwt
 from fastapi import Depends, Header
