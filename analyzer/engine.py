@@ -17,6 +17,7 @@ from astroid import nodes
 
 from .cache import RunCache
 from .config import Config, discover_config
+from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
 from .lang.python import Positions, PythonParseError, forget_modules, module_name, nodes_within, parse_python
@@ -260,8 +261,11 @@ def resident_mb() -> float | None:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def run_rules(ctx: RuleContext, rules: list[Rule], superseded: Callable[[], bool] | None = None) -> list[Finding]:
+def run_rules(ctx: RuleContext, rules: list[Rule], superseded: Callable[[], bool] | None = None,
+              memo: StatementMemo | None = None) -> list[Finding]:
     """Run the rules that apply to this file, walking its tree once, then apply suppressions.
+    With `memo`, the findings of the statements an edit did not touch are kept from the last
+    run rather than worked out again (see `analyzer.incremental`).
     `superseded` is asked between nodes; once it says yes, the run stops with `Superseded`. A
     run that outlasts the configured `file-timeout` stops with `TimedOut`, one that grows the
     process by more than `file-memory` with `OutOfMemory`."""
@@ -306,26 +310,43 @@ def run_rules(ctx: RuleContext, rules: list[Rule], superseded: Callable[[], bool
         except Exception as error:
             broke(rule, error)
 
+    plan = None
     if ctx.module is not None:
         dispatch: dict[type, list[Rule]] = defaultdict(list)
         for rule in active:
             for node_type in rule.node_types:
                 dispatch[node_type].append(rule)
+        local = {rule.code for rule in active if rule.local_to_statement}
+        if memo is not None and local:
+            plan = memo.plan(ctx.module, ctx.text, ctx.relpath, ctx.index, ctx.config)
+        # The rules of a statement whose findings the memo keeps: those that are not local to it.
+        elsewhere: dict[type, list[Rule]] = defaultdict(list, {
+            kind: [r for r in for_kind if r.code not in local] for kind, for_kind in dispatch.items()})
+        produced: dict[int, list[Finding]] = defaultdict(list)
+        kinds = tuple(dispatch)
+        walk = plan.walk(ctx.module, kinds) if plan is not None else \
+            ((node, -1, True) for node in (nodes_within(ctx.module, kinds) if dispatch else ()))
         # The loop a long module spends most of its rules' time in, thousands of calls: each
         # rule is called directly, not through `run`'s closure.
-        for node in nodes_within(ctx.module, tuple(dispatch)) if dispatch else ():
+        for node, number, local_runs in walk:
             if superseded is not None and superseded():
                 raise Superseded
-            for rule in dispatch[type(node)]:
+            for rule in (dispatch if local_runs else elsewhere)[type(node)]:
                 if rule.code in failed:
                     continue
                 within_budget()
                 try:
-                    findings.extend(list(rule.check(node, ctx)))  # all or nothing from a rule that breaks
+                    found = list(rule.check(node, ctx))  # all or nothing from a rule that breaks
                 except RecursionError:
                     raise
                 except Exception as error:
                     broke(rule, error)
+                    continue
+                findings.extend(found)
+                if number >= 0 and rule.code in local:
+                    produced[number].extend(found)
+        if plan is not None:
+            findings.extend(f for kept in plan.kept.values() for f in kept)
     for statement in ctx.statements:
         for rule in active:
             run(rule, lambda rule=rule, statement=statement: list(rule.check_sql(statement, ctx)))
@@ -335,6 +356,11 @@ def run_rules(ctx: RuleContext, rules: list[Rule], superseded: Callable[[], bool
     if ctx.script is not None:
         for rule in active:
             run(rule, lambda rule=rule: list(rule.check_script(ctx.script, ctx)))
+    if memo is not None:
+        if plan is not None and not failed:
+            memo.record(plan, produced, ctx.relpath, ctx.index, ctx.config)
+        else:
+            memo.forget()
     suppressions = parse_suppressions(ctx.text)
     unique = {(f.rule, f.line, f.column, f.end_line, f.end_column): f for f in findings
               if not suppressions.silences(f)}
@@ -373,14 +399,15 @@ def analyze_source(text: str, path: str | Path, config: Config | None = None,
 
 
 def analyze_parsed(item: ParsedFile, config: Config, index: ProjectIndex, problems: list[str] | None = None,
-                   superseded: Callable[[], bool] | None = None) -> list[Finding]:
+                   superseded: Callable[[], bool] | None = None, memo: StatementMemo | None = None) -> list[Finding]:
     """Pass 2 on one parsed file, for callers that keep a project's parsed files between runs
     (the language server); the reasons of rules that failed on it go to `problems`. An editor's
     buffer may change while it is analysed: `superseded` lets the caller stop a run whose
-    result it would throw away (see `run_rules`)."""
+    result it would throw away, and `memo`, kept by the caller for this file, spares the
+    statements the edit did not touch (see `run_rules`)."""
     ctx = _context(item, config, index)
     try:
-        findings = run_rules(ctx, enabled_rules(config), superseded)
+        findings = run_rules(ctx, enabled_rules(config), superseded, memo)
     except RecursionError:
         ctx.rule_errors.append("too deeply nested to analyse")
         findings = []

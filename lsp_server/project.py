@@ -15,8 +15,9 @@ from pathlib import Path
 
 from analyzer.config import Config, ConfigError, discover_config
 from analyzer.engine import ParsedFile, Superseded, analyze_parsed, index_files, parse_source
+from analyzer.incremental import StatementMemo
 from analyzer.index import ProjectIndex
-from analyzer.lang.python import forget_modules
+from analyzer.lang.python import forget_modules, release_superseded_trees
 from analyzer.model import Finding, Skipped
 from analyzer.workspace import SourceFile, discover, language_of, read_source, relative_posix
 
@@ -41,6 +42,7 @@ class Project:
         self.settings = settings
         self.config = self._load_config()
         self.files: dict[str, ParsedFile] = {}
+        self.memos: dict[str, StatementMemo] = {}  # per analysed buffer: the findings an edit left alone
         self.index: ProjectIndex | None = None
         self.generation = 0  # bumped whenever the index changes
 
@@ -93,6 +95,7 @@ class Project:
         if isinstance(item, Skipped):
             return False
         self.files[relpath] = item  # astroid's cache now holds this version of the module
+        release_superseded_trees()
         if fed or _may_feed_index(path, item.source.text):
             self._reindex()
             return True
@@ -116,6 +119,7 @@ class Project:
                 return [], False
             item = parsed
             self.files[relpath] = item
+            release_superseded_trees()
             if (previous is not None and _may_feed_index(path, previous.source.text)) \
                     or _may_feed_index(path, item.source.text):
                 self._reindex()
@@ -126,7 +130,8 @@ class Project:
             superseded = None
         if superseded is not None and superseded():
             raise Superseded
-        return analyze_parsed(item, self.config, self.index, problems, superseded), reindexed
+        memo = self.memos.setdefault(relpath, StatementMemo())
+        return analyze_parsed(item, self.config, self.index, problems, superseded, memo), reindexed
 
     def _parse(self, path: Path, text: str | None = None) -> ParsedFile | Skipped:
         if text is None:
@@ -148,6 +153,7 @@ class Project:
     def _reindex(self) -> None:
         self.index = index_files(list(self.files.values()), self.config)
         self.generation += 1
+        self.memos.clear()  # kept findings hold for the index they were worked out with
 
     def _drop(self, relpath: str) -> None:
         item = self.files.pop(relpath, None)

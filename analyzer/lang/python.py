@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING
 import astroid
 from astroid import nodes
 from astroid.builder import AstroidBuilder
+from astroid.context import _invalidate_cache
 from astroid.exceptions import AstroidError, AstroidImportError
+from astroid.inference_tip import clear_inference_tip_cache
 from astroid.manager import AstroidManager
+from astroid.nodes._base_nodes import LookupMixIn
 
 from ..model import Span
 from .python_compat import rewrite_newer_syntax
@@ -173,7 +176,8 @@ _SCOPES = (nodes.Module, nodes.ClassDef, nodes.FunctionDef, nodes.Lambda)
 
 
 def _walk(root: nodes.NodeNG) -> tuple[list[nodes.NodeNG], dict[int, tuple[int, int]]]:
-    """The tree in the order nodes_of_class visits it, and where each scope's nodes lie in it."""
+    """The tree in the order nodes_of_class visits it, and where the nodes of each scope and of
+    each top-level statement lie in it."""
     memo = root.__dict__.get("_prodready_walk")
     if memo is None:
         order: list[nodes.NodeNG] = []
@@ -188,11 +192,29 @@ def _walk(root: nodes.NodeNG) -> tuple[list[nodes.NodeNG], dict[int, tuple[int, 
                 spans[id(node)] = (start, len(order))
 
         try:
-            visit(root)
+            order.append(root)
+            for child in root.get_children():  # each top-level statement's nodes are a slice too
+                start = len(order)
+                visit(child)
+                spans[id(child)] = (start, len(order))
+            if isinstance(root, _SCOPES):
+                spans[id(root)] = (0, len(order))
         except RecursionError:  # a pathologically deep expression: walk each scope on its own
             order, spans = [], {}
         memo = root.__dict__["_prodready_walk"] = (order, spans)
     return memo
+
+
+def release_superseded_trees() -> None:
+    """Empty astroid's caches that are keyed by node: inference results, name lookups (the
+    last 128), metaclass attribute lookups and inference tips. An editor's buffer is parsed anew
+    at each change, and these caches held the superseded trees alive: the inference cache until
+    a transform happened to empty it, the others until newer lookups pushed them out. astroid
+    empties the inference cache itself whenever a transform replaces a node."""
+    _invalidate_cache()
+    LookupMixIn.lookup.cache_clear()
+    nodes.ClassDef._metaclass_lookup_attribute.cache_clear()
+    clear_inference_tip_cache()
 
 
 def forget_modules(names: list[str]) -> None:

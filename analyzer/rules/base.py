@@ -80,6 +80,11 @@ class Rule:
     fixable: ClassVar[bool] = False
     # Python node classes handed to `check`; the engine walks each tree once for all rules.
     node_types: ClassVar[tuple[type, ...]] = ()
+    # Whether the rule's findings on a top-level statement depend only on what
+    # `analyzer.incremental` compares: the statement's text, the module-level names it uses,
+    # the uses elsewhere of the names it defines, the module's imports, the index and the
+    # configuration. Such a rule is not run again on the statements an edit left alone.
+    local_to_statement: ClassVar[bool] = False
     # Text a script must contain for `check_script` to find anything in it; None: any script.
     # A script that no enabled rule can find anything in is never parsed (most of a front end's
     # files never touch storage or cookies, and tree-sitter's parse and walk are the cost).

@@ -103,6 +103,7 @@ class UnprotectedCookie(AuthRule):
     languages = ("python", *SCRIPT_LANGUAGES)
     references = (CWE_1004, CWE_614)
     fixable = True
+    local_to_statement = True
     node_types = (nodes.Call, nodes.Module)
     script_mentions = re.compile("cookie", re.I)  # document.cookie and every setter below
 

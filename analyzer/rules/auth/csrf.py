@@ -69,6 +69,7 @@ class CsrfDisabled(AuthRule):
     severity = Severity.ERROR
     languages = ("python",)
     references = (CWE_352, OWASP_CSRF)
+    local_to_statement = True
     node_types = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.ClassDef, nodes.Call, nodes.Module)
 
     def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:

@@ -108,6 +108,7 @@ class UnverifiedJwt(AuthRule):
     severity = Severity.ERROR
     languages = ("python",)
     references = (CWE_347, OWASP_JWT)
+    local_to_statement = True
     node_types = (nodes.Call,)
 
     def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:

@@ -138,6 +138,7 @@ class LoginWithoutRateLimit(AuthRule):
     severity = Severity.WARNING
     languages = ("python",)
     references = (CWE_307, OWASP_AUTH)
+    local_to_statement = True
     node_types = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.ClassDef, nodes.Call)
 
     def check(self, node: nodes.NodeNG, ctx: RuleContext) -> Iterator[Finding]:

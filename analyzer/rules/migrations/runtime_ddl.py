@@ -77,6 +77,7 @@ class DdlInApplicationCode(Rule):
     severity = Severity.ERROR
     languages = ("python",)
     references = (ALEMBIC_AUTOGENERATE,)
+    local_to_statement = True
     node_types = (nodes.Call,)
 
     def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:

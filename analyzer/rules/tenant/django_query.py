@@ -112,6 +112,7 @@ class UnfilteredDjangoQuery(Rule):
     severity = Severity.ERROR
     languages = ("python",)
     references = (CWE_639, OWASP_BOLA)
+    local_to_statement = True
     node_types = (nodes.Call, nodes.ClassDef)
 
     def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:

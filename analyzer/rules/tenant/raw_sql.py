@@ -72,6 +72,7 @@ class UnfilteredRawSql(Rule):
         "https://cwe.mitre.org/data/definitions/566.html",
     )
     fixable = True
+    local_to_statement = True
     node_types = (nodes.Call,)
 
     def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:

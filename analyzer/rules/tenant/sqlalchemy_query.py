@@ -118,6 +118,7 @@ class UnfilteredSqlalchemyQuery(Rule):
     severity = Severity.ERROR
     languages = ("python",)
     references = (CWE_639, OWASP_BOLA)
+    local_to_statement = True
     node_types = (nodes.Call,)
 
     def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
