@@ -17,6 +17,8 @@ from analyzer.config import Config, ConfigError, discover_config
 from analyzer.engine import ParsedFile, Superseded, analyze_parsed, index_files, parse_source
 from analyzer.incremental import StatementMemo
 from analyzer.index import ProjectIndex
+from analyzer.index.facts import ModelInfo
+from analyzer.index.orm_models import extract_models
 from analyzer.lang.python import forget_modules, release_superseded_trees
 from analyzer.model import Finding, Skipped
 from analyzer.workspace import SourceFile, discover, language_of, read_source, relative_posix
@@ -24,12 +26,12 @@ from analyzer.workspace import SourceFile, discover, language_of, read_source, r
 from .settings import Settings
 
 CONFIG_NAMES = ("pyproject.toml", "prodready.toml", ".prodready.toml")
-# Words that a file changing what the index knows (model classes, tables, migrations, settings)
-# all but always holds. Plain substring tests: a keystroke must not pay for a regular expression
-# over a long module.
+# Words of a file whose every change may change what the index knows: settings, app configs,
+# migrations, SQLAlchemy tables and declarative bases. Plain substring tests: a keystroke must
+# not pay for a regular expression over a long module.
 _PYTHON_INDEX_WORDS = ("models.Model", "db.Model", "DeclarativeBase", "declarative_base", "__tablename__", "Table(",
-                       "ForeignKey", "class Meta", "INSTALLED_APPS", "MIDDLEWARE", "REST_FRAMEWORK", "AppConfig",
-                       "revision")
+                       "INSTALLED_APPS", "MIDDLEWARE", "REST_FRAMEWORK", "AppConfig", "revision",
+                       "migrations.Migration")
 _SQL_INDEX_WORDS = ("CREATE", "ALTER")
 
 Progress = Callable[[int, int], None]
@@ -85,8 +87,8 @@ class Project:
         """Take in a file changed on disk (or deleted). Returns whether the index was rebuilt."""
         relpath = self.relpath(path)
         previous = self.files.get(relpath)
-        fed = previous is not None and _may_feed_index(path, previous.source.text)
         if not path.is_file():
+            fed = previous is not None and _changes_the_index(path, previous, None)
             self._drop(relpath)
             if fed:
                 self._reindex()
@@ -96,7 +98,7 @@ class Project:
             return False
         self.files[relpath] = item  # astroid's cache now holds this version of the module
         release_superseded_trees()
-        if fed or _may_feed_index(path, item.source.text):
+        if _changes_the_index(path, previous, item):
             self._reindex()
             return True
         return False
@@ -120,8 +122,7 @@ class Project:
             item = parsed
             self.files[relpath] = item
             release_superseded_trees()
-            if (previous is not None and _may_feed_index(path, previous.source.text)) \
-                    or _may_feed_index(path, item.source.text):
+            if _changes_the_index(path, previous, item):
                 self._reindex()
                 reindexed = True
         if self.index is None or item is None or not self.settings.enable:
@@ -163,6 +164,20 @@ class Project:
     def _forget(self) -> None:
         forget_modules([item.module.name for item in self.files.values() if item.module is not None])
         self.files.clear()
+
+
+def _changes_the_index(path: Path, previous: ParsedFile | None, item: ParsedFile | None) -> bool:
+    """Whether a new version of a file (None: the file is gone) may change the index: it is a
+    settings module, a migration or a schema (above), or the models it declares are not those of
+    its last version. A serializer's `class Meta` or a comment about a ForeignKey no longer
+    costs a rebuild of the index at every keystroke (0.6 s on saleor)."""
+    if any(version is not None and _may_feed_index(path, version.source.text) for version in (previous, item)):
+        return True
+    return _models(previous) != _models(item)
+
+
+def _models(item: ParsedFile | None) -> list[ModelInfo]:
+    return extract_models(item.module, item.source.relpath) if item is not None and item.module is not None else []
 
 
 def _may_feed_index(path: Path, text: str) -> bool:
