@@ -185,7 +185,7 @@ async def run(edits: int, bursts: int, pause: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--edits", type=int, default=200)
-    parser.add_argument("--bursts", type=int, default=5)
+    parser.add_argument("--bursts", type=int, default=20)
     parser.add_argument("--pause", type=float, default=0.2, help="seconds of quiet before each isolated edit")
     args = parser.parse_args()
     asyncio.run(run(args.edits, args.bursts, args.pause))
