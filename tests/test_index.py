@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import analyzer
-from analyzer.config import Config, TenantConfig
-from analyzer.engine import build_project_index
+from analyzer.config import Config, TenantConfig, discover_config
+from analyzer.engine import build_project_index, index_files, parse_files
+from analyzer.index import handlers, security
+from analyzer.workspace import discover
 
 
 def project(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -1028,3 +1030,24 @@ def board_from_header(x_board: bytes = Header(...), session: Session = Depends(g
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [deps.splitlines()[f.line - 1].strip() for f in report.findings] == [
         'return session.get(Board, int(x_board.decode("utf-8")))']
+
+
+def test_a_rebuilt_index_reads_each_unchanged_module_once(monkeypatch) -> None:
+    """The language server rebuilds the index over the same trees at each edit to a models
+    file: what each module adds (its calls and handlers, its protections, its imports) is read
+    from a tree once, and the rebuilt index says what the first one said."""
+    root = Path(__file__).resolve().parents[1] / "fixtures" / "django_saas"
+    config = discover_config(root)
+    files, _ = discover([root], config)
+    parsed, _ = parse_files(files, config)
+    first = index_files(parsed, config)
+    read = []
+    for module, name in ((handlers, "_called_keys"), (security, "_cookie_dependencies")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, original=original: read.append(args) or original(*args))
+    again = index_files(parsed, config)
+    assert read == []
+    assert (again.request_reachable, again.quiet_reachable) == (first.request_reachable, first.quiet_reachable)
+    assert first.request_reachable and first.query_builders and first.keyed_helpers
+    assert (again.query_builders, again.keyed_helpers) == (first.query_builders, first.keyed_helpers)
+    assert again.security == first.security and again.unloaded_model_modules == first.unloaded_model_modules

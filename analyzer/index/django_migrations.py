@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from astroid import nodes
 
-from ..lang.python import const_text, dotted_name, keyword_argument, nodes_within, safe_infer
+from ..lang.python import const_text, dotted_name, keyword_argument, module_memo, nodes_within, safe_infer
 from .django_apps import label_for
 from .django_schema import field_type, schema_options
 from .facts import ModelInfo
@@ -101,19 +101,29 @@ def unloaded_model_modules(modules: Iterable[tuple[str, nodes.Module]]) -> set[s
                   if "models" in relpath.split("/")[:-1] and not relpath.endswith("__init__.py")}
     if not candidates:
         return set()
-    imported: set[str] = set()
-    for _, module in modules:
+    imported = set().union(*(_imported_modules(module) for _, module in modules))
+    return {name for name in candidates if name not in imported}
+
+
+def _imported_modules(module: nodes.Module) -> frozenset[str]:
+    """Absolute names of what a module imports, and of the modules it imports names from;
+    worked out once per tree."""
+    memo = module_memo(module)
+    found = memo.get("imported_modules")
+    if found is None:
+        names: set[str] = set()
         for node in nodes_within(module, (nodes.Import, nodes.ImportFrom)):
             if isinstance(node, nodes.Import):
-                imported.update(name for name, _ in node.names)
+                names.update(name for name, _ in node.names)
                 continue
             try:
                 base = module.relative_to_absolute_name(node.modname or "", node.level)
             except Exception:
                 continue
-            imported.add(base)
-            imported.update(f"{base}.{name}" for name, _ in node.names)
-    return {name for name in candidates if name not in imported}
+            names.add(base)
+            names.update(f"{base}.{name}" for name, _ in node.names)
+        found = memo["imported_modules"] = frozenset(names)
+    return found
 
 
 DJANGO_MODEL_BASES = frozenset({"Model", "AbstractUser", "AbstractBaseUser", "PermissionsMixin", "PolymorphicModel",

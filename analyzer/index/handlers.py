@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from astroid import nodes
 
-from ..lang.python import decorator_names, dotted_name, imported_name, last_name, nodes_within
+from ..lang.python import decorator_names, dotted_name, imported_name, last_name, module_memo, nodes_within
 from ..lang.words import words
 
 REQUEST_PARAMETERS = frozenset({"request", "req"})
@@ -297,12 +298,13 @@ def _returns_builder(value: nodes.NodeNG, follow: bool = True) -> bool:
 def query_builders(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
     """Names of project functions that return a query without running it, so that the query is
     judged where the function is called (`get_all(db_session=db)` in a route)."""
-    names = set()
-    for _, module in modules:
-        for function in nodes_within(module, nodes.FunctionDef):
-            if any(_returns_builder(r.value) for r in nodes_within(function, nodes.Return) if r.value is not None):
-                names.add(function.name)
-    return names
+    return set().union(*(_module_facts(module).builders for _, module in modules))
+
+
+def _builds_queries(module: nodes.Module) -> frozenset[str]:
+    return frozenset(function.name for function in nodes_within(module, nodes.FunctionDef)
+                     if any(_returns_builder(r.value) for r in nodes_within(function, nodes.Return)
+                            if r.value is not None))
 
 
 def _parameters(function: nodes.FunctionDef) -> set[str]:
@@ -314,13 +316,12 @@ def keyed_helpers(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
     """Names of functions that look a row up by one of their parameters (`pk=incident_id`,
     `Incident.id == incident_id`, `Incident.id.in_(ids)`, `session.get(Incident, incident_id)`): candidates for an id
     from the request passed in by a handler. A cheap syntactic filter; the rules judge them."""
-    names = set()
-    for _, module in modules:
-        for function in nodes_within(module, nodes.FunctionDef):
-            params = _parameters(function)
-            if params and _looks_up_by_parameter(function, params):
-                names.add(function.name)
-    return names
+    return set().union(*(_module_facts(module).keyed for _, module in modules))
+
+
+def _keyed(module: nodes.Module) -> frozenset[str]:
+    return frozenset(function.name for function in nodes_within(module, nodes.FunctionDef)
+                     if (params := _parameters(function)) and _looks_up_by_parameter(function, params))
 
 
 def _looks_up_by_parameter(function: nodes.FunctionDef, params: set[str]) -> bool:
@@ -392,15 +393,42 @@ def request_reachable(modules: Iterable[tuple[str, nodes.Module]],
     frontier: set[str] = set()
     quiet_frontier: set[str] = set()
     for relpath, module in modules:
+        facts = _module_facts(module)
+        for key, called in facts.calls:
+            calls[key] |= called
         is_quiet = quiet(relpath)
+        for called, admin in facts.handlers:
+            (quiet_frontier if is_quiet or admin else frontier).update(called)
+    return _closure(frontier, calls), _closure(quiet_frontier, calls)
+
+
+@dataclass(frozen=True)
+class _ModuleFacts:
+    """What one module adds to the facts above. Each is read from that module's own syntax, so
+    it is worked out once per tree: the language server rebuilds the index at an edit to a
+    models file, and the other modules' trees, and so their facts, are the same."""
+
+    calls: tuple[tuple[str, frozenset[str]], ...]  # function key -> keys of what it calls
+    handlers: tuple[tuple[frozenset[str], bool], ...]  # what each handler calls, and whether it is admin-like
+    builders: frozenset[str]
+    keyed: frozenset[str]
+
+
+def _module_facts(module: nodes.Module) -> _ModuleFacts:
+    memo = module_memo(module)
+    facts = memo.get("handler_facts")
+    if facts is None:
         imported = _module_names(module)
+        calls, handlers = [], []
         for function in nodes_within(module, nodes.FunctionDef):
-            called = _called_keys(function, imported)
-            calls[function_key(function)] |= called
+            called = frozenset(_called_keys(function, imported))
+            calls.append((function_key(function), called))
             first = function.body[0] if function.body else function
             if in_request(first) and not finds_the_caller(first):
-                (quiet_frontier if is_quiet or admin_only(function) else frontier).update(called)
-    return _closure(frontier, calls), _closure(quiet_frontier, calls)
+                handlers.append((called, admin_only(function)))
+        facts = memo["handler_facts"] = _ModuleFacts(tuple(calls), tuple(handlers), _builds_queries(module),
+                                                     _keyed(module))
+    return facts
 
 
 def _closure(frontier: set[str], calls: dict[str, set[str]]) -> set[str]:

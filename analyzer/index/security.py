@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from astroid import nodes
 
-from ..lang.python import dotted_name, imported_packages, keyword_argument, nodes_within
+from ..lang.python import dotted_name, imported_packages, keyword_argument, module_memo, nodes_within
 from ..lang.words import words
 from .settings import is_development, literal, setting_assignments, strings_in
 
@@ -48,46 +48,72 @@ class SecurityFacts:
 
 
 def gather_security(python: Iterable[tuple[str, nodes.Module]]) -> SecurityFacts:
+    python = list(python)
     facts = SecurityFacts()
     for relpath, module in python:
-        packages = imported_packages(module)
-        facts.flask_csrf |= bool(packages & FLASK_CSRF_PACKAGES)
-        facts.asgi_csrf |= bool(packages & ASGI_CSRF_PACKAGES)
-        facts.session_login |= "flask_login" in packages or ("flask" in packages and _stores_user_in_session(module))
-        for setting in setting_assignments(module):
-            if setting.name in SETTINGS_WITH_APPS:
-                entries = strings_in(setting.value)
-                if setting.name == "INSTALLED_APPS":  # "billing", "billing.apps.BillingConfig", "acme.billing"
-                    facts.installed_apps |= {e.split(".apps.")[0].rsplit(".", 1)[-1] for e in entries}
-                facts.csrf_middleware |= setting.name.startswith("MIDDLEWARE") and any(
-                    "csrf" in entry.lower() for entry in entries)
-                for entry in entries:
-                    guard = LOGIN_GUARDS.get(entry.split(".")[0])
-                    facts.login_guard = facts.login_guard or (guard or "")
-            elif setting.name == "MIGRATION_MODULES" and isinstance(setting.value, nodes.Dict):
-                facts.migration_modules |= {k.value for k, _ in setting.value.items if isinstance(k, nodes.Const)}
-            elif setting.name == "REST_FRAMEWORK" and isinstance(setting.value, nodes.Dict):
-                facts.default_throttle |= _sets_throttles(setting.value)
-            elif setting.name == "DEFAULT_THROTTLE_CLASSES":
-                facts.default_throttle |= not isinstance(setting.value, (nodes.List, nodes.Tuple)) or \
-                    bool(setting.value.elts)
-            if ("COOKIE" in setting.name or "CSRF" in setting.name) and \
-                    literal(setting.value) not in (False, None, "", 0) and not is_development(relpath, setting.owner):
-                facts.truthy_settings.add(setting.name)
-        for call in nodes_within(module, nodes.Call):
-            name = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
-            facts.creates_engine |= name in ("create_engine", "create_async_engine", "SQLAlchemy")
-            if name == "Limiter" and _has_default_limits(call):
-                facts.default_limits = "slowapi" if "slowapi" in packages else "flask-limiter"
-            elif name == "RateLimitMiddleware" and "ratelimit" in packages:
-                facts.default_limits = "asgi-ratelimit"  # rules by path for every route, as middleware
-            elif name in ("CSRFMiddleware", "CsrfProtect", "CSRFProtect"):
-                facts.flask_csrf |= name == "CSRFProtect"
-                facts.asgi_csrf |= name != "CSRFProtect"
-        if packages & {"fastapi", "starlette"}:
-            facts.asgi_csrf |= _defines_csrf(module)
-        facts.cookie_auth |= _cookie_dependencies(module)
+        part = _module_security(relpath, module)
+        facts.login_guard = facts.login_guard or part.login_guard  # the first one found
+        facts.default_throttle |= part.default_throttle
+        facts.default_limits = part.default_limits or facts.default_limits  # the last one found
+        facts.csrf_middleware |= part.csrf_middleware
+        facts.flask_csrf |= part.flask_csrf
+        facts.asgi_csrf |= part.asgi_csrf
+        facts.cookie_auth |= part.cookie_auth
+        facts.session_login |= part.session_login
+        facts.truthy_settings |= part.truthy_settings
+        facts.migration_modules |= part.migration_modules
+        facts.installed_apps |= part.installed_apps
+        facts.creates_engine |= part.creates_engine
     facts.cookie_auth = _depending_on(python, facts.cookie_auth)
+    return facts
+
+
+def _module_security(relpath: str, module: nodes.Module) -> SecurityFacts:
+    """What one module says of the project's protections, read from its own syntax: worked out
+    once per tree, and merged in module order by `gather_security`."""
+    memo = module_memo(module)
+    facts = memo.get(("security", relpath))
+    if facts is not None:
+        return facts
+    facts = SecurityFacts()
+    packages = imported_packages(module)
+    facts.flask_csrf |= bool(packages & FLASK_CSRF_PACKAGES)
+    facts.asgi_csrf |= bool(packages & ASGI_CSRF_PACKAGES)
+    facts.session_login |= "flask_login" in packages or ("flask" in packages and _stores_user_in_session(module))
+    for setting in setting_assignments(module):
+        if setting.name in SETTINGS_WITH_APPS:
+            entries = strings_in(setting.value)
+            if setting.name == "INSTALLED_APPS":  # "billing", "billing.apps.BillingConfig", "acme.billing"
+                facts.installed_apps |= {e.split(".apps.")[0].rsplit(".", 1)[-1] for e in entries}
+            facts.csrf_middleware |= setting.name.startswith("MIDDLEWARE") and any(
+                "csrf" in entry.lower() for entry in entries)
+            for entry in entries:
+                guard = LOGIN_GUARDS.get(entry.split(".")[0])
+                facts.login_guard = facts.login_guard or (guard or "")
+        elif setting.name == "MIGRATION_MODULES" and isinstance(setting.value, nodes.Dict):
+            facts.migration_modules |= {k.value for k, _ in setting.value.items if isinstance(k, nodes.Const)}
+        elif setting.name == "REST_FRAMEWORK" and isinstance(setting.value, nodes.Dict):
+            facts.default_throttle |= _sets_throttles(setting.value)
+        elif setting.name == "DEFAULT_THROTTLE_CLASSES":
+            facts.default_throttle |= not isinstance(setting.value, (nodes.List, nodes.Tuple)) or \
+                bool(setting.value.elts)
+        if ("COOKIE" in setting.name or "CSRF" in setting.name) and \
+                literal(setting.value) not in (False, None, "", 0) and not is_development(relpath, setting.owner):
+            facts.truthy_settings.add(setting.name)
+    for call in nodes_within(module, nodes.Call):
+        name = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
+        facts.creates_engine |= name in ("create_engine", "create_async_engine", "SQLAlchemy")
+        if name == "Limiter" and _has_default_limits(call):
+            facts.default_limits = "slowapi" if "slowapi" in packages else "flask-limiter"
+        elif name == "RateLimitMiddleware" and "ratelimit" in packages:
+            facts.default_limits = "asgi-ratelimit"  # rules by path for every route, as middleware
+        elif name in ("CSRFMiddleware", "CsrfProtect", "CSRFProtect"):
+            facts.flask_csrf |= name == "CSRFProtect"
+            facts.asgi_csrf |= name != "CSRFProtect"
+    if packages & {"fastapi", "starlette"}:
+        facts.asgi_csrf |= _defines_csrf(module)
+    facts.cookie_auth |= _cookie_dependencies(module)
+    memo[("security", relpath)] = facts
     return facts
 
 
