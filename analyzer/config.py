@@ -62,8 +62,9 @@ class TenantConfig(_Section):
     )
     exempt_paths: tuple[str, ...] = Field(
         default=("tests/**", "test/**", "**/tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py",
-                 "**/migrations/**", "**/alembic/versions/**"),
-        description="Globs of files where tenant rules do not apply (tests and migrations by default).",
+                 "**/migrations/**", "**/alembic/versions/**", "docs/**", "doc/**"),
+        description="Globs of files where tenant rules do not apply (tests, migrations and the documentation "
+                    "folder by default: a design note's SQL worksheet is run by hand, not by the application).",
     )
     warning_paths: tuple[str, ...] = Field(
         default=("**/management/commands/**", "**/admin.py", "**/admin/**", "scripts/**", "**/scripts/**",

@@ -35,7 +35,7 @@ class UnfilteredRawSql(Rule):
     on the tenant column to a table that is pinned. A tenant predicate under `OR` holds for only
     some rows, so `WHERE o.tenant_id = %s OR o.is_public` still leaks every public row of every
     tenant. Strings built with f-strings or concatenation are checked with their holes read as
-    placeholders; .sql files outside migration folders are checked too.
+    placeholders; .sql files outside migration and documentation folders are checked too.
 
     ## Example
     ```sql
