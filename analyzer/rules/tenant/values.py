@@ -15,7 +15,7 @@ from enum import Enum
 from astroid import nodes
 
 from ...index.handlers import in_request
-from ...lang.python import dotted_name, last_name, nodes_within
+from ...lang.python import dotted_name, last_name, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import assigned_values
 
@@ -206,9 +206,9 @@ def url_value_checked(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], boo
         for statement in owner.body:
             if isinstance(statement, nodes.Assign) and any(
                     isinstance(t, nodes.AssignName) and t.name == "permission_classes" for t in statement.targets):
-                names = {(dotted_name(n) or "").rsplit(".", 1)[-1] for n in statement.value.nodes_of_class(
-                    (nodes.Name, nodes.Attribute))}
-                if names - PLAIN_PERMISSIONS:
+                named = [n for n in statement.value.nodes_of_class((nodes.Name, nodes.Attribute))
+                         if (dotted_name(n) or "").rsplit(".", 1)[-1] not in PLAIN_PERMISSIONS]
+                if any(_may_check_the_url(n) for n in named):
                     return True
     text = value.as_string()
     for call in nodes_within(function, nodes.Call):
@@ -216,6 +216,52 @@ def url_value_checked(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], boo
         if any(k.arg and is_tenant_lookup(k.arg) for k in keywords) and any(
                 k.value.as_string() == text for k in keywords if k.value is not value):
             return True
+    return False
+
+
+# DRF's own permission classes that never look at the URL's objects before the view runs.
+OBJECT_ONLY_BASES = frozenset({"BasePermission", "DjangoModelPermissions", "DjangoObjectPermissions",
+                               "DjangoModelPermissionsOrAnonReadOnly", "object"}) | PLAIN_PERMISSIONS
+
+
+def _may_check_the_url(permission: nodes.NodeNG) -> bool:
+    """Whether a view's permission class may check the URL's object before a handler looks it
+    up. DRF runs `has_object_permission` only inside `get_object()`, so a class of the project
+    whose `has_permission` (its own or inherited) reads neither the view's kwargs nor hands the
+    view on cannot vouch for `Member.objects.get(pk=kwargs["pk"])` written in `destroy()`. A
+    class that cannot be read (an installed package's) is trusted."""
+    cls = safe_infer(permission)
+    if not isinstance(cls, nodes.ClassDef):
+        return True
+    classes = [cls, *cls.ancestors()]
+    known = {c.name for c in classes}
+    if any((dotted_name(b) or "").rsplit(".", 1)[-1] not in known | OBJECT_ONLY_BASES
+           for c in classes for b in c.bases):
+        return True  # a base that could not be read may check anything
+    return any(_reads_the_url(method) for c in classes for method in c.mymethods() if method.name == "has_permission")
+
+
+# What a view says about itself that has nothing to do with the objects its URL names.
+VIEW_ATTRIBUTES = frozenset({"action", "basename", "detail", "suffix", "name", "description", "request", "format_kwarg",
+                             "http_method_names", "serializer_class", "permission_classes", "throttle_scope"})
+
+
+def _reads_the_url(method: nodes.FunctionDef) -> bool:
+    """`view.kwargs["project_id"]`, `view.project_id` (a property over the kwargs),
+    `request.parser_context`, or the view handed to a helper that may do the same."""
+    parameters = [a.name for a in method.args.args or []]
+    view = parameters[2] if len(parameters) > 2 else None
+    for node in nodes_within(method, (nodes.Attribute, nodes.Call)):
+        if isinstance(node, nodes.Attribute) and (node.attrname in ("kwargs", "parser_context") or (
+                isinstance(node.expr, nodes.Name) and node.expr.name == view
+                and node.attrname not in VIEW_ATTRIBUTES)):
+            return True
+        if isinstance(node, nodes.Call) and view is not None and not (
+                isinstance(node.func, nodes.Attribute) and isinstance(node.func.expr, nodes.Call)
+                and last_name(node.func.expr.func) == "super"):
+            arguments = [*node.args, *(k.value for k in node.keywords or ())]
+            if any(isinstance(a, nodes.Name) and a.name == view for a in arguments):
+                return True
     return False
 
 
