@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,11 @@ import pytest
 
 from analyzer import __version__
 from analyzer.cli import main
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 VIEWS = '''\
 from django.db import models
@@ -148,3 +154,21 @@ def test_console_script_runs(project: Path) -> None:
     result = subprocess.run([str(exe), "check", str(project), "--format", "github"], capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stdout.startswith("::error file=billing/views.py,line=18,")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`prodready index . --format json | head -1`: the pipe closes under the writer, which stops
+    quietly. The pipe holds one page, so the writer is still writing when it closes."""
+    exe = Path(sys.executable).with_name("prodready")
+    read_end, write_end = os.pipe()
+    if hasattr(fcntl, "F_SETPIPE_SZ"):  # Linux: a one-page pipe
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "django_saas"
+    process = subprocess.Popen([str(exe), "index", str(fixture), "--format", "json"], stdout=write_end,
+                               stderr=subprocess.PIPE)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as output:
+        assert output.readline().startswith(b"{")
+    _, errors = process.communicate(timeout=60)
+    assert b"Traceback" not in errors and b"internal error" not in errors
+    assert process.returncode == 1
