@@ -1,4 +1,4 @@
-"""PEP 695 and PEP 758 syntax on Python 3.11: rewritten so that it parses, with every line and column kept."""
+"""PEP 701, PEP 695 and PEP 758 syntax on Python 3.11: rewritten so that it parses, with every line and column kept."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ CASES = {
     "indented method": "class A:\n    def get[T](self, key: T) -> T:\n        return key\n",
     "except list": "try:\n    pass\nexcept TimeoutError, ConnectionError:\n    pass\n",
     "except star list": "try:\n    pass\nexcept* ValueError, errors.Timeout:  # retried\n    pass\n",
+    "own quotes in a field": """label = f'{ctx['request'].user} ({counts["open"]:>4}) {{raw}}'\n""",
+    "own quotes, twice": 'print(f"{len(db["tags"]) + len(db["categories"])} keywords {x!r:>{width}}")\n',
 }
 
 
@@ -32,8 +34,15 @@ def test_rewrite_parses_and_keeps_every_line(source: str) -> None:
 
 def test_no_rewrite_for_ordinary_code_or_a_variable_named_type() -> None:
     assert rewrite_newer_syntax("x = items[0]\n") is None
+    assert rewrite_newer_syntax("""x = f"{row['name']}" + 'it''s'  # f"{a["b"]}" in a comment\n""") is None
     assert rewrite_newer_syntax("type = 'invoice'\nprint(type)\n") is None
     assert rewrite_newer_syntax("try:\n    pass\nexcept (KeyError, IndexError) as error:\n    pass\n") is None
+
+
+def test_a_field_3_11_cannot_hold_is_left_to_the_parser() -> None:
+    """A backslash or a string with both quotes inside a field: no swap makes it legal."""
+    assert rewrite_newer_syntax("""s = f"{re.split(r'\\s', line)[-1]}, "\n""") is None
+    assert rewrite_newer_syntax("""s = f"{d["it's"]}"\n""") is None
 
 
 def test_an_exception_list_keeps_the_columns_before_its_colon() -> None:
@@ -70,3 +79,17 @@ def test_findings_in_generic_code_keep_their_columns() -> None:
     lines = text.split("\n")
     for finding in findings:
         assert lines[finding.line - 1][finding.column - 1:].startswith("select(Order)")
+
+
+def test_a_module_with_a_3_12_fstring_is_analysed_not_skipped() -> None:
+    text = ("from fastapi import Depends\nfrom sqlalchemy import select\n" + MODELS +
+            """@router.get("/orders/{order_id}")\nasync def load(order_id: int, session=Depends(get_session)):\n"""
+            """    order = await session.scalar(select(Order).where(Order.id == order_id))\n"""
+            """    return {"label": f"{order.meta["label"]} #{order.id}"}\n""")
+    config = Config(tenant=TenantConfig(fields=("tenant_id",)))
+    problems: list[str] = []
+    findings = [f for f in analyzer.analyze_source(text, "app/routes.py", config, problems=problems)
+                if f.rule == "TEN002"]
+    assert problems == [] and len(findings) == 1
+    line = text.split("\n")[findings[0].line - 1]
+    assert line[findings[0].column - 1:].startswith("select(Order)")

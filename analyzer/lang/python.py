@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 # nested f-strings reusing their quotes (3.12), `except A, B:` without parentheses (3.14).
 _NEWER_SYNTAX = re.compile(
     r"^\s*type\s+\w+\s*(\[.*\])?\s*=|^\s*(async\s+)?def\s+\w+\s*\[|^\s*class\s+\w+\s*\["
-    r"|^\s*except\*?\s+[\w.]+\s*,\s*[\w.]+.*:|f\"[^\"\n]*\{[^}\n]*\"[^\"\n]*\"[^}\n]*\}",
+    r"|^\s*except\*?\s+[\w.]+\s*,\s*[\w.]+.*:|f\"[^\"\n]*\{[^}\n]*\"[^\"\n]*\"[^}\n]*\}"
+    r"|f'[^'\n]*\{[^}\n]*'[^'\n]*'[^}\n]*\}",
     re.M,
 )
 
@@ -239,7 +240,8 @@ def _syntax_reason(error: astroid.AstroidSyntaxError, text: str) -> str:
     where = f" on line {line}" if line else ""
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     reason = f"syntax error{where}: {message}"
-    if _NEWER_SYNTAX.search(text) and sys.version_info < (3, 14):
+    if (_NEWER_SYNTAX.search(text) or "f-string expression part cannot include" in message) \
+            and sys.version_info < (3, 14):
         reason += f" (the file uses syntax newer than Python {version}, which prodready runs on)"
     return reason
 

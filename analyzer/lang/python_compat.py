@@ -18,14 +18,20 @@ import io
 import re
 import tokenize
 
+# An f-string whose replacement field holds a string in the f-string's own quotes (PEP 701):
+# `f"{row["name"]}"`, `f' ({ctx['request'].user})'`.
+NESTED_QUOTE = re.compile(r"""[fF][rR]?(?:"[^"\n]*\{[^}"\n]*"|'[^'\n]*\{[^}'\n]*')""")
 CANDIDATE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+\w+\s*\[|^\s*type\s+\w+|^\s*except\b[^:\n]*,", re.M)
 
 
 def rewrite_newer_syntax(text: str) -> str | None:
-    """The text with PEP 695 and PEP 758 syntax rewritten, or None when there is none (or it
-    cannot tell)."""
+    """The text with PEP 701, PEP 695 and PEP 758 syntax rewritten, or None when there is none
+    (or it cannot tell)."""
+    requoted = requote_fstrings(text) if NESTED_QUOTE.search(text) else None
+    if requoted is not None:
+        text = requoted
     if not CANDIDATE.search(text):
-        return None
+        return requoted
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
@@ -58,7 +64,7 @@ def rewrite_newer_syntax(text: str) -> str | None:
         elif at_start and token.type == tokenize.NAME and token.string == "except":
             edits.extend(_parenthesized_exceptions(tokens, index))
     if not edits:
-        return None
+        return requoted
     for start_row, start_col, end_row, end_col, replacement in reversed(edits):
         _blank(lines, start_row, start_col, end_row, end_col, replacement)
     return "\n".join(lines)
@@ -116,3 +122,98 @@ def _blank(lines: list[str], start_row: int, start_col: int, end_row: int, end_c
         lines[row - 1] = " " * max(len(lines[row - 1]) - 1, 0) + "\\"
     last = lines[end_row - 1]
     lines[end_row - 1] = " " * end_col + last[end_col:]
+
+
+def requote_fstrings(text: str) -> str | None:
+    """`f"{row["name"]}"` -> `f"{row['name']}"`: a string inside a replacement field that uses
+    the f-string's own quote (PEP 701, Python 3.12) takes the other quote, which 3.11 accepts
+    and which keeps every column. None when nothing needed it, or when a field holds what no
+    swap makes legal for 3.11 (a backslash, a comment, a string with both quotes)."""
+    chars = list(text)
+    changed = False
+    index, size = 0, len(text)
+    while index < size:
+        char = text[index]
+        if char == "#":
+            index = text.find("\n", index)
+            index = size if index < 0 else index
+            continue
+        if char not in "'\"":
+            index += 1
+            continue
+        prefix = _string_prefix(text, index)
+        triple = text.startswith(char * 3, index)
+        if "f" not in prefix or triple:
+            index = _string_end(text, index, "r" in prefix)
+            continue
+        end = _requote_fstring(text, chars, index)
+        if end is None:
+            return None
+        changed = changed or chars[index:end] != list(text[index:end])
+        index = end
+    return "".join(chars) if changed else None
+
+
+def _string_prefix(text: str, quote: int) -> str:
+    start = quote
+    while start > 0 and text[start - 1] in "rRbBuUfF":
+        start -= 1
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        return ""  # the end of a name, not a prefix: `elif"x"` never happens, `self.f"` cannot
+    return text[start:quote].lower()
+
+
+def _string_end(text: str, quote: int, raw: bool) -> int:
+    """The index after the string literal that starts at `quote` (an unterminated one ends the text)."""
+    delimiter = text[quote] * 3 if text.startswith(text[quote] * 3, quote) else text[quote]
+    index = quote + len(delimiter)
+    while index < len(text):
+        if text[index] == "\\":
+            index += 2
+            continue
+        if text.startswith(delimiter, index):
+            return index + len(delimiter)
+        if text[index] == "\n" and len(delimiter) == 1:
+            return index
+        index += 1
+    return len(text)
+
+
+def _requote_fstring(text: str, chars: list[str], quote: int) -> int | None:
+    """Rewrite the fields of the one-line f-string at `quote` in `chars`; the index after it."""
+    outer = text[quote]
+    other = "'" if outer == '"' else '"'
+    index, depth = quote + 1, 0
+    while index < len(text):
+        char = text[index]
+        if char == "\n":
+            return index  # unterminated: the parser will say so
+        if depth == 0:
+            if char == "\\":
+                index += 2
+                continue
+            if char == outer:
+                return index + 1
+            if char in "{}" and text.startswith(char * 2, index):
+                index += 2
+                continue
+            depth += char == "{"
+            index += 1
+            continue
+        if char in "\\#":
+            return None
+        if char in "{[(":
+            depth += char == "{"
+        elif char in "}])":
+            depth -= char == "}"
+        elif char in "'\"":
+            end = _string_end(text, index, "r" in _string_prefix(text, index))
+            if char == outer:
+                body = text[index + 1:end - 1]
+                if end - index < 2 or text[end - 1] != outer or other in body or "\\" in body or "{" in body:
+                    return None
+                chars[index] = chars[end - 1] = other
+            index = end
+            continue
+        index += 1
+    return index
