@@ -365,6 +365,68 @@ class Grant(Base):
     assert index.tenant.tables == [] and "no model or table" in index.tenant.reason
 
 
+def test_foreign_key_constraints_of_table_args_on_a_mixin_column(tmp_path: Path) -> None:
+    """`project_id` comes from a mixin without a foreign key; the table declares it in
+    `__table_args__`, as tables with composite keys do. A column's own single-column constraint
+    wins over its place in a composite one."""
+    models = '''
+from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Integer, PrimaryKeyConstraint, String
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id = Column(Integer, primary_key=True)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    id = Column(Integer, primary_key=True)
+    organization_id = Column(Integer, ForeignKey("organizations.id"), nullable=False)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id = Column(Integer, primary_key=True)
+    organization_id = Column(Integer, ForeignKey("organizations.id"), nullable=False)
+    email = Column(String)
+
+
+class ProjectScope:
+    __abstract__ = True
+    project_id = Column(Integer, nullable=False)
+
+
+class Folder(Base, ProjectScope):
+    __tablename__ = "folders"
+    __table_args__ = (
+        PrimaryKeyConstraint("project_id", "id"),
+        ForeignKeyConstraint(["project_id", "parent_id"], ["folders.project_id", "folders.id"]),
+        ForeignKeyConstraint(["project_id"], ["projects.id"], ondelete="CASCADE"),
+    )
+    id = Column(Integer)
+    parent_id = Column(Integer)
+    name = Column(String)
+
+
+class Event(Base, ProjectScope):
+    __tablename__ = "events"
+    __table_args__ = (PrimaryKeyConstraint("project_id", "id"),)
+    id = Column(Integer)
+'''
+    root = project(tmp_path, {"app/__init__.py": "", "app/models.py": models})
+    index, _ = index_of(root)
+    folder = index.model("app.models.Folder")
+    assert folder.fields["project_id"].target == "projects.id" and folder.bound_via == "project_id"
+    assert folder.fields["parent_id"].target == "folders.id"
+    assert index.model("app.models.Event").fields["project_id"].kind == "column"  # no constraint, no foreign key
+    assert index.model("app.models.Event").bound_via is None
+
+
 def test_sqlmodel_foreign_keys_in_field_and_in_its_sa_column(tmp_path: Path) -> None:
     models = '''
 from typing import Optional

@@ -7,7 +7,7 @@ facts from here and never open a file themselves.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from astroid import nodes
 
@@ -275,6 +275,11 @@ def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
             managers.update(level.managers)
             for name in level.shadowed:
                 fields.pop(name, None)
+        for level in (*reversed(chain), info):
+            for column, target in level.foreign_keys.items():
+                name = next((n for n, f in fields.items() if f.column == column and f.kind == "column"), None)
+                if name is not None:
+                    fields[name] = replace(fields[name], kind="fk", target=target)
         info.fields = fields
         info.managers = managers
         if info.framework == "sqlalchemy" and info.table:

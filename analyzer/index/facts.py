@@ -52,6 +52,9 @@ class ModelInfo:
     table_declared: str = ""  # Django Meta.db_table as written; "" for the default name
     shadowed: set[str] = field(default_factory=set)  # inherited field names this class hides (`comment = None`)
     schema: str = ""  # SQLAlchemy `__table_args__ = {"schema": ...}`; "" for the session's default schema
+    # SQLAlchemy `ForeignKeyConstraint`s of `__table_args__`: column -> "table.column", applied to
+    # the column wherever it is declared (often a mixin)
+    foreign_keys: dict[str, str] = field(default_factory=dict)
     # Filled by tenant resolution:
     tenant_field: str | None = None
     tenant_column: str | None = None

@@ -228,6 +228,7 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
     fields: dict[str, FieldInfo] = {}
     table: str | None = None
     schema = ""
+    foreign_keys: dict[str, str] = {}
     abstract = False
     for statement in cls.body:
         if isinstance(statement, nodes.FunctionDef) and _is_declared_attr(statement):
@@ -246,6 +247,7 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
             continue
         if target == "__table_args__":
             schema = _table_args_schema(value)
+            foreign_keys = _table_args_foreign_keys(value)
             continue
         if value is None:
             continue
@@ -284,6 +286,7 @@ def _sqlalchemy_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, b
         fields=_owned(fields, f"{module.name}.{cls.name}"),
         declared=is_declared,
         schema=schema,
+        foreign_keys=foreign_keys,
     )
 
 
@@ -297,6 +300,25 @@ def _table_args_schema(value: nodes.NodeNG | None) -> str:
         if _const(key) == "schema" and isinstance(_const(item), str):
             return str(_const(item))
     return ""
+
+
+def _table_args_foreign_keys(value: nodes.NodeNG | None) -> dict[str, str]:
+    """Column -> "table.column" of the `ForeignKeyConstraint(["project_id"], ["projects.id"])`
+    entries of `__table_args__`: how a table declares a foreign key on a column that a mixin
+    gives it. A column's single-column constraint wins over its place in a composite one."""
+    entries = value.elts if isinstance(value, (nodes.Tuple, nodes.List)) else [value]
+    found: dict[str, str] = {}
+    composite: dict[str, str] = {}
+    for entry in entries:
+        if not (isinstance(entry, nodes.Call) and _last(dotted_name(entry.func)) == "ForeignKeyConstraint"
+                and len(entry.args) >= 2 and all(isinstance(a, (nodes.List, nodes.Tuple)) for a in entry.args[:2])):
+            continue
+        columns, targets = ([_const(e) for e in a.elts] for a in entry.args[:2])
+        if len(columns) != len(targets) or not all(isinstance(x, str) for x in (*columns, *targets)):
+            continue
+        for column, target in zip(columns, targets, strict=True):
+            (found if len(columns) == 1 else composite).setdefault(column, target)
+    return {**composite, **found}
 
 
 def _owned(fields: dict[str, FieldInfo], qname: str) -> dict[str, FieldInfo]:
