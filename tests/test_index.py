@@ -1116,3 +1116,56 @@ def test_a_rebuilt_index_reads_each_unchanged_module_once(monkeypatch) -> None:
     assert first.request_reachable and first.query_builders and first.keyed_helpers
     assert (again.query_builders, again.keyed_helpers) == (first.query_builders, first.keyed_helpers)
     assert again.security == first.security and again.unloaded_model_modules == first.unloaded_model_modules
+
+
+def test_a_manager_overriding_a_django_method_does_not_scope_that_method_everywhere(tmp_path: Path) -> None:
+    """One manager's `get_or_create` that adds the space makes that manager safe, not every
+    model's `get_or_create`; a method of the project's own name (`for_space`) is learned."""
+    models = '''
+from django.db import models
+
+
+class Space(models.Model):
+    name = models.CharField(max_length=80)
+
+
+class TagQuerySet(models.QuerySet):
+    def for_space(self, space):
+        return self.filter(space=space)
+
+
+class TagManager(models.Manager):
+    def get_or_create(self, *args, space=None, **kwargs):
+        return super().get_or_create(*args, space=space, **kwargs)
+
+    def get_queryset(self):
+        return TagQuerySet(self.model, using=self._db)
+
+
+class Tag(models.Model):
+    space = models.ForeignKey(Space, on_delete=models.CASCADE)
+    name = models.CharField(max_length=80)
+    objects = TagManager()
+
+
+class Note(models.Model):
+    space = models.ForeignKey(Space, on_delete=models.CASCADE)
+    text = models.TextField()
+'''
+    views = '''
+from django.http import JsonResponse
+
+from .models import Note, Tag
+
+
+def note_copy(request):
+    note, _ = Note.objects.get_or_create(pk=request.GET["id"])
+    tags = Tag.objects.for_space(request.space)
+    return JsonResponse({"text": note.text, "tags": [t.name for t in tags]})
+'''
+    root = project(tmp_path, {"notes/__init__.py": "", "notes/models.py": models, "notes/views.py": views})
+    index, _ = index_of(root)
+    assert "for_space" in index.scoping_methods and "get_or_create" not in index.scoping_methods
+    report = analyzer.analyze([root], Config(root=root.resolve()))
+    assert [(f.rule, f.path, f.line) for f in report.findings if f.rule.startswith("TEN")] == \
+        [("TEN001", "notes/views.py", 8)]

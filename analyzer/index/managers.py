@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from . import ProjectIndex
 
 FILTERING_METHODS = {"filter", "get", "get_or_create", "update_or_create", "filter_by", "where"}
+# The manager and queryset methods of Django itself, which return or change rows.
+DJANGO_QUERYSET_METHODS = frozenset({
+    "all", "filter", "exclude", "get", "first", "last", "values", "values_list", "update", "delete", "count",
+    "exists", "aggregate", "annotate", "alias", "in_bulk", "iterator", "raw", "order_by", "distinct",
+    "select_related", "prefetch_related", "only", "defer", "latest", "earliest", "get_or_create",
+    "update_or_create", "select_for_update", "union", "intersection", "difference", "dates", "datetimes",
+    "explain", "using", "extra", "reverse", "contains", "aget", "afirst", "alast", "acount",
+    "aexists", "aupdate", "adelete", "aaggregate", "ain_bulk", "aiterator", "aget_or_create",
+    "aupdate_or_create", "acontains", "aearliest", "alatest", "none",
+})
 
 
 def filters_by_tenant(function: nodes.FunctionDef, index: ProjectIndex) -> bool:
@@ -64,8 +74,8 @@ def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], in
                     continue
                 if method.name in ("get_queryset", "get_query_set"):
                     managers.add(cls.name)
-                elif not method.name.startswith("_"):
-                    methods.add(method.name)
+                elif not method.name.startswith("_") and method.name not in DJANGO_QUERYSET_METHODS:
+                    methods.add(method.name)  # not Django's own: one manager's get_or_create is not every model's
     return methods, managers
 
 

@@ -17,6 +17,7 @@ import astroid
 from astroid import nodes
 
 from ...index import ModelInfo
+from ...index.managers import DJANGO_QUERYSET_METHODS as QUERY_METHODS
 from ...index.tenant import names_the_tenant, tenant_words
 from ...lang.python import dotted_name, nodes_within, safe_infer
 from .chains import Chain, ChainResolver, assigned_values, model_of_class, returns
@@ -35,15 +36,6 @@ from .values import (
     scopes_through_parent,
 )
 
-QUERY_METHODS = frozenset({
-    "all", "filter", "exclude", "get", "first", "last", "values", "values_list", "update", "delete", "count",
-    "exists", "aggregate", "annotate", "alias", "in_bulk", "iterator", "raw", "order_by", "distinct",
-    "select_related", "prefetch_related", "only", "defer", "latest", "earliest", "get_or_create",
-    "update_or_create", "select_for_update", "union", "intersection", "difference", "dates", "datetimes",
-    "explain", "using", "extra", "reverse", "contains", "aget", "afirst", "alast", "acount",
-    "aexists", "aupdate", "adelete", "aaggregate", "ain_bulk", "aiterator", "aget_or_create",
-    "aupdate_or_create", "acontains", "aearliest", "alatest", "none",
-})
 # Methods whose keyword arguments narrow the rows (the others' keywords are not filters).
 FILTER_METHODS = frozenset({"filter", "get", "get_or_create", "update_or_create", "aget", "aget_or_create",
                             "aupdate_or_create"})
