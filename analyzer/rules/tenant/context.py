@@ -16,7 +16,13 @@ from ...lang.python import callee_name
 from ...model import Severity
 from ..base import RuleContext
 from .chains import Chain, ChainResolver
-from .narrowing import checked_after_fetch, is_housekeeping, nested_in_query, only_its_key_is_read
+from .narrowing import (
+    checked_after_fetch,
+    documented_across_tenants,
+    is_housekeeping,
+    nested_in_query,
+    only_its_key_is_read,
+)
 from .permission_classes import checked_by_permission_class
 from .policy import tenant_severity
 from .values import Origin, holds_one_tenant, is_capability_value, origin
@@ -37,7 +43,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if chain.scoped or chain.unknown:
         return None
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver) or is_housekeeping(node) \
-            or only_its_key_is_read(node):
+            or only_its_key_is_read(node) or documented_across_tenants(node, tenant_words(ctx.index.tenant)):
         return None
     helper = _handed_to(node)
     if helper is not None and (_is_validator(helper) or checked_after_fetch(helper, resolver) or any(

@@ -7,10 +7,12 @@ is not a leak at the place it is built. These checks are shared by the ORM rules
 
 from __future__ import annotations
 
+import re
+
 import astroid
 from astroid import nodes
 
-from ...index.handlers import OWNER_FIELDS, in_request
+from ...index.handlers import OWNER_FIELDS, enclosing_functions, in_request
 from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import MAX_DEPTH, ChainResolver, outermost_call, under_tenant_test
@@ -438,3 +440,16 @@ def only_its_key_is_read(node: nodes.Call) -> bool:
             and (use.lineno or 0) > (statement.lineno or 0)]
     return bool(uses) and all(isinstance(use.parent, nodes.Attribute) and use.parent.attrname in KEY_ATTRIBUTES
                               for use in uses)
+
+
+def documented_across_tenants(node: nodes.NodeNG, tenant: set[str]) -> bool:
+    """A function whose docstring says it works across tenants ("Get a verified domain by slug,
+    across organizations", "cross-tenant search for support staff"): the author decided it, and
+    wrote it where a reviewer reads it."""
+    names = "|".join(re.escape(word) for word in sorted(tenant | {"tenant"}))
+    said = re.compile(rf"\bacross (?:all |every |the )?(?:{names})(?:s|es)?\b|\bcross-(?:{names})\b", re.I)
+    for function in enclosing_functions(node):
+        doc = function.doc_node.value if function.doc_node is not None else ""
+        if isinstance(doc, str) and said.search(doc):
+            return True
+    return False

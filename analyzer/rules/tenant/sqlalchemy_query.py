@@ -35,7 +35,9 @@ class UnfilteredSqlalchemyQuery(Rule):
     admin guard (`APIRouter(dependencies=[Depends(require_admin)])`) it is a warning. Where
     no request reaches it, it is not reported, except as a warning in commands and jobs that
     work for one tenant. A lookup by id in a dependency is not reported when every route that
-    depends on it checks the row's tenant before using it.
+    depends on it checks the row's tenant before using it. Nor is a statement in a function
+    whose docstring says it works across tenants ("across workspaces", "cross-tenant"): the
+    author decided it where a reviewer reads it.
 
     ## Example
     ```python
