@@ -227,9 +227,9 @@ OBJECT_ONLY_BASES = frozenset({"BasePermission", "DjangoModelPermissions", "Djan
 def _may_check_the_url(permission: nodes.NodeNG) -> bool:
     """Whether a view's permission class may check the URL's object before a handler looks it
     up. DRF runs `has_object_permission` only inside `get_object()`, so a class of the project
-    whose `has_permission` (its own or inherited) reads neither the view's kwargs nor hands the
-    view on cannot vouch for `Member.objects.get(pk=kwargs["pk"])` written in `destroy()`. A
-    class that cannot be read (an installed package's) is trusted."""
+    whose `has_permission` (its own or inherited) reads nothing of the view that may come from
+    the URL, and hands the view to no helper, cannot vouch for `Member.objects.get(pk=kwargs["pk"])`
+    written in `destroy()`. A class that cannot be read (an installed package's) is trusted."""
     cls = safe_infer(permission)
     if not isinstance(cls, nodes.ClassDef):
         return True
