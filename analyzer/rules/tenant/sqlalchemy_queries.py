@@ -114,13 +114,20 @@ class SqlalchemyQueries(ChainResolver):
                 or is_callers_own(value) or is_identity_lookup(model.name if model else None, name):
             return True
         chain = self.resolve(value)
-        if chain is not None and chain.scoped:
+        if chain is not None and chain.scoped and (name in ("id", "uuid", "pk") or self._is_foreign_key(model, name)):
+            # Span.id.in_(the tenant's span ids): those rows. Not Span.trace_id.in_(the tenant's
+            # trace ids): another tenant's spans can carry the same trace id.
             return True
         if (name in ("id", "uuid") or name.endswith("_id")) and is_loaded_key(value):
             return True  # Plan.household_id == self.household_id: a key the caller holds
         if self._relation(model, name):
             return scopes_through_parent(value, self.index.is_tenant_lookup)
         return False
+
+    @staticmethod
+    def _is_foreign_key(model, name: str) -> bool:
+        field_info = model.fields.get(name) if model is not None else None
+        return field_info is not None and field_info.is_relation
 
     def _relation(self, model, name: str) -> bool:
         """Whether `name` on `model` is a relationship or foreign key to tenant-owned rows or users."""

@@ -26,9 +26,11 @@ class UnfilteredSqlalchemyQuery(Rule):
     order whatever tenant it belongs to: any user who changes the id in the URL reads another
     customer's data. Every statement on a tenant-scoped model needs a criterion on the tenant
     column (`Order.tenant_id == tenant_id`, `filter_by(tenant_id=...)`), AND-ed with the rest;
-    inside `or_()` it holds only for some rows. Statements are safe when the session applies a
-    global criterion (`with_loader_criteria` in the statement's options or in a
-    `do_orm_execute` listener).
+    inside `or_()` it holds only for some rows. A criterion against a subquery of the tenant's
+    own rows narrows only by the id or a foreign key (`Order.id.in_(...)`): another tenant's
+    rows can share any other value (`Span.trace_id.in_(...)`). Statements are safe when the
+    session applies a global criterion (`with_loader_criteria` in the statement's options or in
+    a `do_orm_execute` listener).
 
     A statement is an error where a request can run it: in a route, in a FastAPI dependency
     (its parameters are the request's own values), or in a function either calls. Behind an
