@@ -27,6 +27,7 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
     used as it is (rendered, returned, filtered only inside an unrelated `if`) is not.
     """
     uses = []
+    overwritten = _overwritten_after(target)
     for use in nodes_within(target.scope(), nodes.Name):
         if use.name != target.name:
             continue
@@ -34,7 +35,9 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
             _, assignments = use.lookup(use.name)
         except Exception:  # astroid lookups can fail on broken code
             return False
-        if target in assignments:
+        if target in assignments and not any(
+                use.lineno in lines and use.lineno > (k.lineno or 0) and use.statement() is not k
+                for k, lines in overwritten):
             uses.append(use)
     if not uses or depth > MAX_DEPTH:
         return False
@@ -68,6 +71,41 @@ def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: i
             continue
         return False
     return True
+
+
+def _overwritten_after(target: nodes.AssignName) -> list[tuple[nodes.Assign, range]]:
+    """The assignments to the same name after `target` that every path runs, each with the
+    lines over which it has surely run: the value does not reach a use on those lines past it.
+    astroid's lookup keeps an assignment made in an `if` alive past such a statement:
+    `base = select(...)` in a branch, `base = base.filter(...)` after it."""
+    scope = target.scope()
+    statement = target.statement()
+    if not isinstance(scope, nodes.FunctionDef):
+        return []
+    found = []
+    for assign in nodes_within(scope, nodes.Assign):
+        if assign is statement or (assign.lineno or 0) <= (statement.lineno or 0) or not any(
+                isinstance(t, nodes.AssignName) and t.name == target.name for t in assign.targets):
+            continue
+        region = _region_always_run(assign, scope)
+        if region is not None:
+            found.append((assign, region))
+    return found
+
+
+def _region_always_run(statement: nodes.NodeNG, function: nodes.FunctionDef) -> range | None:
+    """The lines after which `statement` has run on every path: to the end of the function, or
+    of the `try` body it is in (an exception before it leaves for the handlers). None inside a
+    branch or a loop; `with` blocks run their bodies."""
+    region = None
+    child, parent = statement, statement.parent
+    while parent is not function:
+        if isinstance(parent, (nodes.Try, nodes.TryStar)) and child in parent.body:
+            region = region or range(statement.lineno or 0, (parent.body[-1].tolineno or 0) + 1)
+        elif not isinstance(parent, (nodes.With, nodes.AsyncWith)):
+            return None
+        child, parent = parent, parent.parent
+    return region or range(statement.lineno or 0, (function.tolineno or 0) + 1)
 
 
 INSPECTORS = frozenset({"hasattr", "isinstance", "type", "id", "callable"})
