@@ -19,7 +19,7 @@ from analyzer.incremental import StatementMemo
 from analyzer.index import ProjectIndex
 from analyzer.index.facts import ModelInfo
 from analyzer.index.orm_models import extract_models
-from analyzer.lang.python import forget_modules, release_superseded_trees
+from analyzer.lang.python import forget_modules, module_memo, release_superseded_trees
 from analyzer.model import Finding, Skipped
 from analyzer.workspace import SourceFile, discover, language_of, read_source, relative_posix
 
@@ -177,7 +177,14 @@ def _changes_the_index(path: Path, previous: ParsedFile | None, item: ParsedFile
 
 
 def _models(item: ParsedFile | None) -> list[ModelInfo]:
-    return extract_models(item.module, item.source.relpath) if item is not None and item.module is not None else []
+    """The models a version declares, read once per tree: each keystroke compares the new
+    version with the one before, which the previous keystroke read already."""
+    if item is None or item.module is None:
+        return []
+    memo = module_memo(item.module)
+    if "declared_models" not in memo:
+        memo["declared_models"] = extract_models(item.module, item.source.relpath)
+    return memo["declared_models"]
 
 
 def _may_feed_index(path: Path, text: str) -> bool:
