@@ -79,6 +79,10 @@ def _reads_request_data(node: nodes.NodeNG) -> bool:
 ORIGIN_DEPTH = 6  # assignments and loops followed back: `for image in images` of `validated_data.pop(...)`
 
 
+# Calls that change a value's type and keep where it came from.
+CONVERSIONS = frozenset({"int", "str", "UUID", "ObjectId", "PydanticObjectId"})
+
+
 def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
     if isinstance(value, nodes.Const):
         return Origin.CONSTANT
@@ -108,8 +112,7 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
                 return Origin.REQUEST  # entry["id"], entry.pop("id") of an entry the client sent
             if found is Origin.CALLER:
                 return Origin.CALLER  # claims["sub"] of a verified token
-        converter = (dotted_name(value.func) or "").rsplit(".", 1)[-1] if isinstance(value, nodes.Call) else ""
-        if converter in ("int", "str", "UUID"):
+        if isinstance(value, nodes.Call) and unconverted(value) is not value:
             return origin(value.args[0], depth + 1) if value.args else Origin.UNKNOWN
         if isinstance(value, nodes.Call) and any(
                 (dotted_name(arg) or "").split(".")[-1] in USER_OBJECTS for arg in value.args):
@@ -155,10 +158,19 @@ def _loop_iterable(name: nodes.Name) -> nodes.NodeNG | None:
     return None
 
 
+def unconverted(value: nodes.NodeNG) -> nodes.NodeNG:
+    """The value a type conversion is given: `workspace_id` in `uuid.UUID(workspace_id)`."""
+    while isinstance(value, nodes.Call) and len(value.args) == 1 and not value.keywords \
+            and (dotted_name(value.func) or "").rsplit(".", 1)[-1] in CONVERSIONS:
+        value = value.args[0]
+    return value
+
+
 def scopes_through_parent(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
     """A filter on a relation to a tenant-owned parent scopes the rows when the parent is one the
     caller holds, or one named in the URL that the view has checked; never one named by request
     data."""
+    value = unconverted(value)
     found = origin(value)
     if found in (Origin.OBJECT, Origin.LOADED_KEY, Origin.CALLER):
         return True
