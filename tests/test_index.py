@@ -8,6 +8,7 @@ import analyzer
 from analyzer.config import Config, TenantConfig, discover_config
 from analyzer.engine import build_project_index, index_files, parse_files
 from analyzer.index import handlers, security
+from analyzer.index.tenant import tenant_words
 from analyzer.workspace import discover
 
 
@@ -425,6 +426,56 @@ class Event(Base, ProjectScope):
     assert folder.fields["parent_id"].target == "folders.id"
     assert index.model("app.models.Event").fields["project_id"].kind == "column"  # no constraint, no foreign key
     assert index.model("app.models.Event").bound_via is None
+
+
+def test_tenant_classes_named_for_the_database_and_frozen_copies_in_migrations(tmp_path: Path) -> None:
+    """`OrganizationDB` is the tenant; the copy a data migration keeps of it maps the same table
+    but is not the one the application's foreign keys mean."""
+    models = '''
+from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class OrganizationDB(Base):
+    __tablename__ = "organizations"
+    id = Column(Integer, primary_key=True)
+
+
+class WorkspaceDB(Base):
+    __tablename__ = "workspaces"
+    id = Column(Integer, primary_key=True)
+    organization_id = Column(Integer, ForeignKey("organizations.id"), nullable=False)
+
+
+class InvitationDB(Base):
+    __tablename__ = "invitations"
+    id = Column(Integer, primary_key=True)
+    organization_id = Column(Integer, ForeignKey("organizations.id"), nullable=False)
+    email = Column(String)
+'''
+    frozen = '''
+from sqlalchemy import Column, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class DeprecatedOrganizationDB(Base):
+    __tablename__ = "organizations"
+    id = Column(Integer, primary_key=True)
+    plan = Column(String)
+'''
+    root = project(tmp_path, {"api/__init__.py": "", "api/models.py": models,
+                              "migrations/versions/0042_frozen_models.py": frozen})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["OrganizationDB"], index.tenant.reason
+    assert index.model("api.models.InvitationDB").tenant_field == "organization_id"
+    workspace = index.model("api.models.WorkspaceDB")
+    assert index.relation_target(workspace, workspace.fields["organization_id"]).name == "OrganizationDB"
+    assert index.table("organizations").model == "api.models.OrganizationDB"
+    assert {"organization", "org"} <= tenant_words(index.tenant), "docstrings and mixins say the bare name"
 
 
 def test_sqlmodel_foreign_keys_in_field_and_in_its_sa_column(tmp_path: Path) -> None:

@@ -74,7 +74,7 @@ class ProjectIndex:
             self._by_name.setdefault(model.name, []).append(model)
             if model.name.lower() != model.name:
                 self._by_name.setdefault(model.name.lower(), []).append(model)
-        self._by_table = {m.table.lower(): m for m in self.models.values() if m.table and not m.abstract}
+        self._by_table = models_by_table(self.models.values())
 
     def relation_target(self, owner: ModelInfo, field_info: FieldInfo) -> ModelInfo | None:
         """The model a relation of `owner` points to: by class, string or table reference."""
@@ -112,8 +112,11 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
         for info in extract_models(module, relpath):
             candidates.setdefault(info.qname, _with_declared_label(info, labels))
     models = _resolve_inheritance(candidates)
+    migration_paths = path_spec(config.migrations.paths)
+    for model in models:
+        model.snapshot = migration_paths.match_file(model.path)
     by_name = _names(models)
-    by_table = {m.table.lower(): m for m in models if m.table and not m.abstract}
+    by_table = models_by_table(models)
     tables = _tables(models, sql, by_name)
 
     key = detect_tenant(models, tables, config.tenant, by_name, by_table)
@@ -154,7 +157,6 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.alembic_schema = replay(index.alembic, {path: module for path, module in python if path in revisions})
     if revisions:
         index.alembic_schema.declared_tables = declared_tables(python)
-    migration_paths = path_spec(config.migrations.paths)
     index.sql_migrations = sorted(path for path, _, _ in sql if migration_paths.match_file(path))
     warning_paths = path_spec(config.tenant.warning_paths)
     index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
@@ -163,6 +165,16 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
             if manager in managers or attribute in config.tenant.scoped_managers:
                 model.scoped_managers.add(attribute)
     return index
+
+
+def models_by_table(models: Iterable[ModelInfo]) -> dict[str, ModelInfo]:
+    """The model that maps each table. A copy of a model kept in a migration folder (Alembic
+    data migrations freeze one) stands in only when the application declares none."""
+    found: dict[str, ModelInfo] = {}
+    for model in models:
+        if model.table and not model.abstract and (not model.snapshot or model.table.lower() not in found):
+            found[model.table.lower()] = model
+    return found
 
 
 def _with_declared_label(model: ModelInfo, labels: dict[str, str]) -> ModelInfo:
@@ -202,7 +214,8 @@ def _tables(models: list[ModelInfo], sql: Iterable[tuple[str, list[Statement], s
             continue
         table = tables.setdefault(model.table.lower(), TableInfo(name=model.table.lower(), path=model.path,
                                                                  line=model.line))
-        table.model = model.qname
+        if table.model is None or not model.snapshot:
+            table.model = model.qname
         for f in model.fields.values():
             if f.kind in ("m2m", "relationship"):
                 continue

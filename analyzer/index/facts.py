@@ -55,6 +55,7 @@ class ModelInfo:
     # SQLAlchemy `ForeignKeyConstraint`s of `__table_args__`: column -> "table.column", applied to
     # the column wherever it is declared (often a mixin)
     foreign_keys: dict[str, str] = field(default_factory=dict)
+    snapshot: bool = False  # declared in a migration folder: the schema as one revision saw it
     # Filled by tenant resolution:
     tenant_field: str | None = None
     tenant_column: str | None = None

@@ -28,10 +28,20 @@ DJANGO_LOOKUPS = {
 }
 
 
+# How projects mark a class as the database's: `OrganizationDB`, `TenantModel`, `AccountORM`.
+MODEL_SUFFIXES = ("dbe", "db", "model", "orm", "entity", "table", "record")
+
+
+def bare_name(name: str) -> str:
+    """`organization` for `OrganizationDB`: the lower-case name without the database suffix."""
+    lowered = name.lower()
+    return next((lowered.removesuffix(s) for s in MODEL_SUFFIXES if lowered.endswith(s) and lowered != s), lowered)
+
+
 def _tenant_like(name: str, names: tuple[str, ...] = TENANT_NAMES) -> int | None:
-    lowered = name.lower().removesuffix("s")
+    spellings = {name.lower().removesuffix("s"), bare_name(name).removesuffix("s")}
     for rank, candidate in enumerate(names):
-        if lowered == candidate:
+        if candidate in spellings:
             return rank
     return None
 
@@ -59,7 +69,7 @@ def relation_target(field: FieldInfo, owner: ModelInfo, by_name: dict[str, list[
 
 def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config: TenantConfig,
                   by_name: dict[str, list[ModelInfo]], by_table: dict[str, ModelInfo]) -> TenantKey:
-    concrete = [m for m in models if not m.abstract]
+    concrete = [m for m in models if not m.abstract and not m.snapshot] or [m for m in models if not m.abstract]
     if config.models:
         found = [name for name in config.models if name in by_name]
         missing = [name for name in config.models if name not in by_name]
@@ -200,7 +210,7 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
 
 def tenant_words(key: TenantKey) -> set[str]:
     """Lower-case words that name the tenant in class names: `organization`, `org`, `tenant`."""
-    words = {w.lower() for w in key.models} | {f.lower().removesuffix("_id") for f in key.fields}
+    words = {bare_name(w) for w in key.models} | {f.lower().removesuffix("_id") for f in key.fields}
     words |= {t.lower().removesuffix("s") for t in key.tables}
     if any(w.startswith("organi") for w in words):
         words.add("org")  # OrgMixin, OrgOwned
@@ -223,7 +233,7 @@ def _inherit_external_key(model: ModelInfo, key: TenantKey, external_bases: set[
     words = tenant_words(key)
     for base in model.inherited_bases or model.bases:
         if base in external_bases and names_the_tenant(base.rsplit(".", 1)[-1], words):
-            field = key.fields[0].removesuffix("_id") if key.fields else key.models[0].lower()
+            field = key.fields[0].removesuffix("_id") if key.fields else bare_name(key.models[0])
             model.tenant_field, model.tenant_column = field, f"{field}_id"
             model.tenant_reason = f"`{field}` comes from `{base.rsplit('.', 1)[-1]}`, a base named after the tenant"
             return
