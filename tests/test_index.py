@@ -418,14 +418,27 @@ class Event(Base, ProjectScope):
     __tablename__ = "events"
     __table_args__ = (PrimaryKeyConstraint("project_id", "id"),)
     id = Column(Integer)
+
+
+class UploadScope:
+    __abstract__ = True
+    bucket_id = Column(Integer, nullable=False)
+
+
+class Upload(Base, UploadScope):
+    __tablename__ = "uploads"
+    id = Column(Integer, primary_key=True)
 '''
     root = project(tmp_path, {"app/__init__.py": "", "app/models.py": models})
     index, _ = index_of(root)
     folder = index.model("app.models.Folder")
     assert folder.fields["project_id"].target == "projects.id" and folder.bound_via == "project_id"
     assert folder.fields["parent_id"].target == "folders.id"
-    assert index.model("app.models.Event").fields["project_id"].kind == "column"  # no constraint, no foreign key
-    assert index.model("app.models.Event").bound_via is None
+    event = index.model("app.models.Event")
+    assert event.fields["project_id"].kind == "column"  # the schema keeps no constraint it does not declare
+    assert event.bound_via == "project_id", "the mixin's column is the key Folder constrains"
+    assert "ProjectScope" in event.tenant_reason and "Folder" in event.tenant_reason
+    assert index.model("app.models.Upload").bound_via is None, "a column no table constrains binds nothing"
 
 
 def test_tenant_classes_named_for_the_database_and_frozen_copies_in_migrations(tmp_path: Path) -> None:

@@ -192,6 +192,7 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                         model.tenant_reason = f"`{column.name}` backs the `{field.name}` relationship to the tenant"
         if model.tenant_field is None:
             _inherit_external_key(model, key, external_bases)
+    constrained = _constrained_elsewhere(models)
     changed = True
     while changed:
         changed = False
@@ -199,13 +200,36 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
             if model.is_tenant_scoped or model.is_tenant_bound or model.name in tenant_names:
                 continue
             for field in model.fields.values():
-                if field.kind not in ("fk", "o2o") or not field.required:
+                if not field.required:
                     continue
-                target = relation_target(field, model, by_name, by_table)
+                owner, relation = model, field
+                if field.kind == "column" and (field.owner, field.name) in constrained:
+                    owner, relation = constrained[field.owner, field.name]
+                elif field.kind not in ("fk", "o2o"):
+                    continue
+                target = relation_target(relation, owner, by_name, by_table)
                 if target is not None and target is not model and (target.is_tenant_scoped or target.is_tenant_bound):
                     model.bound_via = field.name
+                    if relation is not field:
+                        model.tenant_reason = (f"`{field.name}` comes from `{field.owner.rsplit('.', 1)[-1]}`, which "
+                                               f"`{owner.name}` constrains as a foreign key to `{target.name}`")
                     changed = True
                     break
+
+
+def _constrained_elsewhere(models: list[ModelInfo]) -> dict[tuple[str, str], tuple[ModelInfo, FieldInfo]]:
+    """Mixin columns that some models constrain as a foreign key in `__table_args__` and all of
+    them to one table: Agenta's `ProjectScopeDBA.project_id` is a key to `projects` in the tables
+    that say so and in the ones that skip the constraint (spans, for their write rate) alike."""
+    found: dict[tuple[str, str], tuple[ModelInfo, FieldInfo]] = {}
+    targets: dict[tuple[str, str], set[str]] = {}
+    for model in models:
+        for field in model.fields.values():
+            if field.kind == "fk" and field.owner not in ("", model.qname) and field.target:
+                key = (field.owner, field.name)
+                found.setdefault(key, (model, field))
+                targets.setdefault(key, set()).add(field.target.split(".")[0].lower())
+    return {key: value for key, value in found.items() if len(targets[key]) == 1}
 
 
 def tenant_words(key: TenantKey) -> set[str]:
