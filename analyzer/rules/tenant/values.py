@@ -323,9 +323,29 @@ def is_identity_lookup(model_name: str | None, field_name: str) -> bool:
 
 def is_capability_value(value: nodes.NodeNG) -> bool:
     """`get(asset=asset_key)`, `get(url=share_token)`: the value is itself a secret, or was read
-    from the claims of a token the caller presented."""
+    from the claims of a token the caller presented, or was drawn at random by the code."""
     name = (dotted_name(value) or "").rsplit(".", 1)[-1].lower()
-    return (bool(name) and (is_capability_field(name) or name.endswith("_key"))) or carried_by_token(value)
+    return (bool(name) and (is_capability_field(name) or name.endswith("_key"))) or carried_by_token(value) \
+        or drawn_at_random(value)
+
+
+# Where code draws values nobody chose: `secrets.token_hex()`, `uuid.uuid4()`, Django's `get_random_string()`.
+RANDOM_MODULES = frozenset({"secrets", "random"})
+RANDOM_FUNCTIONS = frozenset({"uuid4", "get_random_string", "token_hex", "token_urlsafe", "token_bytes", "urandom"})
+
+
+def drawn_at_random(value: nodes.NodeNG) -> bool:
+    """A value the code has just drawn at random (a fresh API-key prefix, a draft's title) and
+    now looks for, to learn whether it is taken: it names no row a user chose, so the query
+    answers for uniqueness and leaks nothing."""
+    values = assigned_values(value) if isinstance(value, nodes.Name) else [value]
+    if not isinstance(values, list) or len(values) != 1 or isinstance(values[0], (nodes.BoolOp, nodes.IfExp)):
+        return False  # `body.get("code") or get_random_string()`: the client may choose it
+    for call in nodes_within(values[0], nodes.Call):
+        callee = (dotted_name(call.func) or "").split(".")
+        if callee[0] in RANDOM_MODULES or callee[-1] in RANDOM_FUNCTIONS:
+            return True
+    return False
 
 
 TOKEN_READERS = frozenset({"decode", "verify", "claims", "unverified"})
