@@ -491,6 +491,60 @@ class DeprecatedOrganizationDB(Base):
     assert {"organization", "org"} <= tenant_words(index.tenant), "docstrings and mixins say the bare name"
 
 
+def test_a_project_under_the_organization_that_most_data_hangs_off_is_the_boundary(tmp_path: Path) -> None:
+    """Organization > Workspace > Project, with nearly every table keyed by project (Agenta): the
+    project is what queries must filter by, and the keys above it count too. With as many
+    tables on the organization as on its projects, the organization stays the tenant."""
+    head = '''
+from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id = Column(Integer, primary_key=True)
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+    id = Column(Integer, primary_key=True)
+    organization_id = Column(Integer, ForeignKey("organizations.id"), nullable=False)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    id = Column(Integer, primary_key=True)
+    organization_id = Column(Integer, ForeignKey("organizations.id"), nullable=False)
+    workspace_id = Column(Integer, ForeignKey("workspaces.id"), nullable=False)
+'''
+
+    def tables(owner: str, names: list[str]) -> str:
+        return "".join(f'''
+
+class {name}(Base):
+    __tablename__ = "{name.lower()}s"
+    id = Column(Integer, primary_key=True)
+    {owner}_id = Column(Integer, ForeignKey("{owner}s.id"), nullable=False)
+''' for name in names)
+
+    data = ["Span", "Trace", "Testset", "Testcase", "Workflow", "Revision", "Secret", "Webhook", "Folder", "Event"]
+    root = project(tmp_path / "a", {"app/__init__.py": "", "app/models.py": head + tables("project", data)})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Project"], index.tenant.reason
+    assert "Organization" in index.tenant.reason and "10 models" in index.tenant.reason
+    assert index.model("app.models.Span").tenant_field == "project_id"
+    assert {"organization_id", "workspace_id"} <= index.tenant_names
+
+    billing = ["Invoice", "Subscription", "Member", "Domain", "Provider", "Meter", "Plan", "Seat"]
+    root = project(tmp_path / "b", {"app/__init__.py": "", "app/models.py": head + tables("project", data)
+                                    + tables("organization", billing)})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Organization"], "10 tables against 10 do not move the boundary"
+    assert index.model("app.models.Span").bound_via == "project_id"
+
+
 def test_sqlmodel_foreign_keys_in_field_and_in_its_sa_column(tmp_path: Path) -> None:
     models = '''
 from typing import Optional

@@ -21,6 +21,10 @@ TENANT_NAMES = (
 # only when no model with a name from TENANT_NAMES qualifies.
 WEAK_TENANT_NAMES = ("group", "household", "family", "site", "project")
 MIN_INCOMING = 2
+# A model below the tenant becomes the boundary when this many times more models point to it.
+SUB_TENANT_NAMES = ("project",)
+SUB_TENANT_RATIO = 3
+SUB_TENANT_MIN_INCOMING = 10
 SCOPING_LOOKUPS = {"exact", "iexact", "in"}
 DJANGO_LOOKUPS = {
     "exact", "iexact", "in", "isnull", "gt", "gte", "lt", "lte", "contains", "icontains", "startswith",
@@ -112,6 +116,14 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
                 best = (count, rank, model)
         if best is not None:
             count, _, model = best
+            child = _isolating_child(model, count, concrete, incoming, by_name, by_table)
+            if child is not None:
+                return TenantKey(
+                    models=[child.name],
+                    reason=f"`{child.name}` ({child.path}:{child.line}) belongs to `{model.name}`, which is named "
+                           f"like a tenant, and {len(incoming[child.qname])} models point to it against {count} to "
+                           f"`{model.name}`: the data is kept apart by {bare_name(child.name)}",
+                )
             return TenantKey(
                 models=[model.name],
                 reason=f"`{model.name}` ({model.path}:{model.line}) is named like a tenant and {count} models point "
@@ -121,6 +133,25 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
         return TenantKey(reason="; ".join(attribute_only) + ": an attribute, not an isolation boundary; set "
                                 "[tool.prodready.tenant] models to check it anyway")
     return _detect_from_tables(tables)
+
+
+def _isolating_child(tenant: ModelInfo, count: int, concrete: list[ModelInfo], incoming: dict[str, set[str]],
+                     by_name: dict[str, list[ModelInfo]], by_table: dict[str, ModelInfo]) -> ModelInfo | None:
+    """A model that belongs to the tenant and that many times more models point to: Agenta's
+    ProjectDB under OrganizationDB, 35 against 8. Nearly every row and query carries the
+    child's key, so that is the boundary to check; the tenant's own key still counts, as the
+    key of the tenant above the tenant (see `parent_tenant_keys`)."""
+    best: tuple[int, ModelInfo] | None = None
+    for model in concrete:
+        if _tenant_like(model.name) is None and _tenant_like(model.name, SUB_TENANT_NAMES) is None:
+            continue
+        children = len(incoming.get(model.qname, ()))
+        if children < max(SUB_TENANT_MIN_INCOMING, SUB_TENANT_RATIO * count) or (best and children <= best[0]):
+            continue
+        if any(f.kind in ("fk", "o2o") and f.required and relation_target(f, model, by_name, by_table) is tenant
+               for f in model.fields.values()):
+            best = (children, model)
+    return best[1] if best else None
 
 
 def parent_tenant_keys(key: TenantKey, models: list[ModelInfo], by_name: dict[str, list[ModelInfo]],
@@ -166,20 +197,37 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
     tenant_names = set(key.models)
     tenant_tables = {t.lower() for t in key.tables}
     fields = set(key.fields)
+    constrained = _constrained_elsewhere(models)
+
+    def relation(model: ModelInfo, field: FieldInfo) -> tuple[ModelInfo, FieldInfo]:
+        """The foreign key a field is, declared on it or, for a mixin column, on its siblings."""
+        if field.kind == "column" and (field.owner, field.name) in constrained:
+            return constrained[field.owner, field.name]
+        return model, field
+
+    def sibling_reason(field: FieldInfo, owner: ModelInfo, target: str) -> str:
+        return (f"`{field.name}` comes from `{field.owner.rsplit('.', 1)[-1]}`, which `{owner.name}` constrains as a "
+                f"foreign key to `{target}`")
+
     for model in models:
         if model.name in tenant_names:
             continue
         for field in model.fields.values():
-            target = relation_target(field, model, by_name, by_table) if field.is_relation else None
-            points_to_tenant = field.kind in ("fk", "o2o") and (
+            owner, declared = relation(model, field)
+            target = relation_target(declared, owner, by_name, by_table) if declared.is_relation else None
+            points_to_tenant = declared.kind in ("fk", "o2o") and (
                 (target is not None and target.name in tenant_names)
-                or (field.target is not None and field.target.split(".")[0].lower() in tenant_tables)
+                or (declared.target is not None and declared.target.split(".")[0].lower() in tenant_tables)
             )
             if points_to_tenant or field.name in fields or field.column in fields:
                 model.tenant_field = field.name
                 model.tenant_column = field.column
-                model.tenant_reason = (f"`{field.name}` points to the tenant" if points_to_tenant
-                                       else f"`{field.name}` is a configured tenant field")
+                if declared is not field:
+                    model.tenant_reason = sibling_reason(field, owner, target.name if target else declared.target)
+                elif points_to_tenant:
+                    model.tenant_reason = f"`{field.name}` points to the tenant"
+                else:
+                    model.tenant_reason = f"`{field.name}` is a configured tenant field"
                 break
         if model.tenant_field is None and model.framework == "sqlalchemy":
             # A SQLAlchemy relationship to the tenant implies the key column beside it.
@@ -192,7 +240,6 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                         model.tenant_reason = f"`{column.name}` backs the `{field.name}` relationship to the tenant"
         if model.tenant_field is None:
             _inherit_external_key(model, key, external_bases)
-    constrained = _constrained_elsewhere(models)
     changed = True
     while changed:
         changed = False
@@ -200,19 +247,14 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
             if model.is_tenant_scoped or model.is_tenant_bound or model.name in tenant_names:
                 continue
             for field in model.fields.values():
-                if not field.required:
+                owner, declared = relation(model, field)
+                if not field.required or declared.kind not in ("fk", "o2o"):
                     continue
-                owner, relation = model, field
-                if field.kind == "column" and (field.owner, field.name) in constrained:
-                    owner, relation = constrained[field.owner, field.name]
-                elif field.kind not in ("fk", "o2o"):
-                    continue
-                target = relation_target(relation, owner, by_name, by_table)
+                target = relation_target(declared, owner, by_name, by_table)
                 if target is not None and target is not model and (target.is_tenant_scoped or target.is_tenant_bound):
                     model.bound_via = field.name
-                    if relation is not field:
-                        model.tenant_reason = (f"`{field.name}` comes from `{field.owner.rsplit('.', 1)[-1]}`, which "
-                                               f"`{owner.name}` constrains as a foreign key to `{target.name}`")
+                    if declared is not field:
+                        model.tenant_reason = sibling_reason(field, owner, target.name)
                     changed = True
                     break
 
