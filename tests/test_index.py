@@ -545,6 +545,65 @@ class {name}(Base):
     assert index.model("app.models.Span").bound_via == "project_id"
 
 
+def test_a_tenant_key_column_with_no_model_behind_it(tmp_path: Path) -> None:
+    """MindsDB keys its tables by a plain `company_id` and keeps no Company model; the project
+    model that two tables point to is not the boundary. A key most tables may leave empty is
+    not one either."""
+    models = '''
+from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class Project(Base):
+    __tablename__ = "project"
+    id = Column(Integer, primary_key=True)
+    company_id = Column(String, nullable=False)
+
+
+class Predictor(Base):
+    __tablename__ = "predictor"
+    id = Column(Integer, primary_key=True)
+    company_id = Column(String, nullable=False)
+    project_id = Column(Integer, ForeignKey("project.id"), nullable=False)
+
+
+class View(Base):
+    __tablename__ = "view"
+    id = Column(Integer, primary_key=True)
+    company_id = Column(String, nullable=False)
+    project_id = Column(Integer, ForeignKey("project.id"), nullable=False)
+
+
+class Integration(Base):
+    __tablename__ = "integration"
+    id = Column(Integer, primary_key=True)
+    company_id = Column(String, nullable=False)
+    engine = Column(String)
+'''
+    root = project(tmp_path / "a", {"app/__init__.py": "", "app/models.py": models})
+    index, _ = index_of(root)
+    assert index.tenant.fields == ["company_id"] and not index.tenant.models, index.tenant.reason
+    assert "4 models carry it" in index.tenant.reason
+    assert index.model("app.models.Integration").tenant_field == "company_id"
+
+    optional = models.replace("company_id = Column(String, nullable=False)", "company_id = Column(String, nullable=True)")
+    root = project(tmp_path / "b", {"app/__init__.py": "", "app/models.py": optional})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Project"], "a key every row may leave empty labels rows"
+
+    with_model = models + '''
+
+class Company(Base):
+    __tablename__ = "company"
+    id = Column(Integer, primary_key=True)
+'''
+    root = project(tmp_path / "c", {"app/__init__.py": "", "app/models.py": with_model})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Project"], "a Company model decides by its foreign keys, and has none"
+
+
 def test_sqlmodel_foreign_keys_in_field_and_in_its_sa_column(tmp_path: Path) -> None:
     models = '''
 from typing import Optional

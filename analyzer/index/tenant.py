@@ -21,6 +21,7 @@ TENANT_NAMES = (
 # only when no model with a name from TENANT_NAMES qualifies.
 WEAK_TENANT_NAMES = ("group", "household", "family", "site", "project")
 MIN_INCOMING = 2
+MIN_KEY_CARRIERS = 3  # models that carry a tenant's key column when there is no tenant model
 # A model below the tenant becomes the boundary when this many times more models point to it.
 SUB_TENANT_NAMES = ("project",)
 SUB_TENANT_RATIO = 3
@@ -98,7 +99,9 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
                 if field.optional:
                     optional.setdefault(target.qname, set()).add(model.name)
     attribute_only: list[str] = []
+    columns = _modelless_key_columns(concrete)
     for names in (TENANT_NAMES, WEAK_TENANT_NAMES):
+        column = _widest_key_column(columns, names)
         best: tuple[int, int, ModelInfo] | None = None
         for model in concrete:
             rank = _tenant_like(model.name, names)
@@ -114,6 +117,11 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
                 continue
             if best is None or (count, -rank) > (best[0], -best[1]):
                 best = (count, rank, model)
+        if column is not None and (best is None or len(columns[column]) > best[0]):
+            carriers = columns[column]
+            return TenantKey(fields=[column], reason=f"`{column}` is named like a tenant's key and {len(carriers)} "
+                                                     f"models carry it (for example `{min(carriers)}`), with no model "
+                                                     "it points to")
         if best is not None:
             count, _, model = best
             child = _isolating_child(model, count, concrete, incoming, by_name, by_table)
@@ -133,6 +141,32 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
         return TenantKey(reason="; ".join(attribute_only) + ": an attribute, not an isolation boundary; set "
                                 "[tool.prodready.tenant] models to check it anyway")
     return _detect_from_tables(tables)
+
+
+def _modelless_key_columns(models: list[ModelInfo]) -> dict[str, set[str]]:
+    """Required plain columns named like a tenant's key (`company_id`) for which the project has
+    no model: MindsDB keys twenty tables by `company_id` and keeps its companies elsewhere. A
+    column that most of its models may leave empty labels rows rather than isolating them."""
+    modelled = {bare_name(m.name).removesuffix("s") for m in models}
+    carriers: dict[str, set[str]] = {}
+    optional: dict[str, int] = {}
+    for model in models:
+        for field in model.fields.values():
+            word = field.name.lower().removesuffix("_id")
+            if field.kind != "column" or not field.name.lower().endswith("_id") or word in modelled:
+                continue
+            if _tenant_like(word) is None and _tenant_like(word, WEAK_TENANT_NAMES) is None:
+                continue
+            carriers.setdefault(field.name, set()).add(model.name)
+            optional[field.name] = optional.get(field.name, 0) + field.optional
+    return {name: found for name, found in carriers.items()
+            if len(found) >= MIN_KEY_CARRIERS and 3 * optional[name] <= 2 * len(found)}
+
+
+def _widest_key_column(columns: dict[str, set[str]], names: tuple[str, ...]) -> str | None:
+    ranked = [(len(found), -rank, name) for name, found in columns.items()
+              if (rank := _tenant_like(name.lower().removesuffix("_id"), names)) is not None]
+    return max(ranked)[2] if ranked else None
 
 
 def _isolating_child(tenant: ModelInfo, count: int, concrete: list[ModelInfo], incoming: dict[str, set[str]],
@@ -227,7 +261,7 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                 elif points_to_tenant:
                     model.tenant_reason = f"`{field.name}` points to the tenant"
                 else:
-                    model.tenant_reason = f"`{field.name}` is a configured tenant field"
+                    model.tenant_reason = f"`{field.name}` is the tenant's key"
                 break
         if model.tenant_field is None and model.framework == "sqlalchemy":
             # A SQLAlchemy relationship to the tenant implies the key column beside it.
