@@ -38,6 +38,7 @@ GENERIC_METHODS = frozenset({
     "values", "append", "add", "remove", "pop", "format", "join", "split", "strip", "lower", "upper", "replace",
     "encode", "decode", "read", "write", "open", "close", "commit", "flush", "refresh", "scalar", "scalars",
     "one", "count", "exists", "copy", "clear", "render", "dump", "dumps", "loads", "serialize", "to_dict",
+    "start", "stop", "wait",  # a thread's or a timer's, as often as a service's
 })
 
 
