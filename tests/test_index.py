@@ -581,11 +581,24 @@ class Integration(Base):
     id = Column(Integer, primary_key=True)
     company_id = Column(String, nullable=False)
     engine = Column(String)
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    id = Column(Integer, primary_key=True)
+    company_id = Column(String, nullable=False)
+    schedule = Column(String)
+
+
+class OAuthToken(Base):
+    __tablename__ = "oauth_tokens"
+    id = Column(Integer, primary_key=True)
+    client_id = Column(String, nullable=False)
 '''
     root = project(tmp_path / "a", {"app/__init__.py": "", "app/models.py": models})
     index, _ = index_of(root)
     assert index.tenant.fields == ["company_id"] and not index.tenant.models, index.tenant.reason
-    assert "4 models carry it" in index.tenant.reason
+    assert "5 models carry it" in index.tenant.reason
     assert index.model("app.models.Integration").tenant_field == "company_id"
 
     optional = models.replace("company_id = Column(String, nullable=False)", "company_id = Column(String, nullable=True)")

@@ -21,7 +21,10 @@ TENANT_NAMES = (
 # only when no model with a name from TENANT_NAMES qualifies.
 WEAK_TENANT_NAMES = ("group", "household", "family", "site", "project")
 MIN_INCOMING = 2
-MIN_KEY_CARRIERS = 3  # models that carry a tenant's key column when there is no tenant model
+# Models, and share of the models, that carry a tenant's key column when there is no tenant model.
+MIN_KEY_CARRIERS = 5
+# `client_id` is an OAuth client's and `customer_id` a payment provider's more often than a tenant's.
+NOT_KEY_COLUMNS = frozenset({"client", "customer"})
 # A model below the tenant becomes the boundary when this many times more models point to it.
 SUB_TENANT_NAMES = ("project",)
 SUB_TENANT_RATIO = 3
@@ -148,19 +151,23 @@ def _modelless_key_columns(models: list[ModelInfo]) -> dict[str, set[str]]:
     no model: MindsDB keys twenty tables by `company_id` and keeps its companies elsewhere. A
     column that most of its models may leave empty labels rows rather than isolating them."""
     modelled = {bare_name(m.name).removesuffix("s") for m in models}
+    if any(word.startswith("organi") for word in modelled):
+        modelled.add("org")  # Jumpserver's org_id holds an Organization's id
     carriers: dict[str, set[str]] = {}
     optional: dict[str, int] = {}
     for model in models:
         for field in model.fields.values():
             word = field.name.lower().removesuffix("_id")
-            if field.kind != "column" or not field.name.lower().endswith("_id") or word in modelled:
+            if field.kind != "column" or not field.name.lower().endswith("_id") or word in modelled \
+                    or word in NOT_KEY_COLUMNS:
                 continue
             if _tenant_like(word) is None and _tenant_like(word, WEAK_TENANT_NAMES) is None:
                 continue
             carriers.setdefault(field.name, set()).add(model.name)
             optional[field.name] = optional.get(field.name, 0) + field.optional
+    least = max(MIN_KEY_CARRIERS, len(models) // 5)
     return {name: found for name, found in carriers.items()
-            if len(found) >= MIN_KEY_CARRIERS and 3 * optional[name] <= 2 * len(found)}
+            if len(found) >= least and 3 * optional[name] <= 2 * len(found)}
 
 
 def _widest_key_column(columns: dict[str, set[str]], names: tuple[str, ...]) -> str | None:
