@@ -617,6 +617,57 @@ class Company(Base):
     assert index.tenant.models == ["Project"], "a Company model decides by its foreign keys, and has none"
 
 
+def test_the_model_django_scopes_managers_scope_by_is_the_tenant(tmp_path: Path) -> None:
+    """pretalx: `ScopedManager(event="event")` on a base of its models names Event, a name no list
+    of tenant words holds. A model that replaces the inherited manager with a plain one is not
+    scoped by django-scopes any more."""
+    models = '''
+from django.db import models
+from django_scopes import ScopedManager
+
+
+class Organiser(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Event(models.Model):
+    organiser = models.ForeignKey(Organiser, on_delete=models.CASCADE)
+    slug = models.SlugField()
+
+
+class EventModel(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE)
+    objects = ScopedManager(event="event")
+
+    class Meta:
+        abstract = True
+
+
+class Submission(EventModel):
+    title = models.CharField(max_length=200)
+
+
+class Room(EventModel):
+    name = models.CharField(max_length=100)
+
+
+class Answer(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE)
+    objects = ScopedManager(event="submission__event")
+
+
+class Sponsor(EventModel):
+    objects = models.Manager()
+'''
+    root = project(tmp_path, {"talks/__init__.py": "", "talks/models.py": models})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Event"], index.tenant.reason
+    assert "django-scopes" in index.tenant.reason
+    assert index.model("talks.models.Room").auto_scoped and index.model("talks.models.Answer").auto_scoped
+    sponsor = index.model("talks.models.Sponsor")
+    assert sponsor.tenant_field == "event" and not sponsor.auto_scoped, "its plain manager adds no filter"
+
+
 def test_sqlmodel_foreign_keys_in_field_and_in_its_sa_column(tmp_path: Path) -> None:
     models = '''
 from typing import Optional

@@ -269,6 +269,7 @@ def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
                     order.append(found)
         return order
 
+    framework_scoped = {info.qname: info.auto_scoped for info in candidates.values()}  # before any is resolved
     models = []
     for info in candidates.values():
         if not is_model(info):
@@ -279,15 +280,21 @@ def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
         info.inherited_bases = list(info.bases)
         for ancestor in chain:
             info.inherited_bases += ancestor.bases
-            info.auto_scoped = info.auto_scoped or ancestor.auto_scoped
+            info.auto_scoped = info.auto_scoped or framework_scoped[ancestor.qname]
             if ancestor.framework == "sqlalchemy" and not info.table and ancestor.table and not ancestor.abstract:
                 info.table = ancestor.table  # single-table inheritance
             info.schema = info.schema or ancestor.schema
+        scope_lookups: dict[str, str] = {}
         for level in (*reversed(chain), info):  # the nearest class wins, as in Python
             fields.update({name: f for name, f in level.fields.items() if f.owner in (level.qname, "")})
             managers.update(level.managers)
+            for attribute in level.managers:  # a plain manager replaces an inherited scoped one
+                scope_lookups.pop(attribute, None)
+            scope_lookups.update(level.scope_lookups)
             for name in level.shadowed:
                 fields.pop(name, None)
+        info.scope_lookups = scope_lookups
+        info.auto_scoped = info.auto_scoped or "objects" in scope_lookups
         for level in (*reversed(chain), info):
             for column, target in level.foreign_keys.items():
                 name = next((n for n, f in fields.items() if f.column == column and f.kind == "column"), None)

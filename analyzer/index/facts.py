@@ -46,6 +46,8 @@ class ModelInfo:
     fields: dict[str, FieldInfo] = field(default_factory=dict)
     managers: dict[str, str] = field(default_factory=dict)  # attribute -> manager class name
     auto_scoped: bool = False  # django-multitenant / django-scopes: the framework adds the filter
+    # django-scopes: manager attribute -> the lookup its ScopedManager(event="event") scopes by
+    scope_lookups: dict[str, str] = field(default_factory=dict)
     declared: bool = True  # a model base or model fields were seen here; else only an ancestor can tell
     managed: bool = True  # Django Meta.managed; False: the table is someone else's
     proxy: bool = False  # Django Meta.proxy: no table of its own

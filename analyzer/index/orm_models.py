@@ -110,6 +110,7 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
     fields: dict[str, FieldInfo] = {}
     foreign_fields: dict[str, FieldInfo] = {}  # `EncryptedCharField(...)` from a package: a column if a model
     managers: dict[str, str] = {}
+    scope_lookups: dict[str, str] = {}
     auto_scoped = any(_last(b) in MULTITENANT_BASES for b in bases)
     meta: dict[str, object] = {}
     qname = f"{module.name}.{cls.name}"
@@ -136,7 +137,9 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
             if callee.endswith("Manager") or callee in ("as_manager",) or _is_manager_factory(value):
                 managers[target] = _manager_class_name(value)
                 if callee in SCOPED_MANAGER_CALLS:
-                    auto_scoped = True
+                    lookups = [str(k.value.value) for k in value.keywords or ()
+                               if isinstance(k.value, nodes.Const) and isinstance(k.value.value, str)]
+                    scope_lookups[target] = lookups[0] if lookups else ""
             continue
         info.type = callee
         info.options = schema_options(value, None)
@@ -159,6 +162,7 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
         fields=fields,
         managers=managers,
         auto_scoped=auto_scoped,
+        scope_lookups=scope_lookups,
         declared=declared,
         app_label_declared=bool(meta.get("app_label")),
         managed=meta.get("managed") is not False,

@@ -90,6 +90,10 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
         return TenantKey(fields=list(config.fields), reason="tenant fields from configuration: "
                          + ", ".join(config.fields))
 
+    declared = _declared_scope(concrete, by_name, by_table)
+    if declared is not None:
+        return declared
+
     incoming: dict[str, set[str]] = {}
     optional: dict[str, set[str]] = {}
     for model in concrete:
@@ -144,6 +148,35 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
         return TenantKey(reason="; ".join(attribute_only) + ": an attribute, not an isolation boundary; set "
                                 "[tool.prodready.tenant] models to check it anyway")
     return _detect_from_tables(tables)
+
+
+def _declared_scope(models: list[ModelInfo], by_name: dict[str, list[ModelInfo]],
+                    by_table: dict[str, ModelInfo]) -> TenantKey | None:
+    """The model that django-scopes managers scope by: pretalx declares
+    `objects = ScopedManager(event="event")` on its models, and Event is the tenant whatever it
+    is called. The project's own declaration beats any guess from names."""
+    scoped: dict[str, set[str]] = {}
+    lookups: dict[str, str] = {}
+    found: dict[str, ModelInfo] = {}
+    for model in models:
+        lookup = model.scope_lookups.get("objects", "")
+        field = model.fields.get(lookup)
+        if field is None or field.kind not in ("fk", "o2o"):
+            continue  # "submission__event": scoped through a parent, which decides
+        target = relation_target(field, model, by_name, by_table)
+        if target is not None and target is not model:
+            scoped.setdefault(target.qname, set()).add(model.name)
+            lookups.setdefault(target.qname, lookup)
+            found[target.qname] = target
+    if not scoped:
+        return None
+    qname = max(scoped, key=lambda q: len(scoped[q]))
+    if len(scoped[qname]) < MIN_INCOMING:
+        return None
+    tenant = found[qname]
+    return TenantKey(models=[tenant.name], reason=f"`{tenant.name}` ({tenant.path}:{tenant.line}) is what "
+                                                  f"{len(scoped[qname])} django-scopes managers scope by, through "
+                                                  f"`{lookups[qname]}`")
 
 
 def _modelless_key_columns(models: list[ModelInfo]) -> dict[str, set[str]]:
