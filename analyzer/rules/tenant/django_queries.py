@@ -309,19 +309,35 @@ class DjangoQueries(ChainResolver):
         return "unknown"
 
 def _scopes_disabled(node: nodes.NodeNG) -> bool:
-    """Inside `with scopes_disabled():` or under `@scopes_disabled()` django-scopes adds no filter."""
+    """Inside `with scopes_disabled():` or under `@scopes_disabled()` django-scopes adds no filter;
+    nor anywhere in a view whose `dispatch` runs that way (`@method_decorator(scopes_disabled(),
+    "dispatch")` on the class, or a `dispatch` that calls on inside the block)."""
     current = node.parent
     while current is not None:
-        if isinstance(current, nodes.With) and any(
-                "scopes_disabled" in (dotted_name(item.func if isinstance(item, nodes.Call) else item) or "")
-                for item, _ in current.items):
+        if isinstance(current, nodes.With) and any(_disables_scopes(item) for item, _ in current.items):
             return True
         if isinstance(current, nodes.FunctionDef) and any(
-                "scopes_disabled" in (dotted_name(d.func if isinstance(d, nodes.Call) else d) or "")
-                for d in (current.decorators.nodes if current.decorators else ())):
+                _disables_scopes(d) for d in (current.decorators.nodes if current.decorators else ())):
+            return True
+        if isinstance(current, nodes.ClassDef) and _dispatches_unscoped(current):
             return True
         current = current.parent
     return False
+
+
+def _disables_scopes(node: nodes.NodeNG) -> bool:
+    return "scopes_disabled" in (dotted_name(node.func if isinstance(node, nodes.Call) else node) or "")
+
+
+def _dispatches_unscoped(view: nodes.ClassDef) -> bool:
+    for decorator in view.decorators.nodes if view.decorators else ():
+        if isinstance(decorator, nodes.Call) and (dotted_name(decorator.func) or "").endswith("method_decorator") \
+                and decorator.args and _disables_scopes(decorator.args[0]):
+            return True
+    dispatch = next((s for s in view.body if isinstance(s, nodes.FunctionDef) and s.name == "dispatch"), None)
+    return dispatch is not None and any(
+        isinstance(block, nodes.With) and any(_disables_scopes(item) for item, _ in block.items)
+        for block in nodes_within(dispatch, nodes.With))
 
 
 def _names_field(node: nodes.NodeNG, field_name: str) -> bool:
