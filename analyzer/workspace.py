@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pathspec
 
-from .config import Config
+from .config import DEFAULT_EXCLUDE, Config
 from .model import Skipped
 
 LANGUAGES = {
@@ -112,6 +112,10 @@ class _Ignores:
         patterns = [*config.exclude, *config.extend_exclude]
         self.root = root
         self.excludes = path_spec(tuple(patterns))
+        # The default `build` and `dist` are artifacts, but a package may be named so too (Onyx's
+        # onyx/server/features/build holds API routers): one with an __init__.py is scanned.
+        self.artifacts = ARTIFACT_FOLDERS & set(config.exclude) if config.exclude == DEFAULT_EXCLUDE else set()
+        self.without_artifacts = path_spec(tuple(p for p in patterns if p not in self.artifacts))
         self.respect_gitignore = config.respect_gitignore
         self._gitignores: dict[Path, pathspec.PathSpec | None] = {}
 
@@ -131,7 +135,7 @@ class _Ignores:
     def ignored(self, path: Path, is_dir: bool) -> bool:
         rel = _rel(path, self.root)
         suffix = "/" if is_dir else ""
-        if rel and self.excludes.match_file(rel + suffix):
+        if rel and self.excludes.match_file(rel + suffix) and not self._in_packages_only(path, rel + suffix):
             return True
         if path.name == ".git":
             return True
@@ -143,6 +147,18 @@ class _Ignores:
             if spec is not None and spec.match_file(_rel(path, folder) + suffix):
                 return True
         return False
+
+
+    def _in_packages_only(self, path: Path, rel: str) -> bool:
+        """Whether only the artifact names exclude `path`, and each folder so named is a package."""
+        if not self.artifacts or self.without_artifacts.match_file(rel):
+            return False
+        folders = [f for f in _ancestors_within(path if rel.endswith("/") else path.parent, self.root)
+                   if f != self.root and f.name in self.artifacts]
+        return bool(folders) and all((folder / "__init__.py").is_file() for folder in folders)
+
+
+ARTIFACT_FOLDERS = frozenset({"build", "dist"})
 
 
 def _rel(path: Path, base: Path) -> str:

@@ -45,6 +45,22 @@ def test_discovery_honours_gitignore_and_skips_tool_folders(tmp_path: Path) -> N
     assert rel(files, tmp_path) == ["app/static/app.js", "app/views.py", "sql/report.sql", "sub/public.py"]
 
 
+def test_a_package_named_build_is_source_not_an_artifact(tmp_path: Path) -> None:
+    make(tmp_path, {
+        "app/features/build/__init__.py": "",
+        "app/features/build/api.py": "x = 1\n",
+        "app/features/build/static/out.js": "let a = 1;\n",
+        "app/features/build/dist/bundle.js": "let b = 1;\n",
+        "build/lib/app/__init__.py": "",
+        "build/lib/app/views.py": "x = 1\n",
+    })
+    files, _ = discover([tmp_path], Config(root=tmp_path.resolve()))
+    assert rel(files, tmp_path) == ["app/features/build/__init__.py", "app/features/build/api.py",
+                                    "app/features/build/static/out.js"]
+    configured = Config(root=tmp_path.resolve(), exclude=("build",))
+    assert discover([tmp_path], configured)[0] == [], "an exclude the user writes is taken as written"
+
+
 def test_extend_exclude_and_missing_path(tmp_path: Path) -> None:
     make(tmp_path, {"legacy/old.py": "x\n", "app/new.py": "x\n"})
     config = Config(root=tmp_path.resolve(), extend_exclude=("legacy",))
