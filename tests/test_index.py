@@ -668,6 +668,44 @@ class Sponsor(EventModel):
     assert sponsor.tenant_field == "event" and not sponsor.auto_scoped, "its plain manager adds no filter"
 
 
+def test_helper_parameters_that_every_call_site_fills_with_the_caller(tmp_path: Path) -> None:
+    services = '''
+def memberships_of(db, email, *, active=True):
+    return db.query(email, active)
+
+
+def rename(db, user_id, name):
+    return db.update(user_id, name)
+
+
+class Invites:
+    def accept(self, email, tenant_id):
+        return email, tenant_id
+'''
+    routes = '''
+from app import services
+from app.services import Invites, memberships_of, rename
+
+
+def mine(request, user, db):
+    memberships_of(db, user.email)
+    services.memberships_of(db, email=request.user.email, active=False)
+    Invites().accept(str(request.state.user_id), request.GET["tenant"])
+
+
+def rename_member(request, db):
+    rename(db, request.user.id, request.POST["name"])
+    rename(db, request.POST["id"], request.POST["name"])
+
+
+def spread(db, args):
+    Invites().accept(*args)
+'''
+    root = project(tmp_path, {"app/__init__.py": "", "app/services.py": services, "app/routes.py": routes})
+    index, _ = index_of(root)
+    assert index.caller_parameters == {"f:memberships_of#email"}, "one call site with another value, or *args, is enough"
+
+
 def test_sqlmodel_foreign_keys_in_field_and_in_its_sa_column(tmp_path: Path) -> None:
     models = '''
 from typing import Optional

@@ -17,6 +17,7 @@ from ..lang.sql import Statement
 from ..workspace import path_spec
 from .alembic import AlembicHistory, read_alembic
 from .alembic_schema import AlembicSchema, declared_tables, replay
+from .callers import caller_parameters
 from .django_apps import app_labels, label_for
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
@@ -54,6 +55,7 @@ class ProjectIndex:
     query_builders: set[str] = field(default_factory=set)  # functions that return an unevaluated query
     keyed_helpers: set[str] = field(default_factory=set)  # functions that look a row up by a parameter
     checked_dependencies: set[str] = field(default_factory=set)  # FastAPI dependencies whose dependants check the row
+    caller_parameters: frozenset[str] = frozenset()  # "f:accept_invite#email": every call site passes the caller
     object_permissions: set[str] = field(default_factory=set)  # DRF permission classes that check the row
     default_permissions: tuple[str, ...] = ()  # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"], by class name
     security: SecurityFacts = field(default_factory=SecurityFacts)  # lockouts, throttles, CSRF, cookie auth
@@ -146,6 +148,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.query_builders = query_builders(python)
     index.keyed_helpers = keyed_helpers(python)
     index.checked_dependencies = checked_dependencies(python, tenant_names)
+    index.caller_parameters = caller_parameters(python)
     index.object_permissions = object_permission_classes(python)
     index.default_permissions = default_permission_classes(python)
     index.security = gather_security(python)

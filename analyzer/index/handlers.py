@@ -350,7 +350,7 @@ def function_key(function: nodes.FunctionDef) -> str:
     return f"{'m' if isinstance(function.parent, nodes.ClassDef) else 'f'}:{function.name}"
 
 
-def _module_names(module: nodes.Module) -> set[str]:
+def imported_module_names(module: nodes.Module) -> set[str]:
     """Names a module binds to imported modules (`import monitor`, `from redash import models`)."""
     names = set()
     for node in nodes_within(module, (nodes.Import, nodes.ImportFrom)):
@@ -419,7 +419,7 @@ def _module_facts(module: nodes.Module) -> _ModuleFacts:
     memo = module_memo(module)
     facts = memo.get("handler_facts")
     if facts is None:
-        imported = _module_names(module)
+        imported = imported_module_names(module)
         calls, handlers = [], []
         for function in nodes_within(module, nodes.FunctionDef):
             called = frozenset(_called_keys(function, imported))

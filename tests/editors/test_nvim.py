@@ -60,21 +60,27 @@ def expected_codes(views: Path, prefix: str = "") -> list[tuple[str, int]]:
                   if a.kind == "expect" and a.code.startswith(prefix))
 
 
+def cookie_line() -> int:
+    """The fixture's `response.set_cookie("remember_device", ...)` without its flags."""
+    lines = (ROOT / "fixtures" / "django_saas" / "accounts" / "views.py").read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if 'set_cookie("remember_device"' in line)
+
+
 @requires_nvim
 def test_diagnostics_appear_and_a_quick_fix_clears_its_diagnostic(tmp_path: Path) -> None:
-    # line 173: response.set_cookie("remember_device", ...) without its flags
-    views, seen, done = drive(tmp_path, PRODREADY_NVIM_LINE="173")
+    line = cookie_line()
+    views, seen, done = drive(tmp_path, PRODREADY_NVIM_LINE=str(line))
     assert seen["steps"] == ["opened python", "diagnostics", "applied", "cleared"]
 
     expected = expected_codes(views)
     assert sorted((d["code"], d["line"]) for d in seen["before"]) == expected
-    assert ("AUTH003", 173) in expected
+    assert ("AUTH003", line) in expected
 
     assert seen["applied"] == 'Set httponly=True, secure=True, samesite="Lax"'
     assert {"title": seen["applied"], "kind": "quickfix", "preferred": True} in seen["actions"]
     assert seen["fixed_line"].endswith(
         'max_age=30 * 86400, httponly=True, secure=True, samesite="Lax")  # expect: AUTH003')
-    assert sorted((d["code"], d["line"]) for d in seen["after"]) == [c for c in expected if c != ("AUTH003", 173)]
+    assert sorted((d["code"], d["line"]) for d in seen["after"]) == [c for c in expected if c != ("AUTH003", line)]
     assert done.returncode == 0, done.stderr
 
 

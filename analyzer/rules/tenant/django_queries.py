@@ -213,7 +213,7 @@ class DjangoQueries(ChainResolver):
         parts = key.split("__")
         if is_capability_field(parts[0]) or is_capability_value(value):
             return True  # get(token=...): holding the secret is the authorisation
-        if is_callers_own(value):
+        if is_callers_own(value, self.index.caller_parameters):
             return True  # filter(email=request.user.email): the caller's own rows
         if len(parts) > 1 and is_the_caller(value):
             return True  # filter(team__members__user=request.user): rows the caller is a member of

@@ -48,8 +48,8 @@ class SqlalchemyQueries(ChainResolver):
             model = model_of_class(node.args[0], self.index, "sqlalchemy")  # session.get(Order, id)
             if model is not None:
                 value = node.args[1]
-                if is_loaded_key(value) or is_callers_own(value):  # session.get(User, claims["sub"])
-                    return Chain(model=model, scoped=True, has_filter=True)
+                if is_loaded_key(value) or is_callers_own(value, self.index.caller_parameters):
+                    return Chain(model=model, scoped=True, has_filter=True)  # session.get(User, claims["sub"])
                 key = value.name if isinstance(value, nodes.Name) else None
                 return Chain(model=model, scoped=self._global(model), keyed=True, has_filter=True, key=key)
         return None
@@ -111,7 +111,7 @@ class SqlalchemyQueries(ChainResolver):
     def _scopes(self, model, name: str, value: nodes.NodeNG) -> bool:
         """Whether `Model.name == value` (or `filter_by(name=value)`) confines rows to the tenant."""
         if self._is_tenant_attr(name) or is_capability_field(name) or is_capability_value(value) \
-                or is_callers_own(value) or is_identity_lookup(model.name if model else None, name):
+                or is_callers_own(value, self.index.caller_parameters) or is_identity_lookup(model.name if model else None, name):
             return True
         chain = self.resolve(value)
         if chain is not None and chain.scoped and (name in ("id", "uuid", "pk") or self._is_foreign_key(model, name)):

@@ -14,7 +14,8 @@ from enum import Enum
 
 from astroid import nodes
 
-from ...index.handlers import in_request
+from ...index.callers import USER_OBJECTS, unconverted
+from ...index.handlers import function_key, in_request
 from ...lang.python import dotted_name, last_name, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import assigned_values
@@ -34,10 +35,6 @@ CAPABILITY_WORDS = ("token", "secret", "hash", "api_key", "apikey", "nonce", "si
                     "share_code", "anchor", "otp")
 
 
-# Names under which code holds the authenticated user: `filter(email=request.user.email)`
-# selects the caller's own rows.
-USER_OBJECTS = frozenset({"user", "current_user", "request_user", "actor", "viewer", "me", "auth_subject",
-                          "principal", "identity", "current_member"})
 
 
 class Origin(Enum):
@@ -77,10 +74,6 @@ def _reads_request_data(node: nodes.NodeNG) -> bool:
 
 
 ORIGIN_DEPTH = 6  # assignments and loops followed back: `for image in images` of `validated_data.pop(...)`
-
-
-# Calls that change a value's type and keep where it came from.
-CONVERSIONS = frozenset({"int", "str", "UUID", "ObjectId", "PydanticObjectId"})
 
 
 def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
@@ -156,14 +149,6 @@ def _loop_iterable(name: nodes.Name) -> nodes.NodeNG | None:
             and assignments[0].parent.target is assignments[0]:
         return assignments[0].parent.iter
     return None
-
-
-def unconverted(value: nodes.NodeNG) -> nodes.NodeNG:
-    """The value a type conversion is given: `workspace_id` in `uuid.UUID(workspace_id)`."""
-    while isinstance(value, nodes.Call) and len(value.args) == 1 and not value.keywords \
-            and (dotted_name(value.func) or "").rsplit(".", 1)[-1] in CONVERSIONS:
-        value = value.args[0]
-    return value
 
 
 def scopes_through_parent(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
@@ -291,8 +276,16 @@ def is_loaded_key(value: nodes.NodeNG) -> bool:
     return False
 
 
-def is_callers_own(value: nodes.NodeNG) -> bool:
-    return origin(value) is Origin.CALLER
+def is_callers_own(value: nodes.NodeNG, caller_parameters: frozenset[str] = frozenset()) -> bool:
+    """The caller's own identity, written out (`user.email`) or handed to a parameter that every
+    call site fills with it (see `index.callers`)."""
+    if origin(value) is Origin.CALLER:
+        return True
+    value = unconverted(value)
+    if not caller_parameters or not isinstance(value, nodes.Name) or assigned_values(value) != "parameter":
+        return False
+    function = value.scope()
+    return isinstance(function, nodes.FunctionDef) and f"{function_key(function)}#{value.name}" in caller_parameters
 
 
 def is_the_caller(value: nodes.NodeNG) -> bool:

@@ -1,0 +1,111 @@
+"""Helper parameters that every call site fills with the authenticated caller.
+
+`accept_invite(user.email, tenant_id, db)` in a route, and in the helper
+`select(Membership).where(Membership.email == email)`: the helper reads across tenants only the
+caller's own rows, but judged alone its `email` is any string. Reading the call sites once per
+project says which parameters only ever receive the caller (`user.email`, `request.user.id`,
+`request.state.user_id`), so the rules can trust them as they trust the expression itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from astroid import nodes
+
+from ..lang.python import dotted_name, module_memo, nodes_within
+from .handlers import GENERIC_METHODS, function_key, imported_module_names
+
+# Names under which code holds the authenticated user: `filter(email=request.user.email)`
+# selects the caller's own rows.
+USER_OBJECTS = frozenset({"user", "current_user", "request_user", "actor", "viewer", "me", "auth_subject",
+                          "principal", "identity", "current_member"})
+# Calls that change a value's type and keep where it came from.
+CONVERSIONS = frozenset({"int", "str", "UUID", "ObjectId", "PydanticObjectId"})
+
+
+def unconverted(value: nodes.NodeNG) -> nodes.NodeNG:
+    """The value a type conversion is given: `workspace_id` in `uuid.UUID(workspace_id)`."""
+    while isinstance(value, nodes.Call) and len(value.args) == 1 and not value.keywords \
+            and (dotted_name(value.func) or "").rsplit(".", 1)[-1] in CONVERSIONS:
+        value = value.args[0]
+    return value
+
+
+def names_the_caller(value: nodes.NodeNG) -> bool:
+    """`user.email`, `current_user.id`, `request.user.pk`, `str(request.state.user_id)`."""
+    parts = (dotted_name(unconverted(value)) or "").split(".")
+    if parts[0] in ("request", "self") and len(parts) > 1:
+        return "user" in parts or (parts[0] == "request" and parts[-1].startswith("user"))
+    return parts[0] in USER_OBJECTS and len(parts) <= 2
+
+
+@dataclass(frozen=True)
+class _ModuleCalls:
+    definitions: tuple[tuple[str, tuple[str, ...]], ...]  # function key -> its parameters, self left out
+    # callee key, whether each positional argument is the caller (None for f(*args)), keywords
+    calls: tuple[tuple[str, tuple[bool, ...] | None, tuple[tuple[str, bool], ...]], ...]
+
+
+def caller_parameters(modules: Iterable[tuple[str, nodes.Module]]) -> frozenset[str]:
+    """"f:accept_invite#email" for each parameter that every call in the project fills with the
+    caller. Keys are those of `handlers.function_key`; a key defined twice with different
+    parameters is left out, and so are common method names (`x.get()` could be anything)."""
+    signatures: dict[str, set[tuple[str, ...]]] = {}
+    passed: dict[str, list[bool]] = {}
+    calls = []
+    for _, module in modules:
+        facts = _module_calls(module)
+        for key, params in facts.definitions:
+            signatures.setdefault(key, set()).add(params)
+        calls += facts.calls
+    for key, positional, keywords in calls:
+        if key.startswith("m:") and key[2:] in GENERIC_METHODS or len(signatures.get(key, ())) != 1:
+            continue
+        params = next(iter(signatures[key]))
+        if positional is None:  # f(*args, **kwargs): any parameter may get anything
+            for name in params:
+                passed.setdefault(f"{key}#{name}", []).append(False)
+            continue
+        for index, is_caller in enumerate(positional[:len(params)]):
+            passed.setdefault(f"{key}#{params[index]}", []).append(is_caller)
+        for name, is_caller in keywords:
+            if name in params:
+                passed.setdefault(f"{key}#{name}", []).append(is_caller)
+    return frozenset(name for name, seen in passed.items() if all(seen))
+
+
+def _module_calls(module: nodes.Module) -> _ModuleCalls:
+    memo = module_memo(module)
+    found = memo.get("caller_calls")
+    if found is None:
+        imported = imported_module_names(module)
+        definitions = []
+        for function in nodes_within(module, nodes.FunctionDef):
+            names = [a.name for a in (*function.args.posonlyargs, *function.args.args)]
+            if isinstance(function.parent, nodes.ClassDef) and names and names[0] in ("self", "cls"):
+                names = names[1:]
+            names += [a.name for a in function.args.kwonlyargs]
+            definitions.append((function_key(function), tuple(names)))
+        calls = []
+        for call in nodes_within(module, nodes.Call):
+            key = _callee_key(call, imported)
+            if key is None or not (call.args or call.keywords):
+                continue
+            spread = any(isinstance(a, nodes.Starred) for a in call.args) or \
+                any(k.arg is None for k in call.keywords or ())
+            calls.append((key, None if spread else tuple(names_the_caller(a) for a in call.args),
+                          tuple((k.arg, names_the_caller(k.value)) for k in call.keywords or () if k.arg)))
+        found = memo["caller_calls"] = _ModuleCalls(tuple(definitions), tuple(calls))
+    return found
+
+
+def _callee_key(call: nodes.Call, imported: set[str]) -> str | None:
+    func = call.func
+    if isinstance(func, nodes.Name):
+        return f"f:{func.name}"
+    if isinstance(func, nodes.Attribute):
+        receiver = func.expr.name if isinstance(func.expr, nodes.Name) else None
+        return f"f:{func.attrname}" if receiver in imported else f"m:{func.attrname}"
+    return None
