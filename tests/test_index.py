@@ -706,6 +706,46 @@ def spread(db, args):
     assert index.caller_parameters == {"f:memberships_of#email"}, "one call site with another value, or *args, is enough"
 
 
+def test_a_method_called_on_an_imported_instance_is_reached(tmp_path: Path) -> None:
+    """`from app.jobs import jobs_controller` may bind an instance as well as a module, so
+    `jobs_controller.job_names()` reaches the method too; `import app.billing` binds a module."""
+    jobs = '''
+class JobsController:
+    def job_names(self):
+        return []
+
+
+jobs_controller = JobsController()
+'''
+    billing = '''
+class Ledger:
+    def close_month(self):
+        return None
+
+
+def close_month():
+    return None
+'''
+    routes = '''
+from flask import Flask
+
+import billing
+from jobs import jobs_controller
+
+app = Flask(__name__)
+
+
+@app.get("/jobs")
+def jobs():
+    billing.close_month()
+    return {"names": jobs_controller.job_names()}
+'''
+    root = project(tmp_path, {"jobs.py": jobs, "billing.py": billing, "routes.py": routes})
+    index, _ = index_of(root)
+    assert {"m:job_names", "f:job_names", "f:close_month"} <= index.request_reachable
+    assert "m:close_month" not in index.request_reachable, "a module's function is no method"
+
+
 def test_sqlmodel_foreign_keys_in_field_and_in_its_sa_column(tmp_path: Path) -> None:
     models = '''
 from typing import Optional

@@ -350,18 +350,20 @@ def function_key(function: nodes.FunctionDef) -> str:
     return f"{'m' if isinstance(function.parent, nodes.ClassDef) else 'f'}:{function.name}"
 
 
-def imported_module_names(module: nodes.Module) -> set[str]:
-    """Names a module binds to imported modules (`import monitor`, `from redash import models`)."""
+def imported_module_names(module: nodes.Module, only_certain: bool = False) -> set[str]:
+    """Names a module binds to imported modules (`import monitor`, `from redash import models`).
+    A lower-case name from `from ... import` may instead be an instance (MindsDB's
+    `from ...query_context import query_context_controller`); `only_certain` leaves those out."""
     names = set()
     for node in nodes_within(module, (nodes.Import, nodes.ImportFrom)):
         for name, alias in node.names:
             bound = (alias or name).split(".")[0]
-            if isinstance(node, nodes.Import) or bound.islower():
+            if isinstance(node, nodes.Import) or (bound.islower() and not only_certain):
                 names.add(bound)
     return names
 
 
-def _called_keys(function: nodes.FunctionDef, modules: set[str]) -> set[str]:
+def _called_keys(function: nodes.FunctionDef, modules: set[str], certain: set[str] = frozenset()) -> set[str]:
     """Keys of what `function` calls, and of the FastAPI dependencies it declares (in its
     parameters, `Annotated[...]` or its route decorator's `dependencies=`), which run before
     it with the request's own values: `client = Depends(authenticate_client)`."""
@@ -379,8 +381,8 @@ def _called_keys(function: nodes.FunctionDef, modules: set[str]) -> set[str]:
             receiver = func.expr.name if isinstance(func.expr, nodes.Name) else None
             if receiver in modules:
                 keys.add(f"f:{func.attrname}")  # monitor.get_status()
-            elif func.attrname not in GENERIC_METHODS:
-                keys.add(f"m:{func.attrname}")
+            if receiver not in certain and func.attrname not in GENERIC_METHODS:
+                keys.add(f"m:{func.attrname}")  # jobs_controller.job_names(), if jobs_controller is an instance
             if receiver is not None:  # send_invoice.delay(...), InvoiceService.create(...)
                 keys.add(f"f:{receiver}")
     return keys
@@ -420,9 +422,10 @@ def _module_facts(module: nodes.Module) -> _ModuleFacts:
     facts = memo.get("handler_facts")
     if facts is None:
         imported = imported_module_names(module)
+        certain = imported_module_names(module, only_certain=True)
         calls, handlers = [], []
         for function in nodes_within(module, nodes.FunctionDef):
-            called = frozenset(_called_keys(function, imported))
+            called = frozenset(_called_keys(function, imported, certain))
             calls.append((function_key(function), called))
             first = function.body[0] if function.body else function
             if in_request(first) and not finds_the_caller(first):
