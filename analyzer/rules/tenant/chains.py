@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from astroid import nodes
 
 from ...index import ModelInfo, ProjectIndex
-from ...lang.python import dotted_name, infer_all, module_memo, safe_infer
+from ...lang.python import dotted_name, infer_all, module_memo, nodes_within, safe_infer
 
 MAX_DEPTH = 6
 
@@ -94,7 +94,14 @@ class ChainResolver:
             if isinstance(current, nodes.Call) and isinstance(current.func, nodes.Attribute):
                 current = current.func.expr
             else:
-                return False
+                return isinstance(current, nodes.Name) and current is not node and self._holds_a_bare_root(current)
+
+    def _holds_a_bare_root(self, name: nodes.Name) -> bool:
+        """`q = Project.query` (or `qs = Invoice.objects`) and then `q.filter(...)`: the root is no
+        call, so the chain's first call, through the variable, is where it starts."""
+        values = assigned_values(name)
+        return isinstance(values, list) and all(
+            not isinstance(value, nodes.Call) and self.root(value) is not None for value in values)
 
     def _builder_call(self, call: nodes.Call) -> bool:
         func = call.func
@@ -196,6 +203,49 @@ def assigned_values(node: nodes.Name) -> list[nodes.NodeNG] | str | None:
         else:
             return None
     return values or None
+
+
+def gathered_items(name: nodes.Name) -> list[tuple[nodes.NodeNG, bool]] | None:
+    """What a list spread into a call holds (`filter(*filters)`): the items of its literal and of
+    each `append`/`extend`/`+=`, each with whether it is added on every path (False under an
+    `if` or a loop). None when the list comes from elsewhere or leaves the function."""
+    values = assigned_values(name)
+    if not (isinstance(values, list) and len(values) == 1 and isinstance(values[0], nodes.List)):
+        return None
+    literal = values[0]
+    function = name.scope()
+    items = [(element, True) for element in literal.elts]
+    for use in nodes_within(function, nodes.Name):
+        if use.name != name.name or use is name:
+            continue
+        parent = use.parent
+        always = _on_every_path(use, literal)
+        if isinstance(parent, nodes.Attribute) and isinstance(parent.parent, nodes.Call) \
+                and parent.attrname in ("append", "extend") and parent.parent.args:
+            added = parent.parent.args[0]
+            if parent.attrname == "append":
+                items.append((added, always))
+            elif isinstance(added, (nodes.List, nodes.Tuple)):
+                items += [(element, always) for element in added.elts]
+            else:
+                return None
+        elif isinstance(parent, nodes.AugAssign) and isinstance(parent.value, (nodes.List, nodes.Tuple)):
+            items += [(element, always) for element in parent.value.elts]
+        elif not isinstance(parent, nodes.Starred):
+            return None  # handed to a helper, or read: anything may be added
+    return items
+
+
+def _on_every_path(node: nodes.NodeNG, start: nodes.NodeNG) -> bool:
+    """Whether `node` runs whenever the statement holding `start` does: no `if`, loop or `try`
+    stands between them."""
+    top = start.statement().parent
+    current = node.parent
+    while current is not None and current is not top:
+        if isinstance(current, (nodes.If, nodes.For, nodes.While, nodes.Try, nodes.IfExp)):
+            return False
+        current = current.parent
+    return True
 
 
 def returns(function: nodes.FunctionDef) -> list[nodes.Return]:

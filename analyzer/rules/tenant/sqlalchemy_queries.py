@@ -12,7 +12,7 @@ from __future__ import annotations
 from astroid import nodes
 
 from ...lang.python import dotted_name, nodes_within
-from .chains import Chain, ChainResolver, assigned_values, model_of_class
+from .chains import Chain, ChainResolver, assigned_values, gathered_items, model_of_class, under_tenant_test
 from .values import (
     USER_MODELS,
     is_callers_own,
@@ -200,8 +200,23 @@ class SqlalchemyQueries(ChainResolver):
             branches = {self._criterion(node.body, model, depth + 1), self._criterion(node.orelse, model, depth + 1)}
             return "scoped" if branches == {"scoped"} else ("unknown" if "unknown" in branches else "plain")
         if isinstance(node, nodes.Starred):
-            return "unknown"
+            return self._spread(node, model, depth)
         return "plain"
+
+    def _spread(self, node: nodes.Starred, model, depth: int) -> str:
+        """`filter(*filters)`: scoped when the list holds a tenant criterion on every path, or
+        under a test of the tenant (`if company_id: filters.append(...)`)."""
+        items = gathered_items(node.value) if isinstance(node.value, nodes.Name) else None
+        if items is None:
+            return "unknown"
+        names = self.index.tenant_names | {n.removesuffix("_id") for n in self.index.tenant_names}
+        verdicts = []
+        for item, always in items:
+            verdict = self._criterion(item, model, depth + 1)
+            if verdict == "scoped" and not always and not under_tenant_test(item, names):
+                verdict = "plain"  # the criterion is added on some paths only
+            verdicts.append(verdict)
+        return "scoped" if "scoped" in verdicts else ("unknown" if "unknown" in verdicts else "plain")
 
 
 def _mentions(node: nodes.NodeNG, name: str) -> bool:
