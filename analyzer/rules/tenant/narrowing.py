@@ -90,7 +90,28 @@ def _overwritten_after(target: nodes.AssignName) -> list[tuple[nodes.Assign, ran
         region = _region_always_run(assign, scope)
         if region is not None:
             found.append((assign, region))
+    for branch in nodes_within(scope, nodes.If):
+        # `if kind == ACCESS: stmt = stmt.where(...) elif ...: stmt = ... else: raise`: past the
+        # `if`, every path that goes on has assigned anew.
+        if (branch.lineno or 0) <= (statement.lineno or 0) or branch.parent_of(statement) \
+                or not _every_branch_assigns(branch, target.name):
+            continue
+        region = _region_always_run(branch, scope)
+        if region is not None:
+            found.append((branch, range((branch.tolineno or 0) + 1, region.stop)))
     return found
+
+
+def _every_branch_assigns(branch: nodes.If, name: str) -> bool:
+    def settles(body: list[nodes.NodeNG]) -> bool:
+        if not body:
+            return False
+        if len(body) == 1 and isinstance(body[0], nodes.If):
+            return _every_branch_assigns(body[0], name)
+        return isinstance(body[-1], (nodes.Raise, nodes.Return)) or any(
+            isinstance(s, nodes.Assign) and any(isinstance(t, nodes.AssignName) and t.name == name for t in s.targets)
+            for s in body)
+    return settles(branch.body) and settles(branch.orelse)
 
 
 def _region_always_run(statement: nodes.NodeNG, function: nodes.FunctionDef) -> range | None:
