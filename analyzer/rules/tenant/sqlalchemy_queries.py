@@ -86,6 +86,12 @@ class SqlalchemyQueries(ChainResolver):
             return chain
         if method in PK_METHODS and args:
             return chain.then(keyed=not chain.scoped, has_filter=True)
+        if method == "from_statement" and args:
+            # select(Event).from_statement(stmt): the rows are the statement's, judged where it is
+            # built (or by TEN003 for text); the select only maps them to Event.
+            inner = self.resolve(args[0])
+            scoped = chain.scoped or bool(inner and inner.scoped)
+            return chain.then(scoped=scoped, unknown=chain.unknown or not scoped, has_filter=True)
         return chain
 
     def _narrowed(self, chain: Chain, verdicts: list[str], filtered: bool, pk: bool) -> Chain:
