@@ -28,9 +28,13 @@ class UnfilteredSqlalchemyQuery(Rule):
     column (`Order.tenant_id == tenant_id`, `filter_by(tenant_id=...)`), AND-ed with the rest;
     inside `or_()` it holds only for some rows. A criterion against a subquery of the tenant's
     own rows narrows only by the id or a foreign key (`Order.id.in_(...)`): another tenant's
-    rows can share any other value (`Span.trace_id.in_(...)`). Statements are safe when the
-    session applies a global criterion (`with_loader_criteria` in the statement's options or in
-    a `do_orm_execute` listener).
+    rows can share any other value (`Span.trace_id.in_(...)`). Criteria spread from a list
+    (`filter(*criteria)`) count when the list gets the tenant's on every path. Statements are
+    safe when the session applies a global criterion (`with_loader_criteria` in the statement's
+    options or in a `do_orm_execute` listener). A criterion on the caller's own identity
+    (`Membership.email == user.email`, or a helper parameter that every call site fills with
+    it) or on a value the code has just drawn at random (a fresh key prefix checked for
+    uniqueness) selects no other tenant's chosen row.
 
     A statement is an error where a request can run it: in a route, in a FastAPI dependency
     (its parameters are the request's own values), or in a function either calls. Behind an
