@@ -207,8 +207,8 @@ def assigned_values(node: nodes.Name) -> list[nodes.NodeNG] | str | None:
 
 def gathered_items(name: nodes.Name) -> list[tuple[nodes.NodeNG, bool]] | None:
     """What a list spread into a call holds (`filter(*filters)`): the items of its literal and of
-    each `append`/`extend`/`+=`, each with whether it is added on every path (False under an
-    `if` or a loop). None when the list comes from elsewhere or leaves the function."""
+    each `append` or `extend`, each with whether it is added on every path (False under an `if`
+    or a loop). None when the list comes from elsewhere, is assigned again or leaves the function."""
     values = assigned_values(name)
     if not (isinstance(values, list) and len(values) == 1 and isinstance(values[0], nodes.List)):
         return None
@@ -229,8 +229,6 @@ def gathered_items(name: nodes.Name) -> list[tuple[nodes.NodeNG, bool]] | None:
                 items += [(element, always) for element in added.elts]
             else:
                 return None
-        elif isinstance(parent, nodes.AugAssign) and isinstance(parent.value, (nodes.List, nodes.Tuple)):
-            items += [(element, always) for element in parent.value.elts]
         elif not isinstance(parent, nodes.Starred):
             return None  # handed to a helper, or read: anything may be added
     return items
