@@ -148,7 +148,6 @@ class _Ignores:
                 return True
         return False
 
-
     def _in_packages_only(self, path: Path, rel: str) -> bool:
         """Whether only the artifact names exclude `path`, and each folder so named is a package."""
         if not self.artifacts or self.without_artifacts.match_file(rel):

@@ -601,7 +601,8 @@ class OAuthToken(Base):
     assert "5 models carry it" in index.tenant.reason
     assert index.model("app.models.Integration").tenant_field == "company_id"
 
-    optional = models.replace("company_id = Column(String, nullable=False)", "company_id = Column(String, nullable=True)")
+    optional = models.replace("company_id = Column(String, nullable=False)",
+                              "company_id = Column(String, nullable=True)")
     root = project(tmp_path / "b", {"app/__init__.py": "", "app/models.py": optional})
     index, _ = index_of(root)
     assert index.tenant.models == ["Project"], "a key every row may leave empty labels rows"
@@ -703,7 +704,8 @@ def spread(db, args):
 '''
     root = project(tmp_path, {"app/__init__.py": "", "app/services.py": services, "app/routes.py": routes})
     index, _ = index_of(root)
-    assert index.caller_parameters == {"f:memberships_of#email"}, "one call site with another value, or *args, is enough"
+    assert index.caller_parameters == {"f:memberships_of#email"}, \
+        "one call site with another value, or *args, is enough"
 
 
 def test_a_method_called_on_an_imported_instance_is_reached(tmp_path: Path) -> None:

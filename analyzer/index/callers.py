@@ -61,7 +61,7 @@ def caller_parameters(modules: Iterable[tuple[str, nodes.Module]]) -> frozenset[
             signatures.setdefault(key, set()).add(params)
         calls += facts.calls
     for key, positional, keywords in calls:
-        if key.startswith("m:") and key[2:] in GENERIC_METHODS or len(signatures.get(key, ())) != 1:
+        if (key.startswith("m:") and key[2:] in GENERIC_METHODS) or len(signatures.get(key, ())) != 1:
             continue
         params = next(iter(signatures[key]))
         if positional is None:  # f(*args, **kwargs): any parameter may get anything

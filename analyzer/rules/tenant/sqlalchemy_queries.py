@@ -117,7 +117,8 @@ class SqlalchemyQueries(ChainResolver):
     def _scopes(self, model, name: str, value: nodes.NodeNG) -> bool:
         """Whether `Model.name == value` (or `filter_by(name=value)`) confines rows to the tenant."""
         if self._is_tenant_attr(name) or is_capability_field(name) or is_capability_value(value) \
-                or is_callers_own(value, self.index.caller_parameters) or is_identity_lookup(model.name if model else None, name):
+                or is_callers_own(value, self.index.caller_parameters) \
+                or is_identity_lookup(model.name if model else None, name):
             return True
         chain = self.resolve(value)
         if chain is not None and chain.scoped and (name in ("id", "uuid", "pk") or self._is_foreign_key(model, name)):

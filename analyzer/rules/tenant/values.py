@@ -35,8 +35,6 @@ CAPABILITY_WORDS = ("token", "secret", "hash", "api_key", "apikey", "nonce", "si
                     "share_code", "anchor", "otp")
 
 
-
-
 class Origin(Enum):
     CONSTANT = "constant"
     REQUEST = "request"  # sent by the client in the query string or body
