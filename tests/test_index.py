@@ -748,6 +748,31 @@ def jobs():
     assert "m:close_month" not in index.request_reachable, "a module's function is no method"
 
 
+def test_sqlalchemy_query_all_runs_the_query_and_django_all_does_not(tmp_path: Path) -> None:
+    services = '''
+from django.db import models
+
+
+def open_views(session, View):
+    return session.query(View).filter(View.closed.is_(False)).all()
+
+
+def flask_views(View):
+    return View.query.filter_by(closed=False).all()
+
+
+def every_invoice(Invoice):
+    return Invoice.objects.filter(closed=False).all()
+
+
+def all_closed(views):
+    return all(view.closed for view in views)
+'''
+    root = project(tmp_path, {"app/__init__.py": "", "app/services.py": services})
+    index, _ = index_of(root)
+    assert index.query_builders == {"every_invoice"}
+
+
 def test_sqlmodel_foreign_keys_in_field_and_in_its_sa_column(tmp_path: Path) -> None:
     models = '''
 from typing import Optional

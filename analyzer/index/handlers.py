@@ -291,9 +291,26 @@ def _returns_builder(value: nodes.NodeNG, follow: bool = True) -> bool:
     name = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", "")
     if name in EVALUATING or name not in BUILDER_STEPS:
         return False
+    if name == "all" and isinstance(func, nodes.Attribute) and _legacy_query(func.expr):
+        return False  # SQLAlchemy's Query.all() runs the query and returns a list
     if name in ("query", "select") and value.args:
         return True
     return isinstance(func, nodes.Attribute) and _returns_builder(func.expr, False)
+
+
+def _legacy_query(node: nodes.NodeNG) -> bool:
+    """Whether a chain starts at SQLAlchemy's `session.query(...)` or Flask-SQLAlchemy's `Model.query`."""
+    while True:
+        if isinstance(node, nodes.Attribute) and node.attrname == "query":
+            return True
+        if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute):
+            if node.func.attrname == "query":
+                return True
+            node = node.func.expr
+        elif isinstance(node, nodes.Attribute):
+            node = node.expr
+        else:
+            return False
 
 
 def query_builders(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
