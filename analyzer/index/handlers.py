@@ -354,6 +354,10 @@ def _looks_up_by_parameter(function: nodes.FunctionDef, params: set[str]) -> boo
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "get" \
                 and len(node.args) == 2 and isinstance(node.args[1], nodes.Name) and node.args[1].name in params:
             return True
+        if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "get" \
+                and len(node.args) == 1 and isinstance(node.args[0], nodes.Name) and node.args[0].name in params \
+                and _legacy_query(node.func.expr):
+            return True  # Project.query.get(project_id)
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "in_" \
                 and isinstance(node.func.expr, nodes.Attribute) and node.func.expr.attrname in ("id", "uuid") \
                 and len(node.args) == 1 and isinstance(node.args[0], nodes.Name) and node.args[0].name in params:

@@ -79,13 +79,16 @@ class SqlalchemyQueries(ChainResolver):
             verdicts = ["unknown" if k.arg is None else
                         ("scoped" if self._scopes(chain.model, k.arg, k.value) else "plain") for k in keywords]
             pk = any(k.arg in ("id", "uuid") for k in keywords)
-            return self._narrowed(chain, verdicts, bool(keywords), pk)
+            key = next((k.value.name for k in keywords if k.arg in ("id", "uuid") and isinstance(k.value, nodes.Name)),
+                       None)
+            return self._narrowed(chain, verdicts, bool(keywords), pk).then(key=chain.key or key)
         if method == "options":
             if any(_mentions(arg, "with_loader_criteria") for arg in args):
                 return chain.then(scoped=True)
             return chain
         if method in PK_METHODS and args:
-            return chain.then(keyed=not chain.scoped, has_filter=True)
+            key = args[0].name if isinstance(args[0], nodes.Name) else None  # Project.query.get(project_id)
+            return chain.then(keyed=not chain.scoped, has_filter=True, key=chain.key or key)
         if method == "from_statement" and args:
             # select(Event).from_statement(stmt): the rows are the statement's, judged where it is
             # built (or by TEN003 for text); the select only maps them to Event.
