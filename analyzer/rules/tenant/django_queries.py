@@ -178,6 +178,15 @@ class DjangoQueries(ChainResolver):
         return chain.then(scoped=scoped, unknown=unknown, keyed=keyed and not scoped, key=key,
                           has_filter=chain.has_filter or bool(keys) or bool(args))
 
+    def _every_tenant(self, model: ModelInfo | None, key: str, value: nodes.NodeNG) -> bool:
+        """`event__in=Event.objects.all()`: a tenant lookup in name only, against every tenant."""
+        chain = self.resolve(value) if isinstance(value, nodes.Call) else None
+        if chain is None or chain.model is None or chain.scoped or chain.unknown or chain.has_filter:
+            return False
+        relation = model.fields.get(key.split("__")[0]) if model is not None else None
+        target = self.index.relation_target(model, relation) if relation is not None and relation.is_relation else None
+        return chain.model is target or chain.model.name in self.index.tenant.models
+
     def _hands_over_the_tenant(self, args: list[nodes.NodeNG], keywords: list[nodes.Keyword]) -> bool:
         """A custom manager or queryset method given the caller's tenant, which it is there to
         filter by: the value is `request.shop`, `self.organization`, `workspace`."""
@@ -209,7 +218,7 @@ class DjangoQueries(ChainResolver):
     def _scopes(self, model: ModelInfo | None, key: str, value: nodes.NodeNG) -> bool:
         """Whether the lookup `key=value` confines the rows to the caller's tenant."""
         if self.index.is_tenant_lookup(key):
-            return True
+            return not self._every_tenant(model, key, value)
         parts = key.split("__")
         if is_capability_field(parts[0]) or is_capability_value(value):
             return True  # get(token=...): holding the secret is the authorisation
