@@ -682,21 +682,31 @@ def rename(db, user_id, name):
 class Invites:
     def accept(self, email, tenant_id):
         return email, tenant_id
+
+
+class Members:
+    def expel(self, email):
+        return email
+
+
+members = Members()
 '''
     routes = '''
 from app import services
-from app.services import Invites, memberships_of, rename
+from app.services import Invites, Members, members, memberships_of, rename
 
 
 def mine(request, user, db):
     memberships_of(db, user.email)
     services.memberships_of(db, email=request.user.email, active=False)
     Invites().accept(str(request.state.user_id), request.GET["tenant"])
+    Members().expel(user.email)
 
 
 def rename_member(request, db):
     rename(db, request.user.id, request.POST["name"])
     rename(db, request.POST["id"], request.POST["name"])
+    members.expel(request.POST["email"])  # an instance imported by name: its method runs
 
 
 def spread(db, args):

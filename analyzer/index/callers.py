@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from astroid import nodes
 
 from ..lang.python import dotted_name, module_memo, nodes_within
-from .handlers import GENERIC_METHODS, function_key, imported_module_names
+from .handlers import callee_keys, function_key, imported_module_names
 
 # Names under which code holds the authenticated user: `filter(email=request.user.email)`
 # selects the caller's own rows.
@@ -50,8 +50,8 @@ class _ModuleCalls:
 
 def caller_parameters(modules: Iterable[tuple[str, nodes.Module]]) -> frozenset[str]:
     """"f:accept_invite#email" for each parameter that every call in the project fills with the
-    caller. Keys are those of `handlers.function_key`; a key defined twice with different
-    parameters is left out, and so are common method names (`x.get()` could be anything)."""
+    caller. Keys are those of `handlers.function_key`, and a call counts for every function it
+    may run (`handlers.callee_keys`); a key defined twice with different parameters is left out."""
     signatures: dict[str, set[tuple[str, ...]]] = {}
     passed: dict[str, list[bool]] = {}
     calls = []
@@ -61,7 +61,7 @@ def caller_parameters(modules: Iterable[tuple[str, nodes.Module]]) -> frozenset[
             signatures.setdefault(key, set()).add(params)
         calls += facts.calls
     for key, positional, keywords in calls:
-        if (key.startswith("m:") and key[2:] in GENERIC_METHODS) or len(signatures.get(key, ())) != 1:
+        if len(signatures.get(key, ())) != 1:
             continue
         params = next(iter(signatures[key]))
         if positional is None:  # f(*args, **kwargs): any parameter may get anything
@@ -81,6 +81,7 @@ def _module_calls(module: nodes.Module) -> _ModuleCalls:
     found = memo.get("caller_calls")
     if found is None:
         imported = imported_module_names(module)
+        certain = imported_module_names(module, only_certain=True)
         definitions = []
         for function in nodes_within(module, nodes.FunctionDef):
             names = [a.name for a in (*function.args.posonlyargs, *function.args.args)]
@@ -90,22 +91,12 @@ def _module_calls(module: nodes.Module) -> _ModuleCalls:
             definitions.append((function_key(function), tuple(names)))
         calls = []
         for call in nodes_within(module, nodes.Call):
-            key = _callee_key(call, imported)
-            if key is None or not (call.args or call.keywords):
+            if not (call.args or call.keywords):
                 continue
             spread = any(isinstance(a, nodes.Starred) for a in call.args) or \
                 any(k.arg is None for k in call.keywords or ())
-            calls.append((key, None if spread else tuple(names_the_caller(a) for a in call.args),
-                          tuple((k.arg, names_the_caller(k.value)) for k in call.keywords or () if k.arg)))
+            positional = None if spread else tuple(names_the_caller(a) for a in call.args)
+            keywords = tuple((k.arg, names_the_caller(k.value)) for k in call.keywords or () if k.arg)
+            calls += [(key, positional, keywords) for key in callee_keys(call, imported, certain)]
         found = memo["caller_calls"] = _ModuleCalls(tuple(definitions), tuple(calls))
     return found
-
-
-def _callee_key(call: nodes.Call, imported: set[str]) -> str | None:
-    func = call.func
-    if isinstance(func, nodes.Name):
-        return f"f:{func.name}"
-    if isinstance(func, nodes.Attribute):
-        receiver = func.expr.name if isinstance(func.expr, nodes.Name) else None
-        return f"f:{func.attrname}" if receiver in imported else f"m:{func.attrname}"
-    return None

@@ -396,16 +396,26 @@ def _called_keys(function: nodes.FunctionDef, modules: set[str], certain: set[st
             keys.add(f"f:{dependency.name}")
         elif isinstance(dependency, nodes.Attribute):
             keys.add(f"m:{dependency.attrname}")
-        if isinstance(func, nodes.Name):
-            keys.add(f"f:{func.name}")
-        elif isinstance(func, nodes.Attribute):
-            receiver = func.expr.name if isinstance(func.expr, nodes.Name) else None
-            if receiver in modules:
-                keys.add(f"f:{func.attrname}")  # monitor.get_status()
-            if receiver not in certain and func.attrname not in GENERIC_METHODS:
-                keys.add(f"m:{func.attrname}")  # jobs_controller.job_names(), if jobs_controller is an instance
-            if receiver is not None:  # send_invoice.delay(...), InvoiceService.create(...)
-                keys.add(f"f:{receiver}")
+        keys |= callee_keys(call, modules, certain)
+        if isinstance(func, nodes.Attribute) and isinstance(func.expr, nodes.Name):
+            keys.add(f"f:{func.expr.name}")  # send_invoice.delay(...), InvoiceService.create(...)
+    return keys
+
+
+def callee_keys(call: nodes.Call, modules: set[str], certain: set[str]) -> set[str]:
+    """Keys (see function_key) of the functions a call may run, by name: `f:name` for `name(...)`
+    and `monitor.get_status()`, `m:name` for `obj.name(...)` unless the name is too common to
+    say which runs. A lower-case name from `from ... import` may be a module or an instance,
+    and gives both (`modules` holds every imported name, `certain` those surely modules)."""
+    func = call.func
+    if isinstance(func, nodes.Name):
+        return {f"f:{func.name}"}
+    if not isinstance(func, nodes.Attribute):
+        return set()
+    receiver = func.expr.name if isinstance(func.expr, nodes.Name) else None
+    keys = {f"f:{func.attrname}"} if receiver in modules else set()
+    if receiver not in certain and func.attrname not in GENERIC_METHODS:
+        keys.add(f"m:{func.attrname}")  # jobs_controller.job_names(), if jobs_controller is an instance
     return keys
 
 

@@ -183,9 +183,7 @@ def _modelless_key_columns(models: list[ModelInfo]) -> dict[str, set[str]]:
     """Required plain columns named like a tenant's key (`company_id`) for which the project has
     no model: MindsDB keys twenty tables by `company_id` and keeps its companies elsewhere. A
     column that most of its models may leave empty labels rows rather than isolating them."""
-    modelled = {bare_name(m.name).removesuffix("s") for m in models}
-    if any(word.startswith("organi") for word in modelled):
-        modelled.add("org")  # Jumpserver's org_id holds an Organization's id
+    modelled = _with_short_forms({bare_name(m.name).removesuffix("s") for m in models})  # Jumpserver's org_id
     carriers: dict[str, set[str]] = {}
     optional: dict[str, int] = {}
     for model in models:
@@ -352,9 +350,12 @@ def tenant_words(key: TenantKey) -> set[str]:
     """Lower-case words that name the tenant in class names: `organization`, `org`, `tenant`."""
     words = {bare_name(w) for w in key.models} | {f.lower().removesuffix("_id") for f in key.fields}
     words |= {t.lower().removesuffix("s") for t in key.tables}
-    if any(w.startswith("organi") for w in words):
-        words.add("org")  # OrgMixin, OrgOwned
-    return words
+    return _with_short_forms(words)  # OrgMixin, OrgOwned
+
+
+def _with_short_forms(words: set[str]) -> set[str]:
+    """The words and the short form code writes for them: `org` for `organization`."""
+    return words | {"org"} if any(w.startswith("organi") for w in words) else words
 
 
 def names_the_tenant(class_name: str, words: set[str]) -> bool:
