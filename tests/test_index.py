@@ -689,6 +689,14 @@ class Members:
         return email
 
 
+def delete_key(user_id, prefix):
+    return user_id, prefix
+
+
+def revoke(db, owner_id):
+    return owner_id
+
+
 members = Members()
 '''
     routes = '''
@@ -711,10 +719,25 @@ def rename_member(request, db):
 
 def spread(db, args):
     Invites().accept(*args)
+
+
+def delete_key(request, prefix):
+    # The route shares its service's name; only the service takes user_id.
+    services.delete_key(user_id=request.state.user_id, prefix=prefix)
+
+
+def revoke(request, db):
+    services.revoke(db, request.user.id)
+
+
+def revoke_all(owners, db):
+    # Named like the route above and the service: which one `revoke(db, owner)` runs is unknown.
+    for owner in owners:
+        revoke(db, owner)
 '''
     root = project(tmp_path, {"app/__init__.py": "", "app/services.py": services, "app/routes.py": routes})
     index, _ = index_of(root)
-    assert index.caller_parameters == {"f:memberships_of#email"}, \
+    assert index.caller_parameters == {"f:memberships_of#email", "f:delete_key#user_id"}, \
         "one call site with another value, or *args, is enough"
 
 

@@ -42,8 +42,20 @@ def names_the_caller(value: nodes.NodeNG) -> bool:
 
 
 @dataclass(frozen=True)
+class _Signature:
+    parameters: tuple[str, ...]  # self and cls left out, keyword-only ones last
+    positional: int  # how many of them a positional argument can fill
+    varargs: bool
+    kwargs: bool
+
+    def accepts(self, positional: int, keywords: Iterable[str]) -> bool:
+        return (positional <= self.positional or self.varargs) and \
+            all(name in self.parameters or self.kwargs for name in keywords)
+
+
+@dataclass(frozen=True)
 class _ModuleCalls:
-    definitions: tuple[tuple[str, tuple[str, ...]], ...]  # function key -> its parameters, self left out
+    definitions: tuple[tuple[str, _Signature], ...]  # function key -> its signature
     # callee key, whether each positional argument is the caller (None for f(*args)), keywords
     calls: tuple[tuple[str, tuple[bool, ...] | None, tuple[tuple[str, bool], ...]], ...]
 
@@ -51,29 +63,40 @@ class _ModuleCalls:
 def caller_parameters(modules: Iterable[tuple[str, nodes.Module]]) -> frozenset[str]:
     """"f:accept_invite#email" for each parameter that every call in the project fills with the
     caller. Keys are those of `handlers.function_key`, and a call counts for every function it
-    may run (`handlers.callee_keys`); a key defined twice with different parameters is left out."""
-    signatures: dict[str, set[tuple[str, ...]]] = {}
+    may run (`handlers.callee_keys`) whose signature takes its arguments: a route and the service
+    it calls are often both named `delete_api_key`, and `delete_api_key(user_id=...)` is the
+    service's. A positional argument counts only where every such signature names it alike."""
+    signatures: dict[str, set[_Signature]] = {}
     passed: dict[str, list[bool]] = {}
     calls = []
     for _, module in modules:
         facts = _module_calls(module)
-        for key, params in facts.definitions:
-            signatures.setdefault(key, set()).add(params)
+        for key, signature in facts.definitions:
+            signatures.setdefault(key, set()).add(signature)
         calls += facts.calls
     for key, positional, keywords in calls:
-        if len(signatures.get(key, ())) != 1:
-            continue
-        params = next(iter(signatures[key]))
+        takers = [s for s in signatures.get(key, ()) if s.accepts(len(positional or ()), (n for n, _ in keywords))]
         if positional is None:  # f(*args, **kwargs): any parameter may get anything
-            for name in params:
+            for name in {name for signature in takers for name in signature.parameters}:
                 passed.setdefault(f"{key}#{name}", []).append(False)
             continue
-        for index, is_caller in enumerate(positional[:len(params)]):
-            passed.setdefault(f"{key}#{params[index]}", []).append(is_caller)
+        for index, is_caller in enumerate(positional):
+            names = {s.parameters[index] for s in takers if index < s.positional}
+            for name in names:
+                passed.setdefault(f"{key}#{name}", []).append(is_caller and len(names) == 1)
         for name, is_caller in keywords:
-            if name in params:
+            if any(name in s.parameters for s in takers):
                 passed.setdefault(f"{key}#{name}", []).append(is_caller)
     return frozenset(name for name, seen in passed.items() if all(seen))
+
+
+def _signature(function: nodes.FunctionDef) -> _Signature:
+    names = [a.name for a in (*function.args.posonlyargs, *function.args.args)]
+    if isinstance(function.parent, nodes.ClassDef) and names and names[0] in ("self", "cls"):
+        names = names[1:]
+    positional = len(names)
+    names += [a.name for a in function.args.kwonlyargs]
+    return _Signature(tuple(names), positional, bool(function.args.vararg), bool(function.args.kwarg))
 
 
 def _module_calls(module: nodes.Module) -> _ModuleCalls:
@@ -82,13 +105,8 @@ def _module_calls(module: nodes.Module) -> _ModuleCalls:
     if found is None:
         imported = imported_module_names(module)
         certain = imported_module_names(module, only_certain=True)
-        definitions = []
-        for function in nodes_within(module, nodes.FunctionDef):
-            names = [a.name for a in (*function.args.posonlyargs, *function.args.args)]
-            if isinstance(function.parent, nodes.ClassDef) and names and names[0] in ("self", "cls"):
-                names = names[1:]
-            names += [a.name for a in function.args.kwonlyargs]
-            definitions.append((function_key(function), tuple(names)))
+        definitions = tuple((function_key(function), _signature(function))
+                            for function in nodes_within(module, nodes.FunctionDef))
         calls = []
         for call in nodes_within(module, nodes.Call):
             if not (call.args or call.keywords):
@@ -98,5 +116,5 @@ def _module_calls(module: nodes.Module) -> _ModuleCalls:
             positional = None if spread else tuple(names_the_caller(a) for a in call.args)
             keywords = tuple((k.arg, names_the_caller(k.value)) for k in call.keywords or () if k.arg)
             calls += [(key, positional, keywords) for key in callee_keys(call, imported, certain)]
-        found = memo["caller_calls"] = _ModuleCalls(tuple(definitions), tuple(calls))
+        found = memo["caller_calls"] = _ModuleCalls(definitions, tuple(calls))
     return found
