@@ -1350,9 +1350,9 @@ class {name}(Base):
 
 
 def test_fastapi_routes_behind_an_admin_dependency_are_warnings(tmp_path: Path) -> None:
-    """An admin API guarded on its router, its decorator or a parameter looks across tenants by
-    design, like a Django view behind `staff_member_required`; the same lookup for a signed-in
-    member is an error."""
+    """An admin API guarded on its router, its decorator or a parameter, or made a router of its
+    own under /admin, looks across tenants by design, like a Django view behind
+    `staff_member_required`; the same lookup for a signed-in member is an error."""
     import analyzer
 
     models = tenant_keyed_models('Client', 'User')
@@ -1387,16 +1387,45 @@ def operator_client(client_id: int, admin=Depends(get_current_superuser), sessio
 @router.get("/clients/{client_id}")
 def member_client(client_id: int, member=Depends(current_member), session: Session = Depends(get_session)):
     return session.get(Client, client_id)
+
+
+ops = APIRouter(prefix="/admin/clients")  # the middleware asks every /admin/ path for the operators' key
+team = APIRouter(prefix="/teams/{team_id}/admin")  # a team's own admins
+
+
+@ops.get("/{client_id}/usage")
+def client_usage(client_id: int, session: Session = Depends(get_session)):
+    return session.get(Client, client_id)
+
+
+@team.get("/clients/{client_id}")
+def team_client(client_id: int, session: Session = Depends(get_session)):
+    return session.get(Client, client_id)
+
+
+class ClientsRouter:
+    def __init__(self):
+        self.router = APIRouter()
+        self.admin_router = APIRouter()
+        self.router.add_api_route("/clients/{client_id}/notes", self.client_notes, methods=["GET"])
+        self.admin_router.add_api_route("/clients/{client_id}/refresh", self.refresh_client, methods=["POST"])
+
+    async def client_notes(self, client_id: int, session: Session = Depends(get_session)):
+        return session.get(Client, client_id)
+
+    async def refresh_client(self, client_id: int, session: Session = Depends(get_session)):
+        return session.get(Client, client_id)
 '''
     root = project(tmp_path, {"app/__init__.py": "", "app/models.py": models, "app/routes.py": routes})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     lines = routes.splitlines()
 
     def route_of(line: int) -> str:
-        return next(text.split("def ")[1].split("(")[0] for text in reversed(lines[:line]) if text.startswith("def "))
+        return next(text.split("def ")[1].split("(")[0] for text in reversed(lines[:line]) if "def " in text)
 
     assert {route_of(f.line): f.severity.value for f in report.findings} == {
-        "admin_client": "warning", "superuser_user": "warning", "operator_client": "warning", "member_client": "error"}
+        "admin_client": "warning", "superuser_user": "warning", "operator_client": "warning", "member_client": "error",
+        "client_usage": "warning", "team_client": "error", "client_notes": "error", "refresh_client": "warning"}
 
 
 def test_a_dependency_lookup_is_checked_only_when_every_dependant_checks_the_row(tmp_path: Path) -> None:

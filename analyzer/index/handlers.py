@@ -56,8 +56,58 @@ def admin_only(function: nodes.FunctionDef) -> bool:
     guarded = [function]
     if isinstance(function.parent, nodes.ClassDef):
         guarded.append(function.parent)
-    names = [*(name for definition in guarded for name in _decorator_words(definition)), *_route_dependencies(function)]
+    names = [*(name for definition in guarded for name in _decorator_words(definition)), *_route_dependencies(function),
+             *_routers(function)]
     return any(word in name.lower() for name in names for word in ADMIN_WORDS)
+
+
+# Calls that register a function as a route of the router they are called on.
+ROUTE_REGISTRATIONS = frozenset({"add_api_route", "add_url_rule", "add_route", "add_api_websocket_route"})
+
+
+def _routers(function: nodes.FunctionDef) -> Iterator[str]:
+    """Names of the routers `function` is a route of, and the prefixes they are made with: an
+    operators' API lives on its own router (`@admin_router.get(...)`, `APIRouter(prefix="/admin")`,
+    `self.admin_router.add_api_route("/runs/refresh", self.refresh_runs)` in a class that builds
+    its routers), which the application guards as a whole, often by path in a middleware."""
+    routers = [decorator.func.expr for decorator in (function.decorators.nodes if function.decorators else ())
+               if isinstance(decorator, nodes.Call) and isinstance(decorator.func, nodes.Attribute)]
+    routers += _registered_on(function.parent).get(function.name, [])
+    for router in routers:
+        yield last_name(router)
+        if isinstance(router, nodes.Name):
+            yield from _prefixes(router)
+
+
+def _registered_on(scope: nodes.NodeNG) -> dict[str, list[nodes.NodeNG]]:
+    """Function name -> the routers a class or module registers it on with `add_api_route`."""
+    memo = scope.__dict__.setdefault("_prodready_registered", {})
+    if "routes" not in memo:
+        routes: dict[str, list[nodes.NodeNG]] = defaultdict(list)
+        if isinstance(scope, (nodes.ClassDef, nodes.Module)):
+            for call in nodes_within(scope, nodes.Call):
+                if isinstance(call.func, nodes.Attribute) and call.func.attrname in ROUTE_REGISTRATIONS:
+                    for argument in (*call.args, *(k.value for k in call.keywords or ())):
+                        if isinstance(argument, (nodes.Name, nodes.Attribute)):
+                            routes[last_name(argument)].append(call.func.expr)
+        memo["routes"] = dict(routes)
+    return memo["routes"]
+
+
+def _prefixes(router: nodes.Name) -> Iterator[str]:
+    """The first part of the path a router is made for: `admin` of `APIRouter(prefix="/admin/users")`
+    or `Blueprint("ops", __name__, url_prefix="/admin")`."""
+    try:
+        _, assignments = router.lookup(router.name)
+    except Exception:  # astroid lookups can fail on broken code
+        return
+    for assignment in assignments:
+        value = getattr(assignment.parent, "value", None)
+        if isinstance(assignment.parent, nodes.Assign) and isinstance(value, nodes.Call):
+            for keyword in value.keywords or ():
+                if keyword.arg in ("prefix", "url_prefix") and isinstance(keyword.value, nodes.Const) \
+                        and isinstance(keyword.value.value, str):
+                    yield keyword.value.value.strip("/").split("/")[0]  # not /orgs/{id}/admin: a tenant's own
 
 
 def _route_dependencies(function: nodes.FunctionDef) -> Iterator[str]:

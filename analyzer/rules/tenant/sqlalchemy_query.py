@@ -38,7 +38,8 @@ class UnfilteredSqlalchemyQuery(Rule):
 
     A statement is an error where a request can run it: in a route, in a FastAPI dependency
     (its parameters are the request's own values), or in a function either calls. Behind an
-    admin guard (`APIRouter(dependencies=[Depends(require_admin)])`) it is a warning. Where
+    admin guard (`APIRouter(dependencies=[Depends(require_admin)])`), or on an operators'
+    router of its own (`admin_router`, `APIRouter(prefix="/admin")`), it is a warning. Where
     no request reaches it, it is not reported, except as a warning in commands and jobs that
     work for one tenant. A lookup by id in a dependency is not reported when every route that
     depends on it checks the row's tenant before using it. Nor is a statement in a function
