@@ -922,6 +922,118 @@ def test_a_tenant_key_left_empty_by_half_the_models_still_isolates_the_others(tm
     assert not index.tenant.found and "3 of the 4 models" in index.tenant.reason
 
 
+MANAGED_BY_ORGANIZATION = {
+    "utils/mixins.py": '''
+from django.db import models
+
+from account.models import Organization
+from utils.context import current_organization
+
+
+class OrganizationMixin(models.Model):
+    # Empty only in rows written before organizations existed; save() fills it.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OrganizationManagerMixin(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(organization=current_organization())
+''',
+    "account/models.py": '''
+from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=100)
+''',
+    "flows/models.py": '''
+from django.db import models
+
+from utils.mixins import OrganizationManagerMixin, OrganizationMixin
+
+
+class FlowManager(OrganizationManagerMixin, models.Manager):
+    pass
+
+
+class ConnectorManager(OrganizationManagerMixin, models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().select_related("flow")
+
+
+class LegacyManager(OrganizationManagerMixin, models.Manager):
+    def get_queryset(self):
+        return models.QuerySet(self.model, using=self._db)  # every organization's rows
+
+
+class Flow(OrganizationMixin):
+    name = models.CharField(max_length=100)
+    objects = FlowManager()
+
+
+class Connector(OrganizationMixin):
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE)
+    objects = ConnectorManager()
+
+
+class Tag(OrganizationMixin):
+    label = models.CharField(max_length=40)
+    objects = LegacyManager()
+
+
+class Usage(OrganizationMixin):
+    pages = models.IntegerField()
+''',
+    "flows/views.py": '''
+from .models import Connector, Flow, Tag, Usage
+
+
+def flows(request):
+    return list(Flow.objects.all())
+
+
+def connectors(request):
+    return list(Connector.objects.filter(flow_id=request.GET["flow"]))
+
+
+def tags(request):
+    return list(Tag.objects.all())
+
+
+def usage(request):
+    return Usage.objects.count()
+
+
+def every_flow(request):
+    return Flow._base_manager.count()
+''',
+}
+
+
+def test_managers_that_filter_by_an_optional_key_make_it_the_tenant(tmp_path: Path) -> None:
+    """Most keys to the Organization may be empty, which alone says it labels rows rather than
+    isolates them; but the default managers of two models filter by it, so it is the boundary.
+    A manager inherits its base's filter unless it replaces get_queryset outright."""
+    import analyzer
+
+    root = project(tmp_path, MANAGED_BY_ORGANIZATION)
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Organization"]
+    assert "the default managers of 2 filter by it" in index.tenant.reason
+    assert index.scoped_manager_classes >= {"OrganizationManagerMixin", "FlowManager", "ConnectorManager"}
+    assert "LegacyManager" not in index.scoped_manager_classes
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert sorted(f.line for f in report.findings if f.path == "flows/views.py") == [14, 18, 22]
+
+    unmanaged = {**MANAGED_BY_ORGANIZATION, "utils/mixins.py": MANAGED_BY_ORGANIZATION["utils/mixins.py"].replace(
+        ".filter(organization=current_organization())", ".filter(deleted_at=None)")}
+    index, _ = index_of(project(tmp_path / "unmanaged", unmanaged))
+    assert not index.tenant.found and "4 of the 4 models" in index.tenant.reason
+
+
 ORGANIZATION_ABOVE_WORKSPACE = '''
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column

@@ -22,7 +22,7 @@ from .django_apps import app_labels, label_for
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import checked_dependencies, keyed_helpers, query_builders, request_reachable
-from .managers import global_criteria, scoping_methods_and_managers, tenant_schemas
+from .managers import global_criteria, manager_lookups, scoping_methods_and_managers, tenant_schemas
 from .orm_models import extract_models
 from .permissions import default_permission_classes, object_permission_classes
 from .scripts import ReadBack, credential_storage_keys
@@ -121,7 +121,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     by_table = models_by_table(models)
     tables = _tables(models, sql, by_name)
 
-    key = detect_tenant(models, tables, config.tenant, by_name, by_table)
+    key = detect_tenant(models, tables, config.tenant, by_name, by_table, manager_lookups(python))
     known = {m.qname for m in models} | {m.name for m in models}
     external = {b for m in models for b in m.inherited_bases if b not in known and b.rsplit(".", 1)[-1] not in known}
     mark_scoped_models(models, key, by_name, by_table, external)

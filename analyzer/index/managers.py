@@ -57,26 +57,82 @@ def _q_mentions_tenant(node: nodes.NodeNG, index: ProjectIndex) -> bool:
     return False
 
 
+def manager_lookups(modules: Iterable[tuple[str, nodes.Module]]) -> dict[str, frozenset[str]]:
+    """Manager and queryset class name -> the fields its `get_queryset` filters by, its bases'
+    included unless it replaces get_queryset without calling theirs: `organization` for Unstract's
+    `WorkflowModelManager(DefaultOrganizationManagerMixin, BaseModelManager)`, whose mixin
+    filters `organization=UserContext.get_organization()`. Read
+    before the tenant is known, to find it: the boundary the project's managers enforce."""
+    own: dict[str, set[str]] = {}
+    bases: dict[str, list[str]] = {}
+    for _, module in modules:
+        for cls in nodes_within(module, nodes.ClassDef):
+            names = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases]
+            if not any(name.endswith(("Manager", "QuerySet", "Queryset", "ManagerMixin")) for name in names):
+                continue
+            found = own.setdefault(cls.name, set())
+            replaces = False
+            for method in cls.mymethods():
+                if method.name in ("get_queryset", "get_query_set"):
+                    found |= _filtered_fields(method)
+                    replaces = replaces or not _calls_super(method)
+            if not replaces:
+                bases.setdefault(cls.name, []).extend(names)
+
+    def gathered(name: str, seen: frozenset[str]) -> frozenset[str]:
+        if name in seen or name not in own:
+            return frozenset()
+        inherited = (gathered(base, seen | {name}) for base in bases.get(name, ()))
+        return frozenset(own[name]).union(*inherited)
+
+    return {name: found for name in own if (found := gathered(name, frozenset()))}
+
+
+def _filtered_fields(function: nodes.FunctionDef) -> set[str]:
+    """`organization` of `.filter(organization=org)` and of `.filter(organization__id=org_id)`."""
+    return {keyword.arg.split("__")[0] for call in nodes_within(function, nodes.Call)
+            if isinstance(call.func, nodes.Attribute) and call.func.attrname == "filter"
+            for keyword in call.keywords or () if keyword.arg}
+
+
 def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], index: ProjectIndex
                                  ) -> tuple[set[str], set[str]]:
-    """(method names that filter by tenant, manager/queryset class names whose get_queryset does)."""
+    """(method names that filter by tenant, manager/queryset class names whose get_queryset does,
+    itself or through a base that does: `WorkflowModelManager(DefaultOrganizationManagerMixin, ...)`
+    unless it replaces get_queryset without calling the base's)."""
     methods: set[str] = set()
     managers: set[str] = set()
     if not index.tenant_names:
         return methods, managers
+    heirs: dict[str, list[str]] = {}  # class -> its bases, for classes that keep the base's get_queryset
     for _, module in modules:
         for cls in nodes_within(module, nodes.ClassDef):
             base_names = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases]
-            if not any(name.endswith(("Manager", "QuerySet", "Queryset")) for name in base_names):
+            if not any(name.endswith(("Manager", "QuerySet", "Queryset", "ManagerMixin")) for name in base_names):
                 continue
+            replaces = False
             for method in cls.mymethods():
+                if method.name in ("get_queryset", "get_query_set") and not _calls_super(method):
+                    replaces = True
                 if not filters_by_tenant(method, index):
                     continue
                 if method.name in ("get_queryset", "get_query_set"):
                     managers.add(cls.name)
                 elif not method.name.startswith("_") and method.name not in DJANGO_QUERYSET_METHODS:
                     methods.add(method.name)  # not Django's own: one manager's get_or_create is not every model's
+            if not replaces:
+                heirs[cls.name] = base_names
+    grown = True
+    while grown:
+        inheriting = {name for name, bases in heirs.items() if name not in managers and managers.intersection(bases)}
+        managers |= inheriting
+        grown = bool(inheriting)
     return methods, managers
+
+
+def _calls_super(method: nodes.FunctionDef) -> bool:
+    return any(isinstance(call.func, nodes.Attribute) and isinstance(call.func.expr, nodes.Call)
+               and dotted_name(call.func.expr.func) == "super" for call in nodes_within(method, nodes.Call))
 
 
 def global_criteria(modules: Iterable[tuple[str, nodes.Module]]) -> str:

@@ -76,7 +76,8 @@ def relation_target(field: FieldInfo, owner: ModelInfo, by_name: dict[str, list[
 
 
 def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config: TenantConfig,
-                  by_name: dict[str, list[ModelInfo]], by_table: dict[str, ModelInfo]) -> TenantKey:
+                  by_name: dict[str, list[ModelInfo]], by_table: dict[str, ModelInfo],
+                  manager_lookups: dict[str, frozenset[str]] | None = None) -> TenantKey:
     concrete = [m for m in models if not m.abstract and not m.snapshot] or [m for m in models if not m.abstract]
     if config.models:
         found = [name for name in config.models if name in by_name]
@@ -96,7 +97,9 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
 
     incoming: dict[str, set[str]] = {}
     optional: dict[str, set[str]] = {}
+    managed: dict[str, set[str]] = {}  # models whose default manager filters by their key to the target
     for model in concrete:
+        filtered = (manager_lookups or {}).get(model.managers.get("objects", ""), frozenset())
         for field in model.fields.values():
             if field.kind not in ("fk", "o2o"):
                 continue
@@ -105,6 +108,8 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
                 incoming.setdefault(target.qname, set()).add(model.name)
                 if field.optional:
                     optional.setdefault(target.qname, set()).add(model.name)
+                if field.name in filtered:
+                    managed.setdefault(target.qname, set()).add(model.name)
     attribute_only: list[str] = []
     columns = _modelless_key_columns(concrete)
     for names in (TENANT_NAMES, WEAK_TENANT_NAMES):
@@ -115,10 +120,11 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
             count = len(incoming.get(model.qname, ()))
             if rank is None or count < MIN_INCOMING:
                 continue
-            if 3 * len(optional.get(model.qname, ())) > 2 * count:
+            if 3 * len(optional.get(model.qname, ())) > 2 * count and len(managed.get(model.qname, ())) < MIN_INCOMING:
                 # NetBox's Tenant: null=True on every key. Rows need not belong to one, so it
                 # labels data rather than isolating it. Baserow's Workspace, optional on 11 of
-                # 21 keys (templates and trash have none), still isolates the rest.
+                # 21 keys (templates and trash have none), still isolates the rest. Unstract's
+                # Organization, optional on 17 of 22, isolates: the models' managers filter by it.
                 attribute_only.append(f"`{model.name}` is named like a tenant but {len(optional[model.qname])} of "
                                       f"the {count} models that point to it may leave the key empty")
                 continue
@@ -139,10 +145,12 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
                            f"like a tenant, and {len(incoming[child.qname])} models point to it against {count} to "
                            f"`{model.name}`: the data is kept apart by {bare_name(child.name)}",
                 )
+            managers = len(managed.get(model.qname, ()))
             return TenantKey(
                 models=[model.name],
                 reason=f"`{model.name}` ({model.path}:{model.line}) is named like a tenant and {count} models point "
-                       f"to it by a foreign key",
+                       f"to it by a foreign key" + (f"; the default managers of {managers} filter by it"
+                                                    if managers >= MIN_INCOMING else ""),
             )
     if attribute_only:  # the tables of those models would only repeat the same answer
         return TenantKey(reason="; ".join(attribute_only) + ": an attribute, not an isolation boundary; set "
