@@ -34,7 +34,8 @@ FINDING = re.compile(r"`(\w+)(?:\.(\w+))?`.*would write (\w+)")
 
 def django_verdict(tmp_path: Path) -> set[tuple[str, str | None, str]]:
     (tmp_path / "oracle_settings.py").write_text(SHIM, encoding="utf-8")
-    env = {**os.environ, "DJANGO_SECRET_KEY": "oracle", "DJANGO_SETTINGS_MODULE": "oracle_settings",
+    env = {**os.environ, "DJANGO_SECRET_KEY": "oracle", "INTERNAL_SERVICE_KEY": "oracle",
+           "DJANGO_SETTINGS_MODULE": "oracle_settings",
            "PYTHONPATH": os.pathsep.join([str(tmp_path), str(PROJECT)])}
     run = subprocess.run([sys.executable, str(ROOT / "oracles" / "django_makemigrations.py")], cwd=PROJECT,
                          env=env, capture_output=True, text=True, timeout=120, check=False)
