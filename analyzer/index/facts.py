@@ -92,6 +92,9 @@ class TenantKey:
     tables: list[str] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)  # configured field / column names
     reason: str = "no tenant model found"
+    # Whether a row with an empty key is shared by every tenant (a template, a built-in role).
+    # Not where most keys may be empty and the managers filter by them: those rows are unfinished.
+    empty_key_shared: bool = True
 
     @property
     def found(self) -> bool:

@@ -151,6 +151,7 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
                 reason=f"`{model.name}` ({model.path}:{model.line}) is named like a tenant and {count} models point "
                        f"to it by a foreign key" + (f"; the default managers of {managers} filter by it"
                                                     if managers >= MIN_INCOMING else ""),
+                empty_key_shared=3 * len(optional.get(model.qname, ())) <= 2 * count,
             )
     if attribute_only:  # the tables of those models would only repeat the same answer
         return TenantKey(reason="; ".join(attribute_only) + ": an attribute, not an isolation boundary; set "

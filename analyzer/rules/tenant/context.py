@@ -54,7 +54,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if checked_by_permission_class(node, chain.model, resolver):
         return None
     key = chain.model.fields.get(chain.model.tenant_field or "")
-    if key is not None and key.optional:
+    if key is not None and key.optional and ctx.index.tenant.empty_key_shared:
         default = Severity.WARNING  # rows without a tenant are shared (templates, built-in roles)
     return place_severity(node, ctx, default)
 
