@@ -1112,6 +1112,55 @@ def invoices(request):
     assert severities == {"Template": "warning", "Invoice": "error"}
 
 
+def test_a_primary_key_named_after_its_model_is_a_lookup_by_key(tmp_path: Path) -> None:
+    """`profile_id = UUIDField(primary_key=True)`: `get(profile_id=...)` picks one row by its key,
+    as `get(pk=...)` does, so a key the client sends reaches another tenant's row."""
+    import analyzer
+
+    models = DJANGO_CORE + '''
+
+class Customer(OrgOwned):
+    name = models.CharField(max_length=100)
+
+
+class Tool(OrgOwned):
+    tool_id = models.UUIDField(primary_key=True)
+    name = models.CharField(max_length=100)
+
+
+class Profile(models.Model):
+    profile_id = models.UUIDField(primary_key=True)
+    tool = models.ForeignKey(Tool, on_delete=models.CASCADE)
+    chunk_size = models.IntegerField()
+'''
+    views = '''
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from .models import Profile, Tool
+
+
+@api_view(["GET"])
+def tool_name(request):
+    return Response(Tool.objects.get(tool_id=request.GET["tool"]).name)
+
+
+@api_view(["POST"])
+def chunk_size(request):
+    return Response(Profile.objects.get(profile_id=request.data["profile"]).chunk_size)
+
+
+@api_view(["POST"])
+def tool_chunk_size(request):
+    tool = Tool.objects.get(tool_id=request.data["tool"], organization=request.user.organization)
+    return Response(Profile.objects.get(profile_id=request.data["profile"], tool=tool).chunk_size)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert sorted((f.line, f.message.split(" without")[0]) for f in report.findings) == [
+        (10, "`Tool` is fetched by primary key"), (15, "`Profile` is picked by primary key")]
+
+
 def test_staff_only_view_classes_are_warnings(tmp_path: Path) -> None:
     """`@method_decorator(staff_member_required, name="get")` on a class guards its handlers as
     much as the decorator on a function does: operators look across tenants by design."""

@@ -73,6 +73,15 @@ class ModelInfo:
     def is_tenant_bound(self) -> bool:
         return self.bound_via is not None
 
+    def as_pk_lookup(self, lookup: str) -> str:
+        """`pk__in` for `profile_id__in` where `profile_id` is the primary key: a lookup by the
+        key, however the model names it (Django's `primary_key=True`)."""
+        head, _, rest = lookup.partition("__")
+        field_info = self.fields.get(head)
+        if head in ("pk", "id") or field_info is None or not field_info.options.get("primary_key"):
+            return lookup
+        return f"pk__{rest}" if rest else "pk"
+
 
 @dataclass
 class TableInfo:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
+from ...index import ModelInfo
 from ...index.handlers import checked_by_its_dependants, in_request, reach
 from ...index.tenant import tenant_words
 from ...lang.python import callee_name
@@ -38,7 +39,8 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if chain is None or chain.model is None:
         return None
     if not chain.model.is_tenant_scoped and not (chain.model.is_tenant_bound and chain.keyed
-                                                 and _picked_by_a_sent_key(node) and not _deciding_access(node)):
+                                                 and _picked_by_a_sent_key(node, chain.model)
+                                                 and not _deciding_access(node)):
         return None
     if chain.scoped or chain.unknown:
         return None
@@ -62,7 +64,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
 SINGLE_KEYS = frozenset({"pk", "id", "pk__exact", "id__exact"})
 
 
-def _picked_by_a_sent_key(node: nodes.Call) -> bool:
+def _picked_by_a_sent_key(node: nodes.Call, model: ModelInfo) -> bool:
     """`get(pk=entry["id"])` for each entry of `validated_data`: one row named by a key the client
     sent in the body or query string. A key from the URL is the one nested routes check in
     their permissions (`/projects/<project_pk>/features/<pk>`), and keys gathered into a
@@ -70,7 +72,8 @@ def _picked_by_a_sent_key(node: nodes.Call) -> bool:
     current: nodes.NodeNG | None = node
     while isinstance(current, nodes.Call):
         for keyword in current.keywords or ():
-            if keyword.arg in SINGLE_KEYS and origin(keyword.value) is Origin.REQUEST:
+            if keyword.arg and model.as_pk_lookup(keyword.arg) in SINGLE_KEYS \
+                    and origin(keyword.value) is Origin.REQUEST:
                 return True
         current = current.func.expr if isinstance(current.func, nodes.Attribute) else None
     return False

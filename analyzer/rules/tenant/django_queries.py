@@ -44,6 +44,10 @@ DEFAULT_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
 PK_KEYS = frozenset({"pk", "id", "pk__in", "id__in", "pk__exact", "id__exact", "uuid", "slug"})
 
 
+def _as_pk(model: ModelInfo | None, lookup: str) -> str:
+    return model.as_pk_lookup(lookup) if model is not None else lookup
+
+
 class DjangoQueries(ChainResolver):
     """Chains that start at a model manager: `Invoice.objects`, `Invoice.scoped`."""
 
@@ -171,9 +175,9 @@ class DjangoQueries(ChainResolver):
         verdicts = ["scoped" if v == "shared" else v for v in verdicts]  # only rows of no tenant
         scoped = chain.scoped or "scoped" in verdicts
         unknown = chain.unknown or "unknown" in verdicts
-        keys = {k.arg for k in keywords if k.arg}
+        keys = {_as_pk(chain.model, k.arg) for k in keywords if k.arg}
         keyed = chain.keyed or bool(keys & PK_KEYS)
-        key = chain.key or next((k.value.name for k in keywords if k.arg in PK_KEYS
+        key = chain.key or next((k.value.name for k in keywords if k.arg and _as_pk(chain.model, k.arg) in PK_KEYS
                                  and isinstance(k.value, nodes.Name)), None)
         return chain.then(scoped=scoped, unknown=unknown, keyed=keyed and not scoped, key=key,
                           has_filter=chain.has_filter or bool(keys) or bool(args))
@@ -224,7 +228,7 @@ class DjangoQueries(ChainResolver):
         """Whether the lookup `key=value` confines the rows to the caller's tenant."""
         if self.index.is_tenant_lookup(key):
             return not self._every_tenant(model, key, value)
-        parts = key.split("__")
+        parts = _as_pk(model, key).split("__")
         if is_capability_field(parts[0]) or is_capability_value(value):
             return True  # get(token=...): holding the secret is the authorisation
         if is_callers_own(value, self.index.caller_parameters):
