@@ -1112,6 +1112,76 @@ def invoices(request):
     assert severities == {"Template": "warning", "Invoice": "error"}
 
 
+def test_the_default_filter_backends_scope_the_views_that_keep_them(tmp_path: Path) -> None:
+    """DRF runs `DEFAULT_FILTER_BACKENDS` on every view's list and get_object() unless the view
+    names backends of its own: a project backend named for the tenant scopes the querysets the
+    views hand to DRF, not those a view's own action runs."""
+    import analyzer
+
+    settings = '''
+REST_FRAMEWORK = {
+    "DEFAULT_FILTER_BACKENDS": ["core.filters.OrganizationFilterBackend", "core.filters.NameOrdering"],
+}
+'''
+    filters = '''
+from rest_framework.filters import BaseFilterBackend, OrderingFilter
+
+from .context import current_organization, organization_path
+
+
+class OrganizationFilterBackend(BaseFilterBackend):
+    def filter_queryset(self, request, queryset, view):
+        return queryset.filter(**{organization_path(queryset.model): current_organization()})
+
+
+class NameOrdering(OrderingFilter):
+    ordering_fields = ["name"]
+'''
+    views = '''
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
+from rest_framework.response import Response
+
+from .models import Invoice
+
+
+class InvoiceViewSet(viewsets.ModelViewSet):
+    def get_queryset(self):
+        return Invoice.objects.all()
+
+    @action(detail=False, methods=["post"])
+    def void(self, request):
+        return Response(Invoice.objects.filter(pk=request.data["id"]).update(number=""))
+
+
+class InvoiceSearchViewSet(viewsets.ReadOnlyModelViewSet):
+    filter_backends = [SearchFilter]
+    search_fields = ["number"]
+
+    def get_queryset(self):
+        return Invoice.objects.all()
+'''
+    files = {"core/__init__.py": "", "config/__init__.py": "", "core/models.py": DJANGO_CORE + '''
+
+class Invoice(OrgOwned):
+    number = models.CharField(max_length=20)
+
+
+class Customer(OrgOwned):
+    name = models.CharField(max_length=20)
+''', "core/filters.py": filters, "core/views.py": views, "config/settings.py": settings}
+    root = project(tmp_path, files)
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert sorted(f.line for f in report.findings) == [16, 24]
+
+    unnamed = {**files, "core/filters.py": filters.replace("OrganizationFilterBackend", "ContextFilterBackend"),
+               "config/settings.py": settings.replace("OrganizationFilterBackend", "ContextFilterBackend")}
+    report = analyzer.analyze([project(tmp_path / "unnamed", unnamed)],
+                              Config(root=(tmp_path / "unnamed").resolve(), select=("TEN",)))
+    assert sorted(f.line for f in report.findings) == [12, 16, 24], "a backend that names no tenant scopes nothing"
+
+
 def test_a_primary_key_named_after_its_model_is_a_lookup_by_key(tmp_path: Path) -> None:
     """`profile_id = UUIDField(primary_key=True)`: `get(profile_id=...)` picks one row by its key,
     as `get(pk=...)` does, so a key the client sends reaches another tenant's row."""

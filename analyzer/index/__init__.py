@@ -24,7 +24,7 @@ from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import checked_dependencies, keyed_helpers, query_builders, request_reachable
 from .managers import global_criteria, manager_lookups, scoping_methods_and_managers, tenant_schemas
 from .orm_models import extract_models
-from .permissions import default_permission_classes, object_permission_classes
+from .permissions import default_permission_classes, object_permission_classes, rest_framework_setting
 from .scripts import ReadBack, credential_storage_keys
 from .security import SecurityFacts, gather_security
 from .sql_tables import extract_tables
@@ -58,6 +58,7 @@ class ProjectIndex:
     caller_parameters: frozenset[str] = frozenset()  # "f:accept_invite#email": every call site passes the caller
     object_permissions: set[str] = field(default_factory=set)  # DRF permission classes that check the row
     default_permissions: tuple[str, ...] = ()  # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"], by class name
+    default_filter_backends: tuple[str, ...] = ()  # REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"], dotted paths
     security: SecurityFacts = field(default_factory=SecurityFacts)  # lockouts, throttles, CSRF, cookie auth
     credential_storage_keys: dict[str, ReadBack] = field(default_factory=dict)  # "currentUser" -> where .token is read
     django_migrations: DjangoMigrations = field(default_factory=DjangoMigrations)  # the schema migrations build
@@ -151,6 +152,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.caller_parameters = caller_parameters(python)
     index.object_permissions = object_permission_classes(python)
     index.default_permissions = default_permission_classes(python)
+    index.default_filter_backends = rest_framework_setting(python, "DEFAULT_FILTER_BACKENDS")
     index.security = gather_security(python)
     index.credential_storage_keys = credential_storage_keys(scripts)
     index.django_migrations = read_migrations(python, labels)

@@ -49,11 +49,16 @@ def _reads_the_object(method: nodes.FunctionDef) -> bool:
 
 def default_permission_classes(modules: Iterable[tuple[str, nodes.Module]]) -> tuple[str, ...]:
     """The class names of `REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]`, as settings list them."""
+    return tuple(entry.rsplit(".", 1)[-1] for entry in rest_framework_setting(modules, "DEFAULT_PERMISSION_CLASSES"))
+
+
+def rest_framework_setting(modules: Iterable[tuple[str, nodes.Module]], key: str) -> tuple[str, ...]:
+    """The dotted paths a `REST_FRAMEWORK[key]` setting lists: `DEFAULT_FILTER_BACKENDS`."""
     for _, module in modules:
         for setting in setting_assignments(module):
             if setting.name != "REST_FRAMEWORK" or not isinstance(setting.value, nodes.Dict):
                 continue
-            for key, value in setting.value.items:
-                if isinstance(key, nodes.Const) and key.value == "DEFAULT_PERMISSION_CLASSES":
-                    return tuple(entry.rsplit(".", 1)[-1] for entry in strings_in(value))
+            for name, value in setting.value.items:
+                if isinstance(name, nodes.Const) and name.value == key:
+                    return tuple(strings_in(value))
     return ()

@@ -102,8 +102,7 @@ class DjangoQueries(ChainResolver):
             if any(names_the_tenant((dotted_name(b) or "").rsplit(".", 1)[-1], words)
                    and safe_infer(b) is None for b in klass.bases):
                 return True
-        lookup = self.index.is_tenant_lookup
-        if any(_backend_scopes_by_caller(backend, lookup) for backend in _filter_backends(classes)):
+        if self.filtered_by_backends(classes):
             return True
         if _served_by_secret(cls):
             return True
@@ -116,6 +115,20 @@ class DjangoQueries(ChainResolver):
             chains = [self.resolve(r.value) for r in returns(method) if r.value is not None]
             return bool(chains) and all(c is not None and c.scoped for c in chains)
         return False
+
+    def filtered_by_backends(self, classes: list[nodes.ClassDef]) -> bool:
+        """DRF runs a view's filter backends on its list and in get_object(): those the view
+        names in `filter_backends`, or where no class of it does, the project's
+        `DEFAULT_FILTER_BACKENDS` (Unstract's `OrganizationFilterBackend`, for every view)."""
+        declared = _filter_backends(classes)
+        backends = [safe_infer(b) for b in declared] if declared is not None else \
+            [_class_at(path) for path in self.index.default_filter_backends]
+        names = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in declared or ()] + \
+            [path.rsplit(".", 1)[-1] for path in self.index.default_filter_backends if declared is None]
+        words = tenant_words(self.index.tenant)
+        return any(name in USER_SCOPED_BACKENDS for name in names) or any(
+            isinstance(b, nodes.ClassDef) and _backend_scopes_by_caller(b, self.index.is_tenant_lookup, words)
+            for b in backends)
 
     def class_requeries_scoped(self, cls: nodes.ClassDef, model: ModelInfo | None, field_name: str | None) -> bool:
         """A serializer or form whose methods query `model` again with a tenant filter
@@ -369,27 +382,37 @@ def _names_field(node: nodes.NodeNG, field_name: str) -> bool:
 USER_SCOPED_BACKENDS = frozenset({"DjangoObjectPermissionsFilter", "ObjectPermissionsFilter"})
 
 
-def _filter_backends(classes: list[nodes.ClassDef]) -> list[nodes.NodeNG]:
-    """The entries of the nearest `filter_backends = (...)` in the view's class hierarchy."""
+def _filter_backends(classes: list[nodes.ClassDef]) -> list[nodes.NodeNG] | None:
+    """The entries of the nearest `filter_backends = (...)` in the view's class hierarchy; None
+    where no class of it declares one."""
     for klass in classes:
         for statement in klass.body:
             if isinstance(statement, nodes.Assign) and any(
                     isinstance(t, nodes.AssignName) and t.name == "filter_backends" for t in statement.targets):
                 value = statement.value
                 return list(value.elts) if isinstance(value, (nodes.Tuple, nodes.List)) else [value]
-    return []
+    return None
 
 
-def _backend_scopes_by_caller(backend: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
+def _class_at(path: str) -> nodes.ClassDef | None:
+    """The project's class a settings string names (`utils.filters.OrganizationFilterBackend`),
+    read from source like any import; None for a package's or one not found."""
+    module_name, _, name = path.rpartition(".")
+    try:
+        module = astroid.MANAGER.ast_from_module_name(module_name)
+    except (astroid.AstroidError, RecursionError):
+        return None
+    found = module.locals.get(name, [])
+    return found[0] if found and isinstance(found[0], nodes.ClassDef) else None
+
+
+def _backend_scopes_by_caller(klass: nodes.ClassDef, is_tenant_lookup: Callable[[str], bool],
+                              words: set[str]) -> bool:
     """A DRF filter backend whose `filter_queryset` narrows by the requesting user or the tenant
-    (taiga's `PermissionBasedFilterBackend` keeps the projects the user is a member of). DRF
-    applies the backends to the list and to `get_object`, so the class queryset is not served
-    bare. Stock backends (search, ordering, django-filter) narrow by what the client asks for."""
-    if (dotted_name(backend) or "").rsplit(".", 1)[-1] in USER_SCOPED_BACKENDS:
-        return True
-    klass = safe_infer(backend)
-    if not isinstance(klass, nodes.ClassDef):
-        return False
+    (taiga's `PermissionBasedFilterBackend` keeps the projects the user is a member of), or that
+    is named for the tenant (`OrganizationFilterBackend`, which finds its lookup at run time).
+    DRF applies the backends to the list and to `get_object`, so the class queryset is not
+    served bare. Stock backends (search, ordering, django-filter) narrow by what the client asks for."""
     hierarchy = [klass]
     with contextlib.suppress(astroid.InferenceError, RecursionError):
         hierarchy += list(klass.ancestors())
@@ -399,6 +422,8 @@ def _backend_scopes_by_caller(backend: nodes.NodeNG, is_tenant_lookup: Callable[
         method = next((m for m in candidate.mymethods() if m.name == "filter_queryset"), None)
         if method is None:
             continue
+        if names_the_tenant(candidate.name, words):
+            return True
         for node in nodes_within(method, (nodes.Attribute, nodes.Keyword)):
             if isinstance(node, nodes.Attribute) and node.attrname == "user" \
                     and dotted_name(node.expr) in ("request", "self.request"):

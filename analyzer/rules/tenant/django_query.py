@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import astroid
 from astroid import nodes
 
 from ...config import Config
@@ -215,9 +216,17 @@ class UnfilteredDjangoQuery(Rule):
             return resolver.view_filters_by_tenant(cls) or _served_safely(cls, resolver) or \
                 resolver.class_requeries_scoped(cls, chain.model, _class_attribute(node))
         view = _view_of_get_queryset(node)
-        if view is not None and checked_per_object(view, resolver.index):
+        if view is not None and (checked_per_object(view, resolver.index)
+                                 or resolver.filtered_by_backends([view, *_ancestors(view)])):
             return True  # return Storage.objects.all() in a view whose get_object() checks each row
         return narrowed_elsewhere(node, resolver)
+
+
+def _ancestors(cls: nodes.ClassDef) -> list[nodes.ClassDef]:
+    try:
+        return list(cls.ancestors())
+    except (astroid.InferenceError, RecursionError):
+        return []
 
 
 def _parent_words(model: ModelInfo) -> str:
