@@ -229,6 +229,18 @@ def _decorated_as_route(function: nodes.FunctionDef) -> bool:
     return any(name in ROUTE_DECORATORS for name in decorator_names(function))
 
 
+def serves_internal_api(node: nodes.NodeNG) -> bool:
+    """Inside a view class named for an internal API (`UsageInternalView`,
+    `WorkflowExecutionInternalViewSet`): the project's own services call it, not a tenant's
+    users, as they call the views of an `internal_views.py` (a default warning path)."""
+    scope = node.scope()
+    while scope is not None and not isinstance(scope, nodes.Module):
+        if isinstance(scope, nodes.ClassDef) and _view_class(scope) and "internal" in words(scope.name):
+            return True
+        scope = scope.parent.scope() if scope.parent is not None else None
+    return False
+
+
 def _view_class(cls: nodes.ClassDef) -> bool:
     return any((dotted_name(b) or "").rsplit(".", 1)[-1].endswith(VIEW_BASE_WORDS) for b in cls.bases)
 

@@ -321,15 +321,18 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                         model.tenant_reason = f"`{column.name}` backs the `{field.name}` relationship to the tenant"
         if model.tenant_field is None:
             _inherit_external_key(model, key, external_bases)
+    # A row whose key to its parent may be empty belongs to no tenant, unless empty keys are how
+    # the project writes rows before save() fills them (see TenantKey.empty_key_shared).
+    required_only = key.empty_key_shared
     changed = True
     while changed:
         changed = False
         for model in models:
             if model.is_tenant_scoped or model.is_tenant_bound or model.name in tenant_names:
                 continue
-            for field in model.fields.values():
+            for field in sorted(model.fields.values(), key=lambda f: not f.required):
                 owner, declared = relation(model, field)
-                if not field.required or declared.kind not in ("fk", "o2o"):
+                if (required_only and not field.required) or declared.kind not in ("fk", "o2o"):
                     continue
                 target = relation_target(declared, owner, by_name, by_table)
                 if target is not None and target is not model and (target.is_tenant_scoped or target.is_tenant_bound):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from astroid import nodes
 
 from ...index import ModelInfo
-from ...index.handlers import checked_by_its_dependants, in_request, reach
+from ...index.handlers import checked_by_its_dependants, in_request, reach, serves_internal_api
 from ...index.tenant import tenant_words
 from ...lang.python import callee_name
 from ...model import Severity
@@ -88,13 +88,13 @@ def _deciding_access(node: nodes.NodeNG) -> bool:
 
 def place_severity(node: nodes.NodeNG, ctx: RuleContext, default: Severity) -> Severity | None:
     """How an unscoped query is reported where it is: errors where requests reach it; in
-    commands, admin, scripts and jobs warnings, but only where the code holds one tenant (see
-    `holds_one_tenant`); elsewhere not at all."""
+    commands, admin, scripts, jobs and internal APIs warnings, but only where the code holds one
+    tenant (see `holds_one_tenant`); elsewhere not at all."""
     severity = tenant_severity(ctx.relpath, ctx.config, default)
     if severity is None:
         return None
-    if severity is not default:
-        return severity if holds_one_tenant(node, tenant_words(ctx.index.tenant)) else None
+    if severity is not default or serves_internal_api(node):
+        return Severity.WARNING if holds_one_tenant(node, tenant_words(ctx.index.tenant)) else None
     return reach_severity(node, ctx, severity)
 
 
