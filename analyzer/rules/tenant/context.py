@@ -58,7 +58,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     key = chain.model.fields.get(chain.model.tenant_field or "")
     if key is not None and key.optional and ctx.index.tenant.empty_key_shared:
         default = Severity.WARNING  # rows without a tenant are shared (templates, built-in roles)
-    return place_severity(node, ctx, default)
+    return place_severity(node, ctx, default, keyed=chain.keyed)
 
 
 SINGLE_KEYS = frozenset({"pk", "id", "pk__exact", "id__exact"})
@@ -86,15 +86,16 @@ def _deciding_access(node: nodes.NodeNG) -> bool:
     return isinstance(scope, nodes.FunctionDef) and scope.name in ("has_permission", "has_object_permission")
 
 
-def place_severity(node: nodes.NodeNG, ctx: RuleContext, default: Severity) -> Severity | None:
+def place_severity(node: nodes.NodeNG, ctx: RuleContext, default: Severity, keyed: bool = False) -> Severity | None:
     """How an unscoped query is reported where it is: errors where requests reach it; in
     commands, admin, scripts, jobs and internal APIs warnings, but only where the code holds one
-    tenant (see `holds_one_tenant`); elsewhere not at all."""
+    tenant (see `holds_one_tenant`) and reads more than the one row an operator or a service
+    named by its key (`keyed`); elsewhere not at all."""
     severity = tenant_severity(ctx.relpath, ctx.config, default)
     if severity is None:
         return None
     if severity is not default or serves_internal_api(node):
-        return Severity.WARNING if holds_one_tenant(node, tenant_words(ctx.index.tenant)) else None
+        return Severity.WARNING if not keyed and holds_one_tenant(node, tenant_words(ctx.index.tenant)) else None
     return reach_severity(node, ctx, severity)
 
 
