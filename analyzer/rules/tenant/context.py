@@ -38,9 +38,10 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     judged where its parent is."""
     if chain is None or chain.model is None:
         return None
-    if not chain.model.is_tenant_scoped and not (chain.model.is_tenant_bound and chain.keyed
-                                                 and _picked_by_a_sent_key(node, chain.model)
-                                                 and not _deciding_access(node)):
+    if not chain.model.is_tenant_scoped and not (
+            chain.model.is_tenant_bound and not _deciding_access(node)
+            and ((chain.keyed and _picked_by_a_sent_key(node, chain.model))
+                 or (not chain.scoped and parent_named_by_client(node, chain.model)))):
         return None
     if chain.scoped or chain.unknown:
         return None
@@ -73,6 +74,22 @@ def _picked_by_a_sent_key(node: nodes.Call, model: ModelInfo) -> bool:
     while isinstance(current, nodes.Call):
         for keyword in current.keywords or ():
             if keyword.arg and model.as_pk_lookup(keyword.arg) in SINGLE_KEYS \
+                    and origin(keyword.value) is Origin.REQUEST:
+                return True
+        current = current.func.expr if isinstance(current.func, nodes.Attribute) else None
+    return False
+
+
+def parent_named_by_client(node: nodes.Call, model: ModelInfo) -> bool:
+    """`Prompt.objects.filter(tool_id=request.GET["tool_id"])` on a model bound through `tool_id`:
+    the rows of whichever parent the client names, another tenant's as readily as its own."""
+    relation = model.bound_via or ""
+    names = {relation, f"{relation}_id", relation.removesuffix("_id")}
+    current: nodes.NodeNG | None = node
+    while isinstance(current, nodes.Call):
+        for keyword in current.keywords or ():
+            parts = (keyword.arg or "").split("__")
+            if parts[0] in names and parts[1:] in ([], ["id"], ["pk"], ["exact"], ["in"]) \
                     and origin(keyword.value) is Origin.REQUEST:
                 return True
         current = current.func.expr if isinstance(current.func, nodes.Attribute) else None

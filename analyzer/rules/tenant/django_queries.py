@@ -169,6 +169,8 @@ class DjangoQueries(ChainResolver):
 
     def step(self, chain: Chain, method: str, args: list[nodes.NodeNG],
              keywords: list[nodes.Keyword]) -> Chain | None:
+        if method == "get" and args and isinstance(args[0], nodes.Const):
+            return None  # data.get("invoice"): a mapping's, never a queryset's
         if method not in QUERY_METHODS and method not in self.index.scoping_methods:
             if self._hands_over_the_tenant(args, keywords):
                 return chain.then(scoped=True)  # `Page.objects.for_shop(request.shop)`, `.visible(shop=shop)`

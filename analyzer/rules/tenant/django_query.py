@@ -143,7 +143,11 @@ class UnfilteredDjangoQuery(Rule):
             return
         model = chain.model
         field = model.tenant_field or model.bound_via
-        if chain.keyed and not model.is_tenant_scoped:
+        if not chain.keyed and not model.is_tenant_scoped:
+            message = (f"`{model.name}` is filtered by a `{field}` the client sends, without checking that the "
+                       f"{_parent_words(model)} is the caller's: any user who changes the id reads another tenant's "
+                       "rows")
+        elif chain.keyed and not model.is_tenant_scoped:
             message = (f"`{model.name}` is picked by primary key without filtering on `{field}`, the "
                        f"{_parent_words(model)} it belongs to: any user who changes the id reaches another "
                        "tenant's row")

@@ -68,7 +68,18 @@ def _verifies_a_token(func: nodes.NodeNG) -> bool:
 
 def _reads_request_data(node: nodes.NodeNG) -> bool:
     parts = (dotted_name(node) or "").split(".")
+    if isinstance(node, nodes.Name) and _serialized_output(node):
+        return False
     return any(part in REQUEST_DATA for part in parts)
+
+
+def _serialized_output(name: nodes.Name) -> bool:
+    """`data = super().to_representation(instance)`: what a serializer sends back, its instance's
+    own values, not what the client sent, whatever the variable is called."""
+    values = assigned_values(name)
+    return isinstance(values, list) and bool(values) and all(
+        isinstance(v, nodes.Call) and isinstance(v.func, nodes.Attribute) and v.func.attrname == "to_representation"
+        for v in values)
 
 
 ORIGIN_DEPTH = 6  # assignments and loops followed back: `for image in images` of `validated_data.pop(...)`
