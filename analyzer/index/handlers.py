@@ -394,9 +394,35 @@ def _parameters(function: nodes.FunctionDef) -> set[str]:
 
 def keyed_helpers(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
     """Names of functions that look a row up by one of their parameters (`pk=incident_id`,
-    `Incident.id == incident_id`, `Incident.id.in_(ids)`, `session.get(Incident, incident_id)`): candidates for an id
-    from the request passed in by a handler. A cheap syntactic filter; the rules judge them."""
-    return set().union(*(_module_facts(module).keyed for _, module in modules))
+    `Incident.id == incident_id`, `Incident.id.in_(ids)`, `session.get(Incident, incident_id)`),
+    or hand a parameter on to such a function, up to MAX_HOPS - 1 calls deep: candidates for an
+    id from the request passed in by a handler. A cheap syntactic filter; the rules judge them."""
+    facts = [_module_facts(module) for _, module in modules]
+    keyed = set().union(*(f.keyed for f in facts))
+    passes: dict[str, set[str]] = defaultdict(set)
+    for module_facts in facts:
+        for name, callees in module_facts.passes:
+            passes[name] |= callees
+    for _ in range(MAX_HOPS - 1):
+        grown = {name for name, callees in passes.items() if name not in keyed and callees & keyed}
+        if not grown:
+            break
+        keyed |= grown
+    return keyed
+
+
+def _passes_parameters(module: nodes.Module) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(function, the names of what it calls with one of its parameters as an argument)."""
+    found = []
+    for function in nodes_within(module, nodes.FunctionDef):
+        params = _parameters(function) - {"self", "cls"}
+        callees = frozenset(
+            last_name(call.func) for call in nodes_within(function, nodes.Call)
+            if any(isinstance(a, nodes.Name) and a.name in params
+                   for a in (*call.args, *(k.value for k in call.keywords or ()))))
+        if callees:
+            found.append((function.name, callees))
+    return tuple(found)
 
 
 def _keyed(module: nodes.Module) -> frozenset[str]:
@@ -508,6 +534,7 @@ class _ModuleFacts:
     handlers: tuple[tuple[frozenset[str], bool], ...]  # what each handler calls, and whether it is admin-like
     builders: frozenset[str]
     keyed: frozenset[str]
+    passes: tuple[tuple[str, frozenset[str]], ...]  # function -> what it hands a parameter to
 
 
 def _module_facts(module: nodes.Module) -> _ModuleFacts:
@@ -524,7 +551,7 @@ def _module_facts(module: nodes.Module) -> _ModuleFacts:
             if in_request(first) and not finds_the_caller(first):
                 handlers.append((called, admin_only(function)))
         facts = memo["handler_facts"] = _ModuleFacts(tuple(calls), tuple(handlers), _builds_queries(module),
-                                                     _keyed(module))
+                                                     _keyed(module), _passes_parameters(module))
     return facts
 
 

@@ -9,14 +9,14 @@ loaded object does not.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from astroid import nodes
 
 from ...index import ModelInfo
 from ...index.handlers import in_request
-from ...lang.python import dotted_name, infer_all, nodes_within
+from ...lang.python import dotted_name, infer_all, last_name, nodes_within
 from .chains import Chain, ChainResolver, argument_for, outermost_call
 from .narrowing import checked_after_fetch, nested_in_query
 from .values import Origin, names_checked_object, origin
@@ -31,10 +31,31 @@ class KeyedHelper:
 def keyed_helper_call(call: nodes.Call, resolver: ChainResolver,
                       births: Callable[[nodes.Call], Chain | None]) -> KeyedHelper | None:
     """The helper and model when `call`, in a request handler, passes a request value to a
-    project function that fetches a tenant-scoped row by that parameter without the tenant."""
+    project function that fetches a tenant-scoped row by that parameter without the tenant,
+    itself or through the helpers it hands the parameter on to
+    (`run_prompt(prompt_id)` calling `load_prompt(prompt_id)`)."""
     func = call.func
-    name = func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", None)
-    if name not in resolver.index.keyed_helpers or not in_request(call):
+    function = _helper_of(call, resolver)
+    if function is None or not in_request(call):
+        return None
+    for parameter, model in _fetched_by(function, resolver, births, MAX_HOPS):
+        argument = argument_for(call, function, parameter)
+        if argument is None or origin(argument) not in (Origin.URL, Origin.REQUEST):
+            continue
+        if names_checked_object(model.name, argument, resolver.index.is_tenant_lookup):
+            continue  # the route's own object, checked by its permissions
+        return KeyedHelper(name=dotted_name(func) or last_name(func), model=model)
+    return None
+
+
+MAX_HOPS = 3  # helpers followed from the handler's call: the route's service, and two it calls
+
+
+def _helper_of(call: nodes.Call, resolver: ChainResolver) -> nodes.FunctionDef | None:
+    """The one project function outside any handler that `call` runs, when it may look a row up
+    by a parameter (see `index.handlers.keyed_helpers`)."""
+    func = call.func
+    if last_name(func) not in resolver.index.keyed_helpers:
         return None
     if isinstance(func, nodes.Attribute) and resolver.root(func.expr) is not None:
         return None  # `Task.objects.get(...)`: a manager's method, not a project helper named `get`
@@ -42,21 +63,29 @@ def keyed_helper_call(call: nodes.Call, resolver: ChainResolver,
     functions = [f for f in functions if isinstance(f, nodes.FunctionDef)]
     if len(functions) != 1 or in_request(functions[0].body[0] if functions[0].body else functions[0]):
         return None
-    function = functions[0]
+    return functions[0]
+
+
+def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, births: Callable[[nodes.Call], Chain | None],
+                hops: int) -> Iterator[tuple[str, ModelInfo]]:
+    """(parameter, model) for each tenant-scoped row `function` fetches by that parameter alone,
+    in its own queries or in a helper it hands the parameter to."""
+    parameters = {a.name for a in (*function.args.args, *function.args.kwonlyargs)}
     for inner in nodes_within(function, nodes.Call):
         if outermost_call(inner) is not inner:
             continue
         chain = births(inner)
-        if chain is None or chain.model is None or not chain.model.is_tenant_scoped:
+        if chain is not None and chain.model is not None and chain.model.is_tenant_scoped and chain.keyed \
+                and not (chain.scoped or chain.unknown) and chain.key in parameters \
+                and not (nested_in_query(inner, resolver) or checked_after_fetch(inner, resolver)):
+            yield chain.key, chain.model
             continue
-        if not chain.keyed or chain.scoped or chain.unknown or chain.key is None:
+        if hops <= 1 or chain is not None:
             continue
-        if nested_in_query(inner, resolver) or checked_after_fetch(inner, resolver):
+        helper = _helper_of(inner, resolver)
+        if helper is None or helper is function:
             continue
-        argument = argument_for(call, function, chain.key)
-        if argument is None or origin(argument) not in (Origin.URL, Origin.REQUEST):
-            continue
-        if names_checked_object(chain.model.name, argument, resolver.index.is_tenant_lookup):
-            continue  # the route's own object, checked by its permissions
-        return KeyedHelper(name=dotted_name(func) or name, model=chain.model)
-    return None
+        for parameter, model in _fetched_by(helper, resolver, births, hops - 1):
+            argument = argument_for(inner, helper, parameter)
+            if isinstance(argument, nodes.Name) and argument.name in parameters:
+                yield argument.name, model
