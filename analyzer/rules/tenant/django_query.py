@@ -49,7 +49,10 @@ class UnfilteredDjangoQuery(Rule):
     reported where a request picks one of its rows by a key the client sent in the body or
     query string (`InvoiceLine.objects.filter(pk=entry["id"]).delete()`), unless the lookup
     also names the parent (`invoice=invoice`); keys from the URL are left to the view's
-    permissions, which nested routes check.
+    permissions, which nested routes check. So are its rows filtered by a parent the client
+    names (`InvoiceLine.objects.filter(invoice_id=request.GET["invoice"])`). A DRF view's
+    queryset is also safe where the project's `DEFAULT_FILTER_BACKENDS` (or the view's own
+    `filter_backends`) include one that narrows to the tenant.
 
     A lookup by primary key is reported inside request handlers, where the id arrives with the
     request, and at a handler's call of a service that looks a row up by an id the handler took
@@ -144,7 +147,7 @@ class UnfilteredDjangoQuery(Rule):
         model = chain.model
         field = model.tenant_field or model.bound_via
         if not chain.keyed and not model.is_tenant_scoped:
-            message = (f"`{model.name}` is filtered by a `{field}` the client sends, without checking that the "
+            message = (f"`{model.name}` is filtered by the `{field}` the client sends, without checking that the "
                        f"{_parent_words(model)} is the caller's: any user who changes the id reads another tenant's "
                        "rows")
         elif chain.keyed and not model.is_tenant_scoped:

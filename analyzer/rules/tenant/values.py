@@ -68,9 +68,16 @@ def _verifies_a_token(func: nodes.NodeNG) -> bool:
 
 def _reads_request_data(node: nodes.NodeNG) -> bool:
     parts = (dotted_name(node) or "").split(".")
-    if isinstance(node, nodes.Name) and _serialized_output(node):
+    if isinstance(node, nodes.Name) and (_serialized_output(node) or _keyword_arguments(node)):
         return False
     return any(part in REQUEST_DATA for part in parts)
+
+
+def _keyword_arguments(name: nodes.Name) -> bool:
+    """`values` of `def before_create(self, user, **values)`: whatever the callers pass by name,
+    often objects they loaded, not the client's data the name suggests."""
+    function = name.scope()
+    return isinstance(function, (nodes.FunctionDef, nodes.Lambda)) and function.args.kwarg == name.name
 
 
 def _serialized_output(name: nodes.Name) -> bool:
