@@ -62,6 +62,13 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     return place_severity(node, ctx, default, keyed=chain.keyed)
 
 
+def parent_words(model: ModelInfo) -> str:
+    """"tenant-owned `Offer`" for the relation a tenant-bound model reaches its tenant through."""
+    relation = model.fields.get(model.bound_via or "")
+    target = (relation.target or "").rsplit(".", 1)[-1] if relation is not None else ""
+    return f"tenant-owned `{target}`" if target else "tenant-owned row"
+
+
 SINGLE_KEYS = frozenset({"pk", "id", "pk__exact", "id__exact"})
 
 

@@ -8,13 +8,12 @@ import astroid
 from astroid import nodes
 
 from ...config import Config
-from ...index import ModelInfo
 from ...lang.python import dotted_name
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from . import CWE_639, OWASP_BOLA
 from .chains import Chain, ChainResolver, model_of_class, outermost_call
-from .context import verdict
+from .context import parent_words, verdict
 from .django_queries import QUERY_METHODS, DjangoQueries
 from .keyed_helpers import KeyedHelper, keyed_helper_call
 from .narrowing import narrowed_elsewhere
@@ -138,7 +137,7 @@ class UnfilteredDjangoQuery(Rule):
         helper = keyed_helper_call(node, resolver, lambda call: resolver.function_call(call, 0)
                                    or self._birth(call, resolver))
         if helper is not None:
-            yield self._helper_finding(node, helper, ctx)
+            yield from self._helper_finding(node, helper, ctx)
             return
         chain = resolver.function_call(node, 0) or self._birth(node, resolver)
         severity = verdict(node, chain, resolver, ctx, self.severity)
@@ -148,11 +147,11 @@ class UnfilteredDjangoQuery(Rule):
         field = model.tenant_field or model.bound_via
         if not chain.keyed and not model.is_tenant_scoped:
             message = (f"`{model.name}` is filtered by the `{field}` the client sends, without checking that the "
-                       f"{_parent_words(model)} is the caller's: any user who changes the id reads another tenant's "
+                       f"{parent_words(model)} is the caller's: any user who changes the id reads another tenant's "
                        "rows")
         elif chain.keyed and not model.is_tenant_scoped:
             message = (f"`{model.name}` is picked by primary key without filtering on `{field}`, the "
-                       f"{_parent_words(model)} it belongs to: any user who changes the id reaches another "
+                       f"{parent_words(model)} it belongs to: any user who changes the id reaches another "
                        "tenant's row")
         elif chain.keyed:
             message = (f"`{model.name}` is fetched by primary key without filtering on `{field}`: any user who "
@@ -161,12 +160,12 @@ class UnfilteredDjangoQuery(Rule):
             message = f"`{model.name}` is queried without filtering on `{field}`, so it returns every tenant's rows"
         yield ctx.finding(self, ctx.positions.span(node), message, severity=severity)
 
-    def _helper_finding(self, node: nodes.Call, helper: KeyedHelper, ctx: RuleContext) -> Finding:
-        message = (f"`{helper.name}()` fetches `{helper.model.name}` by a primary key that comes from the request "
-                   f"here, without filtering on `{helper.model.tenant_field}`: any user who changes the id reads "
-                   f"another tenant's row")
-        return ctx.finding(self, ctx.positions.span(node), message,
-                           severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
+    def _helper_finding(self, node: nodes.Call, helper: KeyedHelper, ctx: RuleContext) -> Iterator[Finding]:
+        severity = helper.severity(node, ctx, self.severity)
+        if severity is not None:
+            field = helper.model.tenant_field or helper.model.bound_via
+            yield ctx.finding(self, ctx.positions.span(node), helper.message(f"filtering on `{field}`"),
+                              severity=severity)
 
     def _generic_view(self, cls: nodes.ClassDef, resolver: DjangoQueries, ctx: RuleContext) -> Iterator[Finding]:
         """`class InvoiceDetail(DetailView): model = Invoice`: Django serves any tenant's row by the
@@ -235,13 +234,6 @@ def _ancestors(cls: nodes.ClassDef) -> list[nodes.ClassDef]:
         return list(cls.ancestors())
     except (astroid.InferenceError, RecursionError):
         return []
-
-
-def _parent_words(model: ModelInfo) -> str:
-    """"tenant-owned `Offer`" for the relation a tenant-bound model reaches its tenant through."""
-    relation = model.fields.get(model.bound_via or "")
-    target = (relation.target or "").rsplit(".", 1)[-1] if relation is not None else ""
-    return f"tenant-owned `{target}`" if target else "tenant-owned row"
 
 
 def _view_of_get_queryset(node: nodes.NodeNG) -> nodes.ClassDef | None:

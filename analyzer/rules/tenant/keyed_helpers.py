@@ -16,8 +16,11 @@ from astroid import nodes
 
 from ...index import ModelInfo
 from ...index.handlers import in_request
-from ...lang.python import dotted_name, infer_all, last_name, nodes_within
-from .chains import Chain, ChainResolver, argument_for, outermost_call
+from ...lang.python import dotted_name, infer_all, last_name, nodes_within, safe_infer
+from ...model import Severity
+from ..base import RuleContext
+from .chains import Chain, ChainResolver, argument_for, assigned_values, outermost_call
+from .context import parent_words, place_severity
 from .narrowing import checked_after_fetch, nested_in_query
 from .values import Origin, names_checked_object, origin
 
@@ -26,6 +29,19 @@ from .values import Origin, names_checked_object, origin
 class KeyedHelper:
     name: str
     model: ModelInfo
+
+    def message(self, without: str) -> str:
+        """What the finding says; `without` names the missing filter ("filtering on `org`")."""
+        if self.model.is_tenant_scoped:
+            return (f"`{self.name}()` fetches `{self.model.name}` by a primary key that comes from the request here, "
+                    f"without {without}: any user who changes the id reads another tenant's row")
+        return (f"`{self.name}()` picks `{self.model.name}` by a primary key that comes from the request here, "
+                f"without {without}, the {parent_words(self.model)} it belongs to: any user who changes the id "
+                "reaches another tenant's row")
+
+    def severity(self, node: nodes.Call, ctx: RuleContext, default: Severity) -> Severity | None:
+        """As for a lookup by key written in place: nothing in commands, jobs and internal APIs."""
+        return place_severity(node, ctx, default, keyed=True)
 
 
 def keyed_helper_call(call: nodes.Call, resolver: ChainResolver,
@@ -40,12 +56,52 @@ def keyed_helper_call(call: nodes.Call, resolver: ChainResolver,
         return None
     for parameter, model in _fetched_by(function, resolver, births, MAX_HOPS):
         argument = argument_for(call, function, parameter)
-        if argument is None or origin(argument) not in (Origin.URL, Origin.REQUEST):
+        # A row bound through a parent, named in the URL, is left to the view's permissions,
+        # which nested routes check (as where the lookup is written in the handler).
+        sent = (Origin.URL, Origin.REQUEST) if model.is_tenant_scoped else (Origin.REQUEST,)
+        if argument is None or origin(argument) not in sent:
             continue
         if names_checked_object(model.name, argument, resolver.index.is_tenant_lookup):
             continue  # the route's own object, checked by its permissions
+        if validated_within_tenant(argument, resolver.index.is_tenant_lookup):
+            continue
         return KeyedHelper(name=dotted_name(func) or last_name(func), model=model)
     return None
+
+
+def validated_within_tenant(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
+    """`data["bulk_userstories"]` where `data = validator.data` after `validator.is_valid()`, and
+    the validator's `validate_bulk_userstories` looks the ids up within the tenant
+    (`{"project__id": attrs["project_id"], "id__in": attrs[source]}`): taiga's bulk endpoints
+    refuse another project's ids before the service sees them."""
+    if not (isinstance(value, nodes.Subscript) and isinstance(value.slice, nodes.Const)
+            and isinstance(value.slice.value, str) and isinstance(value.value, nodes.Name)):
+        return False
+    for data in _single_value(value.value):
+        if not (isinstance(data, nodes.Attribute) and data.attrname in ("data", "validated_data", "cleaned_data")
+                and isinstance(data.expr, nodes.Name)):
+            continue
+        for made in _single_value(data.expr):
+            cls = safe_infer(made.func) if isinstance(made, nodes.Call) else None
+            if not isinstance(cls, nodes.ClassDef):
+                continue
+            method = next((m for m in cls.methods() if m.name == f"validate_{value.slice.value}"), None)
+            if method is not None and any(is_tenant_lookup(_lookup_named(node))
+                                          for node in nodes_within(method, (nodes.Const, nodes.Keyword))):
+                return True
+    return False
+
+
+def _lookup_named(node: nodes.Const | nodes.Keyword) -> str:
+    """`project__id` of `filter(project__id=...)` or of `{"project__id": ...}` handed to one."""
+    if isinstance(node, nodes.Keyword):
+        return node.arg or ""
+    return node.value if isinstance(node.value, str) else ""
+
+
+def _single_value(name: nodes.Name) -> list[nodes.NodeNG]:
+    values = assigned_values(name)
+    return values if isinstance(values, list) and len(values) == 1 else []
 
 
 MAX_HOPS = 3  # helpers followed from the handler's call: the route's service, and two it calls
@@ -68,14 +124,15 @@ def _helper_of(call: nodes.Call, resolver: ChainResolver) -> nodes.FunctionDef |
 
 def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, births: Callable[[nodes.Call], Chain | None],
                 hops: int) -> Iterator[tuple[str, ModelInfo]]:
-    """(parameter, model) for each tenant-scoped row `function` fetches by that parameter alone,
+    """(parameter, model) for each tenant-owned row `function` fetches by that parameter alone,
     in its own queries or in a helper it hands the parameter to."""
     parameters = {a.name for a in (*function.args.args, *function.args.kwonlyargs)}
     for inner in nodes_within(function, nodes.Call):
         if outermost_call(inner) is not inner:
             continue
         chain = births(inner)
-        if chain is not None and chain.model is not None and chain.model.is_tenant_scoped and chain.keyed \
+        if chain is not None and chain.model is not None and chain.keyed \
+                and (chain.model.is_tenant_scoped or chain.model.is_tenant_bound) \
                 and not (chain.scoped or chain.unknown) and chain.key in parameters \
                 and not (nested_in_query(inner, resolver) or checked_after_fetch(inner, resolver)):
             yield chain.key, chain.model

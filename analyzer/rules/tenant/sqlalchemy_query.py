@@ -143,12 +143,12 @@ class UnfilteredSqlalchemyQuery(Rule):
         helper = keyed_helper_call(node, resolver, lambda call: resolver.resolve(call) if resolver.is_birth(call)
                                    else None)
         if helper is not None:
-            column = helper.model.tenant_column or helper.model.tenant_field
-            message = (f"`{helper.name}()` fetches `{helper.model.name}` by a primary key that comes from the request "
-                       f"here, without a criterion on `{column}`: any user who changes the id reads another "
-                       f"tenant's row")
-            yield ctx.finding(self, ctx.positions.span(node), message,
-                              severity=tenant_severity(ctx.relpath, ctx.config, self.severity))
+            model = helper.model
+            severity = helper.severity(node, ctx, self.severity)
+            if severity is not None:
+                column = model.tenant_column or model.tenant_field or model.bound_via
+                yield ctx.finding(self, ctx.positions.span(node), helper.message(f"a criterion on `{column}`"),
+                                  severity=severity)
             return
         if not resolver.is_birth(node):
             return
