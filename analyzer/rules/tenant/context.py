@@ -16,7 +16,7 @@ from ...index.tenant import tenant_words
 from ...lang.python import callee_name
 from ...model import Severity
 from ..base import RuleContext
-from .chains import Chain, ChainResolver
+from .chains import Chain, ChainResolver, assigned_values
 from .narrowing import (
     checked_after_fetch,
     documented_across_tenants,
@@ -70,6 +70,9 @@ def parent_words(model: ModelInfo) -> str:
 
 
 SINGLE_KEYS = frozenset({"pk", "id", "pk__exact", "id__exact"})
+# A collection of keys is mostly gathered by the code from rows it already narrowed; one read
+# straight from the body (`prompt_ids = request.data.get("prompt_ids")`) is the client's.
+KEY_LISTS = frozenset({"pk__in", "id__in"})
 
 
 def _picked_by_a_sent_key(node: nodes.Call, model: ModelInfo) -> bool:
@@ -80,11 +83,22 @@ def _picked_by_a_sent_key(node: nodes.Call, model: ModelInfo) -> bool:
     current: nodes.NodeNG | None = node
     while isinstance(current, nodes.Call):
         for keyword in current.keywords or ():
-            if keyword.arg and model.as_pk_lookup(keyword.arg) in SINGLE_KEYS \
-                    and origin(keyword.value) is Origin.REQUEST:
+            lookup = model.as_pk_lookup(keyword.arg) if keyword.arg else ""
+            if lookup in SINGLE_KEYS and origin(keyword.value) is Origin.REQUEST:
+                return True
+            if lookup in KEY_LISTS and _read_from_the_body(keyword.value):
                 return True
         current = current.func.expr if isinstance(current.func, nodes.Attribute) else None
     return False
+
+
+def _read_from_the_body(value: nodes.NodeNG) -> bool:
+    """`request.data.get("prompt_ids")` itself, or a name assigned only that: not a list the
+    code built from rows (`[entry["id"] for entry in ...]`), whose keys may be checked."""
+    if isinstance(value, nodes.Name):
+        values = assigned_values(value)
+        return isinstance(values, list) and len(values) == 1 and _read_from_the_body(values[0])
+    return isinstance(value, (nodes.Subscript, nodes.Call)) and origin(value) is Origin.REQUEST
 
 
 def parent_named_by_client(node: nodes.Call, model: ModelInfo) -> bool:
