@@ -97,17 +97,21 @@ def _registered_on(scope: nodes.NodeNG) -> dict[str, list[nodes.NodeNG]]:
 def _prefixes(router: nodes.Name) -> Iterator[str]:
     """The first part of the path a router is made for: `admin` of `APIRouter(prefix="/admin/users")`
     or `Blueprint("ops", __name__, url_prefix="/admin")`."""
+    for made in _calls_assigned_to(router):
+        for keyword in made.keywords or ():
+            if keyword.arg in ("prefix", "url_prefix") and isinstance(keyword.value, nodes.Const) \
+                    and isinstance(keyword.value.value, str):
+                yield keyword.value.value.strip("/").split("/")[0]  # not /orgs/{id}/admin: a tenant's own
+
+
+def _calls_assigned_to(name: nodes.Name) -> list[nodes.Call]:
+    """The calls whose results `name = ...` holds: `APIRouter(...)` for a router."""
     try:
-        _, assignments = router.lookup(router.name)
+        _, assignments = name.lookup(name.name)
     except Exception:  # astroid lookups can fail on broken code
-        return
-    for assignment in assignments:
-        value = getattr(assignment.parent, "value", None)
-        if isinstance(assignment.parent, nodes.Assign) and isinstance(value, nodes.Call):
-            for keyword in value.keywords or ():
-                if keyword.arg in ("prefix", "url_prefix") and isinstance(keyword.value, nodes.Const) \
-                        and isinstance(keyword.value.value, str):
-                    yield keyword.value.value.strip("/").split("/")[0]  # not /orgs/{id}/admin: a tenant's own
+        return []
+    return [assignment.parent.value for assignment in assignments
+            if isinstance(assignment.parent, nodes.Assign) and isinstance(assignment.parent.value, nodes.Call)]
 
 
 def _route_dependencies(function: nodes.FunctionDef) -> Iterator[str]:
@@ -121,14 +125,8 @@ def _route_dependencies(function: nodes.FunctionDef) -> Iterator[str]:
         declared += _dependencies_keyword(decorator)
         router = decorator.func.expr if isinstance(decorator.func, nodes.Attribute) else None
         if isinstance(router, nodes.Name):
-            try:
-                _, assignments = router.lookup(router.name)
-            except Exception:  # astroid lookups can fail on broken code
-                continue
-            for assignment in assignments:
-                value = getattr(assignment.parent, "value", None)
-                if isinstance(assignment.parent, nodes.Assign) and isinstance(value, nodes.Call):
-                    declared += _dependencies_keyword(value)
+            for made in _calls_assigned_to(router):
+                declared += _dependencies_keyword(made)
     for call in declared:
         dependency = _dependency_of(call)
         name = dotted_name(dependency) if dependency is not None else None

@@ -7,7 +7,7 @@ makes the chains that call it safe. Both are common, and both are invisible to a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from astroid import nodes
@@ -60,24 +60,16 @@ def _q_mentions_tenant(node: nodes.NodeNG, index: ProjectIndex) -> bool:
 def manager_lookups(modules: Iterable[tuple[str, nodes.Module]]) -> dict[str, frozenset[str]]:
     """Manager and queryset class name -> the fields its `get_queryset` filters by, its bases'
     included unless it replaces get_queryset without calling theirs: `organization` for Unstract's
-    `WorkflowModelManager(DefaultOrganizationManagerMixin, BaseModelManager)`, whose mixin
-    filters `organization=UserContext.get_organization()`. Read
-    before the tenant is known, to find it: the boundary the project's managers enforce."""
+    `WorkflowModelManager(DefaultOrganizationManagerMixin, BaseModelManager)`, whose mixin filters
+    `organization=UserContext.get_organization()`. Read before the tenant is known, to find it:
+    the boundary the project's managers enforce."""
     own: dict[str, set[str]] = {}
     bases: dict[str, list[str]] = {}
-    for _, module in modules:
-        for cls in nodes_within(module, nodes.ClassDef):
-            names = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases]
-            if not any(name.endswith(("Manager", "QuerySet", "Queryset", "ManagerMixin")) for name in names):
-                continue
-            found = own.setdefault(cls.name, set())
-            replaces = False
-            for method in cls.mymethods():
-                if method.name in ("get_queryset", "get_query_set"):
-                    found |= _filtered_fields(method)
-                    replaces = replaces or not _calls_super(method)
-            if not replaces:
-                bases.setdefault(cls.name, []).extend(names)
+    for cls, base_names, keeps_base in _manager_classes(modules):
+        own.setdefault(cls.name, set()).update(
+            field for method in _get_querysets(cls) for field in _filtered_fields(method))
+        if keeps_base:
+            bases.setdefault(cls.name, []).extend(base_names)
 
     def gathered(name: str, seen: frozenset[str]) -> frozenset[str]:
         if name in seen or name not in own:
@@ -86,6 +78,22 @@ def manager_lookups(modules: Iterable[tuple[str, nodes.Module]]) -> dict[str, fr
         return frozenset(own[name]).union(*inherited)
 
     return {name: found for name in own if (found := gathered(name, frozenset()))}
+
+
+def _manager_classes(modules: Iterable[tuple[str, nodes.Module]]
+                     ) -> Iterator[tuple[nodes.ClassDef, list[str], bool]]:
+    """(class, its bases' names, whether it keeps its bases' get_queryset) for each manager or
+    queryset class of the project: one that replaces get_queryset without calling super() drops
+    whatever its bases filter."""
+    for _, module in modules:
+        for cls in nodes_within(module, nodes.ClassDef):
+            base_names = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases]
+            if any(name.endswith(("Manager", "QuerySet", "Queryset", "ManagerMixin")) for name in base_names):
+                yield cls, base_names, all(_calls_super(method) for method in _get_querysets(cls))
+
+
+def _get_querysets(cls: nodes.ClassDef) -> list[nodes.FunctionDef]:
+    return [method for method in cls.mymethods() if method.name in ("get_queryset", "get_query_set")]
 
 
 def _filtered_fields(function: nodes.FunctionDef) -> set[str]:
@@ -105,23 +113,16 @@ def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], in
     if not index.tenant_names:
         return methods, managers
     heirs: dict[str, list[str]] = {}  # class -> its bases, for classes that keep the base's get_queryset
-    for _, module in modules:
-        for cls in nodes_within(module, nodes.ClassDef):
-            base_names = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases]
-            if not any(name.endswith(("Manager", "QuerySet", "Queryset", "ManagerMixin")) for name in base_names):
+    for cls, base_names, keeps_base in _manager_classes(modules):
+        for method in cls.mymethods():
+            if not filters_by_tenant(method, index):
                 continue
-            replaces = False
-            for method in cls.mymethods():
-                if method.name in ("get_queryset", "get_query_set") and not _calls_super(method):
-                    replaces = True
-                if not filters_by_tenant(method, index):
-                    continue
-                if method.name in ("get_queryset", "get_query_set"):
-                    managers.add(cls.name)
-                elif not method.name.startswith("_") and method.name not in DJANGO_QUERYSET_METHODS:
-                    methods.add(method.name)  # not Django's own: one manager's get_or_create is not every model's
-            if not replaces:
-                heirs[cls.name] = base_names
+            if method.name in ("get_queryset", "get_query_set"):
+                managers.add(cls.name)
+            elif not method.name.startswith("_") and method.name not in DJANGO_QUERYSET_METHODS:
+                methods.add(method.name)  # not Django's own: one manager's get_or_create is not every model's
+        if keeps_base:
+            heirs[cls.name] = base_names
     grown = True
     while grown:
         inheriting = {name for name, bases in heirs.items() if name not in managers and managers.intersection(bases)}

@@ -48,8 +48,9 @@ class UnfilteredDjangoQuery(Rule):
     reported where a request picks one of its rows by a key the client sent in the body or
     query string (`InvoiceLine.objects.filter(pk=entry["id"]).delete()`), unless the lookup
     also names the parent (`invoice=invoice`); keys from the URL are left to the view's
-    permissions, which nested routes check. So are its rows filtered by a parent the client
-    names (`InvoiceLine.objects.filter(invoice_id=request.GET["invoice"])`). A DRF view's
+    permissions, which nested routes check. It is reported too where its rows are filtered by a
+    parent the client names (`InvoiceLine.objects.filter(invoice_id=request.GET["invoice"])`),
+    or picked by a list of keys read from the body as it is. A DRF view's
     queryset is also safe where the project's `DEFAULT_FILTER_BACKENDS` (or the view's own
     `filter_backends`) include one that narrows to the tenant.
 
