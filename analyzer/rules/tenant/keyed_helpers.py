@@ -47,9 +47,9 @@ class KeyedHelper:
 def keyed_helper_call(call: nodes.Call, resolver: ChainResolver,
                       births: Callable[[nodes.Call], Chain | None]) -> KeyedHelper | None:
     """The helper and model when `call`, in a request handler, passes a request value to a
-    project function that fetches a tenant-scoped row by that parameter without the tenant,
-    itself or through the helpers it hands the parameter on to
-    (`run_prompt(prompt_id)` calling `load_prompt(prompt_id)`)."""
+    project function that fetches a tenant-owned row by that parameter without the tenant,
+    itself or through the helpers it hands the parameter on to (`run_prompt(prompt_id)` calling
+    `load_prompt(prompt_id)`); unless the value was checked within the tenant on its way in."""
     func = call.func
     function = _helper_of(call, resolver)
     if function is None or not in_request(call):
