@@ -34,6 +34,10 @@ class Chain:
         return replace(self, **changes)
 
 
+# Builtins that gather what they are given: the rows, or keys, of a query stay the query's.
+COLLECTING = frozenset({"list", "set", "tuple", "frozenset", "sorted"})
+
+
 class ChainResolver:
     """Resolves an expression to the Chain it builds; subclasses define `root` and `step`."""
 
@@ -55,7 +59,11 @@ class ChainResolver:
                 if func.attrname in self.index.query_builders or isinstance(safe_infer(func.expr), nodes.Module):
                     return self._helper(node, depth)  # incident_service.get_all(...), utils.attach_points(qs)
                 return None
+            if isinstance(func, nodes.Name) and func.name in COLLECTING and len(node.args) == 1 and not node.keywords:
+                return self.resolve(node.args[0], depth + 1)  # list(qs.values_list("id", flat=True)): those rows
             return self.function_call(node, depth) or self._helper(node, depth)
+        if isinstance(node, nodes.BinOp) and node.op in ("-", "&"):
+            return self.resolve(node.left, depth + 1)  # set(ids) - set(team_ids): some of the left rows' keys
         if isinstance(node, nodes.Name):
             return self._variable(node, depth)
         if isinstance(node, nodes.Await):

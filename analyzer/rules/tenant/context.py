@@ -17,8 +17,10 @@ from ...lang.python import callee_name
 from ...model import Severity
 from ..base import RuleContext
 from .chains import Chain, ChainResolver, assigned_values
+from .django_queries import SHORTCUTS
 from .narrowing import (
     checked_after_fetch,
+    counted_beforehand,
     documented_across_tenants,
     is_housekeeping,
     nested_in_query,
@@ -50,9 +52,11 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
         return None
     helper = _handed_to(node)
     if helper is not None and (_is_validator(helper) or checked_after_fetch(helper, resolver) or any(
-            is_capability_value(value) for value in (*helper.args, *(k.value for k in helper.keywords or ())))):
+            is_capability_value(value) for value in (*helper.args, *(k.value for k in helper.keywords or ())))
+            or _narrowed_by_its_caller(helper, ctx)):
         return None  # get_workspace_user(id, base_queryset=...) then checked; get_invitation_by_token(token, ...)
-    if chain.keyed and (not in_request(node) or checked_by_its_dependants(node, ctx.index.checked_dependencies)):
+    if chain.keyed and (not in_request(node) or checked_by_its_dependants(node, ctx.index.checked_dependencies)
+                        or counted_beforehand(node, resolver)):
         return None
     if checked_by_permission_class(node, chain.model, resolver):
         return None
@@ -145,6 +149,13 @@ def _handed_to(node: nodes.Call) -> nodes.Call | None:
     elif not (isinstance(parent, nodes.Call) and node in parent.args):
         return None
     return parent if isinstance(parent, nodes.Call) else None
+
+
+def _narrowed_by_its_caller(helper: nodes.Call, ctx: RuleContext) -> bool:
+    """`get_object_or_404(annotate_rollups(Account.objects.all()), id=pk, org=org)`: the query a
+    helper decorates is handed on to a lookup, which is judged itself (here, and scoped)."""
+    outer = _handed_to(helper)
+    return outer is not None and (callee_name(outer) or "").rsplit(".", 1)[-1] in SHORTCUTS
 
 
 def _is_validator(call: nodes.Call) -> bool:

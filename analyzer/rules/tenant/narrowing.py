@@ -512,3 +512,80 @@ def documented_across_tenants(node: nodes.NodeNG, tenant: set[str]) -> bool:
         if isinstance(doc, str) and said.search(doc):
             return True
     return False
+
+
+KEY_LOOKUPS = frozenset({"pk", "id", "pk__in", "id__in", "pk__exact", "id__exact"})
+
+
+def counted_beforehand(node: nodes.Call, resolver: ChainResolver) -> bool:
+    """`stages = Stage.objects.filter(pipeline=pipeline, id__in=stage_ids)` and
+    `if stages.count() != len(stage_ids): return 400` before `for order, stage_id in
+    enumerate(stage_ids): Stage.objects.filter(id=stage_id).update(order=order)`: each key the
+    client sent was first counted among the tenant's own rows, and a stranger's refused."""
+    function = node.scope()
+    if not isinstance(function, nodes.FunctionDef):
+        return False
+    lists = {name for keyword in _chain_keywords(node) if keyword.arg in KEY_LOOKUPS
+             for name in [_listed_in(keyword.value)] if name}
+    if not lists:
+        return False
+    for compare in nodes_within(function, nodes.Compare):
+        if (compare.lineno or 0) >= (node.lineno or 0):
+            continue
+        operands = [compare.left, *(operand for _, operand in compare.ops)]
+        measured = any(isinstance(o, nodes.Call) and getattr(o.func, "name", None) == "len" and o.args
+                       and isinstance(o.args[0], nodes.Name) and o.args[0].name in lists for o in operands)
+        if measured and any(_counts_within_tenant(o, lists, resolver) for o in operands):
+            return True
+    return False
+
+
+def _chain_keywords(node: nodes.Call) -> list[nodes.Keyword]:
+    found = []
+    current: nodes.NodeNG | None = node
+    while isinstance(current, nodes.Call):
+        found += current.keywords or []
+        current = current.func.expr if isinstance(current.func, nodes.Attribute) else None
+    return found
+
+
+def _listed_in(value: nodes.NodeNG) -> str | None:
+    """`stage_ids` for `stage_ids` itself, or for a loop variable over it (`enumerate` too)."""
+    if not isinstance(value, nodes.Name):
+        return None
+    try:
+        _, assignments = value.lookup(value.name)
+    except Exception:  # astroid lookups can fail on broken code
+        return None
+    for assignment in assignments:
+        loop = assignment.parent
+        while isinstance(loop, nodes.Tuple):
+            loop = loop.parent
+        if isinstance(loop, (nodes.For, nodes.Comprehension)):
+            iterated = loop.iter
+            if isinstance(iterated, nodes.Call) and getattr(iterated.func, "name", None) == "enumerate" \
+                    and iterated.args:
+                iterated = iterated.args[0]
+            return iterated.name if isinstance(iterated, nodes.Name) else None
+    return value.name
+
+
+def _counts_within_tenant(operand: nodes.NodeNG, lists: set[str], resolver: ChainResolver) -> bool:
+    """`stages.count()` of a query narrowed to the tenant that keeps only the listed keys."""
+    if not (isinstance(operand, nodes.Call) and isinstance(operand.func, nodes.Attribute)
+            and operand.func.attrname == "count"):
+        return False
+    chain = resolver.resolve(operand.func.expr)
+    if chain is None or not chain.scoped:
+        return False
+    base = operand.func.expr
+    queries = [base]
+    if isinstance(base, nodes.Name):
+        try:
+            _, assignments = base.lookup(base.name)
+            queries = [a.parent.value for a in assignments if isinstance(a.parent, nodes.Assign)]
+        except Exception:  # astroid lookups can fail on broken code
+            return False
+    return any(isinstance(query, nodes.Call) and any(
+        keyword.arg in ("pk__in", "id__in") and isinstance(keyword.value, nodes.Name) and keyword.value.name in lists
+        for keyword in _chain_keywords(query)) for query in queries)

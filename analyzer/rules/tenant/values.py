@@ -18,7 +18,7 @@ from ...index.callers import USER_OBJECTS, unconverted
 from ...index.handlers import function_key, in_request
 from ...lang.python import dotted_name, last_name, nodes_within, safe_infer
 from ...lang.words import words
-from .chains import assigned_values
+from .chains import COLLECTING, assigned_values
 
 # Containers of what the client sent: a key read from them is not a key of a loaded object.
 REQUEST_DATA = frozenset({
@@ -102,6 +102,11 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         # `[e["us_id"] for e in bulk_data]`: the keys come from wherever the iterated values do.
         found = origin(value.generators[0].iter, depth + 1)
         return Origin.LOADED_KEY if found is Origin.OBJECT else found
+    if isinstance(value, nodes.Call) and isinstance(value.func, nodes.Name) and value.func.name in COLLECTING \
+            and len(value.args) == 1 and depth < ORIGIN_DEPTH:
+        return origin(value.args[0], depth + 1)  # set(m.id for m in members): keys of what is gathered
+    if isinstance(value, nodes.BinOp) and value.op in ("-", "&") and depth < ORIGIN_DEPTH:
+        return origin(value.left, depth + 1)  # ids - mine: a part of the left-hand keys
     if isinstance(value, (nodes.Subscript, nodes.Call)):
         container = value.value if isinstance(value, nodes.Subscript) else value.func
         if isinstance(container, nodes.Attribute) and container.attrname in ("get", "getlist", "pop"):
