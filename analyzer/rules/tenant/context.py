@@ -19,6 +19,7 @@ from ..base import RuleContext
 from .chains import Chain, ChainResolver, assigned_values
 from .django_queries import SHORTCUTS
 from .narrowing import (
+    chain_keywords,
     checked_after_fetch,
     counted_beforehand,
     documented_across_tenants,
@@ -84,15 +85,12 @@ def _picked_by_a_sent_key(node: nodes.Call, model: ModelInfo) -> bool:
     sent in the body or query string. A key from the URL is the one nested routes check in
     their permissions (`/projects/<project_pk>/features/<pk>`), and keys gathered into a
     collection are mostly gathered by the code from rows it already narrowed."""
-    current: nodes.NodeNG | None = node
-    while isinstance(current, nodes.Call):
-        for keyword in current.keywords or ():
-            lookup = model.as_pk_lookup(keyword.arg) if keyword.arg else ""
-            if lookup in SINGLE_KEYS and origin(keyword.value) is Origin.REQUEST:
-                return True
-            if lookup in KEY_LISTS and _read_from_the_body(keyword.value):
-                return True
-        current = current.func.expr if isinstance(current.func, nodes.Attribute) else None
+    for keyword in chain_keywords(node):
+        lookup = model.as_pk_lookup(keyword.arg) if keyword.arg else ""
+        if lookup in SINGLE_KEYS and origin(keyword.value) is Origin.REQUEST:
+            return True
+        if lookup in KEY_LISTS and _read_from_the_body(keyword.value):
+            return True
     return False
 
 
@@ -110,14 +108,11 @@ def parent_named_by_client(node: nodes.Call, model: ModelInfo) -> bool:
     the rows of whichever parent the client names, another tenant's as readily as its own."""
     relation = model.bound_via or ""
     names = {relation, f"{relation}_id", relation.removesuffix("_id")}
-    current: nodes.NodeNG | None = node
-    while isinstance(current, nodes.Call):
-        for keyword in current.keywords or ():
-            parts = (keyword.arg or "").split("__")
-            if parts[0] in names and parts[1:] in ([], ["id"], ["pk"], ["exact"], ["in"]) \
-                    and origin(keyword.value) is Origin.REQUEST:
-                return True
-        current = current.func.expr if isinstance(current.func, nodes.Attribute) else None
+    for keyword in chain_keywords(node):
+        parts = (keyword.arg or "").split("__")
+        if parts[0] in names and parts[1:] in ([], ["id"], ["pk"], ["exact"], ["in"]) \
+                and origin(keyword.value) is Origin.REQUEST:
+            return True
     return False
 
 

@@ -525,7 +525,7 @@ def counted_beforehand(node: nodes.Call, resolver: ChainResolver) -> bool:
     function = node.scope()
     if not isinstance(function, nodes.FunctionDef):
         return False
-    lists = {name for keyword in _chain_keywords(node) if keyword.arg in KEY_LOOKUPS
+    lists = {name for keyword in chain_keywords(node) if keyword.arg in KEY_LOOKUPS
              for name in [_listed_in(keyword.value)] if name}
     if not lists:
         return False
@@ -540,7 +540,8 @@ def counted_beforehand(node: nodes.Call, resolver: ChainResolver) -> bool:
     return False
 
 
-def _chain_keywords(node: nodes.Call) -> list[nodes.Keyword]:
+def chain_keywords(node: nodes.Call) -> list[nodes.Keyword]:
+    """The keywords of every call of the method chain that ends at `node`."""
     found = []
     current: nodes.NodeNG | None = node
     while isinstance(current, nodes.Call):
@@ -588,4 +589,4 @@ def _counts_within_tenant(operand: nodes.NodeNG, lists: set[str], resolver: Chai
             return False
     return any(isinstance(query, nodes.Call) and any(
         keyword.arg in ("pk__in", "id__in") and isinstance(keyword.value, nodes.Name) and keyword.value.name in lists
-        for keyword in _chain_keywords(query)) for query in queries)
+        for keyword in chain_keywords(query)) for query in queries)
