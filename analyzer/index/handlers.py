@@ -457,20 +457,26 @@ def function_key(function: nodes.FunctionDef) -> str:
     return f"{'m' if isinstance(function.parent, nodes.ClassDef) else 'f'}:{function.name}"
 
 
-def imported_module_names(module: nodes.Module, only_certain: bool = False) -> set[str]:
+def imported_module_names(module: nodes.Module, only_certain: bool = False) -> frozenset[str]:
     """Names a module binds to imported modules (`import monitor`, `from redash import models`).
     A lower-case name from `from ... import` may instead be an instance (MindsDB's
-    `from ...query_context import query_context_controller`); `only_certain` leaves those out."""
-    names = set()
-    for node in nodes_within(module, (nodes.Import, nodes.ImportFrom)):
-        for name, alias in node.names:
-            bound = (alias or name).split(".")[0]
-            if isinstance(node, nodes.Import) or (bound.islower() and not only_certain):
-                names.add(bound)
-    return names
+    `from ...query_context import query_context_controller`); `only_certain` leaves those out.
+    Worked out once per tree: the call graph and the caller parameters both ask."""
+    memo = module_memo(module)
+    key = f"imported_modules:{only_certain}"
+    if key not in memo:
+        names = set()
+        for node in nodes_within(module, (nodes.Import, nodes.ImportFrom)):
+            for name, alias in node.names:
+                bound = (alias or name).split(".")[0]
+                if isinstance(node, nodes.Import) or (bound.islower() and not only_certain):
+                    names.add(bound)
+        memo[key] = frozenset(names)
+    return memo[key]
 
 
-def _called_keys(function: nodes.FunctionDef, modules: set[str], certain: set[str] = frozenset()) -> set[str]:
+def _called_keys(function: nodes.FunctionDef, modules: frozenset[str],
+                 certain: frozenset[str] = frozenset()) -> set[str]:
     """Keys of what `function` calls, and of the FastAPI dependencies it declares (in its
     parameters, `Annotated[...]` or its route decorator's `dependencies=`), which run before
     it with the request's own values: `client = Depends(authenticate_client)`."""
@@ -488,7 +494,7 @@ def _called_keys(function: nodes.FunctionDef, modules: set[str], certain: set[st
     return keys
 
 
-def callee_keys(call: nodes.Call, modules: set[str], certain: set[str]) -> set[str]:
+def callee_keys(call: nodes.Call, modules: frozenset[str], certain: frozenset[str]) -> set[str]:
     """Keys (see function_key) of the functions a call may run, by name: `f:name` for `name(...)`
     and `monitor.get_status()`, `m:name` for `obj.name(...)` unless the name is too common to
     say which runs. A lower-case name from `from ... import` may be a module or an instance,

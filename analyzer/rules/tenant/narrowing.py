@@ -15,7 +15,7 @@ from astroid import nodes
 from ...index.handlers import OWNER_FIELDS, enclosing_functions, in_request
 from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.words import words
-from .chains import MAX_DEPTH, ChainResolver, outermost_call, under_tenant_test
+from .chains import MAX_DEPTH, ChainResolver, assigned_values, outermost_call, under_tenant_test
 from .values import USER_OBJECTS, is_capability_field, is_the_caller
 
 
@@ -580,13 +580,7 @@ def _counts_within_tenant(operand: nodes.NodeNG, lists: set[str], resolver: Chai
     if chain is None or not chain.scoped:
         return False
     base = operand.func.expr
-    queries = [base]
-    if isinstance(base, nodes.Name):
-        try:
-            _, assignments = base.lookup(base.name)
-            queries = [a.parent.value for a in assignments if isinstance(a.parent, nodes.Assign)]
-        except Exception:  # astroid lookups can fail on broken code
-            return False
-    return any(isinstance(query, nodes.Call) and any(
+    queries = assigned_values(base) if isinstance(base, nodes.Name) else [base]
+    return isinstance(queries, list) and any(isinstance(query, nodes.Call) and any(
         keyword.arg in ("pk__in", "id__in") and isinstance(keyword.value, nodes.Name) and keyword.value.name in lists
         for keyword in chain_keywords(query)) for query in queries)
