@@ -11,6 +11,7 @@ from sqlglot import exp
 from ...config import Config
 from ...fixes.sql_predicate import add_tenant_predicates
 from ...index.handlers import in_request
+from ...index.tenant import tenant_words
 from ...lang.python_strings import string_value
 from ...lang.sql import Statement, parse_script
 from ...lang.sql_calls import sql_argument
@@ -20,6 +21,7 @@ from ..base import Rule, RuleContext
 from . import CWE_639
 from .context import place_severity
 from .policy import tenant_severity
+from .row_security import tenant_set_before
 from .sql_scope import Unconstrained, unconstrained_tables
 
 LOOKS_LIKE_SQL = re.compile(r"^\s*(--[^\n]*\n\s*)*(select|with|update|delete|insert)\b", re.I)
@@ -36,6 +38,11 @@ class UnfilteredRawSql(Rule):
     some rows, so `WHERE o.tenant_id = %s OR o.is_public` still leaks every public row of every
     tenant. Strings built with f-strings or concatenation are checked with their holes read as
     placeholders; .sql files outside migration and documentation folders are checked too.
+
+    Postgres row-level security is honoured where the code shows it: a statement run after the
+    same function (or a helper it calls first) wrote the tenant into a custom setting, such as
+    `SELECT set_config('app.current_tenant', %s, true)` or `SET LOCAL app.tenant_id = ...`, is
+    left to the database's policies.
 
     ## Example
     ```sql
@@ -105,6 +112,8 @@ class UnfilteredRawSql(Rule):
             missing = unconstrained_tables(statement.tree, ctx.index)
             if not missing or (all(m.keyed for m in missing) and not handler):
                 continue  # a row picked by its id outside a handler: the caller chose the id
+            if tenant_set_before(node, tenant_words(ctx.index.tenant)):
+                return  # row-level security: the connection holds the tenant, the database filters
             fix = None
             if single and value.source_offset is not None:
                 fix = self._fix(statement, missing, ctx, value.source_offset + statement.start)
