@@ -341,6 +341,14 @@ def infer_all(node: nodes.NodeNG, limit: int = 8) -> list[nodes.NodeNG]:
     return found
 
 
+def function_of(value: nodes.NodeNG) -> nodes.NodeNG:
+    """The function behind an inferred callable: `self.get_board` infers to a bound method,
+    which proxies an unbound one, which proxies the `FunctionDef`."""
+    while isinstance(value, astroid.UnboundMethod):  # BoundMethod is a subclass
+        value = value._proxied
+    return value
+
+
 def dotted_name(node: nodes.NodeNG) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts = []

@@ -16,12 +16,12 @@ from astroid import nodes
 
 from ...index import ModelInfo
 from ...index.handlers import in_request
-from ...lang.python import dotted_name, infer_all, last_name, nodes_within, safe_infer
+from ...lang.python import dotted_name, function_of, infer_all, last_name, nodes_within, safe_infer
 from ...model import Severity
 from ..base import RuleContext
 from .chains import Chain, ChainResolver, argument_for, assigned_values, outermost_call
 from .context import parent_words, place_severity
-from .narrowing import checked_after_fetch, nested_in_query
+from .narrowing import checked_after_fetch, nested_in_query, only_its_key_is_read
 from .values import Origin, names_checked_object, origin
 
 
@@ -115,7 +115,7 @@ def _helper_of(call: nodes.Call, resolver: ChainResolver) -> nodes.FunctionDef |
         return None
     if isinstance(func, nodes.Attribute) and resolver.root(func.expr) is not None:
         return None  # `Task.objects.get(...)`: a manager's method, not a project helper named `get`
-    functions = [getattr(f, "_proxied", f) for f in infer_all(func, limit=3)]
+    functions = [function_of(f) for f in infer_all(func, limit=3)]
     functions = [f for f in functions if isinstance(f, nodes.FunctionDef)]
     if len(functions) != 1 or in_request(functions[0].body[0] if functions[0].body else functions[0]):
         return None
@@ -126,7 +126,7 @@ def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, births: Ca
                 hops: int) -> Iterator[tuple[str, ModelInfo]]:
     """(parameter, model) for each tenant-owned row `function` fetches by that parameter alone,
     in its own queries or in a helper it hands the parameter to."""
-    parameters = {a.name for a in (*function.args.args, *function.args.kwonlyargs)}
+    parameters = {a.name for a in (*(function.args.args or ()), *(function.args.kwonlyargs or ()))}  # None: a stub
     for inner in nodes_within(function, nodes.Call):
         if outermost_call(inner) is not inner:
             continue
@@ -134,7 +134,8 @@ def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, births: Ca
         if chain is not None and chain.model is not None and chain.keyed \
                 and (chain.model.is_tenant_scoped or chain.model.is_tenant_bound) \
                 and not (chain.scoped or chain.unknown) and chain.key in parameters \
-                and not (nested_in_query(inner, resolver) or checked_after_fetch(inner, resolver)):
+                and not (nested_in_query(inner, resolver) or checked_after_fetch(inner, resolver)
+                         or only_its_key_is_read(inner)):
             yield chain.key, chain.model
             continue
         if hops <= 1 or chain is not None:

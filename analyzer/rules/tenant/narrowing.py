@@ -486,7 +486,9 @@ KEY_ATTRIBUTES = frozenset({"id", "pk"})
 
 def only_its_key_is_read(node: nodes.Call) -> bool:
     """`last = Task.objects.latest("id"); next_id = last.id + 1`: of the row fetched, only its key
-    is read, which carries none of the tenant's data (a pre-allocated id for a bulk insert)."""
+    is read, which carries none of the tenant's data (a pre-allocated id for a bulk insert).
+    Asking whether it exists (`if issue:`) and matching other rows against it
+    (`issues.exclude(Q(parent=issue))`) read no more than its key either."""
     executed = _executed(outermost_call(node))
     if isinstance(executed.parent, nodes.Attribute):
         return executed.parent.attrname in KEY_ATTRIBUTES
@@ -497,8 +499,27 @@ def only_its_key_is_read(node: nodes.Call) -> bool:
     target = statement.targets[0]
     uses = [use for use in nodes_within(statement.scope(), nodes.Name) if use.name == target.name
             and (use.lineno or 0) > (statement.lineno or 0)]
-    return bool(uses) and all(isinstance(use.parent, nodes.Attribute) and use.parent.attrname in KEY_ATTRIBUTES
-                              for use in uses)
+    return bool(uses) and all(_reads_its_key(use) for use in uses)
+
+
+# Calls that match rows against a row handed to them by keyword, reading only its key.
+MATCHING_CALLS = frozenset({"Q", "filter", "exclude", "get", "filter_by", "exists", "count"})
+
+
+def _reads_its_key(use: nodes.Name) -> bool:
+    parent = use.parent
+    if isinstance(parent, nodes.Attribute):
+        return parent.attrname in KEY_ATTRIBUTES
+    tested: nodes.NodeNG = use
+    if isinstance(parent, nodes.UnaryOp) and parent.op == "not":
+        tested, parent = parent, parent.parent
+    if isinstance(parent, nodes.BoolOp):  # `if task and task_id != current:`
+        tested, parent = parent, parent.parent
+    if isinstance(parent, (nodes.If, nodes.IfExp, nodes.While)) and parent.test is tested:
+        return True
+    if isinstance(parent, nodes.Keyword) and isinstance(parent.parent, nodes.Call):
+        return (dotted_name(parent.parent.func) or "").rsplit(".", 1)[-1] in MATCHING_CALLS
+    return False
 
 
 def documented_across_tenants(node: nodes.NodeNG, tenant: set[str]) -> bool:

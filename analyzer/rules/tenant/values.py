@@ -431,6 +431,8 @@ def _view_model(value: nodes.NodeNG) -> str | None:
 
 def _outermost_id_parameter(value: nodes.Name) -> bool:
     function = value.scope()
+    while isinstance(function, nodes.ComprehensionScope) and function.parent is not None:
+        function = function.parent.scope()  # [self.save_cover(asset, project_id) for asset in assets]
     if not isinstance(function, nodes.FunctionDef):
         return False
     ids = [a.name for a in function.args.args or [] if _is_id_name(a.name)]
