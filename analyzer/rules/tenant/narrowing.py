@@ -266,6 +266,9 @@ def _correlated(call: nodes.Call) -> bool:
 
 
 CHECK_WORDS = ("perm", "check", "access", "authori", "allowed", "can_", "ensure", "verify", "require")
+# Words of what tells one caller, or tenant, from another: `get_current_user()`, `session`.
+CALLER_WORDS = frozenset({"request", "user", "current", "actor", "member", "session", "auth", "token", "principal",
+                          "identity", "viewer", "tenant", "org", "organization", "organisation", "owner"})
 
 
 def _checks_row(call: nodes.Call, names: set[str], tenant_names: set[str],
@@ -283,12 +286,32 @@ def _checks_row(call: nodes.Call, names: set[str], tenant_names: set[str],
     for value in arguments:
         parts = (dotted_name(value) or "").split(".")
         if parts[0] in names and (len(parts) == 1 or parts[1] in tenant_names or callee == "check_object_permissions"):
-            return True
+            return not _blind_check(call, arguments, tenant_names)
         if parts[0] in owners and callee == "check_object_permissions":
             return True  # project = view.project; self.check_object_permissions(request, project)
     if isinstance(func, nodes.Attribute) and (dotted_name(func.expr) or "").split(".")[0] in names:
         return any(is_the_caller(value) for value in arguments) and _decides(call)
     return False
+
+
+def _blind_check(call: nodes.Call, arguments: tuple[nodes.NodeNG, ...], tenant_names: set[str]) -> bool:
+    """`check_parent_link(parent, child=board)`: a project function named like a check that can
+    not tell one tenant from another. It is handed neither the caller nor a tenant, and its body
+    reads neither (nor hands the row on to another check): it validates the row's shape."""
+    who = {"request", *USER_OBJECTS, *tenant_names}
+    if any((dotted_name(value) or "").split(".")[0] in who or is_the_caller(value) for value in arguments):
+        return False
+    if isinstance(call.func, nodes.Attribute) and is_the_caller(call.func.expr):
+        return False  # request.user.has_environment_permission(permission, environment)
+    callee = _callee(call)
+    if callee is None or "site-packages" in (callee.root().file or ""):
+        return False
+    read = {n.name for n in nodes_within(callee, nodes.Name)} | \
+        {a.attrname for a in nodes_within(callee, nodes.Attribute)}
+    if read & who or any(CALLER_WORDS & set(words(name)) for name in read):
+        return False
+    called = {(dotted_name(c.func) or "").rsplit(".", 1)[-1].lower() for c in nodes_within(callee, nodes.Call)}
+    return not any(word in name for name in called for word in CHECK_WORDS)
 
 
 def _decides(call: nodes.Call) -> bool:

@@ -18,22 +18,44 @@ from astroid import nodes
 from ...index import ModelInfo, ProjectIndex
 from ...lang.python import dotted_name, nodes_within, safe_infer
 from .chains import ChainResolver
-from .values import Origin, origin
+from .narrowing import checked_after_fetch
+from .values import Origin, origin, sent_key
 
 
 def checked_by_permission_class(node: nodes.NodeNG, model: ModelInfo, resolver: ChainResolver) -> bool:
     """Whether `node` picks its rows by URL keywords only, in a view one of whose permission
     classes queries `model` scoped to the tenant. An id the client sends in the body or query
-    string was never seen by the permission class."""
+    string was never seen by the permission class, unless the class reads it under the same key
+    (`request.data.get("environment")`) and looks that row up within the tenant, or checks the
+    caller's rights on it (`request.user.has_environment_permission(permission, environment)`)."""
     view = _enclosing_class(node)
-    if view is None or not _picked_by_url(node):
+    if view is None:
+        return False
+    keys = _sent_keys(node)
+    if not keys and not _picked_by_url(node):
         return False
     for permission in _permission_classes(view):
+        if keys and not keys <= _keys_read(permission):
+            continue
         for call in nodes_within(permission, nodes.Call):
             chain = resolver.resolve(call)
-            if chain is not None and chain.model is model and chain.scoped:
+            if chain is not None and chain.model is model and (
+                    chain.scoped or (keys and checked_after_fetch(call, resolver))):
                 return True
     return False
+
+
+def _sent_keys(node: nodes.NodeNG) -> set[str]:
+    """The body or query-string keys of every value the lookup is keyed by; empty when any
+    value is not read from one."""
+    values = [keyword.value for call in nodes_within(node, nodes.Call) for keyword in call.keywords or ()
+              if not isinstance(keyword.value, nodes.Const)]
+    keys = [sent_key(value) for value in values]
+    return set(keys) if keys and None not in keys else set()  # type: ignore[arg-type]
+
+
+def _keys_read(cls: nodes.ClassDef) -> set[str]:
+    return {key for node in nodes_within(cls, (nodes.Call, nodes.Subscript)) if (key := sent_key(node))}
 
 
 def _picked_by_url(node: nodes.NodeNG) -> bool:

@@ -160,6 +160,45 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
     return Origin.UNKNOWN
 
 
+# Where a request carries what the client sent: its body, or its query string.
+SENT_IN = {**dict.fromkeys(("data", "POST", "json", "form", "body", "payload"), "body"),
+           **dict.fromkeys(("GET", "query_params", "args"), "query")}
+
+
+def sent_key(value: nodes.NodeNG, depth: int = 0) -> str | None:
+    """`body:environment` for `request.data.get("environment")`, `query:environment` for
+    `request.GET["environment"]`, or for a variable assigned one (through `int(...)`): where, and
+    under which key, the client sent the value as it is (not after a serializer's validation)."""
+    if isinstance(value, nodes.Name) and depth < ORIGIN_DEPTH:
+        values = assigned_values(value)  # `ids = []` then `ids = request.data.get("ids")`: the latter
+        values = [v for v in values if not _empty_literal(v)] if isinstance(values, list) else []
+        return sent_key(values[0], depth + 1) if len(values) == 1 else None
+    if isinstance(value, nodes.Call) and unconverted(value) is not value and value.args:
+        return sent_key(value.args[0], depth + 1)
+    if isinstance(value, nodes.Subscript):
+        container, key = value.value, value.slice
+    elif isinstance(value, nodes.Call) and isinstance(value.func, nodes.Attribute) \
+            and value.func.attrname in ("get", "getlist", "pop") and value.args:
+        container, key = value.func.expr, value.args[0]
+    else:
+        return None
+    if isinstance(container, nodes.Name):  # params = request.data; params.get("tags")
+        values = assigned_values(container)
+        container = values[0] if isinstance(values, list) and len(values) == 1 else container
+    place = SENT_IN.get((dotted_name(container) or "").rsplit(".", 1)[-1])
+    if place and isinstance(key, nodes.Const) and isinstance(key.value, str) and _reads_request_data(container):
+        return f"{place}:{key.value}"
+    return None
+
+
+def _empty_literal(value: nodes.NodeNG) -> bool:
+    if isinstance(value, nodes.Const):
+        return not value.value
+    if isinstance(value, nodes.Dict):
+        return not value.items
+    return isinstance(value, (nodes.List, nodes.Tuple, nodes.Set)) and not value.elts
+
+
 def _loop_iterable(name: nodes.Name) -> nodes.NodeNG | None:
     """What `for entry in items:` iterates, for the loop variable `entry`."""
     try:
