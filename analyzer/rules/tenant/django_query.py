@@ -13,9 +13,10 @@ from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from . import CWE_639, OWASP_BOLA
 from .chains import Chain, ChainResolver, model_of_class, outermost_call
-from .context import parent_words, verdict
+from .context import parent_words, place_severity, verdict
 from .django_queries import QUERY_METHODS, DjangoQueries
 from .keyed_helpers import KeyedHelper, keyed_helper_call
+from .link_writes import SentLink, link_by_sent_ids
 from .narrowing import narrowed_elsewhere
 from .permission_classes import checked_per_object, queryset_never_read
 from .policy import tenant_severity
@@ -50,7 +51,9 @@ class UnfilteredDjangoQuery(Rule):
     also names the parent (`invoice=invoice`); keys from the URL are left to the view's
     permissions, which nested routes check. It is reported too where its rows are filtered by a
     parent the client names (`InvoiceLine.objects.filter(invoice_id=request.GET["invoice"])`),
-    or picked by a list of keys read from the body as it is. A DRF view's
+    or picked by a list of keys read from the body as it is. A many-to-many link made from ids
+    the body sends (`task.labels.set(request.data["labels"])`, `.add(*ids)`) is reported too:
+    the related manager takes any row's key, and the caller reads the linked rows back. A DRF view's
     queryset is also safe where the project's `DEFAULT_FILTER_BACKENDS` (or the view's own
     `filter_backends`) include one that narrows to the tenant.
 
@@ -135,6 +138,10 @@ class UnfilteredDjangoQuery(Rule):
             yield from self._generic_view(node, resolver, ctx)
             yield from self._bare_manager_queryset(node, resolver, ctx)
             return
+        link = link_by_sent_ids(node, resolver)
+        if link is not None:
+            yield from self._link_finding(node, link, ctx)
+            return
         helper = keyed_helper_call(node, resolver, lambda call: resolver.function_call(call, 0)
                                    or self._birth(call, resolver))
         if helper is not None:
@@ -167,6 +174,14 @@ class UnfilteredDjangoQuery(Rule):
             field = helper.model.tenant_field or helper.model.bound_via
             yield ctx.finding(self, ctx.positions.span(node), helper.message(f"filtering on `{field}`"),
                               severity=severity)
+
+    def _link_finding(self, node: nodes.Call, link: SentLink, ctx: RuleContext) -> Iterator[Finding]:
+        severity = place_severity(node, ctx, self.severity)
+        if severity is not None:
+            message = (f"`.{link.relation}.{node.func.attrname}()` links `{link.target.name}` rows by the ids the "
+                       f"client sent, without checking they are the tenant's: another tenant's rows can be "
+                       "linked, and read back through the link")
+            yield ctx.finding(self, ctx.positions.span(node), message, severity=severity)
 
     def _generic_view(self, cls: nodes.ClassDef, resolver: DjangoQueries, ctx: RuleContext) -> Iterator[Finding]:
         """`class InvoiceDetail(DetailView): model = Invoice`: Django serves any tenant's row by the
