@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from astroid import nodes
 
 from ...index import ModelInfo, ProjectIndex
+from ...index.callers import unconverted
 from ...lang.python import dotted_name, infer_all, module_memo, nodes_within, safe_infer
 
 MAX_DEPTH = 6
@@ -64,6 +65,9 @@ class ChainResolver:
             return self.function_call(node, depth) or self._helper(node, depth)
         if isinstance(node, nodes.BinOp) and node.op in ("-", "&"):
             return self.resolve(node.left, depth + 1)  # set(ids) - set(team_ids): some of the left rows' keys
+        if isinstance(node, (nodes.ListComp, nodes.SetComp, nodes.GeneratorExp)) and len(node.generators) == 1 \
+                and _key_of_each(node.elt, node.generators[0].target):
+            return self.resolve(node.generators[0].iter, depth + 1)  # [str(run.id) for run in runs]: their keys
         if isinstance(node, nodes.Name):
             return self._variable(node, depth)
         if isinstance(node, nodes.Await):
@@ -259,6 +263,14 @@ def returns(function: nodes.FunctionDef) -> list[nodes.Return]:
     for node in function.nodes_of_class(nodes.Return, skip_klass=(nodes.FunctionDef, nodes.Lambda, nodes.ClassDef)):
         found.append(node)
     return found
+
+
+def _key_of_each(element: nodes.NodeNG, target: nodes.NodeNG) -> bool:
+    """`run.id`, `str(run.pk)` for the loop variable `run`: the key of each row iterated."""
+    element = unconverted(element)
+    return isinstance(target, nodes.AssignName) and isinstance(element, nodes.Attribute) \
+        and element.attrname in ("id", "pk") and isinstance(element.expr, nodes.Name) \
+        and element.expr.name == target.name
 
 
 def argument_for(call: nodes.Call, function: nodes.FunctionDef, parameter: str) -> nodes.NodeNG | None:
