@@ -321,8 +321,8 @@ class DjangoQueries(ChainResolver):
             left, right = self._q(node.left, model), self._q(node.right, model)
             if "unknown" in (left, right):
                 return "unknown"
-            if node.op == "&":
-                return "scoped" if "scoped" in (left, right) else "plain"
+            if node.op == "&":  # Q(space__isnull=True) & Q(name=...): still only the shared rows
+                return next((v for v in ("scoped", "shared") if v in (left, right)), "plain")
             return "scoped" if {left, right} <= {"scoped", "shared"} and "scoped" in (left, right) else "plain"
         if isinstance(node, nodes.UnaryOp):
             return "plain"

@@ -188,8 +188,7 @@ class SqlalchemyQueries(ChainResolver):
                     return "scoped"
                 return "plain"
             if name == "and_":
-                verdicts = [self._criterion(a, model, depth + 1) for a in node.args]
-                return "scoped" if "scoped" in verdicts else ("unknown" if "unknown" in verdicts else "plain")
+                return _conjunction([self._criterion(a, model, depth + 1) for a in node.args])
             if name == "or_":
                 verdicts = [self._criterion(a, model, depth + 1) for a in node.args]
                 ok = verdicts and set(verdicts) <= {"scoped", "shared"} and "scoped" in verdicts
@@ -198,13 +197,15 @@ class SqlalchemyQueries(ChainResolver):
         if isinstance(node, nodes.BinOp) and node.op in ("&", "|"):
             left, right = self._criterion(node.left, model, depth + 1), self._criterion(node.right, model, depth + 1)
             if node.op == "&":
-                return "scoped" if "scoped" in (left, right) else "plain"
+                return _conjunction([left, right])
             return "scoped" if {left, right} <= {"scoped", "shared"} and "scoped" in (left, right) else "plain"
         if isinstance(node, nodes.Name):
             values = assigned_values(node)
             if isinstance(values, list):
                 verdicts = {self._criterion(v, model, depth + 1) for v in values}
-                return "scoped" if verdicts == {"scoped"} else ("unknown" if "unknown" in verdicts else "plain")
+                if len(verdicts) == 1 and verdicts <= {"scoped", "shared"}:
+                    return verdicts.pop()
+                return "unknown" if "unknown" in verdicts else "plain"
             return "unknown"
         if isinstance(node, nodes.IfExp):
             branches = {self._criterion(node.body, model, depth + 1), self._criterion(node.orelse, model, depth + 1)}
@@ -223,10 +224,19 @@ class SqlalchemyQueries(ChainResolver):
         verdicts = []
         for item, always in items:
             verdict = self._criterion(item, model, depth + 1)
-            if verdict == "scoped" and not always and not under_tenant_test(item, names):
+            if verdict in ("scoped", "shared") and not always and not under_tenant_test(item, names):
                 verdict = "plain"  # the criterion is added on some paths only
             verdicts.append(verdict)
-        return "scoped" if "scoped" in verdicts else ("unknown" if "unknown" in verdicts else "plain")
+        return _conjunction(verdicts)
+
+
+def _conjunction(verdicts: list[str]) -> str:
+    """Criteria AND-ed together: scoped by any tenant criterion; confined to the shared rows of no
+    tenant (`Preset.organization_id.is_(None)`) by any such one; otherwise unknown or plain."""
+    for verdict in ("scoped", "shared", "unknown"):
+        if verdict in verdicts:
+            return verdict
+    return "plain"
 
 
 def _mentions(node: nodes.NodeNG, name: str) -> bool:
