@@ -25,6 +25,7 @@ from .values import (
     USER_MODELS,
     USER_OBJECTS,
     Origin,
+    filled_with_secret,
     is_callers_own,
     is_capability_field,
     is_capability_value,
@@ -244,7 +245,8 @@ class DjangoQueries(ChainResolver):
         if self.index.is_tenant_lookup(key):
             return not self._every_tenant(model, key, value)
         parts = _as_pk(model, key).split("__")
-        if is_capability_field(parts[0]) or is_capability_value(value):
+        if is_capability_field(parts[0]) or is_capability_value(value) \
+                or filled_with_secret(value, model.name if model else None, parts[0]):
             return True  # get(token=...): holding the secret is the authorisation
         if is_callers_own(value, self.index.caller_parameters):
             return True  # filter(email=request.user.email): the caller's own rows

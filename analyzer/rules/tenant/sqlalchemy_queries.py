@@ -15,6 +15,7 @@ from ...lang.python import dotted_name, nodes_within
 from .chains import Chain, ChainResolver, assigned_values, gathered_items, model_of_class, under_tenant_test
 from .values import (
     USER_MODELS,
+    filled_with_secret,
     is_callers_own,
     is_capability_field,
     is_capability_value,
@@ -120,6 +121,7 @@ class SqlalchemyQueries(ChainResolver):
     def _scopes(self, model, name: str, value: nodes.NodeNG) -> bool:
         """Whether `Model.name == value` (or `filter_by(name=value)`) confines rows to the tenant."""
         if self._is_tenant_attr(name) or is_capability_field(name) or is_capability_value(value) \
+                or filled_with_secret(value, model.name if model else None, name) \
                 or is_callers_own(value, self.index.caller_parameters) \
                 or is_identity_lookup(model.name if model else None, name):
             return True

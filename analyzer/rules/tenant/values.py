@@ -16,7 +16,7 @@ from astroid import nodes
 
 from ...index.callers import USER_OBJECTS, unconverted
 from ...index.handlers import function_key, in_request
-from ...lang.python import dotted_name, last_name, nodes_within, safe_infer
+from ...lang.python import dotted_name, last_name, module_memo, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import COLLECTING, assigned_values
 
@@ -399,6 +399,41 @@ def drawn_at_random(value: nodes.NodeNG) -> bool:
         if callee[0] in RANDOM_MODULES or callee[-1] in RANDOM_FUNCTIONS:
             return True
     return False
+
+
+# What draws a secret: `secrets.token_urlsafe(32)`, Django's `get_random_string(40)`. Not uuid4():
+# a random primary key is shown in URLs and lists, and no secret.
+SECRET_FUNCTIONS = frozenset({"token_hex", "token_urlsafe", "token_bytes", "get_random_string", "urandom"})
+
+
+def filled_with_secret(node: nodes.NodeNG, model_name: str | None, field: str) -> bool:
+    """Whether the module around `node` fills the column `field` with a freshly drawn secret:
+    `MCPOAuth(state=secrets.token_urlsafe(32), ...)`, `session.state = get_random_string(32)`.
+    Looking the row up by that column is holding its capability, as an OAuth callback does with
+    the `state` it handed the provider, whoever the caller."""
+    if field in ("id", "pk", "uuid"):
+        return False
+    memo = module_memo(node.root())
+    filled = memo.get("secret_columns")
+    if filled is None:
+        filled = memo["secret_columns"] = _secret_columns(node.root())
+    return (model_name, field) in filled or (None, field) in filled
+
+
+def _secret_columns(module: nodes.Module) -> frozenset[tuple[str | None, str]]:
+    found: set[tuple[str | None, str]] = set()
+    for call in nodes_within(module, nodes.Call):
+        cls = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
+        found |= {(cls, k.arg) for k in call.keywords or () if k.arg and _draws_a_secret(k.value)}
+    for assign in nodes_within(module, nodes.Assign):
+        if _draws_a_secret(assign.value):
+            found |= {(None, t.attrname) for t in assign.targets if isinstance(t, nodes.AssignAttr)}
+    return frozenset(found)
+
+
+def _draws_a_secret(value: nodes.NodeNG) -> bool:
+    return any((callee := (dotted_name(call.func) or "").split("."))[0] == "secrets"
+               or callee[-1] in SECRET_FUNCTIONS for call in nodes_within(value, nodes.Call))
 
 
 TOKEN_READERS = frozenset({"decode", "verify", "claims", "unverified"})
