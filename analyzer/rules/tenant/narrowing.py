@@ -525,6 +525,18 @@ def only_its_key_is_read(node: nodes.Call) -> bool:
     return bool(uses) and all(_reads_its_key(use) for use in uses)
 
 
+def _excluded_by(value: nodes.NodeNG) -> bool:
+    """A value that only takes rows away: inside `~Q(...)` or `.exclude(...)`."""
+    node = value.parent
+    while node is not None and not node.is_statement:
+        if isinstance(node, nodes.UnaryOp) and node.op == "~":
+            return True
+        if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "exclude":
+            return True
+        node = node.parent
+    return False
+
+
 # Calls that match rows against a row handed to them by keyword, reading only its key.
 MATCHING_CALLS = frozenset({"Q", "filter", "exclude", "get", "filter_by", "exists", "count"})
 
@@ -532,7 +544,13 @@ MATCHING_CALLS = frozenset({"Q", "filter", "exclude", "get", "filter_by", "exist
 def _reads_its_key(use: nodes.Name) -> bool:
     parent = use.parent
     if isinstance(parent, nodes.Attribute):
-        return parent.attrname in KEY_ATTRIBUTES
+        if parent.attrname in KEY_ATTRIBUTES:
+            return True
+        if parent.attrname.endswith("_id") and _excluded_by(parent):
+            return True  # issues.filter(~Q(pk=issue.parent_id)): rows left out are never shown
+        use, parent = parent, parent.parent  # `if issue.parent:` asks only whether it is set
+        if not isinstance(parent, (nodes.If, nodes.UnaryOp, nodes.BoolOp)):
+            return False
     tested: nodes.NodeNG = use
     if isinstance(parent, nodes.UnaryOp) and parent.op == "not":
         tested, parent = parent, parent.parent
