@@ -349,6 +349,45 @@ def function_of(value: nodes.NodeNG) -> nodes.NodeNG:
     return value
 
 
+def infer_through_annotations(func: nodes.Attribute, limit: int = 3) -> list[nodes.NodeNG]:
+    """What `server.page_manager.get_page` is when `server` is a parameter astroid cannot infer
+    (`server: SyncServer = Depends(get_letta_server)`): the attribute chain read from an
+    instance of the annotated class. Web frameworks hand routes their services that way."""
+    chain: list[str] = []
+    node: nodes.NodeNG = func
+    while isinstance(node, nodes.Attribute):
+        chain.insert(0, node.attrname)
+        node = node.expr
+    if not isinstance(node, nodes.Name):
+        return []
+    annotation = _parameter_annotation(node)
+    cls = safe_infer(annotation) if annotation is not None else None
+    if not isinstance(cls, nodes.ClassDef):
+        return []
+    values: list[nodes.NodeNG] = [cls.instantiate_class()]
+    try:
+        for name in chain:
+            values = [v for value in values[:limit] for v in value.igetattr(name)
+                      if v is not astroid.Uninferable][:limit]
+    except (astroid.InferenceError, AstroidError, RecursionError, StopIteration, AttributeError, TypeError):
+        return []
+    return values
+
+
+def _parameter_annotation(name: nodes.Name) -> nodes.NodeNG | None:
+    function = name.scope()
+    if not isinstance(function, nodes.FunctionDef) or name.name not in function.argnames():
+        return None
+    arguments = function.args
+    for argument, annotation in zip(arguments.args or [], arguments.annotations or [], strict=False):
+        if argument.name == name.name:
+            return annotation
+    for argument, annotation in zip(arguments.kwonlyargs or [], arguments.kwonlyargs_annotations or [], strict=False):
+        if argument.name == name.name:
+            return annotation
+    return None
+
+
 def dotted_name(node: nodes.NodeNG) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts = []

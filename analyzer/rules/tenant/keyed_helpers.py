@@ -16,7 +16,15 @@ from astroid import nodes
 
 from ...index import ModelInfo
 from ...index.handlers import in_request
-from ...lang.python import dotted_name, function_of, infer_all, last_name, nodes_within, safe_infer
+from ...lang.python import (
+    dotted_name,
+    function_of,
+    infer_all,
+    infer_through_annotations,
+    last_name,
+    nodes_within,
+    safe_infer,
+)
 from ...model import Severity
 from ..base import RuleContext
 from .chains import Chain, ChainResolver, argument_for, assigned_values, outermost_call
@@ -115,7 +123,10 @@ def _helper_of(call: nodes.Call, resolver: ChainResolver) -> nodes.FunctionDef |
         return None
     if isinstance(func, nodes.Attribute) and resolver.root(func.expr) is not None:
         return None  # `Task.objects.get(...)`: a manager's method, not a project helper named `get`
-    functions = [function_of(f) for f in infer_all(func, limit=3)]
+    inferred = infer_all(func, limit=3)
+    if not inferred and isinstance(func, nodes.Attribute):
+        inferred = infer_through_annotations(func)  # server.page_manager.get_page(...), server: AppServer
+    functions = [function_of(f) for f in inferred]
     functions = [f for f in functions if isinstance(f, nodes.FunctionDef)]
     if len(functions) != 1 or in_request(functions[0].body[0] if functions[0].body else functions[0]):
         return None
