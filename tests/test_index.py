@@ -1822,3 +1822,61 @@ def note_copy(request):
     report = analyzer.analyze([root], Config(root=root.resolve()))
     assert [(f.rule, f.path, f.line) for f in report.findings if f.rule.startswith("TEN")] == \
         [("TEN001", "notes/views.py", 8)]
+
+
+def test_generic_views_that_pick_their_own_object_or_only_serve_as_bases(tmp_path: Path) -> None:
+    """pretix's organizer views: an UpdateView with `model = Team` whose `get_object` looks the
+    row up within the organizer, and list and detail bases that only narrowing subclasses extend."""
+    views = '''
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView, ListView, UpdateView
+
+from .models import Menu, Page
+
+
+class PageEdit(UpdateView):
+    model = Page
+    fields = ["url"]
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(Page, organization=self.request.user.organization, pk=self.kwargs["pk"])
+
+
+class PageList(ListView):
+    model = Page
+
+    def get_object(self, queryset=None):
+        return None
+
+
+class MenuListView(ListView):
+    model = Menu
+
+
+class OrganizationMenusView(MenuListView):
+    def get_queryset(self):
+        return Menu.objects.filter(organization=self.request.user.organization)
+
+
+class MenuDetailView(DetailView):
+    model = Menu
+
+
+class MenuSearchView(MenuDetailView):
+    def get_queryset(self):
+        return Menu.objects.filter(title__icontains=self.request.GET.get("q", ""))
+'''
+    models = DJANGO_CORE + '''
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert sorted((f.path, f.line) for f in report.findings) == [
+        ("core/views.py", 17), ("core/views.py", 38)]  # PageList, and MenuSearchView's own unscoped query

@@ -8,7 +8,7 @@ import astroid
 from astroid import nodes
 
 from ...config import Config
-from ...lang.python import dotted_name
+from ...lang.python import dotted_name, nodes_within
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from . import CWE_639, OWASP_BOLA
@@ -38,7 +38,9 @@ class UnfilteredDjangoQuery(Rule):
     manager of an object the caller already holds (`request.tenant.invoices.all()`), or when
     the model's manager adds the filter itself (a custom `get_queryset`, django-scopes,
     django-multitenant). Generic views (`DetailView`, `UpdateView`, `DeleteView`, `ListView`)
-    declared with `model = Invoice` and no `get_queryset` that narrows it are reported too.
+    declared with `model = Invoice` and no `get_queryset` that narrows it are reported too,
+    unless a detail view picks its row in a `get_object` of its own (that lookup is judged where
+    it is written), or the class is a base that only narrowing views of its module extend.
     A DRF view's class-level `queryset` is safe where only `get_object()` reads it and one of
     the view's permission classes (its own, or `DEFAULT_PERMISSION_CLASSES`) checks the row in
     `has_object_permission`; a list is never checked that way. So is a row fetched and then
@@ -196,7 +198,8 @@ class UnfilteredDjangoQuery(Rule):
         model = model_of_class(assignment.value, ctx.index, "django")
         if model is None or not model.is_tenant_scoped or model.auto_scoped or "objects" in model.scoped_managers:
             return
-        if resolver.view_filters_by_tenant(cls):
+        if resolver.view_filters_by_tenant(cls) or _picks_its_own_object(cls) \
+                or _base_of_narrowing_views(cls, resolver):
             return
         severity = tenant_severity(ctx.relpath, ctx.config, self.severity)
         message = (f"`{cls.name}` serves `{model.name}` through `model = {model.name}` without a `get_queryset` "
@@ -243,6 +246,28 @@ class UnfilteredDjangoQuery(Rule):
                                  or resolver.filtered_by_backends([view, *_ancestors(view)])):
             return True  # return Storage.objects.all() in a view whose get_object() checks each row
         return narrowed_elsewhere(node, resolver)
+
+
+LIST_VIEWS = frozenset({"ListView", "BaseListView", "MultipleObjectMixin"})
+
+
+def _picks_its_own_object(cls: nodes.ClassDef) -> bool:
+    """A detail, update or delete view whose `get_object` (its own, or a project base's) looks the
+    row up itself: the class's `model` then names no rows it serves, and that lookup is judged
+    where it is written."""
+    lineage = [cls, *(c for c in _ancestors(cls) if not c.root().name.startswith("django"))]
+    if any((dotted_name(b) or "").rsplit(".", 1)[-1] in LIST_VIEWS for c in lineage for b in c.bases):
+        return False
+    return any(m.name == "get_object" for c in lineage for m in c.mymethods())
+
+
+def _base_of_narrowing_views(cls: nodes.ClassDef, resolver: DjangoQueries) -> bool:
+    """`VoucherListBase(ListView)` that the module's views extend, each narrowing
+    `get_queryset` to the tenant or picking its own object: the base serves nothing by itself."""
+    subclasses = [c for c in nodes_within(cls.root(), nodes.ClassDef)
+                  if any((dotted_name(b) or "") == cls.name for b in c.bases)]
+    return bool(subclasses) and all(_picks_its_own_object(c) or resolver.view_filters_by_tenant(c)
+                                    for c in subclasses)
 
 
 def _ancestors(cls: nodes.ClassDef) -> list[nodes.ClassDef]:
