@@ -10,7 +10,15 @@ import re
 
 from astroid import nodes
 
-from ..lang.python import callee_name, dotted_name, imported_packages, keyword_argument, nodes_within, single_assignment
+from ..lang.python import (
+    callee_name,
+    dotted_name,
+    imported_packages,
+    keyword_argument,
+    module_memo,
+    nodes_within,
+    single_assignment,
+)
 from ..lang.sqlalchemy_columns import column_facts
 from .django_schema import schema_options
 from .facts import FieldInfo, ModelInfo
@@ -136,7 +144,7 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
         else:
             if callee.endswith("Manager") or callee in ("as_manager",) or _is_manager_factory(value):
                 managers[target] = _manager_class_name(value)
-                if callee in SCOPED_MANAGER_CALLS:
+                if callee in SCOPED_MANAGER_CALLS or callee in _scoped_manager_factories(module):
                     lookups = [str(k.value.value) for k in value.keywords or ()
                                if isinstance(k.value, nodes.Const) and isinstance(k.value.value, str)]
                     scope_lookups[target] = lookups[0] if lookups else ""
@@ -183,6 +191,18 @@ def _django_relation(name: str, call: nodes.Call, kind: str) -> FieldInfo:
     required = kind != "m2m" and not nullable
     return FieldInfo(name, str(column), kind, target=_last(target) if target else None, required=required,
                      optional=nullable, line=call.lineno or 0)
+
+
+def _scoped_manager_factories(module: nodes.Module) -> frozenset[str]:
+    """Module functions that build a django-scopes manager, handed the scope as keywords:
+    `def ActivePositionManager(**scope): class Inner(ScopedManager(**scope).__class__): ...`."""
+    memo = module_memo(module)
+    found = memo.get("scoped_manager_factories")
+    if found is None:
+        found = memo["scoped_manager_factories"] = frozenset(
+            function.name for function in module.body if isinstance(function, nodes.FunctionDef)
+            and any(_last(callee_name(call)) in SCOPED_MANAGER_CALLS for call in nodes_within(function, nodes.Call)))
+    return found
 
 
 def _is_manager_factory(call: nodes.Call) -> bool:
