@@ -546,11 +546,7 @@ def _reads_its_key(use: nodes.Name) -> bool:
     if isinstance(parent, nodes.Attribute):
         if parent.attrname in KEY_ATTRIBUTES:
             return True
-        if parent.attrname.endswith("_id") and _excluded_by(parent):
-            return True  # issues.filter(~Q(pk=issue.parent_id)): rows left out are never shown
-        use, parent = parent, parent.parent  # `if issue.parent:` asks only whether it is set
-        if not isinstance(parent, (nodes.If, nodes.UnaryOp, nodes.BoolOp)):
-            return False
+        return parent.attrname.endswith("_id") and _excluded_by(parent)  # ~Q(pk=issue.parent_id): left out
     tested: nodes.NodeNG = use
     if isinstance(parent, nodes.UnaryOp) and parent.op == "not":
         tested, parent = parent, parent.parent
