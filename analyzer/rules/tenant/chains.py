@@ -14,7 +14,7 @@ from astroid import nodes
 
 from ...index import ModelInfo, ProjectIndex
 from ...index.callers import unconverted
-from ...lang.python import dotted_name, infer_all, module_memo, nodes_within, safe_infer
+from ...lang.python import dotted_name, function_of, infer_all, module_memo, nodes_within, safe_infer
 
 MAX_DEPTH = 6
 
@@ -68,6 +68,9 @@ class ChainResolver:
         if isinstance(node, (nodes.ListComp, nodes.SetComp, nodes.GeneratorExp)) and len(node.generators) == 1 \
                 and _key_of_each(node.elt, node.generators[0].target):
             return self.resolve(node.generators[0].iter, depth + 1)  # [str(run.id) for run in runs]: their keys
+        if isinstance(node, nodes.DictComp) and len(node.generators) == 1 \
+                and _key_of_each(node.value, node.generators[0].target):
+            return self.resolve(node.generators[0].iter, depth + 1)  # {line.label: line.id for line in lines}
         if isinstance(node, nodes.Name):
             return self._variable(node, depth)
         if isinstance(node, nodes.Await):
@@ -147,7 +150,7 @@ class ChainResolver:
 
     def _helper(self, call: nodes.Call, depth: int) -> Chain | None:
         """A call to a project function that returns a queryset: judged by what it returns."""
-        functions = [getattr(f, "_proxied", f) for f in infer_all(call.func, limit=3)]  # unwrap bound methods
+        functions = [function_of(f) for f in infer_all(call.func, limit=3)]
         functions = [f for f in functions if isinstance(f, nodes.FunctionDef)]
         if len(functions) != 1 or (functions[0].is_method() and not isinstance(call.func, nodes.Attribute)):
             return None

@@ -57,7 +57,11 @@ class DjangoQueries(ChainResolver):
             return self._manager(node) or self._view_queryset(node)
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) \
                 and node.func.attrname == "get_queryset" and _is_self_or_super(node.func.expr):
-            return Chain(model=None)  # the view's own base queryset, model unknown here
+            # The view's own base queryset: the tenant's rows where the project's get_queryset is
+            # read to narrow (a mixin's `Voucher.objects.filter(organization=...)`), else of a model
+            # unknown here; an unscoped one is reported where get_queryset returns it.
+            own = self._helper(node, 1) if isinstance(node.func.expr, nodes.Name) else None
+            return own if own is not None and own.model is not None and own.scoped else Chain(model=None)
         return None
 
     @cached_property
