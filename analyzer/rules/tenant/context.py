@@ -26,6 +26,7 @@ from .narrowing import (
     is_housekeeping,
     nested_in_query,
     only_its_key_is_read,
+    resolves_the_tenant,
 )
 from .permission_classes import checked_by_permission_class
 from .policy import tenant_severity
@@ -49,7 +50,8 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if chain.scoped or chain.unknown:
         return None
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver) or is_housekeeping(node) \
-            or only_its_key_is_read(node) or documented_across_tenants(node, tenant_words(ctx.index.tenant)):
+            or only_its_key_is_read(node) or documented_across_tenants(node, tenant_words(ctx.index.tenant)) \
+            or resolves_the_tenant(node, tenant_words(ctx.index.tenant)):
         return None
     helper = _handed_to(node)
     if helper is not None and (_is_validator(helper) or checked_after_fetch(helper, resolver) or any(

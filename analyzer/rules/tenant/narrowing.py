@@ -559,6 +559,18 @@ def _reads_its_key(use: nodes.Name) -> bool:
     return False
 
 
+def resolves_the_tenant(node: nodes.NodeNG, tenant: set[str]) -> bool:
+    """A function that sets the request's tenant (`request.organizer = ...`): a middleware or an
+    authentication backend working out, from the host name or a token, whose request this is.
+    Its lookups come before any tenant exists to filter by."""
+    for function in enclosing_functions(node):
+        for target in nodes_within(function, nodes.AssignAttr):
+            if isinstance(target.expr, nodes.Name) and target.expr.name == "request" \
+                    and tenant & set(words(target.attrname)):
+                return True
+    return False
+
+
 def documented_across_tenants(node: nodes.NodeNG, tenant: set[str]) -> bool:
     """A function whose docstring says it works across tenants ("Get a verified domain by slug,
     across organizations", "cross-tenant search for support staff"): the author decided it, and
