@@ -1880,3 +1880,48 @@ class Menu(OrgOwned):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert sorted((f.path, f.line) for f in report.findings) == [
         ("core/views.py", 17), ("core/views.py", 38)]  # PageList, and MenuSearchView's own unscoped query
+
+
+def test_a_view_behind_a_staff_mixin_is_an_operators(tmp_path: Path) -> None:
+    """pretix's `UpdateCheckView(StaffMemberRequiredMixin, FormView)` runs a count of every
+    event: an operator's view, so a warning, where the same view without the mixin is an error."""
+    views = '''
+from django.http import JsonResponse
+from django.views import View
+
+from .models import Page
+from .permissions import StaffMemberRequiredMixin
+
+
+class PageStatsView(StaffMemberRequiredMixin, View):
+    def get(self, request):
+        return JsonResponse({"pages": Page.objects.count()})
+
+
+class PublicPageStatsView(View):
+    def get(self, request):
+        return JsonResponse({"pages": Page.objects.count()})
+'''
+    permissions = '''
+from django.core.exceptions import PermissionDenied
+
+
+class StaffMemberRequiredMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied()
+        return super().dispatch(request, *args, **kwargs)
+'''
+    models = DJANGO_CORE + '''
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views, "core/permissions.py": permissions})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.severity.value) for f in report.findings] == [(11, "warning"), (16, "error")]

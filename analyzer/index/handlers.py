@@ -57,8 +57,21 @@ def admin_only(function: nodes.FunctionDef) -> bool:
     if isinstance(function.parent, nodes.ClassDef):
         guarded.append(function.parent)
     names = [*(name for definition in guarded for name in _decorator_words(definition)), *_route_dependencies(function),
-             *_routers(function)]
+             *_routers(function), *_guarding_bases(function)]
     return any(word in name.lower() for name in names for word in ADMIN_WORDS)
+
+
+GUARD_WORDS = ("required", "only", "permission", "mixin")
+
+
+def _guarding_bases(function: nodes.FunctionDef) -> Iterator[str]:
+    """`class UpdateCheckView(StaffMemberRequiredMixin, FormView)`: a view whose base lets only
+    the instance's staff through."""
+    if isinstance(function.parent, nodes.ClassDef):
+        for base in function.parent.bases:
+            name = (dotted_name(base) or "").rsplit(".", 1)[-1]
+            if any(word in name.lower() for word in GUARD_WORDS):
+                yield name
 
 
 # Calls that register a function as a route of the router they are called on.
