@@ -1842,6 +1842,17 @@ class PageEdit(UpdateView):
         return get_object_or_404(Page, organization=self.request.user.organization, pk=self.kwargs["pk"])
 
 
+class PageCheckedEdit(UpdateView):
+    model = Page
+    fields = ["url"]
+
+    def get_object(self, queryset=None):
+        page = super().get_object(queryset)
+        if not page.url:
+            raise ValueError("no url")
+        return page
+
+
 class PageList(ListView):
     model = Page
 
@@ -1879,7 +1890,8 @@ class Menu(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert sorted((f.path, f.line) for f in report.findings) == [
-        ("core/views.py", 17), ("core/views.py", 38)]  # PageList, and MenuSearchView's own unscoped query
+        ("core/views.py", 17), ("core/views.py", 28), ("core/views.py", 49)]  # PageCheckedEdit, PageList, and
+    # MenuSearchView's own unscoped query
 
 
 def test_a_view_behind_a_staff_mixin_is_an_operators(tmp_path: Path) -> None:

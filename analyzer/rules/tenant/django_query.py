@@ -255,12 +255,18 @@ LIST_VIEWS = frozenset({"ListView", "BaseListView", "MultipleObjectMixin"})
 
 def _picks_its_own_object(cls: nodes.ClassDef) -> bool:
     """A detail, update or delete view whose `get_object` (its own, or a project base's) looks the
-    row up itself: the class's `model` then names no rows it serves, and that lookup is judged
-    where it is written."""
+    row up itself, without `super().get_object()`: the class's `model` then names no rows it
+    serves, and that lookup is judged where it is written."""
     lineage = [cls, *(c for c in _ancestors(cls) if not c.root().name.startswith("django"))]
     if any((dotted_name(b) or "").rsplit(".", 1)[-1] in LIST_VIEWS for c in lineage for b in c.bases):
         return False
-    return any(m.name == "get_object" for c in lineage for m in c.mymethods())
+    return any(m.name == "get_object" and not _calls_super_get_object(m) for c in lineage for m in c.mymethods())
+
+
+def _calls_super_get_object(method: nodes.FunctionDef) -> bool:
+    """`super().get_object()`: the lookup is still Django's, in the class's queryset."""
+    return any(a.attrname == "get_object" and isinstance(a.expr, nodes.Call)
+               and getattr(a.expr.func, "name", "") == "super" for a in nodes_within(method, nodes.Attribute))
 
 
 def _base_of_narrowing_views(cls: nodes.ClassDef, resolver: DjangoQueries) -> bool:
