@@ -266,7 +266,7 @@ class DjangoQueries(ChainResolver):
             if chain is not None and (chain.scoped or (chain.parameter is not None and isinstance(value, nodes.Call))):
                 return True  # id__in=<a scoped queryset>, or a queryset the caller passed in
         if parts[0] in ("pk", "id"):
-            return is_loaded_key(value) or (model is not None and names_checked_object(
+            return is_loaded_key(value) or _keys_of_held_rows(value) or (model is not None and names_checked_object(
                 model.name, value, self.index.is_tenant_lookup))
         if self._relation(model, parts[0]) is not None and parts[1:] in ([], ["in"], ["exact"], ["id"], ["pk"]):
             return scopes_through_parent(value, self.index.is_tenant_lookup)
@@ -468,6 +468,22 @@ def _uses_base_queryset(method: nodes.FunctionDef) -> bool:
         if isinstance(node, nodes.Call) and getattr(node.func, "name", None) == "super":
             return True
     return False
+
+
+def _keys_of_held_rows(value: nodes.NodeNG) -> bool:
+    """`id__in=self.teams.values_list("limit_events__id", flat=True)`: keys reached through a
+    relation of an object the code holds (a model method's `self`, a row loaded before), not
+    keys anyone sent."""
+    if isinstance(value, nodes.Name):
+        values = assigned_values(value)
+        value = values[0] if isinstance(values, list) and len(values) == 1 else value
+    base = value
+    while isinstance(base, nodes.Call) and isinstance(base.func, nodes.Attribute) \
+            and base.func.attrname in ("values_list", "values", "filter", "exclude", "all", "order_by", "distinct"):
+        base = base.func.expr
+    if base is value or not isinstance(base, nodes.Attribute) or base.attrname in ("queryset", *DEFAULT_MANAGERS):
+        return False  # `self.queryset.values_list("id")`: the view's rows, judged where declared
+    return origin(base.expr) in (Origin.OBJECT, Origin.CALLER)  # `self.teams`, `request.user.teams`
 
 
 def _is_self_or_super(node: nodes.NodeNG) -> bool:
