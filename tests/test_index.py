@@ -1937,3 +1937,33 @@ class Menu(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views, "core/permissions.py": permissions})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.severity.value) for f in report.findings] == [(11, "warning"), (16, "error")]
+
+
+def test_a_branch_for_superusers_reads_across_tenants_for_operators(tmp_path: Path) -> None:
+    """pretix's `events_with_access`: every event for a staff session, the user's own otherwise."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Page
+
+
+def pages(request):
+    if request.user.is_superuser:
+        rows = Page.objects.all()
+    else:
+        rows = Page.objects.filter(url__startswith=request.GET.get("prefix", "/"))
+    return JsonResponse({"pages": [p.url for p in rows]})
+'''
+    models = DJANGO_CORE + '''
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.severity.value) for f in report.findings] == [(9, "warning"), (11, "error")]

@@ -71,7 +71,8 @@ class UnfilteredDjangoQuery(Rule):
     docstring says it works across tenants ("across organizations", "cross-tenant") is not
     reported: the author decided it where a reviewer reads it. Nor is a lookup in a function that
     sets the request's tenant (`request.organization = domain.organization`): a middleware
-    working out from the host name whose request it is.
+    working out from the host name whose request it is. A query in a branch that only operators
+    take (`if request.user.is_superuser:`) is a warning.
 
     ## Example
     ```python

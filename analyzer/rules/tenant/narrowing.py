@@ -12,7 +12,7 @@ import re
 import astroid
 from astroid import nodes
 
-from ...index.handlers import OWNER_FIELDS, enclosing_functions, in_request
+from ...index.handlers import ADMIN_WORDS, OWNER_FIELDS, enclosing_functions, in_request
 from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import MAX_DEPTH, ChainResolver, assigned_values, outermost_call, under_tenant_test
@@ -556,6 +556,20 @@ def _reads_its_key(use: nodes.Name) -> bool:
         return True
     if isinstance(parent, nodes.Keyword) and isinstance(parent.parent, nodes.Call):
         return (dotted_name(parent.parent.func) or "").rsplit(".", 1)[-1] in MATCHING_CALLS
+    return False
+
+
+def for_operators_only(node: nodes.NodeNG) -> bool:
+    """`if request.user.is_superuser: return Event.objects.all()`, `if
+    self.has_staff_session(...)`: the branch runs for the instance's operators only."""
+    child, parent = node, node.parent
+    while parent is not None and not isinstance(parent, (nodes.FunctionDef, nodes.Module)):
+        if isinstance(parent, nodes.If) and child in parent.body:
+            said = {n.name for n in parent.test.nodes_of_class(nodes.Name)} | \
+                {a.attrname for a in parent.test.nodes_of_class(nodes.Attribute)}
+            if any(word in name.lower() for name in said for word in ADMIN_WORDS):
+                return True
+        child, parent = parent, parent.parent
     return False
 
 
