@@ -256,6 +256,12 @@ def _view_class(cls: nodes.ClassDef) -> bool:
     return any((dotted_name(b) or "").rsplit(".", 1)[-1].endswith(VIEW_BASE_WORDS) for b in cls.bases)
 
 
+def _form_class(cls: nodes.ClassDef) -> bool:
+    """A serializer or form, whose `__init__` runs in the view that builds it for the request
+    (and sets its fields' querysets there: `self.fields["project"].queryset = ...`)."""
+    return any((dotted_name(b) or "").rsplit(".", 1)[-1].endswith(("Serializer", "Form")) for b in cls.bases)
+
+
 def is_request_module(module: nodes.Module) -> bool:
     parts = module.name.split(".")
     return parts[-1] in REQUEST_MODULES or any(part in REQUEST_MODULES for part in parts[:-1])
@@ -332,7 +338,8 @@ def in_request(node: nodes.NodeNG) -> bool:
                 return True
             innermost_function = innermost_function or scope
         if isinstance(scope, nodes.ClassDef) and _view_class(scope):
-            return innermost_function is None or _handler_method(innermost_function)
+            return innermost_function is None or _handler_method(innermost_function) \
+                or (innermost_function.name == "__init__" and _form_class(scope))
         scope = scope.parent.scope() if scope.parent is not None else None
     return innermost_function is None and scope is not None and is_request_module(scope)
 

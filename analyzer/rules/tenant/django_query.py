@@ -244,6 +244,9 @@ class UnfilteredDjangoQuery(Rule):
             # serializer or form field's `queryset=` by whether the class re-checks the choice.
             return resolver.view_filters_by_tenant(cls) or _served_safely(cls, resolver) or \
                 resolver.class_requeries_scoped(cls, chain.model, _class_attribute(node))
+        owner, field_name = _field_queryset_in_init(node)
+        if owner is not None and resolver.class_requeries_scoped(owner, chain.model, field_name):
+            return True  # self.fields["voucher"].queryset = Voucher.objects.all(), then validate_voucher()
         view = _view_of_get_queryset(node)
         if view is not None and (checked_per_object(view, resolver.index)
                                  or resolver.filtered_by_backends([view, *_ancestors(view)])):
@@ -277,6 +280,22 @@ def _base_of_narrowing_views(cls: nodes.ClassDef, resolver: DjangoQueries) -> bo
                   if any((dotted_name(b) or "") == cls.name for b in c.bases)]
     return bool(subclasses) and all(_picks_its_own_object(c) or resolver.view_filters_by_tenant(c)
                                     for c in subclasses)
+
+
+def _field_queryset_in_init(node: nodes.NodeNG) -> tuple[nodes.ClassDef | None, str | None]:
+    """The serializer or form and its field `voucher` when `node` is assigned in a method of the
+    class as `self.fields["voucher"].queryset = ...`."""
+    statement = node.parent
+    if not (isinstance(statement, nodes.Assign) and len(statement.targets) == 1):
+        return None, None
+    target = statement.targets[0]
+    if not (isinstance(target, nodes.AssignAttr) and target.attrname == "queryset"
+            and isinstance(target.expr, nodes.Subscript) and isinstance(target.expr.slice, nodes.Const)
+            and (dotted_name(target.expr.value) or "") == "self.fields"):
+        return None, None
+    function = node.scope()
+    owner = function.parent if isinstance(function, nodes.FunctionDef) else None
+    return (owner, str(target.expr.slice.value)) if isinstance(owner, nodes.ClassDef) else (None, None)
 
 
 def _ancestors(cls: nodes.ClassDef) -> list[nodes.ClassDef]:
