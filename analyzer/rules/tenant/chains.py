@@ -69,8 +69,11 @@ class ChainResolver:
                 and _key_of_each(node.elt, node.generators[0].target):
             return self.resolve(node.generators[0].iter, depth + 1)  # [str(run.id) for run in runs]: their keys
         if isinstance(node, nodes.DictComp) and len(node.generators) == 1 \
-                and _key_of_each(node.value, node.generators[0].target):
-            return self.resolve(node.generators[0].iter, depth + 1)  # {line.label: line.id for line in lines}
+                and all(_row_or_key_of_each(side, node.generators[0].target) for side in (node.key, node.value)
+                        if not isinstance(side, nodes.Const)) \
+                and any(_key_of_each(side, node.generators[0].target) for side in (node.key, node.value)):
+            # {line.label: line.id for line in lines}, {p.pk: p for p in projects}: those rows and keys
+            return self.resolve(node.generators[0].iter, depth + 1)
         if isinstance(node, nodes.Name):
             return self._variable(node, depth)
         if isinstance(node, nodes.Await):
@@ -274,6 +277,13 @@ def _key_of_each(element: nodes.NodeNG, target: nodes.NodeNG) -> bool:
     return isinstance(target, nodes.AssignName) and isinstance(element, nodes.Attribute) \
         and element.attrname in ("id", "pk") and isinstance(element.expr, nodes.Name) \
         and element.expr.name == target.name
+
+
+def _row_or_key_of_each(element: nodes.NodeNG, target: nodes.NodeNG) -> bool:
+    """The row iterated, its key, or another of its attributes (a label to find it by)."""
+    element = unconverted(element)
+    name = element.expr if isinstance(element, nodes.Attribute) else element
+    return isinstance(target, nodes.AssignName) and isinstance(name, nodes.Name) and name.name == target.name
 
 
 def argument_for(call: nodes.Call, function: nodes.FunctionDef, parameter: str) -> nodes.NodeNG | None:

@@ -98,7 +98,11 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
     if isinstance(value, (nodes.List, nodes.Tuple, nodes.Set)) and value.elts and depth < ORIGIN_DEPTH:
         found = {origin(element, depth + 1) for element in value.elts}
         return found.pop() if len(found) == 1 else Origin.UNKNOWN  # [note_id]: keys from wherever they all come
-    if isinstance(value, (nodes.ListComp, nodes.SetComp, nodes.GeneratorExp)) and depth < ORIGIN_DEPTH:
+    if isinstance(value, nodes.Call) and isinstance(value.func, nodes.Attribute) and not value.args \
+            and value.func.attrname in ("keys", "values") and depth < ORIGIN_DEPTH:
+        return origin(value.func.expr, depth + 1)  # by_event.keys(): of wherever the dict came from
+    if isinstance(value, (nodes.ListComp, nodes.SetComp, nodes.GeneratorExp, nodes.DictComp)) \
+            and depth < ORIGIN_DEPTH:
         # `[e["us_id"] for e in bulk_data]`: the keys come from wherever the iterated values do.
         found = origin(value.generators[0].iter, depth + 1)
         return Origin.LOADED_KEY if found is Origin.OBJECT else found
