@@ -240,6 +240,32 @@ def _decorated_as_route(function: nodes.FunctionDef) -> bool:
     return any(name in ROUTE_DECORATORS for name in decorator_names(function))
 
 
+BODY_MODEL_BASES = frozenset({"BaseModel", "SQLModel", "Schema"})  # pydantic, SQLModel, django-ninja
+
+
+def sent_in_body(function: nodes.FunctionDef, parameter: str) -> bool:
+    """A route's parameter that the framework fills from the request's JSON body: one annotated
+    with a pydantic model (`def create_notebook(body: NotebookCreate, ...)`)."""
+    if not _decorated_as_route(function):
+        return False
+    arguments = function.args
+    annotation = next((a for argument, a in zip(arguments.args or [], arguments.annotations or [], strict=False)
+                       if argument.name == parameter), None)
+    if annotation is None:
+        return False
+    try:
+        cls = next(annotation.infer(), None)
+    except Exception:  # inference of an annotation can fail in many ways on broken code
+        return False
+    if not isinstance(cls, nodes.ClassDef):
+        return False
+    try:
+        lineage = [cls, *cls.ancestors()]
+    except Exception:
+        lineage = [cls]
+    return any((dotted_name(b) or "").rsplit(".", 1)[-1] in BODY_MODEL_BASES for c in lineage for b in c.bases)
+
+
 def serves_internal_api(node: nodes.NodeNG) -> bool:
     """Inside a view class named for an internal API (`UsageInternalView`,
     `WorkflowExecutionInternalViewSet`): the project's own services call it, not a tenant's
@@ -451,24 +477,45 @@ def _keyed(module: nodes.Module) -> frozenset[str]:
 def _looks_up_by_parameter(function: nodes.FunctionDef, params: set[str]) -> bool:
     for node in nodes_within(function, (nodes.Keyword, nodes.Compare, nodes.Call)):
         if isinstance(node, nodes.Keyword) and node.arg in ("pk", "id", "pk__in", "id__in", "uuid") \
-                and isinstance(node.value, nodes.Name) and node.value.name in params:
+                and _from_parameter(node.value, params):
             return True
         if isinstance(node, nodes.Compare) and isinstance(node.left, nodes.Attribute) \
-                and node.left.attrname in ("id", "uuid") and isinstance(node.ops[0][1], nodes.Name) \
-                and node.ops[0][1].name in params:
+                and node.left.attrname in ("id", "uuid") and _from_parameter(node.ops[0][1], params):
             return True
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "get" \
-                and len(node.args) == 2 and isinstance(node.args[1], nodes.Name) and node.args[1].name in params:
+                and len(node.args) == 2 and _from_parameter(node.args[1], params):
             return True
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "get" \
-                and len(node.args) == 1 and isinstance(node.args[0], nodes.Name) and node.args[0].name in params \
+                and len(node.args) == 1 and _from_parameter(node.args[0], params) \
                 and _legacy_query(node.func.expr):
             return True  # Project.query.get(project_id)
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "in_" \
                 and isinstance(node.func.expr, nodes.Attribute) and node.func.expr.attrname in ("id", "uuid") \
-                and len(node.args) == 1 and isinstance(node.args[0], nodes.Name) and node.args[0].name in params:
+                and len(node.args) == 1 and _from_parameter(node.args[0], params):
             return True  # Incident.id.in_(incident_ids)
     return False
+
+
+def _from_parameter(value: nodes.NodeNG, params: set[str]) -> bool:
+    """A parameter, a field of one (`body.page_ids`), or a local made from such a field
+    (`wanted = list(body.page_ids or [])`)."""
+    if isinstance(value, nodes.Name) and value.name in params:
+        return True
+    if isinstance(value, nodes.Name):
+        try:
+            _, assignments = value.lookup(value.name)
+        except Exception:  # astroid lookups can fail on broken code
+            return False
+        if len(assignments) != 1 or not isinstance(assignments[0].parent, nodes.Assign):
+            return False
+        value = assignments[0].parent.value
+        if isinstance(value, nodes.Call) and isinstance(value.func, nodes.Name) and value.func.name in (
+                "list", "set", "tuple") and len(value.args) == 1:
+            value = value.args[0]
+        if isinstance(value, nodes.BoolOp) and value.op == "or":
+            value = value.values[0]
+    return isinstance(value, nodes.Attribute) and isinstance(value.expr, nodes.Name) \
+        and value.expr.name in params - {"self", "cls"}
 
 
 def function_key(function: nodes.FunctionDef) -> str:

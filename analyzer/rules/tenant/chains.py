@@ -286,6 +286,32 @@ def _row_or_key_of_each(element: nodes.NodeNG, target: nodes.NodeNG) -> bool:
     return isinstance(target, nodes.AssignName) and isinstance(name, nodes.Name) and name.name == target.name
 
 
+def key_name(value: nodes.NodeNG) -> str | None:
+    """The variable a lookup's key comes from, for following it back to a caller's argument:
+    `project_id`, or `body.page_ids` for `Page.id.in_(body.page_ids)` and for
+    `Page.id.in_(wanted)` after `wanted = list(body.page_ids)`."""
+    if isinstance(value, nodes.Name):
+        values = assigned_values(value)
+        if isinstance(values, list) and len(values) == 1:
+            held = _held_attribute(values[0])
+            if held is not None:
+                return held
+        return value.name
+    return _held_attribute(value)
+
+
+def _held_attribute(value: nodes.NodeNG) -> str | None:
+    """`body.page_ids`, also through `list(...)`/`set(...)`: an attribute of a variable."""
+    if isinstance(value, nodes.Call) and isinstance(value.func, nodes.Name) and value.func.name in COLLECTING \
+            and len(value.args) == 1:
+        value = value.args[0]
+    if isinstance(value, nodes.BoolOp) and value.op == "or":
+        value = value.values[0]  # body.page_ids or []
+    if isinstance(value, nodes.Attribute) and isinstance(value.expr, nodes.Name):
+        return f"{value.expr.name}.{value.attrname}"
+    return None
+
+
 def argument_for(call: nodes.Call, function: nodes.FunctionDef, parameter: str) -> nodes.NodeNG | None:
     names = [a.name for a in function.args.args or []]
     if function.is_method() and names and names[0] in ("self", "cls"):

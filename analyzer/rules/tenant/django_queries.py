@@ -20,7 +20,7 @@ from ...index import ModelInfo
 from ...index.managers import DJANGO_QUERYSET_METHODS as QUERY_METHODS
 from ...index.tenant import names_the_tenant, tenant_words
 from ...lang.python import dotted_name, nodes_within, safe_infer
-from .chains import Chain, ChainResolver, assigned_values, model_of_class, returns
+from .chains import Chain, ChainResolver, assigned_values, key_name, model_of_class, returns
 from .values import (
     USER_MODELS,
     USER_OBJECTS,
@@ -197,8 +197,8 @@ class DjangoQueries(ChainResolver):
         unknown = chain.unknown or "unknown" in verdicts
         keys = {_as_pk(chain.model, k.arg) for k in keywords if k.arg}
         keyed = chain.keyed or bool(keys & PK_KEYS)
-        key = chain.key or next((k.value.name for k in keywords if k.arg and _as_pk(chain.model, k.arg) in PK_KEYS
-                                 and isinstance(k.value, nodes.Name)), None)
+        key = chain.key or next((name for k in keywords if k.arg and _as_pk(chain.model, k.arg) in PK_KEYS
+                                 for name in [key_name(k.value)] if name), None)
         return chain.then(scoped=scoped, unknown=unknown, keyed=keyed and not scoped, key=key,
                           has_filter=chain.has_filter or bool(keys) or bool(args))
 

@@ -27,7 +27,7 @@ from ...lang.python import (
 )
 from ...model import Severity
 from ..base import RuleContext
-from .chains import Chain, ChainResolver, argument_for, assigned_values, outermost_call
+from .chains import Chain, ChainResolver, argument_for, assigned_values, key_name, outermost_call
 from .context import parent_words, place_severity
 from .narrowing import checked_after_fetch, nested_in_query, only_its_key_is_read
 from .values import Origin, names_checked_object, origin
@@ -144,10 +144,10 @@ def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, births: Ca
         chain = births(inner)
         if chain is not None and chain.model is not None and chain.keyed \
                 and (chain.model.is_tenant_scoped or chain.model.is_tenant_bound) \
-                and not (chain.scoped or chain.unknown) and chain.key in parameters \
+                and not (chain.scoped or chain.unknown) and (chain.key or "").split(".")[0] in parameters \
                 and not (nested_in_query(inner, resolver) or checked_after_fetch(inner, resolver)
                          or only_its_key_is_read(inner)):
-            yield chain.key, chain.model
+            yield chain.key.split(".")[0], chain.model  # `body` of `Page.id.in_(body.page_ids)`
             continue
         if hops <= 1 or chain is not None:
             continue
@@ -156,5 +156,6 @@ def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, births: Ca
             continue
         for parameter, model in _fetched_by(helper, resolver, births, hops - 1):
             argument = argument_for(inner, helper, parameter)
-            if isinstance(argument, nodes.Name) and argument.name in parameters:
-                yield argument.name, model
+            passed = (key_name(argument) or "").split(".")[0] if argument is not None else ""
+            if passed in parameters:  # page_ids, or body for body.page_ids
+                yield passed, model

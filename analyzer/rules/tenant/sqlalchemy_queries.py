@@ -12,7 +12,15 @@ from __future__ import annotations
 from astroid import nodes
 
 from ...lang.python import dotted_name, nodes_within
-from .chains import Chain, ChainResolver, assigned_values, gathered_items, model_of_class, under_tenant_test
+from .chains import (
+    Chain,
+    ChainResolver,
+    assigned_values,
+    gathered_items,
+    key_name,
+    model_of_class,
+    under_tenant_test,
+)
 from .values import (
     USER_MODELS,
     filled_with_secret,
@@ -51,7 +59,7 @@ class SqlalchemyQueries(ChainResolver):
                 value = node.args[1]
                 if is_loaded_key(value) or is_callers_own(value, self.index.caller_parameters):
                     return Chain(model=model, scoped=True, has_filter=True)  # session.get(User, claims["sub"])
-                key = value.name if isinstance(value, nodes.Name) else None
+                key = key_name(value)
                 return Chain(model=model, scoped=self._global(model), keyed=True, has_filter=True, key=key)
         return None
 
@@ -80,7 +88,7 @@ class SqlalchemyQueries(ChainResolver):
             verdicts = ["unknown" if k.arg is None else
                         ("scoped" if self._scopes(chain.model, k.arg, k.value) else "plain") for k in keywords]
             pk = any(k.arg in ("id", "uuid") for k in keywords)
-            key = next((k.value.name for k in keywords if k.arg in ("id", "uuid") and isinstance(k.value, nodes.Name)),
+            key = next((name for k in keywords if k.arg in ("id", "uuid") for name in [key_name(k.value)] if name),
                        None)
             return self._narrowed(chain, verdicts, bool(keywords), pk).then(key=chain.key or key)
         if method == "options":
@@ -88,7 +96,7 @@ class SqlalchemyQueries(ChainResolver):
                 return chain.then(scoped=True)
             return chain
         if method in PK_METHODS and args:
-            key = args[0].name if isinstance(args[0], nodes.Name) else None  # Project.query.get(project_id)
+            key = key_name(args[0])  # Project.query.get(project_id)
             return chain.then(keyed=not chain.scoped, has_filter=True, key=chain.key or key)
         if method == "from_statement" and args:
             # select(Event).from_statement(stmt): the rows are the statement's, judged where it is
@@ -250,4 +258,4 @@ def _compared_name(criterion: nodes.NodeNG) -> str | None:
     `ids` in `Order.id.in_(ids)`."""
     value = criterion.ops[0][1] if isinstance(criterion, nodes.Compare) else (
         criterion.args[0] if isinstance(criterion, nodes.Call) and criterion.args else None)
-    return value.name if isinstance(value, nodes.Name) else None
+    return key_name(value) if value is not None else None

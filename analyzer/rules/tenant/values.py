@@ -15,7 +15,7 @@ from enum import Enum
 from astroid import nodes
 
 from ...index.callers import USER_OBJECTS, unconverted
-from ...index.handlers import function_key, in_request
+from ...index.handlers import function_key, in_request, sent_in_body
 from ...lang.python import dotted_name, last_name, module_memo, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import COLLECTING, assigned_values
@@ -155,7 +155,12 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         if iterated is not None and depth < ORIGIN_DEPTH and origin(iterated, depth + 1) is Origin.REQUEST:
             return Origin.REQUEST  # for entry in validated_data["items"]: each entry the client sent
         if values == "parameter":
-            return Origin.URL if _is_id_name(value.name) or value.name in ("slug", "key") else Origin.OBJECT
+            if _is_id_name(value.name) or value.name in ("slug", "key"):
+                return Origin.URL
+            function = value.scope()
+            if isinstance(function, nodes.FunctionDef) and sent_in_body(function, value.name):
+                return Origin.REQUEST  # body: NotebookCreate, the JSON the client sent
+            return Origin.OBJECT
         if isinstance(values, list) and len(values) == 1 and depth < ORIGIN_DEPTH:
             found = origin(values[0], depth + 1)
             if found is not Origin.UNKNOWN:
