@@ -251,7 +251,7 @@ class DjangoQueries(ChainResolver):
         parts = _as_pk(model, key).split("__")
         # get(token=...): holding the secret is the authorisation; code__icontains=q is a guess at it
         secret = is_capability_field(parts[0]) or filled_with_secret(value, model.name if model else None, parts[0])
-        if (secret and parts[1:] in ([], ["exact"])) or is_capability_value(value):
+        if (secret and parts[1:] in ([], ["exact"], ["iexact"], ["in"])) or is_capability_value(value):
             return True
         if is_callers_own(value, self.index.caller_parameters):
             return True  # filter(email=request.user.email): the caller's own rows
