@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from astroid import nodes
 
-from ...index import ModelInfo, ProjectIndex
+from ...index import ModelInfo
 from ...index.handlers import in_request
 from ...lang.python import safe_infer
 from .chains import ChainResolver, assigned_values
@@ -65,10 +65,5 @@ def _model_of(owner: nodes.NodeNG, resolver: ChainResolver) -> ModelInfo | None:
             chain = resolver.resolve(values[0])
             if chain is not None and chain.model is not None:
                 return chain.model
-    instance = safe_infer(owner)
-    proxied = getattr(instance, "_proxied", None)
-    return _indexed(proxied, resolver.index) if isinstance(proxied, nodes.ClassDef) else None
-
-
-def _indexed(cls: nodes.ClassDef, index: ProjectIndex) -> ModelInfo | None:
-    return index.model(cls.qname())
+    proxied = getattr(safe_infer(owner), "_proxied", None)  # an instance of the model's class
+    return resolver.index.model(proxied.qname()) if isinstance(proxied, nodes.ClassDef) else None
