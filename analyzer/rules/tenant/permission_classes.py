@@ -51,7 +51,7 @@ def _sent_keys(node: nodes.NodeNG) -> set[str]:
     values = [keyword.value for call in nodes_within(node, nodes.Call) for keyword in call.keywords or ()
               if not isinstance(keyword.value, nodes.Const)]
     keys = [sent_key(value) for value in values]
-    return set(keys) if keys and None not in keys else set()  # type: ignore[arg-type]
+    return {key for key in keys if key} if keys and None not in keys else set()
 
 
 def _keys_read(cls: nodes.ClassDef) -> set[str]:
