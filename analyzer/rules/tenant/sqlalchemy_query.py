@@ -46,6 +46,14 @@ class UnfilteredSqlalchemyQuery(Rule):
     whose docstring says it works across tenants ("across workspaces", "cross-tenant"): the
     author decided it where a reviewer reads it.
 
+    A lookup by id in a service is judged at the route that calls it, where the id's origin
+    shows: ids from the path, the query string or the JSON body (fields of a pydantic body
+    model included, `Block.id.in_(agent_create.block_ids)`) are the client's, also when the
+    route reaches the service through an injected object (`server.agent_manager.get_agent(...)`
+    with `server: SyncServer = Depends(get_server)`). A column the code fills with a fresh
+    secret (`state=secrets.token_urlsafe(32)`) is a capability, like a token: an OAuth
+    callback that finds its row by that state reaches no one else's.
+
     ## Example
     ```python
     from fastapi import APIRouter, Depends
