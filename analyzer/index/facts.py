@@ -24,6 +24,7 @@ class FieldInfo:
     options: dict[str, object] = field(default_factory=dict)  # schema options (Django), see index.django_schema
     owner: str = ""  # qname of the class that declares it
     column_facts: ColumnFacts | None = None  # a SQLAlchemy column's type, nullability and index
+    related_name: str = ""  # Django: the related manager on the target (`related_name="invoices"`)
 
     @property
     def is_relation(self) -> bool:

@@ -189,8 +189,9 @@ def _django_relation(name: str, call: nodes.Call, kind: str) -> FieldInfo:
     column = _const(keyword_argument(call, "db_column")) or (f"{name}_id" if kind != "m2m" else name)
     nullable = _const(keyword_argument(call, "null")) is True
     required = kind != "m2m" and not nullable
+    related = _const(keyword_argument(call, "related_name"))
     return FieldInfo(name, str(column), kind, target=_last(target) if target else None, required=required,
-                     optional=nullable, line=call.lineno or 0)
+                     optional=nullable, line=call.lineno or 0, related_name=related if isinstance(related, str) else "")
 
 
 def _scoped_manager_factories(module: nodes.Module) -> frozenset[str]:

@@ -20,6 +20,7 @@ from ...index import ModelInfo
 from ...index.managers import DJANGO_QUERYSET_METHODS as QUERY_METHODS
 from ...index.tenant import names_the_tenant, tenant_words
 from ...lang.python import dotted_name, nodes_within, safe_infer
+from ...lang.words import words
 from .chains import Chain, ChainResolver, assigned_values, key_name, model_of_class, returns
 from .values import (
     USER_MODELS,
@@ -54,7 +55,7 @@ class DjangoQueries(ChainResolver):
 
     def root(self, node: nodes.NodeNG) -> Chain | None:
         if isinstance(node, nodes.Attribute):
-            return self._manager(node) or self._view_queryset(node)
+            return self._manager(node) or self._view_queryset(node) or self._tenants_own(node)
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) \
                 and node.func.attrname == "get_queryset" and _is_self_or_super(node.func.expr):
             # The view's own base queryset: the tenant's rows where the project's get_queryset is
@@ -63,6 +64,29 @@ class DjangoQueries(ChainResolver):
             own = self._helper(node, 1) if isinstance(node.func.expr, nodes.Name) else None
             return own if own is not None and own.model is not None and own.scoped else Chain(model=None)
         return None
+
+    @cached_property
+    def _tenant_related_managers(self) -> dict[str, ModelInfo]:
+        """`outgoing_mails` -> OutgoingMail: the related managers on the tenant model, by the
+        `related_name` of each key to it (or Django's default `outgoingmail_set`)."""
+        tenants = set(self.index.tenant.models)
+        found: dict[str, ModelInfo] = {}
+        for model in self.index.models.values():
+            for field_info in model.fields.values():
+                if field_info.kind in ("fk", "o2o") and field_info.target in tenants and model.is_tenant_scoped:
+                    found[field_info.related_name or f"{model.name.lower()}_set"] = model
+        return found
+
+    def _tenants_own(self, node: nodes.Attribute) -> Chain | None:
+        """`request.organizer.outgoing_mails`, `self.organization.invoices`: the rows of the tenant
+        the code holds, through the related manager of its key."""
+        model = self._tenant_related_managers.get(node.attrname)
+        if model is None:
+            return None
+        holder = (dotted_name(node.expr) or "").rsplit(".", 1)[-1]
+        if not holder or not (tenant_words(self.index.tenant) & set(words(holder))):
+            return None
+        return Chain(model=model, scoped=True)
 
     @cached_property
     def _manager_names(self) -> frozenset[str]:
