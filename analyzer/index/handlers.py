@@ -198,9 +198,18 @@ def finds_the_caller(node: nodes.NodeNG) -> bool:
             if _compares_a_signature(scope):
                 return True
             named.append(scope.name)
+    if any(isinstance(scope, nodes.ClassDef) and _serves_a_resource(scope) for scope in _scopes(node)):
+        return False  # `WebHookViewSet` in webhooks.py: the tenant's own webhook settings, not a receiver
     root = node.root()
     named += root.name.split(".")[-2:] if isinstance(root, nodes.Module) else []
     return any(WEBHOOK_WORDS & set(words(name)) for name in named)
+
+
+def _serves_a_resource(cls: nodes.ClassDef) -> bool:
+    """A REST resource: a class with a `queryset`, a `serializer_class` or a `get_queryset`."""
+    attributes = {t.name for s in cls.body if isinstance(s, nodes.Assign) for t in s.targets
+                  if isinstance(t, nodes.AssignName)}
+    return bool(attributes & {"queryset", "serializer_class"}) or any(m.name == "get_queryset" for m in cls.mymethods())
 
 
 DEV_SWITCH_WORDS = frozenset({"test", "testing", "debug", "e2e", "dev"})
