@@ -357,7 +357,10 @@ HANDLER_METHODS = frozenset({
 
 
 def _handler_method(function: nodes.FunctionDef) -> bool:
-    return function.name in HANDLER_METHODS or function.name.startswith(("validate_", "clean_"))
+    """A method the framework runs for the request, or a property of the view that its
+    handlers read as an attribute (`@cached_property def customer(self): ...self.kwargs[...]`)."""
+    return function.name in HANDLER_METHODS or function.name.startswith(("validate_", "clean_")) \
+        or bool(set(decorator_names(function)) & {"property", "cached_property"})
 
 
 def in_request(node: nodes.NodeNG) -> bool:
