@@ -1967,3 +1967,86 @@ class Menu(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.severity.value) for f in report.findings] == [(9, "warning"), (11, "error")]
+
+
+SERVICES_BEHIND_A_SERVER = {
+    "app/__init__.py": "",
+    "app/models.py": '''
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organization(Base):
+    __tablename__ = "organization"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Block(Base):
+    __tablename__ = "block"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey(Organization.id))
+    label: Mapped[str] = mapped_column(String(50))
+
+
+class Agent(Base):
+    __tablename__ = "agent"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey(Organization.id))
+''',
+    "app/server.py": '''
+from sqlalchemy import select
+
+from .models import Block
+
+
+class BlockManager:
+    def get_block(self, session, block_id):
+        return session.scalars(select(Block).where(Block.id == block_id)).one()
+
+
+class Server:
+    def __init__(self):
+        self.block_manager = BlockManager()
+
+
+def get_server():
+    return Server()
+''',
+    "app/routes.py": '''
+from fastapi import APIRouter, Depends
+
+from .server import Server, get_server
+
+router = APIRouter()
+internal = APIRouter(prefix="/_internal_blocks")
+
+
+@router.get("/blocks/{block_id}")
+def read_block(block_id: int, session, server: "Server" = Depends(get_server)):
+    return server.block_manager.get_block(session, block_id).label
+
+
+@router.get("/admin/blocks/{block_id}", tags=["admin"])
+def read_any_block(block_id: int, session, server: "Server" = Depends(get_server)):
+    return server.block_manager.get_block(session, block_id).label
+
+
+@internal.get("/{block_id}")
+def read_block_for_a_service(block_id: int, session, server: "Server" = Depends(get_server)):
+    return server.block_manager.get_block(session, block_id).label
+''',
+}
+
+
+def test_services_behind_an_injected_server_and_how_routes_are_grouped(tmp_path: Path) -> None:
+    """letta's routes reach their managers as `server.block_manager.get_block(...)`, the server
+    annotated as a string; its operators' routes carry `tags=["admin"]`, its service routes live
+    under `/_internal_...`."""
+    root = project(tmp_path, SERVICES_BEHIND_A_SERVER)
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.severity.value) for f in report.findings] == [
+        ("app/routes.py", 12, "error"), ("app/routes.py", 17, "warning")]

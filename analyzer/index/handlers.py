@@ -57,7 +57,7 @@ def admin_only(function: nodes.FunctionDef) -> bool:
     if isinstance(function.parent, nodes.ClassDef):
         guarded.append(function.parent)
     names = [*(name for definition in guarded for name in _decorator_words(definition)), *_route_dependencies(function),
-             *_routers(function), *_guarding_bases(function)]
+             *_routers(function), *_guarding_bases(function), *_route_tags(function)]
     return any(word in name.lower() for name in names for word in ADMIN_WORDS)
 
 
@@ -90,6 +90,15 @@ def _routers(function: nodes.FunctionDef) -> Iterator[str]:
         yield last_name(router)
         if isinstance(router, nodes.Name):
             yield from _prefixes(router)
+
+
+def _route_tags(function: nodes.FunctionDef) -> Iterator[str]:
+    """`@router.delete("/", tags=["admin"])`: the API's own grouping of its operators' routes."""
+    for decorator in function.decorators.nodes if function.decorators else ():
+        if isinstance(decorator, nodes.Call):
+            for keyword in decorator.keywords or ():
+                if keyword.arg == "tags" and isinstance(keyword.value, (nodes.List, nodes.Tuple)):
+                    yield from (str(e.value) for e in keyword.value.elts if isinstance(e, nodes.Const))
 
 
 def _registered_on(scope: nodes.NodeNG) -> dict[str, list[nodes.NodeNG]]:
@@ -283,6 +292,8 @@ def serves_internal_api(node: nodes.NodeNG) -> bool:
     while scope is not None and not isinstance(scope, nodes.Module):
         if isinstance(scope, nodes.ClassDef) and _view_class(scope) and "internal" in words(scope.name):
             return True
+        if isinstance(scope, nodes.FunctionDef) and any("internal" in words(name) for name in _routers(scope)):
+            return True  # a route of `APIRouter(prefix="/_internal_templates")`
         scope = scope.parent.scope() if scope.parent is not None else None
     return False
 

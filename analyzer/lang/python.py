@@ -362,6 +362,8 @@ def infer_through_annotations(func: nodes.Attribute, limit: int = 3) -> list[nod
         return []
     annotation = _parameter_annotation(node)
     cls = safe_infer(annotation) if annotation is not None else None
+    if isinstance(annotation, nodes.Const) and isinstance(annotation.value, str):
+        cls = _named_class(node, annotation.value)  # server: "SyncServer", imported for type checking
     if not isinstance(cls, nodes.ClassDef):
         return []
     values: list[nodes.NodeNG] = [cls.instantiate_class()]
@@ -372,6 +374,27 @@ def infer_through_annotations(func: nodes.Attribute, limit: int = 3) -> list[nod
     except (astroid.InferenceError, AstroidError, RecursionError, StopIteration, AttributeError, TypeError):
         return []
     return values
+
+
+def _named_class(node: nodes.NodeNG, name: str) -> nodes.NodeNG | None:
+    """The class a string annotation names, looked up from where it is written."""
+    if not name.isidentifier():
+        return None
+    try:
+        _, bindings = node.scope().lookup(name)
+        if len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        if isinstance(binding, nodes.ClassDef):
+            return binding
+        if isinstance(binding, nodes.ImportFrom):  # from letta.server.server import SyncServer
+            imported = next((real for real, alias in binding.names if (alias or real) == name), name)
+            found = binding.do_import_module().getattr(imported)
+            return found[0] if len(found) == 1 else None
+    except (astroid.InferenceError, AstroidError, RecursionError, StopIteration, AttributeError, TypeError,
+            KeyError):
+        return None
+    return None
 
 
 def _parameter_annotation(name: nodes.Name) -> nodes.NodeNG | None:
