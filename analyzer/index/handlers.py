@@ -537,8 +537,27 @@ def _from_parameter(value: nodes.NodeNG, params: set[str]) -> bool:
             value = value.args[0]
         if isinstance(value, nodes.BoolOp) and value.op == "or":
             value = value.values[0]
-    return isinstance(value, nodes.Attribute) and isinstance(value.expr, nodes.Name) \
-        and value.expr.name in params - {"self", "cls"}
+    if not (isinstance(value, nodes.Attribute) and isinstance(value.expr, nodes.Name)):
+        return False
+    return value.expr.name in params - {"self", "cls"} or _rebinds_a_parameter(value.expr, params - {"self", "cls"})
+
+
+def _rebinds_a_parameter(name: nodes.Name, params: set[str]) -> bool:
+    """`chosen = body`, `chosen = body.model_copy(update=...)`: every value of the variable is
+    the parameter or made from it."""
+    try:
+        _, assignments = name.lookup(name.name)
+    except Exception:  # astroid lookups can fail on broken code
+        return False
+    if not assignments or not all(isinstance(a.parent, nodes.Assign) for a in assignments):
+        return False
+    for assignment in assignments:
+        value = assignment.parent.value
+        while isinstance(value, (nodes.Call, nodes.Attribute)):
+            value = value.func if isinstance(value, nodes.Call) else value.expr
+        if not (isinstance(value, nodes.Name) and value.name in params):
+            return False
+    return True
 
 
 def function_key(function: nodes.FunctionDef) -> str:

@@ -286,29 +286,45 @@ def _row_or_key_of_each(element: nodes.NodeNG, target: nodes.NodeNG) -> bool:
     return isinstance(target, nodes.AssignName) and isinstance(name, nodes.Name) and name.name == target.name
 
 
-def key_name(value: nodes.NodeNG) -> str | None:
+def key_name(value: nodes.NodeNG, depth: int = 0) -> str | None:
     """The variable a lookup's key comes from, for following it back to a caller's argument:
-    `project_id`, or `body.page_ids` for `Page.id.in_(body.page_ids)` and for
-    `Page.id.in_(wanted)` after `wanted = list(body.page_ids)`."""
+    `project_id`, or `body.page_ids` for `Page.id.in_(body.page_ids)`, for `Page.id.in_(wanted)`
+    after `wanted = list(body.page_ids)`, and after `chosen = body` or
+    `chosen = body.model_copy(...)` for `chosen.page_ids`."""
+    if depth > 3:
+        return None
     if isinstance(value, nodes.Name):
         values = assigned_values(value)
         if isinstance(values, list) and len(values) == 1:
-            held = _held_attribute(values[0])
+            held = _held_attribute(values[0], depth)
             if held is not None:
                 return held
+        if isinstance(values, list) and values:
+            roots = {_root_name(v, depth) for v in values}
+            if len(roots) == 1 and None not in roots:
+                return roots.pop()
         return value.name
-    return _held_attribute(value)
+    return _held_attribute(value, depth)
 
 
-def _held_attribute(value: nodes.NodeNG) -> str | None:
-    """`body.page_ids`, also through `list(...)`/`set(...)`: an attribute of a variable."""
+def _root_name(value: nodes.NodeNG, depth: int) -> str | None:
+    """`request` for `request`, `request.block_ids` and `request.model_copy(...)`."""
+    while isinstance(value, (nodes.Call, nodes.Attribute)):
+        value = value.func if isinstance(value, nodes.Call) else value.expr
+    return (key_name(value, depth + 1) or "").split(".")[0] or None if isinstance(value, nodes.Name) else None
+
+
+def _held_attribute(value: nodes.NodeNG, depth: int) -> str | None:
+    """`body.page_ids`, also through `list(...)`/`set(...)` and `... or []`: a field of a variable
+    (named by where that variable comes from)."""
     if isinstance(value, nodes.Call) and isinstance(value.func, nodes.Name) and value.func.name in COLLECTING \
             and len(value.args) == 1:
         value = value.args[0]
     if isinstance(value, nodes.BoolOp) and value.op == "or":
         value = value.values[0]  # body.page_ids or []
     if isinstance(value, nodes.Attribute) and isinstance(value.expr, nodes.Name):
-        return f"{value.expr.name}.{value.attrname}"
+        holder = (key_name(value.expr, depth + 1) or value.expr.name).split(".")[0]
+        return f"{holder}.{value.attrname}"
     return None
 
 
