@@ -2050,3 +2050,41 @@ def test_services_behind_an_injected_server_and_how_routes_are_grouped(tmp_path:
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.severity.value) for f in report.findings] == [
         ("app/routes.py", 12, "error"), ("app/routes.py", 17, "warning")]
+
+
+def test_a_queryset_handed_to_get_object_or_404_is_judged_once_with_its_lookup(tmp_path: Path) -> None:
+    """pretix's gift card page: `get_object_or_404(GiftCard.objects.filter(Q(owner_ticket_id=pos.pk) |
+    Q(owner_ticket__addon_to_id=pos.pk)), pk=...)` keeps the cards of a position the page holds."""
+    views = '''
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.http import JsonResponse
+
+from .models import Attachment, Page
+
+
+def page_file(request, pk):
+    page = get_object_or_404(Page, pk=pk, organization=request.user.organization)
+    own = Attachment.objects.filter(Q(page_id=page.pk) | Q(page__parent_id=page.pk))
+    return JsonResponse({"name": get_object_or_404(own, pk=request.GET["file"]).name})
+
+
+def any_page_file(request, pk):
+    found = get_object_or_404(Attachment.objects.filter(name__endswith=".pdf"), pk=request.GET["file"])
+    return JsonResponse({"name": found.name})
+'''
+    models = DJANGO_CORE + '''
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", null=True, on_delete=models.CASCADE)
+
+
+class Attachment(OrgOwned):
+    page = models.ForeignKey(Page, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("core/views.py", 16)]

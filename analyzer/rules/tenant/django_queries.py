@@ -293,7 +293,8 @@ class DjangoQueries(ChainResolver):
         if parts[0] in ("pk", "id"):
             return is_loaded_key(value) or _keys_of_held_rows(value) or (model is not None and names_checked_object(
                 model.name, value, self.index.is_tenant_lookup))
-        if self._relation(model, parts[0]) is not None and parts[1:] in ([], ["in"], ["exact"], ["id"], ["pk"]):
+        if self._relation(model, parts[0]) is not None and (parts[1:] in ([], ["in"], ["exact"], ["id"], ["pk"]) or (
+                len(parts) > 1 and parts[-1].endswith("_id"))):  # owner_ticket__addon_to_id=position.pk
             return scopes_through_parent(value, self.index.is_tenant_lookup)
         if len(parts) > 1 and self._names_owned_model(parts):
             return scopes_through_parent(value, self.index.is_tenant_lookup)

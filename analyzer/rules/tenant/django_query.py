@@ -14,7 +14,7 @@ from ..base import Rule, RuleContext
 from . import CWE_639, OWASP_BOLA
 from .chains import Chain, ChainResolver, model_of_class, outermost_call
 from .context import parent_words, place_severity, verdict
-from .django_queries import QUERY_METHODS, DjangoQueries
+from .django_queries import QUERY_METHODS, SHORTCUTS, DjangoQueries
 from .keyed_helpers import KeyedHelper, keyed_helper_call
 from .link_writes import SentLink, link_by_sent_ids
 from .narrowing import narrowed_elsewhere
@@ -152,6 +152,8 @@ class UnfilteredDjangoQuery(Rule):
         if helper is not None:
             yield from self._helper_finding(node, helper, ctx)
             return
+        if _handed_to_a_shortcut(node):
+            return  # get_object_or_404(Invoice.objects.filter(...), pk=pk): judged with the lookup's own filter
         chain = resolver.function_call(node, 0) or self._birth(node, resolver)
         severity = verdict(node, chain, resolver, ctx, self.severity)
         if severity is None or self._scoped_elsewhere(node, chain, resolver):
@@ -296,6 +298,13 @@ def _field_queryset_in_init(node: nodes.NodeNG) -> tuple[nodes.ClassDef | None, 
     function = node.scope()
     owner = function.parent if isinstance(function, nodes.FunctionDef) else None
     return (owner, str(target.expr.slice.value)) if isinstance(owner, nodes.ClassDef) else (None, None)
+
+
+def _handed_to_a_shortcut(node: nodes.Call) -> bool:
+    """The queryset `get_object_or_404` is given as its first argument."""
+    parent = node.parent
+    return isinstance(parent, nodes.Call) and bool(parent.args) and parent.args[0] is node \
+        and (dotted_name(parent.func) or "").rsplit(".", 1)[-1] in SHORTCUTS
 
 
 def _ancestors(cls: nodes.ClassDef) -> list[nodes.ClassDef]:
