@@ -187,11 +187,11 @@ class ChainResolver:
 def under_tenant_test(node: nodes.NodeNG, names: set[str]) -> bool:
     """Whether `node` sits in the body of an `if` whose test names the tenant (or the caller):
     `if project_id:`, `if self.group_id:`, `if is_user(auth_subject):`."""
-    branch = node.parent
+    child, branch = node, node.parent
     while branch is not None and not isinstance(branch, (nodes.If, nodes.FunctionDef, nodes.Module)):
-        branch = branch.parent
-    if not isinstance(branch, nodes.If):
-        return False
+        child, branch = branch, branch.parent
+    if not isinstance(branch, nodes.If) or child not in branch.body:
+        return False  # in `else:` the test did not hold: `if organizer: ... else: qs = qs.filter(...)`
     tested = {n.attrname for n in branch.test.nodes_of_class(nodes.Attribute)}
     tested |= {n.name for n in branch.test.nodes_of_class(nodes.Name)}
     return bool(tested & names)
