@@ -41,6 +41,17 @@ class OrgOwned(models.Model):
         abstract = True
 '''
 
+# Two tenant-owned models, enough for the tenant to be detected.
+PAGES_AND_MENUS = DJANGO_CORE + '''
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+'''
+
 DJANGO_BILLING = '''
 from django.db import models
 from django.conf import settings
@@ -1466,15 +1477,7 @@ class MenuClone(generics.CreateAPIView):
         source = self.get_queryset().get(pk=request.data["source"])
         return Response({"id": source.clone().pk})
 '''
-    models = DJANGO_CORE + '''
-
-class Page(OrgOwned):
-    url = models.CharField(max_length=200)
-
-
-class Menu(OrgOwned):
-    title = models.CharField(max_length=200)
-'''
+    models = PAGES_AND_MENUS
     root = project(tmp_path, {"config/settings.py": settings, "core/models.py": models,
                               "core/permissions.py": permissions, "core/views.py": views})
     index, _ = index_of(root)
@@ -1513,15 +1516,7 @@ class PageList(CallerRowsList):
 class PageSearch(SearchList):
     queryset = Page.objects.all()
 '''
-    models = DJANGO_CORE + '''
-
-class Page(OrgOwned):
-    url = models.CharField(max_length=200)
-
-
-class Menu(OrgOwned):
-    title = models.CharField(max_length=200)
-'''
+    models = PAGES_AND_MENUS
     root = project(tmp_path, {"app/__init__.py": "", "app/manage.py": "", "app/core/__init__.py": "",
                               "app/core/models.py": models, "app/core/base_views.py": base_views,
                               "app/core/views.py": views})
@@ -1534,15 +1529,7 @@ def test_tests_are_left_out_of_the_index_and_parsed_only_for_a_rule(tmp_path: Pa
     such a module is read but never parsed, which on a large Django project is a third of them."""
     from analyzer.engine import parse_files
 
-    models = DJANGO_CORE + '''
-
-class Page(OrgOwned):
-    url = models.CharField(max_length=200)
-
-
-class Menu(OrgOwned):
-    title = models.CharField(max_length=200)
-'''
+    models = PAGES_AND_MENUS
     test_module = '''
 from django.db import models
 
@@ -1877,16 +1864,7 @@ class MenuSearchView(MenuDetailView):
     def get_queryset(self):
         return Menu.objects.filter(title__icontains=self.request.GET.get("q", ""))
 '''
-    models = DJANGO_CORE + '''
-
-
-class Page(OrgOwned):
-    url = models.CharField(max_length=200)
-
-
-class Menu(OrgOwned):
-    title = models.CharField(max_length=200)
-'''
+    models = PAGES_AND_MENUS
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert sorted((f.path, f.line) for f in report.findings) == [
@@ -1924,16 +1902,7 @@ class StaffMemberRequiredMixin:
             raise PermissionDenied()
         return super().dispatch(request, *args, **kwargs)
 '''
-    models = DJANGO_CORE + '''
-
-
-class Page(OrgOwned):
-    url = models.CharField(max_length=200)
-
-
-class Menu(OrgOwned):
-    title = models.CharField(max_length=200)
-'''
+    models = PAGES_AND_MENUS
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views, "core/permissions.py": permissions})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.severity.value) for f in report.findings] == [(11, "warning"), (16, "error")]
@@ -1954,16 +1923,7 @@ def pages(request):
         rows = Page.objects.filter(url__startswith=request.GET.get("prefix", "/"))
     return JsonResponse({"pages": [p.url for p in rows]})
 '''
-    models = DJANGO_CORE + '''
-
-
-class Page(OrgOwned):
-    url = models.CharField(max_length=200)
-
-
-class Menu(OrgOwned):
-    title = models.CharField(max_length=200)
-'''
+    models = PAGES_AND_MENUS
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.severity.value) for f in report.findings] == [(9, "warning"), (11, "error")]
