@@ -9,13 +9,23 @@ exact (a name called from any handler counts), so it never hides a query a handl
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+import astroid
 from astroid import nodes
 
-from ..lang.python import decorator_names, dotted_name, imported_name, last_name, module_memo, nodes_within
+from ..lang.python import (
+    decorator_names,
+    dotted_name,
+    imported_name,
+    last_name,
+    module_memo,
+    nodes_within,
+    safe_infer,
+)
 from ..lang.words import words
 
 REQUEST_PARAMETERS = frozenset({"request", "req"})
@@ -269,18 +279,12 @@ def sent_in_body(function: nodes.FunctionDef, parameter: str) -> bool:
     arguments = function.args
     annotation = next((a for argument, a in zip(arguments.args or [], arguments.annotations or [], strict=False)
                        if argument.name == parameter), None)
-    if annotation is None:
-        return False
-    try:
-        cls = next(annotation.infer(), None)
-    except Exception:  # inference of an annotation can fail in many ways on broken code
-        return False
+    cls = safe_infer(annotation) if annotation is not None else None
     if not isinstance(cls, nodes.ClassDef):
         return False
-    try:
-        lineage = [cls, *cls.ancestors()]
-    except Exception:
-        lineage = [cls]
+    lineage = [cls]
+    with contextlib.suppress(astroid.InferenceError, RecursionError):
+        lineage += list(cls.ancestors())
     return any((dotted_name(b) or "").rsplit(".", 1)[-1] in BODY_MODEL_BASES for c in lineage for b in c.bases)
 
 
