@@ -2048,3 +2048,23 @@ class Attachment(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [("core/views.py", 16)]
+
+
+def test_a_lookups_key_is_traced_back_to_the_parameter_it_came_from() -> None:
+    """What `Block.id.in_(...)` compares with, named by the parameter a caller fills."""
+    import astroid
+
+    from analyzer.rules.tenant.chains import key_name
+
+    module = astroid.parse('''
+def create(project_id, body):
+    project_id = int(project_id)
+    same = project_id
+    chosen = body
+    chosen = body.model_copy(update={"ids": body.ids[:100]})
+    wanted = list(chosen.ids or [])
+    fresh = uuid4()
+    return same, wanted, fresh
+''')
+    returned = module.body[0].body[-1].value.elts
+    assert [key_name(value) for value in returned] == ["project_id", "body.ids", "fresh"]

@@ -308,8 +308,12 @@ def key_name(value: nodes.NodeNG, depth: int = 0) -> str | None:
 
 
 def _root_name(value: nodes.NodeNG, depth: int) -> str | None:
-    """`request` for `request`, `request.block_ids` and `request.model_copy(...)`."""
+    """`request` for `request`, `request.block_ids`, `request.model_copy(...)` and
+    `int(project_id)`; nothing for what a function makes (`uuid4()`)."""
+    value = unconverted(value)
     while isinstance(value, (nodes.Call, nodes.Attribute)):
+        if isinstance(value, nodes.Call) and not isinstance(value.func, nodes.Attribute):
+            return None
         value = value.func if isinstance(value, nodes.Call) else value.expr
     return (key_name(value, depth + 1) or "").split(".")[0] or None if isinstance(value, nodes.Name) else None
 
