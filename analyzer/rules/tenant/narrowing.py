@@ -275,14 +275,18 @@ def _checks_row(call: nodes.Call, names: set[str], tenant_names: set[str],
                 owners: frozenset[str] = frozenset()) -> bool:
     """`ticket_perm_check(request, ticket)`, `check_permissions(user, op, workspace=row.workspace,
     context=row)`: a checker handed the row or its tenant; `row.has_permission(request.user)`,
-    `row.project.can_access(user)`: the row, or what it belongs to, asked about the caller; and
+    `row.project.can_access(user)`: the row, or what it belongs to, asked about the caller (or,
+    whatever the method is called, about the tenant: `card.accepted_by(event.organizer)`); and
     DRF's `self.check_object_permissions(request, row.project)`, which runs the view's object
     permissions on what the row belongs to."""
     func = call.func
     callee = (func.attrname if isinstance(func, nodes.Attribute) else getattr(func, "name", "")).lower()
+    arguments = (*call.args, *(k.value for k in call.keywords or ()))
+    if isinstance(func, nodes.Attribute) and (dotted_name(func.expr) or "").split(".")[0] in names \
+            and any((dotted_name(value) or "").rsplit(".", 1)[-1] in tenant_names for value in arguments):
+        return _decides(call)  # `if not card.accepted_by(self.event.organizer): raise`: asked about the tenant
     if not any(word in callee for word in CHECK_WORDS):
         return False
-    arguments = (*call.args, *(k.value for k in call.keywords or ()))
     for value in arguments:
         parts = (dotted_name(value) or "").split(".")
         if parts[0] in names and (len(parts) == 1 or parts[1] in tenant_names or callee == "check_object_permissions"):
