@@ -792,6 +792,62 @@ def jobs():
     assert "m:close_month" not in index.request_reachable, "a module's function is no method"
 
 
+def test_a_staff_views_post_is_not_reached_by_every_super_post(tmp_path: Path) -> None:
+    """A staff-only view's `post` runs the instance-wide task; an ordinary form view's
+    `super().post(...)` must not make that task a request path, though both methods are `post`."""
+    tasks = '''
+from celery import shared_task
+
+from .models import Event
+
+
+@shared_task
+def update_check():
+    return {"events": Event.objects.count()}
+'''
+    views = '''
+from django.contrib.admin.views.decorators import staff_member_required
+from django.utils.decorators import method_decorator
+from django.views.generic import FormView
+
+from .tasks import update_check
+
+
+class StaffMemberRequiredMixin:
+    @method_decorator(staff_member_required)
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+
+class UpdateCheckView(StaffMemberRequiredMixin, FormView):
+    def post(self, request, *args, **kwargs):
+        update_check()
+        return super().post(request, *args, **kwargs)
+
+
+class ProfileView(FormView):
+    def post(self, request, *args, **kwargs):
+        request.session["seen"] = True
+        return super().post(request, *args, **kwargs)
+'''
+    models = '''
+from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Event(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+'''
+    root = project(tmp_path, {"events/__init__.py": "", "events/models.py": models, "events/tasks.py": tasks,
+                              "events/views.py": views})
+    index, _ = index_of(root)
+    assert "f:update_check" in index.quiet_reachable
+    assert "f:update_check" not in index.request_reachable
+
+
 def test_sqlalchemy_query_all_runs_the_query_and_django_all_does_not(tmp_path: Path) -> None:
     services = '''
 from django.db import models

@@ -663,10 +663,15 @@ def _module_facts(module: nodes.Module) -> _ModuleFacts:
         calls, handlers = [], []
         for function in nodes_within(module, nodes.FunctionDef):
             called = frozenset(_called_keys(function, imported, certain))
-            calls.append((function_key(function), called))
             first = function.body[0] if function.body else function
-            if in_request(first) and not finds_the_caller(first):
+            handler = in_request(first) and not finds_the_caller(first)
+            if handler:
                 handlers.append((called, admin_only(function)))
+            if not (handler and isinstance(function.parent, nodes.ClassDef)):
+                # A handler method is entered by the framework, and is already a start above.
+                # Under its bare key, `m:post`, every `super().post(...)` in the project would
+                # reach what a staff-only view's `post` calls.
+                calls.append((function_key(function), called))
         facts = memo["handler_facts"] = _ModuleFacts(tuple(calls), tuple(handlers), _builds_queries(module),
                                                      _keyed(module), _passes_parameters(module))
     return facts
