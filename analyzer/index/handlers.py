@@ -10,6 +10,7 @@ exact (a name called from any handler counts), so it never hides a query a handl
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from ..lang.python import (
     nodes_within,
     safe_infer,
 )
+from ..lang.sql_calls import sql_argument
 from ..lang.words import words
 
 REQUEST_PARAMETERS = frozenset({"request", "req"})
@@ -520,7 +522,19 @@ def _looks_up_by_parameter(function: nodes.FunctionDef, params: set[str]) -> boo
                 and isinstance(node.func.expr, nodes.Attribute) and node.func.expr.attrname in ("id", "uuid") \
                 and len(node.args) == 1 and _from_parameter(node.args[0], params):
             return True  # Incident.id.in_(incident_ids)
+        if isinstance(node, nodes.Call) and sql_argument(node) is not None \
+                and any(name.name in params and is_key_name(name.name)
+                        for name in nodes_within(node.statement(), nodes.Name)):
+            return True  # session.execute(text("... WHERE id = :page_id"), {"page_id": page_id})
     return False
+
+
+KEY_NAME = re.compile(r"(^|_)(id|ids|pk|pks|uuid)$|[a-z](Id|Ids|Pk|Uuid)$")
+
+
+def is_key_name(name: str) -> bool:
+    """`page_id`, `ids`, `pk`, `pageId`: a variable that holds a row's key."""
+    return KEY_NAME.search(name) is not None
 
 
 def _from_parameter(value: nodes.NodeNG, params: set[str]) -> bool:

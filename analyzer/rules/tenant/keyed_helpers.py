@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from astroid import nodes
 
@@ -31,6 +32,11 @@ from .chains import Chain, ChainResolver, argument_for, assigned_values, key_nam
 from .context import parent_words, place_severity
 from .narrowing import checked_after_fetch, nested_in_query, only_its_key_is_read
 from .values import Origin, names_checked_object, origin
+
+T = TypeVar("T")
+# What a call within a helper looks up by the helper's parameters (named in the set): None when
+# the call is no query, else (parameter, what) for each lookup by a parameter alone.
+Lookups = Callable[[nodes.Call, set[str]], list[tuple[str, T]] | None]
 
 
 @dataclass(frozen=True)
@@ -58,23 +64,63 @@ def keyed_helper_call(call: nodes.Call, resolver: ChainResolver,
     project function that fetches a tenant-owned row by that parameter without the tenant,
     itself or through the helpers it hands the parameter on to (`run_prompt(prompt_id)` calling
     `load_prompt(prompt_id)`); unless the value was checked within the tenant on its way in."""
-    func = call.func
-    function = _helper_of(call, resolver)
-    if function is None or not in_request(call):
+    found = helper_lookup(call, resolver, lambda inner, parameters: _orm_lookups(inner, parameters, resolver, births),
+                          _sent_for, lambda model: model.name)
+    return KeyedHelper(name=found[0], model=found[1]) if found is not None else None
+
+
+def helper_lookup(call: nodes.Call, resolver: ChainResolver, lookups: Lookups[T],
+                  sent_for: Callable[[T], tuple[Origin, ...]], model_name: Callable[[T], str | None]
+                  ) -> tuple[str, T] | None:
+    """(the helper's name, what `lookups` found) when `call`, in a request handler, hands a value
+    of an origin in `sent_for(found)` to a project function that looks a row up by that
+    parameter, as `lookups` judges a call within it, or through the helpers it hands it on to."""
+    functions = _helpers_of(call, resolver)
+    if not functions or not in_request(call):
         return None
-    for parameter, model in _fetched_by(function, resolver, births, MAX_HOPS):
+    # `server.block_manager` may be either of two managers: report when whichever runs leaks.
+    verdicts = [_handed_to(call, function, resolver, lookups, sent_for, model_name) for function in functions]
+    if any(v is None for v in verdicts):
+        return None
+    return dotted_name(call.func) or last_name(call.func), verdicts[0]
+
+
+def _handed_to(call: nodes.Call, function: nodes.FunctionDef, resolver: ChainResolver, lookups: Lookups[T],
+               sent_for: Callable[[T], tuple[Origin, ...]], model_name: Callable[[T], str | None]) -> T | None:
+    for parameter, found in _fetched_by(function, resolver, lookups, MAX_HOPS):
         argument = argument_for(call, function, parameter)
-        # A row bound through a parent, named in the URL, is left to the view's permissions,
-        # which nested routes check (as where the lookup is written in the handler).
-        sent = (Origin.URL, Origin.REQUEST) if model.is_tenant_scoped else (Origin.REQUEST,)
-        if argument is None or origin(argument) not in sent:
+        if argument is None or origin(argument) not in sent_for(found):
             continue
-        if names_checked_object(model.name, argument, resolver.index.is_tenant_lookup):
+        name = model_name(found)
+        if name and names_checked_object(name, argument, resolver.index.is_tenant_lookup):
             continue  # the route's own object, checked by its permissions
         if validated_within_tenant(argument, resolver.index.is_tenant_lookup):
             continue
-        return KeyedHelper(name=dotted_name(func) or last_name(func), model=model)
+        return found
     return None
+
+
+def _sent_for(model: ModelInfo) -> tuple[Origin, ...]:
+    """A row bound through a parent, named in the URL, is left to the view's permissions,
+    which nested routes check (as where the lookup is written in the handler)."""
+    return (Origin.URL, Origin.REQUEST) if model.is_tenant_scoped else (Origin.REQUEST,)
+
+
+def _orm_lookups(inner: nodes.Call, parameters: set[str], resolver: ChainResolver,
+                 births: Callable[[nodes.Call], Chain | None]) -> list[tuple[str, ModelInfo]] | None:
+    """The ORM query that `inner` ends, when it fetches a tenant-owned row by a parameter alone."""
+    if outermost_call(inner) is not inner:
+        return None
+    chain = births(inner)
+    if chain is None:
+        return None
+    if chain.model is not None and chain.keyed \
+            and (chain.model.is_tenant_scoped or chain.model.is_tenant_bound) \
+            and not (chain.scoped or chain.unknown) and (chain.key or "").split(".")[0] in parameters \
+            and not (nested_in_query(inner, resolver) or checked_after_fetch(inner, resolver)
+                     or only_its_key_is_read(inner)):
+        return [(chain.key.split(".")[0], chain.model)]  # `body` of `Page.id.in_(body.page_ids)`
+    return []
 
 
 def validated_within_tenant(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
@@ -116,46 +162,46 @@ MAX_HOPS = 3  # helpers followed from the handler's call: the route's service, a
 
 
 def _helper_of(call: nodes.Call, resolver: ChainResolver) -> nodes.FunctionDef | None:
-    """The one project function outside any handler that `call` runs, when it may look a row up
-    by a parameter (see `index.handlers.keyed_helpers`)."""
+    """The one project function outside any handler that `call` runs (see `_helpers_of`)."""
+    functions = _helpers_of(call, resolver)
+    return functions[0] if len(functions) == 1 else None
+
+
+def _helpers_of(call: nodes.Call, resolver: ChainResolver) -> list[nodes.FunctionDef]:
+    """The project functions outside any handler that `call` may run, when it may look a row up
+    by a parameter (see `index.handlers.keyed_helpers`): one, or each override a receiver's
+    type may hold (`BlockManager.delete_block` and its subclass's)."""
     func = call.func
     if last_name(func) not in resolver.index.keyed_helpers:
-        return None
+        return []
     if isinstance(func, nodes.Attribute) and resolver.root(func.expr) is not None:
-        return None  # `Task.objects.get(...)`: a manager's method, not a project helper named `get`
+        return []  # `Task.objects.get(...)`: a manager's method, not a project helper named `get`
     inferred = infer_all(func, limit=3)
     if not inferred and isinstance(func, nodes.Attribute):
         inferred = infer_through_annotations(func)  # server.page_manager.get_page(...), server: AppServer
-    functions = [function_of(f) for f in inferred]
-    functions = [f for f in functions if isinstance(f, nodes.FunctionDef)]
-    if len(functions) != 1 or in_request(functions[0].body[0] if functions[0].body else functions[0]):
-        return None
-    return functions[0]
+    functions = list(dict.fromkeys(f for f in map(function_of, inferred) if isinstance(f, nodes.FunctionDef)))
+    if any(in_request(f.body[0] if f.body else f) for f in functions):
+        return []
+    return functions
 
 
-def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, births: Callable[[nodes.Call], Chain | None],
-                hops: int) -> Iterator[tuple[str, ModelInfo]]:
-    """(parameter, model) for each tenant-owned row `function` fetches by that parameter alone,
-    in its own queries or in a helper it hands the parameter to."""
+def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, lookups: Lookups[T],
+                hops: int) -> Iterator[tuple[str, T]]:
+    """(parameter, what) for each lookup by a parameter alone that `function` makes, in its own
+    queries or in a helper it hands the parameter to."""
     parameters = {a.name for a in (*(function.args.args or ()), *(function.args.kwonlyargs or ()))}  # None: a stub
     for inner in nodes_within(function, nodes.Call):
-        if outermost_call(inner) is not inner:
+        found = lookups(inner, parameters)
+        if found is not None:  # a query: its own verdict, no helper to follow
+            yield from found
             continue
-        chain = births(inner)
-        if chain is not None and chain.model is not None and chain.keyed \
-                and (chain.model.is_tenant_scoped or chain.model.is_tenant_bound) \
-                and not (chain.scoped or chain.unknown) and (chain.key or "").split(".")[0] in parameters \
-                and not (nested_in_query(inner, resolver) or checked_after_fetch(inner, resolver)
-                         or only_its_key_is_read(inner)):
-            yield chain.key.split(".")[0], chain.model  # `body` of `Page.id.in_(body.page_ids)`
-            continue
-        if hops <= 1 or chain is not None:
+        if hops <= 1 or outermost_call(inner) is not inner:
             continue
         helper = _helper_of(inner, resolver)
         if helper is None or helper is function:
             continue
-        for parameter, model in _fetched_by(helper, resolver, births, hops - 1):
+        for parameter, what in _fetched_by(helper, resolver, lookups, hops - 1):
             argument = argument_for(inner, helper, parameter)
             passed = (key_name(argument) or "").split(".")[0] if argument is not None else ""
             if passed in parameters:  # page_ids, or body for body.page_ids
-                yield passed, model
+                yield passed, what

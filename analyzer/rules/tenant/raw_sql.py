@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from astroid import nodes
@@ -12,6 +11,7 @@ from ...config import Config
 from ...fixes.sql_predicate import add_tenant_predicates
 from ...index.handlers import in_request
 from ...index.tenant import tenant_words
+from ...lang.python import last_name
 from ...lang.python_strings import string_value
 from ...lang.sql import Statement, parse_script
 from ...lang.sql_calls import sql_argument
@@ -20,11 +20,12 @@ from ...workspace import path_spec
 from ..base import Rule, RuleContext
 from . import CWE_639
 from .context import place_severity
+from .django_queries import DjangoQueries
+from .keyed_sql import keyed_sql_helper_call
 from .policy import tenant_severity
 from .row_security import tenant_set_before
-from .sql_scope import Unconstrained, unconstrained_tables
-
-LOOKS_LIKE_SQL = re.compile(r"^\s*(--[^\n]*\n\s*)*(select|with|update|delete|insert)\b", re.I)
+from .sql_scope import LOOKS_LIKE_SQL, Unconstrained, unconstrained_tables
+from .sqlalchemy_queries import SqlalchemyQueries
 
 
 class UnfilteredRawSql(Rule):
@@ -38,6 +39,11 @@ class UnfilteredRawSql(Rule):
     some rows, so `WHERE o.tenant_id = %s OR o.is_public` still leaks every public row of every
     tenant. Strings built with f-strings or concatenation are checked with their holes read as
     placeholders; .sql files outside migration and documentation folders are checked too.
+
+    A statement that picks a row by its id alone (`WHERE id = :page_id`) in a service or
+    repository function is judged where a request handler calls it: handing that function an
+    id from the URL or the request body is reported at the call, since the caller chose the id;
+    an id read from a row the handler already loaded for the tenant is not.
 
     Postgres row-level security is honoured where the code shows it: a statement run after the
     same function (or a helper it calls first) wrote the tenant into a custom setting, such as
@@ -95,6 +101,7 @@ class UnfilteredRawSql(Rule):
     def check(self, node: nodes.Call, ctx: RuleContext) -> Iterator[Finding]:
         argument = sql_argument(node)
         if argument is None:
+            yield from self._keyed_helper(node, ctx)
             return
         value = string_value(argument, ctx.positions)
         if value is None or not LOOKS_LIKE_SQL.match(value.text):
@@ -120,6 +127,22 @@ class UnfilteredRawSql(Rule):
             span = ctx.positions.span(value.node if value.node.lineno else argument)
             yield ctx.finding(self, span, _message(statement.tree, missing), fixes=[fix] if fix else [],
                               severity=severity)
+
+    def _keyed_helper(self, node: nodes.Call, ctx: RuleContext) -> Iterator[Finding]:
+        if last_name(node.func) not in ctx.index.keyed_helpers:
+            return
+        django = any(m.framework == "django" for m in ctx.index.scoped_models)
+        resolver = DjangoQueries(ctx.index) if django else SqlalchemyQueries(ctx.index)
+        found = keyed_sql_helper_call(node, resolver, ctx.config.sql.dialect, tenant_words(ctx.index.tenant))
+        if found is None:
+            return
+        helper, table = found
+        severity = place_severity(node, ctx, self.severity, keyed=True)
+        if severity is not None:
+            message = (f"`{helper}()` runs SQL that picks `{table.table}` by a primary key that comes from the "
+                       f"request here, without a predicate on `{table.column}`: any user who changes the id "
+                       "reaches another tenant's row")
+            yield ctx.finding(self, ctx.positions.span(node), message, severity=severity)
 
     # --- .sql files -----------------------------------------------------------------------
 

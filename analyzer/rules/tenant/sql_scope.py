@@ -8,6 +8,7 @@ every row, so it does not count. Each SELECT (CTEs and subqueries included) is j
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,6 +17,9 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from ...index import ProjectIndex
+
+# A string that reads or changes rows: what a call handing text to the database is judged on.
+LOOKS_LIKE_SQL = re.compile(r"^\s*(--[^\n]*\n\s*)*(select|with|update|delete|insert)\b", re.I)
 
 
 @dataclass(frozen=True)
