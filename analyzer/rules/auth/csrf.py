@@ -8,7 +8,7 @@ from astroid import nodes
 
 from ...index.security import CSRF_MIDDLEWARE, depends_on
 from ...index.settings import is_development, literal, setting_assignments, strings_in
-from ...lang.python import Positions, decorator_name, dotted_name, imported_packages, safe_infer
+from ...lang.python import Positions, decorator_name, dotted_name, imported_packages, last_name, safe_infer
 from ...lang.words import words
 from ...model import Finding, Severity
 from ..base import RuleContext
@@ -40,7 +40,8 @@ class CsrfDisabled(AuthRule):
     DRF's `SessionAuthentication` with `enforce_csrf` overridden to do nothing; a MIDDLEWARE
     without `CsrfViewMiddleware`; a Flask app that logs users in through its session with no
     CSRFProtect or Flask-WTF, or with `WTF_CSRF_ENABLED = False`; FastAPI routes that change state
-    and read the user from a cookie with no CSRF middleware or dependency. A webhook that checks
+    and read the user from a cookie with no CSRF middleware or dependency (on the route, or on
+    its router: `APIRouter(dependencies=[Depends(verify_csrf)])`). A webhook that checks
     its signature, or an API view authenticated by a bearer token, is not at risk and is left alone.
 
     ## Example
@@ -202,5 +203,22 @@ def _argument_texts(function: nodes.FunctionDef, route: nodes.Call) -> list[str]
     names = [a.name for a in (*function.args.args, *function.args.kwonlyargs)]
     names += [n.as_string() for n in (*function.args.defaults, *function.args.kw_defaults) if n is not None]
     names += [k.value.as_string() for k in route.keywords or () if k.arg == "dependencies"]
+    names += [k.value.as_string() for k in _router_keywords(route) if k.arg == "dependencies"]
     return names
+
+
+def _router_keywords(route: nodes.Call) -> list[nodes.Keyword]:
+    """The keywords of `router = APIRouter(dependencies=[...])` for `@router.post(...)`: what
+    the router declares runs before each of its routes."""
+    router = route.func.expr if isinstance(route.func, nodes.Attribute) else None
+    if not isinstance(router, nodes.Name):
+        return []
+    try:
+        _, assignments = router.lookup(router.name)
+    except Exception:  # astroid lookups can fail on broken code
+        return []
+    made = [a.parent.value for a in assignments if isinstance(a.parent, nodes.Assign)]
+    if len(made) != 1 or not (isinstance(made[0], nodes.Call) and last_name(made[0].func) in ("APIRouter", "FastAPI")):
+        return []
+    return list(made[0].keywords or ())
 
