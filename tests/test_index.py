@@ -293,6 +293,54 @@ class Vpn(models.Model):
     assert not index.model("net.models.Vpn").is_tenant_scoped
 
 
+def test_relations_declared_with_a_projects_own_foreign_key_class(tmp_path: Path) -> None:
+    """sentry declares every relation with `FlexibleForeignKey`, its subclass of ForeignKey,
+    imported from its own package: those relations make Organization the tenant."""
+    root = project(tmp_path, {"core/__init__.py": "", "core/db.py": '''
+from django.db import models
+
+
+class FlexibleForeignKey(models.ForeignKey):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("on_delete", models.CASCADE)
+        super().__init__(*args, **kwargs)
+
+
+class Model(models.Model):
+    class Meta:
+        abstract = True
+''', "core/models.py": '''
+from core.db import FlexibleForeignKey, Model
+from django.db import models
+
+
+class Organization(Model):
+    slug = models.SlugField(unique=True)
+
+
+class Project(Model):
+    organization = FlexibleForeignKey("core.Organization")
+
+
+class Team(Model):
+    organization = FlexibleForeignKey("core.Organization")
+
+
+class Release(Model):
+    organization = FlexibleForeignKey("core.Organization")
+    version = models.CharField(max_length=250)
+
+
+class Group(Model):
+    project = FlexibleForeignKey("core.Project")
+    culprit = models.CharField(max_length=200)
+'''})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Organization"]
+    assert index.model("core.models.Release").tenant_column == "organization_id"
+    assert index.model("core.models.Group").is_tenant_bound
+
+
 def test_declared_attr_columns_and_generated_table_names(tmp_path: Path) -> None:
     root = project(tmp_path, {"app/__init__.py": "", "app/models.py": '''
 from sqlalchemy import Column, ForeignKey, Integer

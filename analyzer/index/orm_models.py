@@ -134,8 +134,9 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
         func = callee_name(value) or ""
         callee = _last(func)
         is_django = func.startswith("models.") or func in django_names or callee in ("TenantForeignKey", "ParentalKey")
-        if callee in DJANGO_RELATIONS and is_django:
-            info = _django_relation(target, value, DJANGO_RELATIONS[callee])
+        kind = _relation_kind(callee)
+        if kind and (is_django or callee not in DJANGO_RELATIONS):
+            info = _django_relation(target, value, kind)
         elif callee.endswith("Field"):
             nullable = _const(keyword_argument(value, "null")) is True
             column = _const(keyword_argument(value, "db_column")) or target
@@ -178,6 +179,17 @@ def _django_model(cls: nodes.ClassDef, module: nodes.Module, relpath: str, bases
         table_declared=str(table) if table else "",
         shadowed=_shadowed(cls, fields),
     )
+
+
+def _relation_kind(callee: str) -> str | None:
+    """"fk", "o2o" or "m2m" for Django's relation fields and a project's subclasses of them,
+    named after what they extend (sentry's `FlexibleForeignKey`, `HashidOneToOneField`)."""
+    if callee in DJANGO_RELATIONS:
+        return DJANGO_RELATIONS[callee]
+    for suffix in ("ForeignKey", "OneToOneField", "ManyToManyField"):
+        if callee.endswith(suffix):
+            return DJANGO_RELATIONS[suffix]
+    return None
 
 
 def _django_relation(name: str, call: nodes.Call, kind: str) -> FieldInfo:
