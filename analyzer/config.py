@@ -203,7 +203,10 @@ def _describe(error: ValidationError, path: Path, prefix: str) -> str:
     lines = []
     for problem in error.errors():
         key = ".".join(str(part) for part in (prefix, *problem["loc"]) if part != "")
-        if problem["type"] == "extra_forbidden":
+        if problem["type"] == "extra_forbidden" and key == "tool" and not prefix:
+            lines.append(f"{path}: unknown key `tool`: {path.name} holds the keys of pyproject.toml's "
+                         "`[tool.prodready]` at its top level (`[tenant]`, not `[tool.prodready.tenant]`)")
+        elif problem["type"] == "extra_forbidden":
             lines.append(f"{path}: unknown key `{key}`")
         else:
             lines.append(f"{path}: `{key}`: {problem['msg']}")

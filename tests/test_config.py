@@ -69,6 +69,14 @@ def test_unknown_key_names_key_and_file(tmp_path: Path, text: str, key: str) -> 
     assert f"unknown key `{key}`" in str(error.value)
 
 
+def test_a_pyproject_table_copied_into_prodready_toml_says_where_its_keys_go(tmp_path: Path) -> None:
+    path = write(tmp_path / "prodready.toml", "[tool.prodready.tenant]\nmodels = ['Organization']\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert "unknown key `tool`" in str(error.value)
+    assert "`[tenant]`, not `[tool.prodready.tenant]`" in str(error.value)
+
+
 def test_wrong_type_and_invalid_toml_are_clear(tmp_path: Path) -> None:
     path = write(tmp_path / "prodready.toml", "select = 3\n")
     with pytest.raises(ConfigError, match="select"):
