@@ -17,6 +17,11 @@ from .python import Positions, safe_infer
 
 HOLE = "%s"
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+_PERCENT_FIELD = re.compile(r"%%|%(\([^)]*\))?[-#0 +]*\d*(\.\d+)?[sdifrxXeEgGoac]")
+
+
+def _percent_field(match: re.Match[str]) -> str:
+    return "%" if match.group(0) == "%%" else HOLE
 
 
 @dataclass(frozen=True)
@@ -48,9 +53,9 @@ def string_value(node: nodes.NodeNG, positions: Positions | None = None, depth: 
             if left is None and right is None:
                 return None
             return StringValue((left.text if left else HOLE) + (right.text if right else HOLE), node)
-        if node.op == "%":
+        if node.op == "%":  # `query % (", ".join(...),)`: each conversion is a hole, `%%` a `%`
             left = string_value(node.left, positions, depth + 1)
-            return StringValue(left.text, node) if left else None
+            return StringValue(_PERCENT_FIELD.sub(_percent_field, left.text), node) if left else None
     if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "format":
         template = string_value(node.func.expr, positions, depth + 1)
         if template is not None:
