@@ -153,7 +153,12 @@ class ChainResolver:
 
     def _helper(self, call: nodes.Call, depth: int) -> Chain | None:
         """A call to a project function that returns a queryset: judged by what it returns."""
-        functions = [function_of(f) for f in infer_all(call.func, limit=3)]
+        inferred = infer_all(call.func, limit=3)
+        if not inferred and isinstance(call.func, nodes.Name) and len(call.args) == 1 and not call.keywords:
+            # `add_filters = FILTERS[request.GET["visibility"]]` then `add_filters(qs)`: a callable
+            # picked from a table at run time, handed rows, gives some of those rows.
+            return self.resolve(call.args[0], depth + 1)
+        functions = [function_of(f) for f in inferred]
         functions = [f for f in functions if isinstance(f, nodes.FunctionDef)]
         if len(functions) != 1 or (functions[0].is_method() and not isinstance(call.func, nodes.Attribute)):
             return None
