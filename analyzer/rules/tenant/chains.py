@@ -309,6 +309,9 @@ def key_name(value: nodes.NodeNG, depth: int = 0) -> str | None:
             if len(roots) == 1 and None not in roots:
                 return roots.pop()
         return value.name
+    if isinstance(value, (nodes.ListComp, nodes.SetComp, nodes.GeneratorExp)) and len(value.generators) == 1 \
+            and _row_or_key_of_each(value.elt, value.generators[0].target):
+        return key_name(value.generators[0].iter, depth + 1)  # [i.environment_id for i in item_list]
     return _held_attribute(value, depth)
 
 

@@ -212,6 +212,10 @@ class DjangoQueries(ChainResolver):
             return chain.then(scoped=True)  # `self.queryset.none()` for an anonymous caller: no rows at all
         if method == "extra":
             return chain.then(scoped=chain.scoped or self._extra_where_scopes(keywords))
+        if method == "in_bulk" and (args or keywords) and not chain.scoped:
+            ids = args[0] if args else next((k.value for k in keywords if k.arg == "id_list"), None)
+            if ids is not None:  # rows by a list of primary keys: whoever chose the keys chose the rows
+                return chain.then(keyed=True, key=chain.key or key_name(ids))
         if method not in FILTER_METHODS:
             return chain
         verdicts = [self._keyword(chain.model, k) for k in keywords]
