@@ -8,13 +8,15 @@ judged at the call, where the id's origin shows (see `keyed_helpers`).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from astroid import nodes
 
 from ...index import ProjectIndex
 from ...index.handlers import is_key_name
 from ...lang.python import nodes_within
 from ...lang.python_strings import string_value
-from ...lang.sql import parse_script
+from ...lang.sql import Statement, parse_script
 from ...lang.sql_calls import sql_argument
 from .chains import ChainResolver
 from .keyed_helpers import helper_lookup
@@ -43,7 +45,7 @@ def _sql_lookups(call: nodes.Call, parameters: set[str], index: ProjectIndex, di
     if value is None or not LOOKS_LIKE_SQL.match(value.text):
         return []
     found = []
-    for statement in parse_script(value.text, dialect):
+    for statement in _parsed(value.text, dialect):
         if statement.tree is None:
             continue
         missing = unconstrained_tables(statement.tree, index)
@@ -53,6 +55,12 @@ def _sql_lookups(call: nodes.Call, parameters: set[str], index: ProjectIndex, di
             return []
         found += [(name, missing[0]) for name in sorted(_keys_bound(call, parameters))]
     return found
+
+
+@lru_cache(maxsize=512)
+def _parsed(text: str, dialect: str) -> tuple[Statement, ...]:
+    """A helper's SQL is read at each call a handler makes to it: parsed once, read only."""
+    return tuple(parse_script(text, dialect))
 
 
 def _keys_bound(call: nodes.Call, parameters: set[str]) -> set[str]:
