@@ -341,6 +341,38 @@ class Group(Model):
     assert index.model("core.models.Group").is_tenant_bound
 
 
+def test_the_organization_a_user_has_selected_is_no_tenant_key(tmp_path: Path) -> None:
+    """Label Studio's users belong to organizations through memberships; `active_organization`
+    is the one they work in now, so user rows are not one organization's data."""
+    root = project(tmp_path, {"orgs/__init__.py": "", "orgs/models.py": '''
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Organization(models.Model):
+    title = models.CharField(max_length=100)
+
+
+class User(AbstractUser):
+    active_organization = models.ForeignKey(Organization, null=True, on_delete=models.SET_NULL)
+
+
+class OrganizationMember(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+
+class Project(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE)
+'''})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Organization"]
+    assert not index.model("orgs.models.User").is_tenant_scoped
+    assert index.model("orgs.models.Project").tenant_field == "organization"
+    assert "active_organization" not in index.tenant_names
+
+
 def test_declared_attr_columns_and_generated_table_names(tmp_path: Path) -> None:
     root = project(tmp_path, {"app/__init__.py": "", "app/models.py": '''
 from sqlalchemy import Column, ForeignKey, Integer

@@ -296,7 +296,7 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
         for field in model.fields.values():
             owner, declared = relation(model, field)
             target = relation_target(declared, owner, by_name, by_table) if declared.is_relation else None
-            points_to_tenant = declared.kind in ("fk", "o2o") and (
+            points_to_tenant = declared.kind in ("fk", "o2o") and not _a_choice(field.name) and (
                 (target is not None and target.name in tenant_names)
                 or (declared.target is not None and declared.target.split(".")[0].lower() in tenant_tables)
             )
@@ -356,6 +356,15 @@ def _constrained_elsewhere(models: list[ModelInfo]) -> dict[tuple[str, str], tup
                 found.setdefault(key, (model, field))
                 targets.setdefault(key, set()).add(field.target.split(".")[0].lower())
     return {key: value for key, value in found.items() if len(targets[key]) == 1}
+
+
+# `active_organization`, `default_workspace`: which of its tenants a user works in now. A user
+# of several organizations is not owned by the one selected, so the field is no tenant key.
+CHOICE_WORDS = frozenset({"active", "current", "default", "selected", "last", "preferred"})
+
+
+def _a_choice(name: str) -> bool:
+    return name.lower().split("_", 1)[0] in CHOICE_WORDS
 
 
 def tenant_words(key: TenantKey) -> set[str]:
