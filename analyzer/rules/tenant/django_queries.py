@@ -164,7 +164,8 @@ class DjangoQueries(ChainResolver):
         (`validate()` keeping only the labels of the caller's project) checks the choices its
         `PrimaryKeyRelatedField(queryset=Label.objects.all())` accepted, and so does one that
         compares the chosen row's tenant with the caller's (`attrs["project"].organization_id`
-        for the field `project`, or anything `validate_project` receives)."""
+        for the field `project`, or anything `validate_project` receives). Another field's
+        validator (`validate_repository_id`, left from a field since replaced) checks nothing here."""
         keys = {model.tenant_field, model.tenant_column} - {None} if model is not None else set()
         for method in cls.mymethods() if field_name else ():
             whole_method = method.name == f"validate_{field_name}"
@@ -174,6 +175,9 @@ class DjangoQueries(ChainResolver):
                        and (whole_method or _names_field(o.expr, field_name)) for o in operands):
                     return True
         for method in cls.mymethods():
+            if field_name and method.name.startswith(("validate_", "clean_")) \
+                    and method.name.split("_", 1)[1] != field_name:
+                continue  # another field's validator sees only that field's value
             for call in nodes_within(method, nodes.Call):
                 if not isinstance(call.func, nodes.Attribute) or call.func.attrname not in FILTER_METHODS:
                     continue
