@@ -341,6 +341,62 @@ class Group(Model):
     assert index.model("core.models.Group").is_tenant_bound
 
 
+def test_a_models_package_module_and_a_plain_column_holding_the_key(tmp_path: Path) -> None:
+    """sentry's `models/releasecommit.py` imports only from its own `sentry.db.models`, and keeps
+    `organization_id` as a plain integer beside the foreign keys of other models to Organization."""
+    db = '''
+from django.db import models
+
+
+class FlexibleForeignKey(models.ForeignKey):
+    pass
+
+
+class BoundedBigIntegerField(models.BigIntegerField):
+    pass
+
+
+class Model(models.Model):
+    class Meta:
+        abstract = True
+'''
+    organization = '''
+from core.db import FlexibleForeignKey, Model
+from django.db import models
+
+
+class Organization(Model):
+    slug = models.SlugField(unique=True)
+
+
+class Project(Model):
+    organization = FlexibleForeignKey("core.Organization")
+
+
+class Team(Model):
+    organization = FlexibleForeignKey("core.Organization")
+'''
+    release_commit = '''
+from core.db import BoundedBigIntegerField, Model
+
+
+class ReleaseCommit(Model):
+    organization_id = BoundedBigIntegerField(db_index=True)
+    order = BoundedBigIntegerField()
+
+
+class ExportedRow(Model):
+    last_organization_id = BoundedBigIntegerField(null=True)
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/db.py": db, "core/models/__init__.py": "",
+                              "core/models/organization.py": organization,
+                              "core/models/releasecommit.py": release_commit})
+    index, _ = index_of(root)
+    commit = index.model("core.models.releasecommit.ReleaseCommit")
+    assert commit is not None and commit.tenant_column == "organization_id"
+    assert not index.model("core.models.releasecommit.ExportedRow").is_tenant_scoped
+
+
 def test_the_organization_a_user_has_selected_is_no_tenant_key(tmp_path: Path) -> None:
     """Label Studio's users belong to organizations through memberships; `active_organization`
     is the one they work in now, so user rows are not one organization's data."""

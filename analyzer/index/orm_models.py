@@ -64,7 +64,7 @@ def _snake(name: str) -> str:
 def extract_models(module: nodes.Module, relpath: str) -> list[ModelInfo]:
     """Model-like classes of one module, Django and SQLAlchemy, with fields as declared here."""
     imported = imported_packages(module)
-    uses_django = "django" in imported or "models" in module.name.split(".")[-1:]
+    uses_django = "django" in imported or "models" in module.name.split(".")  # sentry/models/release.py
     uses_sqla = bool(imported & {"sqlalchemy", "flask_sqlalchemy", "sqlmodel"})
     django_names = _django_field_names(module) if uses_django else set()
     found: list[ModelInfo] = []

@@ -321,6 +321,7 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                         model.tenant_reason = f"`{column.name}` backs the `{field.name}` relationship to the tenant"
         if model.tenant_field is None:
             _inherit_external_key(model, key, external_bases)
+    _mark_plain_key_columns(models, tenant_names)
     # A row whose key to its parent may be empty belongs to no tenant, unless empty keys are how
     # the project writes rows before save() fills them (see TenantKey.empty_key_shared).
     required_only = key.empty_key_shared
@@ -341,6 +342,22 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                         model.tenant_reason = sibling_reason(field, owner, target.name)
                     changed = True
                     break
+
+
+def _mark_plain_key_columns(models: list[ModelInfo], tenant_names: set[str]) -> None:
+    """A plain column named like the foreign keys to the tenant holds the same key: sentry's
+    tables outside the organization's database keep `organization_id = BoundedBigIntegerField()`,
+    with no constraint to cross to it, beside the `FlexibleForeignKey(Organization)` of others."""
+    key_columns = {m.tenant_column for m in models
+                   if m.tenant_column and m.tenant_reason.endswith("points to the tenant")}
+    for model in models:
+        if model.tenant_field is not None or model.name in tenant_names:
+            continue
+        for field in model.fields.values():
+            if field.kind == "column" and field.column in key_columns and not _a_choice(field.name):
+                model.tenant_field, model.tenant_column = field.name, field.column
+                model.tenant_reason = f"`{field.column}` is a column of the name the foreign keys to the tenant have"
+                break
 
 
 def _constrained_elsewhere(models: list[ModelInfo]) -> dict[tuple[str, str], tuple[ModelInfo, FieldInfo]]:
