@@ -397,6 +397,40 @@ class ExportedRow(Model):
     assert not index.model("core.models.releasecommit.ExportedRow").is_tenant_scoped
 
 
+def test_a_project_model_named_model_is_not_the_base_of_every_django_model(tmp_path: Path) -> None:
+    """MaxKB registers LLMs in a model called `Model`; `class User(models.Model)` is Django's."""
+    registry = '''
+from django.db import models
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=64)
+
+
+class Model(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    provider = models.CharField(max_length=64)
+
+
+class Knowledge(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+    embedding_model = models.ForeignKey(Model, on_delete=models.PROTECT)
+'''
+    users = '''
+from django.db import models
+
+
+class User(models.Model):
+    username = models.CharField(max_length=150, unique=True)
+'''
+    root = project(tmp_path, {"models_provider/__init__.py": "", "models_provider/models.py": registry,
+                              "users/__init__.py": "", "users/models.py": users})
+    index, _ = index_of(root)
+    user = index.model("users.models.User")
+    assert "workspace" not in user.fields and not user.is_tenant_scoped
+    assert index.model("models_provider.models.Knowledge").tenant_field == "workspace"
+
+
 def test_the_organization_a_user_has_selected_is_no_tenant_key(tmp_path: Path) -> None:
     """Label Studio's users belong to organizations through memberships; `active_organization`
     is the one they work in now, so user rows are not one organization's data."""

@@ -236,6 +236,12 @@ def _tables(models: list[ModelInfo], sql: Iterable[tuple[str, list[Statement], s
     return tables
 
 
+# A base imported from these is the framework's class, never a project class of the same name:
+# `django.db.models.Model` is not MaxKB's LLM registry model `Model`. A base from the project is
+# matched by name when its import path is not the module's (`sentry.db.models.Model`, re-exported).
+FRAMEWORK_PACKAGES = frozenset({"django", "sqlalchemy", "flask_sqlalchemy", "sqlmodel", "rest_framework", "pydantic"})
+
+
 def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
     """Keep the classes that are models (declared or by ancestry) and give them inherited fields."""
     by_name: dict[str, list[ModelInfo]] = {}
@@ -246,7 +252,7 @@ def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
         found = []
         for base in info.bases:
             parent = candidates.get(base)
-            if parent is None:
+            if parent is None and base.split(".", 1)[0] not in FRAMEWORK_PACKAGES:
                 same = by_name.get(base.rsplit(".", 1)[-1], [])
                 parent = same[0] if len(same) == 1 else None
             if parent is not None and parent is not info:
