@@ -20,6 +20,7 @@ from ...index import ModelInfo
 from ...index.managers import DJANGO_QUERYSET_METHODS as QUERY_METHODS
 from ...index.tenant import names_the_tenant, tenant_words
 from ...lang.python import dotted_name, nodes_within, safe_infer
+from ...lang.python_strings import string_value
 from ...lang.words import words
 from .chains import Chain, ChainResolver, assigned_values, key_name, model_of_class, returns
 from .values import (
@@ -216,6 +217,8 @@ class DjangoQueries(ChainResolver):
             return chain.then(scoped=True)  # `self.queryset.none()` for an anonymous caller: no rows at all
         if method == "extra":
             return chain.then(scoped=chain.scoped or self._extra_where_scopes(keywords))
+        if method == "raw" and args and string_value(args[0]) is not None:
+            return chain.then(scoped=True)  # SQL text that can be read: TEN003 judges its tables
         if method == "in_bulk" and (args or keywords) and not chain.scoped:
             ids = args[0] if args else next((k.value for k in keywords if k.arg == "id_list"), None)
             if ids is not None:  # rows by a list of primary keys: whoever chose the keys chose the rows
