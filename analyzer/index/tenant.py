@@ -279,6 +279,7 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
     tenant_tables = {t.lower() for t in key.tables}
     fields = set(key.fields)
     constrained = _constrained_elsewhere(models)
+    key_columns: set[str] = set()  # the columns of the foreign keys to the tenant
 
     def relation(model: ModelInfo, field: FieldInfo) -> tuple[ModelInfo, FieldInfo]:
         """The foreign key a field is, declared on it or, for a mixin column, on its siblings."""
@@ -307,6 +308,7 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                     model.tenant_reason = sibling_reason(field, owner, target.name if target else declared.target)
                 elif points_to_tenant:
                     model.tenant_reason = f"`{field.name}` points to the tenant"
+                    key_columns.add(field.column)
                 else:
                     model.tenant_reason = f"`{field.name}` is the tenant's key"
                 break
@@ -321,7 +323,7 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                         model.tenant_reason = f"`{column.name}` backs the `{field.name}` relationship to the tenant"
         if model.tenant_field is None:
             _inherit_external_key(model, key, external_bases)
-    _mark_plain_key_columns(models, tenant_names)
+    _mark_plain_key_columns(models, tenant_names, key_columns)
     # A row whose key to its parent may be empty belongs to no tenant, unless empty keys are how
     # the project writes rows before save() fills them (see TenantKey.empty_key_shared).
     required_only = key.empty_key_shared
@@ -344,12 +346,10 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                     break
 
 
-def _mark_plain_key_columns(models: list[ModelInfo], tenant_names: set[str]) -> None:
+def _mark_plain_key_columns(models: list[ModelInfo], tenant_names: set[str], key_columns: set[str]) -> None:
     """A plain column named like the foreign keys to the tenant holds the same key: sentry's
     tables outside the organization's database keep `organization_id = BoundedBigIntegerField()`,
     with no constraint to cross to it, beside the `FlexibleForeignKey(Organization)` of others."""
-    key_columns = {m.tenant_column for m in models
-                   if m.tenant_column and m.tenant_reason.endswith("points to the tenant")}
     for model in models:
         if model.tenant_field is not None or model.name in tenant_names:
             continue
