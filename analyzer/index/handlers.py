@@ -10,7 +10,6 @@ exact (a name called from any handler counts), so it never hides a query a handl
 from __future__ import annotations
 
 import contextlib
-import re
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from ..lang.python import (
     safe_infer,
 )
 from ..lang.sql_calls import sql_argument
-from ..lang.words import words
+from ..lang.words import is_key_name, words
 
 REQUEST_PARAMETERS = frozenset({"request", "req"})
 REQUEST_TYPES = frozenset({"Request", "HttpRequest", "WSGIRequest", "ASGIRequest", "HTTPConnection", "WebSocket"})
@@ -527,14 +526,6 @@ def _looks_up_by_parameter(function: nodes.FunctionDef, params: set[str]) -> boo
                         for name in nodes_within(node.statement(), nodes.Name)):
             return True  # session.execute(text("... WHERE id = :page_id"), {"page_id": page_id})
     return False
-
-
-KEY_NAME = re.compile(r"(^|_)(id|ids|pk|pks|uuid)$|[a-z](Id|Ids|Pk|Uuid)$")
-
-
-def is_key_name(name: str) -> bool:
-    """`page_id`, `ids`, `pk`, `pageId`: a variable that holds a row's key."""
-    return KEY_NAME.search(name) is not None
 
 
 def _from_parameter(value: nodes.NodeNG, params: set[str]) -> bool:

@@ -13,11 +13,11 @@ from functools import lru_cache
 from astroid import nodes
 
 from ...index import ProjectIndex
-from ...index.handlers import is_key_name
 from ...lang.python import nodes_within
 from ...lang.python_strings import string_value
 from ...lang.sql import Statement, parse_script
 from ...lang.sql_calls import sql_argument
+from ...lang.words import is_key_name
 from .chains import ChainResolver
 from .keyed_helpers import helper_lookup
 from .row_security import tenant_set_before

@@ -17,7 +17,7 @@ from astroid import nodes
 from ...index.callers import USER_OBJECTS, unconverted
 from ...index.handlers import function_key, in_request, sent_in_body
 from ...lang.python import dotted_name, last_name, module_memo, nodes_within, safe_infer
-from ...lang.words import words
+from ...lang.words import is_key_name, words
 from .chains import COLLECTING, assigned_values
 
 # Containers of what the client sent: a key read from them is not a key of a loaded object.
@@ -43,11 +43,6 @@ class Origin(Enum):
     CALLER = "caller"  # an attribute of the authenticated user: `request.user.email`
     OBJECT = "object"  # a model instance or other object the caller holds
     UNKNOWN = "unknown"
-
-
-def _is_id_name(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in ("id", "pk", "uuid", "ids", "pks") or lowered.endswith(("_id", "_pk", "_uuid", "_ids", "_pks"))
 
 
 TOKEN_WORDS = frozenset({"jwt", "jws", "token", "claims"})
@@ -136,7 +131,7 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
                 (dotted_name(arg) or "").split(".")[-1] in USER_OBJECTS for arg in value.args):
             return Origin.CALLER  # get_customer_id(auth_subject): derived from the authenticated caller
         if isinstance(value, nodes.Call) and getattr(value.func, "name", None) == "getattr" and len(value.args) >= 2 \
-                and isinstance(value.args[1], nodes.Const) and _is_id_name(str(value.args[1].value)):
+                and isinstance(value.args[1], nodes.Const) and is_key_name(str(value.args[1].value)):
             return Origin.LOADED_KEY  # getattr(instance, "id", None)
         return Origin.UNKNOWN
     if isinstance(value, nodes.Attribute):
@@ -145,7 +140,7 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         if isinstance(value.expr, nodes.Name) and depth < ORIGIN_DEPTH \
                 and origin(value.expr, depth + 1) is Origin.REQUEST:
             return Origin.REQUEST  # tag.id for each tag in body.tags: an id the client sent
-        if _is_id_name(value.attrname):
+        if is_key_name(value.attrname):
             return Origin.LOADED_KEY
         owner = (dotted_name(value.expr) or "").rsplit(".", 1)[-1]
         return Origin.CALLER if owner in USER_OBJECTS else Origin.OBJECT
@@ -155,7 +150,7 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         if iterated is not None and depth < ORIGIN_DEPTH and origin(iterated, depth + 1) is Origin.REQUEST:
             return Origin.REQUEST  # for entry in validated_data["items"]: each entry the client sent
         if values == "parameter":
-            if _is_id_name(value.name) or value.name in ("slug", "key"):
+            if is_key_name(value.name) or value.name in ("slug", "key"):
                 return Origin.URL
             function = value.scope()
             if isinstance(function, nodes.FunctionDef) and sent_in_body(function, value.name):
@@ -165,7 +160,7 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
             found = origin(values[0], depth + 1)
             if found is not Origin.UNKNOWN:
                 return found
-        return Origin.UNKNOWN if _is_id_name(value.name) else Origin.OBJECT
+        return Origin.UNKNOWN if is_key_name(value.name) else Origin.OBJECT
     return Origin.UNKNOWN
 
 
@@ -518,7 +513,7 @@ def _outermost_id_parameter(value: nodes.Name) -> bool:
         function = function.parent.scope()  # [self.save_cover(asset, project_id) for asset in assets]
     if not isinstance(function, nodes.FunctionDef):
         return False
-    ids = [a.name for a in function.args.args or [] if _is_id_name(a.name)]
+    ids = [a.name for a in function.args.args or [] if is_key_name(a.name)]
     return bool(ids) and ids[0] == value.name
 
 
