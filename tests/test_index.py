@@ -1522,6 +1522,67 @@ class Customer(OrgOwned):
         (12, "warning"), (17, "error"), (23, "error")]
 
 
+def test_views_behind_an_operator_permission_class_are_warnings(tmp_path: Path) -> None:
+    """`permission_classes = (SuperuserPermission,)` lets only the instance's operators in; a
+    tenant's own administrators (`OrganizationAdminPermission`) see their tenant only."""
+    import analyzer
+
+    views = '''
+from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .models import Invoice
+from .permissions import OrganizationAdminPermission, SuperuserPermission
+
+
+class InvoiceStats(APIView):
+    permission_classes = (SuperuserPermission,)
+
+    def get(self, request):
+        return Response({"numbers": list(Invoice.objects.values_list("number", flat=True))})
+
+
+class InvoiceTotals(APIView):
+    permission_classes = [IsAdminUser]
+
+    def get(self, request):
+        return Response({"numbers": list(Invoice.objects.values_list("number", flat=True))})
+
+
+class OrganizationInvoiceStats(APIView):
+    permission_classes = (OrganizationAdminPermission,)
+
+    def get(self, request):
+        return Response({"numbers": list(Invoice.objects.values_list("number", flat=True))})
+'''
+    permissions = '''
+from rest_framework.permissions import BasePermission
+
+
+class SuperuserPermission(BasePermission):
+    def has_permission(self, request, view):
+        return request.user.is_superuser
+
+
+class OrganizationAdminPermission(BasePermission):
+    def has_permission(self, request, view):
+        return request.user.role == "admin"
+'''
+    root = project(tmp_path, {"core/models.py": DJANGO_CORE + '''
+
+class Invoice(OrgOwned):
+    number = models.CharField(max_length=20)
+
+
+class Customer(OrgOwned):
+    name = models.CharField(max_length=20)
+''', "core/views.py": views, "core/permissions.py": permissions})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert sorted((f.line, f.severity.value) for f in report.findings) == [
+        (14, "warning"), (21, "warning"), (28, "error")]
+
+
 SCHEMA_PER_TENANT = {
     "app/models.py": '''
 from sqlalchemy import ForeignKey, String

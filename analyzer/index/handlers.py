@@ -69,7 +69,28 @@ def admin_only(function: nodes.FunctionDef) -> bool:
         guarded.append(function.parent)
     names = [*(name for definition in guarded for name in _decorator_words(definition)), *_route_dependencies(function),
              *_routers(function), *_guarding_bases(function), *_route_tags(function)]
-    return any(word in name.lower() for name in names for word in ADMIN_WORDS)
+    return any(word in name.lower() for name in names for word in ADMIN_WORDS) or _operator_permission(function)
+
+
+# DRF's own class that lets only `is_staff` users in.
+OPERATOR_PERMISSIONS = frozenset({"IsAdminUser"})
+
+
+def _operator_permission(function: nodes.FunctionDef) -> bool:
+    """`permission_classes = (SuperuserPermission,)` on a DRF view. Only a name that says
+    superuser or staff, or DRF's `IsAdminUser`: `OrganizationAdminPermission` lets a tenant's
+    own administrators in, who see that tenant's rows only."""
+    view = function.parent
+    if not isinstance(view, nodes.ClassDef):
+        return False
+    for statement in view.body:
+        if isinstance(statement, nodes.Assign) and any(
+                isinstance(t, nodes.AssignName) and t.name == "permission_classes" for t in statement.targets):
+            for element in getattr(statement.value, "elts", ()):
+                name = last_name(element)
+                if name in OPERATOR_PERMISSIONS or any(word in name.lower() for word in ("superuser", "staff")):
+                    return True
+    return False
 
 
 GUARD_WORDS = ("required", "only", "permission", "mixin")
