@@ -244,8 +244,16 @@ def nested_in_query(node: nodes.Call, resolver: ChainResolver) -> bool:
                 outer = resolver.resolve(parent.func.expr)
                 if outer is not None and outer.parameter is None:
                     return True
+        if isinstance(parent, nodes.Dict) and _filters_by(parent, child):
+            return True  # `params = {"id__in": GroupRedirect.objects.filter(...)}`, then `filter(**params)`
         child, parent = parent, parent.parent
     return False
+
+
+def _filters_by(lookups: nodes.Dict, value: nodes.NodeNG) -> bool:
+    """Whether `value` sits under a `__in` lookup of a dict of keyword arguments."""
+    return any(item is value and isinstance(key, nodes.Const) and isinstance(key.value, str)
+               and key.value.endswith("__in") for key, item in lookups.items)
 
 
 def _correlated(call: nodes.Call) -> bool:
