@@ -50,9 +50,10 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
         return None
     if chain.scoped or chain.unknown:
         return None
+    tenant = tenant_words(ctx.index.tenant)
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver) or is_housekeeping(node) \
-            or only_its_key_is_read(node) or documented_across_tenants(node, tenant_words(ctx.index.tenant)) \
-            or resolves_the_tenant(node, tenant_words(ctx.index.tenant)):
+            or only_its_key_is_read(node, tenant_key_names(chain.model)) or documented_across_tenants(node, tenant) \
+            or resolves_the_tenant(node, tenant):
         return None
     helper = _handed_to(node)
     if helper is not None and (_is_validator(helper) or checked_after_fetch(helper, resolver) or any(
@@ -70,6 +71,12 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if for_operators_only(node):
         default = Severity.WARNING  # if request.user.is_superuser: every tenant's rows, for operators
     return place_severity(node, ctx, default, keyed=chain.keyed)
+
+
+def tenant_key_names(model: ModelInfo) -> frozenset[str]:
+    """The attributes of a row that hold its tenant: `organization` and `organization_id`."""
+    names = {name for name in (model.tenant_field, model.tenant_column) if name}
+    return frozenset(names | {f"{name}_id" for name in names if not name.endswith("_id")})
 
 
 def parent_words(model: ModelInfo) -> str:

@@ -519,11 +519,14 @@ def is_housekeeping(node: nodes.Call) -> bool:
 KEY_ATTRIBUTES = frozenset({"id", "pk"})
 
 
-def only_its_key_is_read(node: nodes.Call) -> bool:
+def only_its_key_is_read(node: nodes.Call, tenant_keys: frozenset[str] = frozenset()) -> bool:
     """`last = Task.objects.latest("id"); next_id = last.id + 1`: of the row fetched, only its key
     is read, which carries none of the tenant's data (a pre-allocated id for a bulk insert).
     Asking whether it exists (`if issue:`) and matching other rows against it
-    (`issues.exclude(Q(parent=issue))`) read no more than its key either."""
+    (`issues.exclude(Q(parent=issue))`) read no more than its key either. Nor does counting the
+    rows, or gathering the tenant each belongs to (`{oi.organization_id for oi in installs}`):
+    that works out which tenants hold a row, as routing and sign-in do, and the caller's own
+    tenants are then picked from that set."""
     executed = _executed(outermost_call(node))
     if isinstance(executed.parent, nodes.Attribute):
         return executed.parent.attrname in KEY_ATTRIBUTES
@@ -534,7 +537,25 @@ def only_its_key_is_read(node: nodes.Call) -> bool:
     target = statement.targets[0]
     uses = [use for use in nodes_within(statement.scope(), nodes.Name) if use.name == target.name
             and (use.lineno or 0) > (statement.lineno or 0)]
-    return bool(uses) and all(_reads_its_key(use) for use in uses)
+    return bool(uses) and all(_reads_its_key(use) or _reads_keys_of_each(use, KEY_ATTRIBUTES | tenant_keys)
+                              for use in uses)
+
+
+def _reads_keys_of_each(use: nodes.Name, keys: frozenset[str]) -> bool:
+    """`len(rows)`, or `{row.organization_id for row in rows}` reading nothing else of a row."""
+    parent = use.parent
+    if isinstance(parent, nodes.Call) and getattr(parent.func, "name", None) == "len" and parent.args == [use]:
+        return True
+    if not (isinstance(parent, nodes.Comprehension) and parent.iter is use
+            and isinstance(parent.target, nodes.AssignName)):
+        return False
+    row = parent.target.name
+    built = parent.parent
+    read = [getattr(built, part) for part in ("elt", "key", "value") if getattr(built, part, None) is not None]
+    read += [test for generator in built.generators for test in generator.ifs]
+    names = [name for expression in read for name in expression.nodes_of_class(nodes.Name) if name.name == row]
+    return bool(names) and all(isinstance(name.parent, nodes.Attribute) and name.parent.attrname in keys
+                               for name in names)
 
 
 def _excluded_by(value: nodes.NodeNG) -> bool:
