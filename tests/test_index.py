@@ -2216,6 +2216,45 @@ def pages(request):
     assert [(f.line, f.severity.value) for f in report.findings] == [(9, "warning"), (11, "error")]
 
 
+def test_a_narrowing_skipped_for_operators_leaves_a_warning(tmp_path: Path) -> None:
+    """sentry's app catalogue: every caller but a superuser gets the rows of their own
+    organizations; a narrowing skipped on some other condition still leaks to everyone."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Page
+from .permissions import is_active_superuser
+
+
+def drafts(request):
+    rows = Page.objects.filter(url__startswith="/drafts/")
+    if not is_active_superuser(request):
+        rows = rows.filter(organization__in=request.user.organizations.all())
+    return JsonResponse({"pages": [p.url for p in rows]})
+
+
+def archive(request):
+    rows = Page.objects.filter(url__startswith="/archive/")
+    if request.user.is_staff:
+        pass
+    else:
+        rows = rows.filter(organization=request.user.organization)
+    return JsonResponse({"pages": [p.url for p in rows]})
+
+
+def recent(request):
+    rows = Page.objects.filter(url__startswith="/recent/")
+    if request.GET.get("mine"):
+        rows = rows.filter(organization=request.user.organization)
+    return JsonResponse({"pages": [p.url for p in rows]})
+'''
+    root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/views.py": views,
+                              "core/permissions.py": "def is_active_superuser(request):\n    return False\n"})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.severity.value) for f in report.findings] == [
+        (9, "warning"), (16, "warning"), (25, "error")]
+
+
 SERVICES_BEHIND_A_SERVER = {
     "app/__init__.py": "",
     "app/models.py": '''

@@ -25,6 +25,7 @@ from .narrowing import (
     documented_across_tenants,
     for_operators_only,
     is_housekeeping,
+    narrowed_unless_operator,
     nested_in_query,
     only_its_key_is_read,
     resolves_the_tenant,
@@ -68,7 +69,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     key = chain.model.fields.get(chain.model.tenant_field or "")
     if key is not None and key.optional and ctx.index.tenant.empty_key_shared:
         default = Severity.WARNING  # rows without a tenant are shared (templates, built-in roles)
-    if for_operators_only(node):
+    if for_operators_only(node) or narrowed_unless_operator(node, resolver):
         default = Severity.WARNING  # if request.user.is_superuser: every tenant's rows, for operators
     return place_severity(node, ctx, default, keyed=chain.keyed)
 

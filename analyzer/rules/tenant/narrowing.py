@@ -597,13 +597,53 @@ def for_operators_only(node: nodes.NodeNG) -> bool:
     self.has_staff_session(...)`: the branch runs for the instance's operators only."""
     child, parent = node, node.parent
     while parent is not None and not isinstance(parent, (nodes.FunctionDef, nodes.Module)):
-        if isinstance(parent, nodes.If) and child in parent.body:
-            said = {n.name for n in parent.test.nodes_of_class(nodes.Name)} | \
-                {a.attrname for a in parent.test.nodes_of_class(nodes.Attribute)}
-            if any(word in name.lower() for name in said for word in ADMIN_WORDS):
-                return True
+        if isinstance(parent, nodes.If) and child in parent.body and _asks_for_an_operator(parent.test):
+            return True
         child, parent = parent, parent.parent
     return False
+
+
+def narrowed_unless_operator(node: nodes.Call, resolver: ChainResolver) -> bool:
+    """`queryset = SentryApp.objects.filter(status=INTERNAL)`, then `if not
+    is_active_superuser(request): queryset = queryset.filter(owner_id__in=...)`: every caller
+    but the instance's operators gets the narrowed rows."""
+    statement = node.parent
+    if not (isinstance(statement, nodes.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], nodes.AssignName)):
+        return False
+    name = statement.targets[0].name
+    for branch in _later_siblings(statement):
+        if not isinstance(branch, nodes.If):
+            continue
+        test = branch.test
+        if isinstance(test, nodes.UnaryOp) and test.op == "not" and _asks_for_an_operator(test.operand):
+            others = branch.body
+        elif _asks_for_an_operator(test):
+            others = branch.orelse
+        else:
+            continue
+        for narrowing in others:
+            if isinstance(narrowing, nodes.Assign) and any(
+                    isinstance(t, nodes.AssignName) and t.name == name for t in narrowing.targets) \
+                    and any(n.name == name for n in narrowing.value.nodes_of_class(nodes.Name)) \
+                    and (chain := resolver.resolve(narrowing.value)) is not None and chain.scoped:
+                return True
+    return False
+
+
+def _later_siblings(statement: nodes.NodeNG) -> list[nodes.NodeNG]:
+    siblings = []
+    following = statement.next_sibling()
+    while following is not None:
+        siblings.append(following)
+        following = following.next_sibling()
+    return siblings
+
+
+def _asks_for_an_operator(test: nodes.NodeNG) -> bool:
+    said = {n.name for n in test.nodes_of_class(nodes.Name)} | \
+        {a.attrname for a in test.nodes_of_class(nodes.Attribute)}
+    return any(word in name.lower() for name in said for word in ADMIN_WORDS)
 
 
 def resolves_the_tenant(node: nodes.NodeNG, tenant: set[str]) -> bool:
