@@ -35,7 +35,10 @@ class UnfilteredRawSql(Rule):
     Raw SQL bypasses every safeguard the ORM layer may have (scoped managers, global
     criteria). A statement that touches a tenant-scoped table must pin each reference to one
     tenant with `alias.tenant_id = <value>` (or `IN`) AND-ed at the top of its WHERE, or join it
-    on the tenant column to a table that is pinned. A tenant predicate under `OR` holds for only
+    on the tenant column to a table that is pinned. A key column matched against the keys of one
+    tenant's rows counts as well: `o.customer_id IN (SELECT id FROM customers WHERE tenant_id =
+    %s)`, or a join on `o.id = latest.id` to a derived table of that tenant's rows (the subquery
+    is judged on its own). A tenant predicate under `OR` holds for only
     some rows, so `WHERE o.tenant_id = %s OR o.is_public` still leaks every public row of every
     tenant. Strings built with f-strings or concatenation are checked with their holes read as
     placeholders; .sql files outside migration and documentation folders are checked too.

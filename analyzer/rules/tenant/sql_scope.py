@@ -4,6 +4,10 @@ A reference is constrained when its tenant column is equal to (or IN) a value in
 that holds for every row: a conjunct at the top of WHERE or of a JOIN's ON, or an equality that
 carries the constraint from another, constrained column. A predicate under OR does not hold for
 every row, so it does not count. Each SELECT (CTEs and subqueries included) is judged on its own.
+
+A reference is also constrained through the keys of one tenant's rows: `c.author_id IN (SELECT
+id FROM authors WHERE organization_id = %s)`, or a join on `c.id = rc.commit_id` to a derived
+table that selects one organization's release commits. The subquery is judged on its own too.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class _Classes:
     def __init__(self) -> None:
         self.parent: dict[tuple[str, str], tuple[str, str]] = {}
         self.pinned: set[tuple[str, str]] = set()
+        self.carried: set[tuple[str, str]] = set()
 
     def find(self, item: tuple[str, str]) -> tuple[str, str]:
         self.parent.setdefault(item, item)
@@ -63,12 +68,21 @@ class _Classes:
             self.parent[ra] = rb
             if ra in self.pinned:
                 self.pinned.add(rb)
+            if ra in self.carried:
+                self.carried.add(rb)
 
     def pin(self, item: tuple[str, str]) -> None:
         self.pinned.add(self.find(item))
 
     def is_pinned(self, item: tuple[str, str]) -> bool:
         return self.find(item) in self.pinned
+
+    def carry(self, item: tuple[str, str]) -> None:
+        """Mark a key column as holding only keys of one tenant's rows."""
+        self.carried.add(self.find(item))
+
+    def carries(self, alias: str) -> bool:
+        return any(key[0] == alias and self.find(key) in self.carried for key in list(self.parent))
 
 
 OUTER = "<outer>"
@@ -100,17 +114,51 @@ class _Judge:
             return next(iter(tables))
         return None
 
-    def constrained(self, tables: dict[str, exp.Table], conditions: list[exp.Expression]) -> _Classes:
+    def constrained(self, tables: dict[str, exp.Table], conditions: list[exp.Expression],
+                    pinned_derived: frozenset[str] = frozenset()) -> _Classes:
         classes = _Classes()
         for condition in conditions:
             for conjunct in _conjuncts(condition):
                 if isinstance(conjunct, exp.EQ):
                     self._equality(conjunct.left, conjunct.right, tables, classes)
+                    self._carried_by_derived(conjunct, tables, pinned_derived, classes)
                 elif isinstance(conjunct, exp.In) and isinstance(conjunct.this, exp.Column):
                     owner = self._owner(conjunct.this, tables)
                     if owner and owner != OUTER:
                         classes.pin((owner, conjunct.this.name.lower()))
+                        query = conjunct.args.get("query")
+                        if _is_key(conjunct.this) and query is not None and self.keys_of_one_tenant(query):
+                            classes.carry((owner, conjunct.this.name.lower()))
         return classes
+
+    def _carried_by_derived(self, equality: exp.EQ, tables: dict[str, exp.Table], pinned_derived: frozenset[str],
+                            classes: _Classes) -> None:
+        """`c2.id = rc2.commit_id` where `rc2` is a derived table of one tenant's rows."""
+        left, right = equality.left, equality.right
+        if not (isinstance(left, exp.Column) and isinstance(right, exp.Column)):
+            return
+        for mine, theirs in ((left, right), (right, left)):
+            if theirs.table in pinned_derived and _is_key(theirs) and _is_key(mine):
+                owner = self._owner(mine, tables)
+                if owner and owner != OUTER:
+                    classes.carry((owner, mine.name.lower()))
+
+    def keys_of_one_tenant(self, query: exp.Expression) -> bool:
+        """A subquery that selects one key column from rows pinned to one tenant."""
+        select = query.this if isinstance(query, exp.Subquery) else query
+        if not isinstance(select, exp.Select) or len(select.expressions) != 1:
+            return False
+        projected = select.expressions[0]
+        column = projected.this if isinstance(projected, exp.Alias) else projected
+        if not (isinstance(column, exp.Column) and _is_key(column)):
+            return False
+        return self.pinned_to_one_tenant(select)
+
+    def pinned_to_one_tenant(self, select: exp.Expression) -> bool:
+        """Whether `select` reads a tenant-scoped table, every one of whose references is pinned."""
+        if not any(self.tenant_column(table) for table in select.find_all(exp.Table)):
+            return False
+        return not unconstrained_tables(select.copy(), self.index)  # a copy stands alone, parent-less
 
     def _equality(self, left: exp.Expression, right: exp.Expression, tables: dict[str, exp.Table],
                   classes: _Classes) -> None:
@@ -136,8 +184,9 @@ class _Judge:
                 classes.pin((owner, column.name.lower()))
 
     def judge(self, tables: dict[str, exp.Table], conditions: list[exp.Expression],
-              top_level: bool, using: list[tuple[str, str]] | None = None) -> list[Unconstrained]:
-        classes = self.constrained(tables, conditions)
+              top_level: bool, using: list[tuple[str, str]] | None = None,
+              pinned_derived: frozenset[str] = frozenset()) -> list[Unconstrained]:
+        classes = self.constrained(tables, conditions, pinned_derived)
         for alias, column in using or ():
             # `JOIN c USING (tenant_id)` equates the column with every earlier table that has it.
             for other, table in tables.items():
@@ -149,7 +198,7 @@ class _Judge:
             column = self.tenant_column(table)
             if column is None:
                 continue
-            if not classes.is_pinned((alias, column)):
+            if not classes.is_pinned((alias, column)) and not classes.carries(alias):
                 missing.append(Unconstrained(table=table.name, alias=alias, column=column, top_level=top_level,
                                              keyed=classes.is_pinned((alias, "id"))))
         return missing
@@ -199,7 +248,16 @@ def _judge_scope(scope: Scope, judge: _Judge, top_level: bool) -> list[Unconstra
     if not tables or _only_key_bounds(select):
         return []
     conditions = [c for c in (_where(select), *_join_conditions(select)) if c is not None]
-    return judge.judge(tables, conditions, top_level, using=_join_using(select))
+    derived = frozenset(alias for alias, source in scope.sources.items()
+                        if isinstance(source, Scope) and source.is_derived_table
+                        and judge.pinned_to_one_tenant(source.expression))
+    return judge.judge(tables, conditions, top_level, using=_join_using(select), pinned_derived=derived)
+
+
+def _is_key(column: exp.Column) -> bool:
+    """`id`, or a column that holds another row's key (`commit_id`)."""
+    name = column.name.lower()
+    return name in KEY_COLUMNS or name.endswith("_id")
 
 
 KEY_COLUMNS = frozenset({"id", "pk"})
