@@ -337,6 +337,8 @@ class DjangoQueries(ChainResolver):
         return None
 
     def _unpacked(self, value: nodes.NodeNG, model: ModelInfo | None) -> str:
+        if _keyword_parameter(value):
+            return "unknown"  # `get(**query)` of `def _get_from_mapping(**query)`: the callers' lookups
         inferred = safe_infer(value)
         if not isinstance(inferred, nodes.Dict):
             return "unknown"
@@ -383,6 +385,16 @@ class DjangoQueries(ChainResolver):
                 verdicts = {self._q(v, model) for v in inferred}
                 return "scoped" if verdicts == {"scoped"} else ("unknown" if "unknown" in verdicts else "plain")
         return "unknown"
+
+def _keyword_parameter(value: nodes.NodeNG) -> bool:
+    """The `**kwargs` parameter of the function around: astroid infers it as an empty dict,
+    whatever its callers pass."""
+    if not isinstance(value, nodes.Name):
+        return False
+    function = value.scope()
+    return isinstance(function, (nodes.FunctionDef, nodes.Lambda)) and function.args.kwarg == value.name \
+        and not any(target.name == value.name for target in nodes_within(function, nodes.AssignName))
+
 
 def _scopes_disabled(node: nodes.NodeNG) -> bool:
     """Inside `with scopes_disabled():` or under `@scopes_disabled()` django-scopes adds no filter;
