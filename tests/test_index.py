@@ -922,6 +922,39 @@ def revoke_all(owners, db):
         "one call site with another value, or *args, is enough"
 
 
+def test_serializer_data_keys_every_view_fills_with_the_caller(tmp_path: Path) -> None:
+    """MaxKB's chat views make their serializers with `request.auth.application_id`, the token
+    the authentication verified; a key that some view fills from the body, or a class some view
+    makes from data that cannot be read, is not the caller's."""
+    views = '''
+from .serializers import ChatRecords, History, Profile
+
+
+def records(request, chat_id):
+    return ChatRecords(data={"application_id": request.auth.application_id, "chat_id": chat_id}).list()
+
+
+def more_records(request):
+    return ChatRecords(data={"application_id": request.auth.application_id,
+                             "chat_id": request.data["chat_id"]}).list()
+
+
+def history(request):
+    return History(data={"chat_user_id": request.user.id}).list()
+
+
+def history_of(request):
+    return History(data=request.data).list()
+
+
+def profile(request):
+    return Profile(data={"user_id": str(request.user.pk)}).one()
+'''
+    root = project(tmp_path, {"chat/__init__.py": "", "chat/views.py": views})
+    index, _ = index_of(root)
+    assert index.caller_data_keys == {"ChatRecords#application_id", "Profile#user_id"}
+
+
 def test_a_method_called_on_an_imported_instance_is_reached(tmp_path: Path) -> None:
     """`from app.jobs import jobs_controller` may bind an instance as well as a module, so
     `jobs_controller.job_names()` reaches the method too; `import app.billing` binds a module."""
@@ -2394,3 +2427,4 @@ def create(project_id, body):
 ''')
     returned = module.body[0].body[-1].value.elts
     assert [key_name(value) for value in returned] == ["project_id", "body.ids", "fresh"]
+

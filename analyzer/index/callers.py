@@ -36,6 +36,8 @@ def unconverted(value: nodes.NodeNG) -> nodes.NodeNG:
 def names_the_caller(value: nodes.NodeNG) -> bool:
     """`user.email`, `current_user.id`, `request.user.pk`, `str(request.state.user_id)`."""
     parts = (dotted_name(unconverted(value)) or "").split(".")
+    if parts[:2] == ["request", "auth"] and len(parts) > 2:
+        return True  # request.auth.application_id: of the token DRF's authentication verified
     if parts[0] in ("request", "self") and len(parts) > 1:
         return "user" in parts or (parts[0] == "request" and parts[-1].startswith("user"))
     return parts[0] in USER_OBJECTS and len(parts) <= 2
@@ -88,6 +90,27 @@ def caller_parameters(modules: Iterable[tuple[str, nodes.Module]]) -> frozenset[
             if any(name in s.parameters for s in takers):
                 passed.setdefault(f"{key}#{name}", []).append(is_caller)
     return frozenset(name for name, seen in passed.items() if all(seen))
+
+
+def caller_data_keys(modules: Iterable[tuple[str, nodes.Module]]) -> frozenset[str]:
+    """"ChatSerializer#application_id" for each key of a serializer's data that every place
+    making the serializer fills with the caller (`ChatSerializer(data={"application_id":
+    request.auth.application_id, ...})`). A class also made from data that cannot be read
+    (`data=request.data`) gets none: any key may come from the client there."""
+    passed: dict[str, list[bool]] = {}
+    unread: set[str] = set()
+    for _, module in modules:
+        for call in nodes_within(module, nodes.Call):
+            data = next((k.value for k in call.keywords or () if k.arg == "data"), None)
+            name = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
+            if data is None or not name[:1].isupper():
+                continue
+            if not isinstance(data, nodes.Dict) or any(not isinstance(key, nodes.Const) for key, _ in data.items):
+                unread.add(name)
+                continue
+            for key, value in data.items:
+                passed.setdefault(f"{name}#{key.value}", []).append(names_the_caller(value))
+    return frozenset(key for key, seen in passed.items() if all(seen) and key.split("#")[0] not in unread)
 
 
 def _signature(function: nodes.FunctionDef) -> _Signature:

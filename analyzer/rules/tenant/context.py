@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
-from ...index import ModelInfo
+from ...index import ModelInfo, ProjectIndex
 from ...index.handlers import checked_by_its_dependants, in_request, reach, serves_internal_api
 from ...index.tenant import tenant_words
 from ...lang.python import callee_name
@@ -32,6 +32,7 @@ from .narrowing import (
 )
 from .permission_classes import checked_by_permission_class
 from .policy import tenant_severity
+from .serializer_checks import vouched_data
 from .values import Origin, holds_one_tenant, is_capability_value, origin
 
 
@@ -46,8 +47,8 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
         return None
     if not chain.model.is_tenant_scoped and not (
             chain.model.is_tenant_bound and not _deciding_access(node)
-            and ((chain.keyed and _picked_by_a_sent_key(node, chain.model))
-                 or (not chain.scoped and parent_named_by_client(node, chain.model)))):
+            and ((chain.keyed and _picked_by_a_sent_key(node, chain.model, ctx.index))
+                 or (not chain.scoped and parent_named_by_client(node, chain.model, ctx.index)))):
         return None
     if chain.scoped or chain.unknown:
         return None
@@ -61,7 +62,10 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
             is_capability_value(value) for value in (*helper.args, *(k.value for k in helper.keywords or ())))
             or _narrowed_by_its_caller(helper, ctx)):
         return None  # get_workspace_user(id, base_queryset=...) then checked; get_invitation_by_token(token, ...)
-    if chain.keyed and (not in_request(node) or checked_by_its_dependants(node, ctx.index.checked_dependencies)
+    # A key handed in by trusted code is judged where it is handed in; one the method reads
+    # from the client's data itself (`self.data.get("label_id")`) is judged here.
+    sent_here = in_request(node) or _picked_by_a_sent_key(node, chain.model, ctx.index)
+    if chain.keyed and (not sent_here or checked_by_its_dependants(node, ctx.index.checked_dependencies)
                         or counted_beforehand(node, resolver)):
         return None
     if checked_by_permission_class(node, chain.model, resolver):
@@ -93,14 +97,15 @@ SINGLE_KEYS = frozenset({"pk", "id", "pk__exact", "id__exact"})
 KEY_LISTS = frozenset({"pk__in", "id__in"})
 
 
-def _picked_by_a_sent_key(node: nodes.Call, model: ModelInfo) -> bool:
+def _picked_by_a_sent_key(node: nodes.Call, model: ModelInfo, index: ProjectIndex) -> bool:
     """`get(pk=entry["id"])` for each entry of `validated_data`: one row named by a key the client
     sent in the body or query string. A key from the URL is the one nested routes check in
     their permissions (`/projects/<project_pk>/features/<pk>`), and keys gathered into a
     collection are mostly gathered by the code from rows it already narrowed."""
     for keyword in chain_keywords(node):
         lookup = model.as_pk_lookup(keyword.arg) if keyword.arg else ""
-        if lookup in SINGLE_KEYS and origin(keyword.value) is Origin.REQUEST:
+        if lookup in SINGLE_KEYS and origin(keyword.value) is Origin.REQUEST \
+                and not vouched_data(keyword.value, index.is_tenant_lookup, index.caller_data_keys):
             return True
         if lookup in KEY_LISTS and _read_from_the_body(keyword.value):
             return True
@@ -116,7 +121,7 @@ def _read_from_the_body(value: nodes.NodeNG) -> bool:
     return isinstance(value, (nodes.Subscript, nodes.Call)) and origin(value) is Origin.REQUEST
 
 
-def parent_named_by_client(node: nodes.Call, model: ModelInfo) -> bool:
+def parent_named_by_client(node: nodes.Call, model: ModelInfo, index: ProjectIndex) -> bool:
     """`Prompt.objects.filter(tool_id=request.GET["tool_id"])` on a model bound through `tool_id`:
     the rows of whichever parent the client names, another tenant's as readily as its own."""
     relation = model.bound_via or ""
@@ -124,7 +129,8 @@ def parent_named_by_client(node: nodes.Call, model: ModelInfo) -> bool:
     for keyword in chain_keywords(node):
         parts = (keyword.arg or "").split("__")
         if parts[0] in names and parts[1:] in ([], ["id"], ["pk"], ["exact"], ["in"]) \
-                and origin(keyword.value) is Origin.REQUEST:
+                and origin(keyword.value) is Origin.REQUEST \
+                and not vouched_data(keyword.value, index.is_tenant_lookup, index.caller_data_keys):
             return True
     return False
 

@@ -23,6 +23,7 @@ from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.python_strings import string_value
 from ...lang.words import words
 from .chains import Chain, ChainResolver, assigned_values, key_name, model_of_class, returns
+from .serializer_checks import vouched_data
 from .values import (
     USER_MODELS,
     USER_OBJECTS,
@@ -57,6 +58,8 @@ class DjangoQueries(ChainResolver):
     def root(self, node: nodes.NodeNG) -> Chain | None:
         if isinstance(node, nodes.Attribute):
             return self._manager(node) or self._view_queryset(node) or self._tenants_own(node)
+        if isinstance(node, nodes.Call) and (dotted_name(node.func) or "").rsplit(".", 1)[-1] == "QuerySet":
+            return self._queryset_of(node)
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) \
                 and node.func.attrname == "get_queryset" and _is_self_or_super(node.func.expr):
             # The view's own base queryset: the tenant's rows where the project's get_queryset is
@@ -187,6 +190,15 @@ class DjangoQueries(ChainResolver):
                     return True
         return False
 
+    def _queryset_of(self, node: nodes.Call) -> Chain | None:
+        """`QuerySet(Document)` or `QuerySet(model=Document)`: every row of the model, as
+        `Document.objects.all()` but without the model's own manager and its filters."""
+        target = node.args[0] if node.args else next((k.value for k in node.keywords or () if k.arg == "model"), None)
+        model = model_of_class(target, self.index, "django") if target is not None else None
+        if model is None:
+            return None
+        return Chain(model=model, scoped=model.auto_scoped and not _scopes_disabled(node))
+
     def _manager(self, node: nodes.Attribute) -> Chain | None:
         if node.attrname not in self._manager_names:
             return None  # `tasks.filter`, `row.body`: not a manager of any model, so no inference
@@ -288,7 +300,8 @@ class DjangoQueries(ChainResolver):
         secret = is_capability_field(parts[0]) or filled_with_secret(value, model.name if model else None, parts[0])
         if (secret and parts[1:] in ([], ["exact"], ["iexact"], ["in"])) or is_capability_value(value):
             return True
-        if is_callers_own(value, self.index.caller_parameters):
+        if is_callers_own(value, self.index.caller_parameters) \
+                or vouched_data(value, self.index.is_tenant_lookup, self.index.caller_data_keys):
             return True  # filter(email=request.user.email): the caller's own rows
         if len(parts) > 1 and is_the_caller(value):
             return True  # filter(team__members__user=request.user): rows the caller is a member of
@@ -306,9 +319,9 @@ class DjangoQueries(ChainResolver):
                 model.name, value, self.index.is_tenant_lookup))
         if self._relation(model, parts[0]) is not None and (parts[1:] in ([], ["in"], ["exact"], ["id"], ["pk"]) or (
                 len(parts) > 1 and parts[-1].endswith("_id"))):  # owner_ticket__addon_to_id=position.pk
-            return scopes_through_parent(value, self.index.is_tenant_lookup)
+            return scopes_through_parent(value, self.index.is_tenant_lookup, self.index.caller_data_keys)
         if len(parts) > 1 and self._names_owned_model(parts):
-            return scopes_through_parent(value, self.index.is_tenant_lookup)
+            return scopes_through_parent(value, self.index.is_tenant_lookup, self.index.caller_data_keys)
         # household_id=self.household_id: a key the caller holds
         return parts[0].endswith("_id") and parts[1:] in ([], ["exact"]) and is_loaded_key(value)
 
@@ -385,6 +398,7 @@ class DjangoQueries(ChainResolver):
                 verdicts = {self._q(v, model) for v in inferred}
                 return "scoped" if verdicts == {"scoped"} else ("unknown" if "unknown" in verdicts else "plain")
         return "unknown"
+
 
 def _keyword_parameter(value: nodes.NodeNG) -> bool:
     """The `**kwargs` parameter of the function around: astroid infers it as an empty dict,

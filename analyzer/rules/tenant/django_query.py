@@ -72,8 +72,17 @@ class UnfilteredDjangoQuery(Rule):
     reported: the author decided it where a reviewer reads it. Nor is a lookup in a function that
     sets the request's tenant (`request.organization = domain.organization`): a middleware
     working out from the host name whose request it is. A query in a branch that only operators
-    take (`if request.user.is_superuser:`) is a warning. `Invoice.objects.raw(sql)` whose SQL
-    text can be read is left to TEN003, which judges every table the SQL names.
+    take (`if request.user.is_superuser:`), or that skips a narrowing only for operators (`if
+    not is_active_superuser(request): qs = qs.filter(...)`), is a warning. `Invoice.objects.raw(sql)`
+    whose SQL text can be read is left to TEN003, which judges every table the SQL names.
+
+    `QuerySet(Invoice)` and `QuerySet(model=Invoice)` start a query like `Invoice.objects`. A
+    serializer used as a service (`InvoiceOperations(data={...}).void()`) is judged by the keys
+    it reads from its own data: a key its `is_valid` looks up within the tenant, or within a
+    parent it looks up so, is a checked parent, and one it only checks exists is not; a key
+    that every view making the serializer fills with the caller (`request.user.id`, DRF's
+    `request.auth.application_id`) is the caller's own. A row picked by any other key from its
+    data is reported in the method that picks it.
 
     ## Example
     ```python

@@ -24,13 +24,13 @@ from ...lang.python import (
     infer_through_annotations,
     last_name,
     nodes_within,
-    safe_infer,
 )
 from ...model import Severity
 from ..base import RuleContext
-from .chains import Chain, ChainResolver, argument_for, assigned_values, key_name, outermost_call
+from .chains import Chain, ChainResolver, argument_for, key_name, outermost_call
 from .context import parent_words, place_severity
 from .narrowing import checked_after_fetch, nested_in_query, only_its_key_is_read
+from .serializer_checks import validated_within_tenant
 from .values import Origin, names_checked_object, origin
 
 T = TypeVar("T")
@@ -121,41 +121,6 @@ def _orm_lookups(inner: nodes.Call, parameters: set[str], resolver: ChainResolve
                      or only_its_key_is_read(inner)):
         return [(chain.key.split(".")[0], chain.model)]  # `body` of `Page.id.in_(body.page_ids)`
     return []
-
-
-def validated_within_tenant(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
-    """`data["bulk_userstories"]` where `data = validator.data` after `validator.is_valid()`, and
-    the validator's `validate_bulk_userstories` looks the ids up within the tenant
-    (`{"project__id": attrs["project_id"], "id__in": attrs[source]}`): taiga's bulk endpoints
-    refuse another project's ids before the service sees them."""
-    if not (isinstance(value, nodes.Subscript) and isinstance(value.slice, nodes.Const)
-            and isinstance(value.slice.value, str) and isinstance(value.value, nodes.Name)):
-        return False
-    for data in _single_value(value.value):
-        if not (isinstance(data, nodes.Attribute) and data.attrname in ("data", "validated_data", "cleaned_data")
-                and isinstance(data.expr, nodes.Name)):
-            continue
-        for made in _single_value(data.expr):
-            cls = safe_infer(made.func) if isinstance(made, nodes.Call) else None
-            if not isinstance(cls, nodes.ClassDef):
-                continue
-            method = next((m for m in cls.methods() if m.name == f"validate_{value.slice.value}"), None)
-            if method is not None and any(is_tenant_lookup(_lookup_named(node))
-                                          for node in nodes_within(method, (nodes.Const, nodes.Keyword))):
-                return True
-    return False
-
-
-def _lookup_named(node: nodes.Const | nodes.Keyword) -> str:
-    """`project__id` of `filter(project__id=...)` or of `{"project__id": ...}` handed to one."""
-    if isinstance(node, nodes.Keyword):
-        return node.arg or ""
-    return node.value if isinstance(node.value, str) else ""
-
-
-def _single_value(name: nodes.Name) -> list[nodes.NodeNG]:
-    values = assigned_values(name)
-    return values if isinstance(values, list) and len(values) == 1 else []
 
 
 MAX_HOPS = 3  # helpers followed from the handler's call: the route's service, and two it calls

@@ -19,6 +19,7 @@ from ...index.handlers import function_key, in_request, sent_in_body
 from ...lang.python import dotted_name, last_name, module_memo, nodes_within, safe_infer
 from ...lang.words import is_key_name, words
 from .chains import COLLECTING, assigned_values
+from .serializer_checks import vouched_data
 
 # Containers of what the client sent: a key read from them is not a key of a loaded object.
 REQUEST_DATA = frozenset({
@@ -215,10 +216,11 @@ def _loop_iterable(name: nodes.Name) -> nodes.NodeNG | None:
     return None
 
 
-def scopes_through_parent(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
+def scopes_through_parent(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool],
+                          caller_data: frozenset[str] = frozenset()) -> bool:
     """A filter on a relation to a tenant-owned parent scopes the rows when the parent is one the
     caller holds, or one named in the URL that the view has checked; never one named by request
-    data."""
+    data, unless the serializer holding that data vouches for it (see `serializer_checks`)."""
     value = unconverted(value)
     found = origin(value)
     if found in (Origin.OBJECT, Origin.LOADED_KEY, Origin.CALLER):
@@ -226,6 +228,8 @@ def scopes_through_parent(value: nodes.NodeNG, is_tenant_lookup: Callable[[str],
     if found is Origin.URL and isinstance(value, nodes.Name) and not in_request(value) \
             and not _takes_the_tenant(value, is_tenant_lookup):
         return True  # a parameter of a service or repository: its caller chose the parent
+    if found is Origin.REQUEST:
+        return vouched_data(value, is_tenant_lookup, caller_data)
     return found is Origin.URL and url_value_checked(value, is_tenant_lookup)
 
 
