@@ -2428,3 +2428,32 @@ def create(project_id, body):
     returned = module.body[0].body[-1].value.elts
     assert [key_name(value) for value in returned] == ["project_id", "body.ids", "fresh"]
 
+
+def test_rows_pointing_at_a_held_row_through_a_plain_column_follow_that_row(tmp_path: Path) -> None:
+    """`Grant.objects.filter(target=page.id)`: a reference column that is no foreign key, matched
+    with the key of a row the view loaded for its tenant; the same column matched with an id
+    from the query string is any tenant's."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Grant, Page
+
+
+def revoke_page_grants(request, pk):
+    page = Page.objects.get(pk=pk, organization=request.user.organization)
+    Grant.objects.filter(target=page.id).delete()
+    return JsonResponse({"page": page.url})
+
+
+def revoke_grants(request):
+    Grant.objects.filter(target=request.GET["target"]).delete()
+    return JsonResponse({})
+'''
+    models = PAGES_AND_MENUS + '''
+
+class Grant(OrgOwned):
+    target = models.CharField(max_length=64)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(14, "TEN001")]

@@ -322,8 +322,10 @@ class DjangoQueries(ChainResolver):
             return scopes_through_parent(value, self.index.is_tenant_lookup, self.index.caller_data_keys)
         if len(parts) > 1 and self._names_owned_model(parts):
             return scopes_through_parent(value, self.index.is_tenant_lookup, self.index.caller_data_keys)
-        # household_id=self.household_id: a key the caller holds
-        return parts[0].endswith("_id") and parts[1:] in ([], ["exact"]) and is_loaded_key(value)
+        # household_id=self.household_id: a key the caller holds; target=knowledge.id: rows that
+        # point at a row the code holds, through a column that is no foreign key
+        return (parts[0].endswith("_id") or _key_of_a_held_row(value)) and parts[1:] in ([], ["exact"]) \
+            and is_loaded_key(value)
 
     def _names_owned_model(self, parts: list[str]) -> bool:
         """`project_issue_types__project_id`: a path through relations that ends on a tenant-owned
@@ -398,6 +400,12 @@ class DjangoQueries(ChainResolver):
                 verdicts = {self._q(v, model) for v in inferred}
                 return "scoped" if verdicts == {"scoped"} else ("unknown" if "unknown" in verdicts else "plain")
         return "unknown"
+
+
+def _key_of_a_held_row(value: nodes.NodeNG) -> bool:
+    """`knowledge.id`: the key of a row the code loaded into a variable."""
+    return isinstance(value, nodes.Attribute) and value.attrname in ("id", "pk") \
+        and isinstance(value.expr, nodes.Name) and value.expr.name not in ("self", "cls")
 
 
 def _keyword_parameter(value: nodes.NodeNG) -> bool:
