@@ -32,7 +32,7 @@ from .narrowing import (
 )
 from .permission_classes import checked_by_permission_class
 from .policy import tenant_severity
-from .serializer_checks import vouched_data
+from .serializer_checks import data_key, vouched_data
 from .values import Origin, holds_one_tenant, is_capability_value, origin
 
 
@@ -64,7 +64,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
         return None  # get_workspace_user(id, base_queryset=...) then checked; get_invitation_by_token(token, ...)
     # A key handed in by trusted code is judged where it is handed in; one the method reads
     # from the client's data itself (`self.data.get("label_id")`) is judged here.
-    sent_here = in_request(node) or _picked_by_a_sent_key(node, chain.model, ctx.index)
+    sent_here = in_request(node) or _picked_from_own_data(node, chain.model, ctx.index)
     if chain.keyed and (not sent_here or checked_by_its_dependants(node, ctx.index.checked_dependencies)
                         or counted_beforehand(node, resolver)):
         return None
@@ -110,6 +110,15 @@ def _picked_by_a_sent_key(node: nodes.Call, model: ModelInfo, index: ProjectInde
         if lookup in KEY_LISTS and _read_from_the_body(keyword.value):
             return True
     return False
+
+
+def _picked_from_own_data(node: nodes.Call, model: ModelInfo, index: ProjectIndex) -> bool:
+    """`QuerySet(Tool).get(id=self.data.get("id"))` in a serializer's own method: a key the
+    client sent, read where the row is picked. Elsewhere a `params` or `data` of a helper is
+    mostly its caller's, and the key is judged where the caller hands it in."""
+    return any(model.as_pk_lookup(keyword.arg) in SINGLE_KEYS | KEY_LISTS and data_key(keyword.value) is not None
+               and not vouched_data(keyword.value, index.is_tenant_lookup, index.caller_data_keys)
+               for keyword in chain_keywords(node) if keyword.arg)
 
 
 def _read_from_the_body(value: nodes.NodeNG) -> bool:
