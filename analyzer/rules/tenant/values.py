@@ -530,6 +530,15 @@ def _url_key(value: nodes.NodeNG) -> str | None:
     return key.value if isinstance(key, nodes.Const) and isinstance(key.value, str) else None
 
 
+# Words of a name that holds a number or a collection of tenants, not one: `workspace_count`.
+MANY_WORDS = frozenset({"count", "counts", "total", "totals", "num", "number", "ids", "list", "set", "map"})
+
+
+def _names_one_tenant(name: str, tenant_words: set[str]) -> bool:
+    said = set(words(name))
+    return bool(tenant_words & said) and not said & MANY_WORDS
+
+
 def holds_one_tenant(node: nodes.NodeNG, tenant_words: set[str]) -> bool:
     """Whether the functions around `node` hold one tenant when it runs: a parameter, or a
     variable bound before it, named after the tenant (`organization`, `org_id`,
@@ -540,9 +549,9 @@ def holds_one_tenant(node: nodes.NodeNG, tenant_words: set[str]) -> bool:
     scope = node.scope()
     while not isinstance(scope, nodes.Module):
         if isinstance(scope, (nodes.FunctionDef, nodes.Lambda)):
-            if any(tenant_words & set(words(name)) for name in scope.argnames()):
+            if any(_names_one_tenant(name, tenant_words) for name in scope.argnames()):
                 return True
-            if any(tenant_words & set(words(name)) and any((bound.lineno or line) < line for bound in bindings)
+            if any(_names_one_tenant(name, tenant_words) and any((bound.lineno or line) < line for bound in bindings)
                    for name, bindings in scope.locals.items()):
                 return True
         if scope.parent is None:
