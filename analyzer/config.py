@@ -70,12 +70,12 @@ class TenantConfig(_Section):
         default=("**/management/commands/**", "**/admin.py", "**/admin/**", "scripts/**", "**/scripts/**",
                  "**/cli.py", "**/cli/**", "**/cron.py", "**/crons/**", "**/cron/**", "**/bgtasks/**",
                  "**/jobs/**", "**/workers/**", "**/backoffice/**", "**/*internal_views.py",
-                 "**/*internal_api_views.py", "**/debug/**"),
+                 "**/*internal_api_views.py", "**/debug/**", "**/telemetry.py", "**/telemetry/**"),
         description="Globs of files where tenant findings are warnings, not errors: commands, admin, scripts, "
                     "scheduled jobs and the views of internal APIs that only the project's own services call "
-                    "(`internal_views.py`) and developers' debug views (`debug/`), which often work across "
-                    "tenants on purpose. A query there is reported only where its function holds one tenant and "
-                    "does not filter by it.",
+                    "(`internal_views.py`), developers' debug views (`debug/`) and the instance's usage "
+                    "reports (`telemetry.py`), which often work across tenants on purpose. A query there is "
+                    "reported only where its function holds one tenant and does not filter by it.",
     )
     scoped_managers: tuple[str, ...] = Field(
         default=(), description="Manager or query attribute names that filter by tenant on their own."
