@@ -420,11 +420,17 @@ def _rows_of(names: set[str], scope: nodes.NodeNG, after: int) -> set[str]:
 
 
 def _owners_of(names: set[str], scope: nodes.NodeNG, after: int) -> frozenset[str]:
-    """`project = view.project`: what the fetched row belongs to, taken out of it."""
+    """`project = view.project`, or `project = Project.objects.get(id=monitor.project_id)`: what
+    the fetched row belongs to, taken out of it or looked up by its key."""
     owners = set()
     for assign in nodes_within(scope, nodes.Assign):
+        if (assign.lineno or 0) <= after:
+            continue
         parts = (dotted_name(assign.value) or "").split(".")
-        if (assign.lineno or 0) > after and len(parts) >= 2 and parts[0] in names:
+        keys = [(dotted_name(k.value) or "").split(".") for k in chain_keywords(assign.value)] \
+            if isinstance(assign.value, nodes.Call) else []
+        if (len(parts) >= 2 and parts[0] in names) or any(
+                len(key) == 2 and key[0] in names and key[1].endswith("_id") for key in keys):
             owners.update(t.name for t in assign.targets if isinstance(t, nodes.AssignName))
     return frozenset(owners)
 
