@@ -23,7 +23,7 @@ from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.python_strings import string_value
 from ...lang.words import words
 from .chains import Chain, ChainResolver, assigned_values, key_name, model_of_class, returns
-from .serializer_checks import vouched_data
+from .serializer_checks import filled_with_caller, vouched_data
 from .values import (
     USER_MODELS,
     USER_OBJECTS,
@@ -301,7 +301,7 @@ class DjangoQueries(ChainResolver):
         if (secret and parts[1:] in ([], ["exact"], ["iexact"], ["in"])) or is_capability_value(value):
             return True
         if is_callers_own(value, self.index.caller_parameters) \
-                or vouched_data(value, self.index.is_tenant_lookup, self.index.caller_data_keys):
+                or filled_with_caller(value, self.index.caller_data_keys):
             return True  # filter(email=request.user.email): the caller's own rows
         if len(parts) > 1 and is_the_caller(value):
             return True  # filter(team__members__user=request.user): rows the caller is a member of
@@ -316,7 +316,8 @@ class DjangoQueries(ChainResolver):
                 return True  # id__in=<a scoped queryset>, or a queryset the caller passed in
         if parts[0] in ("pk", "id"):
             return is_loaded_key(value) or _keys_of_held_rows(value) or (model is not None and names_checked_object(
-                model.name, value, self.index.is_tenant_lookup))
+                model.name, value, self.index.is_tenant_lookup)) \
+                or vouched_data(value, self.index.is_tenant_lookup)  # the serializer's is_valid looked it up
         if self._relation(model, parts[0]) is not None and (parts[1:] in ([], ["in"], ["exact"], ["id"], ["pk"]) or (
                 len(parts) > 1 and parts[-1].endswith("_id"))):  # owner_ticket__addon_to_id=position.pk
             return scopes_through_parent(value, self.index.is_tenant_lookup, self.index.caller_data_keys)

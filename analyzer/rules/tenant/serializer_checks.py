@@ -49,10 +49,17 @@ def vouched_data(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool],
         return False
     if f"{cls.name}#{key}" in caller_data:
         return True
-    if method.name != "is_valid" and not _calls_is_valid(method):
+    if not isinstance(method, nodes.FunctionDef) or (method.name != "is_valid" and not _calls_is_valid(method)):
         return False
     validator = cls.locals.get("is_valid", [None])[0]
     return isinstance(validator, nodes.FunctionDef) and _looked_up_within_tenant(validator, key, is_tenant_lookup)
+
+
+def filled_with_caller(value: nodes.NodeNG, caller_data: frozenset[str]) -> bool:
+    """Whether `value` is a key of the serializer's data that every view fills with the caller."""
+    key = data_key(value)
+    cls = value.scope().parent
+    return key is not None and isinstance(cls, nodes.ClassDef) and f"{cls.name}#{key}" in caller_data
 
 
 def _looked_up_within_tenant(validator: nodes.FunctionDef, key: str, is_tenant_lookup: Callable[[str], bool],
