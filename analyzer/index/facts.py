@@ -27,6 +27,13 @@ class FieldInfo:
     related_name: str = ""  # Django: the related manager on the target (`related_name="invoices"`)
 
     @property
+    def is_primary_key(self) -> bool:
+        """Django's `primary_key=True`, or a SQLAlchemy column's (`workflow_run_id = Column(String,
+        primary_key=True)`)."""
+        facts = self.column_facts
+        return bool(self.options.get("primary_key")) or (facts is not None and facts.primary_key)
+
+    @property
     def is_relation(self) -> bool:
         return self.kind in ("fk", "o2o", "m2m", "relationship")
 
@@ -79,7 +86,7 @@ class ModelInfo:
         key, however the model names it (Django's `primary_key=True`)."""
         head, _, rest = lookup.partition("__")
         field_info = self.fields.get(head)
-        if head in ("pk", "id") or field_info is None or not field_info.options.get("primary_key"):
+        if head in ("pk", "id") or field_info is None or not field_info.is_primary_key:
             return lookup
         return f"pk__{rest}" if rest else "pk"
 

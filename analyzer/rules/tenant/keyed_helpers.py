@@ -87,6 +87,8 @@ def helper_lookup(call: nodes.Call, resolver: ChainResolver, lookups: Lookups[T]
 
 def _handed_to(call: nodes.Call, function: nodes.FunctionDef, resolver: ChainResolver, lookups: Lookups[T],
                sent_for: Callable[[T], tuple[Origin, ...]], model_name: Callable[[T], str | None]) -> T | None:
+    if _given_the_tenant_it_filters_by(call, function, resolver.index.is_tenant_lookup):
+        return None
     for parameter, found in _fetched_by(function, resolver, lookups, MAX_HOPS):
         argument = argument_for(call, function, parameter)
         if argument is None or origin(argument) not in sent_for(found):
@@ -98,6 +100,31 @@ def _handed_to(call: nodes.Call, function: nodes.FunctionDef, resolver: ChainRes
             continue
         return found
     return None
+
+
+def _given_the_tenant_it_filters_by(call: nodes.Call, function: nodes.FunctionDef,
+                                    is_tenant_lookup: Callable[[str], bool]) -> bool:
+    """`get_workflow_run(workflow_run_id=..., organization_id=current_org.organization_id)`
+    where the helper adds `filter_by(organization_id=organization_id)` whenever it is given
+    one: the caller handed it the tenant, and it narrows by it."""
+    arguments = function.args
+    for parameter in (*(arguments.args or []), *(arguments.kwonlyargs or [])):
+        if not (is_tenant_lookup(parameter.name) or is_tenant_lookup(f"{parameter.name}_id")):
+            continue  # organization_id, or the organization itself
+        value = argument_for(call, function, parameter.name)
+        if value is None or (isinstance(value, nodes.Const) and value.value is None):
+            continue
+        if any(_compared_or_keyword(use) for use in nodes_within(function, nodes.Name) if use.name == parameter.name):
+            return True
+    return False
+
+
+def _compared_or_keyword(use: nodes.Name) -> bool:
+    """`organization_id=organization_id`, `Run.organization_id == organization.organization_id`."""
+    value: nodes.NodeNG = use
+    while isinstance(value.parent, nodes.Attribute):
+        value = value.parent
+    return isinstance(value.parent, (nodes.Keyword, nodes.Compare))
 
 
 def _sent_for(model: ModelInfo) -> tuple[Origin, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from astroid import nodes
 
-from ...lang.python import dotted_name, nodes_within
+from ...lang.python import dotted_name, last_name, nodes_within
 from .chains import (
     Chain,
     ChainResolver,
@@ -87,10 +87,12 @@ class SqlalchemyQueries(ChainResolver):
         if method == "filter_by":
             verdicts = ["unknown" if k.arg is None else
                         ("scoped" if self._scopes(chain.model, k.arg, k.value) else "plain") for k in keywords]
-            pk = any(k.arg in ("id", "uuid") for k in keywords)
-            key = next((name for k in keywords if k.arg in ("id", "uuid") for name in [key_name(k.value)] if name),
-                       None)
+            pk = any(_names_the_key(chain.model, k.arg) for k in keywords)
+            key = next((name for k in keywords if _names_the_key(chain.model, k.arg)
+                        for name in [key_name(k.value)] if name), None)
             return self._narrowed(chain, verdicts, bool(keywords), pk).then(key=chain.key or key)
+        if method in ("join", "outerjoin") and not chain.scoped and self._joined_on_scoped_tenant(chain.model, args):
+            return chain.then(scoped=True)
         if method == "options":
             if any(_mentions(arg, "with_loader_criteria") for arg in args):
                 return chain.then(scoped=True)
@@ -106,6 +108,27 @@ class SqlalchemyQueries(ChainResolver):
             return chain.then(scoped=scoped, unknown=chain.unknown or not scoped, has_filter=True)
         return chain
 
+    def _joined_on_scoped_tenant(self, model, args: list[nodes.NodeNG]) -> bool:
+        """`.join(latest, (Workflow.organization_id == latest.c.organization_id) & ...)` where
+        `latest` is a subquery of one organization's rows: the join carries its tenant over. An
+        equality under `|` holds for some rows only."""
+        if model is None:
+            return False
+        conditions = [held for arg in args[1:] for held in _written_out(arg)]
+        for compare in (c for condition in conditions for c in condition.nodes_of_class(nodes.Compare)):
+            if len(compare.ops) != 1 or compare.ops[0][0] != "==" or _under_or(compare, conditions):
+                continue
+            sides = (compare.left, compare.ops[0][1])
+            for mine, theirs in (sides, sides[::-1]):
+                if isinstance(mine, nodes.Attribute) and self._is_tenant_attr(mine.attrname) \
+                        and model_of_class(mine.expr, self.index, "sqlalchemy") is model \
+                        and isinstance(theirs, nodes.Attribute) and isinstance(theirs.expr, nodes.Attribute) \
+                        and theirs.expr.attrname in ("c", "columns") and self._is_tenant_attr(theirs.attrname):
+                    joined = self.resolve(theirs.expr.expr)
+                    if joined is not None and joined.scoped:
+                        return True
+        return False
+
     def _narrowed(self, chain: Chain, verdicts: list[str], filtered: bool, pk: bool) -> Chain:
         scoped = chain.scoped or "scoped" in verdicts
         keyed = (chain.keyed or pk) and not scoped
@@ -119,12 +142,16 @@ class SqlalchemyQueries(ChainResolver):
     def _is_pk_criterion(self, node: nodes.NodeNG) -> bool:
         """`Order.id == order_id` or `Order.id.in_(ids)` with ids that are not keys of loaded objects."""
         if isinstance(node, nodes.Compare):
-            return isinstance(node.left, nodes.Attribute) and node.left.attrname in ("id", "uuid") \
+            return isinstance(node.left, nodes.Attribute) and self._is_key_column(node.left) \
                 and not is_loaded_key(node.ops[0][1])
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "in_":
             target = node.func.expr
-            return isinstance(target, nodes.Attribute) and target.attrname in ("id", "uuid")
+            return isinstance(target, nodes.Attribute) and self._is_key_column(target)
         return False
+
+    def _is_key_column(self, column: nodes.Attribute) -> bool:
+        """`Order.id`, or `WorkflowRun.workflow_run_id` where that column is the primary key."""
+        return _names_the_key(model_of_class(column.expr, self.index, "sqlalchemy"), column.attrname)
 
     def _scopes(self, model, name: str, value: nodes.NodeNG) -> bool:
         """Whether `Model.name == value` (or `filter_by(name=value)`) confines rows to the tenant."""
@@ -259,3 +286,30 @@ def _compared_name(criterion: nodes.NodeNG) -> str | None:
     value = criterion.ops[0][1] if isinstance(criterion, nodes.Compare) else (
         criterion.args[0] if isinstance(criterion, nodes.Call) and criterion.args else None)
     return key_name(value) if value is not None else None
+
+
+def _names_the_key(model, name: str | None) -> bool:
+    """`id`, `uuid`, or the column the model declares its primary key."""
+    return name in ("id", "uuid") or (model is not None and name is not None and model.as_pk_lookup(name) == "pk")
+
+
+def _under_or(node: nodes.NodeNG, tops: list[nodes.NodeNG]) -> bool:
+    """Whether `node` sits under `|` or `or_(...)` within one of the expressions `tops`."""
+    current = node
+    while current is not None and current not in tops:
+        current = current.parent
+        if (isinstance(current, nodes.BinOp) and current.op == "|") or \
+                (isinstance(current, nodes.Call) and last_name(current.func) == "or_"):
+            return True
+    return False
+
+
+def _written_out(condition: nodes.NodeNG, depth: int = 0) -> list[nodes.NodeNG]:
+    """`condition`, and what the names in it hold (`same_note & (...)` after `same_note = ...`)."""
+    found = [condition]
+    if depth < 2:
+        for name in condition.nodes_of_class(nodes.Name):
+            values = assigned_values(name)
+            if isinstance(values, list) and len(values) == 1 and not _under_or(name, [condition]):
+                found += _written_out(values[0], depth + 1)
+    return found
