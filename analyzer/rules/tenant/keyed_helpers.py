@@ -76,7 +76,7 @@ def helper_lookup(call: nodes.Call, resolver: ChainResolver, lookups: Lookups[T]
     of an origin in `sent_for(found)` to a project function that looks a row up by that
     parameter, as `lookups` judges a call within it, or through the helpers it hands it on to."""
     functions = _helpers_of(call, resolver)
-    if not functions or not in_request(call):
+    if not functions or not in_request(call) or _in_decorator(call):
         return None
     # `server.block_manager` may be either of two managers: report when whichever runs leaks.
     verdicts = [_handed_to(call, function, resolver, lookups, sent_for, model_name) for function in functions]
@@ -100,6 +100,18 @@ def _handed_to(call: nodes.Call, function: nodes.FunctionDef, resolver: ChainRes
             continue
         return found
     return None
+
+
+def _in_decorator(node: nodes.NodeNG) -> bool:
+    """Inside a decorator's arguments: `@log(get_operation_object=lambda r, k:
+    get_documents(r.data.get("id_list")))` describes the request for an audit log (or decides
+    whether to let it in); nothing it looks up is served to the caller."""
+    current = node.parent
+    while current is not None and not isinstance(current, (nodes.FunctionDef, nodes.ClassDef, nodes.Module)):
+        if isinstance(current, nodes.Decorators):
+            return True
+        current = current.parent
+    return False
 
 
 def _given_the_tenant_it_filters_by(call: nodes.Call, function: nodes.FunctionDef,
