@@ -31,7 +31,7 @@ from .chains import Chain, ChainResolver, argument_for, key_name, outermost_call
 from .context import parent_words, place_severity
 from .narrowing import checked_after_fetch, nested_in_query, only_its_key_is_read
 from .serializer_checks import validated_within_tenant
-from .values import Origin, names_checked_object, origin
+from .values import Origin, names_checked_object, origin, signed_by_the_server
 
 T = TypeVar("T")
 # What a call within a helper looks up by the helper's parameters (named in the set): None when
@@ -96,7 +96,7 @@ def _handed_to(call: nodes.Call, function: nodes.FunctionDef, resolver: ChainRes
         name = model_name(found)
         if name and names_checked_object(name, argument, resolver.index.is_tenant_lookup):
             continue  # the route's own object, checked by its permissions
-        if validated_within_tenant(argument, resolver.index.is_tenant_lookup):
+        if validated_within_tenant(argument, resolver.index.is_tenant_lookup) or signed_by_the_server(argument):
             continue
         return found
     return None

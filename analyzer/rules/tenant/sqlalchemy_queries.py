@@ -30,6 +30,7 @@ from .values import (
     is_identity_lookup,
     is_loaded_key,
     scopes_through_parent,
+    signed_by_the_server,
 )
 
 CONSTRUCTORS = frozenset({"select", "update", "delete"})
@@ -57,7 +58,8 @@ class SqlalchemyQueries(ChainResolver):
             model = model_of_class(node.args[0], self.index, "sqlalchemy")  # session.get(Order, id)
             if model is not None:
                 value = node.args[1]
-                if is_loaded_key(value) or is_callers_own(value, self.index.caller_parameters):
+                if is_loaded_key(value) or is_callers_own(value, self.index.caller_parameters) \
+                        or signed_by_the_server(value):
                     return Chain(model=model, scoped=True, has_filter=True)  # session.get(User, claims["sub"])
                 key = key_name(value)
                 return Chain(model=model, scoped=self._global(model), keyed=True, has_filter=True, key=key)

@@ -387,7 +387,29 @@ def is_capability_value(value: nodes.NodeNG) -> bool:
     from the claims of a token the caller presented, or was drawn at random by the code."""
     name = (dotted_name(value) or "").rsplit(".", 1)[-1].lower()
     return (bool(name) and (is_capability_field(name) or name.endswith("_key"))) or carried_by_token(value) \
-        or drawn_at_random(value)
+        or drawn_at_random(value) or signed_by_the_server(value)
+
+
+def signed_by_the_server(value: nodes.NodeNG) -> bool:
+    """`artifact_id` after `if not verify_artifact_signature(artifact_id=artifact_id, sig=sig,
+    ...): raise HTTPException(403)`: a key in a URL the server signed, which only someone it
+    handed the URL to can present."""
+    if not isinstance(value, nodes.Name):
+        return False
+    function = value.scope()
+    for branch in nodes_within(function, nodes.If):
+        test = branch.test
+        if not (isinstance(test, nodes.UnaryOp) and test.op == "not" and isinstance(test.operand, nodes.Call)) \
+                or (branch.lineno or 0) >= (value.lineno or 0) \
+                or not any(isinstance(s, nodes.Raise) for s in branch.body):
+            continue
+        call = test.operand
+        callee = (last_name(call.func) or "").lower()
+        arguments = (*call.args, *(k.value for k in call.keywords or ()))
+        if "verify" in callee and "sign" in callee \
+                and any(isinstance(a, nodes.Name) and a.name == value.name for a in arguments):
+            return True
+    return False
 
 
 # Where code draws values nobody chose: `secrets.token_hex()`, `uuid.uuid4()`, Django's `get_random_string()`.
