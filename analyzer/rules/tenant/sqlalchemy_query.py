@@ -50,9 +50,15 @@ class UnfilteredSqlalchemyQuery(Rule):
     shows: ids from the path, the query string or the JSON body (fields of a pydantic body
     model included, `Block.id.in_(agent_create.block_ids)`) are the client's, also when the
     route reaches the service through an injected object (`server.agent_manager.get_agent(...)`
-    with `server: SyncServer = Depends(get_server)`). A column the code fills with a fresh
-    secret (`state=secrets.token_urlsafe(32)`) is a capability, like a token: an OAuth
-    callback that finds its row by that state reaches no one else's.
+    with `server: SyncServer = Depends(get_server)`). A primary key need not be called `id`
+    (`workflow_run_id = Column(String, primary_key=True)`). A service that adds the tenant's
+    criterion whenever it is given the tenant (`if organization_id: query =
+    query.filter_by(organization_id=organization_id)`) is safe where the route hands it one. A
+    column the code fills with a fresh secret (`state=secrets.token_urlsafe(32)`) is a
+    capability, like a token: an OAuth callback that finds its row by that state reaches no one
+    else's. So is an id in a link the server signed, once `if not verify_..._signature(id, sig):
+    raise` has checked it. A join to a subquery of one tenant's rows on the tenant column
+    (`Workflow.organization_id == latest.c.organization_id`) carries that tenant over.
 
     ## Example
     ```python
