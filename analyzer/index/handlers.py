@@ -526,11 +526,11 @@ def _keyed(module: nodes.Module) -> frozenset[str]:
 def _looks_up_by_parameter(function: nodes.FunctionDef, params: set[str]) -> bool:
     for node in nodes_within(function, (nodes.Keyword, nodes.Compare, nodes.Call)):
         # `revision_id=revision_id` too: a model may name its primary key so, which the rules know
-        if isinstance(node, nodes.Keyword) and node.arg and _names_a_key(node.arg.removesuffix("__in")) \
+        if isinstance(node, nodes.Keyword) and node.arg and is_key_name(node.arg.removesuffix("__in")) \
                 and _from_parameter(node.value, params):
             return True
         if isinstance(node, nodes.Compare) and isinstance(node.left, nodes.Attribute) \
-                and _names_a_key(node.left.attrname) and _from_parameter(node.ops[0][1], params):
+                and is_key_name(node.left.attrname) and _from_parameter(node.ops[0][1], params):
             return True
         if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "get" \
                 and len(node.args) == 2 and _from_parameter(node.args[1], params):
@@ -548,10 +548,6 @@ def _looks_up_by_parameter(function: nodes.FunctionDef, params: set[str]) -> boo
                         for name in nodes_within(node.statement(), nodes.Name)):
             return True  # session.execute(text("... WHERE id = :page_id"), {"page_id": page_id})
     return False
-
-
-def _names_a_key(name: str) -> bool:
-    return name in ("pk", "id", "uuid") or is_key_name(name)
 
 
 def _from_parameter(value: nodes.NodeNG, params: set[str]) -> bool:

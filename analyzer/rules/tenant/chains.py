@@ -354,6 +354,16 @@ def argument_for(call: nodes.Call, function: nodes.FunctionDef, parameter: str) 
     return None
 
 
+def chain_keywords(node: nodes.Call) -> list[nodes.Keyword]:
+    """The keywords of every call of the method chain that ends at `node`."""
+    found = []
+    current: nodes.NodeNG | None = node
+    while isinstance(current, nodes.Call):
+        found += current.keywords or []
+        current = current.func.expr if isinstance(current.func, nodes.Attribute) else None
+    return found
+
+
 def outermost_call(node: nodes.NodeNG) -> nodes.NodeNG:
     """The last call of the method chain that `node` starts."""
     current = node

@@ -15,7 +15,7 @@ from astroid import nodes
 from ...index.handlers import ADMIN_WORDS, OWNER_FIELDS, enclosing_functions, in_request
 from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.words import words
-from .chains import MAX_DEPTH, ChainResolver, assigned_values, outermost_call, under_tenant_test
+from .chains import MAX_DEPTH, ChainResolver, assigned_values, chain_keywords, outermost_call, under_tenant_test
 from .values import USER_OBJECTS, is_capability_field, is_the_caller
 
 
@@ -701,16 +701,6 @@ def counted_beforehand(node: nodes.Call, resolver: ChainResolver) -> bool:
         if measured and any(_counts_within_tenant(o, lists, resolver) for o in operands):
             return True
     return False
-
-
-def chain_keywords(node: nodes.Call) -> list[nodes.Keyword]:
-    """The keywords of every call of the method chain that ends at `node`."""
-    found = []
-    current: nodes.NodeNG | None = node
-    while isinstance(current, nodes.Call):
-        found += current.keywords or []
-        current = current.func.expr if isinstance(current.func, nodes.Attribute) else None
-    return found
 
 
 def _listed_in(value: nodes.NodeNG) -> str | None:

@@ -28,7 +28,7 @@ from astroid import nodes
 
 from ...index.callers import unconverted
 from ...lang.python import dotted_name, nodes_within, safe_infer
-from .chains import assigned_values
+from .chains import assigned_values, chain_keywords
 
 # Where a serializer keeps the data it was given, once validated.
 DATA_HOLDERS = frozenset({"self.data", "self.validated_data"})
@@ -40,16 +40,13 @@ def vouched_data(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool],
     every view making the serializer fills with the caller (`request.auth.application_id`, see
     `index.callers.caller_data_keys`), or that the class's `is_valid` looks up within the
     tenant, in `is_valid` itself or in a method that calls it."""
+    if filled_with_caller(value, caller_data):
+        return True
     key = data_key(value)
-    if key is None:
-        return False
     method = value.scope()
     cls = method.parent if isinstance(method, nodes.FunctionDef) else None
-    if not isinstance(cls, nodes.ClassDef):
-        return False
-    if f"{cls.name}#{key}" in caller_data:
-        return True
-    if not isinstance(method, nodes.FunctionDef) or (method.name != "is_valid" and not _calls_is_valid(method)):
+    if key is None or not isinstance(cls, nodes.ClassDef) \
+            or (method.name != "is_valid" and not _calls_is_valid(method)):
         return False
     validator = cls.locals.get("is_valid", [None])[0]
     return isinstance(validator, nodes.FunctionDef) and _looked_up_within_tenant(validator, key, is_tenant_lookup)
@@ -96,13 +93,7 @@ def _query_keywords(call: nodes.Call, validator: nodes.FunctionDef) -> list[node
         name = statement.targets[0].name
         steps += [step for step in nodes_within(validator, nodes.Call)
                   if isinstance(step.func, nodes.Attribute) and _rooted_at(step.func.expr, name)]
-    keywords = []
-    for step in steps:
-        current: nodes.NodeNG = step
-        while isinstance(current, nodes.Call):
-            keywords += current.keywords or []
-            current = current.func.expr if isinstance(current.func, nodes.Attribute) else None
-    return keywords
+    return [keyword for step in steps for keyword in chain_keywords(step)]
 
 
 def _rooted_at(node: nodes.NodeNG, name: str) -> bool:
