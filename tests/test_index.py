@@ -2457,3 +2457,41 @@ class Grant(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(14, "TEN001")]
+
+
+def test_rows_pointing_at_each_held_row_follow_those_rows(tmp_path: Path) -> None:
+    """`Grant.objects.filter(target_id__in=[page.menu_id for page in pages])`: the keys of rows
+    the view loaded for its tenant, gathered into a list or a dict's keys; the same lookup with
+    ids from the query string is any tenant's."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Grant, Page
+
+
+def menu_grants(request):
+    pages = Page.objects.filter(organization=request.user.organization)
+    grants = Grant.objects.filter(target_id__in=[page.menu_id for page in pages])
+    return JsonResponse({"grants": [g.role for g in grants]})
+
+
+def menu_grants_by_page(request):
+    by_menu = {page.menu_id: page for page in Page.objects.filter(organization=request.user.organization)}
+    grants = Grant.objects.filter(target_id__in=by_menu.keys())
+    return JsonResponse({"grants": [g.role for g in grants]})
+
+
+def grants_of(request):
+    grants = Grant.objects.filter(target_id__in=request.GET.getlist("menu"))
+    return JsonResponse({"grants": [g.role for g in grants]})
+'''
+    models = PAGES_AND_MENUS + '''
+
+class Grant(OrgOwned):
+    target_id = models.IntegerField()
+    role = models.CharField(max_length=20)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(20, "TEN001")]
+

@@ -324,8 +324,9 @@ class DjangoQueries(ChainResolver):
         if len(parts) > 1 and self._names_owned_model(parts):
             return scopes_through_parent(value, self.index.is_tenant_lookup, self.index.caller_data_keys)
         # household_id=self.household_id: a key the caller holds; target=knowledge.id: rows that
-        # point at a row the code holds, through a column that is no foreign key
-        return (parts[0].endswith("_id") or _key_of_a_held_row(value)) and parts[1:] in ([], ["exact"]) \
+        # point at a row the code holds, through a column that is no foreign key;
+        # actor_id__in=[team.actor_id for team in teams]: the same for each of the rows held
+        return (parts[0].endswith("_id") or _key_of_a_held_row(value)) and parts[1:] in ([], ["exact"], ["in"]) \
             and is_loaded_key(value)
 
     def _names_owned_model(self, parts: list[str]) -> bool:

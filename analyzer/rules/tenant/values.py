@@ -85,6 +85,9 @@ def _serialized_output(name: nodes.Name) -> bool:
         for v in values)
 
 
+# Calls whose value is rows of a query: Django querysets, SQLAlchemy results.
+ROW_SOURCES = frozenset({"all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "distinct",
+                         "scalars", "iterator"})
 ORIGIN_DEPTH = 6  # assignments and loops followed back: `for image in images` of `validated_data.pop(...)`
 
 
@@ -100,7 +103,10 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
     if isinstance(value, (nodes.ListComp, nodes.SetComp, nodes.GeneratorExp, nodes.DictComp)) \
             and depth < ORIGIN_DEPTH:
         # `[e["us_id"] for e in bulk_data]`: the keys come from wherever the iterated values do.
-        found = origin(value.generators[0].iter, depth + 1)
+        iterated = value.generators[0].iter
+        if _rows_of_a_query(iterated):
+            return Origin.LOADED_KEY  # {page.menu_id: page for page in Page.objects.filter(...)}
+        found = origin(iterated, depth + 1)
         return Origin.LOADED_KEY if found is Origin.OBJECT else found
     if isinstance(value, nodes.Call) and isinstance(value.func, nodes.Name) and value.func.name in COLLECTING \
             and len(value.args) == 1 and depth < ORIGIN_DEPTH:
@@ -163,6 +169,13 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
                 return found
         return Origin.UNKNOWN if is_key_name(value.name) else Origin.OBJECT
     return Origin.UNKNOWN
+
+
+def _rows_of_a_query(node: nodes.NodeNG) -> bool:
+    """`Page.objects.filter(...)`, `db.scalars(select(Page))`: rows loaded from the database
+    (the query itself is judged where it is written)."""
+    return isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) \
+        and node.func.attrname in ROW_SOURCES
 
 
 # Where a request carries what the client sent: its body, or its query string.
