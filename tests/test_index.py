@@ -2495,3 +2495,40 @@ class Grant(OrgOwned):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(20, "TEN001")]
 
+
+def test_a_check_of_each_row_in_a_loop_checks_the_rows(tmp_path: Path) -> None:
+    """`for page in pages: if not can_edit_page(request.user, page): raise PermissionDenied`:
+    every row the ids picked is checked before use; without the loop's check they are any
+    tenant's pages."""
+    views = '''
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+
+from .models import Page
+from .permissions import can_edit_page
+
+
+def publish_pages(request):
+    pages = Page.objects.filter(id__in=request.POST.getlist("page"))
+    for page in pages:
+        if not can_edit_page(request.user, page):
+            raise PermissionDenied
+    pages.update(url="/published")
+    return JsonResponse({"published": len(pages)})
+
+
+def archive_pages(request):
+    pages = Page.objects.filter(id__in=request.POST.getlist("page"))
+    for page in pages:
+        page.url = "/archived" + page.url
+        page.save()
+    return JsonResponse({"archived": len(pages)})
+'''
+    permissions = '''
+def can_edit_page(user, page):
+    return page.organization_id == user.organization_id
+'''
+    root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/views.py": views,
+                              "core/permissions.py": permissions})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(19, "TEN001")]

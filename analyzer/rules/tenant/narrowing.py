@@ -405,8 +405,11 @@ def _executed(node: nodes.NodeNG) -> nodes.NodeNG:
 
 
 def _rows_of(names: set[str], scope: nodes.NodeNG, after: int) -> set[str]:
-    """`webhook = result.scalar_one()`: the row taken out of a result kept in `names`."""
-    rows = set()
+    """`webhook = result.scalar_one()`: the row taken out of a result kept in `names`; `for team
+    in teams:` each row of it in turn (a check in the loop's body is a check of every row)."""
+    rows = {loop.target.name for loop in nodes_within(scope, nodes.For)
+            if (loop.lineno or 0) > after and isinstance(loop.iter, nodes.Name) and loop.iter.name in names
+            and isinstance(loop.target, nodes.AssignName)}
     for assign in nodes_within(scope, nodes.Assign):
         value = assign.value.value if isinstance(assign.value, nodes.Await) else assign.value
         if (assign.lineno or 0) <= after or not isinstance(value, nodes.Call):
