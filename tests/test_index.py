@@ -2532,3 +2532,33 @@ def can_edit_page(user, page):
                               "core/permissions.py": permissions})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(19, "TEN001")]
+
+
+def test_rows_asked_only_whether_they_exist_and_whose_they_are_are_not_served(tmp_path: Path) -> None:
+    """`providers = Page.objects.filter(url=...)`, then `providers.exists()`, `len(providers)` and
+    `providers[0].organization_id`: a sign-in page working out which tenant a link belongs to
+    reads no row's data; reading `providers[0].url` does."""
+    views = '''
+from django.http import JsonResponse
+from django.shortcuts import redirect
+
+from .models import Page
+
+
+def sign_in_from_page(request):
+    pages = Page.objects.filter(url=request.GET["url"])
+    if not pages.exists() or len(pages) > 1:
+        return redirect("/login")
+    return redirect(f"/orgs/{pages[0].organization_id}/login")
+
+
+def page_preview(request):
+    pages = Page.objects.filter(url=request.GET["url"])
+    if not pages.exists():
+        return redirect("/login")
+    return JsonResponse({"url": pages[0].url})
+'''
+    root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(16, "TEN001")]
+

@@ -54,7 +54,8 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
         return None
     tenant = tenant_words(ctx.index.tenant)
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver) or is_housekeeping(node) \
-            or only_its_key_is_read(node, tenant_key_names(chain.model)) or documented_across_tenants(node, tenant) \
+            or only_its_key_is_read(node, tenant_key_names(chain.model), counts=not holds_one_tenant(node, tenant)) \
+            or documented_across_tenants(node, tenant) \
             or resolves_the_tenant(node, tenant):
         return None
     helper = _handed_to(node)

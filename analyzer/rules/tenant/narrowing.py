@@ -526,16 +526,18 @@ def is_housekeeping(node: nodes.Call) -> bool:
 
 
 KEY_ATTRIBUTES = frozenset({"id", "pk"})
+COUNTING_METHODS = frozenset({"exists", "count", "aexists", "acount"})
 
 
-def only_its_key_is_read(node: nodes.Call, tenant_keys: frozenset[str] = frozenset()) -> bool:
+def only_its_key_is_read(node: nodes.Call, tenant_keys: frozenset[str] = frozenset(), counts: bool = True) -> bool:
     """`last = Task.objects.latest("id"); next_id = last.id + 1`: of the row fetched, only its key
     is read, which carries none of the tenant's data (a pre-allocated id for a bulk insert).
     Asking whether it exists (`if issue:`) and matching other rows against it
     (`issues.exclude(Q(parent=issue))`) read no more than its key either. Nor does counting the
     rows, or gathering the tenant each belongs to (`{oi.organization_id for oi in installs}`):
     that works out which tenants hold a row, as routing and sign-in do, and the caller's own
-    tenants are then picked from that set."""
+    tenants are then picked from that set. Code that holds one tenant and counts every tenant's
+    rows answers with the wrong count: `counts=False` takes counting for a read."""
     executed = _executed(outermost_call(node))
     if isinstance(executed.parent, nodes.Attribute):
         return executed.parent.attrname in KEY_ATTRIBUTES
@@ -546,15 +548,21 @@ def only_its_key_is_read(node: nodes.Call, tenant_keys: frozenset[str] = frozens
     target = statement.targets[0]
     uses = [use for use in nodes_within(statement.scope(), nodes.Name) if use.name == target.name
             and (use.lineno or 0) > (statement.lineno or 0)]
-    return bool(uses) and all(_reads_its_key(use) or _reads_keys_of_each(use, KEY_ATTRIBUTES | tenant_keys)
+    return bool(uses) and all(_reads_its_key(use) or _reads_keys_of_each(use, KEY_ATTRIBUTES | tenant_keys, counts)
                               for use in uses)
 
 
-def _reads_keys_of_each(use: nodes.Name, keys: frozenset[str]) -> bool:
-    """`len(rows)`, or `{row.organization_id for row in rows}` reading nothing else of a row."""
+def _reads_keys_of_each(use: nodes.Name, keys: frozenset[str], counts: bool) -> bool:
+    """`len(rows)` and `rows.exists()` (where counting reads nothing), `rows[0].organization_id`,
+    or `{row.organization_id for row in rows}` reading nothing else of a row."""
     parent = use.parent
     if isinstance(parent, nodes.Call) and getattr(parent.func, "name", None) == "len" and parent.args == [use]:
-        return True
+        return counts
+    if isinstance(parent, nodes.Attribute) and parent.attrname in COUNTING_METHODS \
+            and isinstance(parent.parent, nodes.Call) and parent.parent.func is parent:
+        return counts
+    if isinstance(parent, nodes.Subscript) and parent.value is use and isinstance(parent.slice, nodes.Const):
+        return isinstance(parent.parent, nodes.Attribute) and parent.parent.attrname in keys
     if not (isinstance(parent, nodes.Comprehension) and parent.iter is use
             and isinstance(parent.target, nodes.AssignName)):
         return False
