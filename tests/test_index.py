@@ -2562,3 +2562,56 @@ def page_preview(request):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(16, "TEN001")]
 
+
+def test_a_key_the_server_sets_on_a_form_row_is_the_servers(tmp_path: Path) -> None:
+    """`note = form.save(commit=False); note.page_id = page.id`: the row came from the client's
+    form, but the key it is read for was set by the server from a row it looked up; without that
+    assignment the key is the client's."""
+    views = '''
+from django import forms
+from django.http import JsonResponse
+
+from .models import Menu, Page
+
+
+class MenuForm(forms.ModelForm):
+    class Meta:
+        model = Menu
+        fields = ["title", "page"]
+
+
+def add_menu(request, token):
+    page = Page.objects.get(share_token=token)
+    form = MenuForm(request.POST)
+    if form.is_valid():
+        menu = form.save(commit=False)
+        menu.page_id = page.id
+        menu.save()
+        shown = Page.objects.get(id=menu.page_id)
+        return JsonResponse({"url": shown.url})
+    return JsonResponse({}, status=400)
+
+
+def add_menu_to_any_page(request):
+    form = MenuForm(request.POST)
+    if form.is_valid():
+        menu = form.save()
+        shown = Page.objects.get(id=menu.page_id)
+        return JsonResponse({"url": shown.url})
+    return JsonResponse({}, status=400)
+'''
+    models = DJANGO_CORE + '''
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+    share_token = models.CharField(max_length=64)
+
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+    page = models.ForeignKey(Page, on_delete=models.CASCADE)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(30, "TEN001")]
+

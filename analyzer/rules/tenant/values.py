@@ -144,6 +144,9 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
     if isinstance(value, nodes.Attribute):
         if _reads_request_data(value):
             return Origin.REQUEST
+        overwritten = _set_before(value)
+        if overwritten is not None and depth < ORIGIN_DEPTH:
+            return origin(overwritten, depth + 1)  # report = form.save(); report.project_id = key.project_id
         if isinstance(value.expr, nodes.Name) and depth < ORIGIN_DEPTH \
                 and origin(value.expr, depth + 1) is Origin.REQUEST:
             return Origin.REQUEST  # tag.id for each tag in body.tags: an id the client sent
@@ -169,6 +172,24 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
                 return found
         return Origin.UNKNOWN if is_key_name(value.name) else Origin.OBJECT
     return Origin.UNKNOWN
+
+
+def _set_before(attribute: nodes.Attribute) -> nodes.NodeNG | None:
+    """The value last given to `obj.attr` in the function before `attribute` reads it, by an
+    assignment that always runs first (in a block around the read, not in a branch beside it)."""
+    if not isinstance(attribute.expr, nodes.Name):
+        return None
+    name, statement = attribute.expr.name, attribute.statement()
+    around = {id(node) for node in statement.node_ancestors()}
+    found = None
+    for target in nodes_within(attribute.frame(), nodes.AssignAttr):
+        assign = target.parent
+        if target.attrname == attribute.attrname and isinstance(target.expr, nodes.Name) \
+                and target.expr.name == name and isinstance(assign, nodes.Assign) and assign.targets == [target] \
+                and (assign.lineno or 0) < (statement.lineno or 0) and id(assign.parent) in around:
+            if found is None or (assign.lineno or 0) > (found.lineno or 0):
+                found = assign
+    return found.value if found is not None else None
 
 
 def _rows_of_a_query(node: nodes.NodeNG) -> bool:
