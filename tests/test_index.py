@@ -2615,3 +2615,46 @@ class Menu(OrgOwned):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(30, "TEN001")]
 
+
+def test_lookups_set_on_a_dict_narrow_the_query_they_are_unpacked_into(tmp_path: Path) -> None:
+    """`lookups["organization_id__in"] = organization_ids` under `if organization_ids is not
+    None:` before `Page.objects.filter(**lookups)`: the service narrows whenever its caller names
+    the tenants. A dict that only ever gets other lookups leaves every tenant's rows."""
+    services = '''
+from .models import Page
+
+
+def find_pages(organization_ids=None, url=None):
+    lookups = {}
+    if organization_ids is not None:
+        lookups["organization_id__in"] = organization_ids
+    if url is not None:
+        lookups["url"] = url
+    return [page.url for page in Page.objects.filter(**lookups)]
+
+
+def find_pages_by_url(url=None, prefix=None):
+    lookups = {}
+    if url is not None:
+        lookups["url"] = url
+    if prefix is not None:
+        lookups["url__startswith"] = prefix
+    return [page.url for page in Page.objects.filter(**lookups)]
+'''
+    views = '''
+from django.http import JsonResponse
+
+from .services import find_pages, find_pages_by_url
+
+
+def pages(request):
+    return JsonResponse({"pages": find_pages([request.user.organization_id], request.GET.get("url"))})
+
+
+def pages_by_url(request):
+    return JsonResponse({"pages": find_pages_by_url(request.GET.get("url"))})
+'''
+    root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/services.py": services,
+                              "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/services.py", 20, "TEN001")]

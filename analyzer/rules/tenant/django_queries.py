@@ -365,6 +365,9 @@ class DjangoQueries(ChainResolver):
                 return "unknown"
             if self._scopes(model, key.value, item):
                 verdict = "scoped"
+        for key, item in _entries_set(value):
+            if self._scopes(model, key, item):
+                verdict = "scoped"
         return verdict
 
     def _shared_rows(self, node: nodes.NodeNG) -> bool:
@@ -408,6 +411,30 @@ def _key_of_a_held_row(value: nodes.NodeNG) -> bool:
     """`knowledge.id`: the key of a row the code loaded into a variable."""
     return isinstance(value, nodes.Attribute) and value.attrname in ("id", "pk") \
         and isinstance(value.expr, nodes.Name) and value.expr.name not in ("self", "cls")
+
+
+def _entries_set(value: nodes.NodeNG) -> list[tuple[str, nodes.NodeNG]]:
+    """`lookups["organization_id__in"] = organization_ids` before `filter(**lookups)`: entries
+    set on the dict (astroid infers only its literal), where the setting always runs first or is
+    guarded by a test of the value itself (`if organization_ids is not None:`), which narrows
+    whenever the caller names the tenant, as `if self.group_id: qs = qs.filter(...)` does."""
+    if not isinstance(value, nodes.Name):
+        return []
+    statement = value.statement()
+    around = {id(node) for node in statement.node_ancestors()}
+    entries = []
+    for target in nodes_within(value.frame(), nodes.Subscript):
+        assign = target.parent
+        if not (isinstance(assign, nodes.Assign) and assign.targets == [target] and isinstance(target.value, nodes.Name)
+                and target.value.name == value.name and isinstance(target.slice, nodes.Const)
+                and isinstance(target.slice.value, str) and (assign.lineno or 0) < (statement.lineno or 0)):
+            continue
+        guard = assign.parent
+        given = {name.name for name in assign.value.nodes_of_class(nodes.Name)}
+        if id(guard) in around or (isinstance(guard, nodes.If) and assign in guard.body and id(guard.parent) in around
+                                   and given & {name.name for name in guard.test.nodes_of_class(nodes.Name)}):
+            entries.append((target.slice.value, assign.value))
+    return entries
 
 
 def _keyword_parameter(value: nodes.NodeNG) -> bool:
