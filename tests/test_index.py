@@ -183,14 +183,17 @@ def test_unparseable_and_newer_syntax_files_are_skipped_with_reason(tmp_path: Pa
         "app/newer.py": "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n",
         # PEP 701 (Python 3.12): a backslash inside an f-string's field; no rewrite makes it 3.11.
         "app/split.py": "import re\nparts = [f\"{re.split(r'\\s', line)[0]}\" for line in []]\n",
+        # PEP 701 again: a replacement field that runs on to the next line.
+        "app/wrapped.py": "total = 3\nlabel = f\"-{\n    total * 2\n}\"\n",
         "app/broken.py": "def f(:\n",
         "app/fine.py": "x = 1\n",
     })
     _, skipped = index_of(root)
     reasons = {s.path: s.reason for s in skipped}
-    assert set(reasons) <= {"app/broken.py", "app/newer.py", "app/split.py"} and "app/broken.py" in reasons
+    assert set(reasons) <= {"app/broken.py", "app/newer.py", "app/split.py", "app/wrapped.py"}
     assert reasons["app/broken.py"].startswith("syntax error on line 1")
-    for newer in ("app/newer.py", "app/split.py"):
+    assert "newer than Python" not in reasons["app/broken.py"]
+    for newer in ("app/newer.py", "app/split.py", "app/wrapped.py"):
         if newer in reasons:  # running on a Python that predates it
             assert "newer than Python" in reasons[newer]
 

@@ -251,10 +251,22 @@ def _syntax_reason(error: astroid.AstroidSyntaxError, text: str) -> str:
     where = f" on line {line}" if line else ""
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     reason = f"syntax error{where}: {message}"
-    if (_NEWER_SYNTAX.search(text) or "f-string expression part cannot include" in message) \
-            and sys.version_info < (3, 14):
+    if (_NEWER_SYNTAX.search(text) or "f-string expression part cannot include" in message
+            or _field_across_lines(message, text, line)) and sys.version_info < (3, 14):
         reason += f" (the file uses syntax newer than Python {version}, which prodready runs on)"
     return reason
+
+
+# An f-string whose replacement field goes on past the end of the line (PEP 701, Python 3.12).
+_OPEN_FIELD = re.compile(r"""[fF][rR]?(?:"[^"\n]*|'[^'\n]*)\{[^}\n]*$""")
+
+
+def _field_across_lines(message: str, text: str, line: int | None) -> bool:
+    """`f"-{` on one line and its expression on the next: 3.11 reads an unterminated string."""
+    if "unterminated string" not in message or not line:
+        return False
+    lines = text.split("\n")
+    return line <= len(lines) and _OPEN_FIELD.search(lines[line - 1]) is not None
 
 
 class Positions:
