@@ -2661,3 +2661,44 @@ def pages_by_url(request):
                               "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/services.py", 20, "TEN001")]
+
+
+def test_a_count_guarding_a_lookup_of_whose_rows_they_are_reads_nothing(tmp_path: Path) -> None:
+    """A job given one organization that asks `if len(pages) == 0:` before gathering the other
+    tenants holding the same page reads no page; counting every tenant's pages into its answer
+    reads them all."""
+    tasks = '''
+from .models import Menu, Page
+
+
+def shares_the_page(organization_id, url):
+    pages = Page.objects.filter(url=url)
+    if len(pages) == 0:
+        return False
+    owners = {page.organization_id for page in pages}
+    return owners != {organization_id}
+
+
+def page_usage(organization_id, url):
+    pages = Page.objects.filter(url=url)
+    return {"organization": organization_id, "pages": len(pages)}
+
+
+def sync_menus(organization_id):
+    for menu in Menu.objects.filter(organization_id=organization_id):
+        shares_the_page(organization_id, menu.title)
+        page_usage(organization_id, menu.title)
+'''
+    views = '''
+from django.http import JsonResponse
+
+from .tasks import sync_menus
+
+
+def sync(request):
+    sync_menus(request.user.organization_id)
+    return JsonResponse({})
+'''
+    root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/tasks.py": tasks, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/tasks.py", 14, "TEN001")]

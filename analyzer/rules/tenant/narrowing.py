@@ -537,7 +537,8 @@ def only_its_key_is_read(node: nodes.Call, tenant_keys: frozenset[str] = frozens
     rows, or gathering the tenant each belongs to (`{oi.organization_id for oi in installs}`):
     that works out which tenants hold a row, as routing and sign-in do, and the caller's own
     tenants are then picked from that set. Code that holds one tenant and counts every tenant's
-    rows answers with the wrong count: `counts=False` takes counting for a read."""
+    rows answers with the wrong count: `counts=False` takes a count for a read, unless it only
+    guards (`if len(rows) == 0: return`)."""
     executed = _executed(outermost_call(node))
     if isinstance(executed.parent, nodes.Attribute):
         return executed.parent.attrname in KEY_ATTRIBUTES
@@ -553,14 +554,15 @@ def only_its_key_is_read(node: nodes.Call, tenant_keys: frozenset[str] = frozens
 
 
 def _reads_keys_of_each(use: nodes.Name, keys: frozenset[str], counts: bool) -> bool:
-    """`len(rows)` and `rows.exists()` (where counting reads nothing), `rows[0].organization_id`,
-    or `{row.organization_id for row in rows}` reading nothing else of a row."""
+    """`if len(rows) == 0:` and `if not rows.exists():` (or, where counting reads nothing, any
+    count), `rows[0].organization_id`, or `{row.organization_id for row in rows}` reading nothing
+    else of a row."""
     parent = use.parent
     if isinstance(parent, nodes.Call) and getattr(parent.func, "name", None) == "len" and parent.args == [use]:
-        return counts
+        return counts or _tested(parent)
     if isinstance(parent, nodes.Attribute) and parent.attrname in COUNTING_METHODS \
             and isinstance(parent.parent, nodes.Call) and parent.parent.func is parent:
-        return counts
+        return counts or _tested(parent.parent)
     if isinstance(parent, nodes.Subscript) and parent.value is use and isinstance(parent.slice, nodes.Const):
         return isinstance(parent.parent, nodes.Attribute) and parent.parent.attrname in keys
     if not (isinstance(parent, nodes.Comprehension) and parent.iter is use
@@ -573,6 +575,15 @@ def _reads_keys_of_each(use: nodes.Name, keys: frozenset[str], counts: bool) -> 
     names = [name for expression in read for name in expression.nodes_of_class(nodes.Name) if name.name == row]
     return bool(names) and all(isinstance(name.parent, nodes.Attribute) and name.parent.attrname in keys
                                for name in names)
+
+
+def _tested(value: nodes.NodeNG) -> bool:
+    """Whether `value` is only weighed by the test of an `if`, `while` or `assert` (a guard),
+    rather than handed on as an answer."""
+    child, parent = value, value.parent
+    while isinstance(parent, (nodes.Compare, nodes.BoolOp, nodes.UnaryOp)):
+        child, parent = parent, parent.parent
+    return isinstance(parent, (nodes.If, nodes.While, nodes.Assert)) and child is parent.test
 
 
 def _excluded_by(value: nodes.NodeNG) -> bool:
