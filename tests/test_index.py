@@ -2702,3 +2702,47 @@ def sync(request):
     root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/tasks.py": tasks, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/tasks.py", 14, "TEN001")]
+
+
+def test_rows_published_to_every_tenant_are_a_catalogue(tmp_path: Path) -> None:
+    """`Integration.objects.filter(status=Integration.Status.PUBLISHED)` lists what owners
+    published for every organization to install; drafts, or a status the client picks, are
+    each organization's own."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Integration
+
+
+def marketplace(request):
+    listed = Integration.objects.filter(status=Integration.Status.PUBLISHED)
+    return JsonResponse({"integrations": [i.name for i in listed]})
+
+
+def marketplace_by_name(request):
+    listed = Integration.objects.filter(status="published", name__icontains=request.GET["q"])
+    return JsonResponse({"integrations": [i.name for i in listed]})
+
+
+def drafts(request):
+    listed = Integration.objects.filter(status=Integration.Status.DRAFT)
+    return JsonResponse({"integrations": [i.name for i in listed]})
+
+
+def by_status(request):
+    listed = Integration.objects.filter(status=request.GET["status"])
+    return JsonResponse({"integrations": [i.name for i in listed]})
+'''
+    models = PAGES_AND_MENUS + '''
+
+class Integration(OrgOwned):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISHED = "published"
+
+    name = models.CharField(max_length=100)
+    status = models.CharField(max_length=20, choices=Status.choices)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(18, "TEN001"), (23, "TEN001")]

@@ -310,6 +310,8 @@ class DjangoQueries(ChainResolver):
             return True  # filter(author=request.user): the caller's own rows (a User only matches a relation)
         if is_identity_lookup(model.name if model else None, parts[0]):
             return True  # User.objects.filter(email=...): sign-in and sign-up look across tenants
+        if parts[1:] in ([], ["exact"]) and _published(parts[0], value):
+            return True  # status=AppStatus.PUBLISHED: the catalogue its owners published to every tenant
         if parts[-1] == "in" or parts[0] in ("pk", "id") or self._relation(model, parts[0]) is not None:
             chain = self.resolve(value)
             if chain is not None and (chain.scoped or (chain.parameter is not None and isinstance(value, nodes.Call))):
@@ -411,6 +413,17 @@ def _key_of_a_held_row(value: nodes.NodeNG) -> bool:
     """`knowledge.id`: the key of a row the code loaded into a variable."""
     return isinstance(value, nodes.Attribute) and value.attrname in ("id", "pk") \
         and isinstance(value.expr, nodes.Name) and value.expr.name not in ("self", "cls")
+
+
+def _published(field: str, value: nodes.NodeNG) -> bool:
+    """`status=SentryAppStatus.PUBLISHED`, `state="published"`, `is_published=True`: rows their
+    owners chose to publish to everyone (a marketplace, public templates). A flag such as
+    `is_public` is left out: it may mean public within the tenant (its clients' portal)."""
+    if isinstance(value, nodes.Const):
+        if value.value is True:
+            return "published" in words(field)
+        return isinstance(value.value, str) and value.value.lower() == "published"
+    return isinstance(value, nodes.Attribute) and value.attrname.lower() == "published"
 
 
 def _entries_set(value: nodes.NodeNG) -> list[tuple[str, nodes.NodeNG]]:

@@ -45,7 +45,11 @@ class UnfilteredDjangoQuery(Rule):
     the view's permission classes (its own, or `DEFAULT_PERMISSION_CLASSES`) checks the row in
     `has_object_permission`; a list is never checked that way. So is a row fetched and then
     checked: compared with the caller's tenant, handed to a permission check, or asked about
-    the caller (`if not invoice.project.can_be_seen_by(request.user): raise PermissionDenied`).
+    the caller (`if not invoice.project.can_be_seen_by(request.user): raise PermissionDenied`),
+    or each row in turn in a loop that refuses the ones the caller may not see. Rows filtered to
+    what their owners published for everyone (`status=AppStatus.PUBLISHED`, `is_published=True`)
+    are a catalogue, not one tenant's data; `is_public=True` may mean public to the tenant's own
+    clients, and is judged like any other filter.
 
     A model that belongs to a tenant only through a parent (`InvoiceLine` through `invoice`) is
     reported where a request picks one of its rows by a key the client sent in the body or
@@ -71,7 +75,10 @@ class UnfilteredDjangoQuery(Rule):
     docstring says it works across tenants ("across organizations", "cross-tenant") is not
     reported: the author decided it where a reviewer reads it. Nor is a lookup in a function that
     sets the request's tenant (`request.organization = domain.organization`): a middleware
-    working out from the host name whose request it is. A query in a branch that only operators
+    working out from the host name whose request it is; nor rows of which the code only asks
+    whether they exist and whose they are (`if not providers.exists(): ...`,
+    `providers[0].organization_id`), unless it holds one tenant and hands a count of every
+    tenant's rows on as its answer. A query in a branch that only operators
     take (`if request.user.is_superuser:`), or that skips a narrowing only for operators (`if
     not is_active_superuser(request): qs = qs.filter(...)`), is a warning. `Invoice.objects.raw(sql)`
     whose SQL text can be read is left to TEN003, which judges every table the SQL names.
