@@ -2746,3 +2746,65 @@ class Integration(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(18, "TEN001"), (23, "TEN001")]
+
+
+def test_attributes_a_field_validator_loaded_are_the_servers_rows(tmp_path: Path) -> None:
+    """In a DRF serializer's `validate(self, attrs)`, `attrs["menus"]` is what `validate_menus`
+    returned: rows it loaded and checked one by one. A field with no validator of its own is
+    the ids the client sent."""
+    serializers = '''
+from rest_framework import serializers
+
+from .models import Menu, Page
+from .permissions import can_see_menu
+
+
+class PinSerializer(serializers.Serializer):
+    menus = serializers.ListField(child=serializers.IntegerField())
+    pages = serializers.ListField(child=serializers.IntegerField())
+
+    def validate_menus(self, menu_ids):
+        request = self.context["request"]
+        menus = Menu.objects.filter(id__in=menu_ids)
+        for menu in menus:
+            if not can_see_menu(request.user, menu):
+                raise serializers.ValidationError("no such menu")
+        return menus
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        pinned = Page.objects.filter(menu_id__in=[menu.id for menu in attrs["menus"]]).count()
+        if pinned > 10:
+            raise serializers.ValidationError("too many pages pinned to these menus")
+        shown = Page.objects.filter(menu_id__in=attrs["pages"])
+        return {**attrs, "shown": [page.url for page in shown]}
+'''
+    permissions = '''
+def can_see_menu(user, menu):
+    return menu.organization_id == user.organization_id
+'''
+    views = '''
+from django.http import JsonResponse
+
+from .serializers import PinSerializer
+
+
+def pin(request):
+    serializer = PinSerializer(data=request.POST, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return JsonResponse(serializer.validated_data)
+'''
+    models = DJANGO_CORE + '''
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/serializers.py": serializers,
+                              "core/permissions.py": permissions, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/serializers.py", 25, "TEN001")]

@@ -28,7 +28,7 @@ from astroid import nodes
 
 from ...index.callers import unconverted
 from ...lang.python import dotted_name, nodes_within, safe_infer
-from .chains import assigned_values, chain_keywords
+from .chains import assigned_values, chain_keywords, rows_of_a_query
 
 # Where a serializer keeps the data it was given, once validated.
 DATA_HOLDERS = frozenset({"self.data", "self.validated_data"})
@@ -50,6 +50,41 @@ def vouched_data(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool],
         return False
     validator = cls.locals.get("is_valid", [None])[0]
     return isinstance(validator, nodes.FunctionDef) and _looked_up_within_tenant(validator, key, is_tenant_lookup)
+
+
+def rows_a_field_validator_returned(value: nodes.NodeNG) -> bool:
+    """`attrs["teams"]` in a DRF serializer's `validate(self, attrs)` whose `validate_teams`
+    returns rows it loaded (`teams = Team.objects.filter(id__in=ids)`, each checked there): DRF
+    puts what a field's validator returns in place of what the client sent. The validator's
+    query is judged where it is written."""
+    if not (isinstance(value, nodes.Subscript) and isinstance(value.slice, nodes.Const)
+            and isinstance(value.slice.value, str) and isinstance(value.value, nodes.Name)):
+        return False
+    method = value.frame()
+    cls = method.parent if isinstance(method, nodes.FunctionDef) and method.name == "validate" else None
+    if not isinstance(cls, nodes.ClassDef) or not _validated_attributes(value.value, method):
+        return False
+    validator = next((m for m in cls.methods() if m.name == f"validate_{value.slice.value}"), None)
+    returned = [r.value for r in nodes_within(validator, nodes.Return) if r.value is not None
+                and r.frame() is validator] if validator is not None else []
+    return bool(returned) and all(_loaded_rows(v) for v in returned)
+
+
+def _loaded_rows(value: nodes.NodeNG) -> bool:
+    """`Team.objects.filter(...)`, or a variable that holds it."""
+    if isinstance(value, nodes.Name):
+        values = _single_value(value)
+        value = values[0] if values else value
+    return rows_of_a_query(value)
+
+
+def _validated_attributes(name: nodes.Name, method: nodes.FunctionDef) -> bool:
+    """`attrs` of `def validate(self, attrs)`, or `data = super().validate(data)`."""
+    parameters = method.argnames()
+    if len(parameters) >= 2 and name.name == parameters[1] and assigned_values(name) == "parameter":
+        return True
+    return any(isinstance(v, nodes.Call) and isinstance(v.func, nodes.Attribute) and v.func.attrname == "validate"
+               for v in _single_value(name))
 
 
 def filled_with_caller(value: nodes.NodeNG, caller_data: frozenset[str]) -> bool:

@@ -18,8 +18,8 @@ from ...index.callers import USER_OBJECTS, unconverted
 from ...index.handlers import function_key, in_request, sent_in_body
 from ...lang.python import dotted_name, last_name, module_memo, nodes_within, safe_infer
 from ...lang.words import is_key_name, words
-from .chains import COLLECTING, assigned_values
-from .serializer_checks import vouched_data
+from .chains import COLLECTING, assigned_values, rows_of_a_query
+from .serializer_checks import rows_a_field_validator_returned, vouched_data
 
 # Containers of what the client sent: a key read from them is not a key of a loaded object.
 REQUEST_DATA = frozenset({
@@ -85,9 +85,6 @@ def _serialized_output(name: nodes.Name) -> bool:
         for v in values)
 
 
-# Calls whose value is rows of a query: Django querysets, SQLAlchemy results.
-ROW_SOURCES = frozenset({"all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "distinct",
-                         "scalars", "iterator"})
 ORIGIN_DEPTH = 6  # assignments and loops followed back: `for image in images` of `validated_data.pop(...)`
 
 
@@ -104,7 +101,7 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
             and depth < ORIGIN_DEPTH:
         # `[e["us_id"] for e in bulk_data]`: the keys come from wherever the iterated values do.
         iterated = value.generators[0].iter
-        if _rows_of_a_query(iterated):
+        if rows_of_a_query(iterated):
             return Origin.LOADED_KEY  # {page.menu_id: page for page in Page.objects.filter(...)}
         found = origin(iterated, depth + 1)
         return Origin.LOADED_KEY if found is Origin.OBJECT else found
@@ -115,6 +112,8 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         return origin(value.left, depth + 1)  # ids - mine: a part of the left-hand keys
     if isinstance(value, (nodes.Subscript, nodes.Call)):
         container = value.value if isinstance(value, nodes.Subscript) else value.func
+        if rows_a_field_validator_returned(value):
+            return Origin.OBJECT  # attrs["teams"] in `validate`, as `validate_teams` loaded them
         if isinstance(container, nodes.Attribute) and container.attrname in ("get", "getlist", "pop"):
             container = container.expr
         parts = (dotted_name(container) or "").split(".")
@@ -181,22 +180,12 @@ def _set_before(attribute: nodes.Attribute) -> nodes.NodeNG | None:
         return None
     name, statement = attribute.expr.name, attribute.statement()
     around = {id(node) for node in statement.node_ancestors()}
-    found = None
-    for target in nodes_within(attribute.frame(), nodes.AssignAttr):
-        assign = target.parent
-        if target.attrname == attribute.attrname and isinstance(target.expr, nodes.Name) \
-                and target.expr.name == name and isinstance(assign, nodes.Assign) and assign.targets == [target] \
-                and (assign.lineno or 0) < (statement.lineno or 0) and id(assign.parent) in around:
-            if found is None or (assign.lineno or 0) > (found.lineno or 0):
-                found = assign
-    return found.value if found is not None else None
-
-
-def _rows_of_a_query(node: nodes.NodeNG) -> bool:
-    """`Page.objects.filter(...)`, `db.scalars(select(Page))`: rows loaded from the database
-    (the query itself is judged where it is written)."""
-    return isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) \
-        and node.func.attrname in ROW_SOURCES
+    assigns = [target.parent for target in nodes_within(attribute.frame(), nodes.AssignAttr)
+               if target.attrname == attribute.attrname and isinstance(target.expr, nodes.Name)
+               and target.expr.name == name and isinstance(target.parent, nodes.Assign)
+               and target.parent.targets == [target] and (target.parent.lineno or 0) < (statement.lineno or 0)
+               and id(target.parent.parent) in around]
+    return max(assigns, key=lambda assign: assign.lineno or 0).value if assigns else None
 
 
 # Where a request carries what the client sent: its body, or its query string.
