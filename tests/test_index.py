@@ -2808,3 +2808,38 @@ class Page(OrgOwned):
                               "core/permissions.py": permissions, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/serializers.py", 25, "TEN001")]
+
+
+def test_keys_in_a_dict_of_lookups_make_a_helper_keyed(tmp_path: Path) -> None:
+    """`lookups = {"id__in": page_ids}; Page.objects.filter(**lookups)` in a helper looks rows up
+    by the keys its caller hands in, as `filter(id__in=page_ids)` does: judged where a view
+    hands it ids, reported where they are the client's."""
+    services = '''
+from .models import Page
+
+
+def page_urls(page_ids, prefix=None):
+    lookups = {"id__in": page_ids}
+    if prefix:
+        lookups["url__startswith"] = prefix
+    return [page["url"] for page in Page.objects.filter(**lookups).values("url")]
+'''
+    views = '''
+from django.http import JsonResponse
+
+from .models import Page
+from .services import page_urls
+
+
+def my_page_urls(request):
+    mine = list(Page.objects.filter(organization=request.user.organization).values_list("id", flat=True))
+    return JsonResponse({"urls": page_urls(mine, request.GET.get("prefix"))})
+
+
+def page_urls_of(request):
+    return JsonResponse({"urls": page_urls(request.GET.getlist("page"))})
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/models.py": PAGES_AND_MENUS,
+                              "core/services.py": services, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 14, "TEN001")]

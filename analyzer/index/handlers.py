@@ -524,10 +524,15 @@ def _keyed(module: nodes.Module) -> frozenset[str]:
 
 
 def _looks_up_by_parameter(function: nodes.FunctionDef, params: set[str]) -> bool:
-    for node in nodes_within(function, (nodes.Keyword, nodes.Compare, nodes.Call)):
+    for node in nodes_within(function, (nodes.Keyword, nodes.Compare, nodes.Call, nodes.Dict)):
         # `revision_id=revision_id` too: a model may name its primary key so, which the rules know
         if isinstance(node, nodes.Keyword) and node.arg and is_key_name(node.arg.removesuffix("__in")) \
                 and _from_parameter(node.value, params):
+            return True
+        if isinstance(node, nodes.Dict) and any(  # lookups = {"id__in": project_ids}; filter(**lookups)
+                isinstance(key, nodes.Const) and isinstance(key.value, str)
+                and is_key_name(key.value.removesuffix("__in")) and _from_parameter(value, params)
+                for key, value in node.items):
             return True
         if isinstance(node, nodes.Compare) and isinstance(node.left, nodes.Attribute) \
                 and is_key_name(node.left.attrname) and _from_parameter(node.ops[0][1], params):

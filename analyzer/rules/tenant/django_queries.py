@@ -242,10 +242,13 @@ class DjangoQueries(ChainResolver):
         verdicts = ["scoped" if v == "shared" else v for v in verdicts]  # only rows of no tenant
         scoped = chain.scoped or "scoped" in verdicts
         unknown = chain.unknown or "unknown" in verdicts
-        keys = {_as_pk(chain.model, k.arg) for k in keywords if k.arg}
+        lookups = [(k.arg, k.value) for k in keywords if k.arg]
+        lookups += [item for k in keywords if k.arg is None and not _keyword_parameter(k.value)
+                    for item in _dict_items(k.value)]
+        keys = {_as_pk(chain.model, arg) for arg, _ in lookups}
         keyed = chain.keyed or bool(keys & PK_KEYS)
-        key = chain.key or next((name for k in keywords if k.arg and _as_pk(chain.model, k.arg) in PK_KEYS
-                                 for name in [key_name(k.value)] if name), None)
+        key = chain.key or next((name for arg, value in lookups if _as_pk(chain.model, arg) in PK_KEYS
+                                 for name in [key_name(value)] if name), None)
         return chain.then(scoped=scoped, unknown=unknown, keyed=keyed and not scoped, key=key,
                           has_filter=chain.has_filter or bool(keys) or bool(args))
 
@@ -424,6 +427,15 @@ def _published(field: str, value: nodes.NodeNG) -> bool:
             return "published" in words(field)
         return isinstance(value.value, str) and value.value.lower() == "published"
     return isinstance(value, nodes.Attribute) and value.attrname.lower() == "published"
+
+
+def _dict_items(value: nodes.NodeNG) -> list[tuple[str, nodes.NodeNG]]:
+    """The lookups a dict unpacked into a query holds: `{"id__in": projects}` and the entries
+    set on it afterwards (see `_entries_set`)."""
+    inferred = safe_infer(value)
+    items = inferred.items if isinstance(inferred, nodes.Dict) else []
+    written = [(key.value, item) for key, item in items if isinstance(key, nodes.Const) and isinstance(key.value, str)]
+    return written + _entries_set(value)
 
 
 def _entries_set(value: nodes.NodeNG) -> list[tuple[str, nodes.NodeNG]]:
