@@ -2843,3 +2843,52 @@ def page_urls_of(request):
                               "core/services.py": services, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 14, "TEN001")]
+
+
+def test_a_narrowing_by_what_the_caller_gave_whenever_it_gave_it(tmp_path: Path) -> None:
+    """`if menus: pages = pages.filter(menu__in=menus)`: a service narrows to the menus its
+    caller hands in whenever it hands some, as `if self.group_id:` narrows to a tenant; a
+    narrowing under a test of something else is skipped whenever that is empty."""
+    services = '''
+from .models import Page
+
+
+def page_urls(menus, prefix):
+    pages = Page.objects.filter(url__startswith=prefix)
+    if menus:
+        pages = pages.filter(menu__in=menus)
+    return [page.url for page in pages]
+
+
+def page_urls_unless_all(menus, prefix, everything):
+    pages = Page.objects.filter(url__startswith=prefix)
+    if not everything:
+        pages = pages.filter(menu__in=menus)
+    return [page.url for page in pages]
+'''
+    views = '''
+from django.http import JsonResponse
+
+from .models import Menu
+from .services import page_urls, page_urls_unless_all
+
+
+def urls(request):
+    menus = Menu.objects.filter(organization=request.user.organization)
+    return JsonResponse({"urls": page_urls(menus, request.GET["prefix"]),
+                         "all": page_urls_unless_all(menus, request.GET["prefix"], request.GET.get("all"))})
+'''
+    models = DJANGO_CORE + '''
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE)
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/models.py": models, "core/services.py": services,
+                              "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/services.py", 13, "TEN001")]

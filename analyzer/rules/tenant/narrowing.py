@@ -154,7 +154,9 @@ def _argument_of_query(use: nodes.Name, resolver: ChainResolver) -> bool:
 def _scoped_when_tenant_known(use: nodes.Name, resolver: ChainResolver) -> bool:
     """`if self.group_id: stmt = stmt.where(Recipe.group_id == self.group_id)`: the code knows
     about the tenant and narrows whenever there is one to narrow by; a missing tenant is a
-    configuration of the caller (an instance-wide admin), not a forgotten filter."""
+    configuration of the caller (an instance-wide admin), not a forgotten filter. So too a
+    narrowing by what the caller gave, whenever it gave it: `if projects: versions =
+    versions.filter(id__in=ReleaseProject.objects.filter(project_id__in=projects)...)`."""
     outer = outermost_call(use)
     if outer is use:
         return False
@@ -162,7 +164,21 @@ def _scoped_when_tenant_known(use: nodes.Name, resolver: ChainResolver) -> bool:
     if chain is None or not chain.scoped:
         return False
     names = resolver.index.tenant_names | {n.removesuffix("_id") for n in resolver.index.tenant_names}
-    return under_tenant_test(outer, names | USER_OBJECTS)  # if is_user(auth_subject): per kind of caller
+    given = {name.name for call in _steps_after(use, outer)
+             for value in (*call.args, *(k.value for k in call.keywords or ()))
+             for name in value.nodes_of_class(nodes.Name) if name.name not in ("self", "cls", "request")
+             and not isinstance(name.parent, nodes.Attribute) and assigned_values(name) == "parameter"}
+    return under_tenant_test(outer, names | USER_OBJECTS | given)  # if is_user(auth_subject): per kind of caller
+
+
+def _steps_after(use: nodes.Name, outer: nodes.Call) -> list[nodes.Call]:
+    """The calls chained onto `use` up to `outer`: `.filter(...)` of `versions.filter(...)`."""
+    steps, node = [], use.parent
+    while node is not None and node is not outer.parent:
+        if isinstance(node, nodes.Call):
+            steps.append(node)
+        node = node.parent
+    return steps
 
 
 def narrowed_elsewhere(node: nodes.Call, resolver: ChainResolver) -> bool:
