@@ -2892,3 +2892,40 @@ class Page(OrgOwned):
                               "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/services.py", 13, "TEN001")]
+
+
+def test_a_narrowing_under_a_test_that_the_tenant_key_was_given(tmp_path: Path) -> None:
+    """`if "organization_id" in filters:` before narrowing to it: the tenant is named in the test
+    as a string key, as it is as a name in `if organization_id:`; a narrowing to the tenant under
+    a test of another key is skipped whenever that key is missing."""
+    services = '''
+from .models import Page
+
+
+def page_urls(filters):
+    pages = Page.objects.filter(url__startswith=filters.get("prefix", ""))
+    if "organization_id" in filters:
+        pages = pages.filter(organization_id=filters["organization_id"])
+    return [page.url for page in pages]
+
+
+def archived_page_urls(filters):
+    pages = Page.objects.filter(url__startswith=filters.get("prefix", ""))
+    if "archived" in filters:
+        pages = pages.filter(organization_id=filters["organization_id"])
+    return [page.url for page in pages]
+'''
+    views = '''
+from django.http import JsonResponse
+
+from .services import archived_page_urls, page_urls
+
+
+def urls(request):
+    filters = {"organization_id": request.user.organization_id, "prefix": request.GET.get("prefix", "")}
+    return JsonResponse({"urls": page_urls(filters), "archived": archived_page_urls(filters)})
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/models.py": PAGES_AND_MENUS,
+                              "core/services.py": services, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/services.py", 13, "TEN001")]

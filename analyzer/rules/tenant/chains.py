@@ -201,7 +201,8 @@ class ChainResolver:
 
 def under_tenant_test(node: nodes.NodeNG, names: set[str]) -> bool:
     """Whether `node` sits in the body of an `if` whose test names the tenant (or the caller):
-    `if project_id:`, `if self.group_id:`, `if is_user(auth_subject):`."""
+    `if project_id:`, `if self.group_id:`, `if is_user(auth_subject):`,
+    `if self.data.get("workspace_id") is not None:`."""
     child, branch = node, node.parent
     while branch is not None and not isinstance(branch, (nodes.If, nodes.FunctionDef, nodes.Module)):
         child, branch = branch, branch.parent
@@ -209,6 +210,7 @@ def under_tenant_test(node: nodes.NodeNG, names: set[str]) -> bool:
         return False  # in `else:` the test did not hold: `if organizer: ... else: qs = qs.filter(...)`
     tested = {n.attrname for n in branch.test.nodes_of_class(nodes.Attribute)}
     tested |= {n.name for n in branch.test.nodes_of_class(nodes.Name)}
+    tested |= {n.value for n in branch.test.nodes_of_class(nodes.Const) if isinstance(n.value, str)}
     return bool(tested & names)
 
 

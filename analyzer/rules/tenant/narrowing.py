@@ -167,8 +167,15 @@ def _scoped_when_tenant_known(use: nodes.Name, resolver: ChainResolver) -> bool:
     given = {name.name for call in _steps_after(use, outer)
              for value in (*call.args, *(k.value for k in call.keywords or ()))
              for name in value.nodes_of_class(nodes.Name) if name.name not in ("self", "cls", "request")
-             and not isinstance(name.parent, nodes.Attribute) and assigned_values(name) == "parameter"}
+             and _handed_as_it_is(name) and assigned_values(name) == "parameter"}
     return under_tenant_test(outer, names | USER_OBJECTS | given)  # if is_user(auth_subject): per kind of caller
+
+
+def _handed_as_it_is(name: nodes.Name) -> bool:
+    """`project_id__in=projects`, `in_(projects)`: the value itself, not a part of it
+    (`filters["organization_id"]`, `request.user`)."""
+    parent = name.parent
+    return isinstance(parent, nodes.Keyword) or (isinstance(parent, nodes.Call) and name in parent.args)
 
 
 def _steps_after(use: nodes.Name, outer: nodes.Call) -> list[nodes.Call]:
