@@ -43,7 +43,7 @@ def vouched_data(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool],
     if filled_with_caller(value, caller_data):
         return True
     key = data_key(value)
-    method = value.scope()
+    method = value.frame()  # the method, also from inside a comprehension
     cls = method.parent if isinstance(method, nodes.FunctionDef) else None
     if key is None or not isinstance(cls, nodes.ClassDef) \
             or (method.name != "is_valid" and not _calls_is_valid(method)):
@@ -90,7 +90,7 @@ def _validated_attributes(name: nodes.Name, method: nodes.FunctionDef) -> bool:
 def filled_with_caller(value: nodes.NodeNG, caller_data: frozenset[str]) -> bool:
     """Whether `value` is a key of the serializer's data that every view fills with the caller."""
     key = data_key(value)
-    cls = value.scope().parent
+    cls = value.frame().parent
     return key is not None and isinstance(cls, nodes.ClassDef) and f"{cls.name}#{key}" in caller_data
 
 

@@ -161,7 +161,7 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         if values == "parameter":
             if is_key_name(value.name) or value.name in ("slug", "key"):
                 return Origin.URL
-            function = value.scope()
+            function = value.frame()
             if isinstance(function, nodes.FunctionDef) and sent_in_body(function, value.name):
                 return Origin.REQUEST  # body: NotebookCreate, the JSON the client sent
             return Origin.OBJECT
@@ -259,7 +259,7 @@ def scopes_through_parent(value: nodes.NodeNG, is_tenant_lookup: Callable[[str],
 def _takes_the_tenant(node: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
     """A helper given the tenant (`def balance(session, tenant_id, customer_id)`) is expected to
     scope its own queries: its other parameters are not vouched for by the caller."""
-    function = node.scope()
+    function = node.frame()
     if not isinstance(function, nodes.FunctionDef):
         return False
     names = [a.name for a in (function.args.args or []) + (function.args.kwonlyargs or [])]
@@ -375,7 +375,7 @@ def is_callers_own(value: nodes.NodeNG, caller_parameters: frozenset[str] = froz
     value = unconverted(value)
     if not caller_parameters or not isinstance(value, nodes.Name) or assigned_values(value) != "parameter":
         return False
-    function = value.scope()
+    function = value.frame()
     return isinstance(function, nodes.FunctionDef) and f"{function_key(function)}#{value.name}" in caller_parameters
 
 
@@ -419,7 +419,7 @@ def signed_by_the_server(value: nodes.NodeNG) -> bool:
     handed the URL to can present."""
     if not isinstance(value, nodes.Name):
         return False
-    function = value.scope()
+    function = value.frame()
     for branch in nodes_within(function, nodes.If):
         test = branch.test
         if not (isinstance(test, nodes.UnaryOp) and test.op == "not" and isinstance(test.operand, nodes.Call)) \
