@@ -2846,9 +2846,10 @@ def page_urls_of(request):
 
 
 def test_a_narrowing_by_what_the_caller_gave_whenever_it_gave_it(tmp_path: Path) -> None:
-    """`if menus: pages = pages.filter(menu__in=menus)`: a service narrows to the menus its
-    caller hands in whenever it hands some, as `if self.group_id:` narrows to a tenant; a
-    narrowing under a test of something else is skipped whenever that is empty."""
+    """`if menus: pages = pages.filter(menu__in=menus)`: a service narrows to the menus every
+    caller hands in whenever there are some, as `if self.group_id:` narrows to a tenant; a
+    narrowing under a test of something else is skipped whenever that is empty, and one by an
+    optional parameter whenever a caller leaves it out."""
     services = '''
 from .models import Page
 
@@ -2865,18 +2866,26 @@ def page_urls_unless_all(menus, prefix, everything):
     if not everything:
         pages = pages.filter(menu__in=menus)
     return [page.url for page in pages]
+
+
+def page_urls_of_any_menu(prefix, menus=None):
+    pages = Page.objects.filter(url__startswith=prefix)
+    if menus:
+        pages = pages.filter(menu__in=menus)
+    return [page.url for page in pages]
 '''
     views = '''
 from django.http import JsonResponse
 
 from .models import Menu
-from .services import page_urls, page_urls_unless_all
+from .services import page_urls, page_urls_of_any_menu, page_urls_unless_all
 
 
 def urls(request):
     menus = Menu.objects.filter(organization=request.user.organization)
     return JsonResponse({"urls": page_urls(menus, request.GET["prefix"]),
-                         "all": page_urls_unless_all(menus, request.GET["prefix"], request.GET.get("all"))})
+                         "all": page_urls_unless_all(menus, request.GET["prefix"], request.GET.get("all")),
+                         "any": page_urls_of_any_menu(request.GET["prefix"])})
 '''
     models = DJANGO_CORE + '''
 
@@ -2891,7 +2900,8 @@ class Page(OrgOwned):
     root = project(tmp_path, {"core/__init__.py": "", "core/models.py": models, "core/services.py": services,
                               "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
-    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/services.py", 13, "TEN001")]
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [
+        ("core/services.py", 13, "TEN001"), ("core/services.py", 20, "TEN001")]
 
 
 def test_a_narrowing_under_a_test_that_the_tenant_key_was_given(tmp_path: Path) -> None:

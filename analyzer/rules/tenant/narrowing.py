@@ -155,8 +155,8 @@ def _scoped_when_tenant_known(use: nodes.Name, resolver: ChainResolver) -> bool:
     """`if self.group_id: stmt = stmt.where(Recipe.group_id == self.group_id)`: the code knows
     about the tenant and narrows whenever there is one to narrow by; a missing tenant is a
     configuration of the caller (an instance-wide admin), not a forgotten filter. So too a
-    narrowing by what the caller gave, whenever it gave it: `if projects: versions =
-    versions.filter(id__in=ReleaseProject.objects.filter(project_id__in=projects)...)`."""
+    narrowing by a parameter every caller passes, whenever it is not empty: `if projects:
+    versions = versions.filter(id__in=ReleaseProject.objects.filter(project_id__in=projects))`."""
     outer = outermost_call(use)
     if outer is use:
         return False
@@ -167,8 +167,23 @@ def _scoped_when_tenant_known(use: nodes.Name, resolver: ChainResolver) -> bool:
     given = {name.name for call in _steps_after(use, outer)
              for value in (*call.args, *(k.value for k in call.keywords or ()))
              for name in value.nodes_of_class(nodes.Name) if name.name not in ("self", "cls", "request")
-             and _handed_as_it_is(name) and assigned_values(name) == "parameter"}
+             and _handed_as_it_is(name) and _required_parameter(name)}
     return under_tenant_test(outer, names | USER_OBJECTS | given)  # if is_user(auth_subject): per kind of caller
+
+
+def _required_parameter(name: nodes.Name) -> bool:
+    """A parameter without a default: every caller passes it, and a test of it only guards the
+    empty case. An optional one (`agent_id=None`) is one that callers leave out."""
+    if assigned_values(name) != "parameter":
+        return False
+    function = name.frame()
+    if not isinstance(function, nodes.FunctionDef):
+        return False
+    try:
+        function.args.default_value(name.name)
+    except astroid.NoDefault:
+        return True
+    return False
 
 
 def _handed_as_it_is(name: nodes.Name) -> bool:
