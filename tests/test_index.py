@@ -2939,3 +2939,46 @@ def urls(request):
                               "core/services.py": services, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/services.py", 13, "TEN001")]
+
+
+def test_a_call_into_the_standard_library_reaches_no_project_function(tmp_path: Path) -> None:
+    """`asyncio.run(...)` in a view runs asyncio's `run`, not the project's start-up job of the
+    same name; `maintenance.tidy()` on a project module does run the project's."""
+    startup = '''
+from .models import Page
+
+
+def run():
+    Page.objects.filter(url__startswith="/tmp/").update(url="/")
+'''
+    maintenance = '''
+from .models import Menu
+
+
+def tidy():
+    Menu.objects.filter(title="").delete()
+'''
+    views = '''
+import asyncio
+
+from django.http import JsonResponse
+
+from . import maintenance
+
+
+async def ping():
+    return "pong"
+
+
+def health(request):
+    return JsonResponse({"ping": asyncio.run(ping())})
+
+
+def tidy(request):
+    maintenance.tidy()
+    return JsonResponse({})
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/models.py": PAGES_AND_MENUS, "core/startup.py": startup,
+                              "core/maintenance.py": maintenance, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/maintenance.py", 6, "TEN001")]

@@ -10,6 +10,7 @@ exact (a name called from any handler counts), so it never hides a query a handl
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -613,11 +614,20 @@ def imported_module_names(module: nodes.Module, only_certain: bool = False) -> f
         names = set()
         for node in nodes_within(module, (nodes.Import, nodes.ImportFrom)):
             for name, alias in node.names:
+                if _of_the_standard_library(node, name):
+                    continue  # `asyncio.run(...)` runs no `run` of the project
                 bound = (alias or name).split(".")[0]
                 if isinstance(node, nodes.Import) or (bound.islower() and not only_certain):
                     names.add(bound)
         memo[key] = frozenset(names)
     return memo[key]
+
+
+def _of_the_standard_library(node: nodes.Import | nodes.ImportFrom, name: str) -> bool:
+    """`import asyncio`, `from concurrent import futures`: what they bind is no project module."""
+    if isinstance(node, nodes.ImportFrom):
+        return not node.level and (node.modname or "").split(".")[0] in sys.stdlib_module_names
+    return name.split(".")[0] in sys.stdlib_module_names
 
 
 def _called_keys(function: nodes.FunctionDef, modules: frozenset[str],
