@@ -2982,3 +2982,43 @@ def tidy(request):
                               "core/maintenance.py": maintenance, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/maintenance.py", 6, "TEN001")]
+
+
+def test_an_extra_condition_written_from_keys_of_held_rows_narrows(tmp_path: Path) -> None:
+    """`Page.objects.extra(where=["core_page.menu_id IN ({})".format(", ".join(str(m.id) for m
+    in menus))])` with the menus a view loaded for its tenant narrows to their pages; the same
+    condition written from ids in the query string does not."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Menu, Page
+
+
+def pages_of_direct(menus):
+    return [page.url for page in Page.objects.extra(where=[
+        "core_page.menu_id IN ({})".format(", ".join(str(m.id) for m in menus))])]
+
+
+def menu_pages(request):
+    menus = Menu.objects.filter(organization=request.user.organization)
+    return JsonResponse({"pages": pages_of_direct(menus)})
+
+
+def sent_menu_pages(request):
+    ids = ", ".join(str(int(i)) for i in request.GET.getlist("menu"))
+    pages = Page.objects.extra(where=[f"core_page.menu_id IN ({ids})"])
+    return JsonResponse({"pages": [page.url for page in pages]})
+'''
+    models = DJANGO_CORE + '''
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(19, "TEN001")]

@@ -281,6 +281,8 @@ class DjangoQueries(ChainResolver):
         if not isinstance(where, (nodes.List, nodes.Tuple)):
             return False
         for item in where.elts:
+            if _written_from_held_keys(item):
+                return True
             text = item.value if isinstance(item, nodes.Const) and isinstance(item.value, str) else ""
             if re.search(r"\bor\b", text, re.I):
                 continue  # a tenant condition under OR does not hold for every row
@@ -416,6 +418,29 @@ def _key_of_a_held_row(value: nodes.NodeNG) -> bool:
     """`knowledge.id`: the key of a row the code loaded into a variable."""
     return isinstance(value, nodes.Attribute) and value.attrname in ("id", "pk") \
         and isinstance(value.expr, nodes.Name) and value.expr.name not in ("self", "cls")
+
+
+def _written_from_held_keys(item: nodes.NodeNG) -> bool:
+    """`"grouplink.group_id IN ({})".format(", ".join(str(g.id) for g in groups))`: an `extra`
+    condition, with no OR, whose every value is a key of rows the code holds, narrows to what
+    those rows link to, as `filter(group__in=groups)` does."""
+    if isinstance(item, nodes.Call) and isinstance(item.func, nodes.Attribute) and item.func.attrname == "format" \
+            and isinstance(item.func.expr, nodes.Const) and isinstance(item.func.expr.value, str):
+        text, values = item.func.expr.value, [*item.args, *(k.value for k in item.keywords or ())]
+    elif isinstance(item, nodes.JoinedStr):
+        text = "".join(str(v.value) for v in item.values if isinstance(v, nodes.Const))
+        values = [v.value for v in item.values if isinstance(v, nodes.FormattedValue)]
+    else:
+        return False
+    return bool(values) and not re.search(r"\bor\b", text, re.I) and all(_held_keys(v) for v in values)
+
+
+def _held_keys(value: nodes.NodeNG) -> bool:
+    """`", ".join(str(g.id) for g in groups)`, `group.id`: keys read from rows the code holds."""
+    if isinstance(value, nodes.Call) and isinstance(value.func, nodes.Attribute) and value.func.attrname == "join" \
+            and len(value.args) == 1:
+        value = value.args[0]
+    return origin(value) is Origin.LOADED_KEY
 
 
 def _published(field: str, value: nodes.NodeNG) -> bool:
