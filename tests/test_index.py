@@ -3022,3 +3022,35 @@ class Page(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(19, "TEN001")]
+
+
+def test_rows_narrowed_in_place_and_asked_whether_they_exist_are_not_served(tmp_path: Path) -> None:
+    """A uniqueness check: `query = query.exclude(id=...)` keeps the rows under the same name,
+    and `if query.exists():` only asks about them; reading the clashing row's address serves
+    another tenant's page."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Page
+
+
+def check_address(request):
+    query = Page.objects.filter(url=request.POST["url"])
+    if request.POST.get("id"):
+        query = query.exclude(id=request.POST["id"])
+    if query.exists():
+        return JsonResponse({"error": "A page has this address already"}, status=400)
+    return JsonResponse({})
+
+
+def show_clash(request):
+    query = Page.objects.filter(url__iexact=request.POST["url"])
+    if request.POST.get("id"):
+        query = query.exclude(id=request.POST["id"])
+    if query.exists():
+        return JsonResponse({"clash": query.first().url}, status=400)
+    return JsonResponse({})
+'''
+    root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(17, "TEN001")]

@@ -565,6 +565,7 @@ def is_housekeeping(node: nodes.Call) -> bool:
 
 KEY_ATTRIBUTES = frozenset({"id", "pk"})
 COUNTING_METHODS = frozenset({"exists", "count", "aexists", "acount"})
+NARROWING_STEPS = frozenset({"filter", "exclude", "where", "filter_by"})
 
 
 def only_its_key_is_read(node: nodes.Call, tenant_keys: frozenset[str] = frozenset(), counts: bool = True) -> bool:
@@ -588,7 +589,7 @@ def only_its_key_is_read(node: nodes.Call, tenant_keys: frozenset[str] = frozens
     uses = [use for use in nodes_within(statement.scope(), nodes.Name) if use.name == target.name
             and (use.lineno or 0) > (statement.lineno or 0)]
     return bool(uses) and all(_reads_its_key(use) or _reads_keys_of_each(use, KEY_ATTRIBUTES | tenant_keys, counts)
-                              for use in uses)
+                              or _narrowed_in_place(use, target.name) for use in uses)
 
 
 def _reads_keys_of_each(use: nodes.Name, keys: frozenset[str], counts: bool) -> bool:
@@ -613,6 +614,17 @@ def _reads_keys_of_each(use: nodes.Name, keys: frozenset[str], counts: bool) -> 
     names = [name for expression in read for name in expression.nodes_of_class(nodes.Name) if name.name == row]
     return bool(names) and all(isinstance(name.parent, nodes.Attribute) and name.parent.attrname in keys
                                for name in names)
+
+
+def _narrowed_in_place(use: nodes.Name, name: str) -> bool:
+    """`query = query.exclude(id=self.instance.id)`: the rows narrowed and kept under the same
+    name, whose later reads are judged as reads of it."""
+    step = use.parent
+    if not (isinstance(step, nodes.Attribute) and step.attrname in NARROWING_STEPS
+            and isinstance(step.parent, nodes.Call) and step.parent.func is step):
+        return False
+    statement = step.parent.parent
+    return isinstance(statement, nodes.Assign) and [getattr(t, "name", None) for t in statement.targets] == [name]
 
 
 def _tested(value: nodes.NodeNG) -> bool:
