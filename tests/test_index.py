@@ -3054,3 +3054,41 @@ def show_clash(request):
     root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(17, "TEN001")]
+
+
+def test_a_foreign_key_to_the_tenant_imported_under_another_name(tmp_path: Path) -> None:
+    """`from core.models import Organization as SuperOrganization` and a foreign key to
+    `SuperOrganization`: the import names the tenant model, so the model is tenant-scoped by
+    that key, and a lookup by it scopes the query."""
+    imports = '''
+from django.db import models
+
+from core.models import Organization as SuperOrganization, OrgOwned
+
+
+class ImportRecord(models.Model):
+    owner = models.ForeignKey(SuperOrganization, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+'''
+    views = '''
+from django.http import JsonResponse
+
+from .models import ImportRecord
+
+
+def record(request, pk):
+    found = ImportRecord.objects.get(pk=pk, owner_id=request.user.organization_id)
+    return JsonResponse({"name": found.name})
+
+
+def any_record(request, pk):
+    found = ImportRecord.objects.get(pk=pk)
+    return JsonResponse({"name": found.name})
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/models.py": PAGES_AND_MENUS,
+                              "imports/__init__.py": "", "imports/models.py": imports, "imports/views.py": views})
+    index, _ = index_of(root)
+    assert index.model("imports.models.ImportRecord").tenant_field == "owner"
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("imports/views.py", 13, "TEN001")]
+

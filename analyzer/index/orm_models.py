@@ -196,6 +196,8 @@ def _django_relation(name: str, call: nodes.Call, kind: str) -> FieldInfo:
     target_node = call.args[0] if call.args else keyword_argument(call, "to")
     if isinstance(target_node, nodes.Const) and isinstance(target_node.value, str):
         target = target_node.value
+    elif isinstance(target_node, nodes.Name):
+        target = _unaliased(target_node)
     else:
         target = dotted_name(target_node) if target_node is not None else None
     column = _const(keyword_argument(call, "db_column")) or (f"{name}_id" if kind != "m2m" else name)
@@ -204,6 +206,21 @@ def _django_relation(name: str, call: nodes.Call, kind: str) -> FieldInfo:
     related = _const(keyword_argument(call, "related_name"))
     return FieldInfo(name, str(column), kind, target=_last(target) if target else None, required=required,
                      optional=nullable, line=call.lineno or 0, related_name=related if isinstance(related, str) else "")
+
+
+def _unaliased(name: nodes.Name) -> str:
+    """`SuperOrganization` of `from ..orgs.models import Organization as SuperOrganization`: the
+    class's own name, by which the index knows it."""
+    try:
+        _, bindings = name.lookup(name.name)
+    except Exception:  # astroid lookups can fail on broken code
+        return name.name
+    for binding in bindings:
+        if isinstance(binding, nodes.ImportFrom):
+            for imported, alias in binding.names:
+                if alias == name.name:
+                    return imported
+    return name.name
 
 
 def _scoped_manager_factories(module: nodes.Module) -> frozenset[str]:
