@@ -3092,3 +3092,39 @@ def any_record(request, pk):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("imports/views.py", 13, "TEN001")]
 
+
+def test_keys_gathered_from_a_held_rows_relation_are_that_rows(tmp_path: Path) -> None:
+    """`ids = list(menu.pages.values_list("id", flat=True))` of a menu loaded for the tenant,
+    then `Page.objects.filter(pk__in=ids)`: the menu's own pages; ids from the body are
+    anyone's."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Menu, Page
+
+
+def copy_menu(request, pk):
+    menu = Menu.objects.get(pk=pk, organization=request.user.organization)
+    ids = list(menu.pages.values_list("id", flat=True))
+    pages = Page.objects.filter(pk__in=ids)
+    return JsonResponse({"pages": [page.url for page in pages]})
+
+
+def copy_pages(request):
+    ids = list(request.POST.getlist("page"))
+    pages = Page.objects.filter(pk__in=ids)
+    return JsonResponse({"pages": [page.url for page in pages]})
+'''
+    models = DJANGO_CORE + '''
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE, related_name="pages")
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(16, "TEN001")]

@@ -22,7 +22,7 @@ from ...index.tenant import names_the_tenant, tenant_words
 from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.python_strings import string_value
 from ...lang.words import words
-from .chains import Chain, ChainResolver, assigned_values, key_name, model_of_class, returns
+from .chains import COLLECTING, Chain, ChainResolver, assigned_values, key_name, model_of_class, returns
 from .serializer_checks import filled_with_caller, vouched_data
 from .values import (
     USER_MODELS,
@@ -627,6 +627,9 @@ def _keys_of_held_rows(value: nodes.NodeNG) -> bool:
     if isinstance(value, nodes.Name):
         values = assigned_values(value)
         value = values[0] if isinstance(values, list) and len(values) == 1 else value
+    if isinstance(value, nodes.Call) and isinstance(value.func, nodes.Name) and value.func.name in COLLECTING \
+            and len(value.args) == 1:
+        value = value.args[0]  # list(view.labels.values_list("id", flat=True))
     base = value
     while isinstance(base, nodes.Call) and isinstance(base.func, nodes.Attribute) \
             and base.func.attrname in ("values_list", "values", "filter", "exclude", "all", "order_by", "distinct"):
