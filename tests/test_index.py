@@ -3128,3 +3128,46 @@ class Page(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(16, "TEN001")]
+
+
+def test_a_row_compared_with_the_callers_own_row_is_checked(tmp_path: Path) -> None:
+    """`viewer = Menu.objects.get(pk=request.menu_id)` (set on the request by the server's
+    middleware), then `if not (viewer == menu or menu.is_under(viewer)): return 404` for the
+    menu the page belongs to: the page is checked against the caller's place in the tree. A
+    menu named in the query string is not the caller's."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Menu, Page
+
+
+def page_detail(request, pk):
+    page = Page.objects.get(pk=pk)
+    viewer = Menu.objects.get(pk=request.menu_id)
+    menu = page.menu if page.menu_id else viewer
+    if not (viewer == menu or menu.is_under(viewer)):
+        return JsonResponse({}, status=404)
+    return JsonResponse({"url": page.url})
+
+
+def page_in_menu(request, pk):
+    page = Page.objects.get(pk=pk)
+    chosen = Menu.objects.get(pk=request.GET["menu"])
+    if not (chosen == page.menu or page.menu.is_under(chosen)):
+        return JsonResponse({}, status=404)
+    return JsonResponse({"url": page.url})
+'''
+    models = DJANGO_CORE + '''
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", null=True, on_delete=models.CASCADE)
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(17, "TEN001"), (18, "TEN001")]

@@ -16,7 +16,7 @@ from ...index.handlers import ADMIN_WORDS, OWNER_FIELDS, enclosing_functions, in
 from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import MAX_DEPTH, ChainResolver, assigned_values, chain_keywords, outermost_call, under_tenant_test
-from .values import USER_OBJECTS, is_capability_field, is_the_caller
+from .values import REQUEST_DATA, USER_OBJECTS, is_capability_field, is_the_caller
 
 
 def every_use_scoped(target: nodes.AssignName, resolver: ChainResolver, depth: int = 0) -> bool:
@@ -462,7 +462,8 @@ def _rows_of(names: set[str], scope: nodes.NodeNG, after: int) -> set[str]:
 
 def _owners_of(names: set[str], scope: nodes.NodeNG, after: int) -> frozenset[str]:
     """`project = view.project`, or `project = Project.objects.get(id=monitor.project_id)`: what
-    the fetched row belongs to, taken out of it or looked up by its key."""
+    the fetched row belongs to, taken out of it or looked up by its key (or the row itself, or
+    what it belongs to, picked by a conditional expression)."""
     owners = set()
     for assign in nodes_within(scope, nodes.Assign):
         if (assign.lineno or 0) <= after:
@@ -470,8 +471,10 @@ def _owners_of(names: set[str], scope: nodes.NodeNG, after: int) -> frozenset[st
         parts = (dotted_name(assign.value) or "").split(".")
         keys = [(dotted_name(k.value) or "").split(".") for k in chain_keywords(assign.value)] \
             if isinstance(assign.value, nodes.Call) else []
+        chosen = [assign.value.body, assign.value.orelse] if isinstance(assign.value, nodes.IfExp) else []
         if (len(parts) >= 2 and parts[0] in names) or any(
-                len(key) == 2 and key[0] in names and key[1].endswith("_id") for key in keys):
+                len(key) == 2 and key[0] in names and key[1].endswith("_id") for key in keys) or any(
+                (dotted_name(branch) or "").split(".")[0] in names for branch in chosen):
             owners.update(t.name for t in assign.targets if isinstance(t, nodes.AssignName))
     return frozenset(owners)
 
@@ -516,6 +519,12 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
                 is_tenant_of_row(side) for side in (compare.left, *(value for _, value in compare.ops)))
                 or is_owner_check(compare)):
             return True
+    callers = _rows_of_the_caller(scope)
+    for branch in nodes_within(scope, nodes.If):
+        read = {n.name for n in branch.test.nodes_of_class(nodes.Name)}
+        if (branch.lineno or 0) > after and read & (names | owners) and read & callers \
+                and any(isinstance(s, (nodes.Raise, nodes.Return)) for s in branch.body):
+            return True  # if not (user_ali == row_ali or row_ali.is_descendant_of(user_ali)): return 404
     for condition in (n.test for n in nodes_within(scope, (nodes.If, nodes.Assert))):
         if (condition.lineno or 0) > after and any(
                 (dotted_name(a.expr) or "").split(".")[0] in names and is_capability_field(a.attrname, strict=True)
@@ -531,6 +540,30 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
                 "user" in (dotted_name(v) or "").split(".") for v in values):
             return True  # get_object_or_404(Member, project=check.project, user=request.user)
     return False
+
+
+def _rows_of_the_caller(scope: nodes.NodeNG) -> set[str]:
+    """`user_ali = AccessLevelInstance.objects.get(pk=request.access_level_instance_id)`: rows
+    the function looks up by the caller, or by what the server's middleware set on the request
+    (not the data the client sent with it)."""
+    rows = set()
+    for assign in nodes_within(scope, nodes.Assign):
+        call = assign.value.value if isinstance(assign.value, nodes.Await) else assign.value
+        if not isinstance(call, nodes.Call) or not isinstance(call.func, nodes.Attribute):
+            continue
+        values = [k.value for k in chain_keywords(call)]
+        if any(is_the_caller(v) or _set_by_the_server(v) for v in values):
+            rows.update(t.name for t in assign.targets if isinstance(t, nodes.AssignName))
+    return rows
+
+
+def _set_by_the_server(value: nodes.NodeNG) -> bool:
+    """`request.access_level_instance_id`: an attribute a middleware or decorator put on the
+    request, unlike `request.GET[...]` or `request.data[...]`."""
+    parts = (dotted_name(value) or "").split(".")
+    if parts[:2] == ["self", "request"]:
+        parts = parts[1:]
+    return len(parts) == 2 and parts[0] == "request" and parts[1] not in REQUEST_DATA
 
 
 # Column words of a sweep: `expires_at < now()`, `created__lt=cutoff`, `last_seen_at < threshold`.
