@@ -61,10 +61,12 @@ class TenantConfig(_Section):
         default=(), description="Extra tenant-scoped tables for raw SQL, beyond those the index finds."
     )
     exempt_paths: tuple[str, ...] = Field(
-        default=("tests/**", "test/**", "**/tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py",
-                 "**/migrations/**", "**/alembic/versions/**", "docs/**", "doc/**"),
-        description="Globs of files where tenant rules do not apply (tests, migrations and the documentation "
-                    "folder by default: a design note's SQL worksheet is run by hand, not by the application).",
+        default=("tests/**", "test/**", "**/tests/**", "**/tests.py", "**/test_*.py", "**/*_test.py",
+                 "**/conftest.py", "**/test_helpers/**", "**/test_utils/**", "**/migrations/**",
+                 "**/alembic/versions/**", "docs/**", "doc/**"),
+        description="Globs of files where tenant rules do not apply (tests and their helpers, Django's "
+                    "`tests.py`, migrations and the documentation folder by default: a design note's SQL "
+                    "worksheet is run by hand, not by the application).",
     )
     warning_paths: tuple[str, ...] = Field(
         default=("**/management/commands/**", "**/admin.py", "**/admin/**", "scripts/**", "**/scripts/**",

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 
 from analyzer.config import Config, ConfigError, discover_config, load_config
+from analyzer.model import Severity
+from analyzer.rules.tenant.policy import tenant_severity
 
 
 def write(path: Path, text: str) -> Path:
@@ -19,6 +21,17 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
     assert config.sql.dialect == "postgres"
     assert config.root == tmp_path.resolve()
     assert "**/migrations/**" in config.tenant.exempt_paths
+
+
+def test_tests_and_their_helpers_are_exempt_from_tenant_rules_by_default(tmp_path: Path) -> None:
+    """Django's `app/tests.py` and a project's `test_helpers/` build fixtures for every tenant;
+    a module that only mentions tests in its name is application code."""
+    config = discover_config(tmp_path)
+    for path in ("billing/tests.py", "seed/test_helpers/fake.py", "core/test_utils/factories.py",
+                 "tests/test_views.py", "billing/migrations/0001_initial.py"):
+        assert tenant_severity(path, config, Severity.ERROR) is None, path
+    for path in ("billing/views.py", "billing/latest_tests.py", "quality/testing_plans.py"):
+        assert tenant_severity(path, config, Severity.ERROR) is Severity.ERROR, path
 
 
 def test_pyproject_section_is_read(tmp_path: Path) -> None:
