@@ -3171,3 +3171,44 @@ class Page(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(17, "TEN001"), (18, "TEN001")]
+
+
+def test_a_model_chosen_by_a_conditional_expression_is_followed(tmp_path: Path) -> None:
+    """`Source = Page if ... else DraftPage`, both keyed by the organization: a query on
+    `Source` narrowed to the tenant narrows what it is handed to, and one left unnarrowed
+    returns every tenant's pages."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import DraftPage, Menu, Page
+
+
+def menus_with_pages(request):
+    Source = Page if request.GET.get("published") else DraftPage
+    pages = Source.objects.filter(organization=request.user.organization).values_list("id", flat=True)
+    menus = Menu.objects.filter(pages__in=pages)
+    return JsonResponse({"menus": [menu.title for menu in menus]})
+
+
+def every_page(request):
+    Source = Page if request.GET.get("published") else DraftPage
+    return JsonResponse({"pages": [page.url for page in Source.objects.all()]})
+'''
+    models = DJANGO_CORE + '''
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE, related_name="pages")
+
+
+class DraftPage(OrgOwned):
+    url = models.CharField(max_length=200)
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE, related_name="drafts")
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(16, "TEN001")]

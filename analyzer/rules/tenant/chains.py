@@ -407,6 +407,13 @@ def model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> M
 
 
 def _model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> ModelInfo | None:
+    chosen = _chosen_class(node)
+    if chosen is not None:
+        models = [model_of_class(branch, index, framework) for branch in (chosen.body, chosen.orelse)]
+        first, second = models
+        # `TaxLot if kind == "taxlots" else Property`: either, when both are keyed alike
+        return first if first is not None and second is not None and first.tenant_field == second.tenant_field \
+            and first.is_tenant_scoped == second.is_tenant_scoped else None
     inferred = safe_infer(node)
     if isinstance(inferred, nodes.ClassDef):
         model = index.model(f"{inferred.root().name}.{inferred.name}")
@@ -420,6 +427,14 @@ def _model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> 
         if len(candidates) == 1 and _defined_or_imported(node, name):
             return candidates[0]
     return None
+
+
+def _chosen_class(node: nodes.NodeNG) -> nodes.IfExp | None:
+    """The conditional expression a local name was given: `Model = TaxLot if ... else Property`."""
+    if not isinstance(node, nodes.Name):
+        return None
+    values = assigned_values(node)
+    return values[0] if isinstance(values, list) and len(values) == 1 and isinstance(values[0], nodes.IfExp) else None
 
 
 def _defined_or_imported(node: nodes.NodeNG, name: str) -> bool:
