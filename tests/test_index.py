@@ -3212,3 +3212,47 @@ class DraftPage(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(16, "TEN001")]
+
+
+def test_keys_read_from_the_rows_of_a_query_held_in_a_variable(tmp_path: Path) -> None:
+    """`rows = menus.values("id", "title")` of the menus a caller handed in, then
+    `Page.objects.filter(menu_id__in={row["id"] for row in rows})`: keys of loaded rows; the same
+    set built from the request body's values (`dict.values()`) is the client's."""
+    services = '''
+from .models import Page
+
+
+def pages_of(menus):
+    rows = menus.values("id", "title")
+    return [page.url for page in Page.objects.filter(menu_id__in={row["id"] for row in rows})]
+'''
+    views = '''
+from django.http import JsonResponse
+
+from .models import Menu, Page
+from .services import pages_of
+
+
+def menu_pages(request):
+    return JsonResponse({"pages": pages_of(Menu.objects.filter(organization=request.user.organization))})
+
+
+def sent_menu_pages(request):
+    sent = request.POST.dict()
+    pages = Page.objects.filter(menu_id__in={v for v in sent.values()})
+    return JsonResponse({"pages": [page.url for page in pages]})
+'''
+    models = DJANGO_CORE + '''
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE)
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/models.py": models, "core/services.py": services,
+                              "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 14, "TEN001")]

@@ -39,14 +39,14 @@ class Chain:
 COLLECTING = frozenset({"list", "set", "tuple", "frozenset", "sorted"})
 # Calls whose value is rows of a query: Django querysets, SQLAlchemy results.
 ROW_SOURCES = frozenset({"all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "distinct",
-                         "scalars", "iterator"})
+                         "values_list", "scalars", "iterator"})
 
 
 def rows_of_a_query(node: nodes.NodeNG) -> bool:
     """`Page.objects.filter(...)`, `db.scalars(select(Page))`: rows loaded from the database
     (the query itself is judged where it is written)."""
-    return isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) \
-        and node.func.attrname in ROW_SOURCES
+    return isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and (
+        node.func.attrname in ROW_SOURCES or (node.func.attrname == "values" and bool(node.args)))  # not dict.values()
 
 
 class ChainResolver:

@@ -101,7 +101,8 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
             and depth < ORIGIN_DEPTH:
         # `[e["us_id"] for e in bulk_data]`: the keys come from wherever the iterated values do.
         iterated = value.generators[0].iter
-        if rows_of_a_query(iterated):
+        if rows_of_a_query(iterated) or (isinstance(iterated, nodes.Name) and any(
+                rows_of_a_query(v) for v in _single(assigned_values(iterated)))):
             return Origin.LOADED_KEY  # {page.menu_id: page for page in Page.objects.filter(...)}
         found = origin(iterated, depth + 1)
         return Origin.LOADED_KEY if found is Origin.OBJECT else found
@@ -171,6 +172,10 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
                 return found
         return Origin.UNKNOWN if is_key_name(value.name) else Origin.OBJECT
     return Origin.UNKNOWN
+
+
+def _single(values: list[nodes.NodeNG] | str | None) -> list[nodes.NodeNG]:
+    return values if isinstance(values, list) and len(values) == 1 else []
 
 
 def _set_before(attribute: nodes.Attribute) -> nodes.NodeNG | None:
