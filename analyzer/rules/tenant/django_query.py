@@ -46,7 +46,9 @@ class UnfilteredDjangoQuery(Rule):
     `has_object_permission`; a list is never checked that way. So is a row fetched and then
     checked: compared with the caller's tenant, handed to a permission check, or asked about
     the caller (`if not invoice.project.can_be_seen_by(request.user): raise PermissionDenied`),
-    or each row in turn in a loop that refuses the ones the caller may not see. Rows filtered to
+    or each row in turn in a loop that refuses the ones the caller may not see, or compared in a
+    guard with a row looked up for the caller (by `request.user`, or by an attribute the server's
+    middleware set on the request, never by its GET, POST or body). Rows filtered to
     what their owners published for everyone (`status=AppStatus.PUBLISHED`, `is_published=True`)
     are a catalogue, not one tenant's data; `is_public=True` may mean public to the tenant's own
     clients, and is judged like any other filter.
@@ -82,6 +84,14 @@ class UnfilteredDjangoQuery(Rule):
     take (`if request.user.is_superuser:`), or that skips a narrowing only for operators (`if
     not is_active_superuser(request): qs = qs.filter(...)`), is a warning. `Invoice.objects.raw(sql)`
     whose SQL text can be read is left to TEN003, which judges every table the SQL names.
+
+    Keys of rows the code holds narrow like the rows themselves: `filter(actor_id__in=[t.actor_id
+    for t in teams])`, `extra(where=["link.group_id IN ({})".format(", ".join(str(g.id) for g in
+    groups))])`, and in a DRF serializer's `validate(self, attrs)` the rows a field's
+    `validate_<field>` loaded and returned. A narrowing under `if projects:` by a parameter every
+    caller passes counts (an empty list is the caller's choice); one by an optional parameter
+    (`agent_id=None`) does not. Lookups set on a dict before `filter(**lookups)` are read like
+    keywords, where they are always set or set under a test of the value itself.
 
     `QuerySet(Invoice)` and `QuerySet(model=Invoice)` start a query like `Invoice.objects`. A
     serializer used as a service (`InvoiceOperations(data={...}).void()`) is judged by the keys
