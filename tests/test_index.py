@@ -3256,3 +3256,45 @@ class Page(OrgOwned):
                               "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 14, "TEN001")]
+
+
+def test_a_parent_key_from_the_body_looked_up_with_the_tenant_first(tmp_path: Path) -> None:
+    """`Menu.objects.get(pk=menu_id, organization=...)` before `Page.objects.filter(menu_id=
+    menu_id)`: the key from the body was found among the tenant's menus first. Found only after
+    the pages were read, or found without the tenant, it checked nothing."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Menu, Page
+
+
+def menu_pages(request):
+    menu_id = request.POST["menu"]
+    menu = Menu.objects.get(pk=menu_id, organization=request.user.organization)
+    pages = Page.objects.filter(menu_id=menu_id)
+    return JsonResponse({"menu": menu.title, "pages": [page.url for page in pages]})
+
+
+def menu_pages_checked_late(request):
+    menu_id = request.POST["menu"]
+    pages = Page.objects.filter(menu_id=menu_id)
+    menu = Menu.objects.get(pk=menu_id, organization=request.user.organization)
+    return JsonResponse({"menu": menu.title, "pages": [page.url for page in pages]})
+'''
+    models = DJANGO_CORE + '''
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+
+
+class Page(models.Model):
+    url = models.CharField(max_length=200)
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE)
+
+
+class Label(OrgOwned):
+    name = models.CharField(max_length=50)
+'''
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(16, "TEN001")]

@@ -257,7 +257,10 @@ def scopes_through_parent(value: nodes.NodeNG, is_tenant_lookup: Callable[[str],
             and not _takes_the_tenant(value, is_tenant_lookup):
         return True  # a parameter of a service or repository: its caller chose the parent
     if found is Origin.REQUEST:
-        return vouched_data(value, is_tenant_lookup, caller_data)
+        function = value.frame()
+        return vouched_data(value, is_tenant_lookup, caller_data) or (
+            isinstance(function, nodes.FunctionDef) and looked_up_with_the_tenant(
+                value, function, is_tenant_lookup, before=True))  # the parent was found in the tenant first
     return found is Origin.URL and url_value_checked(value, is_tenant_lookup)
 
 
@@ -303,8 +306,17 @@ def url_value_checked(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], boo
                          if (dotted_name(n) or "").rsplit(".", 1)[-1] not in PLAIN_PERMISSIONS]
                 if any(_may_check_the_url(n) for n in named):
                     return True
+    return looked_up_with_the_tenant(value, function, is_tenant_lookup)
+
+
+def looked_up_with_the_tenant(value: nodes.NodeNG, function: nodes.FunctionDef,
+                              is_tenant_lookup: Callable[[str], bool], before: bool = False) -> bool:
+    """`ImportFile.objects.get(pk=import_file_id, import_record__organization_id=org_id)`: the
+    function looks the same key up together with the tenant (`before` the value is used)."""
     text = value.as_string()
     for call in nodes_within(function, nodes.Call):
+        if before and (call.lineno or 0) >= (value.lineno or 0):
+            continue
         keywords = call.keywords or ()
         if any(k.arg and is_tenant_lookup(k.arg) for k in keywords) and any(
                 k.value.as_string() == text for k in keywords if k.value is not value):
