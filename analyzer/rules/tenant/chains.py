@@ -240,6 +240,12 @@ def assigned_values(node: nodes.Name) -> list[nodes.NodeNG] | str | None:
     return values or None
 
 
+def single_assigned(name: nodes.Name) -> list[nodes.NodeNG]:
+    """The one value assigned to the name at this point, as a list of one, or an empty list."""
+    values = assigned_values(name)
+    return values if isinstance(values, list) and len(values) == 1 else []
+
+
 def gathered_items(name: nodes.Name) -> list[tuple[nodes.NodeNG, bool]] | None:
     """What a list spread into a call holds (`filter(*filters)`): the items of its literal and of
     each `append` or `extend`, each with whether it is added on every path (False under an `if`
@@ -431,10 +437,8 @@ def _model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> 
 
 def _chosen_class(node: nodes.NodeNG) -> nodes.IfExp | None:
     """The conditional expression a local name was given: `Model = TaxLot if ... else Property`."""
-    if not isinstance(node, nodes.Name):
-        return None
-    values = assigned_values(node)
-    return values[0] if isinstance(values, list) and len(values) == 1 and isinstance(values[0], nodes.IfExp) else None
+    values = single_assigned(node) if isinstance(node, nodes.Name) else []
+    return values[0] if values and isinstance(values[0], nodes.IfExp) else None
 
 
 def _defined_or_imported(node: nodes.NodeNG, name: str) -> bool:

@@ -28,7 +28,7 @@ from astroid import nodes
 
 from ...index.callers import unconverted
 from ...lang.python import dotted_name, nodes_within, safe_infer
-from .chains import assigned_values, chain_keywords, rows_of_a_query
+from .chains import assigned_values, chain_keywords, rows_of_a_query, single_assigned
 
 # Where a serializer keeps the data it was given, once validated.
 DATA_HOLDERS = frozenset({"self.data", "self.validated_data"})
@@ -73,7 +73,7 @@ def rows_a_field_validator_returned(value: nodes.NodeNG) -> bool:
 def _loaded_rows(value: nodes.NodeNG) -> bool:
     """`Team.objects.filter(...)`, or a variable that holds it."""
     if isinstance(value, nodes.Name):
-        values = _single_value(value)
+        values = single_assigned(value)
         value = values[0] if values else value
     return rows_of_a_query(value)
 
@@ -84,7 +84,7 @@ def _validated_attributes(name: nodes.Name, method: nodes.FunctionDef) -> bool:
     if len(parameters) >= 2 and name.name == parameters[1] and assigned_values(name) == "parameter":
         return True
     return any(isinstance(v, nodes.Call) and isinstance(v.func, nodes.Attribute) and v.func.attrname == "validate"
-               for v in _single_value(name))
+               for v in single_assigned(name))
 
 
 def filled_with_caller(value: nodes.NodeNG, caller_data: frozenset[str]) -> bool:
@@ -167,11 +167,11 @@ def validated_within_tenant(value: nodes.NodeNG, is_tenant_lookup: Callable[[str
     if not (isinstance(value, nodes.Subscript) and isinstance(value.slice, nodes.Const)
             and isinstance(value.slice.value, str) and isinstance(value.value, nodes.Name)):
         return False
-    for data in _single_value(value.value):
+    for data in single_assigned(value.value):
         if not (isinstance(data, nodes.Attribute) and data.attrname in ("data", "validated_data", "cleaned_data")
                 and isinstance(data.expr, nodes.Name)):
             continue
-        for made in _single_value(data.expr):
+        for made in single_assigned(data.expr):
             cls = safe_infer(made.func) if isinstance(made, nodes.Call) else None
             if not isinstance(cls, nodes.ClassDef):
                 continue
@@ -189,6 +189,3 @@ def _lookup_named(node: nodes.Const | nodes.Keyword) -> str:
     return node.value if isinstance(node.value, str) else ""
 
 
-def _single_value(name: nodes.Name) -> list[nodes.NodeNG]:
-    values = assigned_values(name)
-    return values if isinstance(values, list) and len(values) == 1 else []
