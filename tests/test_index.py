@@ -3261,7 +3261,8 @@ class Page(OrgOwned):
 def test_a_parent_key_from_the_body_looked_up_with_the_tenant_first(tmp_path: Path) -> None:
     """`Menu.objects.get(pk=menu_id, organization=...)` before `Page.objects.filter(menu_id=
     menu_id)`: the key from the body was found among the tenant's menus first. Found only after
-    the pages were read, or found without the tenant, it checked nothing."""
+    the pages were read it checked nothing, nor does `filter(pk__in=menu_ids, organization=...)`,
+    which keeps the tenant's menus and says nothing of the other ids."""
     views = '''
 from django.http import JsonResponse
 
@@ -3280,6 +3281,13 @@ def menu_pages_checked_late(request):
     pages = Page.objects.filter(menu_id=menu_id)
     menu = Menu.objects.get(pk=menu_id, organization=request.user.organization)
     return JsonResponse({"menu": menu.title, "pages": [page.url for page in pages]})
+
+
+def pages_of_menus(request):
+    menu_ids = request.POST.getlist("menu")
+    menus = Menu.objects.filter(pk__in=menu_ids, organization=request.user.organization)
+    pages = Page.objects.filter(menu_id__in=menu_ids)
+    return JsonResponse({"menus": [menu.title for menu in menus], "pages": [page.url for page in pages]})
 '''
     models = DJANGO_CORE + '''
 
@@ -3297,4 +3305,4 @@ class Label(OrgOwned):
 '''
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
-    assert [(f.line, f.rule) for f in report.findings] == [(16, "TEN001")]
+    assert [(f.line, f.rule) for f in report.findings] == [(16, "TEN001"), (24, "TEN001")]

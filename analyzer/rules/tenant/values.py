@@ -305,13 +305,19 @@ def url_value_checked(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], boo
     return looked_up_with_the_tenant(value, function, is_tenant_lookup)
 
 
+# Lookups of one row that raise when it is not there: finding it is verifying it.
+VERIFYING_LOOKUPS = frozenset({"get", "aget", "get_object_or_404", "aget_object_or_404"})
+
+
 def looked_up_with_the_tenant(value: nodes.NodeNG, function: nodes.FunctionDef,
                               is_tenant_lookup: Callable[[str], bool], before: bool = False) -> bool:
     """`ImportFile.objects.get(pk=import_file_id, import_record__organization_id=org_id)`: the
-    function looks the same key up together with the tenant (`before` the value is used)."""
+    function looks the same key up together with the tenant. With `before`, only a lookup of one
+    row that raises when it is missing, before the value is used, counts: `filter(pk__in=ids,
+    organization=...)` keeps the tenant's rows and says nothing of the other ids."""
     text = value.as_string()
     for call in nodes_within(function, nodes.Call):
-        if before and (call.lineno or 0) >= (value.lineno or 0):
+        if before and ((call.lineno or 0) >= (value.lineno or 0) or last_name(call.func) not in VERIFYING_LOOKUPS):
             continue
         keywords = call.keywords or ()
         if any(k.arg and is_tenant_lookup(k.arg) for k in keywords) and any(
