@@ -30,8 +30,8 @@ from ..base import RuleContext
 from .chains import Chain, ChainResolver, argument_for, key_name, outermost_call
 from .context import parent_words, place_severity
 from .narrowing import checked_after_fetch, nested_in_query, only_its_key_is_read
-from .serializer_checks import validated_within_tenant
-from .values import Origin, names_checked_object, origin, signed_by_the_server
+from .serializer_checks import data_key, validated_within_tenant
+from .values import Origin, names_checked_object, origin, sent_but_checked, signed_by_the_server
 
 T = TypeVar("T")
 # What a call within a helper looks up by the helper's parameters (named in the set): None when
@@ -76,7 +76,7 @@ def helper_lookup(call: nodes.Call, resolver: ChainResolver, lookups: Lookups[T]
     of an origin in `sent_for(found)` to a project function that looks a row up by that
     parameter, as `lookups` judges a call within it, or through the helpers it hands it on to."""
     functions = _helpers_of(call, resolver)
-    if not functions or not in_request(call) or _in_decorator(call):
+    if not functions or not (in_request(call) or _hands_on_its_own_data(call)) or _in_decorator(call):
         return None
     # `server.block_manager` may be either of two managers: report when whichever runs leaks.
     verdicts = [_handed_to(call, function, resolver, lookups, sent_for, model_name) for function in functions]
@@ -96,10 +96,17 @@ def _handed_to(call: nodes.Call, function: nodes.FunctionDef, resolver: ChainRes
         name = model_name(found)
         if name and names_checked_object(name, argument, resolver.index.is_tenant_lookup):
             continue  # the route's own object, checked by its permissions
-        if validated_within_tenant(argument, resolver.index.is_tenant_lookup) or signed_by_the_server(argument):
+        if validated_within_tenant(argument, resolver.index.is_tenant_lookup) or signed_by_the_server(argument) \
+                or sent_but_checked(argument, resolver.index.is_tenant_lookup, resolver.index.caller_data_keys):
             continue
         return found
     return None
+
+
+def _hands_on_its_own_data(call: nodes.Call) -> bool:
+    """`project_name(self.data.get("project_id"))` in any method of a serializer used as a
+    service: the key the view put in its data reaches the helper here, as it would in a handler."""
+    return any(data_key(argument) is not None for argument in (*call.args, *(k.value for k in call.keywords or ())))
 
 
 def _in_decorator(node: nodes.NodeNG) -> bool:

@@ -253,11 +253,19 @@ def scopes_through_parent(value: nodes.NodeNG, is_tenant_lookup: Callable[[str],
             and not _takes_the_tenant(value, is_tenant_lookup):
         return True  # a parameter of a service or repository: its caller chose the parent
     if found is Origin.REQUEST:
-        function = value.frame()
-        return vouched_data(value, is_tenant_lookup, caller_data) or (
-            isinstance(function, nodes.FunctionDef) and looked_up_with_the_tenant(
-                value, function, is_tenant_lookup, before=True))  # the parent was found in the tenant first
+        return sent_but_checked(value, is_tenant_lookup, caller_data)
     return found is Origin.URL and url_value_checked(value, is_tenant_lookup)
+
+
+def sent_but_checked(value: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool],
+                     caller_data: frozenset[str] = frozenset()) -> bool:
+    """A key the client sent that was checked within the tenant on its way in: vouched for by
+    the serializer holding it (see `serializer_checks`), or found among the tenant's rows by a
+    lookup that raises when it is not there, earlier in the function."""
+    function = value.frame()
+    return vouched_data(value, is_tenant_lookup, caller_data) or (
+        isinstance(function, nodes.FunctionDef) and looked_up_with_the_tenant(
+            value, function, is_tenant_lookup, before=True))
 
 
 def _takes_the_tenant(node: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool]) -> bool:
