@@ -3306,3 +3306,32 @@ class Label(OrgOwned):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(16, "TEN001"), (24, "TEN001")]
+
+
+def test_code_that_runs_only_in_a_single_tenant_deployment(tmp_path: Path) -> None:
+    """`if not settings.SINGLE_ORGANIZATION: raise ...` first thing in a view: it serves only an
+    instance with one organization, where every page is that organization's. A guard on another
+    setting says nothing of how many tenants there are."""
+    views = '''
+from django.conf import settings
+from django.http import Http404, JsonResponse
+
+from .models import Page
+
+
+def instance_pages(request):
+    from .models import Menu
+
+    if not settings.SINGLE_ORGANIZATION:
+        raise Http404("only on single-organization instances")
+    return JsonResponse({"pages": [page.url for page in Page.objects.all()], "menus": Menu.objects.count()})
+
+
+def beta_pages(request):
+    if not settings.PAGES_BETA:
+        raise Http404("not enabled")
+    return JsonResponse({"pages": [page.url for page in Page.objects.all()]})
+'''
+    root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(19, "TEN001")]

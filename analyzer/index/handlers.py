@@ -261,17 +261,23 @@ def behind_dev_switch(node: nodes.NodeNG) -> bool:
     """A handler that refuses to run unless a development setting is on (`if not
     settings.ENABLE_TEST_API: raise NotFound`, `if not settings.DEBUG: raise Http404`): a seed or
     debug endpoint that production never serves, like the tests it exists for."""
+    return any(DEV_SWITCH_WORDS & set(said) for said in guarding_settings(node))
+
+
+def guarding_settings(node: nodes.NodeNG) -> Iterator[list[str]]:
+    """The words of each setting that the first statement of a function around `node` (after
+    its docstring and imports) reads in a guard that returns or raises: `if not
+    settings.SENTRY_SINGLE_ORGANIZATION: raise ...` gives `[sentry, single, organization]`."""
     for function in enclosing_functions(node):
-        guard = function.body[0] if function.body else None
-        if isinstance(guard, nodes.Expr) and isinstance(guard.value, nodes.Const) and len(function.body) > 1:
-            guard = function.body[1]  # after the docstring
+        body = [s for s in function.body if not isinstance(s, (nodes.Import, nodes.ImportFrom))]
+        if body and isinstance(body[0], nodes.Expr) and isinstance(body[0].value, nodes.Const):
+            body = body[1:]  # after the docstring
+        guard = body[0] if body else None
         if not (isinstance(guard, nodes.If) and any(isinstance(s, (nodes.Raise, nodes.Return)) for s in guard.body)):
             continue
         for attribute in guard.test.nodes_of_class(nodes.Attribute):
-            if (dotted_name(attribute.expr) or "").endswith("settings") \
-                    and DEV_SWITCH_WORDS & set(words(attribute.attrname)):
-                return True
-    return False
+            if (dotted_name(attribute.expr) or "").endswith("settings"):
+                yield words(attribute.attrname)
 
 
 def _compares_a_signature(function: nodes.FunctionDef) -> bool:

@@ -22,6 +22,7 @@ from .narrowing import (
     chain_keywords,
     checked_after_fetch,
     counted_beforehand,
+    deployed_for_one_tenant,
     documented_across_tenants,
     for_operators_only,
     is_housekeeping,
@@ -56,7 +57,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver) or is_housekeeping(node) \
             or only_its_key_is_read(node, tenant_key_names(chain.model), counts=not holds_one_tenant(node, tenant)) \
             or documented_across_tenants(node, tenant) \
-            or resolves_the_tenant(node, tenant):
+            or resolves_the_tenant(node, tenant) or deployed_for_one_tenant(node, tenant):
         return None
     helper = _handed_to(node)
     if helper is not None and (_is_validator(helper) or checked_after_fetch(helper, resolver) or any(

@@ -75,7 +75,9 @@ class UnfilteredDjangoQuery(Rule):
     (`organization`, `org_id`), and does not filter by it; a lookup of one row by its key there
     is the operator's or the service's choice, and is not reported. A query in a function whose
     docstring says it works across tenants ("across organizations", "cross-tenant") is not
-    reported: the author decided it where a reviewer reads it. Nor is a lookup in a function that
+    reported: the author decided it where a reviewer reads it; nor one in a function that first
+    refuses to run unless a setting says the instance serves a single tenant (`if not
+    settings.SENTRY_SINGLE_ORGANIZATION: raise ...`). Nor is a lookup in a function that
     sets the request's tenant (`request.organization = domain.organization`): a middleware
     working out from the host name whose request it is; nor rows of which the code only asks
     whether they exist and whose they are (`if not providers.exists(): ...`,

@@ -12,7 +12,7 @@ import re
 import astroid
 from astroid import nodes
 
-from ...index.handlers import ADMIN_WORDS, OWNER_FIELDS, enclosing_functions, in_request
+from ...index.handlers import ADMIN_WORDS, OWNER_FIELDS, enclosing_functions, guarding_settings, in_request
 from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import MAX_DEPTH, ChainResolver, assigned_values, chain_keywords, outermost_call, under_tenant_test
@@ -767,6 +767,13 @@ def resolves_the_tenant(node: nodes.NodeNG, tenant: set[str]) -> bool:
                     and tenant & set(words(target.attrname)):
                 return True
     return False
+
+
+def deployed_for_one_tenant(node: nodes.NodeNG, tenant: set[str]) -> bool:
+    """`if not settings.SENTRY_SINGLE_ORGANIZATION: raise ...` first thing in the function: code
+    that runs only where the instance serves a single tenant, so there is no other tenant's row
+    to reach."""
+    return any("single" in said and (tenant | {"tenant"}) & set(said) for said in guarding_settings(node))
 
 
 def documented_across_tenants(node: nodes.NodeNG, tenant: set[str]) -> bool:
