@@ -52,6 +52,18 @@ class Menu(OrgOwned):
     title = models.CharField(max_length=200)
 '''
 
+# Pages that each belong to a menu, both owned by an organization.
+PAGES_IN_MENUS = DJANGO_CORE + '''
+
+class Menu(OrgOwned):
+    title = models.CharField(max_length=200)
+
+
+class Page(OrgOwned):
+    url = models.CharField(max_length=200)
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE, related_name="pages")
+'''
+
 DJANGO_BILLING = '''
 from django.db import models
 from django.conf import settings
@@ -2794,16 +2806,7 @@ def pin(request):
     serializer.is_valid(raise_exception=True)
     return JsonResponse(serializer.validated_data)
 '''
-    models = DJANGO_CORE + '''
-
-class Menu(OrgOwned):
-    title = models.CharField(max_length=200)
-
-
-class Page(OrgOwned):
-    url = models.CharField(max_length=200)
-    menu = models.ForeignKey(Menu, on_delete=models.CASCADE)
-'''
+    models = PAGES_IN_MENUS
     root = project(tmp_path, {"core/models.py": models, "core/serializers.py": serializers,
                               "core/permissions.py": permissions, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
@@ -2887,16 +2890,7 @@ def urls(request):
                          "all": page_urls_unless_all(menus, request.GET["prefix"], request.GET.get("all")),
                          "any": page_urls_of_any_menu(request.GET["prefix"])})
 '''
-    models = DJANGO_CORE + '''
-
-class Menu(OrgOwned):
-    title = models.CharField(max_length=200)
-
-
-class Page(OrgOwned):
-    url = models.CharField(max_length=200)
-    menu = models.ForeignKey(Menu, on_delete=models.CASCADE)
-'''
+    models = PAGES_IN_MENUS
     root = project(tmp_path, {"core/__init__.py": "", "core/models.py": models, "core/services.py": services,
                               "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
@@ -3009,16 +3003,7 @@ def sent_menu_pages(request):
     pages = Page.objects.extra(where=[f"core_page.menu_id IN ({ids})"])
     return JsonResponse({"pages": [page.url for page in pages]})
 '''
-    models = DJANGO_CORE + '''
-
-class Menu(OrgOwned):
-    title = models.CharField(max_length=200)
-
-
-class Page(OrgOwned):
-    url = models.CharField(max_length=200)
-    menu = models.ForeignKey(Menu, on_delete=models.CASCADE)
-'''
+    models = PAGES_IN_MENUS
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(19, "TEN001")]
@@ -3115,16 +3100,7 @@ def copy_pages(request):
     pages = Page.objects.filter(pk__in=ids)
     return JsonResponse({"pages": [page.url for page in pages]})
 '''
-    models = DJANGO_CORE + '''
-
-class Menu(OrgOwned):
-    title = models.CharField(max_length=200)
-
-
-class Page(OrgOwned):
-    url = models.CharField(max_length=200)
-    menu = models.ForeignKey(Menu, on_delete=models.CASCADE, related_name="pages")
-'''
+    models = PAGES_IN_MENUS
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(16, "TEN001")]
@@ -3242,16 +3218,7 @@ def sent_menu_pages(request):
     pages = Page.objects.filter(menu_id__in={v for v in sent.values()})
     return JsonResponse({"pages": [page.url for page in pages]})
 '''
-    models = DJANGO_CORE + '''
-
-class Menu(OrgOwned):
-    title = models.CharField(max_length=200)
-
-
-class Page(OrgOwned):
-    url = models.CharField(max_length=200)
-    menu = models.ForeignKey(Menu, on_delete=models.CASCADE)
-'''
+    models = PAGES_IN_MENUS
     root = project(tmp_path, {"core/__init__.py": "", "core/models.py": models, "core/services.py": services,
                               "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
