@@ -49,6 +49,12 @@ def rows_of_a_query(node: nodes.NodeNG) -> bool:
         node.func.attrname in ROW_SOURCES or (node.func.attrname == "values" and bool(node.args)))  # not dict.values()
 
 
+def holds_rows_of_a_query(node: nodes.NodeNG) -> bool:
+    """A query's rows, or a variable given them once: `views = apvs.values("property_id")`."""
+    return rows_of_a_query(node) or (isinstance(node, nodes.Name) and any(
+        rows_of_a_query(value) for value in single_assigned(node)))
+
+
 class ChainResolver:
     """Resolves an expression to the Chain it builds; subclasses define `root` and `step`."""
 
@@ -415,8 +421,7 @@ def model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> M
 def _model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> ModelInfo | None:
     chosen = _chosen_class(node)
     if chosen is not None:
-        models = [model_of_class(branch, index, framework) for branch in (chosen.body, chosen.orelse)]
-        first, second = models
+        first, second = (model_of_class(branch, index, framework) for branch in (chosen.body, chosen.orelse))
         # `TaxLot if kind == "taxlots" else Property`: either, when both are keyed alike
         return first if first is not None and second is not None and first.tenant_field == second.tenant_field \
             and first.is_tenant_scoped == second.is_tenant_scoped else None

@@ -28,7 +28,7 @@ from astroid import nodes
 
 from ...index.callers import unconverted
 from ...lang.python import dotted_name, nodes_within, safe_infer
-from .chains import assigned_values, chain_keywords, rows_of_a_query, single_assigned
+from .chains import assigned_values, chain_keywords, holds_rows_of_a_query, single_assigned
 
 # Where a serializer keeps the data it was given, once validated.
 DATA_HOLDERS = frozenset({"self.data", "self.validated_data"})
@@ -67,15 +67,7 @@ def rows_a_field_validator_returned(value: nodes.NodeNG) -> bool:
     validator = next((m for m in cls.methods() if m.name == f"validate_{value.slice.value}"), None)
     returned = [r.value for r in nodes_within(validator, nodes.Return) if r.value is not None
                 and r.frame() is validator] if validator is not None else []
-    return bool(returned) and all(_loaded_rows(v) for v in returned)
-
-
-def _loaded_rows(value: nodes.NodeNG) -> bool:
-    """`Team.objects.filter(...)`, or a variable that holds it."""
-    if isinstance(value, nodes.Name):
-        values = single_assigned(value)
-        value = values[0] if values else value
-    return rows_of_a_query(value)
+    return bool(returned) and all(holds_rows_of_a_query(v) for v in returned)
 
 
 def _validated_attributes(name: nodes.Name, method: nodes.FunctionDef) -> bool:

@@ -18,7 +18,7 @@ from ...index.callers import USER_OBJECTS, unconverted
 from ...index.handlers import function_key, in_request, sent_in_body
 from ...lang.python import dotted_name, last_name, module_memo, nodes_within, safe_infer
 from ...lang.words import is_key_name, words
-from .chains import COLLECTING, assigned_values, rows_of_a_query, single_assigned
+from .chains import COLLECTING, assigned_values, holds_rows_of_a_query
 from .serializer_checks import rows_a_field_validator_returned, vouched_data
 
 # Containers of what the client sent: a key read from them is not a key of a loaded object.
@@ -101,8 +101,7 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
             and depth < ORIGIN_DEPTH:
         # `[e["us_id"] for e in bulk_data]`: the keys come from wherever the iterated values do.
         iterated = value.generators[0].iter
-        if rows_of_a_query(iterated) or (isinstance(iterated, nodes.Name) and any(
-                rows_of_a_query(v) for v in single_assigned(iterated))):
+        if holds_rows_of_a_query(iterated):
             return Origin.LOADED_KEY  # {page.menu_id: page for page in Page.objects.filter(...)}
         found = origin(iterated, depth + 1)
         return Origin.LOADED_KEY if found is Origin.OBJECT else found
