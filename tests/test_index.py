@@ -3302,3 +3302,42 @@ def beta_pages(request):
     root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(19, "TEN001")]
+
+
+def test_graphql_resolvers_are_request_handlers(tmp_path: Path) -> None:
+    """A strawberry field and an ariadne resolver run for a request with the arguments the
+    client sent: a page fetched by that id alone is any tenant's. A method that only happens to
+    take an `info` argument is no resolver."""
+    schema = '''
+import strawberry
+from ariadne import QueryType
+from strawberry.types import Info
+
+from .models import Page
+
+query = QueryType()
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def page(self, info: Info, id: strawberry.ID) -> str:
+        return Page.objects.get(pk=id).url
+
+    @strawberry.field
+    def my_page(self, info: Info, id: strawberry.ID) -> str:
+        return Page.objects.get(pk=id, organization=info.context.request.user.organization).url
+
+
+@query.field("page")
+def resolve_page(obj, info, id):
+    return Page.objects.get(pk=id).url
+
+
+class PageCache:
+    def describe(self, info, id):
+        return Page.objects.get(pk=id).url
+'''
+    root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/schema.py": schema})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.line, f.rule) for f in report.findings] == [(15, "TEN001"), (24, "TEN001")]

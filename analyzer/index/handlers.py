@@ -349,7 +349,22 @@ def is_request_module(module: nodes.Module) -> bool:
 def is_request_handler(function: nodes.FunctionDef) -> bool:
     return any(_holds_the_request(function, argument)
                for argument in (function.args.args or []) + (function.args.kwonlyargs or [])) \
-        or _decorated_as_route(function) or _injected_by_fastapi(function)
+        or _decorated_as_route(function) or _injected_by_fastapi(function) or resolves_graphql(function)
+
+
+# GraphQL's entry points: graphene's and ariadne's `resolve_<field>`, graphene's mutations.
+GRAPHQL_METHODS = frozenset({"mutate", "mutate_and_get_payload", "perform_mutation"})
+GRAPHQL_DECORATORS = frozenset({"field", "mutation", "subscription"})
+
+
+def resolves_graphql(function: nodes.FunctionDef) -> bool:
+    """A GraphQL resolver, which runs for a request with the arguments the client sent: one
+    taking the resolver's `info` and named `resolve_<field>` (graphene, ariadne) or as a graphene
+    mutation, or decorated as a field (`@strawberry.field`, ariadne's `@query.field("invoice")`)."""
+    if "info" not in function.argnames():
+        return False
+    return function.name.startswith("resolve_") or function.name in GRAPHQL_METHODS \
+        or any(name in GRAPHQL_DECORATORS for name in decorator_names(function))
 
 
 # What a FastAPI parameter's default or `Annotated[...]` says it is filled with.
