@@ -181,8 +181,11 @@ def _helper_of(call: nodes.Call, resolver: ChainResolver) -> nodes.FunctionDef |
 def _helpers_of(call: nodes.Call, resolver: ChainResolver) -> list[nodes.FunctionDef]:
     """The project functions outside any handler that `call` may run, when it may look a row up
     by a parameter (see `index.handlers.keyed_helpers`): one, or each override a receiver's
-    type may hold (`BlockManager.delete_block` and its subclass's)."""
+    type may hold (`BlockManager.delete_block` and its subclass's), or the Celery task that
+    `task.delay(...)` queues with the same arguments."""
     func = call.func
+    if isinstance(func, nodes.Attribute) and func.attrname == "delay":
+        func = func.expr  # export_project.delay(project_id): Celery runs the task with these arguments
     if last_name(func) not in resolver.index.keyed_helpers:
         return []
     if isinstance(func, nodes.Attribute) and resolver.root(func.expr) is not None:

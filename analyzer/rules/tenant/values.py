@@ -277,13 +277,17 @@ def _takes_the_tenant(node: nodes.NodeNG, is_tenant_lookup: Callable[[str], bool
     return any(is_tenant_lookup(name) for name in names)
 
 
-# Decorators that authenticate or route but check nothing about the objects in the URL.
+# Decorators that authenticate, route or run the function but check nothing about the objects
+# in the URL.
 PLAIN_DECORATORS = frozenset({
     "login_required", "require_http_methods", "require_GET", "require_POST", "require_safe", "csrf_exempt",
     "csrf_protect", "api_view", "action", "atomic", "never_cache", "cache_page", "method_decorator",
     "staticmethod", "classmethod", "property", "cached_property", "vary_on_headers", "vary_on_cookie",
     "permission_classes", "authentication_classes", "throttle_classes", "renderer_classes", "parser_classes",
     "route", "get", "post", "put", "patch", "delete", "xframe_options_exempt", "sensitive_post_parameters",
+    # a Celery task's, and the standard library's: they run the function, and check nothing
+    "shared_task", "task", "periodic_task", "lru_cache", "cache", "wraps", "contextmanager",
+    "asynccontextmanager", "override", "overload", "abstractmethod",
 })
 PLAIN_PERMISSIONS = frozenset({"IsAuthenticated", "AllowAny", "IsAuthenticatedOrReadOnly", "IsAdminUser"})
 
