@@ -3341,3 +3341,57 @@ class PageCache:
     root = project(tmp_path, {"core/models.py": PAGES_AND_MENUS, "core/schema.py": schema})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.line, f.rule) for f in report.findings] == [(15, "TEN001"), (24, "TEN001")]
+
+
+def test_a_task_queued_with_the_id_of_a_row_just_saved(tmp_path: Path) -> None:
+    """`serializer.save(...)` then `crawl_page.delay(serializer.data["id"])`: the id of the row
+    the server just wrote, serialized back; queued with the id from the request body, the task
+    fetches any tenant's page."""
+    tasks = '''
+from celery import shared_task
+
+from .models import Page
+
+
+@shared_task
+def crawl_page(page_id):
+    page = Page.objects.get(pk=page_id)
+    return page.url
+'''
+    views = '''
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from .serializers import PageSerializer
+from .tasks import crawl_page
+
+
+@api_view(["POST"])
+def create_page(request):
+    serializer = PageSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    serializer.save(organization=request.user.organization)
+    crawl_page.delay(serializer.data["id"])
+    return Response(serializer.data)
+
+
+@api_view(["POST"])
+def recrawl_page(request):
+    crawl_page.delay(request.data["id"])
+    return Response({})
+'''
+    serializers = '''
+from rest_framework import serializers
+
+from .models import Page
+
+
+class PageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Page
+        fields = ["id", "url"]
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/models.py": PAGES_AND_MENUS, "core/tasks.py": tasks,
+                              "core/views.py": views, "core/serializers.py": serializers})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 20, "TEN001")]

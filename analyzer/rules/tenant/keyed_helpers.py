@@ -91,8 +91,9 @@ def _handed_to(call: nodes.Call, function: nodes.FunctionDef, resolver: ChainRes
         return None
     for parameter, found in _fetched_by(function, resolver, lookups, MAX_HOPS):
         argument = argument_for(call, function, parameter)
-        if argument is None or origin(argument) not in sent_for(found):
-            continue
+        sent = origin(argument) if argument is not None else None
+        if sent not in sent_for(found) or (sent is Origin.URL and _queued(call)):
+            continue  # a task queued with the URL's own key: the view's permissions checked it
         name = model_name(found)
         if name and names_checked_object(name, argument, resolver.index.is_tenant_lookup):
             continue  # the route's own object, checked by its permissions
@@ -101,6 +102,11 @@ def _handed_to(call: nodes.Call, function: nodes.FunctionDef, resolver: ChainRes
             continue
         return found
     return None
+
+
+def _queued(call: nodes.Call) -> bool:
+    """`export_project.delay(...)`: a Celery task queued with these arguments."""
+    return isinstance(call.func, nodes.Attribute) and call.func.attrname == "delay"
 
 
 def _hands_on_its_own_data(call: nodes.Call) -> bool:

@@ -66,7 +66,19 @@ def _reads_request_data(node: nodes.NodeNG) -> bool:
     parts = (dotted_name(node) or "").split(".")
     if isinstance(node, nodes.Name) and (_serialized_output(node) or _keyword_arguments(node)):
         return False
+    if _saved_serializer_data(node, parts):
+        return False
     return any(part in REQUEST_DATA for part in parts)
+
+
+def _saved_serializer_data(node: nodes.NodeNG, parts: list[str]) -> bool:
+    """`serializer.data` after `serializer.save(...)`: the row the server just wrote, serialized
+    back (its new `id` among it), not what the client sent."""
+    if len(parts) < 2 or parts[1] != "data" or parts[0] in ("request", "self"):
+        return False
+    return any(isinstance(call.func, nodes.Attribute) and call.func.attrname == "save"
+               and dotted_name(call.func.expr) == parts[0] and (call.lineno or 0) < (node.lineno or 0)
+               for call in nodes_within(node.frame(), nodes.Call))
 
 
 def _keyword_arguments(name: nodes.Name) -> bool:
