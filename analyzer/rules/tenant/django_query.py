@@ -67,7 +67,8 @@ class UnfilteredDjangoQuery(Rule):
 
     A lookup by primary key is reported inside request handlers, where the id arrives with the
     request, and at a handler's call of a service that looks a row up by an id the handler took
-    from the URL or the body; queries in code that no request reaches (scheduled jobs,
+    from the URL or the body, or of a Celery task it queues with an id from the body
+    (`send_reminder.delay(request.POST["invoice"])`); queries in code that no request reaches (scheduled jobs,
     telemetry) are not reported. Management commands, admin modules, scripts, jobs and the
     views of internal service APIs (`internal_views.py`, `UsageInternalView`) work across
     tenants on purpose (a backfill, a nightly sweep): a query there gets a warning only where
