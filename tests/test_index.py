@@ -52,6 +52,17 @@ class Menu(OrgOwned):
     title = models.CharField(max_length=200)
 '''
 
+# Invoices and customers, both owned by an organization.
+INVOICES_AND_CUSTOMERS = DJANGO_CORE + '''
+
+class Invoice(OrgOwned):
+    number = models.CharField(max_length=20)
+
+
+class Customer(OrgOwned):
+    name = models.CharField(max_length=20)
+'''
+
 # Pages that each belong to a menu, both owned by an organization.
 PAGES_IN_MENUS = DJANGO_CORE + '''
 
@@ -1458,15 +1469,8 @@ class InvoiceSearchViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return Invoice.objects.all()
 '''
-    files = {"core/__init__.py": "", "config/__init__.py": "", "core/models.py": DJANGO_CORE + '''
-
-class Invoice(OrgOwned):
-    number = models.CharField(max_length=20)
-
-
-class Customer(OrgOwned):
-    name = models.CharField(max_length=20)
-''', "core/filters.py": filters, "core/views.py": views, "config/settings.py": settings}
+    files = {"core/__init__.py": "", "config/__init__.py": "", "core/models.py": INVOICES_AND_CUSTOMERS,
+             "core/filters.py": filters, "core/views.py": views, "config/settings.py": settings}
     root = project(tmp_path, files)
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert sorted(f.line for f in report.findings) == [16, 24]
@@ -1556,15 +1560,7 @@ def invoice_count(request):
     # Members get in too: a role list that names ADMIN is no staff-only guard.
     return Invoice.objects.count()
 '''
-    root = project(tmp_path, {"core/models.py": DJANGO_CORE + '''
-
-class Invoice(OrgOwned):
-    number = models.CharField(max_length=20)
-
-
-class Customer(OrgOwned):
-    name = models.CharField(max_length=20)
-''', "core/views.py": views})
+    root = project(tmp_path, {"core/models.py": INVOICES_AND_CUSTOMERS, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert sorted((f.line, f.severity.value) for f in report.findings) == [
         (12, "warning"), (17, "error"), (23, "error")]
@@ -1617,15 +1613,8 @@ class OrganizationAdminPermission(BasePermission):
     def has_permission(self, request, view):
         return request.user.role == "admin"
 '''
-    root = project(tmp_path, {"core/models.py": DJANGO_CORE + '''
-
-class Invoice(OrgOwned):
-    number = models.CharField(max_length=20)
-
-
-class Customer(OrgOwned):
-    name = models.CharField(max_length=20)
-''', "core/views.py": views, "core/permissions.py": permissions})
+    root = project(tmp_path, {"core/models.py": INVOICES_AND_CUSTOMERS, "core/views.py": views,
+                              "core/permissions.py": permissions})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert sorted((f.line, f.severity.value) for f in report.findings) == [
         (14, "warning"), (21, "warning"), (28, "error")]

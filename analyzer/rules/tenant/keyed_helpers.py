@@ -190,7 +190,7 @@ def _helpers_of(call: nodes.Call, resolver: ChainResolver) -> list[nodes.Functio
     type may hold (`BlockManager.delete_block` and its subclass's), or the Celery task that
     `task.delay(...)` queues with the same arguments."""
     func = call.func
-    if isinstance(func, nodes.Attribute) and func.attrname == "delay":
+    if _queued(call):
         func = func.expr  # export_project.delay(project_id): Celery runs the task with these arguments
     if last_name(func) not in resolver.index.keyed_helpers:
         return []
