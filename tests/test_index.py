@@ -3384,3 +3384,33 @@ class PageSerializer(serializers.ModelSerializer):
                               "core/views.py": views, "core/serializers.py": serializers})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 20, "TEN001")]
+
+
+def test_a_key_kept_in_a_mapping_field_of_a_held_row_is_that_rows(tmp_path: Path) -> None:
+    """`Page.objects.get(pk=menu.settings.get("home"))` for each menu of the caller's: the home
+    page's id was stored with the menu, as `menu.home_id` would be; the same key read from the
+    request's body is the client's."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Menu, Page
+
+
+def home_pages(request):
+    shown = {"menus": Menu.objects.filter(organization=request.user.organization)}
+    homes = []
+    for menu in shown["menus"]:
+        homes.append(Page.objects.get(pk=menu.settings.get("home")).url)
+        homes.append(Page.objects.get(pk=menu.settings["fallback"]).url)
+    return JsonResponse({"homes": homes})
+
+
+def sent_home_page(request):
+    return JsonResponse({"home": Page.objects.get(pk=request.data.get("home")).url})
+'''
+    models = PAGES_IN_MENUS.replace('title = models.CharField(max_length=200)',
+                                    'title = models.CharField(max_length=200)\n    settings = models.JSONField()')
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 17, "TEN001")]
+

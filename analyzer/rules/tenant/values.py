@@ -126,8 +126,9 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         container = value.value if isinstance(value, nodes.Subscript) else value.func
         if rows_a_field_validator_returned(value):
             return Origin.OBJECT  # attrs["teams"] in `validate`, as `validate_teams` loaded them
+        looked_up = isinstance(value, nodes.Subscript)
         if isinstance(container, nodes.Attribute) and container.attrname in ("get", "getlist", "pop"):
-            container = container.expr
+            container, looked_up = container.expr, True
         parts = (dotted_name(container) or "").split(".")
         if parts and parts[-1] in URL_KWARGS:
             return Origin.URL
@@ -151,6 +152,8 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         if isinstance(value, nodes.Call) and getattr(value.func, "name", None) == "getattr" and len(value.args) >= 2 \
                 and isinstance(value.args[1], nodes.Const) and is_key_name(str(value.args[1].value)):
             return Origin.LOADED_KEY  # getattr(instance, "id", None)
+        if looked_up and _stored_in_an_object(container, depth):
+            return Origin.LOADED_KEY  # refund.info_data.get("gift_card"): a key a row the code holds keeps
         return Origin.UNKNOWN
     if isinstance(value, nodes.Attribute):
         if _reads_request_data(value):
@@ -183,6 +186,15 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
                 return found
         return Origin.UNKNOWN if is_key_name(value.name) else Origin.OBJECT
     return Origin.UNKNOWN
+
+
+def _stored_in_an_object(container: nodes.NodeNG, depth: int) -> bool:
+    """`refund.info_data`, a mapping kept in a field of an object the code holds (not the
+    request's data, which `origin` has ruled out): what it maps to was stored with the row, as
+    `refund.gift_card_id` would be, not sent with this request."""
+    return isinstance(container, nodes.Attribute) and not is_key_name(container.attrname) \
+        and isinstance(container.expr, nodes.Name) and container.expr.name not in ("self", "cls") \
+        and depth < ORIGIN_DEPTH and origin(container, depth + 1) is Origin.OBJECT
 
 
 def _set_before(attribute: nodes.Attribute) -> nodes.NodeNG | None:
