@@ -3414,3 +3414,91 @@ def sent_home_page(request):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 17, "TEN001")]
 
+
+def test_a_parent_queryset_read_only_by_a_lookup_that_checks_the_row(tmp_path: Path) -> None:
+    """Label Studio's nested views keep `parent_queryset = Project.objects.all()`, read only by a
+    mixin that looks the URL's row up and hands it to `self.check_object_permissions`, whose
+    default class asks the row about the caller. A mixin that serves the row unchecked is a
+    lookup by the URL's id alone."""
+    settings = '''
+REST_FRAMEWORK = {"DEFAULT_PERMISSION_CLASSES": ["core.permissions.OrganizationObjects"]}
+'''
+    permissions = '''
+from rest_framework.permissions import BasePermission
+
+
+class OrganizationObjects(BasePermission):
+    def has_object_permission(self, request, view, obj):
+        return obj.organization_id == request.user.organization_id
+'''
+    mixins = '''
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
+
+
+class CheckedParent:
+    parent_queryset = None
+
+    @cached_property
+    def parent_object(self):
+        menu = get_object_or_404(self.parent_queryset, pk=self.kwargs["menu_pk"])
+        self.check_object_permissions(self.request, menu)
+        return menu
+
+
+class UncheckedParent:
+    parent_queryset = None
+
+    @cached_property
+    def parent_object(self):
+        return get_object_or_404(self.parent_queryset, pk=self.kwargs["menu_pk"])
+'''
+    views = '''
+from rest_framework import generics
+
+from .mixins import CheckedParent, UncheckedParent
+from .models import Menu, Section
+
+
+class MenuSections(CheckedParent, generics.ListCreateAPIView):
+    queryset = Section.objects.all()
+    parent_queryset = Menu.objects.all()
+
+    def filter_queryset(self, queryset):
+        return queryset.filter(menu=self.parent_object)
+
+    def perform_create(self, serializer):
+        serializer.save(menu=self.parent_object)
+
+
+class MenuSectionsV2(UncheckedParent, generics.ListCreateAPIView):
+    queryset = Section.objects.all()
+    parent_queryset = Menu.objects.all()
+
+    def filter_queryset(self, queryset):
+        return queryset.filter(menu=self.parent_object)
+
+    def perform_create(self, serializer):
+        serializer.save(menu=self.parent_object)
+'''
+    models = PAGES_IN_MENUS + '''
+
+class Section(models.Model):
+    menu = models.ForeignKey(Menu, on_delete=models.CASCADE, related_name="sections")
+    heading = models.CharField(max_length=200)
+'''
+    urls = '''
+from django.urls import path
+
+from .views import MenuSections, MenuSectionsV2
+
+urlpatterns = [
+    path("menus/<int:menu_pk>/sections/", MenuSections.as_view()),
+    path("v2/menus/<int:menu_pk>/sections/", MenuSectionsV2.as_view()),
+]
+'''
+    root = project(tmp_path, {"config/settings.py": settings, "core/__init__.py": "", "core/models.py": models,
+                              "core/permissions.py": permissions, "core/mixins.py": mixins, "core/views.py": views,
+                              "core/urls.py": urls})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 21, "TEN001")]

@@ -18,7 +18,7 @@ from .django_queries import QUERY_METHODS, SHORTCUTS, DjangoQueries
 from .keyed_helpers import KeyedHelper, keyed_helper_call
 from .link_writes import SentLink, link_by_sent_ids
 from .narrowing import narrowed_elsewhere
-from .permission_classes import checked_per_object, queryset_never_read
+from .permission_classes import checked_per_object, queryset_never_read, read_only_for_checked_rows
 from .policy import tenant_severity
 
 GENERIC_VIEWS = frozenset({"DetailView", "UpdateView", "DeleteView", "ListView", "BaseDetailView",
@@ -274,8 +274,10 @@ class UnfilteredDjangoQuery(Rule):
         if isinstance(cls, nodes.ClassDef):
             # `queryset = Invoice.objects.all()` on a view is judged by its get_queryset; a
             # serializer or form field's `queryset=` by whether the class re-checks the choice.
+            attribute = _class_attribute(node)
             return resolver.view_filters_by_tenant(cls) or _served_safely(cls, resolver) or \
-                resolver.class_requeries_scoped(cls, chain.model, _class_attribute(node))
+                resolver.class_requeries_scoped(cls, chain.model, attribute) or \
+                read_only_for_checked_rows(cls, attribute, resolver.index)
         owner, field_name = _field_queryset_in_init(node)
         if owner is not None and resolver.class_requeries_scoped(owner, chain.model, field_name):
             return True  # self.fields["voucher"].queryset = Voucher.objects.all(), then validate_voucher()

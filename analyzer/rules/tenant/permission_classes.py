@@ -125,8 +125,7 @@ def _class_names(classes: list[nodes.ClassDef]) -> set[str]:
 def _rows_only_through_get_object(methods: list[nodes.FunctionDef]) -> bool:
     """`snapshot = self.get_object()` in a view (a CreateAPIView's `post`) that never reads its
     queryset any other way."""
-    reads = {a.attrname for m in methods for a in nodes_within(m, nodes.Attribute)
-             if isinstance(a.expr, nodes.Name) and a.expr.name == "self"}
+    reads = {name for m in methods for name in _read_on_self(m)}
     return "get_object" in reads and not reads & {"get_queryset", "filter_queryset", "queryset", "paginate_queryset"}
 
 
@@ -170,6 +169,26 @@ def queryset_never_read(view: nodes.ClassDef) -> bool:
     names = _class_names(classes)
     if "CreateAPIView" not in names or names & (LISTING_VIEWS | DETAIL_VIEWS):
         return False
-    reads = {a.attrname for cls in classes for m in cls.mymethods() for a in nodes_within(m, nodes.Attribute)
-             if isinstance(a.expr, nodes.Name) and a.expr.name == "self"}
+    reads = {name for cls in classes for m in cls.mymethods() for name in _read_on_self(m)}
     return not reads & {"get_object", "get_queryset", "filter_queryset", "queryset", "paginate_queryset"}
+
+
+def read_only_for_checked_rows(view: nodes.ClassDef, attribute: str | None, index: ProjectIndex) -> bool:
+    """`parent_queryset = Project.objects.all()` on a nested view, read only by a project mixin's
+    `_get_parent_object`, which looks one row up and hands it to `self.check_object_permissions`:
+    each row that attribute yields passes the view's object permission before the view uses it.
+    The view's own `queryset` is DRF's to read, and is judged by `checked_per_object`."""
+    if attribute is None or attribute == "queryset":
+        return False
+    classes = _project_lineage(view)
+    methods = [m for cls in classes for m in cls.mymethods()]
+    readers = [m for m in methods if attribute in _read_on_self(m)]
+    if not readers or any(m.name == "get_permissions" for m in methods):
+        return False
+    return all("check_object_permissions" in _read_on_self(m) for m in readers) \
+        and bool(set(_effective_permissions(classes, index)) & index.object_permissions)
+
+
+def _read_on_self(method: nodes.FunctionDef) -> set[str]:
+    return {a.attrname for a in nodes_within(method, nodes.Attribute)
+            if isinstance(a.expr, nodes.Name) and a.expr.name == "self"}
