@@ -404,8 +404,9 @@ def _hands_to_checker(call: nodes.Call, names: set[str], tenant_names: set[str],
 
 def _callee(call: nodes.Call) -> nodes.FunctionDef | None:
     """The function a call runs, including through a registry keyed by the class it hands back:
-    `action_type_registry.get(UpdateInvitationActionType.type).do(user, invitation)` runs
-    `UpdateInvitationActionType.do`."""
+    `action_type_registry.get(UpdateInvitationActionType.type).do(user, invitation)` and
+    `action_type_registry.get_by_type(DeleteApplicationActionType).do(user, application)` run
+    that class's `do`."""
     callee = safe_infer(call.func)
     while isinstance(callee, astroid.UnboundMethod):  # a bound method proxies an unbound one
         callee = callee._proxied
@@ -413,9 +414,10 @@ def _callee(call: nodes.Call) -> nodes.FunctionDef | None:
         return callee
     func = call.func
     if not (isinstance(func, nodes.Attribute) and isinstance(func.expr, nodes.Call) and func.expr.args
-            and isinstance(func.expr.args[0], nodes.Attribute)):
+            and isinstance(func.expr.args[0], (nodes.Attribute, nodes.Name))):
         return None
-    registered = safe_infer(func.expr.args[0].expr)
+    key = func.expr.args[0]
+    registered = safe_infer(key.expr if isinstance(key, nodes.Attribute) else key)
     if not isinstance(registered, nodes.ClassDef):
         return None
     try:
