@@ -128,7 +128,9 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
             return Origin.OBJECT  # attrs["teams"] in `validate`, as `validate_teams` loaded them
         looked_up = isinstance(value, nodes.Subscript)
         if isinstance(container, nodes.Attribute) and container.attrname in ("get", "getlist", "pop"):
-            container, looked_up = container.expr, True
+            # `info_data.get("gift_card")` reads a mapping; `Menu.objects.get(pk=pk)` runs a query
+            looked_up = bool(value.args) and isinstance(value.args[0], nodes.Const)
+            container = container.expr
         parts = (dotted_name(container) or "").split(".")
         if parts and parts[-1] in URL_KWARGS:
             return Origin.URL
