@@ -3502,3 +3502,66 @@ urlpatterns = [
                               "core/urls.py": urls})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 21, "TEN001")]
+
+
+def test_a_body_key_the_views_serializer_validated_before_perform_create(tmp_path: Path) -> None:
+    """pretix's `perform_create` looks up `self.request.data["addon_category"]` again after DRF
+    ran the view's serializer over the same body, whose `validate_addon_category` checks the
+    value against the event in its context. A serializer without that validator let any id
+    through."""
+    serializers = '''
+from rest_framework import serializers
+
+from .models import Page
+
+
+class PageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Page
+        fields = ("url", "menu")
+
+    def validate_menu(self, menu):
+        if menu.organization_id != self.context["request"].user.organization_id:
+            raise serializers.ValidationError("Unknown menu.")
+        return menu
+
+
+class PlainPageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Page
+        fields = ("url", "menu")
+'''
+    views = '''
+from django.shortcuts import get_object_or_404
+from rest_framework import generics
+
+from .models import Menu, Page
+from .serializers import PageSerializer, PlainPageSerializer
+
+
+class PageList(generics.ListCreateAPIView):
+    serializer_class = PageSerializer
+
+    def get_queryset(self):
+        return Page.objects.filter(organization=self.request.user.organization)
+
+    def perform_create(self, serializer):
+        menu = get_object_or_404(Menu, pk=self.request.data["menu"])
+        serializer.save(menu=menu, organization=menu.organization)
+
+
+class PageListV2(generics.ListCreateAPIView):
+    serializer_class = PlainPageSerializer
+
+    def get_queryset(self):
+        return Page.objects.filter(organization=self.request.user.organization)
+
+    def perform_create(self, serializer):
+        menu = get_object_or_404(Menu, pk=self.request.data["menu"])
+        serializer.save(menu=menu, organization=menu.organization)
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/models.py": PAGES_IN_MENUS,
+                              "core/serializers.py": serializers, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 27, "TEN001")]
+

@@ -33,7 +33,7 @@ from .narrowing import (
 )
 from .permission_classes import checked_by_permission_class
 from .policy import tenant_severity
-from .serializer_checks import data_key, vouched_data
+from .serializer_checks import data_key, validated_by_the_views_serializer, vouched_data
 from .values import Origin, holds_one_tenant, is_capability_value, origin
 
 
@@ -68,7 +68,8 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     # from the client's data itself (`self.data.get("label_id")`) is judged here.
     sent_here = in_request(node) or _picked_from_own_data(node, chain.model, ctx.index)
     if chain.keyed and (not sent_here or checked_by_its_dependants(node, ctx.index.checked_dependencies)
-                        or counted_beforehand(node, resolver)):
+                        or counted_beforehand(node, resolver)
+                        or validated_by_the_views_serializer(node, frozenset(ctx.index.tenant_names) | tenant)):
         return None
     if checked_by_permission_class(node, chain.model, resolver):
         return None

@@ -181,3 +181,79 @@ def _lookup_named(node: nodes.Const | nodes.Keyword) -> str:
     return node.value if isinstance(node.value, str) else ""
 
 
+
+
+# DRF's hooks that run after `serializer.is_valid(raise_exception=True)` has passed.
+AFTER_VALIDATION = frozenset({"perform_create", "perform_update"})
+
+
+def validated_by_the_views_serializer(lookup: nodes.Call, tenant_names: frozenset[str]) -> bool:
+    """`get_object_or_404(ItemCategory, pk=self.request.data["addon_category"])` in a DRF view's
+    `perform_create`: DRF has already run the view's serializer over the same body, and pretix's
+    `validate_addon_category` hands the value, with the event from its context, to a check that
+    raises for another event's category. Every key the lookup reads from the body must be such a
+    field: one whose `validate_<field>` weighs the value against the context or the tenant."""
+    method = lookup.frame()
+    view = method.parent if isinstance(method, nodes.FunctionDef) and method.name in AFTER_VALIDATION else None
+    if not isinstance(view, nodes.ClassDef):
+        return False
+    values = [k.value for k in lookup.keywords or ()] + list(lookup.args[1:])
+    keys = [_body_key(v) for v in values if not isinstance(v, nodes.Const)]
+    if not keys or None in keys:
+        return False
+    serializers = _serializer_classes(view)
+    return all(any(_validator_weighs(s, key, tenant_names) for s in serializers) for key in keys)
+
+
+def _body_key(value: nodes.NodeNG) -> str | None:
+    """`addon_category` of `self.request.data["addon_category"]` or `request.data.get("addon_category")`."""
+    value = unconverted(value)
+    if isinstance(value, nodes.Subscript):
+        container, index = value.value, value.slice
+    elif isinstance(value, nodes.Call) and isinstance(value.func, nodes.Attribute) \
+            and value.func.attrname == "get" and value.args:
+        container, index = value.func.expr, value.args[0]
+    else:
+        return None
+    if not (dotted_name(container) or "").endswith("request.data"):
+        return None
+    return index.value if isinstance(index, nodes.Const) and isinstance(index.value, str) else None
+
+
+def _serializer_classes(view: nodes.ClassDef) -> list[nodes.ClassDef]:
+    """The classes a view's `serializer_class`, or its `get_serializer_class`, names."""
+    named: list[nodes.NodeNG] = []
+    for cls in (view, *_project_ancestors(view)):
+        for statement in cls.body:
+            if isinstance(statement, nodes.Assign) and any(
+                    isinstance(t, nodes.AssignName) and t.name == "serializer_class" for t in statement.targets):
+                named.append(statement.value)
+            if isinstance(statement, nodes.FunctionDef) and statement.name == "get_serializer_class":
+                named += [r.value for r in nodes_within(statement, nodes.Return) if r.value is not None]
+    inferred = [safe_infer(n) for n in named]
+    return [c for c in inferred if isinstance(c, nodes.ClassDef)]
+
+
+def _project_ancestors(cls: nodes.ClassDef) -> list[nodes.ClassDef]:
+    try:
+        return [c for c in cls.ancestors() if c.root().name.split(".")[0] not in ("rest_framework", "django")]
+    except Exception:  # astroid's inference fails in many ways on partial code
+        return []
+
+
+def _validator_weighs(serializer: nodes.ClassDef, field: str, tenant_names: frozenset[str]) -> bool:
+    """Whether `validate_<field>` hands its value to a call, or compares it, and reads the
+    serializer's context or the tenant: `clean_categories(self.context["event"], ..., value)`,
+    `if menu.organization_id != self.context["request"].user.organization_id: raise`."""
+    method = next((m for c in (serializer, *_project_ancestors(serializer)) for m in c.mymethods()
+                   if m.name == f"validate_{field}"), None)
+    if method is None or len(method.args.args or []) < 2:
+        return False
+    parameter = method.args.args[1].name
+    handed = any(n.name == parameter and isinstance(n.parent, (nodes.Call, nodes.Keyword))
+                 for n in nodes_within(method, nodes.Name))
+    compared = any(parameter in {n.name for n in c.nodes_of_class(nodes.Name)}
+                   for c in nodes_within(method, nodes.Compare))
+    read = {dotted_name(a) or "" for a in nodes_within(method, nodes.Attribute)}
+    names = {n.name for n in nodes_within(method, nodes.Name)} | {a.split(".")[-1] for a in read}
+    return (handed or compared) and ("self.context" in read or bool(names & tenant_names))
