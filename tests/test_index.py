@@ -3565,3 +3565,68 @@ class PageListV2(generics.ListCreateAPIView):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 27, "TEN001")]
 
+
+def test_a_serializer_field_whose_every_use_checks_the_chosen_row(tmp_path: Path) -> None:
+    """Label Studio's `LabelBulkUpdateSerializer.project` accepts any project's id, and the one
+    view that makes it hands the chosen project to `check_object_permissions` (another looks it up
+    again among the caller's). A serializer whose chosen row is saved as it is was never checked."""
+    serializers = '''
+from rest_framework import serializers
+
+from .models import Menu, Page
+
+
+class MenuResetSerializer(serializers.Serializer):
+    menu = serializers.PrimaryKeyRelatedField(queryset=Menu.objects.all())
+
+
+class PageMoveSerializer(serializers.Serializer):
+    menu = serializers.PrimaryKeyRelatedField(queryset=Menu.objects.all())
+    page = serializers.IntegerField()
+
+
+class PageCreateSerializer(serializers.ModelSerializer):
+    menu = serializers.PrimaryKeyRelatedField(queryset=Menu.objects.all())
+
+    class Meta:
+        model = Page
+        fields = ("url", "menu")
+'''
+    views = '''
+from django.shortcuts import get_object_or_404
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .models import Menu, Page
+from .serializers import MenuResetSerializer, PageCreateSerializer, PageMoveSerializer
+
+
+class MenuReset(APIView):
+    def post(self, request):
+        serializer = MenuResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        menu = serializer.validated_data["menu"]
+        self.check_object_permissions(request, menu)
+        return Response({"reset": menu.pages.update(url="")})
+
+
+class PageMove(APIView):
+    def post(self, request):
+        serializer = PageMoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        menu = get_object_or_404(Menu.objects.filter(organization=request.user.organization),
+                                 pk=serializer.validated_data["menu"].pk)
+        return Response({"moved": menu.pages.filter(pk=serializer.validated_data["page"]).exists()})
+
+
+class PageCreate(APIView):
+    def post(self, request):
+        serializer = PageCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        page = serializer.save(organization=request.user.organization)
+        return Response({"id": page.pk})
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/models.py": PAGES_IN_MENUS,
+                              "core/serializers.py": serializers, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/serializers.py", 17, "TEN001")]

@@ -27,6 +27,7 @@ from .orm_models import extract_models
 from .permissions import default_permission_classes, object_permission_classes, rest_framework_setting
 from .scripts import ReadBack, credential_storage_keys
 from .security import SecurityFacts, gather_security
+from .serializer_uses import rechecked_serializer_fields
 from .sql_tables import extract_tables
 from .tenant import (
     detect_tenant,
@@ -57,6 +58,7 @@ class ProjectIndex:
     checked_dependencies: set[str] = field(default_factory=set)  # FastAPI dependencies whose dependants check the row
     caller_parameters: frozenset[str] = frozenset()  # "f:accept_invite#email": every call site passes the caller
     caller_data_keys: frozenset[str] = frozenset()  # "ChatSerializer#application_id": always made with the caller's
+    rechecked_fields: frozenset[str] = frozenset()  # "LabelBulkUpdateSerializer#project": each use checks the row
     object_permissions: set[str] = field(default_factory=set)  # DRF permission classes that check the row
     default_permissions: tuple[str, ...] = ()  # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"], by class name
     default_filter_backends: tuple[str, ...] = ()  # REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"], dotted paths
@@ -152,6 +154,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.checked_dependencies = checked_dependencies(python, tenant_names)
     index.caller_parameters = caller_parameters(python)
     index.caller_data_keys = caller_data_keys(python)
+    index.rechecked_fields = rechecked_serializer_fields(python)
     index.object_permissions = object_permission_classes(python)
     index.default_permissions = default_permission_classes(python)
     index.default_filter_backends = rest_framework_setting(python, "DEFAULT_FILTER_BACKENDS")

@@ -43,7 +43,13 @@ class UnfilteredDjangoQuery(Rule):
     it is written), or the class is a base that only narrowing views of its module extend.
     A DRF view's class-level `queryset` is safe where only `get_object()` reads it and one of
     the view's permission classes (its own, or `DEFAULT_PERMISSION_CLASSES`) checks the row in
-    `has_object_permission`; a list is never checked that way. So is a row fetched and then
+    `has_object_permission`; a list is never checked that way. Another class-level queryset of
+    a view (`parent_queryset = Project.objects.all()` on a nested route) is safe where every
+    method that reads it also runs `self.check_object_permissions` with such a class. A
+    serializer field's `queryset=` is safe where the serializer checks the chosen row itself, or
+    where every view that makes the serializer checks the row it reads from `validated_data`
+    (handed to `check_object_permissions`, or looked up again among the caller's rows) and none
+    saves it unchecked. So is a row fetched and then
     checked: compared with the caller's tenant, handed to a permission check, or asked about
     the caller (`if not invoice.project.can_be_seen_by(request.user): raise PermissionDenied`),
     or each row in turn in a loop that refuses the ones the caller may not see, or compared in a
@@ -94,7 +100,12 @@ class UnfilteredDjangoQuery(Rule):
     `validate_<field>` loaded and returned. A narrowing under `if projects:` by a parameter every
     caller passes counts (an empty list is the caller's choice); one by an optional parameter
     (`agent_id=None`) does not. Lookups set on a dict before `filter(**lookups)` are read like
-    keywords, where they are always set or set under a test of the value itself.
+    keywords, where they are always set or set under a test of the value itself. A key kept in
+    a mapping field of an object the code holds (`refund.info_data.get("gift_card")`) was stored
+    with that row, like `refund.gift_card_id`. In a DRF view's `perform_create` or
+    `perform_update`, a key read again from the body (`self.request.data["addon_category"]`) was
+    already validated by the view's serializer where its `validate_<field>` weighs the value
+    against the serializer's context or the tenant.
 
     `QuerySet(Invoice)` and `QuerySet(model=Invoice)` start a query like `Invoice.objects`. A
     serializer used as a service (`InvoiceOperations(data={...}).void()`) is judged by the keys
@@ -277,7 +288,8 @@ class UnfilteredDjangoQuery(Rule):
             attribute = _class_attribute(node)
             return resolver.view_filters_by_tenant(cls) or _served_safely(cls, resolver) or \
                 resolver.class_requeries_scoped(cls, chain.model, attribute) or \
-                read_only_for_checked_rows(cls, attribute, resolver.index)
+                read_only_for_checked_rows(cls, attribute, resolver.index) or \
+                f"{cls.name}#{attribute}" in resolver.index.rechecked_fields
         owner, field_name = _field_queryset_in_init(node)
         if owner is not None and resolver.class_requeries_scoped(owner, chain.model, field_name):
             return True  # self.fields["voucher"].queryset = Voucher.objects.all(), then validate_voucher()
