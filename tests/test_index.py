@@ -755,7 +755,8 @@ class {name}(Base):
 def test_a_tenant_key_column_with_no_model_behind_it(tmp_path: Path) -> None:
     """MindsDB keys its tables by a plain `company_id` and keeps no Company model; the project
     model that two tables point to is not the boundary. A key most tables may leave empty is
-    not one either."""
+    not one either. Where the model is there (SuperAGI's `Organisation`, with no ForeignKey to
+    it anywhere), the columns named for it point to it all the same."""
     models = '''
 from sqlalchemy import Column, ForeignKey, Integer, String
 from sqlalchemy.orm import declarative_base
@@ -822,7 +823,9 @@ class Company(Base):
 '''
     root = project(tmp_path / "c", {"app/__init__.py": "", "app/models.py": with_model})
     index, _ = index_of(root)
-    assert index.tenant.models == ["Project"], "a Company model decides by its foreign keys, and has none"
+    assert index.tenant.models == ["Company"], "SuperAGI: `organisation_id` columns name the Organisation model"
+    assert "or the column `company_id`" in index.tenant.reason
+    assert index.model("app.models.Integration").tenant_field == "company_id"
 
 
 def test_the_model_django_scopes_managers_scope_by_is_the_tenant(tmp_path: Path) -> None:
@@ -3630,3 +3633,4 @@ class PageCreate(APIView):
                               "core/serializers.py": serializers, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/serializers.py", 17, "TEN001")]
+

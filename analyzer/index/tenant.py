@@ -98,9 +98,22 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
     incoming: dict[str, set[str]] = {}
     optional: dict[str, set[str]] = {}
     managed: dict[str, set[str]] = {}  # models whose default manager filters by their key to the target
+    # SuperAGI keys its tables by `organisation_id = Column(Integer)`, with no ForeignKey to the
+    # `Organisation` model: the column names its model all the same.
+    keyed_by_column = {f"{bare_name(m.name)}_id": m for m in concrete
+                       if _tenant_like(m.name) is not None or _tenant_like(m.name, WEAK_TENANT_NAMES) is not None}
+    by_column: dict[str, set[str]] = {}
     for model in concrete:
         filtered = (manager_lookups or {}).get(model.managers.get("objects", ""), frozenset())
         for field in model.fields.values():
+            if field.kind == "column" and field.name.lower() in keyed_by_column and model.framework == "sqlalchemy":
+                target = keyed_by_column[field.name.lower()]
+                if target is not model:
+                    incoming.setdefault(target.qname, set()).add(model.name)
+                    by_column.setdefault(target.qname, set()).add(model.name)
+                    if field.optional:
+                        optional.setdefault(target.qname, set()).add(model.name)
+                continue
             if field.kind not in ("fk", "o2o"):
                 continue
             target = relation_target(field, model, by_name, by_table)
@@ -146,11 +159,13 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
                            f"`{model.name}`: the data is kept apart by {bare_name(child.name)}",
                 )
             managers = len(managed.get(model.qname, ()))
+            column = f"`{bare_name(model.name)}_id`"
+            how = f"a foreign key or the column {column}" if by_column.get(model.qname) else "a foreign key"
             return TenantKey(
                 models=[model.name],
                 reason=f"`{model.name}` ({model.path}:{model.line}) is named like a tenant and {count} models point "
-                       f"to it by a foreign key" + (f"; the default managers of {managers} filter by it"
-                                                    if managers >= MIN_INCOMING else ""),
+                       f"to it by {how}" + (f"; the default managers of {managers} filter by it"
+                                            if managers >= MIN_INCOMING else ""),
                 empty_key_shared=3 * len(optional.get(model.qname, ())) <= 2 * count,
             )
     if attribute_only:  # the tables of those models would only repeat the same answer
@@ -279,7 +294,8 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
     tenant_tables = {t.lower() for t in key.tables}
     fields = set(key.fields)
     constrained = _constrained_elsewhere(models)
-    key_columns: set[str] = set()  # the columns of the foreign keys to the tenant
+    # the columns of the foreign keys to the tenant, and those named for it (`organisation_id`)
+    key_columns: set[str] = {f"{bare_name(name)}_id" for name in tenant_names}
 
     def relation(model: ModelInfo, field: FieldInfo) -> tuple[ModelInfo, FieldInfo]:
         """The foreign key a field is, declared on it or, for a mixin column, on its siblings."""
