@@ -3634,3 +3634,26 @@ class PageCreate(APIView):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/serializers.py", 17, "TEN001")]
 
+
+def test_a_slug_kept_in_the_session_is_the_servers(tmp_path: Path) -> None:
+    """Read the Docs' sign-up hook joins the team whose slug the invitation view kept in
+    `request.session`: the server wrote it there, as it writes a row's key. A slug from the
+    query string is the client's."""
+    views = '''
+from django.http import JsonResponse
+
+from .models import Page
+
+
+def last_page(request):
+    return JsonResponse({"url": Page.objects.get(slug=request.session["last_page"]).url})
+
+
+def sent_page(request):
+    return JsonResponse({"url": Page.objects.get(slug=request.GET["page"]).url})
+'''
+    models = PAGES_IN_MENUS.replace('url = models.CharField(max_length=200)',
+                                    'url = models.CharField(max_length=200)\n    slug = models.SlugField()')
+    root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 12, "TEN001")]

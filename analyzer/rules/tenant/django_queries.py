@@ -321,6 +321,8 @@ class DjangoQueries(ChainResolver):
             chain = self.resolve(value)
             if chain is not None and (chain.scoped or (chain.parameter is not None and isinstance(value, nodes.Call))):
                 return True  # id__in=<a scoped queryset>, or a queryset the caller passed in
+        if parts[0] in ("uuid", "slug") and parts[1:] in ([], ["exact"]) and is_loaded_key(value):
+            return True  # slug=request.session["team"]: a key the server kept, as it keeps an id
         if parts[0] in ("pk", "id"):
             return is_loaded_key(value) or _keys_of_held_rows(value) or (model is not None and names_checked_object(
                 model.name, value, self.index.is_tenant_lookup)) \
