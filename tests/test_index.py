@@ -3657,3 +3657,77 @@ def sent_page(request):
     root = project(tmp_path, {"core/models.py": models, "core/views.py": views})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 12, "TEN001")]
+
+
+def test_claims_of_a_verified_token_and_a_middleware_that_sets_the_requests_tenant(tmp_path: Path) -> None:
+    """A FastAPI template looks the caller up by the `sub` of `payload = jwt.decode(...)`, a name
+    that usually holds a request's body; its middleware looks the user up to set
+    `request.state.org_id`, before any tenant is known. A route that looks a user up by the id
+    in its URL, or by a `sub` read from the query string, picks anyone's."""
+    models = '''
+from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id = Column(Integer, primary_key=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    org_id = Column(Integer, ForeignKey("organizations.id"), nullable=False)
+    email = Column(String, nullable=False)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    id = Column(Integer, primary_key=True)
+    org_id = Column(Integer, ForeignKey("organizations.id"), nullable=False)
+'''
+    routes = '''
+from fastapi import APIRouter, Depends, Request
+from jose import jwt
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from .db import SessionLocal, get_db
+from .models import User
+
+router = APIRouter()
+
+
+def current_user(token: str, db=Depends(get_db)):
+    payload = jwt.decode(token, "secret", algorithms=["HS256"])
+    return db.get(User, int(payload["sub"]))
+
+
+def user_id_from(request: Request):
+    token = request.headers["authorization"].split()[1]
+    return int(jwt.decode(token, "secret", algorithms=["HS256"])["sub"])
+
+
+class OrganizationMiddleware(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next):
+        user = SessionLocal().get(User, user_id_from(request))
+        request.state.org_id = user.org_id
+        return await call_next(request)
+
+
+@router.get("/users/{user_id}")
+def read_user(user_id: int, db=Depends(get_db)):
+    return db.get(User, user_id)
+
+
+@router.get("/me")
+def read_me(request: Request, db=Depends(get_db)):
+    payload = request.query_params
+    return db.get(User, int(payload["sub"]))
+'''
+    root = project(tmp_path, {"app/__init__.py": "", "app/models.py": models, "app/routes.py": routes})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [
+        ("app/routes.py", 31, "TEN002"), ("app/routes.py", 37, "TEN002")]
+

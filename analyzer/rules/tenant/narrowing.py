@@ -760,12 +760,13 @@ def _asks_for_an_operator(test: nodes.NodeNG) -> bool:
 
 
 def resolves_the_tenant(node: nodes.NodeNG, tenant: set[str]) -> bool:
-    """A function that sets the request's tenant (`request.organizer = ...`): a middleware or an
-    authentication backend working out, from the host name or a token, whose request this is.
-    Its lookups come before any tenant exists to filter by."""
+    """A function that sets the request's tenant (`request.organizer = ...`, Starlette's
+    `request.state.org_id = ...`): a middleware or an authentication backend working out, from
+    the host name or a token, whose request this is. Its lookups come before any tenant exists
+    to filter by."""
     for function in enclosing_functions(node):
         for target in nodes_within(function, nodes.AssignAttr):
-            if isinstance(target.expr, nodes.Name) and target.expr.name == "request" \
+            if dotted_name(target.expr) in ("request", "request.state") \
                     and tenant & set(words(target.attrname)):
                 return True
     return False

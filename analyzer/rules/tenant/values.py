@@ -136,6 +136,9 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
             return Origin.URL
         if parts and parts[-1] in VIEW_CONTEXT:
             return Origin.LOADED_KEY
+        if isinstance(container, nodes.Name) and depth < ORIGIN_DEPTH and assigned_values(container) != "parameter" \
+                and origin(container, depth + 1) is Origin.CALLER:
+            return Origin.CALLER  # payload["sub"] of `payload = jwt.decode(...)`, whatever the name says
         if _reads_request_data(container):
             return Origin.REQUEST
         if isinstance(value, nodes.Call) and _verifies_a_token(value.func):
