@@ -3731,3 +3731,46 @@ def read_me(request: Request, db=Depends(get_db)):
     assert [(f.path, f.line, f.rule) for f in report.findings] == [
         ("app/routes.py", 31, "TEN002"), ("app/routes.py", 37, "TEN002")]
 
+
+def test_foreign_keys_to_a_table_whose_plural_name_is_computed(tmp_path: Path) -> None:
+    """A base whose `declared_attr` names each table with inflect's plural (`tenants`), which the
+    index can only guess as the singular: `ForeignKey("tenants.id")` still points to Tenant."""
+    models = '''
+import inflect
+from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.ext.declarative import as_declarative, declared_attr
+
+plural = inflect.engine()
+
+
+@as_declarative()
+class Base:
+    @declared_attr
+    def __tablename__(cls) -> str:
+        return plural.plural(cls.__name__.lower())
+
+
+class Tenant(Base):
+    id = Column(Integer, primary_key=True)
+
+
+class Role(Base):
+    id = Column(Integer, primary_key=True)
+    tenant_id = Column(Integer, ForeignKey("tenants.id"), nullable=False)
+
+
+class Category(Base):
+    id = Column(Integer, primary_key=True)
+    tenant_id = Column(Integer, ForeignKey("tenants.id"), nullable=False)
+
+
+class Entry(Base):
+    id = Column(Integer, primary_key=True)
+    category_id = Column(Integer, ForeignKey("categories.id"), nullable=False)
+    title = Column(String)
+'''
+    root = project(tmp_path, {"app/__init__.py": "", "app/models.py": models})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Tenant"], index.tenant.reason
+    assert index.model("app.models.Role").tenant_field == "tenant_id"
+    assert index.model("app.models.Entry").bound_via == "category_id"

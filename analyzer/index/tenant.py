@@ -64,7 +64,7 @@ def relation_target(field: FieldInfo, owner: ModelInfo, by_name: dict[str, list[
     if "." in field.target and owner.framework == "sqlalchemy" and field.kind == "fk":
         # ForeignKey("tenants.id") names a table; ForeignKey(Tenant.id) a class attribute.
         holder = field.target.split(".")[-2]
-        found = by_table.get(holder.lower())
+        found = by_table.get(holder.lower()) or _by_singular_table(holder.lower(), by_table)
         if found is not None or holder not in by_name:
             return found
         name = holder
@@ -73,6 +73,15 @@ def relation_target(field: FieldInfo, owner: ModelInfo, by_name: dict[str, list[
     candidates = by_name.get(name) or by_name.get(name.lower(), [])
     same_framework = [m for m in candidates if m.framework == owner.framework and not m.abstract]
     return (same_framework or candidates or [None])[0]
+
+
+def _by_singular_table(table: str, by_table: dict[str, ModelInfo]) -> ModelInfo | None:
+    """`tenants` for a model whose table name a `declared_attr` computes at run time (with
+    inflect's plural, say) and the index could only guess as `tenant`."""
+    for plural, singular in (("ies", "y"), ("es", ""), ("s", "")):
+        if table.endswith(plural) and (found := by_table.get(table[: -len(plural)] + singular)) is not None:
+            return found
+    return None
 
 
 def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config: TenantConfig,
