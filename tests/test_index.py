@@ -3774,3 +3774,48 @@ class Entry(Base):
     assert index.tenant.models == ["Tenant"], index.tenant.reason
     assert index.model("app.models.Role").tenant_field == "tenant_id"
     assert index.model("app.models.Entry").bound_via == "category_id"
+
+
+def test_a_project_on_django_tenants_keeps_tenants_apart_by_schema(tmp_path: Path) -> None:
+    """django-tenants gives each `TenantMixin` row its own schema: the organization that notes
+    point to is not a key any query must filter by, and `prodready index` says why."""
+    models = '''
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Client(TenantMixin):
+    name = models.CharField(max_length=100)
+
+
+class Domain(DomainMixin):
+    pass
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Note(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    body = models.TextField()
+
+
+class Tag(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    name = models.CharField(max_length=40)
+'''
+    views = '''
+from django.http import JsonResponse
+
+from .models import Note
+
+
+def note(request, pk):
+    return JsonResponse({"body": Note.objects.get(pk=pk).body})
+'''
+    root = project(tmp_path, {"clients/__init__.py": "", "clients/models.py": models, "clients/views.py": views})
+    index, _ = index_of(root)
+    assert not index.tenant.models and "`Client`" in index.tenant.reason and "schema" in index.tenant.reason
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert report.findings == []

@@ -103,6 +103,10 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
     declared = _declared_scope(concrete, by_name, by_table)
     if declared is not None:
         return declared
+    schemas = next((m for m in concrete if any(b.rsplit(".", 1)[-1] == "TenantMixin" for b in m.inherited_bases)), None)
+    if schemas is not None:  # django-tenants, django-tenant-schemas
+        return TenantKey(reason=f"`{schemas.name}` ({schemas.path}:{schemas.line}) is a `TenantMixin`: each tenant "
+                                "has its own database schema, so rows need no tenant filter")
 
     incoming: dict[str, set[str]] = {}
     optional: dict[str, set[str]] = {}
