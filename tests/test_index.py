@@ -3819,3 +3819,125 @@ def note(request, pk):
     assert not index.tenant.models and "`Client`" in index.tenant.reason and "schema" in index.tenant.reason
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert report.findings == []
+
+
+def test_generic_views_whose_mixins_narrow_or_check_the_row(tmp_path: Path) -> None:
+    """A time-tracking app's mixins: `get_queryset` narrows to the caller's organization in a
+    `try` and empties the queryset in its `except`; `has_permission()`, run by `dispatch`, takes
+    `self.get_object()` and looks up the caller's membership of it; another `dispatch` looks the
+    URL's invitation up and checks the caller administers its organization. An invitation found
+    by its token is the token holder's. The same views without those mixins serve any row."""
+    models = '''
+from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Membership(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+    role = models.CharField(max_length=20)
+
+
+class Contact(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+
+
+class Project(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+
+
+class ProjectMember(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+
+
+class Invitation(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    token = models.CharField(max_length=64, unique=True)
+'''
+    mixins = '''
+from django.core.exceptions import PermissionDenied
+
+from .models import Invitation, Membership, ProjectMember
+
+
+class OrganizationObjectsMixin:
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        try:
+            membership = Membership.objects.get(user=self.request.user)
+            queryset = queryset.filter(organization=membership.organization)
+        except Membership.DoesNotExist:
+            queryset = queryset.none()
+        return queryset
+
+
+class ProjectMemberMixin:
+    def has_permission(self):
+        project = self.get_object()
+        return ProjectMember.objects.filter(project=project, user=self.request.user).exists()
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.has_permission():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class InvitationAdminMixin:
+    def dispatch(self, request, *args, **kwargs):
+        invitation = Invitation.objects.get(pk=self.kwargs.get("pk"))
+        organization_pk = invitation.organization_id
+        if not Membership.objects.filter(user=request.user, organization_id=organization_pk, role="admin").exists():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+'''
+    views = '''
+from django.views.generic import DeleteView, DetailView
+
+from .mixins import InvitationAdminMixin, OrganizationObjectsMixin, ProjectMemberMixin
+from .models import Contact, Invitation, Project
+
+
+class ContactDetail(OrganizationObjectsMixin, DetailView):
+    model = Contact
+
+
+class ProjectDetail(ProjectMemberMixin, DetailView):
+    model = Project
+
+
+class InvitationCancel(InvitationAdminMixin, DeleteView):
+    model = Invitation
+
+
+class InvitationAccept(DetailView):
+    model = Invitation
+    slug_field = "token"
+
+
+class ContactDetailV2(DetailView):
+    model = Contact
+
+
+class ProjectDetailV2(DetailView):
+    model = Project
+
+
+class InvitationCancelV2(DeleteView):
+    model = Invitation
+
+
+class InvitationAcceptV2(DetailView):
+    model = Invitation
+    slug_field = "organization__name"
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/models.py": models, "core/mixins.py": mixins,
+                              "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [
+        ("core/views.py", 26), ("core/views.py", 30), ("core/views.py", 34), ("core/views.py", 38)]

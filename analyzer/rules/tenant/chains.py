@@ -227,7 +227,7 @@ def assigned_values(node: nodes.Name) -> list[nodes.NodeNG] | str | None:
     except Exception:  # astroid lookups can fail on broken code
         return None
     values = []
-    for assignment in assignments:
+    for assignment in _not_overwritten_by_a_try(node, list(assignments)):
         if isinstance(assignment, nodes.AssignName):
             parent = assignment.parent
             if isinstance(parent, nodes.Arguments):
@@ -244,6 +244,33 @@ def assigned_values(node: nodes.Name) -> list[nodes.NodeNG] | str | None:
         else:
             return None
     return values or None
+
+
+def _not_overwritten_by_a_try(use: nodes.Name, assignments: list[nodes.NodeNG]) -> list[nodes.NodeNG]:
+    """Leaves out the assignments that a `try` between them and `use` replaces on every path:
+
+        queryset = super().get_queryset()
+        try:
+            queryset = queryset.filter(organization=membership.organization)
+        except Membership.DoesNotExist:
+            queryset = queryset.none()
+        return queryset
+
+    astroid's lookup keeps the first assignment too, as if the `try` could be left some other way."""
+    around = {id(node) for node in use.node_ancestors()}
+    for statement in nodes_within(use.scope(), nodes.Try):
+        if id(statement.parent) not in around or (statement.end_lineno or 0) >= (use.lineno or 0) \
+                or not statement.handlers or statement.orelse or statement.finalbody:
+            continue
+        if _assigns(statement.body, use.name) and all(_assigns(h.body, use.name) for h in statement.handlers):
+            assignments = [a for a in assignments if (a.lineno or 0) >= (statement.lineno or 0)]
+    return assignments
+
+
+def _assigns(body: list[nodes.NodeNG], name: str) -> bool:
+    """Whether a statement of `body` itself (not one under an `if` or a loop) assigns `name`."""
+    return any(isinstance(s, nodes.Assign) and any(isinstance(t, nodes.AssignName) and t.name == name
+                                                   for t in s.targets) for s in body)
 
 
 def single_assigned(name: nodes.Name) -> list[nodes.NodeNG]:

@@ -8,7 +8,8 @@ import astroid
 from astroid import nodes
 
 from ...config import Config
-from ...lang.python import dotted_name, nodes_within
+from ...index import ModelInfo
+from ...lang.python import dotted_name, last_name, nodes_within
 from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from . import CWE_639, OWASP_BOLA
@@ -17,9 +18,10 @@ from .context import parent_words, place_severity, verdict
 from .django_queries import QUERY_METHODS, SHORTCUTS, DjangoQueries
 from .keyed_helpers import KeyedHelper, keyed_helper_call
 from .link_writes import SentLink, link_by_sent_ids
-from .narrowing import narrowed_elsewhere
+from .narrowing import checked_after_fetch, narrowed_elsewhere
 from .permission_classes import checked_per_object, queryset_never_read, read_only_for_checked_rows
 from .policy import tenant_severity
+from .values import is_capability_field
 
 GENERIC_VIEWS = frozenset({"DetailView", "UpdateView", "DeleteView", "ListView", "BaseDetailView",
                            "BaseUpdateView", "BaseDeleteView", "BaseListView"})
@@ -245,7 +247,8 @@ class UnfilteredDjangoQuery(Rule):
         if model is None or not model.is_tenant_scoped or model.auto_scoped or "objects" in model.scoped_managers:
             return
         if resolver.view_filters_by_tenant(cls) or _picks_its_own_object(cls) \
-                or _base_of_narrowing_views(cls, resolver):
+                or _base_of_narrowing_views(cls, resolver) or _checks_its_object(cls, model, resolver) \
+                or _picked_by_a_secret(cls):
             return
         severity = tenant_severity(ctx.relpath, ctx.config, self.severity)
         message = (f"`{cls.name}` serves `{model.name}` through `model = {model.name}` without a `get_queryset` "
@@ -311,6 +314,42 @@ def _picks_its_own_object(cls: nodes.ClassDef) -> bool:
     if any((dotted_name(b) or "").rsplit(".", 1)[-1] in LIST_VIEWS for c in lineage for b in c.bases):
         return False
     return any(m.name == "get_object" and not _calls_super_get_object(m) for c in lineage for m in c.mymethods())
+
+
+# Django's hooks that `dispatch` runs before the handler: PermissionRequiredMixin's and
+# UserPassesTestMixin's, and `dispatch` itself.
+ACCESS_HOOKS = frozenset({"dispatch", "has_permission", "test_func"})
+
+
+def _checks_its_object(cls: nodes.ClassDef, model: ModelInfo, resolver: DjangoQueries) -> bool:
+    """A detail, update or delete view whose mixin checks the row before the handler runs:
+    `has_permission()` that takes `project = self.get_object()` and looks up the caller's
+    membership of it, `dispatch()` that refuses the request otherwise."""
+    lineage = [cls, *(c for c in _ancestors(cls) if not c.root().name.startswith("django"))]
+    if any((dotted_name(b) or "").rsplit(".", 1)[-1] in LIST_VIEWS for c in lineage for b in c.bases):
+        return False
+    return any(m.name in ACCESS_HOOKS and any(_fetches_the_views_row(call, model, resolver)
+                                              and checked_after_fetch(call, resolver)
+                                              for call in nodes_within(m, nodes.Call))
+               for c in lineage for m in c.mymethods())
+
+
+def _fetches_the_views_row(call: nodes.Call, model: ModelInfo, resolver: DjangoQueries) -> bool:
+    """`self.get_object()`, or the view's model looked up by the URL's key itself
+    (`Invitation.objects.get(pk=self.kwargs.get("pk"))`)."""
+    if isinstance(call.func, nodes.Attribute) and call.func.attrname == "get_object":
+        return dotted_name(call.func.expr) == "self"
+    chain = resolver.resolve(call) if last_name(call.func) in ("get", "get_object_or_404") else None
+    return chain is not None and chain.model is model and any(
+        k.value.as_string().startswith("self.kwargs") for k in call.keywords or ())
+
+
+def _picked_by_a_secret(cls: nodes.ClassDef) -> bool:
+    """`slug_field = "token"`: the view finds its row by a secret the URL carries (an
+    invitation's token), and holding it is the authorisation."""
+    return any(isinstance(s, nodes.Assign) and any(isinstance(t, nodes.AssignName) and t.name == "slug_field"
+                                                   for t in s.targets)
+               and isinstance(s.value, nodes.Const) and is_capability_field(str(s.value.value)) for s in cls.body)
 
 
 def _calls_super_get_object(method: nodes.FunctionDef) -> bool:

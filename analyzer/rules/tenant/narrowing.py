@@ -13,7 +13,7 @@ import astroid
 from astroid import nodes
 
 from ...index.handlers import ADMIN_WORDS, OWNER_FIELDS, enclosing_functions, guarding_settings, in_request
-from ...lang.python import dotted_name, nodes_within, safe_infer
+from ...lang.python import dotted_name, last_name, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import MAX_DEPTH, ChainResolver, assigned_values, chain_keywords, outermost_call, under_tenant_test
 from .values import REQUEST_DATA, USER_OBJECTS, is_capability_field, is_the_caller
@@ -541,7 +541,15 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
         if any(is_tenant_of_row(v) for v in values) and any(
                 "user" in (dotted_name(v) or "").split(".") for v in values):
             return True  # get_object_or_404(Member, project=check.project, user=request.user)
+        held = names | owners
+        names_the_row = any(isinstance(v, nodes.Name) and v.name in held for v in values)
+        if last_name(call.func) in MEMBERSHIP_LOOKUPS and names_the_row and any(is_the_caller(v) for v in values):
+            return True  # ProjectMember.objects.get(project=project, user=self.request.user): the caller's membership
     return False
+
+
+# Lookups that find whether a row exists, raising or answering when it does not.
+MEMBERSHIP_LOOKUPS = frozenset({"get", "aget", "get_object_or_404", "filter", "exists", "first"})
 
 
 def _rows_of_the_caller(scope: nodes.NodeNG) -> set[str]:
