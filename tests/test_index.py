@@ -3941,3 +3941,72 @@ class InvitationAcceptV2(DetailView):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [
         ("core/views.py", 26), ("core/views.py", 30), ("core/views.py", 34), ("core/views.py", 38)]
+
+
+def test_a_default_queryset_no_caller_leaves_to_the_helper(tmp_path: Path) -> None:
+    """`get_optimized_queryset(cls, queryset=None)` falls back to `Page.objects.all()`, but every
+    view hands it the caller's pages, so the fallback never runs. The menus' helper is also called
+    with nothing by one view, which then lists every tenant's menus."""
+    serializers = '''
+from rest_framework import serializers
+
+from .models import Menu, Page
+
+
+class PageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Page
+        fields = ("url",)
+
+    @classmethod
+    def get_optimized_queryset(cls, queryset=None):
+        if queryset is None:
+            queryset = Page.objects.all()
+        return queryset.select_related("menu")
+
+
+class MenuSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Menu
+        fields = ("title",)
+
+    @classmethod
+    def with_pages(cls, queryset=None):
+        if queryset is None:
+            queryset = Menu.objects.all()
+        return queryset.prefetch_related("pages")
+'''
+    views = '''
+from rest_framework import generics
+
+from .models import Menu, Page
+from .serializers import MenuSerializer, PageSerializer
+
+
+class PageList(generics.ListAPIView):
+    serializer_class = PageSerializer
+
+    def get_queryset(self):
+        return self.serializer_class.get_optimized_queryset(
+            Page.objects.filter(organization=self.request.user.organization))
+
+
+class MenuList(generics.ListAPIView):
+    serializer_class = MenuSerializer
+
+    def get_queryset(self):
+        return self.serializer_class.with_pages(Menu.objects.filter(organization=self.request.user.organization))
+
+
+class AllMenus(generics.ListAPIView):
+    serializer_class = MenuSerializer
+
+    def get_queryset(self):
+        return MenuSerializer.with_pages()
+'''
+    root = project(tmp_path, {"core/__init__.py": "", "core/models.py": PAGES_IN_MENUS,
+                              "core/serializers.py": serializers, "core/views.py": views})
+    given = index_of(root)[0].always_given
+    assert "get_optimized_queryset#queryset" in given and "with_pages#queryset" not in given
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/serializers.py", 27, "TEN001")]

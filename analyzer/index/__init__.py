@@ -17,7 +17,7 @@ from ..lang.sql import Statement
 from ..workspace import path_spec
 from .alembic import AlembicHistory, read_alembic
 from .alembic_schema import AlembicSchema, declared_tables, replay
-from .callers import caller_data_keys, caller_parameters
+from .callers import always_given, caller_data_keys, caller_parameters
 from .django_apps import app_labels, label_for
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
@@ -59,6 +59,7 @@ class ProjectIndex:
     caller_parameters: frozenset[str] = frozenset()  # "f:accept_invite#email": every call site passes the caller
     caller_data_keys: frozenset[str] = frozenset()  # "ChatSerializer#application_id": always made with the caller's
     rechecked_fields: frozenset[str] = frozenset()  # "LabelBulkUpdateSerializer#project": each use checks the row
+    always_given: frozenset[str] = frozenset()  # "get_optimized_queryset#queryset": every call passes it
     object_permissions: set[str] = field(default_factory=set)  # DRF permission classes that check the row
     default_permissions: tuple[str, ...] = ()  # REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"], by class name
     default_filter_backends: tuple[str, ...] = ()  # REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"], dotted paths
@@ -155,6 +156,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.caller_parameters = caller_parameters(python)
     index.caller_data_keys = caller_data_keys(python)
     index.rechecked_fields = rechecked_serializer_fields(python)
+    index.always_given = always_given(python)
     index.object_permissions = object_permission_classes(python)
     index.default_permissions = default_permission_classes(python)
     index.default_filter_backends = rest_framework_setting(python, "DEFAULT_FILTER_BACKENDS")

@@ -141,3 +141,56 @@ def _module_calls(module: nodes.Module) -> _ModuleCalls:
             calls += [(key, positional, keywords) for key in callee_keys(call, imported, certain)]
         found = memo["caller_calls"] = _ModuleCalls(definitions, tuple(calls))
     return found
+
+
+def always_given(modules: Iterable[tuple[str, nodes.Module]]) -> frozenset[str]:
+    """"get_optimized_queryset#queryset" for each optional parameter that every call in the
+    project of a function of that name fills: `if queryset is None: queryset = Comment.objects
+    .all()` is then a default no caller uses. Calls are matched by the function's name alone
+    (`self.serializer_class.get_optimized_queryset(base)` names no class), so every function of
+    that name must take the parameter at the same place, and every call must give it."""
+    signatures: dict[str, list[dict[str, int]]] = {}
+    calls: dict[str, list[tuple[int, frozenset[str], bool]]] = {}
+    for _, module in modules:
+        definitions, made = _named_calls(module)
+        for name, optional in definitions:
+            signatures.setdefault(name, []).append(dict(optional))
+        for name, positional, keywords, spread in made:
+            calls.setdefault(name, []).append((positional, keywords, spread))
+    given = set()
+    for name, found in signatures.items():
+        for parameter in {p for signature in found for p in signature}:
+            places = {signature.get(parameter) for signature in found}
+            if len(places) != 1 or None in places or not calls.get(name):
+                continue
+            index = places.pop()
+            if all(not spread and (positional > index or parameter in keywords)
+                   for positional, keywords, spread in calls[name]):
+                given.add(f"{name}#{parameter}")
+    return frozenset(given)
+
+
+def _named_calls(module: nodes.Module) -> tuple[tuple[tuple[str, tuple[tuple[str, int], ...]], ...],
+                                                  tuple[tuple[str, int, frozenset[str], bool], ...]]:
+    """Each function of the module with its optional parameters and their positions, and each
+    call as (name, positional arguments, keywords, whether it spreads a list or a dict)."""
+    memo = module_memo(module)
+    found = memo.get("named_calls")
+    if found is None:
+        definitions = []
+        for function in nodes_within(module, nodes.FunctionDef):
+            names = [a.name for a in (*function.args.posonlyargs, *function.args.args)]
+            if isinstance(function.parent, nodes.ClassDef) and names and names[0] in ("self", "cls"):
+                names = names[1:]
+            first = len(names) - len(function.args.defaults or [])
+            definitions.append((function.name, tuple((name, index) for index, name in enumerate(names)
+                                                     if index >= first)))
+        calls = []
+        for call in nodes_within(module, nodes.Call):
+            name = call.func.attrname if isinstance(call.func, nodes.Attribute) else getattr(call.func, "name", None)
+            if name:
+                spread = any(isinstance(a, nodes.Starred) for a in call.args) or \
+                    any(k.arg is None for k in call.keywords or ())
+                calls.append((name, len(call.args), frozenset(k.arg for k in call.keywords or () if k.arg), spread))
+        found = memo["named_calls"] = (tuple(definitions), tuple(calls))
+    return found

@@ -51,7 +51,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
             and ((chain.keyed and _picked_by_a_sent_key(node, chain.model, ctx.index))
                  or (not chain.scoped and parent_named_by_client(node, chain.model, ctx.index)))):
         return None
-    if chain.scoped or chain.unknown:
+    if chain.scoped or chain.unknown or _a_default_no_caller_uses(node, ctx.index):
         return None
     tenant = tenant_words(ctx.index.tenant)
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver) or is_housekeeping(node) \
@@ -79,6 +79,28 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if for_operators_only(node) or narrowed_unless_operator(node, resolver):
         default = Severity.WARNING  # if request.user.is_superuser: every tenant's rows, for operators
     return place_severity(node, ctx, default, keyed=chain.keyed)
+
+
+def _a_default_no_caller_uses(node: nodes.Call, index: ProjectIndex) -> bool:
+    """`if queryset is None: queryset = Comment.objects.all()` in a helper that every call in the
+    project hands a queryset: the default never runs, and each caller's queryset is judged where
+    the caller writes it."""
+    statement = node.parent
+    if not (isinstance(statement, nodes.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], nodes.AssignName) and isinstance(statement.parent, nodes.If)):
+        return False
+    name, test = statement.targets[0].name, statement.parent.test
+    function = statement.scope()
+    return _tests_missing(test, name) and statement in statement.parent.body \
+        and isinstance(function, nodes.FunctionDef) and f"{function.name}#{name}" in index.always_given
+
+
+def _tests_missing(test: nodes.NodeNG, name: str) -> bool:
+    """`queryset is None` or `not queryset`."""
+    if isinstance(test, nodes.UnaryOp) and test.op == "not":
+        return isinstance(test.operand, nodes.Name) and test.operand.name == name
+    return isinstance(test, nodes.Compare) and isinstance(test.left, nodes.Name) and test.left.name == name \
+        and test.ops[0][0] == "is" and isinstance(test.ops[0][1], nodes.Const) and test.ops[0][1].value is None
 
 
 def tenant_key_names(model: ModelInfo) -> frozenset[str]:
