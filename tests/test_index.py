@@ -4010,3 +4010,50 @@ class AllMenus(generics.ListAPIView):
     assert "get_optimized_queryset#queryset" in given and "with_pages#queryset" not in given
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/serializers.py", 27, "TEN001")]
+
+
+def test_a_get_queryset_that_narrows_what_its_base_viewset_narrowed(tmp_path: Path) -> None:
+    """A law firm's viewsets extend `ScopedModelViewSet`, whose `get_queryset` filters by the
+    request's organization, and add a search to `super().get_queryset()`. Over a base that
+    narrows nothing, the same search serves every tenant's rows."""
+    views = '''
+from rest_framework import viewsets
+
+from .models import Menu, Page
+
+
+class ScopedModelViewSet(viewsets.ModelViewSet):
+    def get_queryset(self):
+        return super().get_queryset().filter(organization=self.request.user.organization)
+
+
+class PlainModelViewSet(viewsets.ModelViewSet):
+    def get_queryset(self):
+        return super().get_queryset().order_by("-id")
+
+
+class PageViewSet(ScopedModelViewSet):
+    queryset = Page.objects.all()
+
+    def get_queryset(self):
+        pages = super().get_queryset()
+        search = self.request.query_params.get("search")
+        if search:
+            pages = pages.filter(url__icontains=search)
+        return pages
+
+
+class MenuViewSet(PlainModelViewSet):
+    queryset = Menu.objects.all()
+
+    def get_queryset(self):
+        menus = super().get_queryset()
+        search = self.request.query_params.get("search")
+        if search:
+            menus = menus.filter(title__icontains=search)
+        return menus
+'''
+    root = project(tmp_path, {"core/models.py": PAGES_IN_MENUS, "core/views.py": views})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 29, "TEN001")]
+

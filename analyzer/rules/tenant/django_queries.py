@@ -139,14 +139,25 @@ class DjangoQueries(ChainResolver):
             return True
         if _served_by_secret(cls):
             return True
-        for klass in classes:
+        return self._get_queryset_narrows(classes)
+
+    def _get_queryset_narrows(self, classes: list[nodes.ClassDef]) -> bool:
+        """Whether the first `get_queryset` of `classes` returns only querysets narrowed to the
+        tenant, or only narrows further what `super().get_queryset()` returns when the next one
+        does: `qs = super().get_queryset()` then a search filter, over a base viewset that
+        filters by the request's organization."""
+        for position, klass in enumerate(classes):
             method = next((m for m in klass.mymethods() if m.name == "get_queryset"), None)
             if method is None:
                 continue
             if not _uses_base_queryset(method):
                 return True  # get_queryset builds its own queryset: the class attribute is never used
             chains = [self.resolve(r.value) for r in returns(method) if r.value is not None]
-            return bool(chains) and all(c is not None and c.scoped for c in chains)
+            if chains and all(c is not None and c.scoped for c in chains):
+                return True
+            return bool(chains) and _only_narrows_super(method) and all(c is not None and (c.scoped or c.model is None)
+                                                                        for c in chains) \
+                and self._get_queryset_narrows(classes[position + 1:])
         return False
 
     def filtered_by_backends(self, classes: list[nodes.ClassDef]) -> bool:
@@ -609,6 +620,16 @@ def _served_by_secret(cls: nodes.ClassDef) -> bool:
         return all(isinstance(s, (nodes.Raise, nodes.Expr)) for s in listing.body) \
             and any(isinstance(s, nodes.Raise) for s in listing.body)
     return not any(word in (dotted_name(b) or "") for b in cls.bases for word in LISTING_BASES)
+
+
+def _only_narrows_super(method: nodes.FunctionDef) -> bool:
+    """A get_queryset that starts from `super().get_queryset()` and from nothing else of the
+    class's (`self.queryset`, `self.model`)."""
+    starts = [c for c in nodes_within(method, nodes.Call) if isinstance(c.func, nodes.Attribute)
+              and c.func.attrname == "get_queryset" and isinstance(c.func.expr, nodes.Call)
+              and getattr(c.func.expr.func, "name", None) == "super"]
+    return bool(starts) and not any(isinstance(a, nodes.Attribute) and a.attrname in ("queryset", "model")
+                                    and _is_self_or_super(a.expr) for a in nodes_within(method, nodes.Attribute))
 
 
 def _uses_base_queryset(method: nodes.FunctionDef) -> bool:

@@ -42,7 +42,11 @@ class UnfilteredDjangoQuery(Rule):
     django-multitenant). Generic views (`DetailView`, `UpdateView`, `DeleteView`, `ListView`)
     declared with `model = Invoice` and no `get_queryset` that narrows it are reported too,
     unless a detail view picks its row in a `get_object` of its own (that lookup is judged where
-    it is written), or the class is a base that only narrowing views of its module extend.
+    it is written), or the class is a base that only narrowing views of its module extend, or
+    a mixin's `dispatch`, `has_permission` or `test_func` checks the row it serves (the
+    caller's membership of `self.get_object()`), or it finds its row by a secret
+    (`slug_field = "token"`). A `get_queryset` that only narrows `super().get_queryset()`
+    further is as narrow as its base's.
     A DRF view's class-level `queryset` is safe where only `get_object()` reads it and one of
     the view's permission classes (its own, or `DEFAULT_PERMISSION_CLASSES`) checks the row in
     `has_object_permission`; a list is never checked that way. Another class-level queryset of
@@ -87,8 +91,10 @@ class UnfilteredDjangoQuery(Rule):
     reported: the author decided it where a reviewer reads it; nor one in a function that first
     refuses to run unless a setting says the instance serves a single tenant (`if not
     settings.SENTRY_SINGLE_ORGANIZATION: raise ...`). Nor is a lookup in a function that
-    sets the request's tenant (`request.organization = domain.organization`): a middleware
-    working out from the host name whose request it is; nor rows of which the code only asks
+    sets the request's tenant (`request.organization = domain.organization`,
+    `request.state.org_id = ...`): a middleware working out from the host name or a token whose
+    request it is; nor a default no caller uses (`if queryset is None: queryset =
+    Comment.objects.all()` in a helper every call hands a queryset); nor rows of which the code only asks
     whether they exist and whose they are (`if not providers.exists(): ...`,
     `providers[0].organization_id`), unless it holds one tenant and hands a count of every
     tenant's rows on as its answer. A query in a branch that only operators
