@@ -4057,3 +4057,40 @@ class MenuViewSet(PlainModelViewSet):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("core/views.py", 29, "TEN001")]
 
+
+def test_the_tenant_of_each_row_a_sweep_reads_is_not_one_tenant_held(tmp_path: Path) -> None:
+    """A data migration command goes through every menu and reads each one's organization
+    (`org = menu.organization`), then every page: a sweep across tenants on purpose. A command
+    given one organization that reads every page answers for the wrong rows."""
+    sweep = '''
+from django.core.management.base import BaseCommand
+
+from core.models import Menu, Page
+
+
+class Command(BaseCommand):
+    def handle(self, *args, **options):
+        for menu in Menu.objects.all():
+            org = menu.organization
+            self.stdout.write(f"{org.pk}: {menu.title}")
+        for page in Page.objects.all():
+            self.stdout.write(page.url)
+'''
+    one = '''
+from django.core.management.base import BaseCommand
+
+from core.models import Organization, Page
+
+
+class Command(BaseCommand):
+    def handle(self, *args, **options):
+        org = Organization.objects.get(pk=options["organization"])
+        for page in Page.objects.all():
+            self.stdout.write(f"{org.pk}: {page.url}")
+'''
+    root = project(tmp_path, {"core/models.py": PAGES_IN_MENUS,
+                              "core/management/commands/sweep_titles.py": sweep,
+                              "core/management/commands/list_pages.py": one})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.severity) for f in report.findings] == [
+        ("core/management/commands/list_pages.py", 10, "warning")]

@@ -643,6 +643,18 @@ def _names_one_tenant(name: str, tenant_words: set[str]) -> bool:
     return bool(tenant_words & said) and not said & MANY_WORDS
 
 
+def _tenant_of_each_row(bound: nodes.NodeNG) -> bool:
+    """`org = doc.organization` for each `doc` a loop goes through: the tenant of each row in
+    turn, as a sweep across tenants reads it, not one tenant the code acts for."""
+    assign = bound.parent
+    if not (isinstance(assign, nodes.Assign) and isinstance(assign.value, nodes.Attribute)
+            and isinstance(assign.value.expr, nodes.Name)):
+        return False
+    row = assign.value.expr.name
+    return any(isinstance(loop.target, nodes.AssignName) and loop.target.name == row
+               for loop in assign.node_ancestors() if isinstance(loop, nodes.For))
+
+
 def holds_one_tenant(node: nodes.NodeNG, tenant_words: set[str]) -> bool:
     """Whether the functions around `node` hold one tenant when it runs: a parameter, or a
     variable bound before it, named after the tenant (`organization`, `org_id`,
@@ -655,7 +667,8 @@ def holds_one_tenant(node: nodes.NodeNG, tenant_words: set[str]) -> bool:
         if isinstance(scope, (nodes.FunctionDef, nodes.Lambda)):
             if any(_names_one_tenant(name, tenant_words) for name in scope.argnames()):
                 return True
-            if any(_names_one_tenant(name, tenant_words) and any((bound.lineno or line) < line for bound in bindings)
+            if any(_names_one_tenant(name, tenant_words) and any(
+                    (bound.lineno or line) < line and not _tenant_of_each_row(bound) for bound in bindings)
                    for name, bindings in scope.locals.items()):
                 return True
         if scope.parent is None:
