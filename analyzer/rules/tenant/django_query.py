@@ -316,10 +316,16 @@ def _picks_its_own_object(cls: nodes.ClassDef) -> bool:
     """A detail, update or delete view whose `get_object` (its own, or a project base's) looks the
     row up itself, without `super().get_object()`: the class's `model` then names no rows it
     serves, and that lookup is judged where it is written."""
+    return any(m.name == "get_object" and not _calls_super_get_object(m)
+               for c in _detail_lineage(cls) for m in c.mymethods())
+
+
+def _detail_lineage(cls: nodes.ClassDef) -> list[nodes.ClassDef]:
+    """The view and its project bases, when it serves one row; none for a list view."""
     lineage = [cls, *(c for c in _ancestors(cls) if not c.root().name.startswith("django"))]
     if any((dotted_name(b) or "").rsplit(".", 1)[-1] in LIST_VIEWS for c in lineage for b in c.bases):
-        return False
-    return any(m.name == "get_object" and not _calls_super_get_object(m) for c in lineage for m in c.mymethods())
+        return []
+    return lineage
 
 
 # Django's hooks that `dispatch` runs before the handler: PermissionRequiredMixin's and
@@ -331,13 +337,10 @@ def _checks_its_object(cls: nodes.ClassDef, model: ModelInfo, resolver: DjangoQu
     """A detail, update or delete view whose mixin checks the row before the handler runs:
     `has_permission()` that takes `project = self.get_object()` and looks up the caller's
     membership of it, `dispatch()` that refuses the request otherwise."""
-    lineage = [cls, *(c for c in _ancestors(cls) if not c.root().name.startswith("django"))]
-    if any((dotted_name(b) or "").rsplit(".", 1)[-1] in LIST_VIEWS for c in lineage for b in c.bases):
-        return False
     return any(m.name in ACCESS_HOOKS and any(_fetches_the_views_row(call, model, resolver)
                                               and checked_after_fetch(call, resolver)
                                               for call in nodes_within(m, nodes.Call))
-               for c in lineage for m in c.mymethods())
+               for c in _detail_lineage(cls) for m in c.mymethods())
 
 
 def _fetches_the_views_row(call: nodes.Call, model: ModelInfo, resolver: DjangoQueries) -> bool:
