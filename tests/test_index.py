@@ -3820,6 +3820,22 @@ def note(request, pk):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert report.findings == []
 
+    own_mixin = models.replace("from django_tenants.models import DomainMixin, TenantMixin\n", '''
+
+class TenantMixin(models.Model):
+    class Meta:
+        abstract = True
+
+
+class DomainMixin(models.Model):
+    class Meta:
+        abstract = True
+''')
+    root = project(tmp_path / "own", {"clients/__init__.py": "", "clients/models.py": own_mixin,
+                                      "clients/views.py": views})
+    index, _ = index_of(root)
+    assert index.tenant.models == ["Organization"], "a project's own TenantMixin keeps no schema apart"
+
 
 def test_generic_views_whose_mixins_narrow_or_check_the_row(tmp_path: Path) -> None:
     """A time-tracking app's mixins: `get_queryset` narrows to the caller's organization in a

@@ -75,6 +75,10 @@ def relation_target(field: FieldInfo, owner: ModelInfo, by_name: dict[str, list[
     return (same_framework or candidates or [None])[0]
 
 
+# Packages that keep each tenant in a PostgreSQL schema of its own, under a `TenantMixin` model.
+SCHEMA_TENANCY_PACKAGES = frozenset({"django_tenants", "tenant_schemas"})
+
+
 def _by_singular_table(table: str, by_table: dict[str, ModelInfo]) -> ModelInfo | None:
     """`tenants` for a model whose table name a `declared_attr` computes at run time (with
     inflect's plural, say) and the index could only guess as `tenant`."""
@@ -103,8 +107,9 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
     declared = _declared_scope(concrete, by_name, by_table)
     if declared is not None:
         return declared
-    schemas = next((m for m in concrete if any(b.rsplit(".", 1)[-1] == "TenantMixin" for b in m.inherited_bases)), None)
-    if schemas is not None:  # django-tenants, django-tenant-schemas
+    schemas = next((m for m in concrete if m.framework == "django" and any(
+        b.split(".")[0] in SCHEMA_TENANCY_PACKAGES and b.endswith(".TenantMixin") for b in m.inherited_bases)), None)
+    if schemas is not None:
         return TenantKey(reason=f"`{schemas.name}` ({schemas.path}:{schemas.line}) is a `TenantMixin`: each tenant "
                                 "has its own database schema, so rows need no tenant filter")
 
