@@ -4110,3 +4110,54 @@ class Command(BaseCommand):
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.severity) for f in report.findings] == [
         ("core/management/commands/list_pages.py", 10, "warning")]
+
+
+def test_a_sign_in_that_looks_the_user_up_by_email_regardless_of_case(tmp_path: Path) -> None:
+    """A Flask ERP signs users in with `User.query.filter(func.lower(User.email) == email.lower())`:
+    the case-insensitive form of the identity lookup every sign-in makes. The same comparison on
+    a task's title finds every tenant's tasks."""
+    models = '''
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+
+
+class Organization(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+
+
+class User(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    org_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False)
+    email = db.Column(db.String(200), nullable=False)
+
+
+class Task(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    org_id = db.Column(db.Integer, db.ForeignKey("organization.id"), nullable=False)
+    title = db.Column(db.String(200), nullable=False)
+'''
+    routes = '''
+from flask import Blueprint, jsonify, request
+from sqlalchemy import func
+
+from .models import Task, User
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.post("/login")
+def login():
+    email = request.form["email"]
+    user = User.query.filter(func.lower(User.email) == email.lower()).first()
+    return jsonify({"ok": user is not None and user.check_password(request.form["password"])})
+
+
+@bp.get("/tasks/by-title")
+def task_by_title():
+    task = Task.query.filter(func.lower(Task.title) == request.args["title"].lower()).first()
+    return jsonify({"title": task.title if task else None})
+'''
+    root = project(tmp_path, {"app/__init__.py": "", "app/models.py": models, "app/routes.py": routes})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("app/routes.py", 19, "TEN002")]

@@ -208,7 +208,7 @@ class SqlalchemyQueries(ChainResolver):
             return "unknown"
         if isinstance(node, nodes.Compare):
             if any(op == "==" for op, _ in node.ops):
-                left, right = node.left, node.ops[0][1]
+                left, right = _case_folded(node.left), _case_folded(node.ops[0][1])
                 for column, value in ((left, right), (right, left)):
                     if isinstance(column, nodes.Attribute) and self._scopes(
                             self._owner(column, model), column.attrname, value):
@@ -280,6 +280,15 @@ def _conjunction(verdicts: list[str]) -> str:
 
 def _mentions(node: nodes.NodeNG, name: str) -> bool:
     return any(_last(call.func) == name for call in nodes_within(node, nodes.Call))
+
+
+def _case_folded(side: nodes.NodeNG) -> nodes.NodeNG:
+    """`User.email` of `func.lower(User.email)`: the column compared without regard to case, as
+    a sign-in looks a user up by email."""
+    if isinstance(side, nodes.Call) and len(side.args) == 1 and not side.keywords \
+            and (dotted_name(side.func) or "").endswith(("func.lower", "func.upper")):
+        return side.args[0]
+    return side
 
 
 def _compared_name(criterion: nodes.NodeNG) -> str | None:
