@@ -185,12 +185,12 @@ def _named_calls(module: nodes.Module) -> tuple[tuple[tuple[str, tuple[tuple[str
             first = len(names) - len(function.args.defaults or [])
             definitions.append((function.name, tuple((name, index) for index, name in enumerate(names)
                                                      if index >= first)))
-        calls = []
+        calls = set()  # the same shape of call counts once: only whether every call gives a parameter matters
         for call in nodes_within(module, nodes.Call):
             name = call.func.attrname if isinstance(call.func, nodes.Attribute) else getattr(call.func, "name", None)
             if name:
                 spread = any(isinstance(a, nodes.Starred) for a in call.args) or \
                     any(k.arg is None for k in call.keywords or ())
-                calls.append((name, len(call.args), frozenset(k.arg for k in call.keywords or () if k.arg), spread))
+                calls.add((name, len(call.args), frozenset(k.arg for k in call.keywords or () if k.arg), spread))
         found = memo["named_calls"] = (tuple(definitions), tuple(calls))
     return found
