@@ -7,9 +7,11 @@ frameworks: a subclass says where a chain starts (`root`) and what one call does
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from dataclasses import dataclass, replace
 
+import astroid
 from astroid import nodes
 
 from ...index import ModelInfo, ProjectIndex
@@ -271,6 +273,19 @@ def _assigns(body: list[nodes.NodeNG], name: str) -> bool:
     """Whether a statement of `body` itself (not one under an `if` or a loop) assigns `name`."""
     return any(isinstance(s, nodes.Assign) and any(isinstance(t, nodes.AssignName) and t.name == name
                                                    for t in s.targets) for s in body)
+
+
+def from_a_framework(cls: nodes.ClassDef) -> bool:
+    """A class of Django or DRF themselves, not one of the project's."""
+    return cls.root().name.split(".")[0] in ("rest_framework", "django")
+
+
+def project_lineage(cls: nodes.ClassDef) -> list[nodes.ClassDef]:
+    """The class and those of its ancestors the project wrote."""
+    classes = [cls]
+    with contextlib.suppress(astroid.InferenceError, RecursionError):
+        classes += [ancestor for ancestor in cls.ancestors() if not from_a_framework(ancestor)]
+    return classes
 
 
 def single_assigned(name: nodes.Name) -> list[nodes.NodeNG]:

@@ -33,8 +33,9 @@ from .narrowing import (
 )
 from .permission_classes import checked_by_permission_class
 from .policy import tenant_severity
-from .serializer_checks import data_key, validated_by_the_views_serializer, vouched_data
+from .serializer_checks import data_key, vouched_data
 from .values import Origin, holds_one_tenant, is_capability_value, origin
+from .view_serializers import validated_by_the_views_serializer
 
 
 def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx: RuleContext,

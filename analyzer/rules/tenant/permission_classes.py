@@ -10,14 +10,11 @@ checks it (`return obj.has_permission(request.user)`).
 
 from __future__ import annotations
 
-import contextlib
-
-import astroid
 from astroid import nodes
 
 from ...index import ModelInfo, ProjectIndex
 from ...lang.python import dotted_name, nodes_within, safe_infer
-from .chains import ChainResolver
+from .chains import ChainResolver, from_a_framework, project_lineage
 from .narrowing import checked_after_fetch
 from .values import Origin, origin, sent_key
 
@@ -79,17 +76,13 @@ def _permission_classes(view: nodes.ClassDef) -> list[nodes.ClassDef]:
     if statement is None:
         return []
     named = [safe_infer(element) for element in getattr(statement.value, "elts", ())]
-    return [cls for cls in named if isinstance(cls, nodes.ClassDef) and not _from_a_package(cls)]
+    return [cls for cls in named if isinstance(cls, nodes.ClassDef) and not from_a_framework(cls)]
 
 
 def _permission_assignment(view: nodes.ClassDef) -> nodes.Assign | None:
     """`permission_classes = [...]` in the class body."""
     return next((s for s in view.body if isinstance(s, nodes.Assign) and any(
         isinstance(t, nodes.AssignName) and t.name == "permission_classes" for t in s.targets)), None)
-
-
-def _from_a_package(cls: nodes.ClassDef) -> bool:
-    return cls.root().name.split(".")[0] in ("rest_framework", "django")
 
 
 # DRF's generic views that serve one row, through get_object(), and those that also list rows,
@@ -104,7 +97,7 @@ def checked_per_object(view: nodes.ClassDef, index: ProjectIndex) -> bool:
     """A DRF detail view (`RetrieveUpdateDestroyAPIView`) whose permission classes include one
     that checks the row: its class-level `queryset` is only read by get_object(), which hands the
     row to that class before the view serves it. A view that lists rows is not covered."""
-    classes = _project_lineage(view)
+    classes = project_lineage(view)
     names = _class_names(classes)
     methods = [m for cls in classes for m in cls.mymethods()]
     if names & LISTING_VIEWS or not (names & DETAIL_VIEWS or _rows_only_through_get_object(methods)):
@@ -135,13 +128,6 @@ def _calls_super(method: nodes.FunctionDef, name: str) -> bool:
                for a in nodes_within(method, nodes.Attribute))
 
 
-def _project_lineage(view: nodes.ClassDef) -> list[nodes.ClassDef]:
-    classes = [view]
-    with contextlib.suppress(astroid.InferenceError, RecursionError):
-        classes += [cls for cls in view.ancestors() if not _from_a_package(cls)]
-    return classes
-
-
 def _effective_permissions(classes: list[nodes.ClassDef], index: ProjectIndex) -> list[str]:
     """The class names in the nearest `permission_classes`, or the project's defaults."""
     for cls in classes:
@@ -165,7 +151,7 @@ def _named_classes(value: nodes.NodeNG, index: ProjectIndex) -> list[str]:
 def queryset_never_read(view: nodes.ClassDef) -> bool:
     """A DRF `CreateAPIView` that only creates: `create()` never reads the class's `queryset`,
     so an unfiltered one serves no row."""
-    classes = _project_lineage(view)
+    classes = project_lineage(view)
     names = _class_names(classes)
     if "CreateAPIView" not in names or names & (LISTING_VIEWS | DETAIL_VIEWS):
         return False
@@ -180,7 +166,7 @@ def read_only_for_checked_rows(view: nodes.ClassDef, attribute: str | None, inde
     The view's own `queryset` is DRF's to read, and is judged by `checked_per_object`."""
     if attribute is None or attribute == "queryset":
         return False
-    classes = _project_lineage(view)
+    classes = project_lineage(view)
     methods = [m for cls in classes for m in cls.mymethods()]
     readers = [m for m in methods if attribute in _read_on_self(m)]
     if not readers or any(m.name == "get_permissions" for m in methods):
