@@ -43,6 +43,8 @@ def string_value(node: nodes.NodeNG, positions: Positions | None = None, depth: 
         for value in node.values:
             if isinstance(value, nodes.Const) and isinstance(value.value, str):
                 parts.append(value.value)
+            elif isinstance(value, nodes.FormattedValue) and (clause := _clause(value.value, depth)) is not None:
+                parts.append(clause)
             else:
                 parts.append(HOLE)
         return StringValue("".join(parts), node)
@@ -66,6 +68,38 @@ def string_value(node: nodes.NodeNG, positions: Positions | None = None, depth: 
             return StringValue(inferred.value, node, _exact_offset(inferred, positions)
                                if inferred.root() is node.root() else None)
     return None
+
+
+def _clause(node: nodes.NodeNG, depth: int) -> str | None:
+    """The SQL an f-string hole writes, where it is a clause rather than a value."""
+    return _optional(node, depth) if isinstance(node, nodes.IfExp) else _conjunction(node)
+
+
+def _conjunction(node: nodes.NodeNG) -> str | None:
+    """`{" AND ".join(constraints)}` where `constraints = ["tenant_id = %(tenant_id)s", ...]`:
+    the conditions the list starts with. What code appends later is AND-ed too, so it can only
+    narrow the rows further; any other separator (`" OR "`, `", "`) stays a hole."""
+    if not (isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) and node.func.attrname == "join"
+            and isinstance(node.func.expr, nodes.Const) and isinstance(node.func.expr.value, str)
+            and node.func.expr.value.strip().upper() == "AND" and len(node.args) == 1):
+        return None
+    items = node.args[0] if isinstance(node.args[0], nodes.List) else safe_infer(node.args[0])
+    if not isinstance(items, nodes.List) or not items.elts:
+        return None
+    if not all(isinstance(item, nodes.Const) and isinstance(item.value, str) for item in items.elts):
+        return None
+    return node.func.expr.value.join(item.value for item in items.elts)
+
+
+def _optional(node: nodes.IfExp, depth: int) -> str | None:
+    """`{"AND project_id != %(id)s" if exclude_id else ""}`: text written only when a condition
+    holds. The shorter branch stands in for it: the statement must hold up without the optional
+    clause (a tenant predicate written only sometimes does not pin the rows), and it parses,
+    where a placeholder in a clause's place would not."""
+    branches = [string_value(branch, depth=depth + 1) for branch in (node.body, node.orelse)]
+    if any(branch is None for branch in branches):
+        return None
+    return min((branch.text for branch in branches if branch is not None), key=len)
 
 
 def _exact_offset(node: nodes.Const, positions: Positions | None) -> int | None:
