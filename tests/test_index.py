@@ -4161,3 +4161,59 @@ def task_by_title():
     root = project(tmp_path, {"app/__init__.py": "", "app/models.py": models, "app/routes.py": routes})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("app/routes.py", 19, "TEN002")]
+
+
+def test_an_oauth_client_found_by_its_client_id_is_an_identity_lookup(tmp_path: Path) -> None:
+    """The token endpoint finds the client by the id it presents before it knows the tenant;
+    the same client picked by its row id from the URL is the classic cross-tenant read."""
+    root = project(tmp_path, {"auth/__init__.py": "", "auth/models.py": '''
+import uuid
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(255), unique=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Tenant.id))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Tenant.id))
+''', "auth/token.py": '''
+from fastapi import APIRouter, Depends, Form
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth.db import get_session
+from auth.models import Client
+
+router = APIRouter()
+
+
+@router.post("/token")
+async def token(client_id: str = Form(...), session: AsyncSession = Depends(get_session)):
+    client = (await session.execute(select(Client).where(Client.client_id == client_id))).scalar_one_or_none()
+    return {"client": client.id if client else None}
+
+
+@router.get("/clients/{pk}")
+async def client_detail(pk: str, session: AsyncSession = Depends(get_session)):
+    client = (await session.execute(select(Client).where(Client.id == pk))).scalar_one_or_none()
+    return {"client": client.id if client else None}
+'''})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("auth/token.py", 20)]

@@ -459,9 +459,14 @@ IDENTITY_FIELDS = frozenset({"email", "username", "login", "email_address", "pho
 def is_identity_lookup(model_name: str | None, field_name: str) -> bool:
     """A user (`User`, `StaffUser`, `TeamMember`) looked up by email or username: accounts are
     global identities, and sign-in, sign-up and invitations must find them whatever tenant they
-    belong to."""
-    is_user_model = model_name in USER_MODELS or (words(model_name or "") or [""])[-1] in ("user", "member")
-    return is_user_model and field_name.lower().split("__")[0] in IDENTITY_FIELDS
+    belong to. So is an OAuth client (`Client`, `Application`) looked up by its `client_id`: the
+    authorization server issues client ids unique across it (RFC 6749, 2.2), and finds the client
+    by it before it knows the tenant."""
+    kind = (words(model_name or "") or [""])[-1]
+    field = field_name.lower().split("__")[0]
+    if kind in ("client", "application"):
+        return field == "client_id"
+    return (model_name in USER_MODELS or kind in ("user", "member")) and field in IDENTITY_FIELDS
 
 
 def is_capability_value(value: nodes.NodeNG) -> bool:
