@@ -4163,6 +4163,60 @@ def task_by_title():
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("app/routes.py", 19, "TEN002")]
 
 
+OPEN_CORE_ROUTE = '''
+from fastapi import APIRouter, Depends
+
+from auth import current_context
+from chalicelib.utils import pg_client
+
+router = APIRouter()
+
+
+@router.get("/projects")
+def list_projects(context=Depends(current_context)):
+    with pg_client.PostgresClient() as cur:
+        cur.execute("SELECT project_id, name FROM public.projects WHERE deleted_at IS NULL")
+        return cur.fetchall()
+
+
+@router.get("/projects/v2")
+def list_projects_v2(context=Depends(current_context)):
+    with pg_client.PostgresClient() as cur:
+        cur.execute("SELECT project_id, name FROM public.projects WHERE tenant_id = %(tenant_id)s",
+                    {"tenant_id": context.tenant_id})
+        return cur.fetchall()
+'''
+
+
+def test_each_edition_of_an_open_core_schema_judges_its_own_code(tmp_path: Path) -> None:
+    """The community schema has one implicit tenant and no `tenant_id`; the enterprise copy
+    under `ee/` adds it. Community routes are judged against the community tables."""
+    community = '''
+CREATE TABLE public.tenants (tenant_id integer NOT NULL DEFAULT 1, name text NOT NULL);
+CREATE TABLE public.projects (project_id integer PRIMARY KEY, name text NOT NULL, deleted_at timestamp);
+CREATE TABLE public.users (user_id integer PRIMARY KEY, email text NOT NULL);
+'''
+    enterprise = '''
+CREATE TABLE public.tenants (tenant_id integer PRIMARY KEY, name text NOT NULL);
+CREATE TABLE public.projects (project_id integer PRIMARY KEY, name text NOT NULL, deleted_at timestamp,
+    tenant_id integer NOT NULL REFERENCES public.tenants (tenant_id));
+CREATE TABLE public.users (user_id integer PRIMARY KEY, email text NOT NULL,
+    tenant_id integer NOT NULL REFERENCES public.tenants (tenant_id));
+'''
+    root = project(tmp_path, {
+        "scripts/schema/postgresql/init_schema.sql": community,
+        "ee/scripts/schema/postgresql/init_schema.sql": enterprise,
+        "api/routers/projects.py": OPEN_CORE_ROUTE,
+        "ee/api/routers/projects.py": OPEN_CORE_ROUTE,
+    })
+    index, _ = index_of(root)
+    assert index.tenant.tables == ["tenants"]
+    assert index.table("projects").tenant_column is None
+    assert index.table("projects", "ee/api/routers/projects.py").tenant_column == "tenant_id"
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("ee/api/routers/projects.py", 13)]
+
+
 def test_an_oauth_client_found_by_its_client_id_is_an_identity_lookup(tmp_path: Path) -> None:
     """The token endpoint finds the client by the id it presents before it knows the tenant;
     the same client picked by its row id from the URL is the classic cross-tenant read."""

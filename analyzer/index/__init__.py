@@ -28,7 +28,7 @@ from .permissions import default_permission_classes, object_permission_classes, 
 from .scripts import ReadBack, credential_storage_keys
 from .security import SecurityFacts, gather_security
 from .serializer_uses import rechecked_serializer_fields
-from .sql_tables import extract_tables
+from .sql_tables import edition_folders, extract_tables, merge_editions
 from .tenant import (
     detect_tenant,
     is_tenant_lookup,
@@ -98,8 +98,13 @@ class ProjectIndex:
             found = self._by_name.get(name.lower(), [])
         return found
 
-    def table(self, name: str) -> TableInfo | None:
-        return self.tables.get(name.lower().strip('"`[]'))
+    def table(self, name: str, path: str = "") -> TableInfo | None:
+        """The table `name`, as the schema edition that the file at `path` belongs to defines it."""
+        info = self.tables.get(name.lower().strip('"`[]'))
+        if info is not None and path and info.editions:
+            folder = max((f for f in info.editions if path.startswith(f)), key=len, default="")
+            return info.editions[folder] if folder else info
+        return info
 
     def is_tenant_lookup(self, key: str) -> bool:
         return is_tenant_lookup(key, self.tenant_names)
@@ -215,12 +220,16 @@ def _names(models: list[ModelInfo]) -> dict[str, list[ModelInfo]]:
 def _tables(models: list[ModelInfo], sql: Iterable[tuple[str, list[Statement], str]],
             by_name: dict[str, list[ModelInfo]]) -> dict[str, TableInfo]:
     """Tables from CREATE TABLE statements and from the models, with their foreign keys."""
-    tables: dict[str, TableInfo] = {}
+    sql = list(sql)
+    folders = edition_folders(relpath for relpath, _, _ in sql)
+    by_edition: dict[str, dict[str, TableInfo]] = {}
     for relpath, statements, text in sql:
+        edition = next((folder for folder in folders if relpath.startswith(folder)), "")
         for table in extract_tables(statements, relpath, text):
-            known = tables.setdefault(table.name, table)
+            known = by_edition.setdefault(edition, {}).setdefault(table.name, table)
             if known is not table:
                 known.columns.update(table.columns)
+    tables = merge_editions(by_edition)
     for model in models:
         if model.abstract or not model.table:
             continue

@@ -99,6 +99,9 @@ class TableInfo:
     line: int = 0
     model: str | None = None  # qname of the model that maps it
     tenant_column: str | None = None
+    # The same table as another edition of the schema defines it, by that edition's folder:
+    # "ee/" -> the enterprise schema's `projects`, for the code under "ee/" (see sql_tables).
+    editions: dict[str, TableInfo] = field(default_factory=dict)
 
 
 @dataclass

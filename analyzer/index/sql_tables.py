@@ -6,6 +6,8 @@ schema lives only in .sql files or SQL migrations is still understood.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlglot import exp
 
 from ..lang.sql import Statement
@@ -50,4 +52,33 @@ def extract_tables(statements: list[Statement], relpath: str, script: str) -> li
                 columns[column.name.lower()] = target
         line = script.count("\n", 0, statement.start) + 1
         tables.append(TableInfo(name=name, columns=columns, path=relpath, line=line))
+    return tables
+
+
+def edition_folders(paths: Iterable[str]) -> list[str]:
+    """Folders that hold another edition of the schema, longest first: `ee/` when both
+    `scripts/schema/init.sql` and `ee/scripts/schema/init.sql` exist. An open-core project keeps
+    its enterprise code and schema beside the community ones, and each edition's code is judged
+    against its own schema: the community `projects` has no `tenant_id` to filter by."""
+    known = set(paths)
+    folders = set()
+    for path in known:
+        parts = path.split("/")
+        for cut in range(1, len(parts) - 1):
+            if "/".join(parts[cut:]) in known:
+                folders.add("/".join(parts[:cut]) + "/")
+    return sorted(folders, key=len, reverse=True)
+
+
+def merge_editions(by_edition: dict[str, dict[str, TableInfo]]) -> dict[str, TableInfo]:
+    """One table per name, from the schema outside any edition folder where it has one, with each
+    edition's own definition kept beside it. A table only one edition defines is that one."""
+    tables = dict(by_edition.get("", {}))
+    for folder, defined in by_edition.items():
+        if not folder:
+            continue
+        for name, table in defined.items():
+            main = tables.setdefault(name, table)
+            if main is not table:
+                main.editions[folder] = table
     return tables

@@ -288,7 +288,8 @@ def parent_tenant_keys(key: TenantKey, models: list[ModelInfo], by_name: dict[st
 def _detect_from_tables(tables: dict[str, TableInfo]) -> TenantKey:
     incoming: dict[str, int] = {}
     for table in tables.values():
-        for target in set(filter(None, table.columns.values())):
+        editions = (table, *table.editions.values())
+        for target in {target for each in editions for target in each.columns.values() if target}:
             if target != table.name and target in tables:  # a table created elsewhere cannot be judged
                 incoming[target] = incoming.get(target, 0) + 1
     ranked = sorted(
@@ -457,7 +458,7 @@ def mark_scoped_tables(tables: dict[str, TableInfo], models: Iterable[ModelInfo]
     tenant_tables = {t.lower() for t in key.tables}
     tenant_tables |= {m.table.lower() for m in models if m.name in key.models and m.table}
     known_columns = {m.tenant_column for m in models if m.tenant_column} | set(key.fields)
-    for table in tables.values():
+    for table in [t for main in tables.values() for t in (main, *main.editions.values())]:
         if table.tenant_column:
             continue
         for column, target in table.columns.items():

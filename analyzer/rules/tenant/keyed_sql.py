@@ -26,18 +26,18 @@ from .values import Origin
 
 
 def keyed_sql_helper_call(call: nodes.Call, resolver: ChainResolver, dialect: str,
-                          tenant_words: set[str]) -> tuple[str, Unconstrained] | None:
-    """(the helper's name, the table) when `call`, in a request handler, hands an id from the
-    URL or the body to a project function whose raw SQL picks a tenant-scoped table's row by
-    that parameter, without a tenant predicate and without row-level security set first."""
+                          tenant_words: set[str], path: str = "") -> tuple[str, Unconstrained] | None:
+    """(the helper's name, the table) when `call`, in a request handler at `path`, hands an id
+    from the URL or the body to a project function whose raw SQL picks a tenant-scoped table's
+    row by that parameter, without a tenant predicate and without row-level security set first."""
     def lookups(inner: nodes.Call, parameters: set[str]) -> list[tuple[str, Unconstrained]] | None:
-        return _sql_lookups(inner, parameters, resolver.index, dialect, tenant_words)
+        return _sql_lookups(inner, parameters, resolver.index, dialect, tenant_words, path)
 
     return helper_lookup(call, resolver, lookups, lambda _: (Origin.URL, Origin.REQUEST), lambda _: None)
 
 
 def _sql_lookups(call: nodes.Call, parameters: set[str], index: ProjectIndex, dialect: str,
-                 tenant_words: set[str]) -> list[tuple[str, Unconstrained]] | None:
+                 tenant_words: set[str], path: str) -> list[tuple[str, Unconstrained]] | None:
     argument = sql_argument(call)
     if argument is None:
         return None
@@ -48,7 +48,7 @@ def _sql_lookups(call: nodes.Call, parameters: set[str], index: ProjectIndex, di
     for statement in _parsed(value.text, dialect):
         if statement.tree is None:
             continue
-        missing = unconstrained_tables(statement.tree, index)
+        missing = unconstrained_tables(statement.tree, index, path)
         if not missing or not all(m.keyed for m in missing):
             continue  # no tenant table, or one read whole: reported where it is written
         if tenant_set_before(call, tenant_words):

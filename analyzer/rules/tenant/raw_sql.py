@@ -41,7 +41,15 @@ class UnfilteredRawSql(Rule):
     is judged on its own). A tenant predicate under `OR` holds for only
     some rows, so `WHERE o.tenant_id = %s OR o.is_public` still leaks every public row of every
     tenant. Strings built with f-strings or concatenation are checked with their holes read as
-    placeholders; .sql files outside migration and documentation folders are checked too.
+    placeholders; .sql files outside migration and documentation folders are checked too. A hole
+    that writes a clause is read as the clause: `{"AND name ILIKE %s" if name else ""}` as the
+    statement without it (so a tenant predicate written only sometimes does not count), and
+    `WHERE {" AND ".join(conditions)}` as the conditions the list is made with.
+
+    Each table's columns come from the models and from `CREATE TABLE` statements. An open-core
+    project that keeps an enterprise copy of its schema beside the community one (`ee/scripts/
+    schema.sql` beside `scripts/schema.sql`) has the code under `ee/` judged against the
+    enterprise tables, and the rest against the community ones.
 
     A statement that picks a row by its id alone (`WHERE id = :page_id`) in a service or
     repository function is judged where a request handler calls it: handing that function an
@@ -97,7 +105,9 @@ class UnfilteredRawSql(Rule):
         return tenant_severity(relpath, config, self.severity) is not None
 
     def applies_to(self, ctx: RuleContext) -> bool:
-        return any(t.tenant_column for t in ctx.index.tables.values()) and super().applies_to(ctx)
+        tables = ctx.index.tables.values()
+        return any(t.tenant_column for main in tables for t in (main, *main.editions.values())) \
+            and super().applies_to(ctx)
 
     # --- Python ---------------------------------------------------------------------------
 
@@ -119,7 +129,7 @@ class UnfilteredRawSql(Rule):
             if statement.tree is None:
                 ctx.unparsed_sql += 1
                 continue
-            missing = unconstrained_tables(statement.tree, ctx.index)
+            missing = unconstrained_tables(statement.tree, ctx.index, ctx.relpath)
             if not missing or (all(m.keyed for m in missing) and not handler):
                 continue  # a row picked by its id outside a handler: the caller chose the id
             if tenant_set_before(node, tenant_words(ctx.index.tenant)):
@@ -136,7 +146,8 @@ class UnfilteredRawSql(Rule):
             return
         django = any(m.framework == "django" for m in ctx.index.scoped_models)
         resolver = DjangoQueries(ctx.index) if django else SqlalchemyQueries(ctx.index)
-        found = keyed_sql_helper_call(node, resolver, ctx.config.sql.dialect, tenant_words(ctx.index.tenant))
+        found = keyed_sql_helper_call(node, resolver, ctx.config.sql.dialect, tenant_words(ctx.index.tenant),
+                                      ctx.relpath)
         if found is None:
             return
         helper, table = found
@@ -154,7 +165,7 @@ class UnfilteredRawSql(Rule):
             if LOOKS_LIKE_SQL.match(statement.text):
                 ctx.unparsed_sql += 1
             return
-        missing = unconstrained_tables(statement.tree, ctx.index)
+        missing = unconstrained_tables(statement.tree, ctx.index, ctx.relpath)
         if not missing:
             return
         span = ctx.statement_span(statement)

@@ -89,11 +89,12 @@ OUTER = "<outer>"
 
 
 class _Judge:
-    def __init__(self, index: ProjectIndex) -> None:
+    def __init__(self, index: ProjectIndex, path: str) -> None:
         self.index = index
+        self.path = path
 
     def tenant_column(self, table: exp.Table) -> str | None:
-        info = self.index.table(table.name)
+        info = self.index.table(table.name, self.path)
         return info.tenant_column if info is not None else None
 
     def _owner(self, column: exp.Column, tables: dict[str, exp.Table]) -> str | None:
@@ -103,7 +104,7 @@ class _Judge:
             return qualifier if qualifier in tables else OUTER
         candidates = []
         for alias, table in tables.items():
-            info = self.index.table(table.name)
+            info = self.index.table(table.name, self.path)
             if info is None:
                 continue
             if column.name.lower() in info.columns or column.name.lower() == info.tenant_column:
@@ -158,7 +159,7 @@ class _Judge:
         """Whether `select` reads a tenant-scoped table, every one of whose references is pinned."""
         if not any(self.tenant_column(table) for table in select.find_all(exp.Table)):
             return False
-        return not unconstrained_tables(select.copy(), self.index)  # a copy stands alone, parent-less
+        return not unconstrained_tables(select.copy(), self.index, self.path)  # a copy stands alone, parent-less
 
     def _equality(self, left: exp.Expression, right: exp.Expression, tables: dict[str, exp.Table],
                   classes: _Classes) -> None:
@@ -190,7 +191,7 @@ class _Judge:
         for alias, column in using or ():
             # `JOIN c USING (tenant_id)` equates the column with every earlier table that has it.
             for other, table in tables.items():
-                info = self.index.table(table.name)
+                info = self.index.table(table.name, self.path)
                 if other != alias and info is not None and column in info.columns:
                     classes.union((alias, column), (other, column))
         missing = []
@@ -213,9 +214,10 @@ def _where(node: exp.Expression) -> exp.Expression | None:
     return where.this if isinstance(where, exp.Where) else None
 
 
-def unconstrained_tables(tree: exp.Expression, index: ProjectIndex) -> list[Unconstrained]:
-    """Every tenant-scoped table reference in `tree` that is not pinned to one tenant."""
-    judge = _Judge(index)
+def unconstrained_tables(tree: exp.Expression, index: ProjectIndex, path: str = "") -> list[Unconstrained]:
+    """Every tenant-scoped table reference in `tree`, as the schema for the file at `path`
+    defines the tables, that is not pinned to one tenant."""
+    judge = _Judge(index, path)
     missing: list[Unconstrained] = []
     if isinstance(tree, (exp.Update, exp.Delete)):
         tables = {}
