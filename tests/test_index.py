@@ -4213,6 +4213,7 @@ CREATE TABLE public.users (user_id integer PRIMARY KEY, email text NOT NULL,
     assert index.tenant.tables == ["tenants"]
     assert index.table("projects").tenant_column is None
     assert index.table("projects", "ee/api/routers/projects.py").tenant_column == "tenant_id"
+    assert index.table("projects", "ee/api/routers/projects.py").primary_key == "project_id"
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [("ee/api/routers/projects.py", 13)]
 

@@ -237,6 +237,9 @@ def _tables(models: list[ModelInfo], sql: Iterable[tuple[str, list[Statement], s
                                                                  line=model.line))
         if table.model is None or not model.snapshot:
             table.model = model.qname
+        keys = [f.column.lower() for f in model.fields.values() if f.is_primary_key]
+        if len(keys) == 1:
+            table.primary_key = keys[0]
         for f in model.fields.values():
             if f.kind in ("m2m", "relationship"):
                 continue

@@ -99,6 +99,7 @@ class TableInfo:
     line: int = 0
     model: str | None = None  # qname of the model that maps it
     tenant_column: str | None = None
+    primary_key: str = "id"  # the single column of its primary key
     # The same table as another edition of the schema defines it, by that edition's folder:
     # "ee/" -> the enterprise schema's `projects`, for the code under "ee/" (see sql_tables).
     editions: dict[str, TableInfo] = field(default_factory=dict)

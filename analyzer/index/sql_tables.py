@@ -40,18 +40,23 @@ def extract_tables(statements: list[Statement], relpath: str, script: str) -> li
         if not name:
             continue
         columns: dict[str, str | None] = {}
+        primary_key = "id"
         for item in schema.expressions:
             if isinstance(item, exp.ColumnDef):
                 reference = None
                 for constraint in item.args.get("constraints") or ():
                     reference = reference or _reference_table(constraint.args.get("kind"))
+                    if isinstance(constraint.args.get("kind"), exp.PrimaryKeyColumnConstraint):
+                        primary_key = item.name.lower()
                 columns[item.name.lower()] = reference
+            elif isinstance(item, exp.PrimaryKey) and len(item.expressions) == 1:
+                primary_key = item.expressions[0].name.lower()
         for foreign_key in schema.find_all(exp.ForeignKey):
             target = _reference_table(foreign_key.args.get("reference"))
             for column in foreign_key.expressions:
                 columns[column.name.lower()] = target
         line = script.count("\n", 0, statement.start) + 1
-        tables.append(TableInfo(name=name, columns=columns, path=relpath, line=line))
+        tables.append(TableInfo(name=name, columns=columns, path=relpath, line=line, primary_key=primary_key))
     return tables
 
 

@@ -51,7 +51,8 @@ class UnfilteredRawSql(Rule):
     schema.sql` beside `scripts/schema.sql`) has the code under `ee/` judged against the
     enterprise tables, and the rest against the community ones.
 
-    A statement that picks a row by its id alone (`WHERE id = :page_id`) in a service or
+    A statement that picks a row by its primary key alone (`WHERE id = :page_id`, or `WHERE
+    revision_id = :revision_id` where the table declares that column its key) in a service or
     repository function is judged where a request handler calls it: handing that function an
     id from the URL or the request body is reported at the call, since the caller chose the id;
     an id read from a row the handler already loaded for the tenant is not.

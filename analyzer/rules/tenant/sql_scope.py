@@ -200,8 +200,10 @@ class _Judge:
             if column is None:
                 continue
             if not classes.is_pinned((alias, column)) and not classes.carries(alias):
+                info = self.index.table(table.name, self.path)
+                key = info.primary_key if info is not None else "id"
                 missing.append(Unconstrained(table=table.name, alias=alias, column=column, top_level=top_level,
-                                             keyed=classes.is_pinned((alias, "id"))))
+                                             keyed=classes.is_pinned((alias, key))))
         return missing
 
 
