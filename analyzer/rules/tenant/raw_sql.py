@@ -41,7 +41,9 @@ class UnfilteredRawSql(Rule):
     is judged on its own). A tenant predicate under `OR` holds for only
     some rows, so `WHERE o.tenant_id = %s OR o.is_public` still leaks every public row of every
     tenant. Strings built with f-strings or concatenation are checked with their holes read as
-    placeholders; .sql files outside migration and documentation folders are checked too. A hole
+    placeholders; .sql files outside migration and documentation folders are checked too,
+    except for the rows a file that also creates, alters or drops tables or indexes updates,
+    inserts or deletes: such a file is a migration, and its data changes span tenants. A hole
     that writes a clause is read as the clause: `{"AND name ILIKE %s" if name else ""}` as the
     statement without it (so a tenant predicate written only sometimes does not count), and
     `WHERE {" AND ".join(conditions)}` as the conditions the list is made with.
@@ -167,7 +169,7 @@ class UnfilteredRawSql(Rule):
                 ctx.unparsed_sql += 1
             return
         missing = unconstrained_tables(statement.tree, ctx.index, ctx.relpath)
-        if not missing:
+        if not missing or (isinstance(statement.tree, DATA_CHANGES) and _changes_the_schema(ctx.statements)):
             return
         span = ctx.statement_span(statement)
         fix = self._fix(statement, missing, ctx, statement.start)
@@ -209,3 +211,15 @@ def _tenant_predicate_under_or(tree: exp.Expression, columns: set[str]) -> bool:
         if column.name.lower() in columns and column.find_ancestor(exp.Or) is not None:
             return True
     return False
+
+
+DATA_CHANGES = (exp.Update, exp.Delete, exp.Insert, exp.Merge)
+SCHEMA_OBJECTS = frozenset({"TABLE", "INDEX", "COLUMN", "CONSTRAINT"})
+
+
+def _changes_the_schema(statements: list[Statement]) -> bool:
+    """A .sql file that creates, alters or drops tables or indexes is a schema script or a
+    migration (`1.18.0/1.18.0.sql` beside the `ALTER TABLE`s of that release): the rows it
+    updates are a data migration, run once by an operator over every tenant on purpose."""
+    return any(isinstance(s.tree, (exp.Create, exp.Alter, exp.Drop))
+               and str(s.tree.args.get("kind") or "").upper() in SCHEMA_OBJECTS for s in statements)
