@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from astroid import nodes
@@ -215,11 +216,19 @@ def _tenant_predicate_under_or(tree: exp.Expression, columns: set[str]) -> bool:
 
 DATA_CHANGES = (exp.Update, exp.Delete, exp.Insert, exp.Merge)
 SCHEMA_OBJECTS = frozenset({"TABLE", "INDEX", "COLUMN", "CONSTRAINT"})
+# The same, in the text of a statement sqlglot could not parse (psql's `\gexec`, a DO block).
+SCHEMA_CHANGE = re.compile(r"\b(create|alter|drop)\s+(unique\s+)?(table|index)\b", re.I)
 
 
 def _changes_the_schema(statements: list[Statement]) -> bool:
     """A .sql file that creates, alters or drops tables or indexes is a schema script or a
     migration (`1.18.0/1.18.0.sql` beside the `ALTER TABLE`s of that release): the rows it
     updates are a data migration, run once by an operator over every tenant on purpose."""
-    return any(isinstance(s.tree, (exp.Create, exp.Alter, exp.Drop))
-               and str(s.tree.args.get("kind") or "").upper() in SCHEMA_OBJECTS for s in statements)
+    for statement in statements:
+        tree = statement.tree
+        if isinstance(tree, (exp.Create, exp.Alter, exp.Drop)):
+            if str(tree.args.get("kind") or "").upper() in SCHEMA_OBJECTS:
+                return True
+        elif (tree is None or isinstance(tree, exp.Command)) and SCHEMA_CHANGE.search(statement.text):
+            return True
+    return False
