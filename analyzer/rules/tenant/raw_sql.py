@@ -33,21 +33,24 @@ class UnfilteredRawSql(Rule):
     """Raw SQL reads or changes a tenant-scoped table without a tenant predicate.
 
     ## Why is this bad?
-    Raw SQL bypasses every safeguard the ORM layer may have (scoped managers, global
-    criteria). A statement that touches a tenant-scoped table must pin each reference to one
-    tenant with `alias.tenant_id = <value>` (or `IN`) AND-ed at the top of its WHERE, or join it
-    on the tenant column to a table that is pinned. A key column matched against the keys of one
+    Raw SQL bypasses every safeguard the ORM layer may have (scoped managers, global criteria).
+    A statement that touches a tenant-scoped table must pin each reference to one tenant with
+    `alias.tenant_id = <value>` (or `IN`) AND-ed at the top of its WHERE, or join it on the
+    tenant column to a table that is pinned. A key column matched against the keys of one
     tenant's rows counts as well: `o.customer_id IN (SELECT id FROM customers WHERE tenant_id =
     %s)`, or a join on `o.id = latest.id` to a derived table of that tenant's rows (the subquery
-    is judged on its own). A tenant predicate under `OR` holds for only
-    some rows, so `WHERE o.tenant_id = %s OR o.is_public` still leaks every public row of every
-    tenant. Strings built with f-strings or concatenation are checked with their holes read as
-    placeholders; .sql files outside migration and documentation folders are checked too,
-    except for the rows a file that also creates, alters or drops tables or indexes updates,
-    inserts or deletes: such a file is a migration, and its data changes span tenants. A hole
-    that writes a clause is read as the clause: `{"AND name ILIKE %s" if name else ""}` as the
-    statement without it (so a tenant predicate written only sometimes does not count), and
-    `WHERE {" AND ".join(conditions)}` as the conditions the list is made with.
+    is judged on its own). A tenant predicate under `OR` holds for only some rows, so `WHERE
+    o.tenant_id = %s OR o.is_public` still leaks every public row of every tenant. A row found
+    by who asks for it holds one tenant too: a user table by its email or username (sign-in and
+    sign-up look across tenants), any table by a secret or key column the caller presents
+    (`WHERE invitation_token = %s`, `WHERE project_key = %s`), and tables joined to it on the
+    tenant column. Strings built with f-strings or concatenation are checked with their holes
+    read as placeholders; .sql files outside migration and documentation folders are checked
+    too, except for the rows a file that also creates, alters or drops tables or indexes
+    updates, inserts or deletes: such a file is a migration, and its data changes span tenants.
+    A hole that writes a clause is read as the clause: `{"AND name ILIKE %s" if name else ""}`
+    as the statement without it (so a tenant predicate written only sometimes does not count),
+    and `WHERE {" AND ".join(conditions)}` as the conditions the list is made with.
 
     Each table's columns come from the models and from `CREATE TABLE` statements. An open-core
     project that keeps an enterprise copy of its schema beside the community one (`ee/scripts/

@@ -21,6 +21,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from ...index import ProjectIndex
+from .values import is_capability_field, is_identity_lookup
 
 # A string that reads or changes rows: what a call handing text to the database is judged on.
 LOOKS_LIKE_SQL = re.compile(r"^\s*(--[^\n]*\n\s*)*(select|with|update|delete|insert)\b", re.I)
@@ -183,6 +184,20 @@ class _Judge:
             owner = self._owner(column, tables)
             if owner and owner != OUTER:
                 classes.pin((owner, column.name.lower()))
+                self._found_by_who_asks(owner, column.name.lower(), tables, classes)
+
+    def _found_by_who_asks(self, alias: str, column: str, tables: dict[str, exp.Table], classes: _Classes) -> None:
+        """`users.email = %(email)s`, `invitation_token = %(token)s` or `project_key = %(key)s`:
+        an account found by its sign-in name, or a row by a secret or key its holder presents, in
+        whatever tenant it is, as the ORM rules read `User.objects.get(email=...)` and
+        `filter(token=...)`. Its tenant column then holds one tenant."""
+        table = tables.get(alias)
+        info = self.index.table(table.name, self.path) if table is not None else None
+        if info is None or not info.tenant_column:
+            return
+        model = info.model.rsplit(".", 1)[-1] if info.model else info.name.removesuffix("s")
+        if is_identity_lookup(model, column) or is_capability_field(column) or column.endswith("_key"):
+            classes.pin((alias, info.tenant_column))
 
     def judge(self, tables: dict[str, exp.Table], conditions: list[exp.Expression],
               top_level: bool, using: list[tuple[str, str]] | None = None,
