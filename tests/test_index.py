@@ -4272,3 +4272,59 @@ async def client_detail(pk: str, session: AsyncSession = Depends(get_session)):
 '''})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [("auth/token.py", 20)]
+
+
+def test_a_flask_sqlalchemy_query_class_that_filters_scopes_its_model(tmp_path: Path) -> None:
+    """`Person.query.get(id, project)` calls the model's own `query_class`, whose `get` adds the
+    project filter; `filter_by` on the same query is Flask-SQLAlchemy's and adds nothing."""
+    root = project(tmp_path, {"budget/__init__.py": "", "budget/models.py": '''
+from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.query import Query
+
+db = SQLAlchemy()
+
+
+class Project(db.Model):
+    id = db.Column(db.String(64), primary_key=True)
+    name = db.Column(db.UnicodeText)
+
+
+class Person(db.Model):
+    class PersonQuery(Query):
+        def get(self, id, project):
+            return Person.query.filter(Person.id == id).filter(Person.project_id == project.id).one_or_none()
+
+    query_class = PersonQuery
+
+    id = db.Column(db.Integer, primary_key=True)
+    project_id = db.Column(db.String(64), db.ForeignKey("project.id"), nullable=False)
+    name = db.Column(db.UnicodeText)
+
+
+class Bill(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    project_id = db.Column(db.String(64), db.ForeignKey("project.id"), nullable=False)
+    payer_id = db.Column(db.Integer, db.ForeignKey("person.id"))
+''', "budget/web.py": '''
+from flask import Blueprint, abort, g
+
+from budget.models import Person
+
+main = Blueprint("main", __name__)
+
+
+@main.route("/<project_id>/members/<member_id>")
+def member(member_id):
+    person = Person.query.get(member_id, g.project)
+    return person.name if person else abort(404)
+
+
+@main.route("/<project_id>/members/<member_id>/v2")
+def member_v2(member_id):
+    person = Person.query.filter_by(id=member_id).first()
+    return person.name if person else abort(404)
+'''})
+    index, _ = index_of(root)
+    assert index.model("budget.models.Person").scoped_query_methods == {"get"}
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("budget/web.py", 17)]

@@ -22,7 +22,13 @@ from .django_apps import app_labels, label_for
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import checked_dependencies, keyed_helpers, query_builders, request_reachable
-from .managers import global_criteria, manager_lookups, scoping_methods_and_managers, tenant_schemas
+from .managers import (
+    global_criteria,
+    manager_lookups,
+    query_class_methods,
+    scoping_methods_and_managers,
+    tenant_schemas,
+)
 from .orm_models import extract_models
 from .permissions import default_permission_classes, object_permission_classes, rest_framework_setting
 from .scripts import ReadBack, credential_storage_keys
@@ -149,6 +155,9 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     methods, managers = scoping_methods_and_managers(python, index)
     index.scoping_methods = methods | set(config.tenant.scoped_managers)
     index.scoped_manager_classes = managers
+    for qname, query_methods in query_class_methods(python, index).items():
+        if qname in index.models:
+            index.models[qname].scoped_query_methods = query_methods
     index.global_criteria = global_criteria(python)
     index.tenant_schemas = tenant_schemas(python)
     if index.tenant_schemas:

@@ -33,6 +33,7 @@ def describe_index(index: ProjectIndex, skipped: list[Skipped]) -> dict[str, Any
                 "tenant_column": m.tenant_column,
                 "bound_via": m.bound_via,
                 "scoped_managers": sorted(m.scoped_managers),
+                "scoped_query_methods": sorted(m.scoped_query_methods),
                 "auto_scoped": m.auto_scoped,
                 "reason": m.tenant_reason,
             }
@@ -81,6 +82,8 @@ def index_text(index: ProjectIndex, skipped: list[Skipped]) -> str:
         extras = []
         if m["scoped_managers"]:
             extras.append("self-scoping managers: " + ", ".join(m["scoped_managers"]))
+        if m["scoped_query_methods"]:
+            extras.append("query_class methods that filter: " + ", ".join(m["scoped_query_methods"]))
         if m["auto_scoped"]:
             extras.append("scoped by its framework")
         extra = f"; {'; '.join(extras)}" if extras else ""

@@ -72,6 +72,9 @@ class ModelInfo:
     tenant_reason: str = ""
     bound_via: str | None = None  # "project" when reaching the tenant through a required FK
     scoped_managers: set[str] = field(default_factory=set)
+    # Flask-SQLAlchemy: methods of the model's own `query_class` that filter by the tenant, so
+    # that `Person.query.get(id, project)` is scoped by the override it calls.
+    scoped_query_methods: frozenset[str] = frozenset()
 
     @property
     def is_tenant_scoped(self) -> bool:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from astroid import nodes
 
-from ..lang.python import dotted_name, nodes_within
+from ..lang.python import dotted_name, nodes_within, safe_infer
 
 if TYPE_CHECKING:
     from . import ProjectIndex
@@ -129,6 +129,30 @@ def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], in
         managers |= inheriting
         grown = bool(inheriting)
     return methods, managers
+
+
+def query_class_methods(modules: Iterable[tuple[str, nodes.Module]], index: ProjectIndex
+                        ) -> dict[str, frozenset[str]]:
+    """Model qname -> the methods of its Flask-SQLAlchemy `query_class` that filter by the
+    tenant: ihatemoney's `Person.query.get(id, project)` calls `PersonQuery.get`, which adds
+    `Person.project_id == project.id`. Only `Model.query` uses that class, so the methods count
+    for that model's chains alone, never as names for every query."""
+    found: dict[str, frozenset[str]] = {}
+    if not index.tenant_names:
+        return found
+    for _, module in modules:
+        for cls in nodes_within(module, nodes.ClassDef):
+            assigned = cls.locals.get("query_class", [])
+            statement = assigned[0].parent if assigned else None
+            if not isinstance(statement, nodes.Assign):
+                continue
+            query_class = safe_infer(statement.value)
+            if not isinstance(query_class, nodes.ClassDef):
+                continue
+            methods = frozenset(m.name for m in query_class.mymethods() if filters_by_tenant(m, index))
+            if methods:
+                found[f"{module.name}.{cls.name}"] = methods
+    return found
 
 
 def _calls_super(method: nodes.FunctionDef) -> bool:

@@ -44,6 +44,11 @@ def _last(node: nodes.NodeNG) -> str:
 
 class SqlalchemyQueries(ChainResolver):
     def root(self, node: nodes.NodeNG) -> Chain | None:
+        if isinstance(node, nodes.Call) and isinstance(node.func, nodes.Attribute) \
+                and isinstance(node.func.expr, nodes.Attribute) and node.func.expr.attrname == "query":
+            model = model_of_class(node.func.expr.expr, self.index, "sqlalchemy")
+            if model is not None and node.func.attrname in model.scoped_query_methods:
+                return Chain(model=model, scoped=True, has_filter=True)  # its query_class filters
         if isinstance(node, nodes.Attribute) and node.attrname == "query":
             model = model_of_class(node.expr, self.index, "sqlalchemy")
             return Chain(model=model, scoped=self._global(model)) if model is not None else None

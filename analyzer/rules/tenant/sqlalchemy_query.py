@@ -31,7 +31,9 @@ class UnfilteredSqlalchemyQuery(Rule):
     rows can share any other value (`Span.trace_id.in_(...)`). Criteria spread from a list
     (`filter(*criteria)`) count when the list gets the tenant's on every path. Statements are
     safe when the session applies a global criterion (`with_loader_criteria` in the statement's
-    options or in a `do_orm_execute` listener). A criterion on the caller's own identity
+    options or in a `do_orm_execute` listener), and `Model.query` calls that a Flask-SQLAlchemy
+    model's own `query_class` overrides with a tenant criterion (`Person.query.get(id,
+    project)`) are safe. A criterion on the caller's own identity
     (`Membership.email == user.email`, or a helper parameter that every call site fills with
     it) or on a value the code has just drawn at random (a fresh key prefix checked for
     uniqueness) selects no other tenant's chosen row.
