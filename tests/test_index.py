@@ -4328,3 +4328,158 @@ def member_v2(member_id):
     assert index.model("budget.models.Person").scoped_query_methods == {"get"}
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [("budget/web.py", 17)]
+
+
+DATASETS_MODELS = '''
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class Dataset(Base):
+    __tablename__ = "datasets"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36))
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36))
+    dataset_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20))
+
+
+class DocumentSegment(Base):
+    __tablename__ = "document_segments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36))
+    document_id: Mapped[str] = mapped_column(String(36))
+'''
+
+DATASETS_SERVICES = '''
+from extensions import db
+from models.dataset import Dataset, Document
+
+
+class NoPermissionError(Exception):
+    pass
+
+
+class DatasetService:
+    @staticmethod
+    def get_dataset(dataset_id):
+        return db.session.query(Dataset).filter_by(id=dataset_id).first()
+
+    @staticmethod
+    def check_dataset_permission(dataset, user):
+        if dataset.tenant_id != user.current_tenant_id:
+            raise NoPermissionError("You do not have permission to access this dataset.")
+
+
+class DocumentService:
+    @staticmethod
+    def get_document_by_id(document_id):
+        return db.session.query(Document).where(Document.id == document_id).first()
+
+    @staticmethod
+    def get_documents(dataset_id):
+        return db.session.query(Document).where(Document.dataset_id == dataset_id).all()
+
+    @staticmethod
+    def get_error_documents():
+        return db.session.query(Document).where(Document.status == "error").all()
+'''
+
+DATASETS_ROUTES = '''
+from flask_restx import Resource
+from werkzeug.exceptions import Forbidden, NotFound
+
+from controllers.console import console_ns
+from extensions import db
+from libs.login import current_account_with_tenant, login_required
+from models.dataset import DocumentSegment
+from services.dataset_service import DatasetService, DocumentService, NoPermissionError
+
+
+@console_ns.route("/datasets/<uuid:dataset_id>")
+class DatasetApi(Resource):
+    @login_required
+    def get(self, dataset_id):
+        current_user, _ = current_account_with_tenant()
+        dataset = DatasetService.get_dataset(str(dataset_id))
+        try:
+            DatasetService.check_dataset_permission(dataset, current_user)
+        except NoPermissionError as e:
+            raise Forbidden(str(e))
+        return {"documents": len(DocumentService.get_documents(str(dataset_id)))}
+
+
+@console_ns.route("/datasets/<uuid:dataset_id>/name")
+class DatasetNameApi(Resource):
+    @login_required
+    def get(self, dataset_id):
+        dataset = DatasetService.get_dataset(str(dataset_id))
+        return {"name": dataset.name}
+
+
+class DocumentResource(Resource):
+    def get_document(self, document_id):
+        _, current_tenant_id = current_account_with_tenant()
+        document = DocumentService.get_document_by_id(document_id)
+        if document is None or document.tenant_id != current_tenant_id:
+            raise NotFound("Document not found.")
+        return document
+
+
+@console_ns.route("/documents/<uuid:document_id>/segments")
+class DocumentSegmentsApi(DocumentResource):
+    @login_required
+    def get(self, document_id):
+        document = self.get_document(str(document_id))
+        count = db.session.query(DocumentSegment).where(DocumentSegment.document_id == str(document_id)).count()
+        return {"name": document.name, "segments": count}
+
+
+@console_ns.route("/documents/<uuid:document_id>/segments/v2")
+class DocumentSegmentsApiV2(Resource):
+    @login_required
+    def get(self, document_id):
+        document = DocumentService.get_document_by_id(str(document_id))
+        count = db.session.query(DocumentSegment).where(DocumentSegment.document_id == str(document_id)).count()
+        return {"name": document.name, "segments": count}
+
+
+@console_ns.route("/documents/errors")
+class ErrorDocumentsApi(Resource):
+    @login_required
+    def get(self):
+        return {"documents": len(DocumentService.get_error_documents())}
+'''
+
+
+def test_rows_checked_after_a_helper_fetched_them_and_their_children(tmp_path: Path) -> None:
+    """dify's datasets: no foreign keys, the dataset fetched by a service and checked by
+    `check_dataset_permission`, a base resource whose `get_document` raises on another tenant's
+    document, and segments read by the key of that checked document. Each has an unchecked twin."""
+    root = project(tmp_path, {
+        "models/__init__.py": "", "models/dataset.py": DATASETS_MODELS,
+        "services/__init__.py": "", "services/dataset_service.py": DATASETS_SERVICES,
+        "controllers/__init__.py": "", "controllers/datasets.py": DATASETS_ROUTES,
+    })
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    found = sorted((f.path, f.line) for f in report.findings)
+    assert found == [
+        ("controllers/datasets.py", 29),  # get_dataset by the URL's id, never checked
+        ("controllers/datasets.py", 55),  # get_document_by_id by the URL's id, never checked
+        ("controllers/datasets.py", 56),  # segments of that unchecked document
+        ("services/dataset_service.py", 32),  # every tenant's failed documents
+    ]

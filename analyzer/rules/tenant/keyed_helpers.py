@@ -78,6 +78,8 @@ def helper_lookup(call: nodes.Call, resolver: ChainResolver, lookups: Lookups[T]
     functions = _helpers_of(call, resolver)
     if not functions or not (in_request(call) or _hands_on_its_own_data(call)) or _in_decorator(call):
         return None
+    if checked_after_fetch(call, resolver):
+        return None  # dataset = get_dataset(dataset_id); check_dataset_permission(dataset, current_user)
     # `server.block_manager` may be either of two managers: report when whichever runs leaks.
     verdicts = [_handed_to(call, function, resolver, lookups, sent_for, model_name) for function in functions]
     if any(v is None for v in verdicts):
@@ -215,8 +217,8 @@ def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, lookups: L
         if found is not None:  # a query: its own verdict, no helper to follow
             yield from found
             continue
-        if hops <= 1 or outermost_call(inner) is not inner:
-            continue
+        if hops <= 1 or outermost_call(inner) is not inner or checked_after_fetch(inner, resolver):
+            continue  # `document = DocumentService.get_document(...)`, then `if document.tenant_id != ...: raise`
         helper = _helper_of(inner, resolver)
         if helper is None or helper is function:
             continue

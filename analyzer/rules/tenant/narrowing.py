@@ -12,6 +12,7 @@ import re
 import astroid
 from astroid import nodes
 
+from ...index.callers import unconverted
 from ...index.handlers import ADMIN_WORDS, OWNER_FIELDS, enclosing_functions, guarding_settings, in_request
 from ...lang.python import dotted_name, last_name, nodes_within, safe_infer
 from ...lang.words import words
@@ -545,6 +546,41 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
         names_the_row = any(isinstance(v, nodes.Name) and v.name in held for v in values)
         if last_name(call.func) in MEMBERSHIP_LOOKUPS and names_the_row and any(is_the_caller(v) for v in values):
             return True  # ProjectMember.objects.get(project=project, user=self.request.user): the caller's membership
+    return False
+
+
+def key_of_a_checked_row(value: nodes.NodeNG, resolver: ChainResolver) -> bool:
+    """`dataset_id` after `dataset = DatasetService.get_dataset(dataset_id)` and
+    `DatasetService.check_dataset_permission(dataset, current_user)`: the key of a row the
+    function loaded by it and then checked, itself or inside the helper that loaded it (dify's
+    `document = self.get_document(dataset_id, document_id)` raises on another tenant's
+    document). Rows narrowed to that parent by their foreign key are the caller's tenant's."""
+    value = unconverted(value)
+    if not isinstance(value, nodes.Name):
+        return False
+    scope = value.scope()
+    for assign in nodes_within(scope, nodes.Assign):
+        fetch = assign.value.value if isinstance(assign.value, nodes.Await) else assign.value
+        if (assign.lineno or 0) >= (value.lineno or 0) or not isinstance(fetch, nodes.Call):
+            continue
+        if any(name.name == value.name for name in fetch.nodes_of_class(nodes.Name)) and (
+                checked_after_fetch(fetch, resolver) or _returns_a_checked_row(fetch, resolver)):
+            return True
+    return False
+
+
+def _returns_a_checked_row(call: nodes.Call, resolver: ChainResolver) -> bool:
+    """A project helper that returns a row it fetched and checked: `document = ...get_document(
+    dataset_id, document_id)`, then `if document.tenant_id != current_tenant_id: raise`."""
+    callee = _callee(call)
+    if callee is None or "site-packages" in (callee.root().file or ""):
+        return False
+    returned = {r.value.name for r in nodes_within(callee, nodes.Return) if isinstance(r.value, nodes.Name)}
+    for assign in nodes_within(callee, nodes.Assign):
+        fetch = assign.value.value if isinstance(assign.value, nodes.Await) else assign.value
+        if isinstance(fetch, nodes.Call) and any(isinstance(t, nodes.AssignName) and t.name in returned
+                                                 for t in assign.targets) and checked_after_fetch(fetch, resolver):
+            return True
     return False
 
 

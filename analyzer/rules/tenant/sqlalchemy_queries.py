@@ -21,6 +21,7 @@ from .chains import (
     model_of_class,
     under_tenant_test,
 )
+from .narrowing import key_of_a_checked_row
 from .values import (
     USER_MODELS,
     filled_with_secret,
@@ -175,8 +176,9 @@ class SqlalchemyQueries(ChainResolver):
         if (name in ("id", "uuid") or name.endswith("_id")) and is_loaded_key(value):
             return True  # Plan.household_id == self.household_id: a key the caller holds
         if self._relation(model, name):
-            return scopes_through_parent(value, self.index.is_tenant_lookup)
-        return False
+            return scopes_through_parent(value, self.index.is_tenant_lookup) or key_of_a_checked_row(value, self)
+        # DocumentSegment.document_id == document_id, the key of the document the route checked
+        return name.endswith("_id") and key_of_a_checked_row(value, self)
 
     @staticmethod
     def _is_foreign_key(model, name: str) -> bool:
@@ -188,6 +190,8 @@ class SqlalchemyQueries(ChainResolver):
         if model is None:
             return False
         field_info = model.fields.get(name)
+        if field_info is not None and field_info.kind == "column" and name.endswith("_id"):
+            return self._names_an_owned_model(name.removesuffix("_id"))
         if field_info is None or not field_info.is_relation:
             return False
         target = field_info.target or ""
@@ -202,6 +206,14 @@ class SqlalchemyQueries(ChainResolver):
         found = self.index.relation_target(model, field_info)
         return found is not None and (found.is_tenant_scoped or found.is_tenant_bound
                                       or found.name in self.index.tenant.models)
+
+    def _names_an_owned_model(self, snake: str) -> bool:
+        """`dataset` of `Document.dataset_id = mapped_column(StringUUID)`: a column named after a
+        tenant-owned model's key refers to it, whether or not the table declares the foreign key
+        (dify declares none)."""
+        camel = "".join(part.capitalize() for part in snake.split("_"))
+        return any(m.is_tenant_scoped or m.is_tenant_bound for m in self.index.models_named(camel)
+                   if m.framework == "sqlalchemy")
 
     def _owner(self, column: nodes.Attribute, default):
         """The model a column belongs to: `DataSourceGroup.group_id` is judged on DataSourceGroup

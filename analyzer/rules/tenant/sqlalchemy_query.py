@@ -49,12 +49,17 @@ class UnfilteredSqlalchemyQuery(Rule):
     author decided it where a reviewer reads it.
 
     A lookup by id in a service is judged at the route that calls it, where the id's origin
-    shows: ids from the path, the query string or the JSON body (fields of a pydantic body
-    model included, `Block.id.in_(agent_create.block_ids)`) are the client's, also when the
-    route reaches the service through an injected object (`server.agent_manager.get_agent(...)`
-    with `server: SyncServer = Depends(get_server)`). A primary key need not be called `id`
-    (`workflow_run_id = Column(String, primary_key=True)`). A service that adds the tenant's
-    criterion whenever it is given the tenant (`if organization_id: query =
+    shows: ids from the path, the query string or the JSON body (fields of a pydantic body model
+    included, `Block.id.in_(agent_create.block_ids)`) are the client's, also when the route
+    reaches the service through an injected object (`server.agent_manager.get_agent(...)` with
+    `server: SyncServer = Depends(get_server)`). A route that checks the row the service returns
+    (`dataset = get_dataset(dataset_id)`, then `check_dataset_permission(dataset, current_user)`
+    or `if dataset.tenant_id != current_tenant_id: raise`), or calls a helper that does, is
+    safe, and so are the rows it then reads by that row's key (`DocumentSegment.document_id ==
+    document_id`). A column named after a tenant-owned model's key (`Document.dataset_id`)
+    refers to it, foreign key or not. A primary key need not be called `id` (`workflow_run_id =
+    Column(String, primary_key=True)`). A service that adds the tenant's criterion whenever it
+    is given the tenant (`if organization_id: query =
     query.filter_by(organization_id=organization_id)`) is safe where the route hands it one. A
     column the code fills with a fresh secret (`state=secrets.token_urlsafe(32)`) is a
     capability, like a token: an OAuth callback that finds its row by that state reaches no one
