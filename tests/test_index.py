@@ -4483,3 +4483,65 @@ def test_rows_checked_after_a_helper_fetched_them_and_their_children(tmp_path: P
         ("controllers/datasets.py", 56),  # segments of that unchecked document
         ("services/dataset_service.py", 32),  # every tenant's failed documents
     ]
+
+
+def test_a_static_method_handed_the_statement_passes_it_through(tmp_path: Path) -> None:
+    """`stmt = Run.preload_outputs(stmt)` returns the statement with loader options: the tenant
+    criterion added after it still narrows the select it was handed."""
+    root = project(tmp_path, {"runs/__init__.py": "", "runs/models.py": '''
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class Output(Base):
+    __tablename__ = "outputs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    app_id: Mapped[str] = mapped_column(String(36))
+    output: Mapped[Output] = relationship()
+
+    @staticmethod
+    def preload_outputs(query):
+        return query.options(selectinload(Run.output))
+''', "runs/api.py": '''
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from runs.db import get_session
+from runs.models import Run
+from runs.security import current_tenant_id
+
+router = APIRouter()
+
+
+@router.get("/apps/{app_id}/runs")
+def list_runs(app_id: str, tenant_id: str = Depends(current_tenant_id), session: Session = Depends(get_session)):
+    stmt = Run.preload_outputs(select(Run))
+    stmt = stmt.where(Run.tenant_id == tenant_id, Run.app_id == app_id)
+    return session.scalars(stmt).all()
+
+
+@router.get("/apps/{app_id}/runs/v2")
+def list_runs_v2(app_id: str, session: Session = Depends(get_session)):
+    stmt = Run.preload_outputs(select(Run))
+    stmt = stmt.where(Run.app_id == app_id)
+    return session.scalars(stmt).all()
+'''})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("runs/api.py", 22)]

@@ -77,6 +77,10 @@ class ChainResolver:
                     return self.step(base, func.attrname, node.args, node.keywords or [])
                 if func.attrname in self.index.query_builders or isinstance(safe_infer(func.expr), nodes.Module):
                     return self._helper(node, depth)  # incident_service.get_all(...), utils.attach_points(qs)
+                if isinstance(safe_infer(func.expr), nodes.ClassDef) and any(
+                        self.resolve(argument, depth + 1) is not None for argument in node.args):
+                    # stmt = Execution.preload_offload_data(stmt): a static method handed the query
+                    return self._helper(node, depth)
                 return None
             if isinstance(func, nodes.Name) and func.name in COLLECTING and len(node.args) == 1 and not node.keywords:
                 return self.resolve(node.args[0], depth + 1)  # list(qs.values_list("id", flat=True)): those rows

@@ -215,6 +215,8 @@ def narrowed_elsewhere(node: nodes.Call, resolver: ChainResolver) -> bool:
         if isinstance(parent.func, nodes.Attribute) and resolver.resolve(parent.func.expr) is not None:
             return False  # `scoped.union(Invoice.objects.all())`: an argument of a query, not a helper
         chain = resolver.resolve(parent)
+        if chain is not None and not chain.scoped and outermost_call(parent) is parent:
+            return narrowed_elsewhere(parent, resolver)  # stmt = M.preload(select(M)), then stmt.where(...)
         return chain is not None and chain.scoped
     if isinstance(parent, nodes.Return):
         return _judged_by_callers(parent, resolver)

@@ -29,14 +29,15 @@ class UnfilteredSqlalchemyQuery(Rule):
     inside `or_()` it holds only for some rows. A criterion against a subquery of the tenant's
     own rows narrows only by the id or a foreign key (`Order.id.in_(...)`): another tenant's
     rows can share any other value (`Span.trace_id.in_(...)`). Criteria spread from a list
-    (`filter(*criteria)`) count when the list gets the tenant's on every path. Statements are
-    safe when the session applies a global criterion (`with_loader_criteria` in the statement's
-    options or in a `do_orm_execute` listener), and `Model.query` calls that a Flask-SQLAlchemy
-    model's own `query_class` overrides with a tenant criterion (`Person.query.get(id,
-    project)`) are safe. A criterion on the caller's own identity
-    (`Membership.email == user.email`, or a helper parameter that every call site fills with
-    it) or on a value the code has just drawn at random (a fresh key prefix checked for
-    uniqueness) selects no other tenant's chosen row.
+    (`filter(*criteria)`) count when the list gets the tenant's on every path, and so do
+    criteria added after a helper handed the statement gave it back (`stmt =
+    Run.preload_outputs(select(Run))`). Statements are safe when the session applies a global
+    criterion (`with_loader_criteria` in the statement's options or in a `do_orm_execute`
+    listener), and `Model.query` calls that a Flask-SQLAlchemy model's own `query_class`
+    overrides with a tenant criterion (`Person.query.get(id, project)`) are safe. A criterion on
+    the caller's own identity (`Membership.email == user.email`, or a helper parameter that
+    every call site fills with it) or on a value the code has just drawn at random (a fresh key
+    prefix checked for uniqueness) selects no other tenant's chosen row.
 
     A statement is an error where a request can run it: in a route, in a FastAPI dependency
     (its parameters are the request's own values), or in a function either calls. Behind an
