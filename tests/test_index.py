@@ -4545,3 +4545,56 @@ def list_runs_v2(app_id: str, session: Session = Depends(get_session)):
 '''})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [("runs/api.py", 22)]
+
+
+def test_each_key_of_a_list_the_caller_handed_over(tmp_path: Path) -> None:
+    """A task handed document ids deletes each document's segments: its caller chose the
+    documents, as it would have chosen one. The same loop over ids the client sent is a leak."""
+    root = project(tmp_path, {
+        "models/__init__.py": "", "models/dataset.py": DATASETS_MODELS,
+        "tasks/__init__.py": "", "tasks/clean_document_task.py": '''
+from celery import shared_task
+
+from extensions import db
+from models.dataset import DocumentSegment
+
+
+@shared_task(queue="dataset")
+def clean_document_task(document_ids):
+    for document_id in document_ids:
+        db.session.query(DocumentSegment).where(DocumentSegment.document_id == document_id).delete()
+    db.session.commit()
+''',
+        "controllers/__init__.py": "", "controllers/segments.py": '''
+from flask import request
+from flask_restx import Resource
+
+from controllers.console import console_ns
+from extensions import db
+from libs.login import current_account_with_tenant, login_required
+from models.dataset import Document, DocumentSegment
+from tasks.clean_document_task import clean_document_task
+
+
+@console_ns.route("/datasets/<uuid:dataset_id>/clean")
+class DatasetCleanApi(Resource):
+    @login_required
+    def post(self, dataset_id):
+        _, tenant_id = current_account_with_tenant()
+        documents = db.session.query(Document).where(Document.tenant_id == tenant_id,
+                                                     Document.dataset_id == str(dataset_id)).all()
+        clean_document_task.delay([document.id for document in documents])
+        return {"result": "success"}
+
+
+@console_ns.route("/segments/batch-delete")
+class SegmentBatchDeleteApi(Resource):
+    @login_required
+    def post(self):
+        for document_id in request.json["document_ids"]:
+            db.session.query(DocumentSegment).where(DocumentSegment.document_id == document_id).delete()
+        db.session.commit()
+        return {"result": "success"}
+'''})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("controllers/segments.py", 28)]
