@@ -4598,3 +4598,54 @@ class SegmentBatchDeleteApi(Resource):
 '''})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [("controllers/segments.py", 28)]
+
+
+def test_a_service_that_verifies_the_signed_link_before_it_fetches(tmp_path: Path) -> None:
+    """A preview link signed by the server: the service keeps the verdict of
+    `verify_image_signature` and raises when it is false, so only whoever was handed the link
+    can present the id. The same fetch without the check is a leak at the route."""
+    root = project(tmp_path, {
+        "models/__init__.py": "", "models/dataset.py": DATASETS_MODELS,
+        "services/__init__.py": "", "services/file_service.py": '''
+from werkzeug.exceptions import NotFound
+
+from core import file_helpers
+from extensions import db
+from models.dataset import Document
+
+
+class FileService:
+    def get_preview(self, document_id, timestamp, nonce, sign):
+        result = file_helpers.verify_image_signature(document_id=document_id, timestamp=timestamp, nonce=nonce,
+                                                     sign=sign)
+        if not result:
+            raise NotFound("File not found or signature is invalid")
+        return db.session.query(Document).where(Document.id == document_id).first()
+
+    def get_preview_unsigned(self, document_id):
+        return db.session.query(Document).where(Document.id == document_id).first()
+''',
+        "controllers/__init__.py": "", "controllers/previews.py": '''
+from flask import request
+from flask_restx import Resource
+
+from controllers.files import files_ns
+from services.file_service import FileService
+
+
+@files_ns.route("/files/<uuid:document_id>/preview")
+class PreviewApi(Resource):
+    def get(self, document_id):
+        args = request.args
+        document = FileService().get_preview(str(document_id), args["timestamp"], args["nonce"], args["sign"])
+        return {"name": document.name}
+
+
+@files_ns.route("/files/<uuid:document_id>/preview/v2")
+class PreviewApiV2(Resource):
+    def get(self, document_id):
+        document = FileService().get_preview_unsigned(str(document_id))
+        return {"name": document.name}
+'''})
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("controllers/previews.py", 20)]

@@ -31,7 +31,14 @@ from .chains import Chain, ChainResolver, argument_for, key_name, outermost_call
 from .context import parent_words, place_severity
 from .narrowing import checked_after_fetch, nested_in_query, only_its_key_is_read
 from .serializer_checks import data_key, validated_within_tenant
-from .values import Origin, names_checked_object, origin, sent_but_checked, signed_by_the_server
+from .values import (
+    Origin,
+    names_checked_object,
+    origin,
+    sent_but_checked,
+    signature_verified,
+    signed_by_the_server,
+)
 
 T = TypeVar("T")
 # What a call within a helper looks up by the helper's parameters (named in the set): None when
@@ -172,7 +179,8 @@ def _orm_lookups(inner: nodes.Call, parameters: set[str], resolver: ChainResolve
             and (chain.model.is_tenant_scoped or chain.model.is_tenant_bound) \
             and not (chain.scoped or chain.unknown) and (chain.key or "").split(".")[0] in parameters \
             and not (nested_in_query(inner, resolver) or checked_after_fetch(inner, resolver)
-                     or only_its_key_is_read(inner)):
+                     or only_its_key_is_read(inner)
+                     or signature_verified(inner.frame(), chain.key.split(".")[0], inner.lineno or 0)):
         return [(chain.key.split(".")[0], chain.model)]  # `body` of `Page.id.in_(body.page_ids)`
     return []
 

@@ -65,8 +65,10 @@ class UnfilteredSqlalchemyQuery(Rule):
     column the code fills with a fresh secret (`state=secrets.token_urlsafe(32)`) is a
     capability, like a token: an OAuth callback that finds its row by that state reaches no one
     else's. So is an id in a link the server signed, once `if not verify_..._signature(id, sig):
-    raise` has checked it. A join to a subquery of one tenant's rows on the tenant column
-    (`Workflow.organization_id == latest.c.organization_id`) carries that tenant over.
+    raise` has checked it, in the route or in the service before its lookup (also with the
+    verdict kept first: `result = verify_image_signature(...)`, `if not result: raise`). A join
+    to a subquery of one tenant's rows on the tenant column (`Workflow.organization_id ==
+    latest.c.organization_id`) carries that tenant over.
 
     ## Example
     ```python

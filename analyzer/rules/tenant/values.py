@@ -484,20 +484,28 @@ def signed_by_the_server(value: nodes.NodeNG) -> bool:
     """`artifact_id` after `if not verify_artifact_signature(artifact_id=artifact_id, sig=sig,
     ...): raise HTTPException(403)`: a key in a URL the server signed, which only someone it
     handed the URL to can present."""
-    if not isinstance(value, nodes.Name):
-        return False
-    function = value.frame()
+    return isinstance(value, nodes.Name) and signature_verified(value.frame(), value.name, value.lineno or 0)
+
+
+def signature_verified(function: nodes.NodeNG, name: str, before: int) -> bool:
+    """Whether `function` refuses, before line `before`, a `name` whose signature does not
+    verify: `if not verify_..._signature(name, ...): raise`, or the same with the verdict kept
+    first (`result = verify_image_signature(upload_file_id=file_id, ...)`, `if not result:`)."""
     for branch in nodes_within(function, nodes.If):
         test = branch.test
-        if not (isinstance(test, nodes.UnaryOp) and test.op == "not" and isinstance(test.operand, nodes.Call)) \
-                or (branch.lineno or 0) >= (value.lineno or 0) \
+        if not (isinstance(test, nodes.UnaryOp) and test.op == "not") or (branch.lineno or 0) >= before \
                 or not any(isinstance(s, nodes.Raise) for s in branch.body):
             continue
         call = test.operand
+        if isinstance(call, nodes.Name):
+            kept = assigned_values(call)
+            call = kept[0] if isinstance(kept, list) and len(kept) == 1 else None
+        if not isinstance(call, nodes.Call):
+            continue
         callee = (last_name(call.func) or "").lower()
         arguments = (*call.args, *(k.value for k in call.keywords or ()))
         if "verify" in callee and "sign" in callee \
-                and any(isinstance(a, nodes.Name) and a.name == value.name for a in arguments):
+                and any(isinstance(a, nodes.Name) and a.name == name for a in arguments):
             return True
     return False
 
