@@ -23,6 +23,7 @@ from ...lang.python import dotted_name, nodes_within, safe_infer
 from ...lang.python_strings import string_value
 from ...lang.words import words
 from .chains import COLLECTING, Chain, ChainResolver, assigned_values, key_name, model_of_class, returns
+from .narrowing import key_of_a_checked_row
 from .serializer_checks import filled_with_caller, vouched_data
 from .values import (
     USER_MODELS,
@@ -340,7 +341,8 @@ class DjangoQueries(ChainResolver):
                 or vouched_data(value, self.index.is_tenant_lookup)  # the serializer's is_valid looked it up
         if self._relation(model, parts[0]) is not None and (parts[1:] in ([], ["in"], ["exact"], ["id"], ["pk"]) or (
                 len(parts) > 1 and parts[-1].endswith("_id"))):  # owner_ticket__addon_to_id=position.pk
-            return scopes_through_parent(value, self.index.is_tenant_lookup, self.index.caller_data_keys)
+            return scopes_through_parent(value, self.index.is_tenant_lookup, self.index.caller_data_keys) \
+                or key_of_a_checked_row(value, self)  # dataset_id=dataset_id, the dataset checked above
         if len(parts) > 1 and self._names_owned_model(parts):
             return scopes_through_parent(value, self.index.is_tenant_lookup, self.index.caller_data_keys)
         # household_id=self.household_id: a key the caller holds; target=knowledge.id: rows that

@@ -60,7 +60,9 @@ class UnfilteredDjangoQuery(Rule):
     the caller (`if not invoice.project.can_be_seen_by(request.user): raise PermissionDenied`),
     or each row in turn in a loop that refuses the ones the caller may not see, or compared in a
     guard with a row looked up for the caller (by `request.user`, or by an attribute the server's
-    middleware set on the request, never by its GET, POST or body). Rows filtered to
+    middleware set on the request, never by its GET, POST or body); the rows then filtered by
+    that row's key (`Comment.objects.filter(task_id=task_id)` after `task` was fetched by
+    `task_id` and checked) belong to it. Rows filtered to
     what their owners published for everyone (`status=AppStatus.PUBLISHED`, `is_published=True`)
     are a catalogue, not one tenant's data; `is_public=True` may mean public to the tenant's own
     clients, and is judged like any other filter.
