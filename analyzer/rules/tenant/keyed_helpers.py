@@ -225,11 +225,11 @@ def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, lookups: L
         if found is not None:  # a query: its own verdict, no helper to follow
             yield from found
             continue
-        if hops <= 1 or outermost_call(inner) is not inner or checked_after_fetch(inner, resolver):
-            continue  # `document = DocumentService.get_document(...)`, then `if document.tenant_id != ...: raise`
-        helper = _helper_of(inner, resolver)
-        if helper is None or helper is function:
+        if hops <= 1 or outermost_call(inner) is not inner:
             continue
+        helper = _helper_of(inner, resolver)
+        if helper is None or helper is function or checked_after_fetch(inner, resolver):
+            continue  # `document = DocumentService.get_document(...)`, then `if document.tenant_id != ...: raise`
         for parameter, what in _fetched_by(helper, resolver, lookups, hops - 1):
             argument = argument_for(inner, helper, parameter)
             passed = (key_name(argument) or "").split(".")[0] if argument is not None else ""

@@ -179,7 +179,8 @@ def origin(value: nodes.NodeNG, depth: int = 0) -> Origin:
         found = origin(iterated, depth + 1) if iterated is not None and depth < ORIGIN_DEPTH else None
         if found is Origin.REQUEST:
             return Origin.REQUEST  # for entry in validated_data["items"]: each entry the client sent
-        if found is Origin.URL and is_key_name(value.name) and assigned_values(iterated) == "parameter":
+        if found is Origin.URL and is_key_name(value.name) and isinstance(iterated, nodes.Name) \
+                and assigned_values(iterated) == "parameter":
             return Origin.URL  # for document_id in document_ids: each key the caller handed over
         if values == "parameter":
             if is_key_name(value.name) or value.name in ("slug", "key"):
