@@ -21,7 +21,7 @@ from .callers import always_given, caller_data_keys, caller_parameters
 from .django_apps import app_labels, label_for
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
-from .handlers import checked_dependencies, keyed_helpers, query_builders, request_reachable
+from .handlers import checked_dependencies, keyed_helpers, query_builders, request_reachable, view_decorators
 from .managers import (
     global_criteria,
     manager_lookups,
@@ -59,6 +59,7 @@ class ProjectIndex:
     tenant_schemas: str = ""  # where sessions map the default schema to a tenant's own (schema_translate_map)
     request_reachable: set[str] = field(default_factory=set)  # function names a request handler can reach
     quiet_reachable: set[str] = field(default_factory=set)  # ... that only admin-like handlers reach
+    view_decorators: frozenset[str] = frozenset()  # decorators on request handlers, whose wrappers run for requests
     query_builders: set[str] = field(default_factory=set)  # functions that return an unevaluated query
     keyed_helpers: set[str] = field(default_factory=set)  # functions that look a row up by a parameter
     checked_dependencies: set[str] = field(default_factory=set)  # FastAPI dependencies whose dependants check the row
@@ -186,6 +187,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.sql_migrations = sorted(path for path, _, _ in sql if migration_paths.match_file(path))
     warning_paths = path_spec(config.tenant.warning_paths)
     index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
+    index.view_decorators = view_decorators(python)
     for model in models:
         for attribute, manager in model.managers.items():
             if manager in managers or attribute in config.tenant.scoped_managers:

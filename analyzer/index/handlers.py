@@ -422,16 +422,17 @@ def _handler_method(function: nodes.FunctionDef) -> bool:
         or bool(set(decorator_names(function)) & {"property", "cached_property"})
 
 
-def in_request(node: nodes.NodeNG) -> bool:
+def in_request(node: nodes.NodeNG, view_decorators: frozenset[str] = frozenset()) -> bool:
     """Whether `node` sits in a request handler: a function that takes the request, a routed
     function, a handler method (get, post, get_queryset, validate...) or attribute of a view,
-    serializer or form class, or module-level code of a views/API module. A helper method that
-    is handed ids by a handler is not one: the handler is where the id's origin shows."""
+    serializer or form class, module-level code of a views/API module, or the wrapper of a
+    decorator in `view_decorators` (see `wraps_a_view`). A helper method that is handed ids by a
+    handler is not one: the handler is where the id's origin shows."""
     scope: nodes.NodeNG | None = node.scope()
     innermost_function: nodes.FunctionDef | None = None
     while scope is not None and not isinstance(scope, nodes.Module):
         if isinstance(scope, nodes.FunctionDef):
-            if is_request_handler(scope):
+            if is_request_handler(scope) or (view_decorators and wraps_a_view(scope, view_decorators)):
                 return True
             innermost_function = innermost_function or scope
         if isinstance(scope, nodes.ClassDef) and _view_class(scope):
@@ -439,6 +440,20 @@ def in_request(node: nodes.NodeNG) -> bool:
                 or (innermost_function.name == "__init__" and _form_class(scope))
         scope = scope.parent.scope() if scope.parent is not None else None
     return innermost_function is None and scope is not None and is_request_module(scope)
+
+
+def wraps_a_view(function: nodes.FunctionDef, view_decorators: frozenset[str]) -> bool:
+    """`@wraps(view_func) def decorated_view(*args, **kwargs)` inside `get_app_model`, which the
+    project puts on its request handlers: the wrapper runs for each request before the view,
+    with the URL's own values in `kwargs` (Flask hands them to the view as keywords)."""
+    if "wraps" not in decorator_names(function):
+        return False
+    outer = function.parent.scope() if function.parent is not None else None
+    while isinstance(outer, nodes.FunctionDef):
+        if outer.name in view_decorators:
+            return True
+        outer = outer.parent.scope() if outer.parent is not None else None
+    return False
 
 
 # Calls that leave a query unevaluated: a function returning one of these builds a query.
@@ -715,6 +730,20 @@ class _ModuleFacts:
     builders: frozenset[str]
     keyed: frozenset[str]
     passes: tuple[tuple[str, frozenset[str]], ...]  # function -> what it hands a parameter to
+    view_decorators: frozenset[str]  # decorators on the module's handlers
+
+
+def view_decorators(modules: Iterable[tuple[str, nodes.Module]]) -> frozenset[str]:
+    """Names of the decorators the project puts on its request handlers (see `wraps_a_view`)."""
+    return frozenset().union(*(_module_facts(module).view_decorators for _, module in modules))
+
+
+# Decorators that wrap no request-time code of the project's, or whose name says nothing about
+# which function runs (`@router.get(...)`).
+NOT_VIEW_DECORATORS = ROUTE_DECORATORS | GENERIC_METHODS | frozenset({
+    "property", "cached_property", "staticmethod", "classmethod", "abstractmethod", "method_decorator",
+    "wraps", "csrf_exempt", "transaction", "atomic", "override", "overload",
+})
 
 
 def _module_facts(module: nodes.Module) -> _ModuleFacts:
@@ -724,19 +753,24 @@ def _module_facts(module: nodes.Module) -> _ModuleFacts:
         imported = imported_module_names(module)
         certain = imported_module_names(module, only_certain=True)
         calls, handlers = [], []
+        view_decorators: frozenset[str] = frozenset()
         for function in nodes_within(module, nodes.FunctionDef):
             called = frozenset(_called_keys(function, imported, certain))
             first = function.body[0] if function.body else function
             handler = in_request(first) and not finds_the_caller(first)
             if handler:
-                handlers.append((called, admin_only(function)))
+                # A decorator on a handler runs for the request too: `@get_app_model` loads the
+                # URL's app in its wrapper before the view sees it.
+                decorators = frozenset(decorator_names(function)) - NOT_VIEW_DECORATORS
+                handlers.append((called | {f"f:{name}" for name in decorators}, admin_only(function)))
+                view_decorators |= decorators
             if not (handler and isinstance(function.parent, nodes.ClassDef)):
                 # A handler method is entered by the framework, and is already a start above.
                 # Under its bare key, `m:post`, every `super().post(...)` in the project would
                 # reach what a staff-only view's `post` calls.
                 calls.append((function_key(function), called))
         facts = memo["handler_facts"] = _ModuleFacts(tuple(calls), tuple(handlers), _builds_queries(module),
-                                                     _keyed(module), _passes_parameters(module))
+                                                     _keyed(module), _passes_parameters(module), view_decorators)
     return facts
 
 

@@ -472,6 +472,8 @@ def _model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> 
         return first if first is not None and second is not None and first.tenant_field == second.tenant_field \
             and first.is_tenant_scoped == second.is_tenant_scoped else None
     inferred = safe_infer(node)
+    if inferred is None and (compared := _compared_class(node)) is not None:
+        return model_of_class(compared, index, framework)
     if isinstance(inferred, nodes.ClassDef):
         model = index.model(f"{inferred.root().name}.{inferred.name}")
         if model is None:
@@ -490,6 +492,21 @@ def _chosen_class(node: nodes.NodeNG) -> nodes.IfExp | None:
     """The conditional expression a local name was given: `Model = TaxLot if ... else Property`."""
     values = single_assigned(node) if isinstance(node, nodes.Name) else []
     return values[0] if values and isinstance(values[0], nodes.IfExp) else None
+
+
+def _compared_class(node: nodes.NodeNG) -> nodes.NodeNG | None:
+    """`App` for `resource_model` within `if resource_model == App:` (or `is App`): a class the
+    function is handed, which the branch has pinned down."""
+    if not isinstance(node, nodes.Name):
+        return None
+    child, parent = node, node.parent
+    while parent is not None and not isinstance(parent, (nodes.FunctionDef, nodes.ClassDef, nodes.Module)):
+        test = parent.test if isinstance(parent, nodes.If) and child in parent.body else None
+        if isinstance(test, nodes.Compare) and isinstance(test.left, nodes.Name) and test.left.name == node.name \
+                and len(test.ops) == 1 and test.ops[0][0] in ("==", "is"):
+            return test.ops[0][1]
+        child, parent = parent, parent.parent
+    return None
 
 
 def _defined_or_imported(node: nodes.NodeNG, name: str) -> bool:

@@ -28,6 +28,7 @@ from .narrowing import (
     is_housekeeping,
     narrowed_unless_operator,
     nested_in_query,
+    only_gates_the_view,
     only_its_key_is_read,
     resolves_the_tenant,
 )
@@ -58,7 +59,8 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if nested_in_query(node, resolver) or checked_after_fetch(node, resolver) or is_housekeeping(node) \
             or only_its_key_is_read(node, tenant_key_names(chain.model), counts=not holds_one_tenant(node, tenant)) \
             or documented_across_tenants(node, tenant) \
-            or resolves_the_tenant(node, tenant) or deployed_for_one_tenant(node, tenant):
+            or resolves_the_tenant(node, tenant) or deployed_for_one_tenant(node, tenant) \
+            or only_gates_the_view(node, ctx.index.view_decorators):
         return None
     helper = _handed_to(node)
     if helper is not None and (_is_validator(helper) or checked_after_fetch(helper, resolver) or any(
@@ -67,7 +69,7 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
         return None  # get_workspace_user(id, base_queryset=...) then checked; get_invitation_by_token(token, ...)
     # A key handed in by trusted code is judged where it is handed in; one the method reads
     # from the client's data itself (`self.data.get("label_id")`) is judged here.
-    sent_here = in_request(node) or _picked_from_own_data(node, chain.model, ctx.index)
+    sent_here = in_request(node, ctx.index.view_decorators) or _picked_from_own_data(node, chain.model, ctx.index)
     if chain.keyed and (not sent_here or checked_by_its_dependants(node, ctx.index.checked_dependencies)
                         or counted_beforehand(node, resolver)
                         or validated_by_the_views_serializer(node, frozenset(ctx.index.tenant_names) | tenant)):

@@ -29,7 +29,7 @@ from ...model import Severity
 from ..base import RuleContext
 from .chains import Chain, ChainResolver, argument_for, key_name, outermost_call
 from .context import parent_words, place_severity
-from .narrowing import checked_after_fetch, nested_in_query, only_its_key_is_read
+from .narrowing import checked_after_fetch, nested_in_query, only_gates_the_view, only_its_key_is_read
 from .serializer_checks import data_key, validated_within_tenant
 from .values import (
     Origin,
@@ -83,9 +83,10 @@ def helper_lookup(call: nodes.Call, resolver: ChainResolver, lookups: Lookups[T]
     of an origin in `sent_for(found)` to a project function that looks a row up by that
     parameter, as `lookups` judges a call within it, or through the helpers it hands it on to."""
     functions = _helpers_of(call, resolver)
-    if not functions or not (in_request(call) or _hands_on_its_own_data(call)) or _in_decorator(call):
+    if not functions or not (in_request(call, resolver.index.view_decorators) or _hands_on_its_own_data(call)) \
+            or _in_decorator(call):
         return None
-    if checked_after_fetch(call, resolver):
+    if checked_after_fetch(call, resolver) or only_gates_the_view(call, resolver.index.view_decorators):
         return None  # dataset = get_dataset(dataset_id); check_dataset_permission(dataset, current_user)
     # `server.block_manager` may be either of two managers: report when whichever runs leaks.
     verdicts = [_handed_to(call, function, resolver, lookups, sent_for, model_name) for function in functions]
@@ -96,9 +97,9 @@ def helper_lookup(call: nodes.Call, resolver: ChainResolver, lookups: Lookups[T]
 
 def _handed_to(call: nodes.Call, function: nodes.FunctionDef, resolver: ChainResolver, lookups: Lookups[T],
                sent_for: Callable[[T], tuple[Origin, ...]], model_name: Callable[[T], str | None]) -> T | None:
-    if _given_the_tenant_it_filters_by(call, function, resolver.index.is_tenant_lookup):
-        return None
-    for parameter, found in _fetched_by(function, resolver, lookups, MAX_HOPS):
+    for parameter, found, inner in _fetched_by(function, resolver, lookups, MAX_HOPS):
+        if _given_the_tenant_it_filters_by(call, function, inner, resolver.index.is_tenant_lookup):
+            continue
         argument = argument_for(call, function, parameter)
         sent = origin(argument) if argument is not None else None
         if sent not in sent_for(found) or (sent is Origin.URL and _queued(call)):
@@ -136,11 +137,13 @@ def _in_decorator(node: nodes.NodeNG) -> bool:
     return False
 
 
-def _given_the_tenant_it_filters_by(call: nodes.Call, function: nodes.FunctionDef,
+def _given_the_tenant_it_filters_by(call: nodes.Call, function: nodes.FunctionDef, lookup: nodes.Call,
                                     is_tenant_lookup: Callable[[str], bool]) -> bool:
     """`get_workflow_run(workflow_run_id=..., organization_id=current_org.organization_id)`
     where the helper adds `filter_by(organization_id=organization_id)` whenever it is given
-    one: the caller handed it the tenant, and it narrows by it."""
+    one: the caller handed it the tenant, and it narrows by it. Not when it narrows only in
+    another branch than the `lookup`'s (`if model == App: ...filter_by(id=id) else:
+    ...filter_by(id=id, tenant_id=tenant_id)`)."""
     arguments = function.args
     for parameter in (*(arguments.args or []), *(arguments.kwonlyargs or [])):
         if not (is_tenant_lookup(parameter.name) or is_tenant_lookup(f"{parameter.name}_id")):
@@ -148,8 +151,48 @@ def _given_the_tenant_it_filters_by(call: nodes.Call, function: nodes.FunctionDe
         value = argument_for(call, function, parameter.name)
         if value is None or (isinstance(value, nodes.Const) and value.value is None):
             continue
-        if any(_compared_or_keyword(use) for use in nodes_within(function, nodes.Name) if use.name == parameter.name):
+        if any(_compared_or_keyword(use) and not _in_other_branches(use, lookup)
+               for use in nodes_within(function, nodes.Name) if use.name == parameter.name):
             return True
+    return False
+
+
+def _in_other_branches(one: nodes.NodeNG, other: nodes.NodeNG) -> bool:
+    """Whether one of an `if`'s branches holds `one` and the other holds `other`, the code
+    after an `if` that returns counting as its `else`."""
+    return _in_branches_of_an_if(one, other) or _after_a_returning_if(one, other)
+
+
+def _after_a_returning_if(later: nodes.NodeNG, other: nodes.NodeNG) -> bool:
+    """`if model == Report: return <other>` and `<later>` below it, in the same block."""
+    node = other
+    while node.parent is not None and not isinstance(node, nodes.FunctionDef):
+        branch = node.parent
+        if isinstance(branch, nodes.If) and node in branch.body \
+                and isinstance(branch.body[-1], (nodes.Return, nodes.Raise)):
+            block = branch.parent
+            statement = later
+            while statement is not None and statement.parent is not block:
+                statement = statement.parent
+            if statement is not None and (statement.lineno or 0) > (branch.tolineno or 0):
+                return True
+        node = branch
+    return False
+
+
+def _in_branches_of_an_if(one: nodes.NodeNG, other: nodes.NodeNG) -> bool:
+    branches = {}
+    node = one
+    while node.parent is not None:
+        if isinstance(node.parent, nodes.If) and node is not node.parent.test:
+            branches[id(node.parent)] = node in node.parent.body
+        node = node.parent
+    node = other
+    while node.parent is not None:
+        if isinstance(node.parent, nodes.If) and id(node.parent) in branches \
+                and node is not node.parent.test and branches[id(node.parent)] != (node in node.parent.body):
+            return True
+        node = node.parent
     return False
 
 
@@ -216,22 +259,22 @@ def _helpers_of(call: nodes.Call, resolver: ChainResolver) -> list[nodes.Functio
 
 
 def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, lookups: Lookups[T],
-                hops: int) -> Iterator[tuple[str, T]]:
-    """(parameter, what) for each lookup by a parameter alone that `function` makes, in its own
-    queries or in a helper it hands the parameter to."""
+                hops: int) -> Iterator[tuple[str, T, nodes.Call]]:
+    """(parameter, what, call) for each lookup by a parameter alone that `function` makes, in
+    its own queries or in a helper it hands the parameter to (then `call` is the helper's)."""
     parameters = {a.name for a in (*(function.args.args or ()), *(function.args.kwonlyargs or ()))}  # None: a stub
     for inner in nodes_within(function, nodes.Call):
         found = lookups(inner, parameters)
         if found is not None:  # a query: its own verdict, no helper to follow
-            yield from found
+            yield from ((parameter, what, inner) for parameter, what in found)
             continue
         if hops <= 1 or outermost_call(inner) is not inner:
             continue
         helper = _helper_of(inner, resolver)
         if helper is None or helper is function or checked_after_fetch(inner, resolver):
             continue  # `document = DocumentService.get_document(...)`, then `if document.tenant_id != ...: raise`
-        for parameter, what in _fetched_by(helper, resolver, lookups, hops - 1):
+        for parameter, what, _ in _fetched_by(helper, resolver, lookups, hops - 1):
             argument = argument_for(inner, helper, parameter)
             passed = (key_name(argument) or "").split(".")[0] if argument is not None else ""
             if passed in parameters:  # page_ids, or body for body.page_ids
-                yield passed, what
+                yield passed, what, inner

@@ -34,7 +34,8 @@ def link_by_sent_ids(call: nodes.Call, resolver: ChainResolver) -> SentLink | No
             and isinstance(func.expr, nodes.Attribute)):
         return None
     values = [arg.value if isinstance(arg, nodes.Starred) else arg for arg in call.args]
-    if not values or not in_request(call) or any(sent_key(value) is None for value in values):
+    if not values or not in_request(call, resolver.index.view_decorators) \
+            or any(sent_key(value) is None for value in values):
         return None  # rows, or ids a serializer's related field has looked up, or from elsewhere
     relation = func.expr.attrname
     target = _target(func.expr.expr, relation, resolver)

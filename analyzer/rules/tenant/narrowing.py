@@ -13,7 +13,15 @@ import astroid
 from astroid import nodes
 
 from ...index.callers import unconverted
-from ...index.handlers import ADMIN_WORDS, OWNER_FIELDS, enclosing_functions, guarding_settings, in_request
+from ...index.handlers import (
+    ADMIN_WORDS,
+    OWNER_FIELDS,
+    enclosing_functions,
+    guarding_settings,
+    in_request,
+    is_request_handler,
+    wraps_a_view,
+)
 from ...lang.python import dotted_name, last_name, nodes_within, safe_infer
 from ...lang.words import words
 from .chains import MAX_DEPTH, ChainResolver, assigned_values, chain_keywords, outermost_call, under_tenant_test
@@ -671,6 +679,38 @@ def only_its_key_is_read(node: nodes.Call, tenant_keys: frozenset[str] = frozens
             and (use.lineno or 0) > (statement.lineno or 0)]
     return bool(uses) and all(_reads_its_key(use) or _reads_keys_of_each(use, KEY_ATTRIBUTES | tenant_keys, counts)
                               or _narrowed_in_place(use, target.name) for use in uses)
+
+
+def only_gates_the_view(node: nodes.Call, view_decorators: frozenset[str]) -> bool:
+    """`dataset = ...first()`, then `if not dataset.enable_api: raise Forbidden()`, in the wrapper
+    of a view decorator (see `wraps_a_view`): the row decides whether the view runs, and is
+    handed neither to the view nor to anything else, so none of it reaches the caller. The
+    view, given the URL's id, looks its row up itself, and is judged there."""
+    wrapper = node.frame()
+    if not isinstance(wrapper, nodes.FunctionDef) or is_request_handler(wrapper) \
+            or not wraps_a_view(wrapper, view_decorators):
+        return False
+    statement = _executed(outermost_call(node)).parent
+    if not (isinstance(statement, nodes.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], nodes.AssignName)):
+        return False
+    name = statement.targets[0].name
+    return not any(_handed_on(use) for use in nodes_within(wrapper, nodes.Name)
+                   if use.name == name and (use.lineno or 0) > (statement.lineno or 0))
+
+
+def _handed_on(use: nodes.Name) -> bool:
+    """Whether the row, or a value read from it, is passed to a call, stored, returned or
+    yielded: `kwargs["app_model"] = app_model`, `view(app.tenant_id, ...)`."""
+    value: nodes.NodeNG = use
+    while (isinstance(value.parent, nodes.Attribute) and value.parent.expr is value) \
+            or (isinstance(value.parent, nodes.Subscript) and value.parent.value is value):
+        value = value.parent
+    parent = value.parent
+    if isinstance(parent, nodes.Call):
+        return parent.func is not value
+    return isinstance(parent, (nodes.Keyword, nodes.Starred, nodes.Return, nodes.Yield, nodes.Assign,
+                               nodes.AnnAssign, nodes.AugAssign, nodes.Tuple, nodes.List, nodes.Set, nodes.Dict))
 
 
 def _reads_keys_of_each(use: nodes.Name, keys: frozenset[str], counts: bool) -> bool:

@@ -131,7 +131,7 @@ class UnfilteredRawSql(Rule):
         severity = place_severity(node, ctx, self.severity)
         if severity is None:
             return  # no request runs this statement: a job or report working across tenants on purpose
-        handler = in_request(node)
+        handler = in_request(node, ctx.index.view_decorators)
         for statement in statements:
             if statement.tree is None:
                 ctx.unparsed_sql += 1

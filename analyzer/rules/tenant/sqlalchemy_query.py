@@ -40,7 +40,11 @@ class UnfilteredSqlalchemyQuery(Rule):
     prefix checked for uniqueness) selects no other tenant's chosen row.
 
     A statement is an error where a request can run it: in a route, in a FastAPI dependency
-    (its parameters are the request's own values), or in a function either calls. Behind an
+    (its parameters are the request's own values), in the wrapper of a decorator the project
+    puts on its routes (`@get_app_model`, whose `decorated_view(*args, **kwargs)` loads
+    `kwargs["app_id"]`), or in a function any of these calls. A wrapper's lookup whose row is
+    handed on neither to the view nor to anything else only decides whether the view runs
+    (`if not dataset.enable_api: raise Forbidden()`), and is not reported. Behind an
     admin guard (`APIRouter(dependencies=[Depends(require_admin)])`), or on an operators'
     router of its own (`admin_router`, `APIRouter(prefix="/admin")`), it is a warning. Where
     no request reaches it, it is not reported, except as a warning in commands and jobs that
@@ -61,7 +65,10 @@ class UnfilteredSqlalchemyQuery(Rule):
     refers to it, foreign key or not. A primary key need not be called `id` (`workflow_run_id =
     Column(String, primary_key=True)`). A service that adds the tenant's criterion whenever it
     is given the tenant (`if organization_id: query =
-    query.filter_by(organization_id=organization_id)`) is safe where the route hands it one. A
+    query.filter_by(organization_id=organization_id)`) is safe where the route hands it one,
+    unless the lookup sits in a branch where it does not (`if resource_model == App:` picks by
+    id alone, while the `else` adds the tenant); inside such a branch the model handed in is
+    the one compared. A
     column the code fills with a fresh secret (`state=secrets.token_urlsafe(32)`) is a
     capability, like a token: an OAuth callback that finds its row by that state reaches no one
     else's. So is an id in a link the server signed, once `if not verify_..._signature(id, sig):
