@@ -1213,6 +1213,78 @@ class TrashEntry(models.Model):
 def test_a_tenant_key_left_empty_by_half_the_models_still_isolates_the_others(tmp_path: Path) -> None:
     index, _ = index_of(project(tmp_path, {"core/models.py": BASEROW_LIKE}))
     assert index.tenant.models == ["Workspace"]
+
+
+CTF_LIKE = '''
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+
+
+class Teams(db.Model):
+    __tablename__ = "teams"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(128))
+
+
+class Users(db.Model):
+    __tablename__ = "users"
+    id = db.Column(db.Integer, primary_key=True)
+    team_id = db.Column(db.Integer, db.ForeignKey("teams.id"))
+
+
+class Challenges(db.Model):
+    __tablename__ = "challenges"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(80))
+
+
+class Hints(db.Model):
+    __tablename__ = "hints"
+    id = db.Column(db.Integer, primary_key=True)
+    challenge_id = db.Column(db.Integer, db.ForeignKey("challenges.id"))
+
+
+class Submissions(db.Model):
+    __tablename__ = "submissions"
+    id = db.Column(db.Integer, primary_key=True)
+    challenge_id = db.Column(db.Integer, db.ForeignKey("challenges.id"))
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    team_id = db.Column(db.Integer, db.ForeignKey("teams.id"))
+
+
+class Awards(db.Model):
+    __tablename__ = "awards"
+    id = db.Column(db.Integer, primary_key=True)
+    challenge_id = db.Column(db.Integer, db.ForeignKey("challenges.id"))
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    team_id = db.Column(db.Integer, db.ForeignKey("teams.id"))
+
+
+class Unlocks(db.Model):
+    __tablename__ = "unlocks"
+    id = db.Column(db.Integer, primary_key=True)
+    hint_id = db.Column(db.Integer, db.ForeignKey("hints.id"))
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    team_id = db.Column(db.Integer, db.ForeignKey("teams.id"))
+'''
+
+
+def test_teams_whose_rows_point_to_shared_content_are_no_tenant(tmp_path: Path) -> None:
+    """A CTF's teams: solves and unlocks record which team took part, against challenges and
+    hints every team shares. Querying them by id is how the platform works, not a leak."""
+    index, _ = index_of(project(tmp_path, {"ctf/models.py": CTF_LIKE}))
+    assert not index.tenant.found
+    assert "3 of the 3 references" in index.tenant.reason and "`Challenges`" in index.tenant.reason
+
+
+def test_teams_that_own_the_content_they_point_to_are_the_tenant(tmp_path: Path) -> None:
+    # Each team writes its own challenges: the rows point to content of the same team.
+    owned = CTF_LIKE.replace('    name = db.Column(db.String(80))\n',
+                             '    name = db.Column(db.String(80))\n    team_id = db.Column(db.Integer, '
+                             'db.ForeignKey("teams.id"))\n')
+    index, _ = index_of(project(tmp_path, {"ctf/models.py": owned}))
+    assert index.tenant.models == ["Teams"]
     three_of_four = BASEROW_LIKE.replace("Webhook(models.Model):\n    workspace = models.ForeignKey(Workspace, "
                                          "on_delete=models.CASCADE)", "Webhook(models.Model):\n    workspace = "
                                          "models.ForeignKey(Workspace, on_delete=models.CASCADE, null=True)")

@@ -159,6 +159,10 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
                 attribute_only.append(f"`{model.name}` is named like a tenant but {len(optional[model.qname])} of "
                                       f"the {count} models that point to it may leave the key empty")
                 continue
+            shared = _shared_references(model, incoming.get(model.qname, set()), concrete, by_name, by_table)
+            if shared is not None:
+                attribute_only.append(shared)
+                continue
             if best is None or (count, -rank) > (best[0], -best[1]):
                 best = (count, rank, model)
         if column is not None and (best is None or len(columns[column]) > best[0]):
@@ -190,6 +194,51 @@ def detect_tenant(models: list[ModelInfo], tables: dict[str, TableInfo], config:
         return TenantKey(reason="; ".join(attribute_only) + ": an attribute, not an isolation boundary; set "
                                 "[tool.prodready.tenant] models to check it anyway")
     return _detect_from_tables(tables)
+
+
+# References from a candidate's rows, and the share of them to rows no candidate owns, above
+# which the candidate is a participant in one shared space rather than a tenant.
+MIN_REFERENCES = 3
+SHARED_REFERENCES = 3 / 4
+
+
+def _shared_references(candidate: ModelInfo, pointing: set[str], models: list[ModelInfo],
+                       by_name: dict[str, list[ModelInfo]], by_table: dict[str, ModelInfo]) -> str | None:
+    """Why `candidate` is no tenant when the rows that point to it point mostly to rows that
+    nothing of it owns: CTFd's solves, submissions and unlocks carry a team's key and point to
+    challenges and hints that every team shares. A tenant's rows point to its own rows (an
+    invoice to its customer) and, now and then, to a shared catalogue (a plan, a currency).
+    References to users are left out: every row may record who made it."""
+    owned = {candidate.name, *pointing}
+    keys = {f"{bare_name(candidate.name).removesuffix('s')}{joint}id" for joint in ("_", "")}
+    references = 0
+    targets: dict[str, int] = {}
+    for model in models:
+        if model.name not in pointing:
+            continue
+        for field in model.fields.values():
+            if field.kind not in ("fk", "o2o"):
+                continue
+            target = relation_target(field, model, by_name, by_table)
+            if target is None or target is model or target.name in owned or _names_a_user(target.name):
+                continue
+            references += 1
+            if not any(f.name.lower() in keys or (f.kind in ("fk", "o2o") and getattr(
+                    relation_target(f, target, by_name, by_table), "name", None) in owned)
+                       for f in target.fields.values()):
+                targets[target.name] = targets.get(target.name, 0) + 1  # h's Annotation keeps a `groupid`
+    shared = sum(targets.values())
+    if references < MIN_REFERENCES or shared < SHARED_REFERENCES * references:
+        return None
+    example = max(targets, key=lambda name: (targets[name], name))
+    return (f"`{candidate.name}` is named like a tenant, but {shared} of the {references} references from the rows "
+            f"that point to it lead to rows no `{candidate.name}` owns (such as `{example}`), which every "
+            f"`{candidate.name}` shares")
+
+
+def _names_a_user(name: str) -> bool:
+    """`User`, `Users`, `FFAdminUser`, `SEEDUser`: the accounts that rows record as their authors."""
+    return bare_name(name).removesuffix("s").endswith("user")
 
 
 def _declared_scope(models: list[ModelInfo], by_name: dict[str, list[ModelInfo]],
