@@ -4721,3 +4721,80 @@ class PreviewApiV2(Resource):
 '''})
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [("controllers/previews.py", 20)]
+
+
+LABELLING = {
+    "labelling/__init__.py": "",
+    "labelling/models.py": '''
+from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Project(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+
+class Importer(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+
+class Task(models.Model):
+    # Left empty while an import runs, and deleted with its project.
+    project = models.ForeignKey(Project, null=True, on_delete=models.CASCADE)
+
+
+class Sample(models.Model):
+    # A public sample a project may have started from: it outlives the project.
+    project = models.ForeignKey(Project, null=True, on_delete=models.SET_NULL)
+
+
+class Draft(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE)
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE)
+''',
+    "labelling/services.py": '''
+from .models import Draft
+
+
+def discard_draft(draft_id):
+    Draft.objects.filter(id=draft_id).delete()
+''',
+    "labelling/views.py": '''
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+
+from .models import Draft
+from .services import discard_draft
+
+
+def submit(request):
+    draft_id = request.POST["draft_id"]
+    draft = Draft.objects.filter(id=draft_id).first()
+    if draft and draft.user_id != request.user.id:
+        raise PermissionDenied
+    discard_draft(draft_id)
+    return JsonResponse({"ok": True})
+
+
+def submit_unchecked(request):
+    draft_id = request.POST["draft_id"]
+    discard_draft(draft_id)
+    return JsonResponse({"ok": True})
+''',
+}
+
+
+def test_a_row_deleted_with_its_parent_belongs_to_it_though_its_key_may_be_empty(tmp_path: Path) -> None:
+    index, _ = index_of(project(tmp_path, LABELLING))
+    assert [m.bound_via for m in index.models_named("Task")] == ["project"]
+    assert [m.bound_via for m in index.models_named("Draft")] == ["task"]
+    assert not any(m.is_tenant_bound for m in index.models_named("Sample")), "SET_NULL: it outlives the project"
+
+
+def test_a_key_whose_row_the_handler_checked_may_be_handed_on(tmp_path: Path) -> None:
+    root = project(tmp_path, LABELLING)
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("labelling/views.py", 20)]

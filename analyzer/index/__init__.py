@@ -163,7 +163,8 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.tenant_schemas = tenant_schemas(python)
     if index.tenant_schemas:
         for model in models:  # tables in the default schema live in one schema per tenant
-            if model.framework == "sqlalchemy" and not model.schema and model.is_tenant_scoped:
+            if model.framework == "sqlalchemy" and not model.schema and (model.is_tenant_scoped
+                                                                         or model.is_tenant_bound):
                 model.auto_scoped = True
     index.query_builders = query_builders(python)
     index.keyed_helpers = keyed_helpers(python)

@@ -25,6 +25,7 @@ class FieldInfo:
     owner: str = ""  # qname of the class that declares it
     column_facts: ColumnFacts | None = None  # a SQLAlchemy column's type, nullability and index
     related_name: str = ""  # Django: the related manager on the target (`related_name="invoices"`)
+    cascades: bool = False  # a foreign key whose row is deleted with the row it points to
 
     @property
     def is_primary_key(self) -> bool:

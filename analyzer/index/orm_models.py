@@ -204,8 +204,10 @@ def _django_relation(name: str, call: nodes.Call, kind: str) -> FieldInfo:
     nullable = _const(keyword_argument(call, "null")) is True
     required = kind != "m2m" and not nullable
     related = _const(keyword_argument(call, "related_name"))
+    on_delete = keyword_argument(call, "on_delete") or (call.args[1] if len(call.args) > 1 else None)
     return FieldInfo(name, str(column), kind, target=_last(target) if target else None, required=required,
-                     optional=nullable, line=call.lineno or 0, related_name=related if isinstance(related, str) else "")
+                     optional=nullable, line=call.lineno or 0, related_name=related if isinstance(related, str) else "",
+                     cascades=_last(dotted_name(on_delete) or "") == "CASCADE")
 
 
 def _unaliased(name: nodes.Name) -> str:
@@ -420,10 +422,12 @@ def _sqlalchemy_column(name: str, call: nodes.Call, statement: nodes.NodeNG) -> 
         column = str(_const(call.args[0]))
     if isinstance(_const(keyword_argument(call, "name")), str):  # mapped_column(Integer, name="fee_percent")
         column = str(_const(keyword_argument(call, "name")))
+    cascades = False
     for arg in call.args:
         if isinstance(arg, nodes.Call) and _last(dotted_name(arg.func)) == "ForeignKey" and arg.args:
             ref = arg.args[0]
             target = _const(ref) if isinstance(_const(ref), str) else dotted_name(ref)
+            cascades = str(_const(keyword_argument(arg, "ondelete")) or "").upper() == "CASCADE"
     foreign_key = keyword_argument(call, "foreign_key")  # SQLModel Field(foreign_key="team.id")
     if target is None and isinstance(_const(foreign_key), str):
         target = str(_const(foreign_key))
@@ -436,4 +440,4 @@ def _sqlalchemy_column(name: str, call: nodes.Call, statement: nodes.NodeNG) -> 
     returns = statement.returns if isinstance(statement, nodes.FunctionDef) else None  # a declared_attr
     return FieldInfo(name, column, "fk" if target else "column", target=target, required=required,
                      optional=nullable is True or optional, line=statement.lineno or 0,
-                     column_facts=column_facts(call, name, annotation or returns))
+                     column_facts=column_facts(call, name, annotation or returns), cascades=cascades)

@@ -409,7 +409,8 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
             _inherit_external_key(model, key, external_bases)
     _mark_plain_key_columns(models, tenant_names, key_columns)
     # A row whose key to its parent may be empty belongs to no tenant, unless empty keys are how
-    # the project writes rows before save() fills them (see TenantKey.empty_key_shared).
+    # the project writes rows before save() fills them (see TenantKey.empty_key_shared), or the
+    # row is deleted with its parent (Label Studio's `Task.project`, null=True, CASCADE).
     required_only = key.empty_key_shared
     changed = True
     while changed:
@@ -419,7 +420,7 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                 continue
             for field in sorted(model.fields.values(), key=lambda f: not f.required):
                 owner, declared = relation(model, field)
-                if (required_only and not field.required) or declared.kind not in ("fk", "o2o"):
+                if (required_only and not (field.required or declared.cascades)) or declared.kind not in ("fk", "o2o"):
                     continue
                 target = relation_target(declared, owner, by_name, by_table)
                 if target is not None and target is not model and (target.is_tenant_scoped or target.is_tenant_bound):

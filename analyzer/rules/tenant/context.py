@@ -8,15 +8,18 @@ a repository helper the id was chosen by trusted code, and the place to judge is
 
 from __future__ import annotations
 
+import contextlib
+
+import astroid
 from astroid import nodes
 
 from ...index import ModelInfo, ProjectIndex
 from ...index.handlers import checked_by_its_dependants, in_request, reach, serves_internal_api
 from ...index.tenant import tenant_words
-from ...lang.python import callee_name
+from ...lang.python import callee_name, dotted_name
 from ...model import Severity
 from ..base import RuleContext
-from .chains import Chain, ChainResolver, assigned_values
+from .chains import Chain, ChainResolver, assigned_values, outermost_call
 from .django_queries import SHORTCUTS
 from .narrowing import (
     chain_keywords,
@@ -43,15 +46,18 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
             default: Severity) -> Severity | None:
     """The severity to report an unscoped query with, or None when it is not to be reported.
     A model that belongs to a tenant through a parent (`OfferImage` through `offer`) is judged
-    only where it is picked by a primary key: `OfferImage.objects.filter(pk=body["id"]).delete()`
-    reaches another tenant's image (see `_picked_by_a_sent_key`), while a list of such rows is
+    where it is picked by a primary key: `OfferImage.objects.filter(pk=body["id"]).delete()`
+    reaches another tenant's image (see `_picked_by_a_sent_key`); where the client names the
+    parent (see `parent_named_by_client`); and where a request lists the rows of every parent
+    (`View.objects.all()` in a viewset's `get_queryset`). A list narrowed by anything else is
     judged where its parent is."""
     if chain is None or chain.model is None:
         return None
     if not chain.model.is_tenant_scoped and not (
             chain.model.is_tenant_bound and not _deciding_access(node)
             and ((chain.keyed and _picked_by_a_sent_key(node, chain.model, ctx.index))
-                 or (not chain.scoped and parent_named_by_client(node, chain.model, ctx.index)))):
+                 or (not chain.scoped and parent_named_by_client(node, chain.model, ctx.index))
+                 or lists_every_parent(node, chain, ctx.index))):
         return None
     if chain.scoped or chain.unknown or _a_default_no_caller_uses(node, ctx.index):
         return None
@@ -82,6 +88,53 @@ def verdict(node: nodes.Call, chain: Chain | None, resolver: ChainResolver, ctx:
     if for_operators_only(node) or narrowed_unless_operator(node, resolver):
         default = Severity.WARNING  # if request.user.is_superuser: every tenant's rows, for operators
     return place_severity(node, ctx, default, keyed=chain.keyed)
+
+
+def lists_every_parent(node: nodes.Call, chain: Chain, index: ProjectIndex) -> bool:
+    """`return View.objects.all()` from the `get_queryset` of a view that lists its rows, on a
+    model bound to the tenant through a parent: the list holds the rows of every parent, so of
+    every tenant. Only there, and in a list view's class-level `queryset` that no
+    `get_queryset` or `filter_queryset` of the view narrows: elsewhere such a query is mostly
+    handed to code that narrows it (a handler's `base_queryset=`, a filter backend, a later
+    `.filter(project=...)`), or serves one row that permissions check."""
+    if chain.scoped or chain.keyed or chain.has_filter or not in_request(node, index.view_decorators):
+        return False
+    statement = outermost_call(node).parent
+    scope = node.scope()
+    if isinstance(scope, nodes.ClassDef):
+        named = isinstance(statement, nodes.Assign) and any(
+            isinstance(t, nodes.AssignName) and t.name == "queryset" for t in statement.targets)
+        return named and _lists_rows(scope) and not _narrows_its_queryset(scope)
+    if isinstance(scope, nodes.FunctionDef) and scope.name == "get_queryset" and isinstance(statement, nodes.Return) \
+            and statement.parent is scope and isinstance(scope.parent, nodes.ClassDef):
+        return _lists_rows(scope.parent)
+    return False
+
+
+# Views whose `get` lists the rows of their queryset.
+LIST_VIEW_SUFFIXES = ("ListAPIView", "ListCreateAPIView", "ModelViewSet", "ListModelMixin", "ListView")
+
+
+def _lists_rows(cls: nodes.ClassDef) -> bool:
+    names = [dotted_name(b) or "" for b in cls.bases]
+    with contextlib.suppress(astroid.InferenceError, RecursionError):
+        names += [c.name for c in cls.ancestors()]
+    return any(name.rsplit(".", 1)[-1].endswith(LIST_VIEW_SUFFIXES) for name in names)
+
+
+NARROWING_METHODS = frozenset({"get_queryset", "filter_queryset"})
+
+
+def _narrows_its_queryset(cls: nodes.ClassDef) -> bool:
+    """Whether the view, or a base class of the project's, overrides `get_queryset` or
+    `filter_queryset`."""
+    lineage = [cls]
+    with contextlib.suppress(astroid.InferenceError, RecursionError):
+        lineage += [c for c in cls.ancestors() if not c.root().name.startswith(FRAMEWORK_PACKAGES)]
+    return any(m.name in NARROWING_METHODS for c in lineage for m in c.mymethods())
+
+
+FRAMEWORK_PACKAGES = ("rest_framework", "django.", "ninja")
 
 
 def _a_default_no_caller_uses(node: nodes.Call, index: ProjectIndex) -> bool:
@@ -115,7 +168,9 @@ def tenant_key_names(model: ModelInfo) -> frozenset[str]:
 def parent_words(model: ModelInfo) -> str:
     """"tenant-owned `Offer`" for the relation a tenant-bound model reaches its tenant through."""
     relation = model.fields.get(model.bound_via or "")
-    target = (relation.target or "").rsplit(".", 1)[-1] if relation is not None else ""
+    parts = (relation.target or "").split(".") if relation is not None else [""]
+    # SQLAlchemy's `ForeignKey("project.id")` names the table and its column, Django's "app.Model" the model
+    target = parts[-2] if model.framework == "sqlalchemy" and len(parts) >= 2 else parts[-1]
     return f"tenant-owned `{target}`" if target else "tenant-owned row"
 
 

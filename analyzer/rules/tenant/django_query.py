@@ -62,7 +62,8 @@ class UnfilteredDjangoQuery(Rule):
     guard with a row looked up for the caller (by `request.user`, or by an attribute the server's
     middleware set on the request, never by its GET, POST or body); the rows then filtered by
     that row's key (`Comment.objects.filter(task_id=task_id)` after `task` was fetched by
-    `task_id` and checked) belong to it. Rows filtered to
+    `task_id` and checked) belong to it, and so does that key handed on to a service
+    (`discard_draft(draft_id)` after `if draft and draft.user_id != request.user.id: raise`). Rows filtered to
     what their owners published for everyone (`status=AppStatus.PUBLISHED`, `is_published=True`)
     are a catalogue, not one tenant's data; `is_public=True` may mean public to the tenant's own
     clients, and is judged like any other filter.
@@ -73,7 +74,11 @@ class UnfilteredDjangoQuery(Rule):
     also names the parent (`invoice=invoice`); keys from the URL are left to the view's
     permissions, which nested routes check. It is reported too where its rows are filtered by a
     parent the client names (`InvoiceLine.objects.filter(invoice_id=request.GET["invoice"])`),
-    or picked by a list of keys read from the body as it is. A many-to-many link made from ids
+    or picked by a list of keys read from the body as it is, and where a request lists its rows
+    unfiltered (`return InvoiceLine.objects.all()` from a list view's `get_queryset`, or as its
+    class-level `queryset` when no `get_queryset` or `filter_queryset` of the view narrows it).
+    A row belongs to its parent through a required foreign key, or through one it may leave
+    empty that deletes it with the parent (`on_delete=models.CASCADE`). A many-to-many link made from ids
     the body sends (`task.labels.set(request.data["labels"])`, `.add(*ids)`) is reported too:
     the related manager takes any row's key, and the caller reads the linked rows back. A DRF view's
     queryset is also safe where the project's `DEFAULT_FILTER_BACKENDS` (or the view's own
@@ -211,7 +216,10 @@ class UnfilteredDjangoQuery(Rule):
             return
         model = chain.model
         field = model.tenant_field or model.bound_via
-        if not chain.keyed and not model.is_tenant_scoped:
+        if not (chain.keyed or chain.has_filter or model.is_tenant_scoped):
+            message = (f"`{model.name}` is listed without filtering on `{field}`, the {parent_words(model)} it "
+                       "belongs to, so the list holds every tenant's rows")
+        elif not chain.keyed and not model.is_tenant_scoped:
             message = (f"`{model.name}` is filtered by the `{field}` the client sends, without checking that the "
                        f"{parent_words(model)} is the caller's: any user who changes the id reads another tenant's "
                        "rows")

@@ -29,7 +29,13 @@ from ...model import Severity
 from ..base import RuleContext
 from .chains import Chain, ChainResolver, argument_for, key_name, outermost_call
 from .context import parent_words, place_severity
-from .narrowing import checked_after_fetch, nested_in_query, only_gates_the_view, only_its_key_is_read
+from .narrowing import (
+    checked_after_fetch,
+    key_of_a_checked_row,
+    nested_in_query,
+    only_gates_the_view,
+    only_its_key_is_read,
+)
 from .serializer_checks import data_key, validated_within_tenant
 from .values import (
     Origin,
@@ -107,7 +113,8 @@ def _handed_to(call: nodes.Call, function: nodes.FunctionDef, resolver: ChainRes
         name = model_name(found)
         if name and names_checked_object(name, argument, resolver.index.is_tenant_lookup):
             continue  # the route's own object, checked by its permissions
-        if validated_within_tenant(argument, resolver.index.is_tenant_lookup) or signed_by_the_server(argument) \
+        if key_of_a_checked_row(argument, resolver) or signed_by_the_server(argument) \
+                or validated_within_tenant(argument, resolver.index.is_tenant_lookup) \
                 or sent_but_checked(argument, resolver.index.is_tenant_lookup, resolver.index.caller_data_keys):
             continue
         return found

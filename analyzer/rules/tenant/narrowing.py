@@ -516,9 +516,11 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
 
     def is_owner_check(compare: nodes.Compare) -> bool:
         """`if state.user_id != role.user_id: raise`: the row is the caller's own. Only a guard
-        counts, not a term of a wider condition (`guest and not issue.created_by == request.user`)."""
+        counts, not a term of a wider condition (`guest and not issue.created_by == request.user`),
+        save the row's own presence (`if draft and draft.user_id != user.id: raise`)."""
         guard = compare.parent
-        if isinstance(guard, nodes.BoolOp) and guard.op == "or":
+        if isinstance(guard, nodes.BoolOp) and (guard.op == "or" or all(
+                value is compare or _tests_presence(value, names) for value in guard.values)):
             guard = guard.parent
         if not (isinstance(guard, nodes.If) and any(isinstance(s, (nodes.Raise, nodes.Return)) for s in guard.body)):
             return False
@@ -557,6 +559,14 @@ def checked_after_fetch(node: nodes.Call, resolver: ChainResolver) -> bool:
         if last_name(call.func) in MEMBERSHIP_LOOKUPS and names_the_row and any(is_the_caller(v) for v in values):
             return True  # ProjectMember.objects.get(project=project, user=self.request.user): the caller's membership
     return False
+
+
+def _tests_presence(test: nodes.NodeNG, names: set[str]) -> bool:
+    """`draft` or `draft is not None`, for a row held in one of `names`."""
+    if isinstance(test, nodes.Compare) and len(test.ops) == 1 and test.ops[0][0] == "is not" \
+            and isinstance(test.ops[0][1], nodes.Const) and test.ops[0][1].value is None:
+        test = test.left
+    return isinstance(test, nodes.Name) and test.name in names
 
 
 def key_of_a_checked_row(value: nodes.NodeNG, resolver: ChainResolver) -> bool:
