@@ -347,7 +347,8 @@ def _checks_row(call: nodes.Call, names: set[str], tenant_names: set[str],
     for value in arguments:
         parts = (dotted_name(value) or "").split(".")
         if parts[0] in names and (len(parts) == 1 or parts[1] in tenant_names or callee == "check_object_permissions"):
-            return not _blind_check(call, arguments, tenant_names)
+            return not _blind_check(call, arguments, tenant_names) and (not callee.startswith(QUESTIONS)
+                                                                        or _acted_on(call))
         if parts[0] in owners and callee == "check_object_permissions":
             return True  # project = view.project; self.check_object_permissions(request, project)
     if isinstance(func, nodes.Attribute) and (dotted_name(func.expr) or "").split(".")[0] in names:
@@ -375,7 +376,29 @@ def _blind_check(call: nodes.Call, arguments: tuple[nodes.NodeNG, ...], tenant_n
     return not any(word in name for name in called for word in CHECK_WORDS)
 
 
-def _decides(call: nodes.Call) -> bool:
+# A checker named as a question answers it, and checks nothing unless the answer is acted on.
+QUESTIONS = ("can_", "has_", "is_", "may_")
+
+
+def _acted_on(call: nodes.Call) -> bool:
+    """`if not can_access(query, user): abort(403)`, or the answer kept (`allowed = ...`) and
+    tested later, or returned to a caller that decides: not `result["can_edit"] =
+    can_modify(query, user)`, which only tells the page whether to show a button."""
+    answer: nodes.NodeNG = call
+    while isinstance(answer.parent, (nodes.BoolOp, nodes.UnaryOp)):
+        answer = answer.parent  # `return user.has_project_permission(...) or view.detail`
+    if _decides(call) or isinstance(answer.parent, nodes.Return):
+        return True
+    statement = answer.parent
+    if not (isinstance(statement, nodes.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], nodes.AssignName)):
+        return False
+    name = statement.targets[0].name
+    return any(use.name == name and _decides(use) for use in nodes_within(statement.scope(), nodes.Name)
+               if (use.lineno or 0) > (statement.lineno or 0))
+
+
+def _decides(call: nodes.NodeNG) -> bool:
     """Whether the answer of a check is acted on: it is the test of an `if` or an `assert`."""
     child, parent = call, call.parent
     while parent is not None and not isinstance(parent, (nodes.If, nodes.Assert, nodes.FunctionDef)):
