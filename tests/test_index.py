@@ -4798,3 +4798,62 @@ def test_a_key_whose_row_the_handler_checked_may_be_handed_on(tmp_path: Path) ->
     root = project(tmp_path, LABELLING)
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [("labelling/views.py", 20)]
+
+
+UPTIME = {
+    "uptime/__init__.py": "",
+    "uptime/models.py": '''
+from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class MonitorManager(models.Manager):
+    def with_check_annotations(self):
+        return self.annotate(checks=models.Count("checks"))
+
+    def of_organization(self, organization):
+        return self.filter(organization=organization)
+
+
+class Monitor(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    url = models.URLField()
+
+    objects = MonitorManager()
+
+
+class Team(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+''',
+    "uptime/views.py": '''
+from django.http import JsonResponse
+
+from .models import Monitor
+
+
+def monitors(request):
+    rows = Monitor.objects.with_check_annotations().order_by("url")
+    return JsonResponse({"urls": [m.url for m in rows]})
+
+
+def my_monitors(request):
+    rows = Monitor.objects.with_check_annotations().filter(organization=request.user.organization)
+    return JsonResponse({"urls": [m.url for m in rows]})
+
+
+def organization_monitors(request):
+    rows = Monitor.objects.of_organization(request.user.organization).with_check_annotations()
+    return JsonResponse({"urls": [m.url for m in rows]})
+''',
+}
+
+
+def test_a_manager_method_that_only_annotates_keeps_every_tenants_rows(tmp_path: Path) -> None:
+    root = project(tmp_path, UPTIME)
+    index, _ = index_of(root)
+    assert "with_check_annotations" in index.derived_methods and "of_organization" in index.scoping_methods
+    report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
+    assert [(f.path, f.line) for f in report.findings] == [("uptime/views.py", 8)]

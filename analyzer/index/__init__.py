@@ -23,6 +23,7 @@ from .django_migrations import DjangoMigrations, read_migrations, unloaded_model
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import checked_dependencies, keyed_helpers, query_builders, request_reachable, view_decorators
 from .managers import (
+    derived_queryset_methods,
     global_criteria,
     manager_lookups,
     query_class_methods,
@@ -54,6 +55,7 @@ class ProjectIndex:
     tenant: TenantKey = field(default_factory=TenantKey)
     tenant_names: set[str] = field(default_factory=set)  # field and column names that hold the key
     scoping_methods: set[str] = field(default_factory=set)  # custom queryset methods that filter by tenant
+    derived_methods: set[str] = field(default_factory=set)  # ... that hand their queryset back, not by tenant
     scoped_manager_classes: set[str] = field(default_factory=set)
     global_criteria: str = ""  # where a do_orm_execute listener adds with_loader_criteria, if any
     tenant_schemas: str = ""  # where sessions map the default schema to a tenant's own (schema_translate_map)
@@ -156,6 +158,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     methods, managers = scoping_methods_and_managers(python, index)
     index.scoping_methods = methods | set(config.tenant.scoped_managers)
     index.scoped_manager_classes = managers
+    index.derived_methods = derived_queryset_methods(python, index) - index.scoping_methods
     for qname, query_methods in query_class_methods(python, index).items():
         if qname in index.models:
             index.models[qname].scoped_query_methods = query_methods

@@ -753,7 +753,7 @@ def _module_facts(module: nodes.Module) -> _ModuleFacts:
         imported = imported_module_names(module)
         certain = imported_module_names(module, only_certain=True)
         calls, handlers = [], []
-        view_decorators: frozenset[str] = frozenset()
+        on_handlers: frozenset[str] = frozenset()
         for function in nodes_within(module, nodes.FunctionDef):
             called = frozenset(_called_keys(function, imported, certain))
             first = function.body[0] if function.body else function
@@ -763,14 +763,14 @@ def _module_facts(module: nodes.Module) -> _ModuleFacts:
                 # URL's app in its wrapper before the view sees it.
                 decorators = frozenset(decorator_names(function)) - NOT_VIEW_DECORATORS
                 handlers.append((called | {f"f:{name}" for name in decorators}, admin_only(function)))
-                view_decorators |= decorators
+                on_handlers |= decorators
             if not (handler and isinstance(function.parent, nodes.ClassDef)):
                 # A handler method is entered by the framework, and is already a start above.
                 # Under its bare key, `m:post`, every `super().post(...)` in the project would
                 # reach what a staff-only view's `post` calls.
                 calls.append((function_key(function), called))
         facts = memo["handler_facts"] = _ModuleFacts(tuple(calls), tuple(handlers), _builds_queries(module),
-                                                     _keyed(module), _passes_parameters(module), view_decorators)
+                                                     _keyed(module), _passes_parameters(module), on_handlers)
     return facts
 
 

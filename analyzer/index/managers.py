@@ -131,6 +131,42 @@ def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], in
     return methods, managers
 
 
+def derived_queryset_methods(modules: Iterable[tuple[str, nodes.Module]], index: ProjectIndex) -> set[str]:
+    """Names of the project's manager and queryset methods that hand back the queryset they are
+    called on, narrowed by anything but the tenant: `return self.annotate(latest_is_up=...)`.
+    `Monitor.objects.with_check_annotations()` is then still every tenant's monitors, where a
+    method of unknown body would have to be trusted."""
+    found: set[str] = set()
+    for cls, _, _ in _manager_classes(modules):
+        for method in cls.mymethods():
+            if method.name.startswith("_") or method.name in DJANGO_QUERYSET_METHODS \
+                    or filters_by_tenant(method, index):
+                continue
+            returns = [r.value for r in nodes_within(method, nodes.Return) if r.scope() is method]
+            if returns and all(_derived_from_self(value) for value in returns):
+                found.add(method.name)
+    return found
+
+
+# Queryset methods that hand back a queryset of the same rows, or of fewer.
+QUERYSET_STEPS = frozenset({
+    "all", "filter", "exclude", "annotate", "alias", "order_by", "select_related", "prefetch_related", "distinct",
+    "only", "defer", "using", "get_queryset", "select_for_update", "reverse",
+})
+
+
+def _derived_from_self(value: nodes.NodeNG | None) -> bool:
+    """`self.annotate(...)`, `self.get_queryset().filter(...)`, `super().get_queryset()`: not
+    `self.create(...)` nor `super().bulk_create(...)`, which write rows."""
+    while isinstance(value, nodes.Call) and isinstance(value.func, nodes.Attribute):
+        if value.func.attrname not in QUERYSET_STEPS:
+            return False
+        value = value.func.expr
+    if isinstance(value, nodes.Call) and isinstance(value.func, nodes.Name) and value.func.name == "super":
+        return True
+    return isinstance(value, nodes.Name) and value.name == "self"
+
+
 def query_class_methods(modules: Iterable[tuple[str, nodes.Module]], index: ProjectIndex
                         ) -> dict[str, frozenset[str]]:
     """Model qname -> the methods of its Flask-SQLAlchemy `query_class` that filter by the

@@ -233,8 +233,9 @@ class DjangoQueries(ChainResolver):
             if self._hands_over_the_tenant(args, keywords):
                 return chain.then(scoped=True)  # `Page.objects.for_shop(request.shop)`, `.visible(shop=shop)`
             # `qs.prefetch_for_serializer(user=u)` on a narrowed queryset: a queryset's own method
-            # derives from it and cannot widen it again.
-            return chain if chain.scoped else None
+            # derives from it and cannot widen it again; nor narrow it by tenant, where the
+            # project's manager method only annotates (`Monitor.objects.with_check_annotations()`).
+            return chain if chain.scoped or method in self.index.derived_methods else None
         if method in self.index.scoping_methods:
             return chain.then(scoped=True)
         if method == "none":

@@ -39,7 +39,9 @@ class UnfilteredDjangoQuery(Rule):
     `tenant_id=`, `project__tenant=`, a `Q` object AND-ed in), when it starts from a related
     manager of an object the caller already holds (`request.tenant.invoices.all()`), or when
     the model's manager adds the filter itself (a custom `get_queryset`, django-scopes,
-    django-multitenant). Generic views (`DetailView`, `UpdateView`, `DeleteView`, `ListView`)
+    django-multitenant). A manager method of the project's that hands back its own queryset
+    narrowed by anything else (`Monitor.objects.with_check_annotations()`, whose body is `return
+    self.annotate(...)`) keeps every tenant's rows. Generic views (`DetailView`, `UpdateView`, `DeleteView`, `ListView`)
     declared with `model = Invoice` and no `get_queryset` that narrows it are reported too,
     unless a detail view picks its row in a `get_object` of its own (that lookup is judged where
     it is written), or the class is a base that only narrowing views of its module extend, or
@@ -293,7 +295,8 @@ class UnfilteredDjangoQuery(Rule):
         func = node.func
         if not isinstance(func, nodes.Attribute):
             return None
-        if func.attrname not in QUERY_METHODS and func.attrname not in resolver.index.scoping_methods:
+        if func.attrname not in QUERY_METHODS and func.attrname not in resolver.index.scoping_methods \
+                and func.attrname not in resolver.index.derived_methods:
             return None
         if outermost_call(node) is not node or not resolver.is_birth(node):
             return None
