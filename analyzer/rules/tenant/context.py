@@ -104,10 +104,10 @@ def lists_every_parent(node: nodes.Call, chain: Chain, index: ProjectIndex) -> b
     if isinstance(scope, nodes.ClassDef):
         named = isinstance(statement, nodes.Assign) and any(
             isinstance(t, nodes.AssignName) and t.name == "queryset" for t in statement.targets)
-        return named and _lists_rows(scope) and not _narrows_its_queryset(scope)
+        return named and serves_a_list(scope) and not _narrows_its_queryset(scope)
     if isinstance(scope, nodes.FunctionDef) and scope.name == "get_queryset" and isinstance(statement, nodes.Return) \
             and statement.parent is scope and isinstance(scope.parent, nodes.ClassDef):
-        return _lists_rows(scope.parent)
+        return serves_a_list(scope.parent)
     return False
 
 
@@ -115,7 +115,8 @@ def lists_every_parent(node: nodes.Call, chain: Chain, index: ProjectIndex) -> b
 LIST_VIEW_SUFFIXES = ("ListAPIView", "ListCreateAPIView", "ModelViewSet", "ListModelMixin", "ListView")
 
 
-def _lists_rows(cls: nodes.ClassDef) -> bool:
+def serves_a_list(cls: nodes.ClassDef) -> bool:
+    """A DRF list view or viewset, or Django's `ListView`: its queryset's rows are listed."""
     names = [dotted_name(b) or "" for b in cls.bases]
     with contextlib.suppress(astroid.InferenceError, RecursionError):
         names += [c.name for c in cls.ancestors()]

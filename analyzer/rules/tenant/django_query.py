@@ -14,7 +14,7 @@ from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from . import CWE_639, OWASP_BOLA
 from .chains import Chain, ChainResolver, model_of_class, outermost_call
-from .context import parent_words, place_severity, verdict
+from .context import parent_words, place_severity, serves_a_list, verdict
 from .django_queries import QUERY_METHODS, SHORTCUTS, DjangoQueries
 from .keyed_helpers import KeyedHelper, keyed_helper_call
 from .link_writes import SentLink, link_by_sent_ids
@@ -51,7 +51,9 @@ class UnfilteredDjangoQuery(Rule):
     further is as narrow as its base's.
     A DRF view's class-level `queryset` is safe where only `get_object()` reads it and one of
     the view's permission classes (its own, or `DEFAULT_PERMISSION_CLASSES`) checks the row in
-    `has_object_permission`; a list is never checked that way. Another class-level queryset of
+    `has_object_permission`, or where the detail view's own `get_object` picks its row among
+    the tenant's (`get_object_or_404(self.queryset, pk=pk, project_id=..., user=request.user)`);
+    a list is never checked that way. Another class-level queryset of
     a view (`parent_queryset = Project.objects.all()` on a nested route) is safe where every
     method that reads it also runs `self.check_object_permissions` with such a class. A
     serializer field's `queryset=` is safe where the serializer checks the chosen row itself, or
@@ -308,6 +310,8 @@ class UnfilteredDjangoQuery(Rule):
             # `queryset = Invoice.objects.all()` on a view is judged by its get_queryset; a
             # serializer or form field's `queryset=` by whether the class re-checks the choice.
             attribute = _class_attribute(node)
+            if attribute == "queryset" and not serves_a_list(cls) and _its_get_object_scopes(cls, chain, resolver):
+                return True  # MyRole.get_object(): get_object_or_404(self.queryset, user=..., project_id=...)
             return resolver.view_filters_by_tenant(cls) or _served_safely(cls, resolver) or \
                 resolver.class_requeries_scoped(cls, chain.model, attribute) or \
                 read_only_for_checked_rows(cls, attribute, resolver.index) or \
@@ -331,6 +335,20 @@ def _picks_its_own_object(cls: nodes.ClassDef) -> bool:
     serves, and that lookup is judged where it is written."""
     return any(m.name == "get_object" and not _calls_super_get_object(m)
                for c in _detail_lineage(cls) for m in c.mymethods())
+
+
+def _its_get_object_scopes(cls: nodes.ClassDef, chain: Chain, resolver: DjangoQueries) -> bool:
+    """A detail view whose own `get_object` picks its row among the tenant's
+    (`get_object_or_404(self.queryset, **{"project_id": ..., "user": request.user})`): the
+    class-level queryset serves nothing else."""
+    for method in (m for c in _detail_lineage(cls) for m in c.mymethods() if m.name == "get_object"):
+        if _calls_super_get_object(method):
+            return False
+        for call in nodes_within(method, nodes.Call):
+            found = resolver.function_call(call, 0) or resolver.resolve(call)
+            if found is not None and found.model in (None, chain.model) and found.scoped:  # None: self.queryset
+                return True
+    return False
 
 
 def _detail_lineage(cls: nodes.ClassDef) -> list[nodes.ClassDef]:
