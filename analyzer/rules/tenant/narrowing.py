@@ -410,8 +410,8 @@ def _hands_to_checker(call: nodes.Call, names: set[str], tenant_names: set[str],
     """The row handed to a project method that checks it before anything else:
     `CoreHandler().update_workspace_user(request.user, workspace_user, **data)`, whose first lines
     call `check_permissions(..., workspace=workspace_user.workspace)`."""
-    if hops <= 0:
-        return False
+    if hops <= 0 or ((last_name(call.func) or "").lower().startswith(QUESTIONS) and not _acted_on(call)):
+        return False  # `result["can_edit"] = can_modify(query, user)`: whatever it checks, nothing acts on it
     passed = [(i, arg.name) for i, arg in enumerate(call.args) if isinstance(arg, nodes.Name) and arg.name in names]
     passed += [(k.arg, k.value.name) for k in call.keywords or ()
                if isinstance(k.value, nodes.Name) and k.value.name in names and k.arg]
