@@ -22,7 +22,7 @@ from ...index.handlers import (
     is_request_handler,
     wraps_a_view,
 )
-from ...lang.python import dotted_name, last_name, nodes_within, safe_infer
+from ...lang.python import dotted_name, last_name, nodes_within, safe_infer, single_assignment
 from ...lang.words import words
 from .chains import MAX_DEPTH, ChainResolver, assigned_values, chain_keywords, outermost_call, under_tenant_test
 from .values import REQUEST_DATA, USER_OBJECTS, is_capability_field, is_the_caller
@@ -390,10 +390,9 @@ def _acted_on(call: nodes.Call) -> bool:
     if _decides(call) or isinstance(answer.parent, nodes.Return):
         return True
     statement = answer.parent
-    if not (isinstance(statement, nodes.Assign) and len(statement.targets) == 1
-            and isinstance(statement.targets[0], nodes.AssignName)):
+    name, _ = single_assignment(statement)
+    if name is None:
         return False
-    name = statement.targets[0].name
     return any(use.name == name and _decides(use) for use in nodes_within(statement.scope(), nodes.Name)
                if (use.lineno or 0) > (statement.lineno or 0))
 
@@ -724,10 +723,9 @@ def only_gates_the_view(node: nodes.Call, view_decorators: frozenset[str]) -> bo
             or not wraps_a_view(wrapper, view_decorators):
         return False
     statement = _executed(outermost_call(node)).parent
-    if not (isinstance(statement, nodes.Assign) and len(statement.targets) == 1
-            and isinstance(statement.targets[0], nodes.AssignName)):
+    name, _ = single_assignment(statement)
+    if name is None:
         return False
-    name = statement.targets[0].name
     return not any(_handed_on(use) for use in nodes_within(wrapper, nodes.Name)
                    if use.name == name and (use.lineno or 0) > (statement.lineno or 0))
 
