@@ -48,7 +48,9 @@ class UnfilteredDjangoQuery(Rule):
     a mixin's `dispatch`, `has_permission` or `test_func` checks the row it serves (the
     caller's membership of `self.get_object()`), or it finds its row by a secret
     (`slug_field = "token"`). A `get_queryset` that only narrows `super().get_queryset()`
-    further is as narrow as its base's.
+    further is as narrow as its base's. A DRF view's class-level `queryset` is narrowed by the
+    view's own `get_queryset`, `filter_queryset` or `list`, not by a tenant-scoped query
+    elsewhere in the view (a uniqueness check in `perform_create`).
     A DRF view's class-level `queryset` is safe where only `get_object()` reads it and one of
     the view's permission classes (its own, or `DEFAULT_PERMISSION_CLASSES`) checks the row in
     `has_object_permission`, or where the detail view's own `get_object` picks its row among
@@ -312,8 +314,13 @@ class UnfilteredDjangoQuery(Rule):
             attribute = _class_attribute(node)
             if attribute == "queryset" and not serves_a_list(cls) and _its_get_object_scopes(cls, chain, resolver):
                 return True  # MyRole.get_object(): get_object_or_404(self.queryset, user=..., project_id=...)
+            # A view's own `queryset` is narrowed where the view lists (`filter_queryset`, a
+            # `list` of its own), not by a scoped query elsewhere in the view (a uniqueness check
+            # in `perform_create`), as a serializer field's choices are.
             return resolver.view_filters_by_tenant(cls) or _served_safely(cls, resolver) or \
-                resolver.class_requeries_scoped(cls, chain.model, attribute) or \
+                (resolver.class_requeries_scoped(cls, chain.model, attribute) if attribute != "queryset"
+                 else _narrowed_in([*_own_methods(cls, "filter_queryset"), *_own_methods(cls, "list")], chain,
+                                   resolver)) or \
                 read_only_for_checked_rows(cls, attribute, resolver.index) or \
                 f"{cls.name}#{attribute}" in resolver.index.rechecked_fields
         owner, field_name = _field_queryset_in_init(node)
@@ -341,9 +348,20 @@ def _its_get_object_scopes(cls: nodes.ClassDef, chain: Chain, resolver: DjangoQu
     """A detail view whose own `get_object` picks its row among the tenant's
     (`get_object_or_404(self.queryset, **{"project_id": ..., "user": request.user})`): the
     class-level queryset serves nothing else."""
-    for method in (m for c in _detail_lineage(cls) for m in c.mymethods() if m.name == "get_object"):
-        if _calls_super_get_object(method):
-            return False
+    methods = [m for c in _detail_lineage(cls) for m in c.mymethods() if m.name == "get_object"]
+    return not any(_calls_super_get_object(m) for m in methods) and _narrowed_in(methods, chain, resolver)
+
+
+def _own_methods(cls: nodes.ClassDef, name: str) -> list[nodes.FunctionDef]:
+    """The methods called `name` of the view and of its project bases."""
+    lineage = [cls, *(c for c in _ancestors(cls) if not c.root().name.startswith(("django", "rest_framework")))]
+    return [m for c in lineage for m in c.mymethods() if m.name == name]
+
+
+def _narrowed_in(methods: list[nodes.FunctionDef], chain: Chain, resolver: DjangoQueries) -> bool:
+    """Whether one of `methods` queries the chain's model, or the view's own queryset, by the
+    tenant: `queryset.filter(project=self.kwargs["project_id"])` in `filter_queryset`."""
+    for method in methods:
         for call in nodes_within(method, nodes.Call):
             found = resolver.function_call(call, 0) or resolver.resolve(call)
             if found is not None and found.model in (None, chain.model) and found.scoped:  # None: self.queryset
