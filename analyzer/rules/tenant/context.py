@@ -129,13 +129,18 @@ NARROWING_METHODS = frozenset({"get_queryset", "filter_queryset"})
 def _narrows_its_queryset(cls: nodes.ClassDef) -> bool:
     """Whether the view, or a base class of the project's, overrides `get_queryset` or
     `filter_queryset`."""
-    lineage = [cls]
-    with contextlib.suppress(astroid.InferenceError, RecursionError):
-        lineage += [c for c in cls.ancestors() if not c.root().name.startswith(FRAMEWORK_PACKAGES)]
-    return any(m.name in NARROWING_METHODS for c in lineage for m in c.mymethods())
+    return bool(view_methods(cls, NARROWING_METHODS))
 
 
 FRAMEWORK_PACKAGES = ("rest_framework", "django.", "ninja")
+
+
+def view_methods(cls: nodes.ClassDef, names: frozenset[str]) -> list[nodes.FunctionDef]:
+    """The methods of those names that the view, or a base class of the project's, defines."""
+    lineage = [cls]
+    with contextlib.suppress(astroid.InferenceError, RecursionError):
+        lineage += [c for c in cls.ancestors() if not c.root().name.startswith(FRAMEWORK_PACKAGES)]
+    return [m for c in lineage for m in c.mymethods() if m.name in names]
 
 
 def _a_default_no_caller_uses(node: nodes.Call, index: ProjectIndex) -> bool:

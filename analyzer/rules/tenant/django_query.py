@@ -14,7 +14,7 @@ from ...model import Finding, Severity
 from ..base import Rule, RuleContext
 from . import CWE_639, OWASP_BOLA
 from .chains import Chain, ChainResolver, model_of_class, outermost_call
-from .context import parent_words, place_severity, serves_a_list, verdict
+from .context import parent_words, place_severity, serves_a_list, verdict, view_methods
 from .django_queries import QUERY_METHODS, SHORTCUTS, DjangoQueries
 from .keyed_helpers import KeyedHelper, keyed_helper_call
 from .link_writes import SentLink, link_by_sent_ids
@@ -319,8 +319,7 @@ class UnfilteredDjangoQuery(Rule):
             # in `perform_create`), as a serializer field's choices are.
             return resolver.view_filters_by_tenant(cls) or _served_safely(cls, resolver) or \
                 (resolver.class_requeries_scoped(cls, chain.model, attribute) if attribute != "queryset"
-                 else _narrowed_in([*_own_methods(cls, "filter_queryset"), *_own_methods(cls, "list")], chain,
-                                   resolver)) or \
+                 else _narrowed_in(view_methods(cls, LISTING_METHODS), chain, resolver)) or \
                 read_only_for_checked_rows(cls, attribute, resolver.index) or \
                 f"{cls.name}#{attribute}" in resolver.index.rechecked_fields
         owner, field_name = _field_queryset_in_init(node)
@@ -352,10 +351,8 @@ def _its_get_object_scopes(cls: nodes.ClassDef, chain: Chain, resolver: DjangoQu
     return not any(_calls_super_get_object(m) for m in methods) and _narrowed_in(methods, chain, resolver)
 
 
-def _own_methods(cls: nodes.ClassDef, name: str) -> list[nodes.FunctionDef]:
-    """The methods called `name` of the view and of its project bases."""
-    lineage = [cls, *(c for c in _ancestors(cls) if not c.root().name.startswith(("django", "rest_framework")))]
-    return [m for c in lineage for m in c.mymethods() if m.name == name]
+# Where a view narrows the rows it lists, beside `get_queryset`.
+LISTING_METHODS = frozenset({"filter_queryset", "list"})
 
 
 def _narrowed_in(methods: list[nodes.FunctionDef], chain: Chain, resolver: DjangoQueries) -> bool:
