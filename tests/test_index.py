@@ -4857,3 +4857,52 @@ def test_a_manager_method_that_only_annotates_keeps_every_tenants_rows(tmp_path:
     assert "with_check_annotations" in index.derived_methods and "of_organization" in index.scoping_methods
     report = analyzer.analyze([root], Config(root=root.resolve(), select=("TEN",)))
     assert [(f.path, f.line) for f in report.findings] == [("uptime/views.py", 8)]
+
+
+DASHBOARDS = {
+    "dash/__init__.py": "",
+    "dash/models.py": '''
+from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id = Column(Integer, primary_key=True)
+
+
+class Query(Base):
+    __tablename__ = "queries"
+    id = Column(Integer, primary_key=True)
+    org_id = Column(Integer, ForeignKey("organizations.id"))
+
+
+class DataSource(Base):
+    __tablename__ = "data_sources"
+    id = Column(Integer, primary_key=True)
+    org_id = Column(Integer, ForeignKey("organizations.id"))
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+    id = Column(Integer, primary_key=True)
+    # Declared the legacy way: nullable by SQLAlchemy's default, never meant to be empty.
+    query_id = Column(Integer, ForeignKey("queries.id"))
+
+
+class Snapshot(Base):
+    __tablename__ = "snapshots"
+    id = Column(Integer, primary_key=True)
+    # Kept when its query is deleted: the parent is optional on purpose.
+    query_id = Column(Integer, ForeignKey("queries.id"), nullable=True)
+''',
+}
+
+
+def test_a_sqlalchemy_key_nullable_only_by_default_binds_its_row(tmp_path: Path) -> None:
+    index, _ = index_of(project(tmp_path, DASHBOARDS))
+    assert index.tenant.models == ["Organization"]
+    assert [m.bound_via for m in index.models_named("Alert")] == ["query_id"]
+    assert not any(m.is_tenant_bound for m in index.models_named("Snapshot")), "nullable=True: optional on purpose"

@@ -420,7 +420,8 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                 continue
             for field in sorted(model.fields.values(), key=lambda f: not f.required):
                 owner, declared = relation(model, field)
-                if (required_only and not (field.required or declared.cascades)) or declared.kind not in ("fk", "o2o"):
+                if (required_only and not (field.required or declared.cascades or _implicitly_required(model, field))) \
+                        or declared.kind not in ("fk", "o2o"):
                     continue
                 target = relation_target(declared, owner, by_name, by_table)
                 if target is not None and target is not model and (target.is_tenant_scoped or target.is_tenant_bound):
@@ -429,6 +430,13 @@ def mark_scoped_models(models: list[ModelInfo], key: TenantKey, by_name: dict[st
                         model.tenant_reason = sibling_reason(field, owner, target.name)
                     changed = True
                     break
+
+
+def _implicitly_required(model: ModelInfo, field: FieldInfo) -> bool:
+    """A SQLAlchemy column declared without `nullable=` or `Optional[...]`: its default allows
+    NULL, but few projects mean it (Redash's `Alert.query_id = Column(key_type("Query"),
+    db.ForeignKey("queries.id"))`); only an explicit `nullable=True` says the parent is optional."""
+    return model.framework == "sqlalchemy" and not field.optional
 
 
 def _mark_plain_key_columns(models: list[ModelInfo], tenant_names: set[str], key_columns: set[str]) -> None:
