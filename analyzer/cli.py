@@ -262,5 +262,18 @@ class _ProgressBar:
             self.bar.stop()
 
 
+def console() -> None:
+    """The `prodready` command: `main`, then out at once. A scan leaves millions of astroid
+    nodes behind, and an interpreter that shuts down normally frees them one by one: 4 s after
+    a scan of saleor, with the report already written."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, OSError):  # `prodready check | head`: the reader has what it wanted
+        code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

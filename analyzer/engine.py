@@ -16,6 +16,7 @@ from pathlib import Path
 from astroid import nodes
 
 from .cache import RunCache
+from .collector import fewer_collections
 from .config import Config, discover_config
 from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
@@ -58,7 +59,8 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
     if cached is not None:
         findings, summary, texts = cached
     else:
-        findings, summary, texts = _run(files, skipped, others, config, progress, jobs)
+        with fewer_collections():
+            findings, summary, texts = _run(files, skipped, others, config, progress, jobs)
         if run_cache is not None and key is not None:
             run_cache.store(config, names, key, findings, summary, texts)
     if config.baseline:
@@ -149,11 +151,12 @@ def parse_files(files: list[Path], config: Config, progress: Callable[[int], Non
 def build_project_index(paths: Iterable[str | Path], config: Config) -> tuple[ProjectIndex, list[Skipped]]:
     """Pass 1 alone, for `prodready index`."""
     files, skipped = discover([Path(p) for p in paths], config)
-    parsed, unreadable = parse_files(files, config)
-    try:
-        return index_files(parsed, config), skipped + unreadable
-    finally:
-        forget_modules([item.module.name for item in parsed if item.module is not None])
+    with fewer_collections():
+        parsed, unreadable = parse_files(files, config)
+        try:
+            return index_files(parsed, config), skipped + unreadable
+        finally:
+            forget_modules([item.module.name for item in parsed if item.module is not None])
 
 
 def parse_source(source: SourceFile, config: Config, modname: str | None = None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from analyzer.collector import fewer_collections
 from analyzer.config import Config, ConfigError, discover_config
 from analyzer.engine import ParsedFile, Superseded, analyze_parsed, index_files, parse_source
 from analyzer.incremental import StatementMemo
@@ -69,15 +70,16 @@ class Project:
         """Pass 1 over the whole folder."""
         self._forget()
         paths, skipped = discover([self.root], self.config)
-        for number, path in enumerate(paths, start=1):
-            if progress is not None:
-                progress(number, len(paths))
-            item = self._parse(path)
-            if isinstance(item, Skipped):
-                skipped.append(item)
-            else:
-                self.files[item.source.relpath] = item
-        self._reindex()
+        with fewer_collections():
+            for number, path in enumerate(paths, start=1):
+                if progress is not None:
+                    progress(number, len(paths))
+                item = self._parse(path)
+                if isinstance(item, Skipped):
+                    skipped.append(item)
+                else:
+                    self.files[item.source.relpath] = item
+            self._reindex()
         return skipped
 
     def relpath(self, path: Path) -> str:
