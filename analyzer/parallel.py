@@ -3,7 +3,9 @@
 Workers are forked after pass 1, so each inherits the parsed trees and the index as they are
 in memory, copy-on-write: nothing is pickled on the way in but a list of file numbers, and only
 findings come back. The collector's generations are frozen before the fork, so that a child's
-collections do not touch (and so copy) every page of the parent's heap.
+collections do not touch (and so copy) every page of the parent's heap. They are frozen as
+they are, garbage and all: a full collection first walked saleor's 400 MB heap for 1.1 s, more
+than the second process saved.
 
 Forking is only safe in a process with no other threads, on a platform where fork is the way
 processes are made: the command line on Linux. Everywhere else, and for few files, the files
@@ -71,7 +73,6 @@ def map_files(items: list, check: Callable[[object], FileResult], jobs: int) -> 
     order = sorted(range(len(items)), key=lambda n: -_size(items[n]))
     chunks = [order[i:i + CHUNK] for i in range(0, len(order), CHUNK)]
     _WORK = (items, check)
-    gc.collect()
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
