@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 
 from astroid import nodes
 
-from ..lang.python import const_text, dotted_name, keyword_argument, module_memo, nodes_within, safe_infer
+from ..lang.python import const_text, dotted_name, imported_modules, keyword_argument, safe_infer
 from .django_apps import label_for
 from .django_schema import field_type, schema_options
 from .facts import ModelInfo
@@ -62,7 +62,6 @@ class Migration:
     app: str
     name: str
     path: str
-    cls: nodes.ClassDef
     dependencies: list[Node] = field(default_factory=list)
     replaces: list[Node] = field(default_factory=list)
     run_before: list[Node] = field(default_factory=list)
@@ -101,29 +100,8 @@ def unloaded_model_modules(modules: Iterable[tuple[str, nodes.Module]]) -> set[s
                   if "models" in relpath.split("/")[:-1] and not relpath.endswith("__init__.py")}
     if not candidates:
         return set()
-    imported = set().union(*(_imported_modules(module) for _, module in modules))
+    imported = set().union(*(imported_modules(module) for _, module in modules))
     return {name for name in candidates if name not in imported}
-
-
-def _imported_modules(module: nodes.Module) -> frozenset[str]:
-    """Absolute names of what a module imports, and of the modules it imports names from;
-    worked out once per tree."""
-    memo = module_memo(module)
-    found = memo.get("imported_modules")
-    if found is None:
-        names: set[str] = set()
-        for node in nodes_within(module, (nodes.Import, nodes.ImportFrom)):
-            if isinstance(node, nodes.Import):
-                names.update(name for name, _ in node.names)
-                continue
-            try:
-                base = module.relative_to_absolute_name(node.modname or "", node.level)
-            except Exception:
-                continue
-            names.add(base)
-            names.update(f"{base}.{name}" for name, _ in node.names)
-        found = memo["imported_modules"] = frozenset(names)
-    return found
 
 
 DJANGO_MODEL_BASES = frozenset({"Model", "AbstractUser", "AbstractBaseUser", "PermissionsMixin", "PolymorphicModel",
@@ -157,6 +135,7 @@ def read_migrations(modules: Iterable[tuple[str, nodes.Module]],
     modules = list(modules)
     labels = labels or {}
     history = DjangoMigrations()
+    classes: dict[Node, nodes.ClassDef] = {}  # replayed here, and not kept: the index holds no trees
     for relpath, module in modules:
         if not is_migration_module(relpath):
             continue
@@ -166,7 +145,7 @@ def read_migrations(modules: Iterable[tuple[str, nodes.Module]],
         path = PurePosixPath(relpath)
         folder = "/".join(path.parts[:-2])
         app = labels.get(folder) or (path.parts[-3] if len(path.parts) >= 3 else "")
-        migration = Migration(app, path.stem, relpath, cls)
+        migration = Migration(app, path.stem, relpath)
         history.roots[folder] = app
         for statement in cls.body:
             if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName):
@@ -174,9 +153,10 @@ def read_migrations(modules: Iterable[tuple[str, nodes.Module]],
                 if name in ("dependencies", "replaces", "run_before"):
                     setattr(migration, name, _pairs(statement.value))
         history.migrations[(app, migration.name)] = migration
+        classes[(app, migration.name)] = cls
     order = _order(history)
     for node in order:
-        _replay(history.migrations[node], history.models, history.changes)
+        _replay(history.migrations[node], classes[node], history.models, history.changes)
     history.leaves = _leaves(history, order)
     for relpath, module in modules:  # every class of every app, model or not as far as we can tell
         app = history.app_of(relpath) if not is_migration_module(relpath) else None
@@ -289,8 +269,8 @@ OPERATION_ARGUMENTS = {
 }
 
 
-def operations(migration: Migration) -> list[nodes.Call]:
-    for statement in migration.cls.body:
+def operations(cls: nodes.ClassDef) -> list[nodes.Call]:
+    for statement in cls.body:
         if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName) and \
                 statement.targets[0].name == "operations":
             return [op for op in getattr(statement.value, "elts", ()) if isinstance(op, nodes.Call)]
@@ -313,8 +293,9 @@ def argument(call: nodes.Call, name: str) -> nodes.NodeNG | None:
 
 
 
-def _replay(migration: Migration, models: dict[tuple[str, str], MigratedModel], changes: list[FieldChange]) -> None:
-    for call in operations(migration):
+def _replay(migration: Migration, cls: nodes.ClassDef, models: dict[tuple[str, str], MigratedModel],
+            changes: list[FieldChange]) -> None:
+    for call in operations(cls):
         _apply(call, migration, models, changes)
 
 

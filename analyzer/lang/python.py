@@ -483,6 +483,27 @@ def _imports(module: nodes.Module) -> set[str]:
     return names
 
 
+def imported_modules(module: nodes.Module) -> frozenset[str]:
+    """Absolute names of what a module imports, and of the modules it imports names from;
+    worked out once per tree."""
+    memo = module_memo(module)
+    found = memo.get("imported_modules")
+    if found is None:
+        names: set[str] = set()
+        for node in nodes_within(module, (nodes.Import, nodes.ImportFrom)):
+            if isinstance(node, nodes.Import):
+                names.update(name for name, _ in node.names)
+                continue
+            try:
+                base = module.relative_to_absolute_name(node.modname or "", node.level)
+            except Exception:
+                continue
+            names.add(base)
+            names.update(f"{base}.{name}" for name, _ in node.names)
+        found = memo["imported_modules"] = frozenset(names)
+    return found
+
+
 def keyword_argument(call: nodes.Call, name: str) -> nodes.NodeNG | None:
     """The value passed as `name=` to `call`, if any."""
     for keyword in call.keywords or ():
