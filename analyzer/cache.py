@@ -1,12 +1,18 @@
-"""The result of a whole run, kept in `.prodready_cache/` at the project's root, so that checking
-an unchanged tree again costs a walk of its files and a hash of their bytes.
+"""What runs found, kept in `.prodready_cache/` at the project's root, at two grains.
 
-A run depends on prodready's version, the configuration, the paths checked, and every file it
-reads: the checked ones and the rest of the project, which the index reads. All of it goes into
-the key, so any change to any of it makes a new run; nothing is ever served stale. Findings are
-kept before the baseline is applied, because the baseline file may change on its own.
+- The whole run (`RunCache`): checking an unchanged tree again costs a walk of its files and a
+  hash of their bytes. A run depends on prodready's version (and those of the parsers it
+  uses), the configuration, the paths checked, and every file it reads: the checked ones and
+  the rest of the project, which the index reads. All of it goes into the key.
+- Each file's findings (`FileCache`), for a run in which something changed: every file is
+  parsed and the index is built again, but a file's rules run again only when its own text,
+  a project module it imports (directly or not, see `analyzer.dependencies`) or the index
+  has changed. Editing a view reanalyses that view and what imports it; editing a model
+  changes the index, and so reanalyses every file.
 
-The cache is a convenience: a cache that cannot be read or written is ignored, never an error.
+Nothing is ever served stale: whatever can change a finding is in its key. Findings are kept
+before the baseline is applied, because the baseline file may change on its own. The cache is
+a convenience: a cache that cannot be read or written is ignored, never an error.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 from pathlib import Path
 
 from .config import Config
 from .model import Finding, Summary
+from .parallel import FileResult
 
 CACHE_DIR = ".prodready_cache"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# prodready's cache: https://bford.info/cachedir/\n"
@@ -70,25 +78,95 @@ class RunCache:
             pass
 
     def _prepare(self) -> None:
-        """Mark the folder as a cache for backup tools and as ignored for git (and for discovery)."""
-        self.folder.mkdir(exist_ok=True)
-        for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "# Created by prodready\n*\n")):
-            if not (self.folder / name).exists():
-                (self.folder / name).write_text(text, encoding="utf-8")
+        _prepare(self.folder)
 
     def _file(self, config: Config, paths: list[str]) -> Path:
-        """One file per configuration and set of paths, overwritten by each run of them."""
-        from . import __version__  # the package imports this module while it is being set up
+        return _entry(self.folder, config, paths, "json")
 
-        name = hashlib.blake2b(_settings(config, paths).encode(), digest_size=12).hexdigest()
-        return self.folder / __version__ / f"{name}.json"
+
+class FileCache:
+    """Each file's findings from the last run of the same configuration and paths, by the key
+    they were worked out under: the file's dependency digest and the index's fingerprint."""
+
+    def __init__(self, root: Path, config: Config, paths: list[str]) -> None:
+        self.folder = root / CACHE_DIR
+        self.target = _entry(self.folder, config, paths, "files.json")
+        self.settings = _settings(config, paths)
+        self.keys: dict[str, str] = {}  # relpath -> key in this run; a file with none is not kept
+        self.kept: dict[str, dict] = {}
+        self.fresh: dict[str, dict] = {}
+        try:
+            data = json.loads(self.target.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and isinstance(data.get("files"), dict):
+                self.kept = data["files"]
+        except (OSError, ValueError):
+            pass
+
+    def key(self, index_fingerprint: str, digest: str) -> str:
+        return hashlib.blake2b(f"{self.settings}\0{index_fingerprint}\0{digest}".encode(),
+                               digest_size=16).hexdigest()
+
+    def get(self, relpath: str) -> FileResult | None:
+        entry = self.kept.get(relpath)
+        key = self.keys.get(relpath)
+        if key is None or not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        try:
+            result = FileResult([Finding.model_validate(f) for f in entry["findings"]], list(entry["problems"]),
+                                int(entry["unparsed_sql"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        self.fresh[relpath] = entry
+        return result
+
+    def put(self, relpath: str, result: FileResult) -> None:
+        key = self.keys.get(relpath)
+        if key is None or not result.lasting:
+            return
+        self.fresh[relpath] = {"key": key, "findings": [f.model_dump(mode="json") for f in result.findings],
+                               "problems": result.problems, "unparsed_sql": result.unparsed_sql}
+
+    def store(self) -> None:
+        """Keep this run's files, and only them: a file deleted since is forgotten."""
+        try:
+            _prepare(self.folder)
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.target.with_suffix(".tmp")
+            partial.write_text(json.dumps({"files": self.fresh}), encoding="utf-8")
+            partial.replace(self.target)
+        except OSError:
+            pass
+
+
+def _prepare(folder: Path) -> None:
+    """Mark the folder as a cache for backup tools and as ignored for git (and for discovery)."""
+    folder.mkdir(exist_ok=True)
+    for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "# Created by prodready\n*\n")):
+        if not (folder / name).exists():
+            (folder / name).write_text(text, encoding="utf-8")
+
+
+def _entry(folder: Path, config: Config, paths: list[str], suffix: str) -> Path:
+    """One file per configuration and set of paths, overwritten by each run of them."""
+    from . import __version__  # the package imports this module while it is being set up
+
+    name = hashlib.blake2b(_settings(config, paths).encode(), digest_size=12).hexdigest()
+    return folder / __version__ / f"{name}.{suffix}"
 
 
 def _settings(config: Config, paths: list[str]) -> str:
     from . import __version__
 
-    return json.dumps({"version": __version__, "config": config.model_dump(mode="json"), "paths": sorted(paths)},
-                      sort_keys=True)
+    return json.dumps({"version": __version__, "parsers": _parser_versions(), "config": config.model_dump(mode="json"),
+                       "paths": sorted(paths)}, sort_keys=True)
+
+
+def _parser_versions() -> list[str]:
+    """Python's, astroid's and sqlglot's: an upgrade of any of them may change what is found."""
+    import astroid
+    import sqlglot
+
+    return [sys.version, astroid.__version__, getattr(sqlglot, "__version__", "")]
 
 
 def clean(root: Path) -> bool:

@@ -15,11 +15,13 @@ from pathlib import Path
 
 from astroid import nodes
 
-from .cache import RunCache
+from .cache import FileCache, RunCache
 from .collector import fewer_collections
 from .config import Config, discover_config
+from .dependencies import dependency_digests
 from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
+from .index.fingerprint import NotFingerprintable, fingerprint
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
 from .lang.python import Positions, PythonParseError, forget_modules, module_name, nodes_within, parse_python
 from .lang.sql import parse_script
@@ -44,7 +46,8 @@ class ParsedFile:
 def analyze(paths: Iterable[str | Path], config: Config | None = None,
             progress: Progress | None = None, cache: bool = False, jobs: int = 1) -> Report:
     """Analyse files and folders; returns every finding that survives suppressions and baseline.
-    With `cache`, an unchanged run is answered from `.prodready_cache/` (see `analyzer.cache`).
+    With `cache`, an unchanged run is answered from `.prodready_cache/`, and in a changed one
+    only the files whose findings may have changed are analysed again (see `analyzer.cache`).
     With `jobs` over 1, the rules run in that many forked processes, where forking is safe (the
     command line passes the number of cores; a library caller with threads of its own should not)."""
     started = time.perf_counter()
@@ -59,8 +62,9 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
     if cached is not None:
         findings, summary, texts = cached
     else:
+        file_cache = FileCache(config.root, config, names) if run_cache is not None and config.root else None
         with fewer_collections():
-            findings, summary, texts = _run(files, skipped, others, config, progress, jobs)
+            findings, summary, texts = _run(files, skipped, others, config, progress, jobs, file_cache)
         if run_cache is not None and key is not None:
             run_cache.store(config, names, key, findings, summary, texts)
     if config.baseline:
@@ -76,9 +80,11 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
 
 
 def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
-         progress: Progress | None, jobs: int = 1) -> tuple[list[Finding], Summary, dict[str, str]]:
+         progress: Progress | None, jobs: int = 1, file_cache: FileCache | None = None,
+         ) -> tuple[list[Finding], Summary, dict[str, str]]:
     """Both passes over `files`, with `others` (the rest of the project) parsed for the index;
-    pass 2 in `jobs` processes where that is safe (see `analyzer.parallel`)."""
+    pass 2 in `jobs` processes where that is safe (see `analyzer.parallel`), and only for the
+    files that `file_cache` has no findings for under their current key."""
     total = len(files) * 2
     parsed, unreadable = parse_files(files, config, progress=(lambda done: progress(done, total)) if progress else None)
     skipped.extend(unreadable)
@@ -95,13 +101,13 @@ def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: 
             ctx.rule_errors.insert(0, "too deeply nested to analyse")
         except OverBudget as budget:
             ctx.rule_errors.insert(0, str(budget))
+            return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql, lasting=False)
         return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql)
 
-    results: list[FileResult | None] = [None] * len(parsed)
-    for done, result in enumerate(map_files(parsed, check, jobs), start=1):
-        results[result.number] = result
-        if progress:
-            progress(len(files) + done, total)
+    if file_cache is not None:
+        file_cache.keys = _file_keys(parsed + context, index, file_cache)
+    results = _pass_two(parsed, check, jobs, file_cache,
+                        (lambda done: progress(len(files) + done, total)) if progress else None)
     findings = [finding for result in results if result is not None for finding in result.findings]
     skipped.extend(Skipped(path=item.source.relpath, reason=reason)
                    for item, result in zip(parsed, results, strict=True) if result is not None
@@ -112,6 +118,45 @@ def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: 
     findings.sort(key=Finding.sort_key)
     summary = Summary(files=len(parsed), findings=len(findings), skipped=skipped, unparsed_sql=unparsed_sql)
     return findings, summary, texts
+
+
+def _pass_two(parsed: list[ParsedFile], check: Callable[[ParsedFile], FileResult], jobs: int,
+              file_cache: FileCache | None, progress: Callable[[int], None] | None) -> list[FileResult | None]:
+    """Each file's result, from `file_cache` where it holds one under the file's current key,
+    else from `check`; the cache is given the new ones."""
+    results: list[FileResult | None] = [None] * len(parsed)
+    todo: list[int] = []
+    for number, item in enumerate(parsed):
+        results[number] = file_cache.get(item.source.relpath) if file_cache is not None else None
+        if results[number] is None:
+            todo.append(number)
+    done = len(parsed) - len(todo)
+    if progress and done:
+        progress(done)
+    for result in map_files([parsed[number] for number in todo], check, jobs):
+        number = todo[result.number]
+        results[number] = result
+        if file_cache is not None:
+            file_cache.put(parsed[number].source.relpath, result)
+        done += 1
+        if progress:
+            progress(done)
+    if file_cache is not None:
+        file_cache.store()
+    return results
+
+
+def _file_keys(items: list[ParsedFile], index: ProjectIndex, file_cache: FileCache) -> dict[str, str]:
+    """Each file's cache key: what its findings depend on (see `analyzer.dependencies`) under
+    this index. No keys for a run whose index the fingerprint cannot capture: every file is
+    analysed, as without a cache."""
+    try:
+        facts = fingerprint(index)
+    except NotFingerprintable:
+        return {}
+    digests = dependency_digests(((item.source.relpath, item.source.text, item.module) for item in items),
+                                 read_by_all=(path.rpartition(".")[0] for path in index.default_filter_backends))
+    return {relpath: file_cache.key(facts, digest) for relpath, digest in digests.items()}
 
 
 def other_project_files(paths: list[Path], files: list[Path], config: Config) -> list[Path]:

@@ -32,6 +32,7 @@ class FileResult:
     problems: list[str]  # one-line reasons: a rule that failed, a timeout
     unparsed_sql: int
     number: int = -1  # position of the file in the scan's order
+    lasting: bool = True  # the same text, index and dependencies give the same result (not a timeout)
 
 
 def default_jobs() -> int:

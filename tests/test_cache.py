@@ -103,3 +103,153 @@ def test_the_command_line_caches_cleans_and_can_do_without(tmp_path: Path) -> No
     assert not (root / CACHE_DIR).exists()
     assert check("--no-cache")["findings"] == []
     assert not (root / CACHE_DIR).exists()
+
+
+def analysed_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files whose rules a run runs, as pass 2 is handed them."""
+    analysed: list[str] = []
+    real = engine.map_files
+
+    def recording(items: list, check: object, jobs: int) -> object:
+        analysed.extend(item.source.relpath for item in items)
+        return real(items, check, jobs)
+
+    monkeypatch.setattr(engine, "map_files", recording)
+    return analysed
+
+
+def test_editing_a_view_reanalyses_that_view_and_what_imports_it(project: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    before = run(project)
+    views = project / "billing" / "views.py"
+    text = views.read_text()
+    edited = text.replace('get_object_or_404(Invoice, pk=pk, organization=request.user.organization)  # ok: TEN001',
+                          'get_object_or_404(Invoice, pk=pk)', 1)
+    assert edited != text
+    views.write_text(edited)
+    analysed = analysed_files(monkeypatch)
+    after = run(project)
+    assert sorted(analysed) == ["billing/internal_urls.py", "billing/urls.py", "billing/views.py"]
+    new = [f for f in after.findings if f not in before.findings]
+    assert [(f.rule, f.path, f.line) for f in new] == [("TEN001", "billing/views.py", 42)]
+    assert same(after, run(project, cache=False))
+
+
+def test_a_warm_run_reports_what_a_cold_run_does_through_a_series_of_edits(project: Path) -> None:
+    """Each edit reaches the findings of other files another way: through the index (a model,
+    the settings, a template's storage key), through an import (a service the views call), or
+    by a file coming or going."""
+    run(project)
+    services = project / "billing" / "services.py"
+    edits = [
+        (project / "billing" / "models.py",
+         "    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)\n    project =",
+         "    project ="),
+        (services, "organization=", "organisation="),
+        (project / "config" / "settings.py", "SESSION_COOKIE_SECURE = not DEBUG", "SESSION_COOKIE_SECURE = False"),
+        (project / "templates" / "projects" / "board.html", 'localStorage.getItem("boardState")',
+         'localStorage.getItem("boardToken")'),
+        (project / "billing" / "tasks.py", "\n", "\n\n\n"),
+    ]
+    for path, old, new in edits:
+        text = path.read_text()
+        assert old in text, (path, old)
+        path.write_text(text.replace(old, new, 1))
+        assert same(run(project), run(project, cache=False)), path
+    (project / "billing" / "extra_views.py").write_text(
+        "from .models import Invoice\n\n\ndef invoice_json(request, pk):\n"
+        "    return Invoice.objects.get(pk=pk)\n")
+    assert same(run(project), run(project, cache=False))
+    services.unlink()
+    assert same(run(project), run(project, cache=False))
+
+
+SHOP = {
+    "shop/__init__.py": "",
+    "shop/models.py": '''from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Project(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+
+class Invoice(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    total = models.IntegerField()
+''',
+    "shop/queries.py": '''from .models import Invoice
+
+
+def visible_invoices(request):
+    return Invoice.objects.filter(organization=request.user.organization)
+''',
+    "shop/views.py": '''from django.http import JsonResponse
+
+from .queries import visible_invoices
+
+
+def invoice_detail(request, pk):
+    invoice = visible_invoices(request).get(pk=pk)
+    return JsonResponse({"total": invoice.total})
+''',
+}
+
+
+def test_a_view_is_judged_again_when_a_module_it_imports_changes(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The view's verdict comes from the helper's body, which astroid reads through the import;
+    the index is the same before and after."""
+    for relpath, text in SHOP.items():
+        (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relpath).write_text(text)
+    assert run(tmp_path).findings == []
+    queries = tmp_path / "shop" / "queries.py"
+    queries.write_text(queries.read_text().replace("filter(organization=request.user.organization)",
+                                                   "filter(total__gt=0)"))
+    analysed = analysed_files(monkeypatch)
+    warm = run(tmp_path)
+    assert sorted(analysed) == ["shop/queries.py", "shop/views.py"]
+    assert [(f.path, f.line) for f in warm.findings] == [("shop/queries.py", 5), ("shop/views.py", 7)]
+    assert same(warm, run(tmp_path, cache=False))
+
+
+BACKENDS = {
+    "config/__init__.py": "",
+    "config/settings.py": 'REST_FRAMEWORK = {"DEFAULT_FILTER_BACKENDS": ["shop.filters.OrganizationFilterBackend"]}\n',
+    "shop/filters.py": '''from rest_framework.filters import BaseFilterBackend
+
+
+class OrganizationFilterBackend(BaseFilterBackend):
+    def filter_queryset(self, request, queryset, view):
+        return queryset.filter(organization=request.user.organization)
+''',
+    "shop/api.py": '''from rest_framework import viewsets
+
+from .models import Invoice
+
+
+class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
+    def get_queryset(self):
+        return Invoice.objects.all()
+''',
+}
+
+
+def test_every_file_is_judged_again_when_a_class_its_settings_name_changes(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """DRF runs the filter backend that the settings name by a string on every view, and the
+    views import nothing from it: a change to the backend's module reaches every file."""
+    for relpath, text in {**SHOP, **BACKENDS}.items():
+        (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relpath).write_text(text)
+    assert run(tmp_path).findings == []
+    backend = tmp_path / "shop" / "filters.py"
+    backend.write_text(backend.read_text() + "# tuned\n")
+    analysed = analysed_files(monkeypatch)
+    warm = run(tmp_path)
+    assert {"shop/api.py", "shop/views.py", "shop/filters.py"} <= set(analysed)
+    assert same(warm, run(tmp_path, cache=False))

@@ -1,0 +1,114 @@
+"""What a file's findings depend on besides its own text and the index.
+
+The rules read a file's tree and the index, and astroid's inference reads further: the
+project modules the file imports, and those they import in turn (a view's queryset is
+followed into the model, its manager and the mixin that narrows it). A digest of a file is
+therefore a digest of its own text and of every project module it imports, directly or not,
+so that it changes whenever a module its analysis could have read changes. Imports are
+matched to project modules generously (by full name, by the ends of longer names as the
+import hook in `lang.python` matches them, and the packages above each): a dependency too
+many costs a file's analysis, one too few would serve stale findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+
+from astroid import nodes
+
+from .lang.python import imported_modules
+
+
+def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | None]],
+                       read_by_all: Iterable[str] = ()) -> dict[str, str]:
+    """relpath -> digest, for (relpath, text, parsed module or None) of every file of a run.
+    `read_by_all` names modules that any file's analysis may read without importing them: the
+    classes a settings string names (`DEFAULT_FILTER_BACKENDS`)."""
+    files = list(files)
+    own = {relpath: _hash(f"{relpath}\0{text}") for relpath, text, _ in files}
+    by_name = {module.name: relpath for relpath, _, module in files if module is not None}
+    ends: dict[str, set[str]] = {}
+    for name in by_name:
+        parts = name.split(".")
+        for start in range(1, len(parts)):
+            ends.setdefault(".".join(parts[start:]), set()).add(name)
+    edges: dict[str, set[str]] = {relpath: set() for relpath in own}
+    for relpath, _, module in files:
+        if module is None:
+            continue
+        for imported in imported_modules(module):
+            edges[relpath].update(_modules(imported, by_name, ends))
+        edges[relpath].discard(relpath)
+    digests: dict[str, str] = {}
+    for component in _components(edges):
+        members = set(component)
+        after = sorted({digests[target] for member in component for target in edges[member]
+                        if target not in members})
+        digest = _hash("\0".join([*sorted(own[member] for member in component), "|", *after]))
+        digests.update(dict.fromkeys(component, digest))
+    shared = sorted({digests[relpath] for name in read_by_all for relpath in _modules(name, by_name, ends)})
+    if shared:
+        digests = {relpath: _hash("\0".join([digest, "|", *shared])) for relpath, digest in digests.items()}
+    return digests
+
+
+def _modules(imported: str, by_name: dict[str, str], ends: dict[str, set[str]]) -> set[str]:
+    """The files of the project modules an imported name may mean, and of the packages above."""
+    return {by_name[package] for name in ({imported} if imported in by_name else ends.get(imported, set()))
+            for package in _packages(name) if package in by_name}
+
+
+def _packages(name: str) -> Iterator[str]:
+    """`a.b.c`, `a.b`, `a`: importing a module reads the packages above it."""
+    parts = name.split(".")
+    for end in range(len(parts), 0, -1):
+        yield ".".join(parts[:end])
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _components(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of the import graph (modules that import each other
+    depend on each other), each after every component it reaches: Tarjan's algorithm, without
+    recursion, since an import chain may be longer than Python's stack."""
+    number: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(edges):
+        if root in number:
+            continue
+        number[root] = low[root] = len(number)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(sorted(edges[root])))]
+        while work:
+            node, targets = work[-1]
+            for target in targets:
+                if target not in number:
+                    number[target] = low[target] = len(number)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(sorted(edges[target]))))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], number[target])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == number[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    found.append(component)
+    return found

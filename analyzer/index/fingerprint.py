@@ -1,0 +1,45 @@
+"""A fingerprint of everything an index holds, the same for the same facts in any run.
+
+A file's cached findings stand only while the index they were worked out with stands. The
+index is plain data (see `facts`), so it is written out canonically, sets and mappings
+sorted, and hashed. A value of a kind not known here is an error, never a guess: a
+fingerprint that missed a difference would serve findings worked out against other facts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from enum import Enum
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+class NotFingerprintable(TypeError):
+    """The index holds a value whose meaning the fingerprint cannot capture."""
+
+
+def fingerprint(value: object) -> str:
+    return hashlib.blake2b(json.dumps(_canonical(value), separators=(",", ":")).encode(),
+                           digest_size=16).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, _ATOMS):
+        return value
+    if isinstance(value, Enum):
+        return [type(value).__name__, value.value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [type(value).__name__, {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}]
+    if isinstance(value, dict):
+        return ["dict", sorted(([_canonical(k), _canonical(v)] for k, v in value.items()), key=_order)]
+    if isinstance(value, (set, frozenset)):
+        return ["set", sorted((_canonical(item) for item in value), key=_order)]
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    raise NotFingerprintable(f"{type(value).__qualname__} in the project index")
+
+
+def _order(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))

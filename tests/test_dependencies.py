@@ -1,0 +1,65 @@
+"""What a file's cached findings depend on: its own text and every project module it imports,
+directly or not (analyzer.dependencies)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.dependencies import dependency_digests
+from analyzer.lang.python import parse_python
+
+MODULES = {
+    "app/__init__.py": ("app", ""),
+    "app/a.py": ("app.a", "from . import b\n"),
+    "app/b.py": ("app.b", "from app.c import total\n"),
+    "app/c.py": ("app.c", "def total():\n    import app.a\n    return 1\n"),
+    "app/d.py": ("app.d", "VALUE = 1\n"),
+    "tools/report.py": ("report", "from c import total\n"),  # run from inside app/: `c` is app.c
+}
+
+
+def digests(changed: str = "") -> dict[str, str]:
+    files = []
+    for relpath, (name, text) in MODULES.items():
+        text = text + "# changed\n" if relpath == changed else text
+        files.append((relpath, text, parse_python(text, Path(relpath), name, register=False)))
+    files.append(("templates/page.html", "<p>{{ total }}</p>\n" + ("<!-- changed -->" if changed == "page" else ""),
+                  None))
+    return dependency_digests(files)
+
+
+def moved(changed: str) -> set[str]:
+    before, after = digests(), digests(changed)
+    return {relpath for relpath in before if before[relpath] != after[relpath]}
+
+
+def test_a_module_that_nothing_imports_moves_only_itself() -> None:
+    assert moved("app/d.py") == {"app/d.py"}
+    assert moved("tools/report.py") == {"tools/report.py"}
+    assert moved("page") == {"templates/page.html"}
+
+
+def test_modules_that_import_each_other_move_together_with_their_importers() -> None:
+    """a imports b, b imports c, and c imports a inside a function; report imports c by the
+    name it has from inside its package."""
+    assert moved("app/c.py") == {"app/a.py", "app/b.py", "app/c.py", "tools/report.py"}
+    assert moved("app/a.py") == {"app/a.py", "app/b.py", "app/c.py", "tools/report.py"}
+
+
+def test_a_package_imported_from_is_a_dependency() -> None:
+    assert "app/a.py" in moved("app/__init__.py")
+    assert "app/d.py" not in moved("app/__init__.py")
+
+
+def test_the_same_files_give_the_same_digests() -> None:
+    assert digests() == digests()
+
+
+def test_a_module_every_analysis_may_read_moves_every_file() -> None:
+    files = [(relpath, text, parse_python(text, Path(relpath), name, register=False))
+             for relpath, (name, text) in MODULES.items()]
+    before = dependency_digests(files, read_by_all=["app.d"])
+    files = [(relpath, text + ("# changed\n" if relpath == "app/d.py" else ""), module)
+             for relpath, text, module in files]
+    after = dependency_digests(files, read_by_all=["app.d"])
+    assert all(before[relpath] != after[relpath] for relpath in before)
