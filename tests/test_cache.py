@@ -1,5 +1,6 @@
-"""The run cache: an unchanged run answered from .prodready_cache/, exactly as a cold run would
-answer it, and any change to what a run reads making a new run."""
+"""The cache: an unchanged run answered from .prodready_cache/ exactly as a cold run would answer
+it; in a changed run, only the files whose findings may have changed analysed again, and the
+report still exactly a cold run's."""
 
 from __future__ import annotations
 
