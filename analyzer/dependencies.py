@@ -13,6 +13,7 @@ many costs a file's analysis, one too few would serve stale findings.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterable, Iterator
 
 from astroid import nodes
@@ -54,9 +55,17 @@ def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | None]],
 
 
 def _modules(imported: str, by_name: dict[str, str], ends: dict[str, set[str]]) -> set[str]:
-    """The files of the project modules an imported name may mean, and of the packages above."""
-    return {by_name[package] for name in ({imported} if imported in by_name else ends.get(imported, set()))
-            for package in _packages(name) if package in by_name}
+    """The files of the project modules an imported name may mean, and of the packages above.
+    A name that is not a project module's is matched by the ends of longer names, as the
+    import hook does once astroid has found no module of that name; the standard library is
+    always found (`import collections` is not saleor's `graphql.product.types.collections`)."""
+    if imported in by_name:
+        names = {imported}
+    elif imported in sys.stdlib_module_names:  # not `types.collections`, which astroid looks up in vain
+        names = set()
+    else:
+        names = ends.get(imported, set())
+    return {by_name[package] for name in names for package in _packages(name) if package in by_name}
 
 
 def _packages(name: str) -> Iterator[str]:

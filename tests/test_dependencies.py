@@ -63,3 +63,17 @@ def test_a_module_every_analysis_may_read_moves_every_file() -> None:
              for relpath, text, module in files]
     after = dependency_digests(files, read_by_all=["app.d"])
     assert all(before[relpath] != after[relpath] for relpath in before)
+
+
+def test_a_standard_library_module_is_not_the_project_module_of_the_same_last_name() -> None:
+    """astroid finds `collections` in the standard library before any import hook runs."""
+    files = [(relpath, text, parse_python(text, Path(relpath), name, register=False)) for relpath, name, text in (
+        ("shop/types/collections.py", "shop.types.collections", "NAMES = []\n"),
+        ("shop/views.py", "shop.views", "import collections\nimport logging\n"),
+        ("shop/reports.py", "shop.reports", "from types.collections import NAMES\n"),
+    )]
+    before = dependency_digests(files)
+    files[0] = (files[0][0], "NAMES = [1]\n", files[0][2])
+    after = dependency_digests(files)
+    assert before["shop/views.py"] == after["shop/views.py"]
+    assert before["shop/reports.py"] != after["shop/reports.py"]
