@@ -99,7 +99,7 @@ class Project:
         if isinstance(item, Skipped):
             return False
         self.files[relpath] = item  # astroid's cache now holds this version of the module
-        release_superseded_trees()
+        self._superseded()
         if _changes_the_index(path, previous, item):
             self._reindex()
             return True
@@ -123,7 +123,7 @@ class Project:
                 return [], False
             item = parsed
             self.files[relpath] = item
-            release_superseded_trees()
+            self._superseded()
             if _changes_the_index(path, previous, item):
                 self._reindex()
                 reindexed = True
@@ -152,6 +152,13 @@ class Project:
             source = SourceFile(path=path, relpath=self.relpath(path), language=language,
                                 text=text.lstrip("\ufeff").replace("\r\n", "\n"))
         return parse_source(source, self.config)
+
+    def _superseded(self) -> None:
+        """A tree was replaced: what was worked out about the old one goes, in astroid's caches
+        and in the index's answers about nodes."""
+        release_superseded_trees()
+        if self.index is not None:
+            self.index.forget_node_answers()
 
     def _reindex(self) -> None:
         self.index = index_files(list(self.files.values()), self.config)

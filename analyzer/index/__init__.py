@@ -6,6 +6,7 @@ facts from here and never open a file themselves.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -91,6 +92,18 @@ class ProjectIndex:
             if model.name.lower() != model.name:
                 self._by_name.setdefault(model.name.lower(), []).append(model)
         self._by_table = models_by_table(self.models.values())
+
+    def node_memo(self, name: str) -> weakref.WeakKeyDictionary:
+        """Answers about syntax nodes that depend on the trees and this index alone, kept for as
+        long as both live: a rule asks them at every call site, from every file. Not a fact of
+        the index (no field), so it is neither fingerprinted nor printed. A caller that replaces
+        a tree while keeping the index (the language server) calls `forget_node_answers`: an
+        answer about one node may hold what inference found in another module."""
+        return self.__dict__.setdefault(f"_memo_{name}", weakref.WeakKeyDictionary())
+
+    def forget_node_answers(self) -> None:
+        for name in [name for name in self.__dict__ if name.startswith("_memo_")]:
+            del self.__dict__[name]
 
     def relation_target(self, owner: ModelInfo, field_info: FieldInfo) -> ModelInfo | None:
         """The model a relation of `owner` points to: by class, string or table reference."""

@@ -33,7 +33,8 @@ def keyed_sql_helper_call(call: nodes.Call, resolver: ChainResolver, dialect: st
     def lookups(inner: nodes.Call, parameters: set[str]) -> list[tuple[str, Unconstrained]] | None:
         return _sql_lookups(inner, parameters, resolver.index, dialect, tenant_words, path)
 
-    return helper_lookup(call, resolver, lookups, lambda _: (Origin.URL, Origin.REQUEST), lambda _: None)
+    return helper_lookup(call, resolver, lookups, lambda _: (Origin.URL, Origin.REQUEST), lambda _: None,
+                         kind=f"sql {type(resolver).__name__} {dialect} {path} {sorted(tenant_words)}")
 
 
 def _sql_lookups(call: nodes.Call, parameters: set[str], index: ProjectIndex, dialect: str,
