@@ -106,6 +106,12 @@ def test_the_command_line_caches_cleans_and_can_do_without(tmp_path: Path) -> No
     assert not (root / CACHE_DIR).exists()
 
 
+def write(root: Path, files: dict[str, str]) -> None:
+    for relpath, text in files.items():
+        (root / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (root / relpath).write_text(text)
+
+
 def analysed_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files whose rules a run runs, as pass 2 is handed them."""
     analysed: list[str] = []
@@ -204,9 +210,7 @@ def test_a_view_is_judged_again_when_a_module_it_imports_changes(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The view's verdict comes from the helper's body, which astroid reads through the import;
     the index is the same before and after."""
-    for relpath, text in SHOP.items():
-        (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / relpath).write_text(text)
+    write(tmp_path, SHOP)
     assert run(tmp_path).findings == []
     queries = tmp_path / "shop" / "queries.py"
     queries.write_text(queries.read_text().replace("filter(organization=request.user.organization)",
@@ -244,9 +248,7 @@ def test_every_file_is_judged_again_when_a_class_its_settings_name_changes(tmp_p
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """DRF runs the filter backend that the settings name by a string on every view, and the
     views import nothing from it: a change to the backend's module reaches every file."""
-    for relpath, text in {**SHOP, **BACKENDS}.items():
-        (tmp_path / relpath).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / relpath).write_text(text)
+    write(tmp_path, {**SHOP, **BACKENDS})
     assert run(tmp_path).findings == []
     backend = tmp_path / "shop" / "filters.py"
     backend.write_text(backend.read_text() + "# tuned\n")
