@@ -22,13 +22,18 @@ from .lang.python import imported_modules
 
 
 def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | None]],
-                       read_by_all: Iterable[str] = ()) -> dict[str, str]:
+                       read_by_all: Iterable[str] = (), untraced: dict[str, str] | None = None) -> dict[str, str]:
     """relpath -> digest, for (relpath, text, parsed module or None) of every file of a run.
     `read_by_all` names modules that any file's analysis may read without importing them: the
-    classes a settings string names (`DEFAULT_FILTER_BACKENDS`)."""
+    classes a settings string names (`DEFAULT_FILTER_BACKENDS`). `untraced` maps the names of
+    Python modules read but not parsed (a test module no rule needs) to their files: astroid
+    builds one when an import reaches it, and what it imports is not known here, so such a
+    module depends on every file."""
     files = list(files)
     own = {relpath: _hash(f"{relpath}\0{text}") for relpath, text, _ in files}
     by_name = {module.name: relpath for relpath, _, module in files if module is not None}
+    untraced = {name: relpath for name, relpath in (untraced or {}).items() if relpath in own}
+    by_name.update({name: relpath for name, relpath in untraced.items() if name not in by_name})
     ends: dict[str, set[str]] = {}
     for name in by_name:
         parts = name.split(".")
@@ -41,6 +46,11 @@ def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | None]],
         for imported in imported_modules(module):
             edges[relpath].update(_modules(imported, by_name, ends))
         edges[relpath].discard(relpath)
+    if untraced:  # one node that depends on every file, rather than every file for each of them
+        edges[_EVERY_FILE] = set(own)
+        own[_EVERY_FILE] = ""
+        for relpath in untraced.values():
+            edges[relpath] = {_EVERY_FILE}
     digests: dict[str, str] = {}
     for component in _components(edges):
         members = set(component)
@@ -48,10 +58,14 @@ def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | None]],
                         if target not in members})
         digest = _hash("\0".join([*sorted(own[member] for member in component), "|", *after]))
         digests.update(dict.fromkeys(component, digest))
+    digests.pop(_EVERY_FILE, None)
     shared = sorted({digests[relpath] for name in read_by_all for relpath in _modules(name, by_name, ends)})
     if shared:
         digests = {relpath: _hash("\0".join([digest, "|", *shared])) for relpath, digest in digests.items()}
     return digests
+
+
+_EVERY_FILE = "\0every file"
 
 
 def _modules(imported: str, by_name: dict[str, str], ends: dict[str, set[str]]) -> set[str]:

@@ -154,8 +154,11 @@ def _file_keys(items: list[ParsedFile], index: ProjectIndex, file_cache: FileCac
         facts = fingerprint(index)
     except NotFingerprintable:
         return {}
+    untraced = {module_name(item.source.path): item.source.relpath for item in items
+                if item.module is None and item.source.language == "python"}
     digests = dependency_digests(((item.source.relpath, item.source.text, item.module) for item in items),
-                                 read_by_all=(path.rpartition(".")[0] for path in index.default_filter_backends))
+                                 read_by_all=(path.rpartition(".")[0] for path in index.default_filter_backends),
+                                 untraced=untraced)
     return {relpath: file_cache.key(facts, digest) for relpath, digest in digests.items()}
 
 

@@ -77,3 +77,21 @@ def test_a_standard_library_module_is_not_the_project_module_of_the_same_last_na
     after = dependency_digests(files)
     assert before["shop/views.py"] == after["shop/views.py"]
     assert before["shop/reports.py"] != after["shop/reports.py"]
+
+
+def test_a_module_read_without_a_tree_depends_on_every_file() -> None:
+    """A test module no rule needs is not parsed, so what it imports is unknown: a module that
+    imports it moves with any file."""
+    files = [(relpath, text, parse_python(text, Path(relpath), name, register=False))
+             for relpath, (name, text) in MODULES.items()]
+    files.append(("app/tests/factories.py", "from app.d import VALUE\n", None))
+    files.append(("app/seed.py", "from app.tests.factories import VALUE\n",
+                  parse_python("from app.tests.factories import VALUE\n", Path("app/seed.py"), "app.seed",
+                               register=False)))
+    untraced = {"app.tests.factories": "app/tests/factories.py"}
+    before = dependency_digests(files, untraced=untraced)
+    files = [(relpath, text + ("# changed\n" if relpath == "app/d.py" else ""), module)
+             for relpath, text, module in files]
+    after = dependency_digests(files, untraced=untraced)
+    assert before["app/seed.py"] != after["app/seed.py"]
+    assert before["tools/report.py"] == after["tools/report.py"]
