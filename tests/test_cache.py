@@ -37,6 +37,12 @@ def same(a: Report, b: Report) -> bool:
         b.summary.model_copy(update={"seconds": 0})
 
 
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
 def test_an_unchanged_run_is_answered_from_the_cache_without_parsing(project: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     cold = run(project)
@@ -56,12 +62,8 @@ def test_an_unchanged_run_is_answered_from_the_cache_without_parsing(project: Pa
 
 def test_editing_a_model_changes_the_verdict_in_the_views_as_a_cold_run_does(project: Path) -> None:
     before = run(project)
-    models = project / "billing" / "models.py"
-    text = models.read_text()
-    edited = text.replace("    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)\n    project =",
-                          "    project =", 1)
-    assert edited != text
-    models.write_text(edited)
+    edit(project / "billing" / "models.py",
+         "    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)\n    project =", "    project =")
     after = run(project)
     assert not same(after, before)
     assert same(after, run(project, cache=False))
@@ -128,12 +130,9 @@ def analysed_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_editing_a_view_reanalyses_that_view_and_what_imports_it(project: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     before = run(project)
-    views = project / "billing" / "views.py"
-    text = views.read_text()
-    edited = text.replace('get_object_or_404(Invoice, pk=pk, organization=request.user.organization)  # ok: TEN001',
-                          'get_object_or_404(Invoice, pk=pk)', 1)
-    assert edited != text
-    views.write_text(edited)
+    edit(project / "billing" / "views.py",
+         "get_object_or_404(Invoice, pk=pk, organization=request.user.organization)  # ok: TEN001",
+         "get_object_or_404(Invoice, pk=pk)")
     analysed = analysed_files(monkeypatch)
     after = run(project)
     # and the test modules, which are read without a tree, so what they import is not known
@@ -161,9 +160,7 @@ def test_a_warm_run_reports_what_a_cold_run_does_through_a_series_of_edits(proje
         (project / "billing" / "tasks.py", "\n", "\n\n\n"),
     ]
     for path, old, new in edits:
-        text = path.read_text()
-        assert old in text, (path, old)
-        path.write_text(text.replace(old, new, 1))
+        edit(path, old, new)
         assert same(run(project), run(project, cache=False)), path
     (project / "billing" / "extra_views.py").write_text(
         "from .models import Invoice\n\n\ndef invoice_json(request, pk):\n"
