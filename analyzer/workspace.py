@@ -47,10 +47,30 @@ LANGUAGES = {
 SCRIPT_LANGUAGES = frozenset({"javascript", "typescript", "html", "vue", "svelte"})
 
 
+class PathMatcher:
+    """Gitignore-style globs, compiled once, that remember their answers. The same few sets (the
+    test paths, the migration folders, the exempt paths) are asked about every file by every
+    rule that applies to paths: on saleor that was 70,000 matches of sixteen patterns."""
+
+    _REMEMBERED = 200_000  # answers, before they are forgotten: a bound for a long editor session
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self._spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        self._answers: dict[str, bool] = {}
+
+    def match_file(self, path: str) -> bool:
+        answer = self._answers.get(path)
+        if answer is None:
+            if len(self._answers) >= self._REMEMBERED:
+                self._answers.clear()
+            answer = self._answers[path] = self._spec.match_file(path)
+        return answer
+
+
 @lru_cache(maxsize=256)
-def path_spec(patterns: tuple[str, ...]) -> pathspec.PathSpec:
-    """A matcher for gitignore-style globs, compiled once per pattern set."""
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+def path_spec(patterns: tuple[str, ...]) -> PathMatcher:
+    """A matcher for gitignore-style globs, made once per pattern set."""
+    return PathMatcher(patterns)
 
 
 # Test code logs in with fixture tokens and decodes what it issued: not what production runs.
