@@ -16,7 +16,7 @@ from pathlib import Path
 from astroid import nodes
 
 from .cache import FileCache, RunCache
-from .collector import fewer_collections
+from .collector import fewer_collections, set_aside
 from .config import Config, discover_config
 from .dependencies import dependency_digests
 from .incremental import StatementMemo
@@ -90,6 +90,7 @@ def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: 
     skipped.extend(unreadable)
     context, _ = parse_files(others, config)
     index = index_files(parsed + context, config)
+    set_aside()
     rules = enabled_rules(config)
 
     def check(item: ParsedFile) -> FileResult:
@@ -193,6 +194,7 @@ def parse_files(files: list[Path], config: Config, progress: Callable[[int], Non
             skipped.append(item)
         else:
             parsed.append(item)
+        set_aside()
     return parsed, skipped
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from analyzer.collector import fewer_collections
+from analyzer.collector import fewer_collections, set_aside
 from analyzer.config import Config, ConfigError, discover_config
 from analyzer.engine import ParsedFile, Superseded, analyze_parsed, index_files, parse_source
 from analyzer.incremental import StatementMemo
@@ -79,6 +79,7 @@ class Project:
                     skipped.append(item)
                 else:
                     self.files[item.source.relpath] = item
+                set_aside()
             self._reindex()
         return skipped
 
