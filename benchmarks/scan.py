@@ -47,11 +47,11 @@ def findings(report: Path) -> list:
     return json.loads(report.read_text(encoding="utf-8"))["findings"]
 
 
-def default_edit(root: Path) -> Path:
+def default_edit(root: Path) -> Path | None:
     candidates = [p for p in root.rglob("*.py") if p.name in ("views.py", "api.py") and ".venv" not in p.parts]
     if not candidates:
         candidates = [p for p in root.rglob("*.py") if ".venv" not in p.parts]
-    return max(candidates, key=lambda p: (p.stat().st_size, str(p)))
+    return max(candidates, key=lambda p: (p.stat().st_size, str(p)), default=None)
 
 
 def main() -> int:
@@ -62,7 +62,12 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=None)
     args = parser.parse_args()
     root = args.path.resolve()
-    edit = (args.edit or default_edit(root)).resolve()
+    if not root.is_dir():
+        parser.error(f"{args.path}: no such folder")
+    edit = args.edit or default_edit(root)
+    if edit is None:
+        parser.error(f"{args.path}: no Python file to change between runs; name one with --edit")
+    edit = edit.resolve()
     original = edit.read_bytes()
     out = Path(tempfile.mkdtemp()) / "report.json"
     check = [prodready(), "check", str(root), "--format", "json", "--output-file", str(out), "--exit-zero"]
