@@ -9,7 +9,7 @@ length of a scan, collections are rarer, as mypy makes them for the same reason;
 thresholds come back when it ends.
 
 Rarer is not never: with the thresholds raised, the young generations grow to millions of
-objects, and each look at them (1.7 s of a one-process scan of saleor) still found only trees
+objects, and each look at them (1.8 s of a one-process scan of saleor) still found only trees
 that the scan keeps. So each tree, once built, is set aside (`set_aside`): the garbage made
 while building it is freed, and what is left is frozen out of the collector's sight until the
 scan ends.
