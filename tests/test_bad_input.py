@@ -111,3 +111,28 @@ def test_usage_and_configuration_errors_exit_2_with_a_one_line_message(tmp_path:
     (tmp_path / "pyproject.toml").write_text("[tool.prodready]\ntenant-feild = ['org']\n")
     assert main(["check", str(tmp_path)]) == 2
     assert "unknown key `tool.prodready.tenant-feild`" in capsys.readouterr().err
+
+
+
+def rebound(first: str, times: int) -> str:
+    """A view that hands its queryset through `times` names, one line each, then fetches a row
+    by the caller's id."""
+    lines = ["from .models import Project", "", "", "def project(request):", f"    rows0 = {first}"]
+    lines += [f"    rows{n} = rows{n - 1}" for n in range(1, times)]
+    lines.append(f"    return rows{times - 1}.get(pk=request.GET['id'])")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_queryset_handed_through_thousands_of_names_is_judged_as_through_a_few(tmp_path: Path) -> None:
+    """astroid's budgets bound each question: the long chain costs no more than its answer, and
+    the file is neither given up nor judged otherwise."""
+    unscoped, scoped = "Project.objects.all()", "Project.objects.filter(account=request.user.account)"
+    root = make(tmp_path, {
+        "app/__init__.py": "", "app/models.py": MODELS,
+        "app/few.py": rebound(unscoped, 3), "app/many.py": rebound(unscoped, 2000),
+        "app/few_scoped.py": rebound(scoped, 3), "app/many_scoped.py": rebound(scoped, 2000),
+    })
+    report = analyzer.analyze([root], Config(root=root.resolve()))
+    assert report.summary.skipped == []
+    assert [(f.path, f.line, f.rule) for f in report.findings] == [("app/few.py", 5, "TEN001"),
+                                                                  ("app/many.py", 5, "TEN001")]
