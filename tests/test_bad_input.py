@@ -38,9 +38,9 @@ ODD_FILES: dict[str, bytes] = {
 }
 
 
-@pytest.fixture
-def hostile(tmp_path: Path) -> Path:
-    root = make(tmp_path / "project", {
+def write_bad_project(root: Path) -> Path:
+    """A small project with every bad file above beside its models and views."""
+    make(root, {
         "app/__init__.py": "", "app/models.py": MODELS, "app/views.py": VIEWS,
         **{name: content for name, (content, _) in BAD_FILES.items()}, **ODD_FILES,
     })
@@ -49,6 +49,11 @@ def hostile(tmp_path: Path) -> Path:
     os.symlink("/dev/zero", root / "app" / "zero.py")  # read to the end, it never ends
     os.mkfifo(root / "app" / "pipe.py")  # read, it blocks until someone writes
     return root
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    return write_bad_project(tmp_path / "project")
 
 
 def expected_skips() -> dict[str, str]:

@@ -1,0 +1,32 @@
+"""The bad-input matrix of `tests/test_bad_input.py` through the language server: indexing
+logs each bad file with the reason the command line gives, and the rest is served."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.test_bad_input import expected_skips, write_bad_project
+
+from .conftest import open_document, published, start
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_each_bad_file_is_logged_with_its_reason_and_the_views_are_still_served(
+        client: LanguageClient, tmp_path: Path) -> None:
+    root = write_bad_project(tmp_path / "project")
+    await start(client, root)
+    views = open_document(client, root / "app" / "views.py")
+    (leak,) = await published(client, views, 1)
+    assert leak.code == "TEN001"
+    logged = [m.message for m in client.log_messages]
+    for path, reason in expected_skips().items():
+        lines = [line for line in logged if line.startswith(f"{path}: skipped: ")]
+        assert len(lines) == 1 and reason in lines[0] and "\n" not in lines[0], (path, lines)
+    hover = await client.text_document_hover_async(types.HoverParams(  # and it still answers requests
+        text_document=types.TextDocumentIdentifier(uri=views), position=leak.range.start))
+    assert hover is not None and "TEN001" in hover.contents.value
