@@ -240,19 +240,37 @@ def read_source(path: Path, config: Config) -> SourceFile | Skipped:
     relpath = relative_posix(path, config.root)
     language = language_of(path) or "unknown"
     try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):  # a FIFO would block the read, /dev/zero never end it
-            return Skipped(path=relpath, reason="not a regular file (a pipe, socket or device)")
-        size = status.st_size
-        if size > config.max_file_size:
-            return Skipped(path=relpath, reason=f"larger than max-file-size ({size} > {config.max_file_size} bytes)")
-        data = path.read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the read, /dev/zero never end it
+            return Skipped(path=relpath, reason=NOT_REGULAR)
+        data = _read_regular(path, config.max_file_size)
     except OSError as error:
         return Skipped(path=relpath, reason=f"cannot read: {error.strerror or error}")
+    if isinstance(data, str):
+        return Skipped(path=relpath, reason=data)
     text = decode_source(data, language)
     if isinstance(text, str):
         return SourceFile(path=path, relpath=relpath, language=language, text=text)
     return Skipped(path=relpath, reason=text.reason)
+
+
+NOT_REGULAR = "not a regular file (a pipe, socket or device)"
+
+
+def _read_regular(path: Path, limit: int) -> bytes | str:
+    """The bytes of the regular file at `path`, or why not. What is opened is checked, not what
+    the path named a moment before: a file swapped for a pipe after the walk would block the
+    read for ever, and one that grows while it is read is read no further than `limit`."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(descriptor, "rb", closefd=True) as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            return NOT_REGULAR
+        if status.st_size > limit:
+            return f"larger than max-file-size ({status.st_size} > {limit} bytes)"
+        data = handle.read(limit + 1)
+        if len(data) > limit:
+            return f"larger than max-file-size (grew past {limit} bytes while it was read)"
+        return data
 
 
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+", re.M)  # PEP 263

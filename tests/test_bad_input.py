@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import analyzer
 import analyzer.engine
 from analyzer.cli import main
 from analyzer.config import Config
+from analyzer.workspace import read_source
 from tests.test_api import MODELS, make
 
 VIEWS = "from .models import Project\n\n\ndef projects(request):\n    return Project.objects.all()\n"
@@ -141,3 +144,50 @@ def test_a_queryset_handed_through_thousands_of_names_is_judged_as_through_a_few
     assert report.summary.skipped == []
     assert [(f.path, f.line, f.rule) for f in report.findings] == [("app/few.py", 5, "TEN001"),
                                                                   ("app/many.py", 5, "TEN001")]
+
+
+def changed_after_its_check(monkeypatch, target: Path, change) -> None:
+    """`change(target)` as soon as the reader has checked that it is a regular file, before it
+    reads: where another process could swap or grow the file."""
+    real = stat.S_ISREG
+
+    def checked_then_changed(mode: int) -> bool:
+        answer = real(mode)
+        if not getattr(checked_then_changed, "done", False):
+            checked_then_changed.done = True  # type: ignore[attr-defined]
+            change(target)
+        return answer
+
+    monkeypatch.setattr(stat, "S_ISREG", checked_then_changed)
+
+
+def read_within(path: Path, config: Config, seconds: float = 30):
+    found: list = []
+    reader = threading.Thread(target=lambda: found.append(read_source(path, config)), daemon=True)
+    reader.start()
+    reader.join(seconds)
+    if reader.is_alive():  # blocked on a pipe: give it an end, then fail
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        raise AssertionError(f"reading {path.name} blocked")
+    return found[0]
+
+
+def test_a_file_swapped_for_a_pipe_after_its_check_is_not_read(tmp_path: Path, monkeypatch) -> None:
+    views = make(tmp_path, {"app/views.py": VIEWS}) / "app" / "views.py"
+
+    def swap_for_a_pipe(path: Path) -> None:
+        path.unlink()
+        os.mkfifo(path)
+
+    changed_after_its_check(monkeypatch, views, swap_for_a_pipe)
+    skipped = read_within(views, Config(root=tmp_path))
+    assert skipped.reason == "not a regular file (a pipe, socket or device)"
+    assert stat.S_ISFIFO(os.stat(views).st_mode)
+
+
+def test_a_file_that_grows_past_the_limit_after_its_check_is_not_read_whole(tmp_path: Path, monkeypatch) -> None:
+    app = make(tmp_path, {"app/views.py": VIEWS, "app/models.py": MODELS}) / "app"
+    changed_after_its_check(monkeypatch, app / "views.py", lambda path: path.write_text(VIEWS + "# log\n" * 1000))
+    config = Config(root=tmp_path, max_file_size=1000)
+    assert read_within(app / "views.py", config).reason.startswith("larger than max-file-size (")
+    assert read_within(app / "models.py", config).text == MODELS  # the same size limit, left alone
