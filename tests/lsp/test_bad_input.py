@@ -30,3 +30,18 @@ async def test_each_bad_file_is_logged_with_its_reason_and_the_views_are_still_s
     hover = await client.text_document_hover_async(types.HoverParams(  # and it still answers requests
         text_document=types.TextDocumentIdentifier(uri=views), position=leak.range.start))
     assert hover is not None and "TEN001" in hover.contents.value
+
+
+@pytest.mark.parametrize(("configuration", "said"), [
+    ("[tool.prodready\nselect = [\n", "pyproject.toml"),
+    ("[tool.prodready]\ntenant-feild = ['org']\n", "unknown key `tool.prodready.tenant-feild`"),
+])
+async def test_a_configuration_it_cannot_use_is_logged_and_the_defaults_serve(
+        client: LanguageClient, tmp_path: Path, configuration: str, said: str) -> None:
+    root = write_bad_project(tmp_path / "project")
+    (root / "pyproject.toml").write_text(configuration)
+    await start(client, root)
+    views = open_document(client, root / "app" / "views.py")
+    assert [d.code for d in await published(client, views, 1)] == ["TEN001"]
+    complaints = [m.message for m in client.log_messages if "using the default configuration" in m.message]
+    assert complaints and said in complaints[0] and "\n" not in complaints[0]
