@@ -28,6 +28,22 @@ def test_regions_of_a_template_and_of_a_component() -> None:
                                                                  ("typescript", "let n: number = 1")]
 
 
+def test_scripts_of_a_page_nested_deeper_than_the_html_grammar_follows_are_still_read() -> None:
+    """tree-sitter's HTML scanner loses track past about 2,000 open tags and recovers with an
+    ERROR: the script's body is still there, just after its start tag."""
+    def page(depth: int, key: str) -> str:
+        script = f'<script type="module">\nlocalStorage.setItem("{key}", value);\n</script>\n'
+        return "<div>\n" * depth + script + "</div>\n" * depth
+
+    for depth in (10, 3000):
+        findings = analyzer.analyze_source(page(depth, "accessToken"), "templates/deep.html")
+        assert [(f.rule, f.line) for f in findings] == [("AUTH001", depth + 2)], depth
+        assert analyzer.analyze_source(page(depth, "theme"), "templates/deep.html") == [], depth
+    regions = parse_script_file(page(3000, "theme") + '<script type="text/template"><b></script>\n',
+                                "deep.html", "html").regions
+    assert [r.source.decode().strip() for r in regions] == ['localStorage.setItem("theme", value);']
+
+
 def test_findings_in_templates_point_at_the_storage_call_past_non_ascii_text() -> None:
     page = ('<p>Connecté en tant que {{ user.name }} — ü</p><button onclick="localStorage.setItem(\'jwt\', t)">\n'
             '<script>\n  /* élan */ sessionStorage.setItem("accessToken", "{{ token }}");\n</script>\n')

@@ -131,17 +131,23 @@ def _embedded_scripts(masked: str) -> Iterator[ScriptRegion]:
         return byte_offset if ascii_only else len(source[:byte_offset].decode("utf-8", errors="replace"))
 
     for node in walk(tree.root_node):
-        if node.type == "script_element":
-            attributes = _attributes(node, source)
+        if node.type == "raw_text":
+            # The body of a <script>: within its script_element, or, where the page nests deeper
+            # than the grammar's scanner can keep track of (about 2,000 open tags), within the
+            # ERROR it recovers with, still just after its start tag.
+            start = node.prev_sibling
+            if start is None or start.type != "start_tag" or _tag_name(start, source) != "script":
+                continue
+            attributes = _attributes(start, source)
             kind = attributes.get("type", "").lower()
             if kind not in SCRIPT_TYPES:
                 continue
             lang = attributes.get("lang", "").lower()
             grammar = "typescript" if lang in ("ts", "typescript") else "tsx" if lang == "tsx" else "javascript"
-            body = next((c for c in node.children if c.type == "raw_text"), None)
-            if body is not None:
-                code = source[body.start_byte:body.end_byte].decode("utf-8", errors="replace")
-                yield ScriptRegion(_parse(code, grammar), code.encode("utf-8"), char_offset(body.start_byte), grammar)
+            body = source[node.start_byte:node.end_byte]
+            end = _SCRIPT_END.search(body)  # a recovered body can run on past it, as a browser's never does
+            code = body[:end.start() if end else len(body)].decode("utf-8", errors="replace")
+            yield ScriptRegion(_parse(code, grammar), code.encode("utf-8"), char_offset(node.start_byte), grammar)
         elif node.type == "attribute":
             name = next((c for c in node.children if c.type == "attribute_name"), None)
             label = source[name.start_byte:name.end_byte].decode(errors="replace") if name is not None else ""
@@ -154,10 +160,17 @@ def _embedded_scripts(masked: str) -> Iterator[ScriptRegion]:
                                    "javascript")
 
 
-def _attributes(element: tree_sitter.Node, source: bytes) -> dict[str, str]:
-    start = next((c for c in element.children if c.type == "start_tag"), None)
+_SCRIPT_END = re.compile(rb"</script", re.IGNORECASE)
+
+
+def _tag_name(start: tree_sitter.Node, source: bytes) -> str:
+    name = next((c for c in start.children if c.type == "tag_name"), None)
+    return source[name.start_byte:name.end_byte].decode(errors="replace").lower() if name is not None else ""
+
+
+def _attributes(start: tree_sitter.Node, source: bytes) -> dict[str, str]:
     found: dict[str, str] = {}
-    for attribute in (c for c in (start.children if start else ()) if c.type == "attribute"):
+    for attribute in (c for c in start.children if c.type == "attribute"):
         name = next((c for c in attribute.children if c.type == "attribute_name"), None)
         value = _attribute_value(attribute)
         if name is not None:
