@@ -191,3 +191,19 @@ def test_a_file_that_grows_past_the_limit_after_its_check_is_not_read_whole(tmp_
     config = Config(root=tmp_path, max_file_size=1000)
     assert read_within(app / "views.py", config).reason.startswith("larger than max-file-size (")
     assert read_within(app / "models.py", config).text == MODELS  # the same size limit, left alone
+
+
+def test_a_file_that_becomes_unreadable_after_its_check_is_skipped_with_the_reason(tmp_path: Path,
+                                                                                   monkeypatch) -> None:
+    app = make(tmp_path, {"app/views.py": VIEWS, "app/models.py": MODELS}) / "app"
+    real_open = os.open
+
+    def refuse_views(path, flags, *args, **kwargs):
+        if Path(path) == app / "views.py":
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse_views)
+    config = Config(root=tmp_path)
+    assert read_within(app / "views.py", config).reason == "cannot read: Permission denied"
+    assert read_within(app / "models.py", config).text == MODELS
