@@ -39,9 +39,13 @@ def test_scripts_of_a_page_nested_deeper_than_the_html_grammar_follows_are_still
         findings = analyzer.analyze_source(page(depth, "accessToken"), "templates/deep.html")
         assert [(f.rule, f.line) for f in findings] == [("AUTH001", depth + 2)], depth
         assert analyzer.analyze_source(page(depth, "theme"), "templates/deep.html") == [], depth
-    regions = parse_script_file(page(3000, "theme") + '<script type="text/template"><b></script>\n',
-                                "deep.html", "html").regions
-    assert [r.source.decode().strip() for r in regions] == ['localStorage.setItem("theme", value);']
+    # What follows the first script is parsed again: the recovered body ran on over it.
+    more = '<script type="text/template"><b></script>\n<p onclick="go()">x</p><script>sessionStorage.x = 1</script>'
+    regions = parse_script_file(page(3000, "theme") + more, "deep.html", "html").regions
+    assert [r.source.decode().strip() for r in regions] == ['localStorage.setItem("theme", value);', "go()",
+                                                            "sessionStorage.x = 1"]
+    text = page(3000, "theme") + more
+    assert [r.offset for r in regions][1:] == [text.index("go()"), text.index("sessionStorage.x")]
 
 
 def test_findings_in_templates_point_at_the_storage_call_past_non_ascii_text() -> None:

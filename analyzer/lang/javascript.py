@@ -124,58 +124,73 @@ def parse_script_file(text: str, path: str, language: str) -> ScriptFile:
 
 def _embedded_scripts(masked: str) -> Iterator[ScriptRegion]:
     source = masked.encode("utf-8")
-    tree = _parse(masked, "html")
     ascii_only = source.isascii()
 
     def char_offset(byte_offset: int) -> int:
         return byte_offset if ascii_only else len(source[:byte_offset].decode("utf-8", errors="replace"))
 
-    for node in walk(tree.root_node):
-        if node.type == "raw_text":
-            # The body of a <script>: within its script_element, or, where the page nests deeper
-            # than the grammar's scanner can keep track of (about 2,000 open tags), within the
-            # ERROR it recovers with, still just after its start tag.
-            start = node.prev_sibling
-            if start is None or start.type != "start_tag" or _tag_name(start, source) != "script":
-                continue
-            attributes = _attributes(start, source)
-            kind = attributes.get("type", "").lower()
-            if kind not in SCRIPT_TYPES:
-                continue
-            lang = attributes.get("lang", "").lower()
-            grammar = "typescript" if lang in ("ts", "typescript") else "tsx" if lang == "tsx" else "javascript"
-            body = source[node.start_byte:node.end_byte]
-            end = _SCRIPT_END.search(body)  # a recovered body can run on past it, as a browser's never does
-            code = body[:end.start() if end else len(body)].decode("utf-8", errors="replace")
-            yield ScriptRegion(_parse(code, grammar), code.encode("utf-8"), char_offset(node.start_byte), grammar)
-        elif node.type == "attribute":
-            name = next((c for c in node.children if c.type == "attribute_name"), None)
-            label = source[name.start_byte:name.end_byte].decode(errors="replace") if name is not None else ""
-            if not EVENT_ATTRIBUTE.match(label):
-                continue
-            value = _attribute_value(node)
-            if value is not None:
-                code = source[value.start_byte:value.end_byte].decode("utf-8", errors="replace")
-                yield ScriptRegion(_parse(code, "javascript"), code.encode("utf-8"), char_offset(value.start_byte),
-                                   "javascript")
+    def region(start: int, end: int, grammar: str) -> ScriptRegion:
+        code = source[start:end].decode("utf-8", errors="replace")
+        return ScriptRegion(_parse(code, grammar), code.encode("utf-8"), char_offset(start), grammar)
+
+    rest: int | None = 0  # where the part of the page still to parse begins
+    for _ in range(MAX_RECOVERED_SCRIPTS):
+        if rest is None:
+            return
+        base, rest = rest, None
+        tree = tree_sitter.Parser(_language("html")).parse(source[base:])
+        for node in walk(tree.root_node):
+            if node.type == "raw_text":
+                # The body of a <script>: within its script_element, or, where the page nests
+                # deeper than the grammar's scanner keeps track of (about 2,000 open tags), in
+                # the ERROR it recovers with, still just after its start tag.
+                start = node.prev_sibling
+                if start is None or start.type != "start_tag" or _tag_name(start, source, base) != "script":
+                    continue
+                attributes = _attributes(start, source, base)
+                lang = attributes.get("lang", "").lower()
+                grammar = "typescript" if lang in ("ts", "typescript") else "tsx" if lang == "tsx" else "javascript"
+                body_start, body_end = base + node.start_byte, base + node.end_byte
+                closing = _SCRIPT_END.search(source, body_start, body_end)
+                if closing is not None:  # a recovered body runs on to the end of the page: the rest
+                    after = source.find(b">", closing.end(), body_end)  # is parsed again, after it
+                    rest = after + 1 if after >= 0 else None
+                    body_end = closing.start()
+                if attributes.get("type", "").lower() in SCRIPT_TYPES:
+                    yield region(body_start, body_end, grammar)
+                if rest is not None:
+                    break
+            elif node.type == "attribute":
+                name = next((c for c in node.children if c.type == "attribute_name"), None)
+                label = "" if name is None else source[base + name.start_byte:base + name.end_byte].decode(
+                    errors="replace")
+                value = _attribute_value(node)
+                if EVENT_ATTRIBUTE.match(label) and value is not None:
+                    yield region(base + value.start_byte, base + value.end_byte, "javascript")
+
+
+MAX_RECOVERED_SCRIPTS = 1000  # parts of a page parsed again: a bound for a page built to make many
 
 
 _SCRIPT_END = re.compile(rb"</script", re.IGNORECASE)
 
 
-def _tag_name(start: tree_sitter.Node, source: bytes) -> str:
+def _tag_name(start: tree_sitter.Node, source: bytes, base: int) -> str:
     name = next((c for c in start.children if c.type == "tag_name"), None)
-    return source[name.start_byte:name.end_byte].decode(errors="replace").lower() if name is not None else ""
+    if name is None:
+        return ""
+    return source[base + name.start_byte:base + name.end_byte].decode(errors="replace").lower()
 
 
-def _attributes(start: tree_sitter.Node, source: bytes) -> dict[str, str]:
+def _attributes(start: tree_sitter.Node, source: bytes, base: int) -> dict[str, str]:
+    """The attributes of a start tag, parsed from `source` at `base`."""
     found: dict[str, str] = {}
     for attribute in (c for c in start.children if c.type == "attribute"):
         name = next((c for c in attribute.children if c.type == "attribute_name"), None)
         value = _attribute_value(attribute)
         if name is not None:
-            key = source[name.start_byte:name.end_byte].decode(errors="replace").lower()
-            found[key] = source[value.start_byte:value.end_byte].decode(errors="replace") if value else ""
+            key = source[base + name.start_byte:base + name.end_byte].decode(errors="replace").lower()
+            found[key] = source[base + value.start_byte:base + value.end_byte].decode(errors="replace") if value else ""
     return found
 
 
