@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from lsp_server.framing import ResyncingStdin
+from lsp_server import framing
+from lsp_server.framing import MAX_BODY, ResyncingStdin
 
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +33,37 @@ def test_a_header_buried_in_a_line_starts_a_line_of_its_own() -> None:
     assert stdin.readline() == b"Content-Length: 7\r\n"
     assert stdin.readline() == b"\r\n"
     assert stdin.read(7) == b'{"a":1}'
+
+
+def lines(stdin: ResyncingStdin) -> list[bytes]:
+    read = []
+    while line := stdin.readline():
+        read.append(line)
+    return read
+
+
+def test_a_length_past_the_limit_is_refused_and_the_next_message_read() -> None:
+    stdin = ResyncingStdin(io.BytesIO(f"Content-Length: {MAX_BODY + 1}\r\n\r\n".encode()
+                                      + b'{"junk": 1}Content-Length: 7\r\n\r\n{"a":1}'))
+    refused = stdin.readline()
+    assert refused.endswith(f"Content-Length: {MAX_BODY + 1}\r\n".encode())
+    assert not refused.startswith(b"Content-Length")
+    assert stdin.readline() == b"\r\n"
+    assert stdin.readline() == b'{"junk": 1}'
+    assert stdin.readline() == b"Content-Length: 7\r\n"
+    assert stdin.readline() == b"\r\n"
+    assert stdin.read(7) == b'{"a":1}'
+
+
+def test_a_line_without_end_comes_in_pieces_and_a_header_cut_between_them_is_found(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(framing, "LINE_LIMIT", 20)
+    for size in range(60):  # every place a cut can fall in and around the header
+        junk = b"x" * size
+        read = lines(ResyncingStdin(io.BytesIO(junk + b"Content-Length: 2\r\n\r\n{}")))
+        assert max(map(len, read)) <= 20 + len(framing.HEADER)
+        assert b"".join(read) == junk + b"Content-Length: 2\r\n\r\n{}"
+        assert b"Content-Length: 2\r\n" in read, size
 
 
 class RawClient:
@@ -69,6 +101,7 @@ def test_bad_frames_are_survived_and_requests_after_shutdown_refused() -> None:
     client = RawClient()
     try:
         client.send(frame(b"{not json"))
+        client.send(b"Content-Length: 99999999999\r\n\r\n")  # refused, not allocated
         client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "prodready/unknown", "params": {}}))
         assert client.response(1)["error"]["code"] == -32601  # MethodNotFound
         client.send(frame(b"{}", length=1))  # too short: the rest runs into the next header
