@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import pathspec
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -44,6 +46,31 @@ class ConfigError(Exception):
     """A configuration the user must correct; the message names the file and the key."""
 
 
+def _valid_glob(pattern: str) -> str:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except ValueError:
+        raise ValueError(f"`{pattern}` is not a gitignore-style pattern") from None
+    return pattern
+
+
+def valid_dialect(name: str) -> str:
+    """`name` if sqlglot has a dialect of that name; its own message (with a suggestion) if not.
+    An unknown dialect would otherwise fail every raw SQL parse of the run, in silence."""
+    from sqlglot.dialects.dialect import Dialect  # loaded with the rules, not for `--version`
+
+    try:
+        Dialect.get_or_raise(name)
+    except ValueError as error:
+        raise ValueError(str(error)) from None
+    return name
+
+
+# Patterns the user writes are checked as the configuration loads, not when the first path is
+# matched halfway through a run.
+Glob = Annotated[str, AfterValidator(_valid_glob)]
+
+
 def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
@@ -60,7 +87,7 @@ class TenantConfig(_Section):
     tables: tuple[str, ...] = Field(
         default=(), description="Extra tenant-scoped tables for raw SQL, beyond those the index finds."
     )
-    exempt_paths: tuple[str, ...] = Field(
+    exempt_paths: tuple[Glob, ...] = Field(
         default=("tests/**", "test/**", "**/tests/**", "**/tests.py", "**/test_*.py", "**/*_test.py",
                  "**/conftest.py", "**/test_helpers/**", "**/test_utils/**", "**/migrations/**",
                  "**/alembic/versions/**", "docs/**", "doc/**"),
@@ -68,7 +95,7 @@ class TenantConfig(_Section):
                     "`tests.py`, migrations and the documentation folder by default: a design note's SQL "
                     "worksheet is run by hand, not by the application).",
     )
-    warning_paths: tuple[str, ...] = Field(
+    warning_paths: tuple[Glob, ...] = Field(
         default=("**/management/commands/**", "**/admin.py", "**/admin/**", "scripts/**", "**/scripts/**",
                  "**/cli.py", "**/cli/**", "**/cron.py", "**/crons/**", "**/cron/**", "**/bgtasks/**",
                  "**/jobs/**", "**/workers/**", "**/backoffice/**", "**/*internal_views.py",
@@ -85,11 +112,13 @@ class TenantConfig(_Section):
 
 
 class SqlConfig(_Section):
-    dialect: str = Field(default="postgres", description="sqlglot dialect used to parse raw SQL.")
+    dialect: Annotated[str, AfterValidator(valid_dialect)] = Field(
+        default="postgres", description="sqlglot dialect used to parse raw SQL."
+    )
 
 
 class MigrationsConfig(_Section):
-    paths: tuple[str, ...] = Field(
+    paths: tuple[Glob, ...] = Field(
         default=("**/migrations/**", "**/alembic/versions/**", "migrations/**", "db/migrate/**", "**/db/migration/**"),
         description="Globs of migration files.",
     )
@@ -98,11 +127,11 @@ class MigrationsConfig(_Section):
 class Config(_Section):
     select: tuple[str, ...] = Field(default=(), description="Rule codes or prefixes to enable (all when empty).")
     ignore: tuple[str, ...] = Field(default=(), description="Rule codes or prefixes to disable.")
-    exclude: tuple[str, ...] = Field(
+    exclude: tuple[Glob, ...] = Field(
         default=DEFAULT_EXCLUDE, description="Paths never scanned (replaces the defaults)."
     )
-    extend_exclude: tuple[str, ...] = Field(default=(), description="Paths never scanned, added to `exclude`.")
-    per_file_ignores: dict[str, tuple[str, ...]] = Field(
+    extend_exclude: tuple[Glob, ...] = Field(default=(), description="Paths never scanned, added to `exclude`.")
+    per_file_ignores: dict[Glob, tuple[str, ...]] = Field(
         default_factory=dict, description="Glob -> rule codes ignored in matching files."
     )
     max_file_size: int = Field(default=1_000_000, description="Files larger than this many bytes are skipped.")
@@ -142,7 +171,10 @@ def find_config_file(start: Path) -> Path | None:
     for candidate in (folder, *folder.parents):
         for name in CONFIG_FILES:
             path = candidate / name
-            if not path.is_file():
+            try:
+                if not path.is_file():
+                    continue
+            except OSError:  # a folder that may not be looked into holds no configuration we can use
                 continue
             if name != "pyproject.toml":
                 return path
@@ -160,6 +192,8 @@ def _read_toml(path: Path) -> dict:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from error
+    except UnicodeDecodeError as error:  # TOML is UTF-8 by definition
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte {error.start})") from error
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
 
@@ -205,12 +239,14 @@ def project_root(start: Path) -> Path:
 def _describe(error: ValidationError, path: Path, prefix: str) -> str:
     lines = []
     for problem in error.errors():
-        key = ".".join(str(part) for part in (prefix, *problem["loc"]) if part != "")
+        key = ".".join(str(part) for part in (prefix, *problem["loc"]) if part not in ("", "[key]"))
         if problem["type"] == "extra_forbidden" and key == "tool" and not prefix:
             lines.append(f"{path}: unknown key `tool`: {path.name} holds the keys of pyproject.toml's "
                          "`[tool.prodready]` at its top level (`[tenant]`, not `[tool.prodready.tenant]`)")
         elif problem["type"] == "extra_forbidden":
             lines.append(f"{path}: unknown key `{key}`")
+        elif problem["type"] == "value_error":  # our own validators' words, without pydantic's "Value error, "
+            lines.append(f"{path}: `{key}`: {problem['ctx']['error']}")
         else:
             lines.append(f"{path}: `{key}`: {problem['msg']}")
     return "\n".join(lines)

@@ -146,7 +146,7 @@ class _Ignores:
             if self.respect_gitignore and path.is_file():
                 try:
                     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                    spec = _gitignore_spec(lines)
                 except OSError:
                     spec = None
             self._gitignores[folder] = spec
@@ -178,6 +178,23 @@ class _Ignores:
 
 
 ARTIFACT_FOLDERS = frozenset({"build", "dist"})
+
+
+def _gitignore_spec(lines: list[str]) -> pathspec.PathSpec:
+    """The patterns git would use. Git passes over a line that is not a pattern (a lone `!`, a
+    trailing backslash); pathspec raises on it, which would end the run over one stray line."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:
+        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if _is_gitignore_pattern(line)])
+
+
+def _is_gitignore_pattern(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
 
 
 def _rel(path: Path, base: Path) -> str:

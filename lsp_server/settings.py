@@ -7,12 +7,12 @@ project's own configuration, so a team's pyproject.toml still decides what nobod
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
-from analyzer.config import Config
+from analyzer.config import Config, valid_dialect
 
 SECTION = "prodready"
 SeverityName = Literal["error", "warning", "information", "hint"]
@@ -28,7 +28,7 @@ class Settings(BaseModel):
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
     tenant_fields: tuple[str, ...] | None = None
-    sql_dialect: str | None = None
+    sql_dialect: Annotated[str, AfterValidator(valid_dialect)] | None = None
     # Rule code or prefix -> the severity its diagnostics are shown with ("TEN": "warning").
     severity: dict[str, SeverityName] = {}
 

@@ -99,6 +99,39 @@ def test_wrong_type_and_invalid_toml_are_clear(tmp_path: Path) -> None:
         load_config(broken)
 
 
+def test_a_configuration_that_is_not_utf8_is_a_configuration_error(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes("[tool.prodready]\nselect = ['TEN']  # réglé\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"pyproject.toml: invalid TOML: not UTF-8"):
+        discover_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('exclude = ["!"]', "exclude.0"),
+        ('extend-exclude = ["build/", "\\\\"]', "extend-exclude.1"),
+        ('[per-file-ignores]\n"!" = ["TEN001"]', "per-file-ignores.!"),
+        ('[tenant]\nexempt-paths = ["!"]', "tenant.exempt-paths.0"),
+        ('[migrations]\npaths = ["!"]', "migrations.paths.0"),
+    ],
+)
+def test_a_pattern_that_is_not_a_glob_is_refused_as_the_configuration_loads(
+        tmp_path: Path, text: str, key: str) -> None:
+    path = write(tmp_path / "prodready.toml", text + "\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert f"`{key}`: `" in str(error.value)
+    assert "is not a gitignore-style pattern" in str(error.value)
+
+
+def test_an_unknown_sql_dialect_is_refused_with_sqlglots_suggestion(tmp_path: Path) -> None:
+    path = write(tmp_path / "prodready.toml", '[sql]\ndialect = "postgress"\n')
+    with pytest.raises(ConfigError, match=r"`sql.dialect`: Unknown dialect 'postgress'. Did you mean postgres"):
+        load_config(path)
+    assert load_config(write(tmp_path / "ok" / "prodready.toml", '[sql]\ndialect = "mysql"\n')).sql.dialect == "mysql"
+
+
 def test_select_and_ignore_prefixes() -> None:
     config = Config(select=("TEN",), ignore=("TEN003",))
     assert config.is_enabled("TEN001")

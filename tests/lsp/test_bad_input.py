@@ -35,11 +35,14 @@ async def test_each_bad_file_is_logged_with_its_reason_and_the_views_are_still_s
 @pytest.mark.parametrize(("configuration", "said"), [
     ("[tool.prodready\nselect = [\n", "pyproject.toml"),
     ("[tool.prodready]\ntenant-feild = ['org']\n", "unknown key `tool.prodready.tenant-feild`"),
+    ("[tool.prodready]\nextend-exclude = ['!']\n", "`!` is not a gitignore-style pattern"),
+    ("[tool.prodready.sql]\ndialect = 'postgress'\n", "Did you mean postgres?"),
+    ("[tool.prodready]\n# r\xe9gl\xe9\n".encode("latin-1"), "not UTF-8"),
 ])
 async def test_a_configuration_it_cannot_use_is_logged_and_the_defaults_serve(
-        client: LanguageClient, tmp_path: Path, configuration: str, said: str) -> None:
+        client: LanguageClient, tmp_path: Path, configuration: str | bytes, said: str) -> None:
     root = write_bad_project(tmp_path / "project")
-    (root / "pyproject.toml").write_text(configuration)
+    (root / "pyproject.toml").write_bytes(configuration if isinstance(configuration, bytes) else configuration.encode())
     await start(client, root)
     views = open_document(client, root / "app" / "views.py")
     assert [d.code for d in await published(client, views, 1)] == ["TEN001"]
