@@ -231,9 +231,16 @@ def project_root(start: Path) -> Path:
     start = start.resolve()
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
+        if any(_exists(candidate / marker) for marker in PROJECT_MARKERS):
             return candidate
     return folder
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # inside a folder that may not be looked into
+        return False
 
 
 def _describe(error: ValidationError, path: Path, prefix: str) -> str:

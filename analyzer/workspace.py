@@ -100,9 +100,9 @@ class SourceFile:
 
 def relative_posix(path: Path, root: Path | None) -> str:
     try:
-        resolved = path.resolve()
-    except (OSError, RuntimeError):  # a loop of symbolic links: name the link itself
-        resolved = path.absolute()
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a broken link or a loop of links: named as the link itself
+        resolved = path.absolute() if path.is_symlink() else _resolve_missing(path)
     if root is not None:
         for candidate in (resolved, path.absolute()):  # a link out of the project is named as the link
             try:
@@ -110,6 +110,14 @@ def relative_posix(path: Path, root: Path | None) -> str:
             except ValueError:
                 pass
     return Path(os.path.relpath(resolved)).as_posix()
+
+
+def _resolve_missing(path: Path) -> Path:
+    """Where a file that is gone (or was never there) would be."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
 
 
 def unreadable_link(path: Path) -> str | None:
@@ -223,22 +231,30 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[Path], l
     missing: list[Skipped] = []
     root = config.root or Path.cwd().resolve()
     ignores = _Ignores(config, root)
+
+    def unreadable(error: OSError) -> None:  # os.walk passes over a folder it cannot list: say so
+        where = relative_posix(Path(error.filename), config.root)
+        missing.append(Skipped(path=where, reason=f"cannot read folder: {error.strerror or error}"))
+
     for raw in paths:
         path = Path(raw).resolve()
         if not path.exists():
             missing.append(Skipped(path=str(raw), reason="no such file or folder"))
             continue
-        if path.is_file():
-            # A file named on the command line is analysed even if excluded, as ruff does.
+        if not path.is_dir():
+            # A file named on the command line is analysed even if excluded, as ruff does; a
+            # pipe or a device is named too, and `read_source` says why it is not read.
             if language_of(path):
                 found.append(path)
+            elif not path.is_file():
+                missing.append(Skipped(path=str(raw), reason=NOT_REGULAR))
             continue
         # A folder named explicitly is scanned even inside an excluded one (`prodready check
         # .venv/lib/.../mypkg`); the excludes then apply below it only.
         inside_excluded = any(ignores.ignored(folder, is_dir=True) for folder in _ancestors_within(path, root)
                               if folder != root)
         walker = _Ignores(config, path) if inside_excluded else ignores
-        for folder, dirnames, filenames in os.walk(path):
+        for folder, dirnames, filenames in os.walk(path, onerror=unreadable):
             here = Path(folder)
             dirnames[:] = sorted(d for d in dirnames if not walker.ignored(here / d, is_dir=True))
             for name in sorted(filenames):

@@ -53,6 +53,7 @@ def write_bad_project(root: Path) -> Path:
     })
     os.symlink("loop_b.py", root / "app" / "loop_a.py")
     os.symlink("loop_a.py", root / "app" / "loop_b.py")
+    os.symlink("nowhere.py", root / "app" / "gone.py")  # reported as itself, not as its target
     os.symlink("/dev/zero", root / "app" / "zero.py")  # read to the end, it never ends
     os.mkfifo(root / "app" / "pipe.py")  # read, it blocks until someone writes
     return root
@@ -66,6 +67,7 @@ def hostile(tmp_path: Path) -> Path:
 def expected_skips() -> dict[str, str]:
     return {**{name: reason for name, (_, reason) in BAD_FILES.items()},
             "app/loop_a.py": "a loop of symbolic links", "app/loop_b.py": "a loop of symbolic links",
+            "app/gone.py": "a broken symbolic link",
             "app/zero.py": "not a regular file", "app/pipe.py": "not a regular file"}
 
 
@@ -124,6 +126,28 @@ def test_usage_and_configuration_errors_exit_2_with_a_one_line_message(tmp_path:
     assert main(["check", str(tmp_path)]) == 2
     assert "unknown key `tool.prodready.tenant-feild`" in capsys.readouterr().err
 
+
+
+def test_a_pipe_named_on_the_command_line_and_a_folder_that_cannot_be_listed_are_reported(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    root = make(tmp_path / "project", {"pyproject.toml": "", "app/__init__.py": "", "app/models.py": MODELS,
+                                       "app/views.py": VIEWS, "locked/views.py": VIEWS})
+    os.mkfifo(tmp_path / "requests")  # no language of its own: it used to be passed over in silence
+    real_scandir = os.scandir
+
+    def refuse_locked(path=".", *args):
+        if Path(path) == root / "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path, *args)
+
+    monkeypatch.setattr(os, "scandir", refuse_locked)
+    assert main(["check", str(root), str(tmp_path / "requests"), "--no-cache", "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert sorted(captured.err.splitlines()) == [
+        f"{tmp_path / 'requests'}: skipped: not a regular file (a pipe, socket or device)",
+        "locked: skipped: cannot read folder: Permission denied",
+    ]
+    assert "Found 1 finding" in captured.out  # app/views.py, still analysed
 
 
 def rebound(first: str, times: int) -> str:
