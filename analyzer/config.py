@@ -137,8 +137,8 @@ class Config(_Section):
     max_file_size: int = Field(default=1_000_000, description="Files larger than this many bytes are skipped.")
     file_timeout: float = Field(
         default=20.0, ge=0,
-        description="Seconds the rules may spend on one file; a file that takes longer is skipped with the reason "
-                    "`timeout`. 0 means no limit.",
+        description="Seconds parsing, then the rules, may spend on one file; a file that takes longer is skipped "
+                    "with the reason `timeout`. 0 means no limit.",
     )
     file_memory: int = Field(
         default=2000, ge=0,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from astroid import nodes
 
+from .budget import TimeUp, time_limit
 from .cache import FileCache, RunCache
 from .collector import fewer_collections, set_aside
 from .config import Config, discover_config
@@ -215,9 +216,21 @@ def parse_source(source: SourceFile, config: Config, modname: str | None = None,
     parses many files."""
     if not (gate or parse_gate(config))(source):
         return ParsedFile(source)
+    name = (modname or module_name(source.path)) if source.language == "python" else None
+    try:
+        with time_limit(config.file_timeout):
+            return _parse_as_language(source, config, name)
+    except TimeUp:
+        if name is not None:  # a module cut off halfway may have been registered
+            forget_modules([name])
+        return Skipped(path=source.relpath, reason=f"timeout: parsing took over {config.file_timeout:g} s on "
+                                                   "this file (file-timeout)")
+
+
+def _parse_as_language(source: SourceFile, config: Config, modname: str | None) -> ParsedFile | Skipped:
     if source.language == "python":
         try:
-            module = parse_python(source.text, source.path, modname or module_name(source.path))
+            module = parse_python(source.text, source.path, modname)
         except PythonParseError as error:
             return Skipped(path=source.relpath, reason=str(error))
         return ParsedFile(source, module=module)

@@ -7,9 +7,10 @@ collections do not touch (and so copy) every page of the parent's heap. They are
 they are, garbage and all: a full collection first walked saleor's 400 MB heap for 1.1 s, more
 than the second process saved.
 
-Forking is only safe in a process with no other threads, on a platform where fork is the way
-processes are made: the command line on Linux. Everywhere else, and for few files, the files
-are analysed one after another, with the same results.
+Forking is only safe in a process with no other threads (the parsing budget's watchdog aside:
+a child makes its own), on a platform where fork is the way processes are made: the command
+line on Linux. Everywhere else, and for few files, the files are analysed one after another,
+with the same results.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from .budget import is_watchdog
 
 MIN_FILES_PER_JOB = 50  # below this, forking costs more than it saves
 CHUNK = 8  # files per task: small enough to keep every worker busy until the end
@@ -40,8 +43,9 @@ def default_jobs() -> int:
 
 
 def can_fork() -> bool:
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods() \
-        and threading.active_count() == 1
+    others = [thread for thread in threading.enumerate()
+              if thread is not threading.current_thread() and not is_watchdog(thread)]  # it is made again in a child
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods() and not others
 
 
 # What the forked workers read: set just before the pool starts, cleared when it ends.

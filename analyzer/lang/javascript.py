@@ -21,6 +21,7 @@ import tree_sitter_html
 import tree_sitter_javascript
 import tree_sitter_typescript
 
+from ..budget import TimeUp, expired, uninterrupted
 from ..model import Span
 from .python import Positions
 
@@ -51,7 +52,24 @@ def _language(grammar: str) -> tree_sitter.Language:
 
 
 def _parse(text: str, grammar: str) -> tree_sitter.Tree:
-    return tree_sitter.Parser(_language(grammar)).parse(text.encode("utf-8"))
+    return _parse_bytes(text.encode("utf-8"), grammar)
+
+
+READ_CHUNK = 16_384  # bytes handed to tree-sitter at a time: how far it gets past a deadline
+
+
+def _parse_bytes(source: bytes, grammar: str) -> tree_sitter.Tree:
+    """Parse `source`, stopping at the file's deadline (see `analyzer.budget`). Tree-sitter runs
+    in C, out of reach of the watchdog, so it is fed in chunks and the text ends early once the
+    deadline has passed; the truncated tree is then thrown away with `TimeUp`."""
+    def read(offset: int, _point: tuple[int, int]) -> bytes:
+        return b"" if expired() else source[offset:offset + READ_CHUNK]
+
+    with uninterrupted():
+        tree = tree_sitter.Parser(_language(grammar)).parse(read)
+    if expired():
+        raise TimeUp
+    return tree
 
 
 @dataclass
@@ -138,7 +156,7 @@ def _embedded_scripts(masked: str) -> Iterator[ScriptRegion]:
         if rest is None:
             return
         base, rest = rest, None
-        tree = tree_sitter.Parser(_language("html")).parse(source[base:])
+        tree = _parse_bytes(source[base:], "html")
         for node in walk(tree.root_node):
             if node.type == "raw_text":
                 # The body of a <script>: within its script_element, or, where the page nests

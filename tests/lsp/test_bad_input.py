@@ -9,7 +9,9 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.test_bad_input import expected_skips, write_bad_project
+from tests.test_api import MODELS, make
+from tests.test_bad_input import VIEWS, expected_skips, write_bad_project
+from tests.test_budget import deep_page
 
 from .conftest import open_document, published, start
 
@@ -48,3 +50,17 @@ async def test_a_configuration_it_cannot_use_is_logged_and_the_defaults_serve(
     assert [d.code for d in await published(client, views, 1)] == ["TEN001"]
     complaints = [m.message for m in client.log_messages if "using the default configuration" in m.message]
     assert complaints and said in complaints[0] and "\n" not in complaints[0]
+
+
+async def test_a_file_that_outlasts_its_budget_to_parse_is_logged_and_the_rest_served(
+        client: LanguageClient, tmp_path: Path) -> None:
+    root = make(tmp_path / "project", {
+        "pyproject.toml": "[tool.prodready]\nfile-timeout = 0.5\nmax-file-size = 10000000\n",
+        "app/__init__.py": "", "app/models.py": MODELS, "app/views.py": VIEWS,
+        "templates/deep.html": deep_page(60_000),
+    })
+    await start(client, root)
+    views = open_document(client, root / "app" / "views.py")
+    assert [d.code for d in await published(client, views, 1)] == ["TEN001"]
+    logged = [m.message for m in client.log_messages if m.message.startswith("templates/deep.html: skipped: ")]
+    assert logged == ["templates/deep.html: skipped: timeout: parsing took over 0.5 s on this file (file-timeout)"]
