@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import time
@@ -19,6 +18,7 @@ from . import __version__
 from .config import Config, ConfigError, discover_config, load_config
 from .engine import analyze, build_project_index
 from .fixes.apply import apply_fixes
+from .lang import quiet_parsers
 from .model import FixSafety, Report
 from .parallel import default_jobs
 from .report import FORMATS, render
@@ -96,8 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv.insert(0, "check")
     if not argv:
         argv = ["check"]
-    # sqlglot logs what it cannot parse; prodready counts that in the summary instead.
-    logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
+    quiet_parsers()
     args = build_parser().parse_args(argv)
     if args.command is None:
         args = build_parser().parse_args(["check", *argv])

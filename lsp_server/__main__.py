@@ -16,6 +16,7 @@ import argparse
 import logging
 
 import analyzer
+from analyzer.lang import quiet_parsers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="what to log on stderr (stdout is the protocol)")
     args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=args.log_level, format="prodready-lsp %(levelname)s %(message)s")
+    quiet_parsers()
 
     from .framing import ResyncingStdin
     from .server import server  # imported late: `--version` and `--help` stay instant

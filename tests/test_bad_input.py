@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -148,6 +150,17 @@ def test_a_pipe_named_on_the_command_line_and_a_folder_that_cannot_be_listed_are
         "locked: skipped: cannot read folder: Permission denied",
     ]
     assert "Found 1 finding" in captured.out  # app/views.py, still analysed
+
+
+def test_an_expression_too_deep_for_astroids_transforms_leaves_stderr_quiet(tmp_path: Path) -> None:
+    """astroid warns once per node it could not transform (128 multi-line warnings for this
+    model), about code that is not the reader's; the file is still analysed."""
+    models = MODELS + "\n\nclass Total(models.Model):\n    x = " + " + ".join(["models.F('a')"] * 450) + "\n"
+    root = make(tmp_path, {"pyproject.toml": "", "app/__init__.py": "", "app/models.py": models, "app/views.py": VIEWS})
+    done = subprocess.run([sys.executable, "-m", "analyzer.cli", "check", str(root), "--no-cache", "--no-progress"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.stderr == ""
+    assert done.returncode == 1 and "TEN001" in done.stdout
 
 
 def rebound(first: str, times: int) -> str:

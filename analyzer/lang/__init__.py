@@ -1,1 +1,16 @@
 """One parser front per language; each returns its tree with positions in code points."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+
+def quiet_parsers() -> None:
+    """Keep the parsers' own complaints about the analysed code off a program's stderr: what
+    matters reaches the report. sqlglot logs the SQL it cannot parse (counted in the summary);
+    astroid warns, once per node, where a deep expression outran the recursion limit while it
+    transformed a tree (128 warnings on one file), and the file is still analysed. For the
+    command line and the server, not for a library caller's own settings."""
+    logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", message="Astroid was unable to transform", category=UserWarning)
