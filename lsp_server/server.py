@@ -18,7 +18,7 @@ from typing import Any
 from uuid import uuid4
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidRequest
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
@@ -46,10 +46,28 @@ WATCHED = ["**/*.py", "**/*.sql", "**/*.{html,htm,jinja,jinja2,j2,djhtml}",
 # pause between words, longer than the gaps in a stream of edits being read in.
 QUIET = 0.05
 
+# What `structure_message` hands on for a request it has already answered with an error.
+ANSWERED = object()
+
+
 class ProdreadyProtocol(LanguageServerProtocol):
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """A request whose params do not fit its method (`"textDocument": 3`) is answered with
+        InvalidParams, as JSON-RPC says; pygls logs it and leaves the client waiting for ever."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            request_id = data.get("id")
+            if "method" in data and isinstance(request_id, int | str) and not isinstance(request_id, bool):
+                self._send_response(request_id, error=error.to_response_error())
+                return ANSWERED
+            raise
+
     def handle_message(self, message: Any) -> None:
         """After shutdown a request is refused with InvalidRequest, as the protocol says; pygls
         drops it without an answer, and a client waiting for one would wait for ever."""
+        if message is ANSWERED:
+            return
         method = getattr(message, "method", None)
         if self._shutdown and method not in (None, types.EXIT) and getattr(message, "id", None) is not None:
             self._send_response(message.id, error=JsonRpcInvalidRequest(

@@ -109,6 +109,9 @@ def test_bad_frames_are_survived_and_requests_after_shutdown_refused() -> None:
         client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "initialize",
                            "params": {"processId": None, "rootUri": None, "capabilities": {}}}))
         assert client.response(2)["result"]["serverInfo"]["name"] == "prodready"
+        client.send(frame({"jsonrpc": "2.0", "id": 5, "method": "textDocument/hover",
+                           "params": {"textDocument": 3, "position": "start"}}))
+        assert client.response(5)["error"]["code"] == -32602  # InvalidParams
         client.send(frame({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}))
         assert client.response(3)["result"] is None
         client.send(frame({"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": {
