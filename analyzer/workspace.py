@@ -317,6 +317,8 @@ class DecodeProblem:
 def decode_source(data: bytes, language: str) -> str | DecodeProblem:
     """Decode as UTF-8 (a BOM is dropped); Python files may declare another encoding (PEP 263).
     Scripts and pages with a UTF-16 byte order mark are decoded as UTF-16, as browsers do."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE starts both
+        return DecodeProblem("UTF-32 text (byte order mark), which neither Python nor browsers read as source")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         if language == "python":
             return DecodeProblem("UTF-16 text (byte order mark): Python reads source as UTF-8 or a PEP 263 "

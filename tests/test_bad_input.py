@@ -28,6 +28,7 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "app/latin1.py": (b"name = '\xe9t\xe9'\n", "not valid utf-8: byte 0xe9 on line 1"),
     "app/utf16.py": ("x = 1\n".encode("utf-16"), "UTF-16 text (byte order mark)"),
     "app/nul.py": (b"x = 1\x00\n", "binary file (contains NUL bytes)"),
+    "static/u32.js": ('localStorage.setItem("jwt", token);\n'.encode("utf-32"), "UTF-32 text (byte order mark)"),
     "app/huge.py": (b"x = 1\n" * (50 * 2**20 // 6), "larger than max-file-size"),
     "app/one_expression.py": (("total = (\n" + "".join(f"    {n} +\n" for n in range(10_000)) + "    0)\n").encode(),
                               "too deeply nested to parse"),
