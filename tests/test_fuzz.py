@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 
 from analyzer.config import discover_config
 from analyzer.engine import analyze_source, build_project_index
+from analyzer.workspace import LANGUAGES
 
 # Python's compiler warns about the mangled code it is given (invalid escapes and the like).
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning", "ignore::DeprecationWarning")
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-SUFFIXES = (".py", ".sql", ".html", ".js", ".ts", ".tsx", ".vue")
+SUFFIXES = tuple(LANGUAGES)  # every front, by every suffix it is chosen by
 EXAMPLES = int(os.environ.get("PRODREADY_FUZZ_EXAMPLES", "40"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("PRODREADY_FUZZ_EXAMPLES"),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
