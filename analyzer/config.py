@@ -252,6 +252,8 @@ def _describe(error: ValidationError, path: Path, prefix: str) -> str:
                          "`[tool.prodready]` at its top level (`[tenant]`, not `[tool.prodready.tenant]`)")
         elif problem["type"] == "extra_forbidden":
             lines.append(f"{path}: unknown key `{key}`")
+        elif problem["type"] == "tuple_type":  # the model's tuple is the file's array
+            lines.append(f"{path}: `{key}`: should be an array, such as [\"...\"]")
         elif problem["type"] == "value_error":  # our own validators' words, without pydantic's "Value error, "
             lines.append(f"{path}: `{key}`: {problem['ctx']['error']}")
         else:

@@ -92,7 +92,7 @@ def test_a_pyproject_table_copied_into_prodready_toml_says_where_its_keys_go(tmp
 
 def test_wrong_type_and_invalid_toml_are_clear(tmp_path: Path) -> None:
     path = write(tmp_path / "prodready.toml", "select = 3\n")
-    with pytest.raises(ConfigError, match="select"):
+    with pytest.raises(ConfigError, match=r"`select`: should be an array, such as \[\"...\"\]$"):
         load_config(path)
     broken = write(tmp_path / "other" / "prodready.toml", "select = [\n")
     with pytest.raises(ConfigError, match="invalid TOML"):
