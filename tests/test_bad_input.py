@@ -116,6 +116,13 @@ def test_a_file_that_vanishes_after_discovery_is_skipped(tmp_path: Path, monkeyp
     report = analyzer.analyze([root], Config(root=root.resolve()))
     assert [(s.path, s.reason) for s in report.summary.skipped] == [
         ("app/models.py", "cannot read: No such file or directory")]
+    (root / "app" / "models.py").write_text(MODELS)  # and through the command line
+    (root / "pyproject.toml").write_text("")
+    out = tmp_path / "report.json"
+    # Without its models the view's query is no tenant's: no finding, and a skip is no error.
+    assert main(["check", str(root), "--no-cache", "--format", "json", "--output-file", str(out)]) == 0
+    assert json.loads(out.read_text())["summary"]["skipped"] == [
+        {"path": "app/models.py", "reason": "cannot read: No such file or directory"}]
 
 
 def test_usage_and_configuration_errors_exit_2_with_a_one_line_message(tmp_path: Path, capsys) -> None:
