@@ -69,9 +69,9 @@ def test_a_line_without_end_comes_in_pieces_and_a_header_cut_between_them_is_fou
 class RawClient:
     """Bytes in, messages out: what no well-behaved client library would send."""
 
-    def __init__(self) -> None:
+    def __init__(self, stderr: int = subprocess.PIPE) -> None:
         self.process = subprocess.Popen([sys.executable, "-m", "lsp_server"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                        stdout=subprocess.PIPE, stderr=stderr)
         self.buffer = b""
 
     def send(self, data: bytes) -> None:
