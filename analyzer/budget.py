@@ -86,7 +86,8 @@ class _Watchdog:
                             self.fired.add(thread_id)
                             _interrupt(thread_id, TimeUp)
                 self.wakes_at = min(self.deadlines.values(), default=float("inf"))
-                self.condition.wait(None if self.wakes_at == float("inf") else self.wakes_at - now)
+                self.condition.wait(None if self.wakes_at == float("inf")
+                                    else min(self.wakes_at - now, threading.TIMEOUT_MAX))
 
 
     def hold(self, thread_id: int) -> None:

@@ -134,9 +134,10 @@ class Config(_Section):
     per_file_ignores: dict[Glob, tuple[str, ...]] = Field(
         default_factory=dict, description="Glob -> rule codes ignored in matching files."
     )
-    max_file_size: int = Field(default=1_000_000, description="Files larger than this many bytes are skipped.")
+    max_file_size: int = Field(default=1_000_000, ge=0, le=2**40,
+                               description="Files larger than this many bytes are skipped.")
     file_timeout: float = Field(
-        default=20.0, ge=0,
+        default=20.0, ge=0, le=86_400,
         description="Seconds parsing, then the rules, may spend on one file; a file that takes longer is skipped "
                     "with the reason `timeout`. 0 means no limit.",
     )
@@ -179,7 +180,8 @@ def find_config_file(start: Path) -> Path | None:
             if name != "pyproject.toml":
                 return path
             try:
-                if "prodready" in _read_toml(path).get("tool", {}):
+                tool = _read_toml(path).get("tool", {})
+                if isinstance(tool, dict) and "prodready" in tool:
                     return path
             except ConfigError:
                 return path
@@ -202,7 +204,10 @@ def load_config(path: Path) -> Config:
     """Read one configuration file; `ConfigError` names the file and the offending key."""
     data = _read_toml(path)
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("prodready", {})
+        data = data.get("tool", {})
+        data = data.get("prodready", {}) if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: `tool.prodready` should be a table (`[tool.prodready]`)")
         prefix = "tool.prodready"
     else:
         prefix = ""

@@ -132,6 +132,26 @@ def test_an_unknown_sql_dialect_is_refused_with_sqlglots_suggestion(tmp_path: Pa
     assert load_config(write(tmp_path / "ok" / "prodready.toml", '[sql]\ndialect = "mysql"\n')).sql.dialect == "mysql"
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("[tool.prodready]\nmax-file-size = 99999999999999999999999\n",
+     "`tool.prodready.max-file-size`: Input should be less"),
+    ("[tool.prodready]\nmax-file-size = -1\n", "`tool.prodready.max-file-size`: Input should be greater"),
+    ("[tool.prodready]\nfile-timeout = 1e300\n", "`tool.prodready.file-timeout`: Input should be less"),
+    ("[tool]\nprodready = \"on\"\n", "`tool.prodready` should be a table"),
+])
+def test_values_out_of_range_and_tables_that_are_not_tables_are_configuration_errors(
+        tmp_path: Path, text: str, said: str) -> None:
+    write(tmp_path / "pyproject.toml", text)
+    with pytest.raises(ConfigError) as error:
+        discover_config(tmp_path)
+    assert said in str(error.value)
+
+
+def test_a_pyproject_whose_tool_is_not_a_table_is_not_prodreadys(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "tool = 5\n")
+    assert discover_config(tmp_path).max_file_size == 1_000_000
+
+
 def test_select_and_ignore_prefixes() -> None:
     config = Config(select=("TEN",), ignore=("TEN003",))
     assert config.is_enabled("TEN001")
