@@ -44,7 +44,7 @@ class RunCache:
                 content = path.read_bytes()
             except OSError:
                 return None
-            digest.update(f"\0{path}\0{len(content)}\0".encode())
+            digest.update(f"\0{path}\0{len(content)}\0".encode("utf-8", "surrogateescape"))  # names need not be UTF-8
             digest.update(content)
         return digest.hexdigest()
 

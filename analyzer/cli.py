@@ -90,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class CannotWrite(Exception):
+    """The report or the baseline cannot be written where the command line says."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and not argv[0].startswith("-") and argv[0] not in ("check", "rule", "rules", "index", "clean"):
@@ -110,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "clean":
             return _clean(args)
         return _check(args)
-    except (ConfigError, BaselineError) as error:
+    except (ConfigError, BaselineError, CannotWrite) as error:
         print(f"prodready: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -151,7 +155,10 @@ def _check(args: argparse.Namespace) -> int:
     if progress:
         progress.close()
     if args.write_baseline:
-        count = write_baseline(args.write_baseline, report.findings, report.sources)
+        try:
+            count = write_baseline(args.write_baseline, report.findings, report.sources)
+        except OSError as error:
+            raise CannotWrite(f"{args.write_baseline}: cannot write the baseline: {error.strerror or error}") from None
         print(f"Wrote {count} findings to {args.write_baseline}", file=sys.stderr)
         return EXIT_CLEAN
     if args.fix:
@@ -174,9 +181,19 @@ def _emit(report: Report, args: argparse.Namespace) -> None:
     to_terminal = args.output_file is None and sys.stdout.isatty()
     output = render(report, args.format, color=to_terminal, show_skipped=False)
     if args.output_file:
-        args.output_file.write_text(output, encoding="utf-8")
+        try:  # a file name that is not UTF-8 is written back as the bytes it was
+            args.output_file.write_text(output, encoding="utf-8", errors="surrogateescape")
+        except OSError as error:
+            raise CannotWrite(f"{args.output_file}: cannot write the report: {error.strerror or error}") from None
     else:
-        sys.stdout.write(output if output.endswith("\n") else output + "\n")
+        output = output if output.endswith("\n") else output + "\n"
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is not None and (sys.stdout.encoding or "").lower().replace("-", "") == "utf8":
+            sys.stdout.flush()  # a file name that is not UTF-8 goes out as the bytes it was
+            buffer.write(output.encode("utf-8", "surrogateescape"))
+            buffer.flush()
+        else:
+            sys.stdout.write(output)
 
 
 def _rule(args: argparse.Namespace) -> int:

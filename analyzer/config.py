@@ -188,10 +188,17 @@ def find_config_file(start: Path) -> Path | None:
     return None
 
 
+CONFIG_LIMIT = 16 * 2**20  # bytes: a configuration file is read whole
+
+
 def _read_toml(path: Path) -> dict:
+    from .workspace import read_regular  # workspace reads the configuration's types
+
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = read_regular(path, CONFIG_LIMIT)  # not /dev/zero, not a pipe: the repository names it
+        if isinstance(data, str):
+            raise ConfigError(f"{path}: cannot read: {data}")
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from error
     except UnicodeDecodeError as error:  # TOML is UTF-8 by definition

@@ -71,7 +71,8 @@ def fingerprints(findings: Iterable[Finding], texts: dict[str, str]) -> list[tup
         code = _line_text(texts.get(finding.path, ""), finding.line)
         key = (finding.rule, finding.path, code)
         seen[key] += 1
-        digest = hashlib.sha256(f"{finding.rule}\0{finding.path}\0{code}\0{seen[key]}".encode()).hexdigest()[:16]
+        digest = hashlib.sha256(f"{finding.rule}\0{finding.path}\0{code}\0{seen[key]}".encode(
+            "utf-8", "surrogateescape")).hexdigest()[:16]  # a path need not be UTF-8
         result.append((finding, digest))
     return result
 
@@ -80,14 +81,24 @@ class BaselineError(Exception):
     pass
 
 
+BASELINE_LIMIT = 256 * 2**20
+
+
 @dataclass
 class Baseline:
     entries: set[tuple[str, str, str]] = field(default_factory=set)  # (rule, path, fingerprint)
 
     @classmethod
     def load(cls, path: Path) -> Baseline:
+        from .workspace import read_regular
+
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            # A regular file of bounded size: the repository names it, and /dev/zero or a pipe
+            # must not fill the memory or block the run.
+            data = read_regular(path, BASELINE_LIMIT)
+            if isinstance(data, str):
+                raise BaselineError(f"{path}: not a prodready baseline: {data}")
+            data = json.loads(data.decode("utf-8"))
             return cls({(e["rule"], e["path"], e["fingerprint"]) for e in data["findings"]})
         except FileNotFoundError:
             raise BaselineError(f"{path}: baseline file not found (create it with --write-baseline)") from None

@@ -275,7 +275,7 @@ def read_source(path: Path, config: Config) -> SourceFile | Skipped:
     try:
         if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the read, /dev/zero never end it
             return Skipped(path=relpath, reason=NOT_REGULAR)
-        data = _read_regular(path, config.max_file_size)
+        data = read_regular(path, config.max_file_size)
     except OSError as error:
         return Skipped(path=relpath, reason=f"cannot read: {error.strerror or error}")
     if isinstance(data, str):
@@ -289,7 +289,7 @@ def read_source(path: Path, config: Config) -> SourceFile | Skipped:
 NOT_REGULAR = "not a regular file (a pipe, socket or device)"
 
 
-def _read_regular(path: Path, limit: int) -> bytes | str:
+def read_regular(path: Path, limit: int) -> bytes | str:
     """The bytes of the regular file at `path`, or why not. What is opened is checked, not what
     the path named a moment before: a file swapped for a pipe after the walk would block the
     read for ever, and one that grows while it is read is read no further than `limit`."""

@@ -171,6 +171,33 @@ def test_an_expression_too_deep_for_astroids_transforms_leaves_stderr_quiet(tmp_
     assert done.returncode == 1 and "TEN001" in done.stdout
 
 
+def test_files_the_command_line_names_that_cannot_serve_are_one_line_errors(tmp_path: Path, capsys) -> None:
+    root = make(tmp_path / "project", {"pyproject.toml": "", "app/__init__.py": "", "app/models.py": MODELS})
+    os.mkfifo(tmp_path / "pipe.json")
+    for arguments, said in [
+        (["--baseline", "/dev/zero"], "/dev/zero: not a prodready baseline: not a regular file"),  # never ends
+        (["--baseline", str(tmp_path / "pipe.json")], "pipe.json: not a prodready baseline: not a regular file"),
+        (["--config", "/dev/zero"], "/dev/zero: cannot read: not a regular file"),
+        (["-o", str(tmp_path / "missing" / "report.txt")], "report.txt: cannot write the report: No such file"),
+        (["-o", str(tmp_path)], "cannot write the report: Is a directory"),
+        (["--write-baseline", str(tmp_path / "missing" / "b.json")], "cannot write the baseline: No such file"),
+    ]:
+        assert main(["check", str(root), "--no-cache", "--no-progress", *arguments]) == 2, arguments
+        error = capsys.readouterr().err
+        assert error.startswith("prodready: error: ") and said in error and error.count("\n") == 1, error
+
+
+def test_a_file_name_that_is_not_utf8_is_analysed_cached_and_reported(tmp_path: Path) -> None:
+    root = make(tmp_path, {"pyproject.toml": "", "app/__init__.py": "", "app/models.py": MODELS})
+    name = os.fsdecode(b"vi\xffews.py")  # a surrogate escape, as Python names such a file
+    (root / "app" / name).write_text(VIEWS)
+    for form in ("json", "sarif", "github", "text"):  # cached from the second run on
+        out = tmp_path / f"report.{form}"
+        assert main(["check", str(root), "--no-progress", "--format", form, "-o", str(out)]) == 1, form
+    assert (tmp_path / "report.text").read_bytes().count(b"app/vi\xffews.py") == 1  # the name as it is
+    assert json.loads((tmp_path / "report.json").read_text())["findings"][0]["path"] == f"app/{name}"
+
+
 def rebound(first: str, times: int) -> str:
     """A view that hands its queryset through `times` names, one line each, then fetches a row
     by the caller's id."""

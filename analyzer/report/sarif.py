@@ -146,7 +146,7 @@ def region(span: Finding | TextEdit) -> dict:
 
 def artifact_location(path: str) -> dict:
     # A relative URI reference: spaces, `%` and `#` in a path must be percent-encoded.
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(path, safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def invocation(report: Report) -> dict:
