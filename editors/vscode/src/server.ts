@@ -61,7 +61,17 @@ export function which(
 }
 
 /**
- * `prodready.path`, else `prodready.interpreter -m lsp_server`, else `prodready-lsp` on PATH;
+ * The interpreter's arguments that start the server. Not `-m lsp_server`: the server starts in
+ * the workspace, and `-m` would find a package of that name in the project before prodready's
+ * own, and run it. The working directory is taken off `sys.path` before the module is found.
+ */
+export const SERVER_MODULE_ARGS = [
+  "-c",
+  "import runpy, sys; del sys.path[0]; runpy.run_module('lsp_server', run_name='__main__', alter_sys=True)",
+];
+
+/**
+ * `prodready.path`, else `prodready.interpreter` running `lsp_server`, else `prodready-lsp` on PATH;
  * a message with the install command when there is none.
  */
 export function resolveServer(
@@ -76,7 +86,7 @@ export function resolveServer(
   }
   const python = (effective(interpreter, trusted) ?? "").trim();
   if (python !== "") {
-    return { command: python, args: ["-m", "lsp_server"], source: "prodready.interpreter" };
+    return { command: python, args: SERVER_MODULE_ARGS, source: "prodready.interpreter" };
   }
   const found = find("prodready-lsp");
   if (found !== undefined) {

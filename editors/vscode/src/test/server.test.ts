@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 
-import { effective, resolveServer, which } from "../server";
+import { effective, resolveServer, SERVER_MODULE_ARGS, which } from "../server";
 
 const nowhere = () => undefined;
 
@@ -14,7 +14,7 @@ test("prodready.path comes first, then the interpreter, then PATH", () => {
     { globalValue: "/usr/bin/python3" }, true, onPath),
   { command: "/venv/bin/prodready-lsp", args: ["--log-level", "INFO"], source: "prodready.path" });
   assert.deepEqual(resolveServer({ globalValue: [] }, { globalValue: "/venv/bin/python" }, true, onPath),
-    { command: "/venv/bin/python", args: ["-m", "lsp_server"], source: "prodready.interpreter" });
+    { command: "/venv/bin/python", args: SERVER_MODULE_ARGS, source: "prodready.interpreter" });
   assert.deepEqual(resolveServer({ globalValue: [] }, { globalValue: "  " }, true, onPath),
     { command: "/usr/local/bin/prodready-lsp", args: [], source: "PATH" });
 });
