@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io(stdin=ResyncingStdin(sys.stdin.buffer))
-    return 0
+    # pygls's `exit` handler calls sys.exit(1) without a shutdown first, as the protocol says,
+    # but from a callback whose SystemExit goes nowhere; the code is given here instead.
+    return 0 if server.protocol._shutdown else 1
 
 
 if __name__ == "__main__":

@@ -97,6 +97,19 @@ class RawClient:
         raise AssertionError(f"no response to request {request_id} within {timeout} s")
 
 
+def test_exit_without_shutdown_ends_with_1_as_the_protocol_says() -> None:
+    client = RawClient()
+    try:
+        client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                           "params": {"processId": None, "rootUri": None, "capabilities": {}}}))
+        client.response(1)
+        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
+        assert client.process.wait(timeout=30) == 1
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+
+
 def test_bad_frames_are_survived_and_requests_after_shutdown_refused() -> None:
     client = RawClient()
     try:
