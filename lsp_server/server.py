@@ -125,7 +125,10 @@ class ProdreadyServer(LanguageServer):
 
     def settings_of(self, uri: str) -> Settings:
         """The settings a document is shown with, without building anything."""
-        path = Path(to_fs_path(uri)).resolve()
+        fs_path = to_fs_path(uri)
+        if fs_path is None:
+            return self.default_settings
+        path = Path(fs_path).resolve()
         holders = [root for root in self.projects if path.is_relative_to(root)]
         return self.projects[max(holders, key=lambda r: len(r.parts))].settings if holders else self.default_settings
 
@@ -194,8 +197,14 @@ class ProdreadyServer(LanguageServer):
         cached = self.results.get(document.uri)
         if cached is not None and cached[0] == document.version and self.is_open(document.uri):
             return cached[1]
-        findings, problems, reindexed, project = await self.on_worker(
-            self._analyse, Path(to_fs_path(document.uri)), document.source)
+        fs_path = to_fs_path(document.uri)
+        if fs_path is None:  # `untitled:`, `http:`: no file, so no language or project to judge it by
+            return []
+        try:
+            source = document.source  # a document never opened is read from the disk
+        except (OSError, UnicodeDecodeError):
+            return []
+        findings, problems, reindexed, project = await self.on_worker(self._analyse, Path(fs_path), source)
         self._after_analysis(document.uri, problems, reindexed, project)
         if self.is_open(document.uri):
             self.results[document.uri] = (document.version, findings)
@@ -207,8 +216,11 @@ class ProdreadyServer(LanguageServer):
             return
         document = self.workspace.get_text_document(uri)
         version = document.version
+        fs_path = to_fs_path(uri)
+        if fs_path is None:
+            return
         findings, problems, reindexed, project = await self.on_worker(
-            self._analyse, Path(to_fs_path(uri)), document.source, lambda: document.version != version)
+            self._analyse, Path(fs_path), document.source, lambda: document.version != version)
         self._after_analysis(uri, problems, reindexed, project)
         if not self.is_open(uri) or self.workspace.get_text_document(uri).version != version:
             return  # a newer version is already wanted: never publish over it
@@ -419,24 +431,32 @@ async def code_action(ls: ProdreadyServer, params: types.CodeActionParams) -> li
     text_document = ls.client_capabilities.text_document
     resolve = text_document and text_document.code_action and text_document.code_action.resolve_support
     lazy = bool(resolve and "edit" in resolve.properties)
-    return code_actions.code_actions(document, Path(to_fs_path(document.uri)), params, findings, lazy)
+    fs_path = to_fs_path(document.uri)
+    if fs_path is None:
+        return []
+    return code_actions.code_actions(document, Path(fs_path), params, findings, lazy)
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)
 async def code_action_resolve(ls: ProdreadyServer, action: types.CodeAction) -> types.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
     uri = data.get("uri")
-    if not uri:
+    fs_path = to_fs_path(uri) if isinstance(uri, str) else None
+    if fs_path is None:  # not one of ours: nothing to add to it
         return action
     document = ls.workspace.get_text_document(uri)
     findings = await ls.findings_of(document)
-    return code_actions.resolve(action, document, Path(to_fs_path(uri)), findings)
+    return code_actions.resolve(action, document, Path(fs_path), findings)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def on_hover(ls: ProdreadyServer, params: types.HoverParams) -> types.Hover | None:
     document = ls.workspace.get_text_document(params.text_document.uri)
-    return hover.hover(document, params.position, await ls.findings_of(document))
+    findings = await ls.findings_of(document)
+    try:
+        return hover.hover(document, params.position, findings)
+    except OSError:  # a document never opened, and no file of that name either
+        return None
 
 
 @server.feature(types.SHUTDOWN)

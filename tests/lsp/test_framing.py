@@ -135,3 +135,29 @@ def test_bad_frames_are_survived_and_requests_after_shutdown_refused() -> None:
     finally:
         if client.process.poll() is None:
             client.process.kill()
+
+
+def test_requests_about_documents_with_no_file_get_empty_answers() -> None:
+    """`untitled:` buffers, `http:` documents and files never opened that do not exist: the
+    answers are empty, not internal errors."""
+    client = RawClient(stderr=subprocess.DEVNULL)
+    try:
+        client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                           "params": {"processId": None, "rootUri": None, "capabilities": {}}}))
+        client.response(1)
+        client.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        client.send(frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": "untitled:Untitled-1", "languageId": "python", "version": 1, "text": "x = 1\n"}}}))
+        start = {"line": 0, "character": 0}
+        requests = [
+            ("textDocument/diagnostic", {"textDocument": {"uri": "untitled:Untitled-1"}}),
+            ("textDocument/hover", {"textDocument": {"uri": "file:///nowhere/never.py"}, "position": start}),
+            ("textDocument/codeAction", {"textDocument": {"uri": "http://example.com/a.py"},
+                                         "range": {"start": start, "end": start}, "context": {"diagnostics": []}}),
+            ("codeAction/resolve", {"title": "x", "data": {"uri": 5}}),
+        ]
+        for number, (method, params) in enumerate(requests, start=2):
+            client.send(frame({"jsonrpc": "2.0", "id": number, "method": method, "params": params}))
+            assert "error" not in client.response(number), method
+    finally:
+        client.process.kill()
