@@ -46,11 +46,18 @@ class ConfigError(Exception):
     """A configuration the user must correct; the message names the file and the key."""
 
 
-def _valid_glob(pattern: str) -> str:
+def is_gitignore_pattern(line: str) -> bool:
+    """Whether pathspec compiles `line` (a lone `!` or a trailing backslash it does not)."""
     try:
-        pathspec.GitIgnoreSpec.from_lines([pattern])
+        pathspec.GitIgnoreSpec.from_lines([line])
     except ValueError:
-        raise ValueError(f"`{pattern}` is not a gitignore-style pattern") from None
+        return False
+    return True
+
+
+def _valid_glob(pattern: str) -> str:
+    if not is_gitignore_pattern(pattern):
+        raise ValueError(f"`{pattern}` is not a gitignore-style pattern")
     return pattern
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pathspec
 
-from .config import DEFAULT_EXCLUDE, Config
+from .config import DEFAULT_EXCLUDE, Config, is_gitignore_pattern
 from .model import Skipped
 
 LANGUAGES = {
@@ -194,15 +194,7 @@ def _gitignore_spec(lines: list[str]) -> pathspec.PathSpec:
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
     except ValueError:
-        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if _is_gitignore_pattern(line)])
-
-
-def _is_gitignore_pattern(line: str) -> bool:
-    try:
-        pathspec.GitIgnoreSpec.from_lines([line])
-    except ValueError:
-        return False
-    return True
+        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if is_gitignore_pattern(line)])
 
 
 def _rel(path: Path, base: Path) -> str:
