@@ -249,10 +249,15 @@ def project_root(start: Path) -> Path:
     still index the whole project, or the tenant model in `accounts/models.py` goes unseen."""
     start = start.resolve()
     folder = start if start.is_dir() else start.parent
+    return marked_root(folder) or folder
+
+
+def marked_root(folder: Path) -> Path | None:
+    """The nearest folder from `folder` up that holds a project file or a .git, if any."""
     for candidate in (folder, *folder.parents):
         if any(_exists(candidate / marker) for marker in PROJECT_MARKERS):
             return candidate
-    return folder
+    return None
 
 
 def _exists(path: Path) -> bool:

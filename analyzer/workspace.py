@@ -217,8 +217,16 @@ def _ancestors_within(folder: Path, root: Path) -> Iterator[Path]:
         current = current.parent
 
 
-def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[Path], list[Skipped]]:
-    """Files to analyse under `paths`, sorted; a path that does not exist is reported, not fatal."""
+class TooManyEntries(Exception):
+    """A walk met more entries than it was allowed to look at."""
+
+
+def discover(paths: Iterable[str | Path], config: Config, limit: int | None = None
+             ) -> tuple[list[Path], list[Skipped]]:
+    """Files to analyse under `paths`, sorted; a path that does not exist is reported, not fatal.
+    With a `limit`, a walk that meets more files and folders than that raises `TooManyEntries`:
+    a folder guessed to be a project may turn out to be a home folder."""
+    seen = 0
     found: list[Path] = []
     missing: list[Skipped] = []
     root = config.root or Path.cwd().resolve()
@@ -247,6 +255,9 @@ def discover(paths: Iterable[str | Path], config: Config) -> tuple[list[Path], l
                               if folder != root)
         walker = _Ignores(config, path) if inside_excluded else ignores
         for folder, dirnames, filenames in os.walk(path, onerror=unreadable):
+            seen += len(dirnames) + len(filenames)
+            if limit is not None and seen > limit:
+                raise TooManyEntries(f"{path} holds more than {limit} files and folders")
             here = Path(folder)
             dirnames[:] = sorted(d for d in dirnames if not walker.ignored(here / d, is_dir=True))
             for name in sorted(filenames):

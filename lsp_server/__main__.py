@@ -3,6 +3,7 @@ debugging with a client that connects to a port."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -49,5 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if server.protocol._shutdown else 1
 
 
+def console() -> None:
+    """The `prodready-lsp` command: `main`, then out at once. After `exit`, or when the client
+    closes stdin, an analysis or an indexing may still run on the worker thread; an interpreter
+    that shuts down normally would wait for it, minutes on a large project."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # the client is gone, or pygls closed stdout
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -22,7 +22,7 @@ from analyzer.index.facts import ModelInfo
 from analyzer.index.orm_models import extract_models
 from analyzer.lang.python import forget_modules, module_memo, release_superseded_trees
 from analyzer.model import Finding, Skipped
-from analyzer.workspace import SourceFile, discover, language_of, read_source, relative_posix
+from analyzer.workspace import SourceFile, TooManyEntries, discover, language_of, read_source, relative_posix
 
 from .settings import Settings
 
@@ -39,10 +39,17 @@ Progress = Callable[[int, int], None]
 
 
 class Project:
-    def __init__(self, root: Path, settings: Settings, log: Callable[[str], None]) -> None:
+    """`alone`: the folder is not indexed, only the files opened from it are taken in (a file
+    opened from outside the workspace). `walk_limit`: how many files and folders the walk may
+    meet before the folder is treated as `alone` (a folder guessed to be a project)."""
+
+    def __init__(self, root: Path, settings: Settings, log: Callable[[str], None], *,
+                 alone: bool = False, walk_limit: int | None = None) -> None:
         self.root = root
         self.log = log
         self.settings = settings
+        self.alone = alone
+        self.walk_limit = walk_limit
         self.config = self._load_config()
         self.files: dict[str, ParsedFile] = {}
         self.memos: dict[str, StatementMemo] = {}  # per analysed buffer: the findings an edit left alone
@@ -69,7 +76,7 @@ class Project:
     def build(self, progress: Progress | None = None) -> list[Skipped]:
         """Pass 1 over the whole folder."""
         self._forget()
-        paths, skipped = discover([self.root], self.config)
+        paths, skipped = self._discover()
         with fewer_collections():
             for number, path in enumerate(paths, start=1):
                 if progress is not None:
@@ -83,6 +90,15 @@ class Project:
             self._reindex()
         return skipped
 
+    def _discover(self) -> tuple[list[Path], list[Skipped]]:
+        if not self.alone:
+            try:
+                return discover([self.root], self.config, self.walk_limit)
+            except TooManyEntries as error:
+                self.log(f"{error}: it is not indexed; only the files opened from it are analysed")
+                self.alone = True
+        return [], []
+
     def relpath(self, path: Path) -> str:
         return relative_posix(path, self.config.root or self.root)
 
@@ -90,6 +106,8 @@ class Project:
         """Take in a file changed on disk (or deleted). Returns whether the index was rebuilt."""
         relpath = self.relpath(path)
         previous = self.files.get(relpath)
+        if self.alone and previous is None:  # not opened: not part of what is analysed
+            return False
         if not path.is_file():
             fed = previous is not None and _changes_the_index(path, previous, None)
             self._drop(relpath)

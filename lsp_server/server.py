@@ -25,7 +25,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
 import analyzer
-from analyzer.config import ConfigError, discover_config
+from analyzer.config import find_config_file, marked_root
 from analyzer.engine import Superseded
 from analyzer.model import Finding
 
@@ -45,6 +45,10 @@ WATCHED = ["**/*.py", "**/*.sql", "**/*.{html,htm,jinja,jinja2,j2,djhtml}",
 # How long no edit must arrive before the garbage of the analyses is collected. Shorter than a
 # pause between words, longer than the gaps in a stream of edits being read in.
 QUIET = 0.05
+
+# How many files and folders the walk of a project guessed from a project file may meet before
+# it is given up (a `.git` in a home folder): about half a second of walking.
+GUESSED_PROJECT_LIMIT = 50_000
 
 # What `structure_message` hands on for a request it has already answered with an error.
 ANSWERED = object()
@@ -105,20 +109,32 @@ class ProdreadyServer(LanguageServer):
         return [f.resolve() for f in folders]
 
     def project_for(self, path: Path) -> Project:
-        """The project of the workspace folder that holds `path`, innermost first; a file
-        outside every folder gets a project of its own configuration root."""
+        """The project of the workspace folder that holds `path`, innermost first.
+
+        A file outside every folder is analysed alone, with the files opened beside it: walking
+        from it could index a home folder, or `/` (go to definition opens site-packages). A
+        client with no workspace at all (an editor's single-file mode) gets the project that a
+        project file marks around the file, unless its walk meets too many files."""
         path = path.resolve()
-        holders = [root for root in self.projects if path.is_relative_to(root)]
-        if holders:
-            return self.projects[max(holders, key=lambda root: len(root.parts))]
-        try:
-            root = discover_config(path.parent).root or path.parent
-        except ConfigError:
+        project = self.holder(path)
+        if project is not None:
+            return project
+        root = None if self.folders() else _marked_root(path.parent)
+        if root is None:
             root = path.parent
-        project = Project(root, self.settings_for(root), self._log_from_worker)
+            project = Project(root, self.settings_for(root), self._log_from_worker, alone=True)
+            self._log_from_worker(f"{path} is outside the workspace: it is analysed without the other files "
+                                  "of its project; add its folder to the workspace to index them")
+        else:
+            project = Project(root, self.settings_for(root), self._log_from_worker, walk_limit=GUESSED_PROJECT_LIMIT)
         project.build()
         self.projects[root] = project
         return project
+
+    def holder(self, path: Path) -> Project | None:
+        """The project, innermost first, whose folder holds `path` (resolved), if any."""
+        holders = [root for root in self.projects if path.is_relative_to(root)]
+        return self.projects[max(holders, key=lambda root: len(root.parts))] if holders else None
 
     def settings_for(self, root: Path) -> Settings:
         return self.folder_settings.get(root, self.default_settings)
@@ -128,9 +144,8 @@ class ProdreadyServer(LanguageServer):
         fs_path = to_fs_path(uri)
         if fs_path is None:
             return self.default_settings
-        path = Path(fs_path).resolve()
-        holders = [root for root in self.projects if path.is_relative_to(root)]
-        return self.projects[max(holders, key=lambda r: len(r.parts))].settings if holders else self.default_settings
+        project = self.holder(Path(fs_path).resolve())
+        return project.settings if project is not None else self.default_settings
 
     def _log_from_worker(self, message: str) -> None:
         if self.loop is not None:
@@ -287,6 +302,12 @@ class ProdreadyServer(LanguageServer):
                 self.folder_settings[folder] = settings
 
 
+def _marked_root(folder: Path) -> Path | None:
+    """The folder of the nearest prodready configuration or project file above `folder`."""
+    found = find_config_file(folder)
+    return found.parent if found is not None else marked_root(folder)
+
+
 server = ProdreadyServer()
 
 
@@ -349,7 +370,9 @@ async def did_change_watched_files(ls: ProdreadyServer, params: types.DidChangeW
         changed: set[Path] = set()
         for event in params.changes:
             path = Path(to_fs_path(event.uri)).resolve()
-            project = ls.project_for(path)
+            project = ls.holder(path)
+            if project is None:  # no project has read it: nothing to update
+                continue
             if path.name in CONFIG_NAMES:
                 project.reconfigure()
                 changed.add(project.root)
@@ -371,6 +394,9 @@ async def did_change_workspace_folders(ls: ProdreadyServer, params: types.DidCha
         ls.projects.pop(Path(to_fs_path(folder.uri)).resolve(), None)
 
     def add(root: Path) -> None:  # on the worker, so that analyses queued behind it see the project
+        for inside in [other for other in ls.projects if other.is_relative_to(root)]:
+            if ls.projects[inside].alone:  # its files now belong to the folder's project
+                del ls.projects[inside]
         project = Project(root, ls.settings_for(root), ls._log_from_worker)
         project.build()
         ls.projects[root] = project

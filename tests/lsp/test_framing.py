@@ -10,6 +10,7 @@ import select
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -105,6 +106,33 @@ def test_exit_without_shutdown_ends_with_1_as_the_protocol_says() -> None:
         client.response(1)
         client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
         assert client.process.wait(timeout=30) == 1
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+
+
+def test_exit_while_the_workspace_is_being_indexed_ends_the_process_at_once(tmp_path: Path) -> None:
+    """An interpreter that shuts down normally waits for the worker thread, here for the rest of
+    an indexing that takes about 15 s."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    generated = "from .models import Project\n" + "".join(
+        f"\n\ndef view_{n}(request):\n    return Project.objects.filter(id=request.GET['id']).first()\n"
+        for n in range(1000))
+    for number in range(60):
+        (tmp_path / "app" / f"generated_{number}.py").write_text(generated)
+    client = RawClient(stderr=subprocess.DEVNULL)
+    try:
+        client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
+            "workspaceFolders": [{"uri": tmp_path.as_uri(), "name": "app"}]}}))
+        client.response(1)
+        client.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        time.sleep(1)  # the indexing is under way
+        client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+        assert client.response(2)["result"] is None
+        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
+        assert client.process.wait(timeout=5) == 0
     finally:
         if client.process.poll() is None:
             client.process.kill()

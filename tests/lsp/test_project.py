@@ -86,3 +86,23 @@ def test_a_model_edited_without_saving_rebuilds_the_index_though_its_base_is_els
     assert reindexed
     findings, _ = project.analyse(views, views.read_text(), [])
     assert findings == []
+
+
+def test_a_guessed_project_whose_walk_meets_too_many_files_takes_in_only_opened_files(tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    logged: list[str] = []
+    project = Project(root, Settings(), logged.append, walk_limit=4)
+    project.build()
+    assert project.alone and project.files == {}
+    assert logged == [f"{root} holds more than 4 files and folders: it is not indexed; only the files opened "
+                      "from it are analysed"]
+    assert not project.update_file(root / "shop" / "models.py", None)  # not opened: not taken in
+    views = root / "shop" / "views.py"
+    assert [f.rule for f in project.analyse(views, VIEWS, [])[0]] == ["AUTH003"]
+    assert project.analyse(root / "shop" / "models.py", MODELS, [])[1]  # the index learns of Invoice
+    assert "TEN001" in [f.rule for f in project.analyse(views, VIEWS, [])[0]]
+
+    within_limit = Project(root, Settings(), logged.append, walk_limit=100)
+    within_limit.build()
+    assert not within_limit.alone and set(within_limit.files) == {"shop/__init__.py", "shop/models.py",
+                                                                  "shop/views.py"}

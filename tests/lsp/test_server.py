@@ -351,3 +351,18 @@ async def test_a_folder_added_to_the_workspace_is_indexed(client: LanguageClient
                                                 removed=[])))
     uri = open_document(client, second / "shop" / "views.py")
     assert sorted(str(d.code) for d in await published(client, uri, 1)) == ["AUTH003", "TEN001"]
+
+
+async def test_a_file_outside_the_workspace_is_analysed_with_the_files_opened_beside_it(client: LanguageClient,
+                                                                                        tmp_path: Path) -> None:
+    """Its folder is not walked (go to definition opens files in site-packages, and a file in
+    /tmp would index all of /tmp); the files opened from it are analysed together."""
+    inside = write_shop(tmp_path / "inside")
+    outside = write_shop(tmp_path / "outside")
+    await start(client, inside)
+    views = open_document(client, outside / "shop" / "views.py")
+    assert [d.code for d in await published(client, views, 1)] == ["AUTH003"]  # its models are not read
+    assert any("outside the workspace" in m.message and "views.py" in m.message for m in client.log_messages)
+    published_before = len(client.published)  # type: ignore[attr-defined]
+    open_document(client, outside / "shop" / "models.py")
+    assert sorted(str(d.code) for d in await republished(client, views, published_before)) == ["AUTH003", "TEN001"]
