@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,7 @@ from analyzer.model import Finding
 
 from . import code_actions, hover, memory
 from .diagnostics import to_diagnostic
+from .positions import FastPositionCodec
 from .project import CONFIG_NAMES, Project
 from .scheduler import LatestWins
 from .settings import SECTION, Settings, parse_settings
@@ -49,6 +51,8 @@ QUIET = 0.05
 # How many files and folders the walk of a project guessed from a project file may meet before
 # it is given up (a `.git` in a home folder): about half a second of walking.
 GUESSED_PROJECT_LIMIT = 50_000
+
+_DIGITS = re.compile(r"\d+")
 
 # What `structure_message` hands on for a request it has already answered with an error.
 ANSWERED = object()
@@ -90,6 +94,7 @@ class ProdreadyServer(LanguageServer):
         self.results: dict[str, tuple[int | None, list[Finding]]] = {}
         self.pulled: set[str] = set()  # documents whose client asks for diagnostics itself
         self.pushed: set[str] = set()
+        self.problems: dict[str, list[str]] = {}  # per document: the problems last logged
         self.indexed = asyncio.Event()
         self.scheduler = LatestWins(self.analyse_and_publish, self.tidy, quiet=QUIET)
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -248,8 +253,14 @@ class ProdreadyServer(LanguageServer):
         await self.on_worker(memory.release)
 
     def _after_analysis(self, uri: str, problems: list[str], reindexed: bool, project: Project) -> None:
-        for problem in problems:
-            self.log(f"{to_fs_path(uri)}: {problem}", types.MessageType.Warning)
+        """Problems are logged when they change, numbers aside: a buffer over max-file-size, or
+        a half-typed line, would otherwise be logged again at every keystroke, with a new size
+        or line each time."""
+        kinds = [_DIGITS.sub("#", problem) for problem in problems]
+        if kinds != self.problems.get(uri, []):
+            for problem in problems:
+                self.log(f"{to_fs_path(uri)}: {problem}", types.MessageType.Warning)
+        self.problems[uri] = kinds
         if reindexed:
             self.reanalyse(project, except_uri=uri)
 
@@ -314,6 +325,9 @@ server = ProdreadyServer()
 @server.feature(types.INITIALIZE)
 def initialize(ls: ProdreadyServer, params: types.InitializeParams) -> None:
     ls.loop = asyncio.get_running_loop()
+    # pygls made the workspace just before this handler, with a codec that converts columns in
+    # Python; documents, opened later, take the workspace's codec.
+    ls.workspace._position_codec = FastPositionCodec(ls.workspace.position_codec.encoding)
     if params.process_id is not None:
         watch_parent(params.process_id)
     settings, problem = parse_settings(params.initialization_options)
@@ -358,6 +372,7 @@ def did_close(ls: ProdreadyServer, params: types.DidCloseTextDocumentParams) -> 
     uri = params.text_document.uri
     ls.scheduler.forget(uri)
     ls.results.pop(uri, None)
+    ls.problems.pop(uri, None)
     ls.pulled.discard(uri)
     ls.clear(uri)
 

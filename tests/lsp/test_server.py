@@ -308,7 +308,11 @@ async def test_a_buffer_over_max_file_size_is_skipped_as_a_file_would_be(client:
     huge = VIEWS + "".join(f"TABLE_{n} = {'x' * 1000!r}\n" for n in range(20_000))
     big = open_document(client, root / "shop" / "generated.py", text=huge)
     assert await published(client, big, 1) == []
-    assert any("generated.py" in m.message and "max-file-size" in m.message for m in client.log_messages)
+    at_start = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+    change(client, big, 2, [(at_start, "# edited\n")])
+    assert await published(client, big, 2) == []
+    complaints = [m.message for m in client.log_messages if "generated.py" in m.message]
+    assert len(complaints) == 1 and "max-file-size" in complaints[0]  # once, not at every keystroke
     views = open_document(client, root / "shop" / "views.py")
     assert "TEN001" in [d.code for d in await published(client, views, 1)]
 
