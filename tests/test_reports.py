@@ -323,6 +323,15 @@ def test_github_escaping() -> None:
     )
 
 
+def test_github_control_characters_in_names_and_messages_cannot_rewrite_the_log() -> None:
+    finding = Finding(rule="AUTH001", severity=Severity.ERROR, message="`\x1b[2Ktoken` is stored",
+                      path="static/a\x1b[32mb.js", line=1, column=1, end_line=1, end_column=2)
+    assert render(make_report([finding]), "github") == (
+        "::error file=static/a\ufffd[32mb.js,line=1,col=1,endLine=1,endColumn=2,title=AUTH001"
+        "::`\ufffd[2Ktoken` is stored\n"
+    )
+
+
 def test_github_empty_report() -> None:
     assert render(Report(), "github") == ""
 

@@ -9,6 +9,7 @@ a newline or `%` would otherwise end the command early or be decoded into someth
 from __future__ import annotations
 
 from ..model import Finding, Report, Severity, Skipped
+from .text import printable
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -38,8 +39,14 @@ def skipped_command(skipped: Skipped) -> str:
 
 
 def workflow_command(command: str, properties: dict[str, object], message: str) -> str:
-    props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
-    return f"::{command} {props}::{escape_data(message)}"
+    props = ",".join(f"{key}={escape_property(visible(str(value)))}" for key, value in properties.items())
+    return f"::{command} {props}::{escape_data(visible(message))}"
+
+
+def visible(value: str) -> str:
+    """Control characters other than line breaks (escaped below) as U+FFFD, as in the text
+    output: an escape sequence in a file name would colour or rewrite the Actions log."""
+    return "".join(char if char in "\r\n" else printable(char) for char in value)
 
 
 def escape_data(value: str) -> str:
