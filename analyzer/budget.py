@@ -1,4 +1,4 @@
-"""A time budget for work that does not stop to look at the clock: parsing.
+"""Time and memory budgets for work that does not stop to look: parsing.
 
 The rules check their deadline between nodes (`engine.run_rules`), but a parser, once called,
 runs to the end: astroid rebuilding a generated megabyte, sqlglot on a long script, tree-sitter
@@ -13,7 +13,10 @@ such page). Within `time_limit(seconds)`:
   call runs `uninterrupted()` and looks at `expired()` itself; tree-sitter reads its input
   through a callback that ends the text at the deadline (`lang.javascript`).
 
-`TimeUp` derives from BaseException so that no library's `except Exception` swallows it.
+`budget(seconds, megabytes)` also raises `MemoryUp` once the process has grown by `megabytes`
+since the block began: the watchdog looks at the process's size every 50 ms while such a block
+runs. Both derive from `OverLimit`, a BaseException, so that no library's `except Exception`
+swallows them.
 """
 
 from __future__ import annotations
@@ -23,18 +26,46 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 
 
-class TimeUp(BaseException):
-    """The deadline of `time_limit` passed."""
+class OverLimit(BaseException):
+    """A budget of `budget` ran out."""
+
+
+class TimeUp(OverLimit):
+    """The deadline passed."""
+
+
+class MemoryUp(OverLimit):
+    """The process grew by more than the block's megabytes."""
+
+
+MEMORY_INTERVAL = 0.05  # seconds between two looks at the process's size
+
+
+def resident_mb() -> float | None:
+    """The process's resident memory now, where the platform tells it cheaply (Linux)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@dataclass
+class _Limits:
+    deadline: float  # inf: none
+    ceiling_mb: float  # inf: none
 
 
 _local = threading.local()
 
 
 def expired() -> bool:
-    """Whether this thread's deadline has passed; never, outside `time_limit`."""
+    """Whether this thread's deadline has passed; never, outside `budget`."""
     deadline = getattr(_local, "deadline", None)
     return deadline is not None and time.monotonic() > deadline
 
@@ -46,56 +77,66 @@ def _interrupt(thread_id: int, exception: type[BaseException] | None) -> None:
 
 
 class _Watchdog:
-    """The deadlines of the threads inside `time_limit`, and the thread that enforces them. It
-    sleeps until the earliest deadline and is woken only for one earlier than that, so arming
-    and disarming for each of thousands of files costs a lock, not a thread switch."""
+    """The limits of the threads inside `budget`, and the thread that enforces them. It sleeps
+    until the earliest deadline, or the next look at the process's size, and is woken only for
+    one earlier than that, so arming and disarming for each of thousands of files costs a lock,
+    not a thread switch."""
 
     def __init__(self) -> None:
         self.condition = threading.Condition()
-        self.deadlines: dict[int, float] = {}
-        self.fired: set[int] = set()
+        self.limits: dict[int, _Limits] = {}
+        self.fired: dict[int, type[OverLimit]] = {}
         self.uninterrupted: set[int] = set()
         self.wakes_at = float("inf")
         self.thread: threading.Thread | None = None
 
-    def arm(self, thread_id: int, deadline: float) -> None:
+    def arm(self, thread_id: int, limits: _Limits) -> None:
         with self.condition:
-            self.fired.discard(thread_id)
-            self.deadlines[thread_id] = deadline
+            self.fired.pop(thread_id, None)
+            self.limits[thread_id] = limits
             if self.thread is None:
                 self.thread = threading.Thread(target=self._watch, name="prodready-watchdog", daemon=True)
                 self.thread.start()
-            elif deadline < self.wakes_at:
+            elif self._next_look(limits, time.monotonic()) < self.wakes_at:
                 self.condition.notify()
 
     def disarm(self, thread_id: int) -> None:
         with self.condition:
-            self.deadlines.pop(thread_id, None)
-            if thread_id in self.fired:  # raised, or still on its way: take it back if so
-                self.fired.discard(thread_id)
+            self.limits.pop(thread_id, None)
+            if self.fired.pop(thread_id, None) is not None:  # raised, or still on its way: take it back if so
                 _interrupt(thread_id, None)
+
+    @staticmethod
+    def _next_look(limits: _Limits, now: float) -> float:
+        return min(limits.deadline, now + MEMORY_INTERVAL if limits.ceiling_mb != float("inf") else float("inf"))
 
     def _watch(self) -> None:
         with self.condition:
             while True:
                 now = time.monotonic()
-                for thread_id, deadline in list(self.deadlines.items()):
-                    if deadline <= now:
-                        del self.deadlines[thread_id]
+                size = resident_mb() if any(lim.ceiling_mb != float("inf") for lim in self.limits.values()) else None
+                for thread_id, limits in list(self.limits.items()):
+                    if limits.deadline <= now:
+                        del self.limits[thread_id]
                         if thread_id not in self.uninterrupted:  # else it sees `expired()` itself
-                            self.fired.add(thread_id)
-                            _interrupt(thread_id, TimeUp)
-                self.wakes_at = min(self.deadlines.values(), default=float("inf"))
+                            self._fire(thread_id, TimeUp)
+                    elif size is not None and size > limits.ceiling_mb and thread_id not in self.uninterrupted:
+                        del self.limits[thread_id]  # (inside C, it is looked at again on the way out)
+                        self._fire(thread_id, MemoryUp)
+                self.wakes_at = min((self._next_look(lim, now) for lim in self.limits.values()), default=float("inf"))
                 self.condition.wait(None if self.wakes_at == float("inf")
                                     else min(self.wakes_at - now, threading.TIMEOUT_MAX))
 
+    def _fire(self, thread_id: int, over: type[OverLimit]) -> None:
+        self.fired[thread_id] = over
+        _interrupt(thread_id, over)
 
     def hold(self, thread_id: int) -> None:
         with self.condition:
-            if thread_id in self.fired:  # the deadline passed on the way in: raise it here, not in C
-                self.fired.discard(thread_id)
+            over = self.fired.pop(thread_id, None)
+            if over is not None:  # the limit was passed on the way in: raise it here, not in C
                 _interrupt(thread_id, None)
-                raise TimeUp
+                raise over
             self.uninterrupted.add(thread_id)
 
     def release(self, thread_id: int) -> None:
@@ -116,33 +157,43 @@ def _after_fork() -> None:
     global _watchdog
     _watchdog = _Watchdog()
     _local.__dict__.pop("deadline", None)
+    _local.__dict__.pop("armed", None)
 
 
 os.register_at_fork(after_in_child=_after_fork)
 
 
 @contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise `TimeUp` in this thread if the block outlasts `seconds` (0: no limit). Not nested."""
-    if not seconds:
+def budget(seconds: float, megabytes: float = 0) -> Iterator[None]:
+    """Raise `TimeUp` in this thread if the block outlasts `seconds`, `MemoryUp` if the process
+    grows by more than `megabytes` meanwhile (0: no such limit). Not nested."""
+    start_mb = resident_mb() if megabytes else None
+    if not seconds and start_mb is None:
         yield
         return
     thread_id = threading.get_ident()
-    deadline = time.monotonic() + seconds
-    _local.deadline = deadline
-    _watchdog.arm(thread_id, deadline)
+    deadline = time.monotonic() + seconds if seconds else float("inf")
+    _local.deadline = deadline if seconds else None
+    _local.armed = True
+    _watchdog.arm(thread_id, _Limits(deadline, start_mb + megabytes if start_mb is not None else float("inf")))
     try:
         yield
     finally:
         _local.deadline = None
+        _local.armed = False
         _watchdog.disarm(thread_id)
+
+
+def time_limit(seconds: float) -> AbstractContextManager[None]:
+    """`budget` in time alone."""
+    return budget(seconds)
 
 
 @contextmanager
 def uninterrupted() -> Iterator[None]:
     """Keep the watchdog from raising in this thread inside the block: for a call into C that
     calls back into Python, which looks at `expired()` itself."""
-    if getattr(_local, "deadline", None) is None:
+    if not getattr(_local, "armed", False):
         yield
         return
     thread_id = threading.get_ident()

@@ -150,8 +150,9 @@ class Config(_Section):
     )
     file_memory: int = Field(
         default=2000, ge=0,
-        description="Megabytes the process may grow by while the rules run on one file; a file that takes more "
-                    "is skipped with the reason `memory`. 0 means no limit.",
+        description="Megabytes the process may grow by while one file is parsed (files of 256 KB and more), "
+                    "then while the rules run on it; a file that takes more is skipped with the reason `memory`. "
+                    "0 means no limit.",
     )
     respect_gitignore: bool = Field(default=True, description="Skip files that .gitignore excludes.")
     baseline: str | None = Field(default=None, description="Baseline file of known findings to hide.")

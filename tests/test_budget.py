@@ -1,5 +1,6 @@
-"""Parsing within `file-timeout`: Python is interrupted where it runs, tree-sitter stops reading,
-nothing is raised once the budget's block has ended, and the rest of the scan goes on."""
+"""Parsing within `file-timeout` and `file-memory`: Python is interrupted where it runs,
+tree-sitter stops reading, nothing is raised once the budget's block has ended, and the rest of
+the scan goes on."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import analyzer
-from analyzer.budget import TimeUp, expired, time_limit, uninterrupted
+from analyzer.budget import MemoryUp, TimeUp, budget, expired, time_limit, uninterrupted
 from analyzer.config import Config
 from tests.test_api import MODELS, make
 from tests.test_bad_input import VIEWS
@@ -86,3 +87,23 @@ def test_files_that_take_too_long_to_parse_are_skipped_and_the_rest_analysed(tmp
         for path in ("app/generated.py", "templates/deep.html")}
     assert [(f.path, f.rule) for f in report.findings] == [("app/views.py", "TEN001"),
                                                           ("templates/page.html", "AUTH001")]
+
+
+def test_python_that_grows_the_process_past_its_budget_is_interrupted() -> None:
+    held = []
+    with pytest.raises(MemoryUp), budget(0, 40):
+        for _ in range(400):  # at most 400 MB, if the watchdog never looked
+            held.append(b"x" * 2**20)  # written, so resident
+            time.sleep(0.002)
+    assert 40 <= len(held) < 400
+
+
+def test_a_file_whose_parse_outgrows_file_memory_is_skipped_and_the_rest_analysed(tmp_path: Path) -> None:
+    root = make(tmp_path, {
+        "app/__init__.py": "", "app/models.py": MODELS, "app/views.py": VIEWS,
+        "app/generated.py": long_views(6000),  # half a megabyte: astroid's tree grows the process by 80 MB
+    })
+    report = analyzer.analyze([root], Config(root=root.resolve(), file_memory=20, max_file_size=10**7))
+    assert [(s.path, s.reason) for s in report.summary.skipped] == [
+        ("app/generated.py", "memory: parsing grew the process by over 20 MB on this file (file-memory)")]
+    assert [(f.path, f.rule) for f in report.findings] == [("app/views.py", "TEN001")]
