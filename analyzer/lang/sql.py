@@ -21,6 +21,7 @@ class Statement:
     text: str
     start: int  # offset of `text` in the script
     tree: exp.Expression | None  # None when sqlglot could not parse it
+    too_deep: bool = False  # ... because it nests deeper than Python's recursion limit allows
 
 
 _STYLES = (
@@ -87,9 +88,10 @@ def _leading_comments(text: str) -> int:
 
 
 def parse_statement(text: str, dialect: str) -> exp.Expression | None:
+    """The statement's tree, or None when sqlglot cannot parse it. RecursionError is let out."""
     try:
         trees = sqlglot.parse(text, read=dialect)
-    except (SqlglotError, ValueError, KeyError, RecursionError, TypeError, AttributeError, IndexError):
+    except (SqlglotError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
     trees = [tree for tree in trees if tree is not None]
     if len(trees) != 1 or isinstance(trees[0], exp.Command):
@@ -122,6 +124,11 @@ def is_schema_statement(text: str, dialect: str) -> bool:
 
 
 def parse_script(script: str, dialect: str) -> list[Statement]:
-    return [
-        Statement(text, offset, parse_statement(text, dialect)) for offset, text in split_statements(script, dialect)
-    ]
+    return [_statement(text, offset, dialect) for offset, text in split_statements(script, dialect)]
+
+
+def _statement(text: str, offset: int, dialect: str) -> Statement:
+    try:
+        return Statement(text, offset, parse_statement(text, dialect))
+    except RecursionError:
+        return Statement(text, offset, None, too_deep=True)

@@ -44,6 +44,13 @@ class RuleContext:
     rule_errors: list[str] = field(default_factory=list)  # a rule that broke on this file, and how
     memo: dict[str, object] = field(default_factory=dict)  # facts of this file that several checks need
 
+    def unparsed(self, statement: Statement, line: int) -> None:
+        """Count a statement sqlglot could not parse; one nested too deeply is worth saying where."""
+        self.unparsed_sql += 1
+        if statement.too_deep:
+            self.rule_errors.append(f"line {line}: SQL nested too deeply for sqlglot to parse; that statement is "
+                                    "judged by no rule")
+
     def statement_span(self, statement: Statement) -> Span:
         """Where a statement of a .sql file lies in that file."""
         assert self.positions is not None

@@ -134,7 +134,7 @@ class UnfilteredRawSql(Rule):
         handler = in_request(node, ctx.index.view_decorators)
         for statement in statements:
             if statement.tree is None:
-                ctx.unparsed_sql += 1
+                ctx.unparsed(statement, node.lineno)
                 continue
             missing = unconstrained_tables(statement.tree, ctx.index, ctx.relpath)
             if not missing or (all(m.keyed for m in missing) and not handler):
@@ -170,7 +170,7 @@ class UnfilteredRawSql(Rule):
     def check_sql(self, statement: Statement, ctx: RuleContext) -> Iterator[Finding]:
         if statement.tree is None:
             if LOOKS_LIKE_SQL.match(statement.text):
-                ctx.unparsed_sql += 1
+                ctx.unparsed(statement, ctx.statement_span(statement).line)
             return
         missing = unconstrained_tables(statement.tree, ctx.index, ctx.relpath)
         if not missing or (isinstance(statement.tree, DATA_CHANGES) and _changes_the_schema(ctx.statements)):
