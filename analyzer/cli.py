@@ -115,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _clean(args)
         return _check(args)
     except (ConfigError, BaselineError, CannotWrite) as error:
-        print(f"prodready: error: {error}", file=sys.stderr)
+        for problem in str(error).splitlines():  # a configuration may have several, each a line
+            print(f"prodready: error: {problem}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

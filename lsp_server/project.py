@@ -60,7 +60,8 @@ class Project:
         try:
             base = discover_config(self.root)
         except ConfigError as error:
-            self.log(f"{error}; using the default configuration")
+            for problem in str(error).splitlines():
+                self.log(f"{problem}; using the default configuration")
             base = Config(root=self.root)
         if base.root is None or not self.root.is_relative_to(base.root):
             base = base.model_copy(update={"root": self.root})

@@ -190,6 +190,15 @@ def test_files_the_command_line_names_that_cannot_serve_are_one_line_errors(tmp_
         assert error.startswith("prodready: error: ") and said in error and error.count("\n") == 1, error
 
 
+def test_each_problem_of_a_configuration_is_a_line_of_its_own(tmp_path: Path, capsys) -> None:
+    root = make(tmp_path, {"pyproject.toml": "[tool.prodready]\nselectt = ['TEN']\nfile-timeout = -1\n",
+                           "app/views.py": VIEWS})
+    assert main(["check", str(root), "--no-cache", "--no-progress"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and all(line.startswith(f"prodready: error: {root / 'pyproject.toml'}: ") for line in lines)
+    assert "`tool.prodready.file-timeout`" in lines[0] and "unknown key `tool.prodready.selectt`" in lines[1]
+
+
 def test_a_file_name_that_is_not_utf8_is_analysed_cached_and_reported(tmp_path: Path) -> None:
     root = make(tmp_path, {"pyproject.toml": "", "app/__init__.py": "", "app/models.py": MODELS})
     name = os.fsdecode(b"vi\xffews.py")  # a surrogate escape, as Python names such a file
