@@ -17,11 +17,15 @@ a convenience: a cache that cannot be read or written is ignored, never an error
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import secrets
 import shutil
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from .config import Config
 from .model import Finding, Summary
@@ -51,12 +55,12 @@ class RunCache:
     def load(self, config: Config, paths: list[str], key: str) -> tuple[list[Finding], Summary, dict[str, str]] | None:
         try:
             data = json.loads(self._file(config, paths).read_text(encoding="utf-8"))
-            if data.get("key") != key:
+            if not isinstance(data, dict) or data.get("key") != key:
                 return None
             findings = [Finding.model_validate(f) for f in data["findings"]]
             summary = Summary.model_validate(data["summary"])
             return findings, summary, dict(data["sources"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):  # RecursionError: JSON nested too deep
             return None
 
     def store(self, config: Config, paths: list[str], key: str, findings: list[Finding], summary: Summary,
@@ -67,18 +71,8 @@ class RunCache:
             "summary": summary.model_dump(mode="json"),
             "sources": {path: sources[path] for path in {f.path for f in findings} if path in sources},
         }
-        try:
-            self._prepare()
-            target = self._file(config, paths)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(".tmp")
-            partial.write_text(json.dumps(data), encoding="utf-8")
-            partial.replace(target)
-        except OSError:
-            pass
-
-    def _prepare(self) -> None:
-        _prepare(self.folder)
+        with contextlib.suppress(OSError):
+            _write(self.folder, self._file(config, paths), json.dumps(data))
 
     def _file(self, config: Config, paths: list[str]) -> Path:
         return _entry(self.folder, config, paths, "json")
@@ -99,7 +93,7 @@ class FileCache:
             data = json.loads(self.target.read_text(encoding="utf-8"))
             if isinstance(data, dict) and isinstance(data.get("files"), dict):
                 self.kept = data["files"]
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             pass
 
     def key(self, index_fingerprint: str, digest: str) -> str:
@@ -128,22 +122,51 @@ class FileCache:
 
     def store(self) -> None:
         """Keep this run's files, and only them: a file deleted since is forgotten."""
-        try:
-            _prepare(self.folder)
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.target.with_suffix(".tmp")
-            partial.write_text(json.dumps({"files": self.fresh}), encoding="utf-8")
-            partial.replace(self.target)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            _write(self.folder, self.target, json.dumps({"files": self.fresh}))
+
+
+def _write(folder: Path, target: Path, text: str) -> None:
+    """Write `target`, a file of the cache `folder`, whole or not at all. A repository may carry
+    a `.prodready_cache/` of its own making: a folder on the way that is a symbolic link is
+    refused, and the text goes to a new file that is then renamed over `target`, so that a link
+    planted there is replaced, never written through."""
+    _prepare(folder)
+    _real_folder(target.parent, folder)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with _create(partial) as out:
+            out.write(text)
+        os.replace(partial, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise
+
+
+def _create(path: Path) -> TextIO:
+    """A new file at `path`: an existing file, or a link, there is an error, not a target."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644),
+                     "w", encoding="utf-8")
+
+
+def _real_folder(path: Path, top: Path) -> None:
+    """Make the folders from `top` down to `path`, none of which may be a symbolic link."""
+    for folder in (*reversed(path.relative_to(top).parents), path.relative_to(top)):
+        here = top / folder
+        if here.is_symlink():
+            raise OSError(f"{here} is a symbolic link")
+        here.mkdir(exist_ok=True)
 
 
 def _prepare(folder: Path) -> None:
     """Mark the folder as a cache for backup tools and as ignored for git (and for discovery)."""
+    if folder.is_symlink():
+        raise OSError(f"{folder} is a symbolic link")
     folder.mkdir(exist_ok=True)
     for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", "# Created by prodready\n*\n")):
-        if not (folder / name).exists():
-            (folder / name).write_text(text, encoding="utf-8")
+        with contextlib.suppress(FileExistsError), _create(folder / name) as out:
+            out.write(text)
 
 
 def _entry(folder: Path, config: Config, paths: list[str], suffix: str) -> Path:
@@ -172,6 +195,9 @@ def _parser_versions() -> list[str]:
 def clean(root: Path) -> bool:
     """Remove the project's cache; whether there was one."""
     folder = root / CACHE_DIR
+    if folder.is_symlink():  # the link goes; what it points to is not the project's to remove
+        folder.unlink()
+        return True
     if not folder.is_dir():
         return False
     shutil.rmtree(folder, ignore_errors=True)

@@ -255,3 +255,40 @@ def test_every_file_is_judged_again_when_a_class_its_settings_name_changes(tmp_p
     warm = run(tmp_path)
     assert {"shop/api.py", "shop/views.py", "shop/filters.py"} <= set(analysed)
     assert same(warm, run(tmp_path, cache=False))
+
+
+def test_links_planted_in_the_cache_are_never_written_through(project: Path, tmp_path: Path) -> None:
+    """A repository may carry a `.prodready_cache/` of its own making: a scan writes nothing
+    outside the project, whatever links the cache holds."""
+    cold = run(project, cache=False)
+    run(project)
+    entries = sorted(path.relative_to(project / CACHE_DIR) for path in (project / CACHE_DIR).rglob("*.json"))
+    assert entries
+    shutil.rmtree(project / CACHE_DIR)
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / CACHE_DIR).symlink_to(elsewhere)  # the whole cache, somewhere else
+    assert same(run(project), cold)
+    assert list(elsewhere.iterdir()) == []
+    (project / CACHE_DIR).unlink()
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    for entry in entries:  # each entry a link to the victim
+        (project / CACHE_DIR / entry).parent.mkdir(parents=True, exist_ok=True)
+        (project / CACHE_DIR / entry).symlink_to(victim)
+    (project / CACHE_DIR / "CACHEDIR.TAG").symlink_to(tmp_path / "made_by_the_tag")
+    assert same(run(project), cold)
+    assert victim.read_text() == "precious\n"
+    assert not (tmp_path / "made_by_the_tag").exists()
+    assert same(run(project), cold)  # and the cache written in their place serves
+
+
+@pytest.mark.parametrize("content", ["[]", '"text"', "1", "null", "[" * 100_000 + "]" * 100_000])
+def test_a_cache_file_of_any_shape_is_ignored(project: Path, content: str) -> None:
+    cold = run(project, cache=False)
+    run(project)
+    for entry in (project / CACHE_DIR).rglob("*.json"):
+        entry.write_text(content)
+    assert same(run(project), cold)
