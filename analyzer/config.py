@@ -7,6 +7,7 @@ rule off.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -50,7 +51,7 @@ def is_gitignore_pattern(line: str) -> bool:
     """Whether pathspec compiles `line` (a lone `!` or a trailing backslash it does not)."""
     try:
         pathspec.GitIgnoreSpec.from_lines([line])
-    except ValueError:
+    except (ValueError, re.error):  # re.error: a range pathspec's regular expression rejects, `[z-a]`
         return False
     return True
 

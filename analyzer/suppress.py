@@ -102,6 +102,8 @@ class Baseline:
             return cls({(e["rule"], e["path"], e["fingerprint"]) for e in data["findings"]})
         except FileNotFoundError:
             raise BaselineError(f"{path}: baseline file not found (create it with --write-baseline)") from None
+        except RecursionError:
+            raise BaselineError(f"{path}: not a prodready baseline: JSON nested too deeply") from None
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise BaselineError(f"{path}: not a prodready baseline: {error}") from None
 

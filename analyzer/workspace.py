@@ -341,9 +341,12 @@ def decode_source(data: bytes, language: str) -> str | DecodeProblem:
             return DecodeProblem(f"invalid encoding declaration: {error}")
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        if isinstance(error, UnicodeDecodeError):
-            line = data[: error.start].count(b"\n") + 1
-            return DecodeProblem(f"not valid {error.encoding}: byte 0x{data[error.start]:02x} on line {line}")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return DecodeProblem(f"not valid {error.encoding}: byte 0x{data[error.start]:02x} on line {line}")
+    except LookupError:
         return DecodeProblem(f"unknown encoding {encoding!r}")
+    except (ValueError, TypeError) as error:  # a codec's own complaint: punycode, `undefined`
+        said = str(error).replace("\r", "\\r").replace("\n", "\\n")  # a reason is one line
+        return DecodeProblem(f"cannot decode as {encoding}: {said}")
     return text.replace("\r\n", "\n").replace("\r", "\n")

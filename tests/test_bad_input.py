@@ -28,6 +28,8 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "app/latin1.py": (b"name = '\xe9t\xe9'\n", "not valid utf-8: byte 0xe9 on line 1"),
     "app/utf16.py": ("x = 1\n".encode("utf-16"), "UTF-16 text (byte order mark)"),
     "app/nul.py": (b"x = 1\x00\n", "binary file (contains NUL bytes)"),
+    # A codec that fails with a plain UnicodeError, neither a decode error nor an unknown name.
+    "app/punycode.py": (b"# -*- coding: punycode -*-\nx = 'a'\n", "cannot decode as punycode"),
     "static/u32.js": ('localStorage.setItem("jwt", token);\n'.encode("utf-32"), "UTF-32 text (byte order mark)"),
     "app/huge.py": (b"x = 1\n" * (50 * 2**20 // 6), "larger than max-file-size"),
     "app/one_expression.py": (("total = (\n" + "".join(f"    {n} +\n" for n in range(10_000)) + "    0)\n").encode(),
@@ -46,7 +48,7 @@ ODD_FILES: dict[str, bytes] = {
     "static/u16.js": b"\xff\xfe" + 'localStorage.setItem("jwt", token);\n'.encode("utf-16-le"),
     # Lines git passes over (a lone `!`, a trailing backslash) around one it uses: the generated
     # copy of the views is ignored, or its leak would be reported too.
-    ".gitignore": b"!\n\\\ngenerated/\n",
+    ".gitignore": b"!\n\\\n[z-a]\ngenerated/\n",
     "generated/views.py": VIEWS.encode(),
 }
 
@@ -177,8 +179,10 @@ def test_an_expression_too_deep_for_astroids_transforms_leaves_stderr_quiet(tmp_
 def test_files_the_command_line_names_that_cannot_serve_are_one_line_errors(tmp_path: Path, capsys) -> None:
     root = make(tmp_path / "project", {"pyproject.toml": "", "app/__init__.py": "", "app/models.py": MODELS})
     os.mkfifo(tmp_path / "pipe.json")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     for arguments, said in [
         (["--baseline", "/dev/zero"], "/dev/zero: not a prodready baseline: not a regular file"),  # never ends
+        (["--baseline", str(tmp_path / "deep.json")], "deep.json: not a prodready baseline: JSON nested too deeply"),
         (["--baseline", str(tmp_path / "pipe.json")], "pipe.json: not a prodready baseline: not a regular file"),
         (["--config", "/dev/zero"], "/dev/zero: cannot read: not a regular file"),
         (["-o", str(tmp_path / "missing" / "report.txt")], "report.txt: cannot write the report: No such file"),

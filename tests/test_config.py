@@ -114,6 +114,7 @@ def test_a_configuration_that_is_not_utf8_is_a_configuration_error(tmp_path: Pat
         ('[per-file-ignores]\n"!" = ["TEN001"]', "per-file-ignores.!"),
         ('[tenant]\nexempt-paths = ["!"]', "tenant.exempt-paths.0"),
         ('[migrations]\npaths = ["!"]', "migrations.paths.0"),
+        ('[per-file-ignores]\n"app/[z-a].py" = ["TEN001"]', "per-file-ignores.app/[z-a].py"),  # a reversed range
     ],
 )
 def test_a_pattern_that_is_not_a_glob_is_refused_as_the_configuration_loads(
