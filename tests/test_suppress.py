@@ -32,6 +32,20 @@ def test_inline_comments_in_every_syntax() -> None:
     assert not s.silences(finding(7, "TEN001")), "a directive in a string is not a comment"
 
 
+def test_directives_need_a_comment_each_and_a_closed_bracket() -> None:
+    text = "\n".join([
+        "a = q()  # prodready: ignore[TEN001] prodready: ignore[TEN003]",  # the second has no opener of its own
+        "b = q()  # prodready: ignore[TEN001",  # left open: no directive, rather than every rule
+        "c = q()  # note  # prodready: ignore[TEN002]",
+        "d = q()  " + "#" * 200_000 + " prodready: ignore[TEN001]",  # a banner: read in linear time
+    ])
+    s = parse_suppressions(text)
+    assert s.silences(finding(1, "TEN001")) and not s.silences(finding(1, "TEN003"))
+    assert not s.silences(finding(2, "TEN001")) and not s.silences(finding(2, "TEN002"))
+    assert s.silences(finding(3, "TEN002"))
+    assert s.silences(finding(4, "TEN001"))
+
+
 def test_ignore_file_directive() -> None:
     s = parse_suppressions("x = 1\n# prodready: ignore-file[TEN003]\n")
     assert s.silences(finding(1, "TEN003"))
