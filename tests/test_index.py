@@ -4906,3 +4906,20 @@ def test_a_sqlalchemy_key_nullable_only_by_default_binds_its_row(tmp_path: Path)
     assert index.tenant.models == ["Organization"]
     assert [m.bound_via for m in index.models_named("Alert")] == ["query_id"]
     assert not any(m.is_tenant_bound for m in index.models_named("Snapshot")), "nullable=True: optional on purpose"
+
+
+def test_a_chain_of_model_classes_deeper_than_the_stack_inherits_every_field(tmp_path: Path) -> None:
+    """Generated models: 1,500 classes, each the base of the one written above it, so that no
+    class's bases are known before its own turn comes."""
+    depth = 1500
+    classes = [f"class M{n}(M{n + 1}):\n    f{n} = models.IntegerField()\n" for n in range(depth - 1)]
+    classes.append(f"class M{depth - 1}(models.Model):\n"
+                   "    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)\n")
+    root = project(tmp_path, {"app/__init__.py": "", "app/models.py": (
+        "from django.db import models\n\n\nclass Organization(models.Model):\n    name = models.CharField()\n\n\n"
+        + "\n\n".join(classes))})
+    index, skipped = index_of(root)
+    assert skipped == []
+    first = index.model("app.models.M0")
+    assert first is not None and first.is_tenant_scoped
+    assert set(first.fields) == {"organization", *(f"f{n}" for n in range(depth - 1))}

@@ -306,26 +306,28 @@ def _resolve_inheritance(candidates: dict[str, ModelInfo]) -> list[ModelInfo]:
                 found.append(parent)
         return found
 
-    memo: dict[str, bool] = {}
+    lineage: dict[str, list[ModelInfo]] = {}
 
-    def is_model(info: ModelInfo, seen: frozenset[str] = frozenset()) -> bool:
-        if info.qname in memo:
-            return memo[info.qname]
-        result = info.declared or any(is_model(p, seen | {info.qname}) for p in parents(info)
-                                       if p.qname not in seen)
-        memo[info.qname] = result
-        return result
+    def ancestors(info: ModelInfo) -> list[ModelInfo]:
+        """Nearest first, left to right, as Python's method resolution order would reach them:
+        a walk of the bases, depth first, each class once, with a stack of its own (a chain of
+        a thousand generated classes is deeper than Python's recursion)."""
+        if info.qname not in lineage:
+            order: list[ModelInfo] = []
+            placed = {info.qname}
+            stack = list(reversed(parents(info)))
+            while stack:
+                parent = stack.pop()
+                if parent.qname in placed:
+                    continue
+                placed.add(parent.qname)
+                order.append(parent)
+                stack.extend(reversed(parents(parent)))
+            lineage[info.qname] = order
+        return lineage[info.qname]
 
-    def ancestors(info: ModelInfo, seen: frozenset[str] = frozenset()) -> list[ModelInfo]:
-        """Nearest first, left to right, as Python's method resolution order would reach them."""
-        order: list[ModelInfo] = []
-        for parent in parents(info):
-            if parent.qname in seen:
-                continue
-            for found in (parent, *ancestors(parent, seen | {info.qname})):
-                if found not in order:
-                    order.append(found)
-        return order
+    def is_model(info: ModelInfo) -> bool:
+        return info.declared or any(ancestor.declared for ancestor in ancestors(info))
 
     framework_scoped = {info.qname: info.auto_scoped for info in candidates.values()}  # before any is resolved
     models = []
