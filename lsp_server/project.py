@@ -10,6 +10,7 @@ astroid's caches are not safe to share between threads.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -181,7 +182,12 @@ class Project:
             self.index.forget_node_answers()
 
     def _reindex(self) -> None:
-        self.index = index_files(list(self.files.values()), self.config)
+        try:
+            self.index = index_files(list(self.files.values()), self.config)
+        except Exception:  # RecursionError among them: a bug of ours, reported, and the files still served
+            self.log(f"prodready failed to build the index of {self.root}; please report it:\n"
+                     f"{traceback.format_exc()}")
+            self.index = ProjectIndex()
         self.generation += 1
         self.memos.clear()  # kept findings hold for the index they were worked out with
 

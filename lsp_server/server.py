@@ -22,6 +22,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
@@ -70,6 +71,15 @@ class ProdreadyProtocol(LanguageServerProtocol):
                 self._send_response(request_id, error=error.to_response_error())
                 return ANSWERED
             raise
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        """A change to a document that is not open is dropped, with a line in the log: pygls
+        raises KeyError, which the client shows as an error of the server."""
+        if params.text_document.uri not in self.workspace.text_documents:
+            log.warning("didChange for %s, which is not open: ignored", params.text_document.uri)
+            return
+        yield from super().lsp_text_document__did_change(params)
 
     def handle_message(self, message: Any) -> None:
         """After shutdown a request is refused with InvalidRequest, as the protocol says; pygls
@@ -177,17 +187,24 @@ class ProdreadyServer(LanguageServer):
                 self.loop.call_soon_threadsafe(self.work_done_progress.report, token, types.WorkDoneProgressReport(
                     message=f"Indexing… {done}/{total} files", percentage=percentage))
 
-        for root in self.folders():
-            project = Project(root, self.settings_for(root), self._log_from_worker)
-            skipped = await self.on_worker(project.build, report)
-            self.projects[root] = project
-            for item in skipped:
-                self.log(f"{item.path}: skipped: {item.reason}", types.MessageType.Log)
-        await self.on_worker(memory.settle)
-        if progress:
-            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="Indexed"))
-        self.indexed.set()
-        self.scheduler.ready()
+        try:
+            for root in self.folders():
+                project = Project(root, self.settings_for(root), self._log_from_worker)
+                try:
+                    skipped = await self.on_worker(project.build, report)
+                except Exception:  # a bug of ours: the folder's files are served without an index
+                    self.log(f"prodready failed to index {root}; please report it:\n{traceback.format_exc()}",
+                             types.MessageType.Error)
+                    skipped = []
+                self.projects[root] = project
+                for item in skipped:
+                    self.log(f"{item.path}: skipped: {item.reason}", types.MessageType.Log)
+            await self.on_worker(memory.settle)
+        finally:  # requests wait for this: it must happen, whatever went wrong above
+            if progress:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="Indexed"))
+            self.indexed.set()
+            self.scheduler.ready()
 
     # --- analysis ------------------------------------------------------------------------------
 
@@ -384,7 +401,13 @@ async def did_change_watched_files(ls: ProdreadyServer, params: types.DidChangeW
     def take_in() -> set[Path]:
         changed: set[Path] = set()
         for event in params.changes:
-            path = Path(to_fs_path(event.uri)).resolve()
+            fs_path = to_fs_path(event.uri)
+            try:
+                path = Path(fs_path).resolve() if fs_path else None
+            except (OSError, ValueError):  # `file:///%00.py`: a NUL in the name
+                path = None
+            if path is None:  # `untitled:`, `http:`: no file of ours changed
+                continue
             project = ls.holder(path)
             if project is None:  # no project has read it: nothing to update
                 continue

@@ -74,6 +74,7 @@ class RawClient:
         self.process = subprocess.Popen([sys.executable, "-m", "lsp_server"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=stderr)
         self.buffer = b""
+        self.others: list[dict] = []  # what came while waiting for a response: notifications, requests
 
     def send(self, data: bytes) -> None:
         assert self.process.stdin is not None
@@ -91,6 +92,7 @@ class RawClient:
                 message, self.buffer = json.loads(rest[:length]), rest[length:]
                 if message.get("id") == request_id:
                     return message
+                self.others.append(message)
             assert self.process.stdout is not None
             ready, _, _ = select.select([self.process.stdout], [], [], 0.1)
             if ready:
@@ -187,5 +189,30 @@ def test_requests_about_documents_with_no_file_get_empty_answers() -> None:
         for number, (method, params) in enumerate(requests, start=2):
             client.send(frame({"jsonrpc": "2.0", "id": number, "method": method, "params": params}))
             assert "error" not in client.response(number), method
+    finally:
+        client.process.kill()
+
+
+def test_notifications_about_documents_it_does_not_have_raise_no_error(tmp_path: Path) -> None:
+    """A change to a document never opened, and watched-file events about no file, are dropped:
+    an exception in the server shows in the editor as an error of the server's own."""
+    client = RawClient(stderr=subprocess.DEVNULL)
+    try:
+        client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
+            "workspaceFolders": [{"uri": tmp_path.as_uri(), "name": "w"}]}}))
+        client.response(1)
+        client.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        never_opened = (tmp_path / "views.py").as_uri()
+        client.send(frame({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": never_opened, "version": 2}, "contentChanges": [{"text": "x = 1\n"}]}}))
+        client.send(frame({"jsonrpc": "2.0", "method": "workspace/didChangeWatchedFiles", "params": {"changes": [
+            {"uri": uri, "type": 2} for uri in ("untitled:Untitled-1", "http://example.com/a.py", "", "file:///%00.py")]}}))
+        client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": never_opened}, "position": {"line": 0, "character": 0}}}))
+        assert "error" not in client.response(2)
+        errors = [m for m in client.others if m.get("method") in ("window/showMessage", "window/logMessage")
+                  and m["params"]["type"] == 1]
+        assert errors == []
     finally:
         client.process.kill()

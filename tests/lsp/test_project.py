@@ -106,3 +106,22 @@ def test_a_guessed_project_whose_walk_meets_too_many_files_takes_in_only_opened_
     within_limit.build()
     assert not within_limit.alone and set(within_limit.files) == {"shop/__init__.py", "shop/models.py",
                                                                   "shop/views.py"}
+
+
+def test_an_index_that_cannot_be_built_is_reported_and_the_files_still_served(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import lsp_server.project
+
+    def broken(*args: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(lsp_server.project, "index_files", broken)
+    root = write_shop(tmp_path)
+    (root / "shop" / "login.js").write_text("localStorage.setItem('jwt', response.token);\n")
+    logged: list[str] = []
+    project = Project(root, Settings(), logged.append)
+    project.build()
+    assert len(logged) == 1 and logged[0].startswith(f"prodready failed to build the index of {root}")
+    assert "RecursionError" in logged[0]
+    findings, _ = project.analyse(root / "shop" / "login.js", "localStorage.setItem('jwt', response.token);\n", [])
+    assert [f.rule for f in findings] == ["AUTH001"]
