@@ -319,29 +319,22 @@ class DecodeProblem:
 
 def decode_source(data: bytes, language: str) -> str | DecodeProblem:
     """Decode as UTF-8 (a BOM is dropped); Python files may declare another encoding (PEP 263).
-    Scripts and pages with a UTF-16 byte order mark are decoded as UTF-16, as browsers do."""
-    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE starts both
-        return DecodeProblem("UTF-32 text (byte order mark), which neither Python nor browsers read as source")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        if language == "python":
-            return DecodeProblem("UTF-16 text (byte order mark): Python reads source as UTF-8 or a PEP 263 "
-                                 "encoding, and so does prodready")
-        try:
-            return data.decode("utf-16").replace("\r\n", "\n").replace("\r", "\n")
-        except UnicodeDecodeError as error:
-            return DecodeProblem(f"not valid utf-16: {error.reason}")
-    if b"\x00" in data[:8192]:
-        return DecodeProblem("binary file (contains NUL bytes)")
-    encoding = "utf-8-sig"
-    head = b"\n".join(data.split(b"\n", 2)[:2])
-    if language == "python" and not data.startswith(codecs.BOM_UTF8) and _CODING.search(head):
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        except SyntaxError as error:
-            return DecodeProblem(f"invalid encoding declaration: {error}")
+    Scripts and pages with a UTF-16 byte order mark are decoded as UTF-16, as browsers do. Line
+    endings become `\n`."""
+    text = decode_exactly(data, language)
+    return text if isinstance(text, DecodeProblem) else text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_exactly(data: bytes, language: str) -> str | DecodeProblem:
+    """`decode_source` with the line endings as they are: what `--fix` writes back."""
+    encoding = source_encoding(data, language)
+    if isinstance(encoding, DecodeProblem):
+        return encoding
     try:
-        text = data.decode(encoding)
+        return data.decode(encoding)
     except UnicodeDecodeError as error:
+        if encoding == "utf-16":
+            return DecodeProblem(f"not valid utf-16: {error.reason}")
         line = data[: error.start].count(b"\n") + 1
         return DecodeProblem(f"not valid {error.encoding}: byte 0x{data[error.start]:02x} on line {line}")
     except LookupError:
@@ -349,4 +342,24 @@ def decode_source(data: bytes, language: str) -> str | DecodeProblem:
     except (ValueError, TypeError) as error:  # a codec's own complaint: punycode, `undefined`
         said = str(error).replace("\r", "\\r").replace("\n", "\\n")  # a reason is one line
         return DecodeProblem(f"cannot decode as {encoding}: {said}")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def source_encoding(data: bytes, language: str) -> str | DecodeProblem:
+    """The codec a file's bytes are read with (`utf-8-sig`, `utf-16`, or what a Python file
+    declares), or why they cannot be read as source."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE starts both
+        return DecodeProblem("UTF-32 text (byte order mark), which neither Python nor browsers read as source")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if language == "python":
+            return DecodeProblem("UTF-16 text (byte order mark): Python reads source as UTF-8 or a PEP 263 "
+                                 "encoding, and so does prodready")
+        return "utf-16"
+    if b"\x00" in data[:8192]:
+        return DecodeProblem("binary file (contains NUL bytes)")
+    head = b"\n".join(data.split(b"\n", 2)[:2])
+    if language == "python" and not data.startswith(codecs.BOM_UTF8) and _CODING.search(head):
+        try:
+            return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        except SyntaxError as error:
+            return DecodeProblem(f"invalid encoding declaration: {error}")
+    return "utf-8-sig"

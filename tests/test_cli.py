@@ -172,3 +172,45 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     _, errors = process.communicate(timeout=60)
     assert b"Traceback" not in errors and b"internal error" not in errors
     assert process.returncode == 1
+
+
+COOKIE_VIEW = ["from django.http import HttpResponse", "", "", "def login(request):",
+               "    response = HttpResponse('ok')", "    response.set_cookie('sessionid', request.session.session_key)",
+               "    return response", ""]
+FIXED_CALL = ("    response.set_cookie('sessionid', request.session.session_key, httponly=True, secure=True, "
+              "samesite=\"Lax\")")
+
+
+@pytest.mark.parametrize(("name", "before"), [
+    ("crlf", "\r\n".join(COOKIE_VIEW).encode()),
+    ("cr only", "\r".join(COOKIE_VIEW).encode()),
+    ("mixed", ("\r\n".join(COOKIE_VIEW[:5]) + "\n" + "\n".join(COOKIE_VIEW[5:])).encode()),
+    ("bom", b"\xef\xbb\xbf" + "\n".join(COOKIE_VIEW).encode()),
+    ("latin-1", ("# -*- coding: latin-1 -*-\n" + "\n".join(COOKIE_VIEW).replace("'ok'", "'café'")).encode("latin-1")),
+    ("a crlf in a string of an lf file", "\n".join(COOKIE_VIEW).replace("'ok'", "'''o\r\nk'''").encode()),
+])
+def test_a_fix_changes_the_fixed_call_and_not_one_other_byte(tmp_path: Path, name: str, before: bytes) -> None:
+    (tmp_path / "prodready.toml").write_text("")
+    path = tmp_path / "views.py"
+    path.write_bytes(before)
+    main(["check", str(tmp_path), "--fix", "--no-cache", "--no-progress"])
+    old_call = COOKIE_VIEW[5].encode()
+    assert path.read_bytes() == before.replace(old_call, FIXED_CALL.encode())
+    assert old_call in before
+
+
+def test_a_file_changed_since_its_analysis_is_not_fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.fixes import apply
+
+    (tmp_path / "prodready.toml").write_text("")
+    path = tmp_path / "views.py"
+    path.write_text("\n".join(COOKIE_VIEW))
+    fixes = apply.apply_fixes
+
+    def edited_meanwhile(*args: object) -> int:
+        path.write_text("\n".join(COOKIE_VIEW) + "# typed in the editor meanwhile\n")
+        return fixes(*args)
+
+    monkeypatch.setattr("analyzer.cli.apply_fixes", edited_meanwhile)
+    main(["check", str(tmp_path), "--fix", "--no-cache", "--no-progress"])
+    assert path.read_text() == "\n".join(COOKIE_VIEW) + "# typed in the editor meanwhile\n"

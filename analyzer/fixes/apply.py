@@ -2,17 +2,21 @@
 
 Edits are applied per file from the end backwards so earlier offsets stay valid; a fix whose
 edits overlap an already accepted one is left for the next run, as ruff does. The file keeps
-its byte-order mark and line endings.
+its encoding (a PEP 263 declaration, a byte-order mark) and each of its line endings: the
+edits are placed in the text as it is on disk, where the rules saw it with `\n` alone. A file
+that changed since it was analysed is left as it is.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 from collections import defaultdict
 from pathlib import Path
 
 from ..config import Config
 from ..model import Finding, Fix, FixSafety, Report, TextEdit
+from ..workspace import DecodeProblem, decode_exactly, language_of, source_encoding
 
 
 def _offset(lines_start: list[int], line: int, column: int) -> int:
@@ -57,14 +61,50 @@ def apply_fixes(report: Report, config: Config, safeties: set[FixSafety]) -> int
     count = 0
     for relpath, fixes in chosen_fixes(report.findings, safeties).items():
         path = root / relpath
-        original = report.sources.get(relpath)
-        if original is None or not path.is_file():
+        analysed = report.sources.get(relpath)
+        language = language_of(path)
+        if analysed is None or language is None or not path.is_file():
             continue
         raw = path.read_bytes()
-        bom = raw.startswith(codecs.BOM_UTF8)
-        newline = "\r\n" if b"\r\n" in raw else "\n"
-        fixed = apply_edits(original, [edit for fix in fixes for edit in fix.edits])
-        data = fixed.replace("\n", newline).encode("utf-8")
-        path.write_bytes((codecs.BOM_UTF8 if bom else b"") + data)
+        encoding = source_encoding(raw, language)
+        text = decode_exactly(raw, language)
+        if isinstance(encoding, DecodeProblem) or isinstance(text, DecodeProblem) or \
+                text.replace("\r\n", "\n").replace("\r", "\n") != analysed:
+            continue  # changed since it was analysed: the fixes no longer fit it
+        try:
+            data = _encode(_edited(text, [edit for fix in fixes for edit in fix.edits]), encoding, raw)
+        except UnicodeEncodeError:  # a fix that the file's declared encoding cannot hold
+            continue
+        path.write_bytes(data)
         count += len(fixes)
     return count
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _edited(text: str, edits: list[TextEdit]) -> str:
+    """`text`, with its own line endings, with `edits` applied: positions count lines as the
+    analysed text did (every break one `\n`), and a break an edit inserts takes the ending of
+    the line it starts on."""
+    breaks = list(_LINE_BREAK.finditer(text))
+    starts = [0, *(match.end() for match in breaks)]
+    default = breaks[0].group() if breaks else "\n"
+    spans = []
+    for edit in edits:
+        ending = breaks[edit.line - 1].group() if edit.line <= len(breaks) else default
+        spans.append((_offset(starts, edit.line, edit.column), _offset(starts, edit.end_line, edit.end_column),
+                      edit.new_text.replace("\n", ending)))
+    for start, end, new_text in sorted(spans, reverse=True):
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def _encode(text: str, encoding: str, raw: bytes) -> bytes:
+    """`text` in the file's encoding, with the byte-order mark it had."""
+    if encoding == "utf-16":
+        big_endian = raw.startswith(codecs.BOM_UTF16_BE)
+        return raw[:2] + text.encode("utf-16-be" if big_endian else "utf-16-le")
+    if encoding == "utf-8-sig":
+        return (codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b"") + text.encode("utf-8")
+    return text.encode(encoding)
