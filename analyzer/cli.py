@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .config import Config, ConfigError, discover_config, load_config
+from .config import Config, ConfigError, discover_config, load_config, valid_selector
 from .engine import analyze, build_project_index
 from .fixes.apply import apply_fixes
 from .lang import quiet_parsers
@@ -29,7 +29,10 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _codes(value: str) -> list[str]:
-    return [code.strip().upper() for code in value.split(",") if code.strip()]
+    try:
+        return [valid_selector(code) for code in value.split(",") if code.strip()]
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _jobs(value: str) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import pathspec
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -79,6 +79,28 @@ def valid_dialect(name: str) -> str:
 Glob = Annotated[str, AfterValidator(_valid_glob)]
 
 
+def valid_selector(value: str) -> str:
+    """A rule code or a prefix of codes (`TEN001`, `TEN`, `AUTH00`), upper-cased. One that no
+    rule starts with is a mistake to say so of, not to pass over: `ignore = [""]` would turn
+    every rule off, and `ignore = ["TEN01"]` none."""
+    from .rules import ALL_RULES  # the rules import this module
+
+    code = value.strip().upper()
+    if not code or not any(rule.code.startswith(code) for rule in ALL_RULES):
+        raise ValueError(f"`{value}` is neither a rule code nor the start of one (see `prodready rules`)")
+    return code
+
+
+RuleSelector = Annotated[str, AfterValidator(valid_selector)]
+
+
+def _no_bool(value: object) -> object:
+    """`file-timeout = true` is no number of seconds, whatever Python makes of True."""
+    if isinstance(value, bool):
+        raise ValueError("should be a number, not true or false")
+    return value
+
+
 def _kebab(name: str) -> str:
     return name.replace("_", "-")
 
@@ -133,23 +155,24 @@ class MigrationsConfig(_Section):
 
 
 class Config(_Section):
-    select: tuple[str, ...] = Field(default=(), description="Rule codes or prefixes to enable (all when empty).")
-    ignore: tuple[str, ...] = Field(default=(), description="Rule codes or prefixes to disable.")
+    select: tuple[RuleSelector, ...] = Field(default=(),
+                                             description="Rule codes or prefixes to enable (all when empty).")
+    ignore: tuple[RuleSelector, ...] = Field(default=(), description="Rule codes or prefixes to disable.")
     exclude: tuple[Glob, ...] = Field(
         default=DEFAULT_EXCLUDE, description="Paths never scanned (replaces the defaults)."
     )
     extend_exclude: tuple[Glob, ...] = Field(default=(), description="Paths never scanned, added to `exclude`.")
-    per_file_ignores: dict[Glob, tuple[str, ...]] = Field(
+    per_file_ignores: dict[Glob, tuple[RuleSelector, ...]] = Field(
         default_factory=dict, description="Glob -> rule codes ignored in matching files."
     )
-    max_file_size: int = Field(default=1_000_000, ge=0, le=2**40,
+    max_file_size: Annotated[int, BeforeValidator(_no_bool)] = Field(default=1_000_000, ge=0, le=2**40,
                                description="Files larger than this many bytes are skipped.")
-    file_timeout: float = Field(
+    file_timeout: Annotated[float, BeforeValidator(_no_bool)] = Field(
         default=20.0, ge=0, le=86_400,
         description="Seconds parsing, then the rules, may spend on one file; a file that takes longer is skipped "
                     "with the reason `timeout`. 0 means no limit.",
     )
-    file_memory: int = Field(
+    file_memory: Annotated[int, BeforeValidator(_no_bool)] = Field(
         default=2000, ge=0,
         description="Megabytes the process may grow by while one file is parsed (files of 256 KB and more), "
                     "then while the rules run on it; a file that takes more is skipped with the reason `memory`. "

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
-from analyzer.config import Config, valid_dialect
+from analyzer.config import Config, RuleSelector, valid_dialect
 
 SECTION = "prodready"
 SeverityName = Literal["error", "warning", "information", "hint"]
@@ -25,8 +25,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="ignore", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
     enable: bool = True
-    select: tuple[str, ...] | None = None
-    ignore: tuple[str, ...] | None = None
+    select: tuple[RuleSelector, ...] | None = None
+    ignore: tuple[RuleSelector, ...] | None = None
     tenant_fields: tuple[str, ...] | None = None
     sql_dialect: Annotated[str, AfterValidator(valid_dialect)] | None = None
     # Rule code or prefix -> the severity its diagnostics are shown with ("TEN": "warning").
@@ -36,9 +36,9 @@ class Settings(BaseModel):
         """`config` with what these settings override."""
         update: dict[str, Any] = {}
         if self.select is not None:
-            update["select"] = tuple(code.upper() for code in self.select)
+            update["select"] = self.select
         if self.ignore is not None:
-            update["ignore"] = tuple(code.upper() for code in self.ignore)
+            update["ignore"] = self.ignore
         if self.tenant_fields:
             update["tenant"] = config.tenant.model_copy(update={"fields": self.tenant_fields})
         if self.sql_dialect:

@@ -158,3 +158,22 @@ def test_select_and_ignore_prefixes() -> None:
     assert config.is_enabled("TEN001")
     assert not config.is_enabled("TEN003")
     assert not config.is_enabled("AUTH001")
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('ignore = [""]', "`ignore.0`: `` is neither a rule code nor the start of one"),  # would be every rule
+    ('select = ["TEN01"]', "`select.0`: `TEN01` is neither a rule code nor the start of one"),
+    ('[per-file-ignores]\n"app/*.py" = ["XYZ"]', "`per-file-ignores.app/*.py.0`: `XYZ` is neither"),
+    ("file-timeout = true", "`file-timeout`: should be a number, not true or false"),
+    ("max-file-size = false", "`max-file-size`: should be a number, not true or false"),
+])
+def test_settings_that_would_quietly_mean_something_else_are_refused(tmp_path: Path, text: str, said: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path / "prodready.toml", text + "\n"))
+    assert said in str(error.value)
+
+
+def test_rule_selectors_are_upper_cased_codes_and_prefixes(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path / "prodready.toml", 'select = ["ten", "AUTH001"]\nignore = [" ten003 "]\n'))
+    assert config.select == ("TEN", "AUTH001") and config.ignore == ("TEN003",)
+    assert config.is_enabled("TEN001") and not config.is_enabled("TEN003") and not config.is_enabled("MIG001")
