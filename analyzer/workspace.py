@@ -193,7 +193,7 @@ def _gitignore_spec(lines: list[str]) -> pathspec.PathSpec:
     trailing backslash); pathspec raises on it, which would end the run over one stray line."""
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
-    except ValueError:
+    except (ValueError, re.error):  # re.error: a reversed range, `[z-a].log`
         return pathspec.GitIgnoreSpec.from_lines([line for line in lines if is_gitignore_pattern(line)])
 
 
