@@ -62,13 +62,17 @@ ANSWERED = object()
 class ProdreadyProtocol(LanguageServerProtocol):
     def structure_message(self, data: dict[str, Any]) -> Any:
         """A request whose params do not fit its method (`"textDocument": 3`) is answered with
-        InvalidParams, as JSON-RPC says; pygls logs it and leaves the client waiting for ever."""
+        InvalidParams, as JSON-RPC says; pygls logs it and leaves the client waiting for ever. Such
+        a notification is dropped, with a line in the log, where pygls shows the user an error."""
         try:
             return super().structure_message(data)
         except JsonRpcException as error:
             request_id = data.get("id")
             if "method" in data and isinstance(request_id, int | str) and not isinstance(request_id, bool):
                 self._send_response(request_id, error=error.to_response_error())
+                return ANSWERED
+            if "method" in data and "id" not in data:  # a notification gets no answer: pygls showed an error
+                log.warning("%s with params that do not fit it: ignored", data["method"])
                 return ANSWERED
             raise
 

@@ -208,6 +208,8 @@ def test_notifications_about_documents_it_does_not_have_raise_no_error(tmp_path:
             "textDocument": {"uri": never_opened, "version": 2}, "contentChanges": [{"text": "x = 1\n"}]}}))
         client.send(frame({"jsonrpc": "2.0", "method": "workspace/didChangeWatchedFiles", "params": {"changes": [
             {"uri": uri, "type": 2} for uri in ("untitled:Untitled-1", "http://example.com/a.py", "", "file:///%00.py")]}}))
+        client.send(frame({"jsonrpc": "2.0", "method": "workspace/didChangeWatchedFiles", "params": {"changes": [
+            {"uri": never_opened, "type": "changed"}]}}))  # params that do not fit the method
         client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {
             "textDocument": {"uri": never_opened}, "position": {"line": 0, "character": 0}}}))
         assert "error" not in client.response(2)
