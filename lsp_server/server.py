@@ -76,6 +76,16 @@ class ProdreadyProtocol(LanguageServerProtocol):
                 return ANSWERED
             raise
 
+    def _handle_notification(self, method_name: str, params: Any) -> None:
+        """pygls files the future of a notification handled by a generator or a coroutine
+        (didChange, didOpen, didSave...) under a fresh id, as if a response were to be sent, and
+        never takes it out: one future, with its lock and condition, kept for every edit of a
+        session. Each is taken out once done."""
+        before = set(self._request_futures)
+        super()._handle_notification(method_name, params)
+        for key in set(self._request_futures) - before:
+            self._request_futures[key].add_done_callback(lambda _, key=key: self._request_futures.pop(key, None))
+
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
         """A change to a document that is not open is dropped, with a line in the log: pygls
