@@ -178,6 +178,13 @@ def budget(seconds: float, megabytes: float = 0) -> Iterator[None]:
     _watchdog.arm(thread_id, _Limits(deadline, start_mb + megabytes if start_mb is not None else float("inf")))
     try:
         yield
+    except Exception as error:
+        # C code that the exception reached may give another one in its place: ast.parse says
+        # "SystemError: AST constructor recursion depth mismatch". The limit is what happened.
+        over = _watchdog.fired.get(thread_id)
+        if over is not None:
+            raise over from error
+        raise
     finally:
         _local.deadline = None
         _local.armed = False

@@ -80,11 +80,13 @@ class ProdreadyProtocol(LanguageServerProtocol):
         """pygls files the future of a notification handled by a generator or a coroutine
         (didChange, didOpen, didSave...) under a fresh id, as if a response were to be sent, and
         never takes it out: one future, with its lock and condition, kept for every edit of a
-        session. Each is taken out once done."""
+        session. Each is taken out once done; not once cancelled, which pygls does while it goes
+        through the table at shutdown."""
         before = set(self._request_futures)
         super()._handle_notification(method_name, params)
         for key in set(self._request_futures) - before:
-            self._request_futures[key].add_done_callback(lambda _, key=key: self._request_futures.pop(key, None))
+            self._request_futures[key].add_done_callback(
+                lambda future, key=key: None if future.cancelled() else self._request_futures.pop(key, None))
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:

@@ -107,3 +107,15 @@ def test_a_file_whose_parse_outgrows_file_memory_is_skipped_and_the_rest_analyse
     assert [(s.path, s.reason) for s in report.summary.skipped] == [
         ("app/generated.py", "memory: parsing grew the process by over 20 MB on this file (file-memory)")]
     assert [(f.path, f.rule) for f in report.findings] == [("app/views.py", "TEN001")]
+
+
+def test_an_exception_that_c_code_raises_in_place_of_the_limit_is_taken_as_the_limit() -> None:
+    """ast.parse, interrupted while it builds Python's tree, raises "SystemError: AST constructor
+    recursion depth mismatch" instead."""
+    with pytest.raises(TimeUp), budget(0.05):
+        try:
+            spin(30)
+        except TimeUp:
+            raise SystemError("AST constructor recursion depth mismatch") from None
+    with pytest.raises(SystemError), budget(30):  # within its limits, an error is itself
+        raise SystemError("a bug")
