@@ -7,8 +7,9 @@ facts from here and never open a file themselves.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from astroid import nodes
 
@@ -45,6 +46,8 @@ from .tenant import (
     parent_tenant_keys,
     relation_target,
 )
+
+T = TypeVar("T")
 
 __all__ = ["FieldInfo", "ModelInfo", "ProjectIndex", "SecurityFacts", "TableInfo", "TenantKey", "build_index"]
 
@@ -100,6 +103,15 @@ class ProjectIndex:
         a tree while keeping the index (the language server) calls `forget_node_answers`: an
         answer about one node may hold what inference found in another module."""
         return self.__dict__.setdefault(f"_memo_{name}", weakref.WeakKeyDictionary())
+
+    def derived(self, name: str, work_out: Callable[[ProjectIndex], T]) -> T:
+        """A fact worked out from the index's own facts, once per index: a rule that asks it of
+        every class would otherwise pay for it again each time. Not a field, so neither
+        fingerprinted nor printed."""
+        key = f"_derived_{name}"
+        if key not in self.__dict__:
+            self.__dict__[key] = work_out(self)
+        return self.__dict__[key]
 
     def forget_node_answers(self) -> None:
         for name in [name for name in self.__dict__ if name.startswith("_memo_")]:

@@ -111,7 +111,22 @@ class ModelsWithoutMigrations(Rule):
 
 def _first_model(index: ProjectIndex, model: ModelInfo) -> ModelInfo | None:
     """The first concrete model of the Django app (or of the project, for SQLAlchemy)."""
-    same = [m for m in index.models.values() if m.framework == model.framework and not m.abstract and m.managed
-            and not m.proxy and not is_test_file(m.path) and (model.framework != "django" or (
-                m.app_label == model.app_label and is_loaded_django_model(m, index.unloaded_model_modules)))]
-    return min(same, key=lambda m: (m.path, m.line), default=None)
+    return index.derived("first_models", _first_models).get(_group(model))
+
+
+def _group(model: ModelInfo) -> tuple[str, str]:
+    return model.framework, model.app_label if model.framework == "django" else ""
+
+
+def _first_models(index: ProjectIndex) -> dict[tuple[str, str], ModelInfo]:
+    """The first concrete model of each app, by path and line: worked out once, not for every
+    class (a thousand generated models made it cubic)."""
+    first: dict[tuple[str, str], ModelInfo] = {}
+    for m in index.models.values():
+        if m.abstract or not m.managed or m.proxy or is_test_file(m.path) or (
+                m.framework == "django" and not is_loaded_django_model(m, index.unloaded_model_modules)):
+            continue
+        known = first.get(_group(m))
+        if known is None or (m.path, m.line) < (known.path, known.line):
+            first[_group(m)] = m
+    return first
