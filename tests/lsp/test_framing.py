@@ -76,6 +76,15 @@ class RawClient:
         self.buffer = b""
         self.others: list[dict] = []  # what came while waiting for a response: notifications, requests
 
+    def start(self, root: Path | None = None) -> None:
+        """`initialize`, with `root` as the one workspace folder, then `initialized`."""
+        params: dict = {"processId": None, "rootUri": root.as_uri() if root else None, "capabilities": {}}
+        if root is not None:
+            params["workspaceFolders"] = [{"uri": root.as_uri(), "name": root.name}]
+        self.send(frame({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": params}))
+        self.response(0)
+        self.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+
     def send(self, data: bytes) -> None:
         assert self.process.stdin is not None
         self.process.stdin.write(data)
@@ -125,11 +134,7 @@ def test_exit_while_the_workspace_is_being_indexed_ends_the_process_at_once(tmp_
         (tmp_path / "app" / f"generated_{number}.py").write_text(generated)
     client = RawClient(stderr=subprocess.DEVNULL)
     try:
-        client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
-            "workspaceFolders": [{"uri": tmp_path.as_uri(), "name": "app"}]}}))
-        client.response(1)
-        client.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        client.start(tmp_path)
         time.sleep(1)  # the indexing is under way
         client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
         assert client.response(2)["result"] is None
@@ -172,10 +177,7 @@ def test_requests_about_documents_with_no_file_get_empty_answers() -> None:
     answers are empty, not internal errors."""
     client = RawClient(stderr=subprocess.DEVNULL)
     try:
-        client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                           "params": {"processId": None, "rootUri": None, "capabilities": {}}}))
-        client.response(1)
-        client.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        client.start()
         client.send(frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
             "uri": "untitled:Untitled-1", "languageId": "python", "version": 1, "text": "x = 1\n"}}}))
         start = {"line": 0, "character": 0}
@@ -198,11 +200,7 @@ def test_notifications_about_documents_it_does_not_have_raise_no_error(tmp_path:
     an exception in the server shows in the editor as an error of the server's own."""
     client = RawClient(stderr=subprocess.DEVNULL)
     try:
-        client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
-            "workspaceFolders": [{"uri": tmp_path.as_uri(), "name": "w"}]}}))
-        client.response(1)
-        client.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        client.start(tmp_path)
         never_opened = (tmp_path / "views.py").as_uri()
         client.send(frame({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
             "textDocument": {"uri": never_opened, "version": 2}, "contentChanges": [{"text": "x = 1\n"}]}}))
