@@ -167,9 +167,11 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     if args.fix:
         safeties = {FixSafety.SAFE, FixSafety.UNSAFE} if args.unsafe_fixes else {FixSafety.SAFE}
-        fixed = apply_fixes(report, config, safeties)
-        if fixed:
-            print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
+        applied = apply_fixes(report, config, safeties)
+        for line in applied.left:
+            print(f"prodready: warning: {line}", file=sys.stderr)
+        if applied.fixed:
+            print(f"Fixed {applied.fixed} finding{'s' if applied.fixed != 1 else ''}.", file=sys.stderr)
             report = analyze(args.paths, config, cache=not args.no_cache, jobs=jobs)
     _emit(report, args)
     if report.findings and not args.exit_zero:

@@ -199,7 +199,8 @@ def test_a_fix_changes_the_fixed_call_and_not_one_other_byte(tmp_path: Path, nam
     assert old_call in before
 
 
-def test_a_file_changed_since_its_analysis_is_not_fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_changed_since_its_analysis_is_not_fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys) -> None:
     from analyzer.fixes import apply
 
     (tmp_path / "prodready.toml").write_text("")
@@ -207,10 +208,26 @@ def test_a_file_changed_since_its_analysis_is_not_fixed(tmp_path: Path, monkeypa
     path.write_text("\n".join(COOKIE_VIEW))
     fixes = apply.apply_fixes
 
-    def edited_meanwhile(*args: object) -> int:
+    def edited_meanwhile(*args: object) -> apply.Applied:
         path.write_text("\n".join(COOKIE_VIEW) + "# typed in the editor meanwhile\n")
         return fixes(*args)
 
     monkeypatch.setattr("analyzer.cli.apply_fixes", edited_meanwhile)
     main(["check", str(tmp_path), "--fix", "--no-cache", "--no-progress"])
     assert path.read_text() == "\n".join(COOKIE_VIEW) + "# typed in the editor meanwhile\n"
+    assert "prodready: warning: views.py: not fixed: changed since it was analysed\n" in capsys.readouterr().err
+
+
+def test_fix_writes_through_no_link_to_a_file_outside_the_project(tmp_path: Path, capsys) -> None:
+    project, outside = tmp_path / "project", tmp_path / "outside.py"
+    project.mkdir()
+    (project / "prodready.toml").write_text("")
+    outside.write_text("\n".join(COOKIE_VIEW))
+    (project / "linked.py").symlink_to(outside)
+    (project / "views.py").write_text("\n".join(COOKIE_VIEW))
+    main(["check", str(project), "--fix", "--no-cache", "--no-progress"])
+    assert outside.read_text() == "\n".join(COOKIE_VIEW)
+    assert (project / "views.py").read_text() == "\n".join(COOKIE_VIEW).replace(COOKIE_VIEW[5], FIXED_CALL)
+    err = capsys.readouterr().err
+    assert "prodready: warning: linked.py: not fixed: a symbolic link to a file outside the project" in err
+    assert "Fixed 1 finding." in err

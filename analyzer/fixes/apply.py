@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
@@ -55,29 +56,50 @@ def _overlaps(a: tuple, b: tuple) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
-def apply_fixes(report: Report, config: Config, safeties: set[FixSafety]) -> int:
-    """Write the fixes to disk; returns how many findings were fixed."""
-    root = config.root or Path.cwd()
-    count = 0
+@dataclass
+class Applied:
+    fixed: int = 0  # findings fixed
+    left: list[str] = field(default_factory=list)  # "path: not fixed: why", one line each
+
+
+def apply_fixes(report: Report, config: Config, safeties: set[FixSafety]) -> Applied:
+    """Write the fixes to disk: how many findings were fixed, and the files left as they were."""
+    root = (config.root or Path.cwd()).resolve()
+    applied = Applied()
     for relpath, fixes in chosen_fixes(report.findings, safeties).items():
-        path = root / relpath
-        analysed = report.sources.get(relpath)
-        language = language_of(path)
-        if analysed is None or language is None or not path.is_file():
-            continue
+        reason = _fix_file(root / relpath, root, report.sources.get(relpath), fixes)
+        if reason:
+            applied.left.append(f"{relpath}: not fixed: {reason}")
+        else:
+            applied.fixed += len(fixes)
+    return applied
+
+
+def _fix_file(path: Path, root: Path, analysed: str | None, fixes: list[Fix]) -> str | None:
+    """Apply `fixes` to the file; why not, if it was not."""
+    language = language_of(path)
+    if analysed is None or language is None or not path.is_file():
+        return "no longer a file it analysed"
+    if path.is_symlink() and not path.resolve().is_relative_to(root):
+        return "a symbolic link to a file outside the project, which --fix does not write to"
+    try:
         raw = path.read_bytes()
-        encoding = source_encoding(raw, language)
-        text = decode_exactly(raw, language)
-        if isinstance(encoding, DecodeProblem) or isinstance(text, DecodeProblem) or \
-                text.replace("\r\n", "\n").replace("\r", "\n") != analysed:
-            continue  # changed since it was analysed: the fixes no longer fit it
-        try:
-            data = _encode(_edited(text, [edit for fix in fixes for edit in fix.edits]), encoding, raw)
-        except UnicodeEncodeError:  # a fix that the file's declared encoding cannot hold
-            continue
+    except OSError as error:
+        return f"cannot read: {error.strerror or error}"
+    encoding = source_encoding(raw, language)
+    text = decode_exactly(raw, language)
+    if isinstance(encoding, DecodeProblem) or isinstance(text, DecodeProblem) or \
+            text.replace("\r\n", "\n").replace("\r", "\n") != analysed:
+        return "changed since it was analysed"
+    try:
+        data = _encode(_edited(text, [edit for fix in fixes for edit in fix.edits]), encoding, raw)
+    except UnicodeEncodeError:
+        return f"the fix cannot be written in the file's encoding ({encoding})"
+    try:
         path.write_bytes(data)
-        count += len(fixes)
-    return count
+    except OSError as error:
+        return f"cannot write: {error.strerror or error}"
+    return None
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
