@@ -193,13 +193,13 @@ def _parser_versions() -> list[str]:
 
 
 def clean(root: Path) -> bool:
-    """Remove the project's cache; whether there was one."""
+    """Remove the project's cache; whether there was one. Raises OSError if it stays."""
     folder = root / CACHE_DIR
     if folder.is_symlink():  # the link goes; what it points to is not the project's to remove
         folder.unlink()
         return True
     if not folder.is_dir():
         return False
-    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(folder)
     return True
 

@@ -237,7 +237,11 @@ def _clean(args: argparse.Namespace) -> int:
 
     config = load_config(args.config) if args.config else discover_config(Path(args.paths[0]))
     root = config.root or Path(args.paths[0]).resolve()
-    if clean(root):
+    try:
+        removed = clean(root)
+    except OSError as error:
+        raise CannotWrite(f"{root / CACHE_DIR}: cannot remove the cache: {error.strerror or error}") from None
+    if removed:
         print(f"Removed {root / CACHE_DIR}", file=sys.stderr)
     return EXIT_CLEAN
 
