@@ -6,6 +6,8 @@ Exit codes: 0 no findings, 1 findings, 2 a usage, configuration or internal erro
 from __future__ import annotations
 
 import argparse
+import errno
+import io
 import json
 import os
 import sys
@@ -104,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv:
         argv = ["check"]
     quiet_parsers()
+    _writable_in_any_locale()
     args = build_parser().parse_args(argv)
     if args.command is None:
         args = build_parser().parse_args(["check", *argv])
@@ -126,11 +129,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `prodready rules | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 1
-    except Exception as error:  # our own bug: say so, with the traceback for the report
-        print(f"prodready: internal error: {type(error).__name__}: {error}", file=sys.stderr)
-        print("Please report this with the traceback below.", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
-        return EXIT_ERROR
+    except OSError as error:
+        if error.errno in OUTPUT_ERRORS:  # a full disk under the report: no bug of ours
+            print(f"prodready: error: cannot write the output: {error.strerror}", file=sys.stderr)
+            return EXIT_ERROR
+        return _internal_error(error)
+    except Exception as error:
+        return _internal_error(error)
+
+
+# What writing the report (to stdout, or to a file) can fail with that is no bug of ours.
+OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _internal_error(error: Exception) -> int:
+    """Our own bug: say so, with the traceback for the report."""
+    print(f"prodready: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+    print("Please report this with the traceback below.", file=sys.stderr)
+    traceback.print_exc(file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _writable_in_any_locale() -> None:
+    """A terminal or pipe whose encoding is not UTF-8 (`LC_ALL=C`, `PYTHONIOENCODING=latin-1`)
+    is given the characters it cannot show as escapes: writing `…` or U+FFFD ended the run. A
+    stream that was closed before the start is /dev/null: writing to None ended it too."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`): what would go there goes nowhere
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the life of the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding != "utf8" and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _config(args: argparse.Namespace) -> Config:

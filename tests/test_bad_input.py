@@ -305,3 +305,20 @@ def test_a_file_that_becomes_unreadable_after_its_check_is_skipped_with_the_reas
     config = Config(root=tmp_path)
     assert read_within(app / "views.py", config).reason == "cannot read: Permission denied"
     assert read_within(app / "models.py", config).text == MODELS
+
+
+def test_a_report_that_cannot_be_written_where_it_goes_is_an_error_not_a_bug(tmp_path: Path) -> None:
+    root = make(tmp_path, {"pyproject.toml": "", "app/__init__.py": "", "app/models.py": MODELS,
+                           "app/views.py": VIEWS.replace("all()\n", "all()  # café …\n")})  # in the code frame
+    command = [sys.executable, "-m", "analyzer.cli", "check", str(root), "--no-cache", "--no-progress"]
+    with open("/dev/full", "w") as full:  # a disk with no space left
+        done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == "prodready: error: cannot write the output: No space left on device\n"
+    for encoding in ("ascii", "latin-1"):  # a terminal that cannot show all of the report
+        done = subprocess.run(command, capture_output=True, timeout=120,
+                              env={**os.environ, "PYTHONIOENCODING": encoding})
+        assert done.returncode == 1 and b"TEN001" in done.stdout and done.stderr == b"", encoding
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120,
+                          preexec_fn=lambda: os.close(1))  # started with stdout closed
+    assert done.returncode == 1 and done.stderr == b""
