@@ -231,3 +231,23 @@ def test_fix_writes_through_no_link_to_a_file_outside_the_project(tmp_path: Path
     err = capsys.readouterr().err
     assert "prodready: warning: linked.py: not fixed: a symbolic link to a file outside the project" in err
     assert "Fixed 1 finding." in err
+
+
+def test_a_file_swapped_for_a_pipe_before_its_fix_is_left_and_nothing_blocks(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch,
+                                                                            capsys) -> None:
+    from analyzer.fixes import apply
+
+    (tmp_path / "prodready.toml").write_text("")
+    path = tmp_path / "views.py"
+    path.write_text("\n".join(COOKIE_VIEW))
+    fixes = apply.apply_fixes
+
+    def swapped_meanwhile(*args: object) -> apply.Applied:
+        path.unlink()
+        os.mkfifo(path)  # no writer, no reader: opened the usual way, it blocks for ever
+        return fixes(*args)
+
+    monkeypatch.setattr("analyzer.cli.apply_fixes", swapped_meanwhile)
+    main(["check", str(tmp_path), "--fix", "--no-cache", "--no-progress"])
+    assert "prodready: warning: views.py: not fixed: changed since it was analysed\n" in capsys.readouterr().err

@@ -10,14 +10,16 @@ that changed since it was analysed is left as it is.
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import stat
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
 from ..model import Finding, Fix, FixSafety, Report, TextEdit
-from ..workspace import DecodeProblem, decode_exactly, language_of, source_encoding
+from ..workspace import DecodeProblem, decode_exactly, language_of, read_regular, source_encoding
 
 
 def _offset(lines_start: list[int], line: int, column: int) -> int:
@@ -83,9 +85,11 @@ def _fix_file(path: Path, root: Path, analysed: str | None, fixes: list[Fix]) ->
     if path.is_symlink() and not path.resolve().is_relative_to(root):
         return "a symbolic link to a file outside the project, which --fix does not write to"
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, 4 * len(analysed.encode("utf-8", "surrogatepass")) + 4096)
     except OSError as error:
         return f"cannot read: {error.strerror or error}"
+    if isinstance(raw, str):  # swapped for a pipe, or grown, since it was analysed
+        return "changed since it was analysed"
     encoding = source_encoding(raw, language)
     text = decode_exactly(raw, language)
     if isinstance(encoding, DecodeProblem) or isinstance(text, DecodeProblem) or \
@@ -96,9 +100,20 @@ def _fix_file(path: Path, root: Path, analysed: str | None, fixes: list[Fix]) ->
     except UnicodeEncodeError:
         return f"the fix cannot be written in the file's encoding ({encoding})"
     try:
-        path.write_bytes(data)
+        return _write_regular(path, data)
     except OSError as error:
         return f"cannot write: {error.strerror or error}"
+
+
+def _write_regular(path: Path, data: bytes) -> str | None:
+    """Write `data` over the regular file at `path`; why not, if it is no longer one. What is
+    opened is checked: a pipe put in its place would block the write for ever."""
+    descriptor = os.open(path, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(descriptor, "wb", closefd=True) as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return "changed since it was analysed"
+        handle.truncate(0)
+        handle.write(data)
     return None
 
 
