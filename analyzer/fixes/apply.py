@@ -80,8 +80,8 @@ def apply_fixes(report: Report, config: Config, safeties: set[FixSafety]) -> App
 def _fix_file(path: Path, root: Path, analysed: str | None, fixes: list[Fix]) -> str | None:
     """Apply `fixes` to the file; why not, if it was not."""
     language = language_of(path)
-    if analysed is None or language is None or not path.is_file():
-        return "no longer a file it analysed"
+    if analysed is None or language is None:
+        return "not a file it analysed"
     if path.is_symlink() and not path.resolve().is_relative_to(root):
         return "a symbolic link to a file outside the project, which --fix does not write to"
     try:
