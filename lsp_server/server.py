@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 from uuid import uuid4
 
 from lsprotocol import types
@@ -92,7 +93,7 @@ class ProdreadyProtocol(LanguageServerProtocol):
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
         """A change to a document that is not open is dropped, with a line in the log: pygls
         raises KeyError, which the client shows as an error of the server."""
-        if params.text_document.uri not in self.workspace.text_documents:
+        if unquote(params.text_document.uri) not in self.workspace.text_documents:  # pygls's key
             log.warning("didChange for %s, which is not open: ignored", params.text_document.uri)
             return
         yield from super().lsp_text_document__did_change(params)
@@ -225,7 +226,11 @@ class ProdreadyServer(LanguageServer):
     # --- analysis ------------------------------------------------------------------------------
 
     def is_open(self, uri: str) -> bool:
-        return uri in self.workspace.text_documents
+        return unquote(uri) in self.workspace.text_documents  # pygls keeps them by the decoded URI
+
+    def open_uris(self) -> list[str]:
+        """The open documents, by the URI the client gave them (`file:///a%20b.py`)."""
+        return [document.uri for document in self.workspace.text_documents.values()]
 
     def _analyse(self, path: Path, text: str, superseded: Callable[[], bool] | None = None
                  ) -> tuple[list[Finding], list[str], bool, Project]:
@@ -299,7 +304,7 @@ class ProdreadyServer(LanguageServer):
 
     def reanalyse(self, project: Project | None = None, except_uri: str | None = None) -> None:
         """The index changed: every other open document of the project may be judged anew."""
-        for uri in list(self.workspace.text_documents):
+        for uri in self.open_uris():
             if uri == except_uri:
                 continue
             if project is None or Path(to_fs_path(uri)).resolve().is_relative_to(project.root):
@@ -495,7 +500,7 @@ async def document_diagnostic(ls: ProdreadyServer, params: types.DocumentDiagnos
 async def workspace_diagnostic(ls: ProdreadyServer, params: types.WorkspaceDiagnosticParams
                                ) -> types.WorkspaceDiagnosticReport:
     items: list[types.WorkspaceDocumentDiagnosticReport] = []
-    for uri in list(ls.workspace.text_documents):
+    for uri in ls.open_uris():
         document = ls.workspace.get_text_document(uri)
         findings = await ls.findings_of(document)
         items.append(types.WorkspaceFullDocumentDiagnosticReport(

@@ -370,3 +370,17 @@ async def test_a_file_outside_the_workspace_is_analysed_with_the_files_opened_be
     published_before = len(client.published)  # type: ignore[attr-defined]
     open_document(client, outside / "shop" / "models.py")
     assert sorted(str(d.code) for d in await republished(client, views, published_before)) == ["AUTH003", "TEN001"]
+
+
+async def test_a_workspace_whose_path_needs_escaping_in_a_uri_is_served(client: LanguageClient,
+                                                                          tmp_path: Path) -> None:
+    """`file:///home/me/my%20shop%20%C3%A9/...`: pygls keeps documents by the decoded URI, and
+    the server must find them by the URI the client sends, or it publishes nothing."""
+    root = write_shop(tmp_path / "my shop é #1")
+    await start(client, root)
+    views = open_document(client, root / "shop" / "views.py")
+    assert "%20" in views
+    assert "TEN001" in [d.code for d in await published(client, views, 1)]
+    unscoped = VIEWS.replace("organization=request.user.organization", "number=request.GET['number']")
+    change(client, views, 2, [(whole_file(VIEWS), unscoped)])
+    assert [d.code for d in await published(client, views, 2)].count("TEN001") == 2
