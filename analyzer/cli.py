@@ -24,7 +24,8 @@ from .lang import quiet_parsers
 from .model import FixSafety, Report
 from .parallel import default_jobs
 from .report import FORMATS, render
-from .report.text import skipped_line
+from .report.json_report import valid_unicode
+from .report.text import printable, skipped_line
 from .suppress import BaselineError, write_baseline
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -223,14 +224,19 @@ def _emit(report: Report, args: argparse.Namespace) -> None:
         except OSError as error:
             raise CannotWrite(f"{args.output_file}: cannot write the report: {error.strerror or error}") from None
     else:
-        output = output if output.endswith("\n") else output + "\n"
-        buffer = getattr(sys.stdout, "buffer", None)
-        if buffer is not None and (sys.stdout.encoding or "").lower().replace("-", "") == "utf8":
-            sys.stdout.flush()  # a file name that is not UTF-8 goes out as the bytes it was
-            buffer.write(output.encode("utf-8", "surrogateescape"))
-            buffer.flush()
-        else:
-            sys.stdout.write(output)
+        _write_stdout(output if output.endswith("\n") else output + "\n")
+
+
+def _write_stdout(output: str) -> None:
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None and (sys.stdout.encoding or "").lower().replace("-", "") == "utf8":
+        sys.stdout.flush()  # a file name that is not UTF-8 goes out as the bytes it was
+        data = memoryview(output.encode("utf-8", "surrogateescape"))
+        while data:  # a write into a pipe whose reader left returns short; the next one raises
+            data = data[buffer.write(data):]
+        buffer.flush()
+    else:
+        sys.stdout.write(output)
 
 
 def _rule(args: argparse.Namespace) -> int:
@@ -282,12 +288,13 @@ def _index(args: argparse.Namespace) -> int:
 
     config = _config(args)
     index, skipped = build_project_index(args.paths, config)
-    if args.format == "json":
-        print(json.dumps(describe_index(index, skipped), indent=2))
+    if args.format == "json":  # names that are not UTF-8 as in `check`'s JSON
+        _write_stdout(json.dumps(valid_unicode(describe_index(index, skipped)), indent=2) + "\n")
     else:
         from .index.describe import index_text
 
-        print(index_text(index, skipped))
+        # File names may hold escape sequences: shown as in `check`'s text, never to the terminal.
+        _write_stdout("\n".join(printable(line) for line in index_text(index, skipped).split("\n")) + "\n")
     return EXIT_CLEAN
 
 

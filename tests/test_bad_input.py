@@ -322,3 +322,17 @@ def test_a_report_that_cannot_be_written_where_it_goes_is_an_error_not_a_bug(tmp
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120,
                           preexec_fn=lambda: os.close(1))  # started with stdout closed
     assert done.returncode == 1 and done.stderr == b""
+
+
+def test_index_shows_file_names_as_check_does(tmp_path: Path) -> None:
+    """Escape sequences in a name never reach the terminal; a name that is not UTF-8 is valid
+    Unicode in the JSON."""
+    root = make(tmp_path, {"pyproject.toml": "", "app/__init__.py": "", "app/models.py": MODELS})
+    (root / "app" / os.fsdecode(b"broken_\xff\x1b]0;TITLE\x07.py")).write_text("def f(:\n")
+    command = [sys.executable, "-m", "analyzer.cli", "index", str(root)]
+    text = subprocess.run(command, capture_output=True, timeout=120)
+    assert text.returncode == 0 and b"\x1b" not in text.stdout and b"\x07" not in text.stdout
+    assert b"syntax error" in text.stdout
+    done = subprocess.run([*command, "--format", "json"], capture_output=True, timeout=120)
+    assert done.returncode == 0 and b"\\udc" not in done.stdout
+    assert any("broken_\\xff" in entry["path"] for entry in json.loads(done.stdout)["skipped"])

@@ -15,19 +15,19 @@ from ..model import Report
 
 def render_json(report: Report) -> str:
     # ASCII-only output decodes the same under any locale a CI runner happens to use.
-    return json.dumps(_unicode(report.to_json_dict()), indent=2, ensure_ascii=True) + "\n"
+    return json.dumps(valid_unicode(report.to_json_dict()), indent=2, ensure_ascii=True) + "\n"
 
 
-def _unicode(value: Any) -> Any:
+def valid_unicode(value: Any) -> Any:
     """`value` with every string made valid Unicode. A file name that is not UTF-8 is held with
     surrogate escapes, and a lone surrogate makes strict parsers (serde_json) reject the whole
     report; its undecodable bytes are written as `\\xNN`, as Python's repr and git show them."""
     if isinstance(value, str):
         return value if value.isascii() or not _has_surrogate(value) else "".join(map(_escaped, value))
     if isinstance(value, dict):
-        return {_unicode(key): _unicode(item) for key, item in value.items()}
+        return {valid_unicode(key): valid_unicode(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_unicode(item) for item in value]
+        return [valid_unicode(item) for item in value]
     return value
 
 
