@@ -165,8 +165,9 @@ class ProdreadyServer(LanguageServer):
 
     def holder(self, path: Path) -> Project | None:
         """The project, innermost first, whose folder holds `path` (resolved), if any."""
-        holders = [root for root in self.projects if path.is_relative_to(root)]
-        return self.projects[max(holders, key=lambda root: len(root.parts))] if holders else None
+        projects = dict(self.projects)  # a copy: the worker asks while the event loop may add or remove
+        holders = [root for root in projects if path.is_relative_to(root)]
+        return projects[max(holders, key=lambda root: len(root.parts))] if holders else None
 
     def settings_for(self, root: Path) -> Settings:
         return self.folder_settings.get(root, self.default_settings)
@@ -453,9 +454,9 @@ async def did_change_workspace_folders(ls: ProdreadyServer, params: types.DidCha
         ls.projects.pop(Path(to_fs_path(folder.uri)).resolve(), None)
 
     def add(root: Path) -> None:  # on the worker, so that analyses queued behind it see the project
-        for inside in [other for other in ls.projects if other.is_relative_to(root)]:
-            if ls.projects[inside].alone:  # its files now belong to the folder's project
-                del ls.projects[inside]
+        for inside, other in list(ls.projects.items()):
+            if other.alone and inside.is_relative_to(root):  # its files now belong to the folder's project
+                ls.projects.pop(inside, None)
         project = Project(root, ls.settings_for(root), ls._log_from_worker)
         project.build()
         ls.projects[root] = project
@@ -476,7 +477,7 @@ async def did_change_configuration(ls: ProdreadyServer, params: types.DidChangeC
     await ls.indexed.wait()
 
     def apply() -> None:
-        for root, project in ls.projects.items():
+        for root, project in list(ls.projects.items()):  # a folder may be removed meanwhile
             project.reconfigure(ls.settings_for(root))
 
     await ls.on_worker(apply)
