@@ -199,8 +199,18 @@ def test_a_fix_changes_the_fixed_call_and_not_one_other_byte(tmp_path: Path, nam
     assert old_call in before
 
 
-def test_a_file_changed_since_its_analysis_is_not_fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        capsys) -> None:
+def _edit(path: Path) -> None:
+    path.write_text("\n".join(COOKIE_VIEW) + "# typed in the editor meanwhile\n")
+
+
+def _swap_for_a_pipe(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)  # no writer, no reader: opened the usual way, it blocks for ever
+
+
+@pytest.mark.parametrize("meanwhile", [_edit, _swap_for_a_pipe])
+def test_a_file_changed_since_its_analysis_is_left_and_nothing_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys, meanwhile) -> None:
     from analyzer.fixes import apply
 
     (tmp_path / "prodready.toml").write_text("")
@@ -208,13 +218,14 @@ def test_a_file_changed_since_its_analysis_is_not_fixed(tmp_path: Path, monkeypa
     path.write_text("\n".join(COOKIE_VIEW))
     fixes = apply.apply_fixes
 
-    def edited_meanwhile(*args: object) -> apply.Applied:
-        path.write_text("\n".join(COOKIE_VIEW) + "# typed in the editor meanwhile\n")
+    def changed_meanwhile(*args: object) -> apply.Applied:
+        meanwhile(path)
         return fixes(*args)
 
-    monkeypatch.setattr("analyzer.cli.apply_fixes", edited_meanwhile)
+    monkeypatch.setattr("analyzer.cli.apply_fixes", changed_meanwhile)
     main(["check", str(tmp_path), "--fix", "--no-cache", "--no-progress"])
-    assert path.read_text() == "\n".join(COOKIE_VIEW) + "# typed in the editor meanwhile\n"
+    if meanwhile is _edit:
+        assert path.read_text() == "\n".join(COOKIE_VIEW) + "# typed in the editor meanwhile\n"
     assert "prodready: warning: views.py: not fixed: changed since it was analysed\n" in capsys.readouterr().err
 
 
@@ -231,23 +242,3 @@ def test_fix_writes_through_no_link_to_a_file_outside_the_project(tmp_path: Path
     err = capsys.readouterr().err
     assert "prodready: warning: linked.py: not fixed: a symbolic link to a file outside the project" in err
     assert "Fixed 1 finding." in err
-
-
-def test_a_file_swapped_for_a_pipe_before_its_fix_is_left_and_nothing_blocks(tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch,
-                                                                            capsys) -> None:
-    from analyzer.fixes import apply
-
-    (tmp_path / "prodready.toml").write_text("")
-    path = tmp_path / "views.py"
-    path.write_text("\n".join(COOKIE_VIEW))
-    fixes = apply.apply_fixes
-
-    def swapped_meanwhile(*args: object) -> apply.Applied:
-        path.unlink()
-        os.mkfifo(path)  # no writer, no reader: opened the usual way, it blocks for ever
-        return fixes(*args)
-
-    monkeypatch.setattr("analyzer.cli.apply_fixes", swapped_meanwhile)
-    main(["check", str(tmp_path), "--fix", "--no-cache", "--no-progress"])
-    assert "prodready: warning: views.py: not fixed: changed since it was analysed\n" in capsys.readouterr().err
