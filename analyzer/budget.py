@@ -3,7 +3,7 @@
 The rules check their deadline between nodes (`engine.run_rules`), but a parser, once called,
 runs to the end: astroid rebuilding a generated megabyte, sqlglot on a long script, tree-sitter
 on a page nested 100,000 tags deep (its HTML scanner is quadratic in the depth: 30 s for one
-such page). Within `time_limit(seconds)`:
+such page). Within `budget(seconds)`:
 
 - Python code is interrupted. One watchdog thread, shared by every file, raises `TimeUp` in the
   thread that armed it once its deadline passes (CPython's `PyThreadState_SetAsyncExc`, the
@@ -26,7 +26,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -189,11 +189,6 @@ def budget(seconds: float, megabytes: float = 0) -> Iterator[None]:
         _local.deadline = None
         _local.armed = False
         _watchdog.disarm(thread_id)
-
-
-def time_limit(seconds: float) -> AbstractContextManager[None]:
-    """`budget` in time alone."""
-    return budget(seconds)
 
 
 @contextmanager

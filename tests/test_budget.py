@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import analyzer
-from analyzer.budget import MemoryUp, TimeUp, budget, expired, time_limit, uninterrupted
+from analyzer.budget import MemoryUp, TimeUp, budget, expired, uninterrupted
 from analyzer.config import Config
 from tests.test_api import MODELS, make
 from tests.test_bad_input import VIEWS
@@ -25,14 +25,14 @@ def spin(seconds: float) -> None:
 
 def test_python_that_outlasts_its_budget_is_interrupted() -> None:
     started = time.monotonic()
-    with pytest.raises(TimeUp), time_limit(0.2):
+    with pytest.raises(TimeUp), budget(0.2):
         spin(30)
     assert time.monotonic() - started < 10
 
 
 def test_nothing_is_raised_once_the_block_has_ended() -> None:
     for _ in range(500):  # arming and disarming, file after file
-        with time_limit(0.05):
+        with budget(0.05):
             pass
     spin(0.3)  # past every deadline armed above
     assert not expired()
@@ -43,7 +43,7 @@ def test_a_thread_of_its_own_is_interrupted_and_the_others_are_not() -> None:
 
     def parse() -> None:
         try:
-            with time_limit(0.2):
+            with budget(0.2):
                 spin(30)
         except TimeUp:
             outcome.append("interrupted")
@@ -56,7 +56,7 @@ def test_a_thread_of_its_own_is_interrupted_and_the_others_are_not() -> None:
 
 
 def test_c_that_calls_back_into_python_is_left_to_look_at_the_clock_itself() -> None:
-    with time_limit(0.1), uninterrupted():
+    with budget(0.1), uninterrupted():
         spin(0.4)  # a raise in here is what py-tree-sitter turns into a SystemError
         assert expired()
     assert not expired()
