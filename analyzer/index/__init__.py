@@ -6,6 +6,7 @@ facts from here and never open a file themselves.
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ from .django_apps import app_labels, label_for
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import checked_dependencies, keyed_helpers, query_builders, request_reachable, view_decorators
+from .kept import keep, module_fact
 from .managers import (
     derived_queryset_methods,
     global_criteria,
@@ -48,6 +50,8 @@ from .tenant import (
 )
 
 T = TypeVar("T")
+
+keep("models", tuple[ModelInfo, ...])
 
 __all__ = ["FieldInfo", "ModelInfo", "ProjectIndex", "SecurityFacts", "TableInfo", "TenantKey", "build_index"]
 
@@ -155,8 +159,9 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     candidates: dict[str, ModelInfo] = {}
     labels = app_labels(python)
     for relpath, module in python:
-        for info in extract_models(module, relpath):
-            candidates.setdefault(info.qname, _with_declared_label(info, labels))
+        for info in _declared_models(relpath, module):
+            if info.qname not in candidates:  # a copy: the index completes its models in place
+                candidates[info.qname] = _with_declared_label(copy.deepcopy(info), labels)
     models = _resolve_inheritance(candidates)
     migration_paths = path_spec(config.migrations.paths)
     for model in models:
@@ -222,6 +227,10 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
             if manager in managers or attribute in config.tenant.scoped_managers:
                 model.scoped_managers.add(attribute)
     return index
+
+
+def _declared_models(relpath: str, module: nodes.Module) -> tuple[ModelInfo, ...]:
+    return module_fact(module, "models", lambda module: tuple(extract_models(module, relpath)))
 
 
 def models_by_table(models: Iterable[ModelInfo]) -> dict[str, ModelInfo]:

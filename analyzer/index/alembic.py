@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from astroid import nodes
 
+from .kept import keep, module_fact
+
 
 @dataclass
 class Revision:
@@ -49,18 +51,28 @@ def read_alembic(modules: Iterable[tuple[str, nodes.Module]]) -> AlembicHistory:
     for relpath, module in modules:
         if "versions" not in relpath.split("/")[:-1]:
             continue
-        assigned: dict[str, nodes.Assign] = {}
-        for statement in module.body:
-            targets = statement.targets if isinstance(statement, nodes.Assign) else \
-                [statement.target] if isinstance(statement, nodes.AnnAssign) and statement.value else []
-            for target in targets:
-                if isinstance(target, nodes.AssignName) and target.name in ("revision", "down_revision"):
-                    assigned[target.name] = statement
-        if "revision" not in assigned or "down_revision" not in assigned:
-            continue
-        revision = _strings(assigned["revision"].value)
-        if len(revision) != 1:
-            continue
-        history.revisions[revision[0]] = Revision(revision[0], _strings(assigned["down_revision"].value), relpath,
-                                                  assigned["revision"].lineno or 1)
+        found = module_fact(module, "alembic_revision", _revision)
+        if found is not None:
+            revision, parents, line = found
+            history.revisions[revision] = Revision(revision, parents, relpath, line)
     return history
+
+
+def _revision(module: nodes.Module) -> tuple[str, tuple[str, ...], int] | None:
+    """(revision, its parents, the line of `revision = ...`) of a version file."""
+    assigned: dict[str, nodes.Assign] = {}
+    for statement in module.body:
+        targets = statement.targets if isinstance(statement, nodes.Assign) else \
+            [statement.target] if isinstance(statement, nodes.AnnAssign) and statement.value else []
+        for target in targets:
+            if isinstance(target, nodes.AssignName) and target.name in ("revision", "down_revision"):
+                assigned[target.name] = statement
+    if "revision" not in assigned or "down_revision" not in assigned:
+        return None
+    revision = _strings(assigned["revision"].value)
+    if len(revision) != 1:
+        return None
+    return revision[0], _strings(assigned["down_revision"].value), assigned["revision"].lineno or 1
+
+
+keep("alembic_revision", tuple[str, tuple[str, ...], int] | None)

@@ -23,6 +23,7 @@ from ..lang.python_strings import string_value
 from ..lang.sql import parse_script
 from ..lang.sqlalchemy_columns import ColumnFacts, column_facts, is_column_call, type_of
 from .alembic import AlembicHistory, Revision
+from .kept import keep, module_fact
 
 
 @dataclass
@@ -49,14 +50,17 @@ class AlembicSchema:
 def declared_tables(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
     """Tables built with `Table("ticket_tags", metadata, ...)` outside migrations: association
     tables and reflected ones, which no model class declares but the metadata holds."""
-    found = set()
-    for relpath, module in modules:
-        if "versions" in relpath.split("/")[:-1]:
-            continue
-        for call in nodes_within(module, nodes.Call):
-            if (callee_name(call) or "").rsplit(".", 1)[-1] == "Table" and call.args and const_text(call.args[0]):
-                found.add(const_text(call.args[0]).lower())
-    return found
+    return set().union(*(module_fact(module, "declared_tables", _declared_tables)
+                         for relpath, module in modules if "versions" not in relpath.split("/")[:-1]))
+
+
+def _declared_tables(module: nodes.Module) -> frozenset[str]:
+    return frozenset(const_text(call.args[0]).lower() for call in nodes_within(module, nodes.Call)
+                     if (callee_name(call) or "").rsplit(".", 1)[-1] == "Table" and call.args
+                     and const_text(call.args[0]))
+
+
+keep("declared_tables", frozenset[str])
 
 
 def replay(history: AlembicHistory, modules: dict[str, nodes.Module]) -> AlembicSchema:

@@ -16,6 +16,7 @@ from astroid import nodes
 
 from ..lang.python import dotted_name, module_memo, nodes_within
 from .handlers import callee_keys, function_key, imported_module_names
+from .kept import keep, module_fact
 
 # Names under which code holds the authenticated user: `filter(email=request.user.email)`
 # selects the caller's own rows.
@@ -100,17 +101,28 @@ def caller_data_keys(modules: Iterable[tuple[str, nodes.Module]]) -> frozenset[s
     passed: dict[str, list[bool]] = {}
     unread: set[str] = set()
     for _, module in modules:
-        for call in nodes_within(module, nodes.Call):
-            data = next((k.value for k in call.keywords or () if k.arg == "data"), None)
-            name = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
-            if data is None or not name[:1].isupper():
-                continue
-            if not isinstance(data, nodes.Dict) or any(not isinstance(key, nodes.Const) for key, _ in data.items):
-                unread.add(name)
-                continue
-            for key, value in data.items:
-                passed.setdefault(f"{name}#{key.value}", []).append(names_the_caller(value))
+        given, unreadable = module_fact(module, "caller_data", _caller_data)
+        for key, is_caller in given:
+            passed.setdefault(key, []).append(is_caller)
+        unread |= unreadable
     return frozenset(key for key, seen in passed.items() if all(seen) and key.split("#")[0] not in unread)
+
+
+def _caller_data(module: nodes.Module) -> tuple[tuple[tuple[str, bool], ...], frozenset[str]]:
+    """("Class#key", whether the caller fills it) for each key of the data a class is made
+    with, and the classes made from data that cannot be read."""
+    given = []
+    unread = set()
+    for call in nodes_within(module, nodes.Call):
+        data = next((k.value for k in call.keywords or () if k.arg == "data"), None)
+        name = (dotted_name(call.func) or "").rsplit(".", 1)[-1]
+        if data is None or not name[:1].isupper():
+            continue
+        if not isinstance(data, nodes.Dict) or any(not isinstance(key, nodes.Const) for key, _ in data.items):
+            unread.add(name)
+            continue
+        given += [(f"{name}#{key.value}", names_the_caller(value)) for key, value in data.items]
+    return tuple(given), frozenset(unread)
 
 
 def _signature(function: nodes.FunctionDef) -> _Signature:
@@ -194,3 +206,9 @@ def _named_calls(module: nodes.Module) -> tuple[tuple[tuple[str, tuple[tuple[str
                 calls.add((name, len(call.args), frozenset(k.arg for k in call.keywords or () if k.arg), spread))
         found = memo["named_calls"] = (tuple(definitions), tuple(calls))
     return found
+
+
+keep("caller_calls", _ModuleCalls)
+keep("caller_data", tuple[tuple[tuple[str, bool], ...], frozenset[str]])
+keep("named_calls", tuple[tuple[tuple[str, tuple[tuple[str, int], ...]], ...],
+                          tuple[tuple[str, int, frozenset[str], bool], ...]])

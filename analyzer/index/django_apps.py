@@ -15,20 +15,29 @@ from pathlib import PurePosixPath
 from astroid import nodes
 
 from ..lang.python import dotted_name
+from .kept import keep, module_fact
 
 
 def app_labels(modules: Iterable[tuple[str, nodes.Module]]) -> dict[str, str]:
     """Folder of an app -> the label its AppConfig declares, for apps that declare one."""
     labels: dict[str, str] = {}
     for relpath, module in modules:
-        if PurePosixPath(relpath).name != "apps.py":
-            continue
-        for cls in module.body:
-            if isinstance(cls, nodes.ClassDef) and _is_app_config(cls):
-                label = _class_constant(cls, "label")
-                if label:
-                    labels[str(PurePosixPath(relpath).parent)] = label
+        if PurePosixPath(relpath).name == "apps.py":
+            labels.update(module_fact(module, "app_labels", lambda module, relpath=relpath: _declared(relpath, module)))
     return labels
+
+
+def _declared(relpath: str, module: nodes.Module) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for cls in module.body:
+        if isinstance(cls, nodes.ClassDef) and _is_app_config(cls):
+            label = _class_constant(cls, "label")
+            if label:
+                labels[str(PurePosixPath(relpath).parent)] = label
+    return labels
+
+
+keep("app_labels", dict[str, str])
 
 
 def label_for(path: str, labels: dict[str, str]) -> str | None:

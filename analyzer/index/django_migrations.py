@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from astroid import nodes
@@ -20,6 +20,7 @@ from ..lang.python import const_text, dotted_name, imported_modules, keyword_arg
 from .django_apps import label_for
 from .django_schema import field_type, schema_options
 from .facts import ModelInfo
+from .kept import keep, module_fact
 
 Node = tuple[str, str]  # (app label, migration name)
 
@@ -135,35 +136,78 @@ def read_migrations(modules: Iterable[tuple[str, nodes.Module]],
     modules = list(modules)
     labels = labels or {}
     history = DjangoMigrations()
-    classes: dict[Node, nodes.ClassDef] = {}  # replayed here, and not kept: the index holds no trees
+    read: dict[Node, MigrationFacts] = {}
     for relpath, module in modules:
         if not is_migration_module(relpath):
             continue
-        cls = next((c for c in module.body if isinstance(c, nodes.ClassDef) and c.name == "Migration"), None)
-        if cls is None:
+        facts = module_fact(module, "django_migration", lambda module, relpath=relpath: _migration(relpath, module))
+        if facts is None:
             continue
         path = PurePosixPath(relpath)
         folder = "/".join(path.parts[:-2])
         app = labels.get(folder) or (path.parts[-3] if len(path.parts) >= 3 else "")
-        migration = Migration(app, path.stem, relpath)
+        migration = Migration(app, path.stem, relpath, list(facts.dependencies), list(facts.replaces),
+                              list(facts.run_before))
         history.roots[folder] = app
-        for statement in cls.body:
-            if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName):
-                name = statement.targets[0].name
-                if name in ("dependencies", "replaces", "run_before"):
-                    setattr(migration, name, _pairs(statement.value))
         history.migrations[(app, migration.name)] = migration
-        classes[(app, migration.name)] = cls
+        read[(app, migration.name)] = facts
     order = _order(history)
     for node in order:
-        _replay(history.migrations[node], classes[node], history.models, history.changes)
+        for operation in read[node].operations:
+            _apply(operation, history.migrations[node], history.models, history.changes)
     history.leaves = _leaves(history, order)
     for relpath, module in modules:  # every class of every app, model or not as far as we can tell
         app = history.app_of(relpath) if not is_migration_module(relpath) else None
         if app is not None:
-            history.class_names.setdefault(app, set()).update(
-                c.name.lower() for c in module.body if isinstance(c, nodes.ClassDef))
+            history.class_names.setdefault(app, set()).update(module_fact(module, "class_names", _class_names))
     return history
+
+
+def _class_names(module: nodes.Module) -> frozenset[str]:
+    return frozenset(c.name.lower() for c in module.body if isinstance(c, nodes.ClassDef))
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of a migration, with what replaying it needs, read from its syntax."""
+
+    kind: str  # CreateModel, AddField, ...
+    line: int
+    name: str | None = None  # the model's: `name` or `model_name`, as the kind names it
+    field_name: str | None = None  # AddField, AlterField, RemoveField
+    old: str | None = None  # RenameModel, RenameField
+    new: str | None = None
+    fields: tuple[MigratedField, ...] = ()  # CreateModel
+    field: MigratedField | None = None  # AddField, AlterField: None when not a field's constructor
+    table: str | None = None  # AlterModelTable
+    options: tuple[tuple[str, str | bool | None], ...] = ()  # "table", "managed", "proxy", as set in order
+    state: tuple[Operation, ...] = ()  # SeparateDatabaseAndState's state_operations
+
+
+@dataclass(frozen=True)
+class MigrationFacts:
+    dependencies: tuple[Node, ...]
+    replaces: tuple[Node, ...]
+    run_before: tuple[Node, ...]
+    operations: tuple[Operation, ...]
+
+
+def _migration(relpath: str, module: nodes.Module) -> MigrationFacts | None:
+    cls = next((c for c in module.body if isinstance(c, nodes.ClassDef) and c.name == "Migration"), None)
+    if cls is None:
+        return None
+    declared: dict[str, tuple[Node, ...]] = {}
+    for statement in cls.body:
+        if isinstance(statement, nodes.Assign) and isinstance(statement.targets[0], nodes.AssignName):
+            name = statement.targets[0].name
+            if name in ("dependencies", "replaces", "run_before"):
+                declared[name] = tuple(_pairs(statement.value))
+    return MigrationFacts(declared.get("dependencies", ()), declared.get("replaces", ()),
+                          declared.get("run_before", ()), tuple(_operation(call, relpath) for call in operations(cls)))
+
+
+keep("django_migration", MigrationFacts | None)
+keep("class_names", frozenset[str])
 
 
 ANY_APP = "*"  # `(model_app_label, "0001_initial")`: an app label computed at run time
@@ -293,36 +337,52 @@ def argument(call: nodes.Call, name: str) -> nodes.NodeNG | None:
 
 
 
-def _replay(migration: Migration, cls: nodes.ClassDef, models: dict[tuple[str, str], MigratedModel],
-            changes: list[FieldChange]) -> None:
-    for call in operations(cls):
-        _apply(call, migration, models, changes)
-
-
-def _apply(call: nodes.Call, migration: Migration, models: dict[tuple[str, str], MigratedModel],
-           changes: list[FieldChange]) -> None:
+def _operation(call: nodes.Call, path: str) -> Operation:
     kind = operation_name(call)
-    app = migration.app
+    line = call.lineno or 0
     if kind == "SeparateDatabaseAndState":
-        for inner in getattr(argument(call, "state_operations"), "elts", ()):
-            if isinstance(inner, nodes.Call):
-                _apply(inner, migration, models, [])  # state only: the database does not change
-        return
+        return Operation(kind, line, state=tuple(_operation(inner, path) for inner in getattr(
+            argument(call, "state_operations"), "elts", ()) if isinstance(inner, nodes.Call)))
     name = const_text(argument(call, "name")) if kind in ("CreateModel", "DeleteModel", "AlterModelTable",
                                                       "AlterModelOptions") else const_text(argument(call, "model_name"))
     if kind == "CreateModel" and name:
-        model = MigratedModel(app, name, path=migration.path, line=call.lineno or 0)
-        for element in getattr(argument(call, "fields"), "elts", ()):
-            if isinstance(element, nodes.Tuple) and len(element.elts) == 2 and const_text(element.elts[0]) and \
-                    isinstance(element.elts[1], nodes.Call):
-                field_name = const_text(element.elts[0]) or ""
-                model.fields[field_name] = _field(field_name, element.elts[1], name, migration)
-        _options(model, argument(call, "options"))
+        fields = tuple(_field(const_text(element.elts[0]) or "", element.elts[1], name, path)
+                       for element in getattr(argument(call, "fields"), "elts", ())
+                       if isinstance(element, nodes.Tuple) and len(element.elts) == 2
+                       and const_text(element.elts[0]) and isinstance(element.elts[1], nodes.Call))
+        return Operation(kind, line, name, fields=fields, options=_options(argument(call, "options")))
+    if kind in ("RenameModel", "RenameField"):
+        return Operation(kind, line, name, old=const_text(argument(call, "old_name")),
+                         new=const_text(argument(call, "new_name")))
+    if kind == "AlterModelTable":
+        return Operation(kind, line, name, table=const_text(argument(call, "table")))
+    if kind == "AlterModelOptions":
+        return Operation(kind, line, name, options=_options(argument(call, "options")))
+    if kind in ("AddField", "AlterField", "RemoveField"):
+        field_name = const_text(argument(call, "name"))
+        value = argument(call, "field")
+        made = _field(field_name, value, name, path) if field_name and name and isinstance(value, nodes.Call) else None
+        return Operation(kind, line, name, field_name=field_name, field=made)
+    return Operation(kind, line, name)
+
+
+def _apply(operation: Operation, migration: Migration, models: dict[tuple[str, str], MigratedModel],
+           changes: list[FieldChange]) -> None:
+    kind, name, app = operation.kind, operation.name, migration.app
+    if kind == "SeparateDatabaseAndState":
+        for inner in operation.state:
+            _apply(inner, migration, models, [])  # state only: the database does not change
+        return
+    if kind == "CreateModel" and name:
+        model = MigratedModel(app, name, path=migration.path, line=operation.line)
+        for state in operation.fields:
+            model.fields[state.name] = _fresh(state)
+        _set_options(model, operation.options)
         models[(app, name.lower())] = model
     elif kind == "DeleteModel" and name:
         models.pop((app, name.lower()), None)
     elif kind == "RenameModel":
-        old, new = const_text(argument(call, "old_name")), const_text(argument(call, "new_name"))
+        old, new = operation.old, operation.new
         model = models.pop((app, (old or "").lower()), None)
         if model is not None and new:
             model.name = new
@@ -334,43 +394,55 @@ def _apply(call: nodes.Call, migration: Migration, models: dict[tuple[str, str],
     elif kind in ("AlterModelTable", "AlterModelOptions") and name and (app, name.lower()) in models:
         model = models[(app, name.lower())]
         if kind == "AlterModelTable":
-            model.table = const_text(argument(call, "table"))
+            model.table = operation.table
         else:
-            _options(model, argument(call, "options"))
+            _set_options(model, operation.options)
     elif kind in ("AddField", "AlterField") and name and (app, name.lower()) in models:
-        field_name = const_text(argument(call, "name"))
-        value = argument(call, "field")
-        if field_name and isinstance(value, nodes.Call):
+        field_name = operation.field_name
+        if field_name and operation.field is not None:
             fields = models[(app, name.lower())].fields
-            after = _field(field_name, value, name, migration)
+            after = _fresh(operation.field)
             if kind == "AlterField" and field_name in fields:
-                changes.append(FieldChange(migration.path, call.lineno or 0, name.lower(), field_name,
+                changes.append(FieldChange(migration.path, operation.line, name.lower(), field_name,
                                            fields[field_name], after))
             fields[field_name] = after
     elif kind == "RemoveField" and name and (app, name.lower()) in models:
-        models[(app, name.lower())].fields.pop(const_text(argument(call, "name")) or "", None)
+        models[(app, name.lower())].fields.pop(operation.field_name or "", None)
     elif kind == "RenameField" and name and (app, name.lower()) in models:
         fields = models[(app, name.lower())].fields
-        old, new = const_text(argument(call, "old_name")), const_text(argument(call, "new_name"))
+        old, new = operation.old, operation.new
         moved = fields.pop(old or "", None)
         if moved is not None and new:
             moved.name = new
             fields[new] = moved
 
 
-def _field(name: str, call: nodes.Call, model: str, migration: Migration) -> MigratedField:
-    return MigratedField(name, field_type(call), schema_options(call, model), migration.path, call.lineno or 0)
+def _fresh(state: MigratedField) -> MigratedField:
+    """A field's state of its own: replaying renames it and repoints its relation in place."""
+    return replace(state, options=dict(state.options))
 
 
-def _options(model: MigratedModel, options: nodes.NodeNG | None) -> None:
+def _field(name: str, call: nodes.Call, model: str, path: str) -> MigratedField:
+    return MigratedField(name, field_type(call), schema_options(call, model), path, call.lineno or 0)
+
+
+def _options(options: nodes.NodeNG | None) -> tuple[tuple[str, str | bool | None], ...]:
+    """What a model's `options` set: its table, whether Django manages it, whether it is a proxy."""
     if not isinstance(options, nodes.Dict):
-        return
+        return ()
+    found: list[tuple[str, str | bool | None]] = []
     for key, value in options.items:
         if not isinstance(key, nodes.Const):
             continue
         if key.value == "db_table":
-            model.table = const_text(value)
+            found.append(("table", const_text(value)))
         elif key.value == "managed" and isinstance(value, nodes.Const):
-            model.managed = value.value is not False
+            found.append(("managed", value.value is not False))
         elif key.value == "proxy" and isinstance(value, nodes.Const):
-            model.proxy = value.value is True
+            found.append(("proxy", value.value is True))
+    return tuple(found)
+
+
+def _set_options(model: MigratedModel, options: tuple[tuple[str, str | bool | None], ...]) -> None:
+    for name, value in options:
+        setattr(model, name, value)

@@ -29,6 +29,7 @@ from ..lang.python import (
 )
 from ..lang.sql_calls import sql_argument
 from ..lang.words import is_key_name, words
+from .kept import context_key, keep, module_fact
 
 REQUEST_PARAMETERS = frozenset({"request", "req"})
 REQUEST_TYPES = frozenset({"Request", "HttpRequest", "WSGIRequest", "ASGIRequest", "HTTPConnection", "WebSocket"})
@@ -733,6 +734,9 @@ class _ModuleFacts:
     view_decorators: frozenset[str]  # decorators on the module's handlers
 
 
+keep("handler_facts", _ModuleFacts)
+keep("imported_modules", frozenset[str])  # here with ":True" or ":False", in `lang.python` alone
+
 def view_decorators(modules: Iterable[tuple[str, nodes.Module]]) -> frozenset[str]:
     """Names of the decorators the project puts on its request handlers (see `wraps_a_view`)."""
     return frozenset().union(*(_module_facts(module).view_decorators for _, module in modules))
@@ -814,17 +818,30 @@ def checked_dependencies(modules: Iterable[tuple[str, nodes.Module]], tenant_nam
     using it (`note: Note = Depends(note_in_path)` then `if note.workspace_id !=
     user.workspace_id: raise HTTPException(404)`): the lookup by the path's id in the dependency
     is checked, one function later."""
-    fields = OWNER_FIELDS | tenant_names | {name.removesuffix("_id") for name in tenant_names}
+    fields = frozenset(OWNER_FIELDS | tenant_names | {name.removesuffix("_id") for name in tenant_names})
     verdicts: dict[str, list[bool]] = defaultdict(list)
     for _, module in modules:
-        for function in nodes_within(module, nodes.FunctionDef):
-            if not _injected_by_fastapi(function):
-                continue
-            for parameter in (*(function.args.args or []), *(function.args.kwonlyargs or [])):
-                dependency = _declared_dependency(function, parameter.name)
-                if isinstance(dependency, nodes.Name):
-                    verdicts[dependency.name].append(_guards_row(function, parameter.name, fields))
+        for name, checks in module_fact(module, context_key("dependency_checks", fields),
+                                        lambda module: _dependency_checks(module, fields)):
+            verdicts[name].append(checks)
     return {name for name, checks in verdicts.items() if all(checks)}
+
+
+def _dependency_checks(module: nodes.Module, fields: frozenset[str]) -> tuple[tuple[str, bool], ...]:
+    """(dependency, whether its dependant checks the row) for each FastAPI dependency the
+    module's functions declare."""
+    found = []
+    for function in nodes_within(module, nodes.FunctionDef):
+        if not _injected_by_fastapi(function):
+            continue
+        for parameter in (*(function.args.args or []), *(function.args.kwonlyargs or [])):
+            dependency = _declared_dependency(function, parameter.name)
+            if isinstance(dependency, nodes.Name):
+                found.append((dependency.name, _guards_row(function, parameter.name, fields)))
+    return tuple(found)
+
+
+keep("dependency_checks", tuple[tuple[str, bool], ...])
 
 
 def _declared_dependency(function: nodes.FunctionDef, parameter: str) -> nodes.NodeNG | None:
@@ -844,7 +861,7 @@ def _declared_dependency(function: nodes.FunctionDef, parameter: str) -> nodes.N
     return None
 
 
-def _guards_row(function: nodes.FunctionDef, name: str, fields: set[str]) -> bool:
+def _guards_row(function: nodes.FunctionDef, name: str, fields: frozenset[str]) -> bool:
     """`if note.workspace_id != user.workspace_id: raise ...` in `function`, for the row `name`."""
     for guard in nodes_within(function, nodes.If):
         if not any(isinstance(statement, (nodes.Raise, nodes.Return)) for statement in guard.body):

@@ -8,11 +8,13 @@ makes the chains that call it safe. Both are common, and both are invisible to a
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from astroid import nodes
 
 from ..lang.python import dotted_name, nodes_within, safe_infer
+from .kept import context_key, keep, module_fact
 
 if TYPE_CHECKING:
     from . import ProjectIndex
@@ -65,11 +67,11 @@ def manager_lookups(modules: Iterable[tuple[str, nodes.Module]]) -> dict[str, fr
     the boundary the project's managers enforce."""
     own: dict[str, set[str]] = {}
     bases: dict[str, list[str]] = {}
-    for cls, base_names, keeps_base in _manager_classes(modules):
-        own.setdefault(cls.name, set()).update(
-            field for method in _get_querysets(cls) for field in _filtered_fields(method))
-        if keeps_base:
-            bases.setdefault(cls.name, []).extend(base_names)
+    for _, module in modules:
+        for manager in module_fact(module, "manager_classes", _manager_classes):
+            own.setdefault(manager.name, set()).update(manager.filtered)
+            if manager.keeps_base:
+                bases.setdefault(manager.name, []).extend(manager.bases)
 
     def gathered(name: str, seen: frozenset[str]) -> frozenset[str]:
         if name in seen or name not in own:
@@ -80,16 +82,30 @@ def manager_lookups(modules: Iterable[tuple[str, nodes.Module]]) -> dict[str, fr
     return {name: found for name in own if (found := gathered(name, frozenset()))}
 
 
-def _manager_classes(modules: Iterable[tuple[str, nodes.Module]]
-                     ) -> Iterator[tuple[nodes.ClassDef, list[str], bool]]:
+@dataclass(frozen=True)
+class ManagerClass:
+    """A manager or queryset class of the project, as the index needs it."""
+
+    name: str
+    bases: tuple[str, ...]  # their last names
+    keeps_base: bool  # it does not replace its bases' get_queryset without calling theirs
+    filtered: frozenset[str]  # the fields its own get_queryset filters by
+
+
+def _manager_classes(module: nodes.Module) -> tuple[ManagerClass, ...]:
+    return tuple(ManagerClass(cls.name, tuple(base_names), keeps_base,
+                              frozenset(field for method in _get_querysets(cls) for field in _filtered_fields(method)))
+                 for cls, base_names, keeps_base in _manager_class_nodes(module))
+
+
+def _manager_class_nodes(module: nodes.Module) -> Iterator[tuple[nodes.ClassDef, list[str], bool]]:
     """(class, its bases' names, whether it keeps its bases' get_queryset) for each manager or
-    queryset class of the project: one that replaces get_queryset without calling super() drops
+    queryset class of the module: one that replaces get_queryset without calling super() drops
     whatever its bases filter."""
-    for _, module in modules:
-        for cls in nodes_within(module, nodes.ClassDef):
-            base_names = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases]
-            if any(name.endswith(("Manager", "QuerySet", "Queryset", "ManagerMixin")) for name in base_names):
-                yield cls, base_names, all(_calls_super(method) for method in _get_querysets(cls))
+    for cls in nodes_within(module, nodes.ClassDef):
+        base_names = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases]
+        if any(name.endswith(("Manager", "QuerySet", "Queryset", "ManagerMixin")) for name in base_names):
+            yield cls, base_names, all(_calls_super(method) for method in _get_querysets(cls))
 
 
 def _get_querysets(cls: nodes.ClassDef) -> list[nodes.FunctionDef]:
@@ -113,16 +129,17 @@ def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], in
     if not index.tenant_names:
         return methods, managers
     heirs: dict[str, list[str]] = {}  # class -> its bases, for classes that keep the base's get_queryset
-    for cls, base_names, keeps_base in _manager_classes(modules):
-        for method in cls.mymethods():
-            if not filters_by_tenant(method, index):
-                continue
-            if method.name in ("get_queryset", "get_query_set"):
-                managers.add(cls.name)
-            elif not method.name.startswith("_") and method.name not in DJANGO_QUERYSET_METHODS:
-                methods.add(method.name)  # not Django's own: one manager's get_or_create is not every model's
-        if keeps_base:
-            heirs[cls.name] = base_names
+    for _, module in modules:
+        for manager in module_fact(module, "manager_classes", _manager_classes):
+            if manager.keeps_base:
+                heirs[manager.name] = list(manager.bases)
+        key = context_key("tenant_methods", index.tenant_names)
+        for name, method_names in module_fact(module, key, lambda module: _tenant_methods(module, index)):
+            for method in method_names:
+                if method in ("get_queryset", "get_query_set"):
+                    managers.add(name)
+                elif not method.startswith("_") and method not in DJANGO_QUERYSET_METHODS:
+                    methods.add(method)  # not Django's own: one manager's get_or_create is not every model's
     grown = True
     while grown:
         inheriting = {name for name, bases in heirs.items() if name not in managers and managers.intersection(bases)}
@@ -131,13 +148,25 @@ def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], in
     return methods, managers
 
 
+def _tenant_methods(module: nodes.Module, index: ProjectIndex) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(manager class, its methods that filter by the tenant) for each manager class of the module."""
+    return tuple((cls.name, tuple(m.name for m in cls.mymethods() if filters_by_tenant(m, index)))
+                 for cls, _, _ in _manager_class_nodes(module))
+
+
 def derived_queryset_methods(modules: Iterable[tuple[str, nodes.Module]], index: ProjectIndex) -> set[str]:
     """Names of the project's manager and queryset methods that hand back the queryset they are
     called on, narrowed by anything but the tenant: `return self.annotate(latest_is_up=...)`.
     `Monitor.objects.with_check_annotations()` is then still every tenant's monitors, where a
     method of unknown body would have to be trusted."""
+    key = context_key("derived_methods", index.tenant_names)
+    return set().union(*(module_fact(module, key, lambda module: _derived_methods(module, index))
+                         for _, module in modules))
+
+
+def _derived_methods(module: nodes.Module, index: ProjectIndex) -> frozenset[str]:
     found: set[str] = set()
-    for cls, _, _ in _manager_classes(modules):
+    for cls, _, _ in _manager_class_nodes(module):
         for method in cls.mymethods():
             if method.name.startswith("_") or method.name in DJANGO_QUERYSET_METHODS \
                     or filters_by_tenant(method, index):
@@ -145,7 +174,7 @@ def derived_queryset_methods(modules: Iterable[tuple[str, nodes.Module]], index:
             returns = [r.value for r in nodes_within(method, nodes.Return) if r.scope() is method]
             if returns and all(_derived_from_self(value) for value in returns):
                 found.add(method.name)
-    return found
+    return frozenset(found)
 
 
 # Queryset methods that hand back a queryset of the same rows, or of fewer.
@@ -176,18 +205,25 @@ def query_class_methods(modules: Iterable[tuple[str, nodes.Module]], index: Proj
     found: dict[str, frozenset[str]] = {}
     if not index.tenant_names:
         return found
+    key = context_key("query_class_methods", index.tenant_names)
     for _, module in modules:
-        for cls in nodes_within(module, nodes.ClassDef):
-            assigned = cls.locals.get("query_class", [])
-            statement = assigned[0].parent if assigned else None
-            if not isinstance(statement, nodes.Assign):
-                continue
-            query_class = safe_infer(statement.value)
-            if not isinstance(query_class, nodes.ClassDef):
-                continue
-            methods = frozenset(m.name for m in query_class.mymethods() if filters_by_tenant(m, index))
-            if methods:
-                found[f"{module.name}.{cls.name}"] = methods
+        found.update(module_fact(module, key, lambda module: _query_class_methods(module, index)))
+    return found
+
+
+def _query_class_methods(module: nodes.Module, index: ProjectIndex) -> dict[str, frozenset[str]]:
+    found: dict[str, frozenset[str]] = {}
+    for cls in nodes_within(module, nodes.ClassDef):
+        assigned = cls.locals.get("query_class", [])
+        statement = assigned[0].parent if assigned else None
+        if not isinstance(statement, nodes.Assign):
+            continue
+        query_class = safe_infer(statement.value)
+        if not isinstance(query_class, nodes.ClassDef):
+            continue
+        methods = frozenset(m.name for m in query_class.mymethods() if filters_by_tenant(m, index))
+        if methods:
+            found[f"{module.name}.{cls.name}"] = methods
     return found
 
 
@@ -203,19 +239,27 @@ def global_criteria(modules: Iterable[tuple[str, nodes.Module]]) -> str:
     needed; the location is kept so `prodready index` can show why TEN002 is silent.
     """
     for relpath, module in modules:
-        if not any(node.value == "do_orm_execute" for node in nodes_within(module, nodes.Const)):
+        line = module_fact(module, "global_criteria", _global_criteria)
+        if line:
+            return f"{relpath}:{line}"
+    return ""
+
+
+def _global_criteria(module: nodes.Module) -> str:
+    """The line of the module's listener that adds `with_loader_criteria` to every ORM statement; "" for none."""
+    if not any(node.value == "do_orm_execute" for node in nodes_within(module, nodes.Const)):
+        return ""
+    for function in nodes_within(module, nodes.FunctionDef):
+        text = function.as_string()
+        if "with_loader_criteria" not in text:
             continue
-        for function in nodes_within(module, nodes.FunctionDef):
-            text = function.as_string()
-            if "with_loader_criteria" not in text:
-                continue
-            decorators = function.decorators.as_string() if function.decorators else ""
-            registered = "do_orm_execute" in decorators or any(
-                "do_orm_execute" in call.as_string() and function.name in call.as_string()
-                for call in nodes_within(module, nodes.Call)
-                if (dotted_name(call.func) or "").endswith("listen"))
-            if registered:
-                return f"{relpath}:{function.lineno}"
+        decorators = function.decorators.as_string() if function.decorators else ""
+        registered = "do_orm_execute" in decorators or any(
+            "do_orm_execute" in call.as_string() and function.name in call.as_string()
+            for call in nodes_within(module, nodes.Call)
+            if (dotted_name(call.func) or "").endswith("listen"))
+        if registered:
+            return str(function.lineno)
     return ""
 
 
@@ -225,9 +269,24 @@ def tenant_schemas(modules: Iterable[tuple[str, nodes.Module]]) -> str:
     cannot reach another tenant's rows (Netflix Dispatch). Tables with a schema of their own
     (`__table_args__ = {"schema": "core"}`) are shared and still checked."""
     for relpath, module in modules:
-        for keyword in nodes_within(module, nodes.Keyword):
-            if keyword.arg != "schema_translate_map" or not isinstance(keyword.value, nodes.Dict):
-                continue
-            if any(isinstance(key, nodes.Const) and key.value is None for key, _ in keyword.value.items):
-                return f"{relpath}:{keyword.lineno}"
+        line = module_fact(module, "tenant_schemas", _tenant_schemas)
+        if line:
+            return f"{relpath}:{line}"
     return ""
+
+
+def _tenant_schemas(module: nodes.Module) -> str:
+    for keyword in nodes_within(module, nodes.Keyword):
+        if keyword.arg != "schema_translate_map" or not isinstance(keyword.value, nodes.Dict):
+            continue
+        if any(isinstance(key, nodes.Const) and key.value is None for key, _ in keyword.value.items):
+            return str(keyword.lineno)
+    return ""
+
+
+keep("manager_classes", tuple[ManagerClass, ...])
+keep("tenant_methods", tuple[tuple[str, tuple[str, ...]], ...])
+keep("derived_methods", frozenset[str])
+keep("query_class_methods", dict[str, frozenset[str]])
+keep("global_criteria", str)
+keep("tenant_schemas", str)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from astroid import nodes
 
 from ..lang.python import dotted_name, nodes_within
+from .kept import keep, module_fact
 from .settings import setting_assignments, strings_in
 
 
@@ -23,18 +24,33 @@ def object_permission_classes(modules: Iterable[tuple[str, nodes.Module]]) -> se
     found: set[str] = set()
     bases: dict[str, list[str]] = {}
     for _, module in modules:
-        for cls in nodes_within(module, nodes.ClassDef):
-            method = next((m for m in cls.mymethods() if m.name == "has_object_permission"), None)
-            if method is None:
-                bases[cls.name] = [(dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases]
-            elif _reads_the_object(method):
-                found.add(cls.name)
+        for name, reads, parents in module_fact(module, "permission_classes", _permission_classes):
+            if parents is not None:
+                bases[name] = list(parents)
+            elif reads:
+                found.add(name)
     grew = True
     while grew:  # class MemberPermission(HasObjectPermission): ...
         inheriting = {name for name, parents in bases.items() if name not in found and found.intersection(parents)}
         found |= inheriting
         grew = bool(inheriting)
     return found
+
+
+def _permission_classes(module: nodes.Module) -> tuple[tuple[str, bool, tuple[str, ...] | None], ...]:
+    """(class, whether its `has_object_permission` reads the object, the names of its bases when
+    it has no such method of its own) for each class of the module."""
+    found = []
+    for cls in nodes_within(module, nodes.ClassDef):
+        method = next((m for m in cls.mymethods() if m.name == "has_object_permission"), None)
+        if method is None:
+            found.append((cls.name, False, tuple((dotted_name(b) or "").rsplit(".", 1)[-1] for b in cls.bases)))
+        else:
+            found.append((cls.name, _reads_the_object(method), None))
+    return tuple(found)
+
+
+keep("permission_classes", tuple[tuple[str, bool, tuple[str, ...] | None], ...])
 
 
 def _reads_the_object(method: nodes.FunctionDef) -> bool:
@@ -55,10 +71,24 @@ def default_permission_classes(modules: Iterable[tuple[str, nodes.Module]]) -> t
 def rest_framework_setting(modules: Iterable[tuple[str, nodes.Module]], key: str) -> tuple[str, ...]:
     """The dotted paths a `REST_FRAMEWORK[key]` setting lists: `DEFAULT_FILTER_BACKENDS`."""
     for _, module in modules:
-        for setting in setting_assignments(module):
-            if setting.name != "REST_FRAMEWORK" or not isinstance(setting.value, nodes.Dict):
-                continue
-            for name, value in setting.value.items:
-                if isinstance(name, nodes.Const) and name.value == key:
-                    return tuple(strings_in(value))
+        for setting in module_fact(module, "rest_framework", _rest_framework):
+            if key in setting:
+                return setting[key]
     return ()
+
+
+def _rest_framework(module: nodes.Module) -> tuple[dict[str, tuple[str, ...]], ...]:
+    """Each `REST_FRAMEWORK = {...}` of the module, as its keys and the strings they list."""
+    found = []
+    for setting in setting_assignments(module):
+        if setting.name != "REST_FRAMEWORK" or not isinstance(setting.value, nodes.Dict):
+            continue
+        listed: dict[str, tuple[str, ...]] = {}
+        for name, value in setting.value.items:
+            if isinstance(name, nodes.Const) and isinstance(name.value, str):
+                listed.setdefault(name.value, tuple(strings_in(value)))
+        found.append(listed)
+    return tuple(found)
+
+
+keep("rest_framework", tuple[dict[str, tuple[str, ...]], ...])

@@ -8,13 +8,14 @@ the answer is gathered here, once, in pass 1.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from astroid import nodes
 
-from ..lang.python import dotted_name, imported_packages, keyword_argument, module_memo, nodes_within
+from ..lang.python import dotted_name, imported_packages, keyword_argument, nodes_within
 from ..lang.words import words
+from .kept import keep, module_fact
 from .settings import is_development, literal, setting_assignments, strings_in
 
 # INSTALLED_APPS / MIDDLEWARE / AUTHENTICATION_BACKENDS entries that lock out repeated failed logins.
@@ -71,10 +72,10 @@ def gather_security(python: Iterable[tuple[str, nodes.Module]]) -> SecurityFacts
 def _module_security(relpath: str, module: nodes.Module) -> SecurityFacts:
     """What one module says of the project's protections, read from its own syntax: worked out
     once per tree, and merged in module order by `gather_security`."""
-    memo = module_memo(module)
-    facts = memo.get(("security", relpath))
-    if facts is not None:
-        return facts
+    return module_fact(module, "security", lambda module: _security_of(relpath, module))
+
+
+def _security_of(relpath: str, module: nodes.Module) -> SecurityFacts:
     facts = SecurityFacts()
     packages = imported_packages(module)
     facts.flask_csrf |= bool(packages & FLASK_CSRF_PACKAGES)
@@ -113,8 +114,10 @@ def _module_security(relpath: str, module: nodes.Module) -> SecurityFacts:
     if packages & {"fastapi", "starlette"}:
         facts.asgi_csrf |= _defines_csrf(module)
     facts.cookie_auth |= _cookie_dependencies(module)
-    memo[("security", relpath)] = facts
     return facts
+
+
+keep("security", SecurityFacts)
 
 
 def _stores_user_in_session(module: nodes.Module) -> bool:
@@ -177,15 +180,17 @@ def _cookie_dependencies(module: nodes.Module) -> set[str]:
 
 def depends_on(function: nodes.FunctionDef, names: set[str]) -> str | None:
     """The first of `names` that `function` takes as a FastAPI dependency (`Depends(get_user)`)."""
+    return next((target for target in _dependencies_taken(function) if target in names), None)
+
+
+def _dependencies_taken(function: nodes.FunctionDef) -> Iterator[str]:
+    """The last names of what `function` takes as FastAPI dependencies, in order."""
     defaults = [*function.args.defaults, *(d for d in function.args.kw_defaults if d is not None)]
     annotations = [*function.args.annotations, *function.args.kwonlyargs_annotations]
     for node in [*defaults, *(a for a in annotations if a is not None)]:
         for call in node.nodes_of_class(nodes.Call):
             if (dotted_name(call.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security") and call.args:
-                target = (dotted_name(call.args[0]) or "").rsplit(".", 1)[-1]
-                if target in names:
-                    return target
-    return None
+                yield (dotted_name(call.args[0]) or "").rsplit(".", 1)[-1]
 
 
 def names_an_identity(name: str) -> bool:
@@ -198,11 +203,23 @@ def _depending_on(python: Iterable[tuple[str, nodes.Module]], seeds: set[str], h
     """Identity dependencies built on a cookie dependency (`get_current_active_user` on
     `get_current_user`); a service that merely takes one (`get_user_manager`) is not one."""
     found = set(seeds)
-    functions = [f for _, module in python for f in nodes_within(module, (nodes.FunctionDef, nodes.AsyncFunctionDef))
-                 if names_an_identity(f.name)]
+    functions = [function for _, module in python
+                 for function in module_fact(module, "identity_dependencies", _identity_dependencies)]
     for _ in range(hops):
-        grown = {f.name for f in functions if f.name not in found and depends_on(f, found)}
+        grown = {name for name, taken in functions if name not in found and taken & found}
         if not grown:
             break
         found |= grown
     return found
+
+
+def _identity_dependencies(module: nodes.Module) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(function, what it takes as FastAPI dependencies) for each function named for an identity."""
+    found = []
+    for function in nodes_within(module, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
+        if names_an_identity(function.name):
+            found.append((function.name, frozenset(_dependencies_taken(function))))
+    return tuple(found)
+
+
+keep("identity_dependencies", tuple[tuple[str, frozenset[str]], ...])

@@ -24,6 +24,7 @@ from astroid import nodes
 
 from ..lang.python import dotted_name, nodes_within
 from .callers import names_the_caller
+from .kept import keep, module_fact
 
 # Calls that decide whether the caller may use a row they are handed.
 ROW_CHECKS = frozenset({"check_object_permissions", "has_object_permission", "has_permission"})
@@ -33,17 +34,31 @@ def rechecked_serializer_fields(modules: Iterable[tuple[str, nodes.Module]]) -> 
     verdicts: dict[str, list[bool]] = {}
     unchecked: set[str] = set()
     for _, module in modules:
-        for statement in nodes_within(module, nodes.Assign):
-            if isinstance(statement.parent, nodes.ClassDef) and any(
-                    isinstance(t, nodes.AssignName) and t.name == "serializer_class" for t in statement.targets):
-                unchecked.add((dotted_name(statement.value) or "").rsplit(".", 1)[-1])
-        for function in nodes_within(module, nodes.FunctionDef):
-            for variable, cls in _serializers_made(function):
-                if _saved(function, variable):
-                    unchecked.add(cls)
-                for field, read in _fields_read(function, variable):
-                    verdicts.setdefault(f"{cls}#{field}", []).append(_checked(read, function))
+        reads, unchecked_here = module_fact(module, "serializer_reads", _serializer_reads)
+        unchecked |= unchecked_here
+        for key, checked in reads:
+            verdicts.setdefault(key, []).append(checked)
     return frozenset(key for key, seen in verdicts.items() if all(seen) and key.split("#")[0] not in unchecked)
+
+
+def _serializer_reads(module: nodes.Module) -> tuple[tuple[tuple[str, bool], ...], frozenset[str]]:
+    """("Serializer#field", whether the row read from it is checked) for each read of a
+    serializer's validated field, and the serializers that views save or serve unchecked."""
+    reads = []
+    unchecked = set()
+    for statement in nodes_within(module, nodes.Assign):
+        if isinstance(statement.parent, nodes.ClassDef) and any(
+                isinstance(t, nodes.AssignName) and t.name == "serializer_class" for t in statement.targets):
+            unchecked.add((dotted_name(statement.value) or "").rsplit(".", 1)[-1])
+    for function in nodes_within(module, nodes.FunctionDef):
+        for variable, cls in _serializers_made(function):
+            if _saved(function, variable):
+                unchecked.add(cls)
+            reads += [(f"{cls}#{field}", _checked(read, function)) for field, read in _fields_read(function, variable)]
+    return tuple(reads), frozenset(unchecked)
+
+
+keep("serializer_reads", tuple[tuple[tuple[str, bool], ...], frozenset[str]])
 
 
 def _serializers_made(function: nodes.FunctionDef) -> list[tuple[str, str]]:

@@ -1,0 +1,114 @@
+"""A module's index facts as plain data, standing in for its tree.
+
+The index reads each module only through facts worked out once per tree and kept in the
+tree's memo (`lang.python.module_memo`): what a module adds to the call graph, the models it
+declares, the operations of a migration. Those facts are plain data, so they can be written
+down and read back in a later run, and a `KeptModule` holding them can be handed to
+`build_index` in place of the tree: a scan in which one file changed need not build the trees
+of the thousands that did not.
+
+A fact that depends on more than the module's own text (the tenant's field names, say) is kept
+under a key that names what it depends on (`tenant_methods:<digest>`), so that a later run with
+other names asks for a key the kept module does not hold. A kept module asked for anything it
+does not hold raises `TreeNeeded`: the caller builds that module's tree and builds the index
+again. A missing fact costs a parse, never a wrong index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..lang.python import module_memo
+
+T = TypeVar("T")
+
+# Fact family (the memo key up to its first ":") -> the type of its value.
+_KEPT_TYPES: dict[str, Any] = {}
+_ADAPTERS: dict[str, TypeAdapter] = {}
+
+
+class TreeNeeded(Exception):
+    """The index asked a kept module for what only its tree can answer."""
+
+    def __init__(self, relpath: str, wanted: str) -> None:
+        super().__init__(f"{relpath}: {wanted} is not kept")
+        self.relpath = relpath
+
+
+class KeptModule:
+    """The facts of one module from an earlier run, in place of its tree. Its `name` is that of
+    the module; any other attribute is the tree's, which it does not have."""
+
+    def __init__(self, name: str, relpath: str, facts: dict[str, Any]) -> None:
+        self.name = name
+        self.relpath = relpath
+        self._prodready_memo = facts
+
+    def __getattr__(self, attribute: str) -> Any:
+        raise TreeNeeded(self.relpath, attribute)
+
+
+def keep(family: str, kind: Any) -> None:
+    """Declare that the facts stored in module memos under `family` (or `family:...`) are plain
+    data of type `kind`, to be written down and read back."""
+    _KEPT_TYPES[family] = kind
+
+
+def module_fact(module: Any, key: str, work_out: Callable[[Any], T]) -> T:
+    """The fact `key` of `module`, worked out from its tree once; a kept module holds it or
+    raises `TreeNeeded`."""
+    memo = module_memo(module)
+    if key not in memo:
+        if isinstance(module, KeptModule):
+            raise TreeNeeded(module.relpath, key)
+        memo[key] = work_out(module)
+    return memo[key]
+
+
+def context_key(family: str, parts: Iterable[str]) -> str:
+    """The key of a fact that depends on `parts` besides the module's text."""
+    digest = hashlib.blake2b("\0".join(sorted(parts)).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return f"{family}:{digest}"
+
+
+def _adapter(family: str) -> TypeAdapter | None:
+    if family not in _ADAPTERS and family in _KEPT_TYPES:
+        _ADAPTERS[family] = TypeAdapter(_KEPT_TYPES[family])
+    return _ADAPTERS.get(family)
+
+
+def written_facts(module: Any) -> dict[str, Any]:
+    """The kept facts of a parsed module, as JSON values. A fact that would not read back as
+    it is (a value of a kind JSON does not hold) is left out: asked for, it costs a parse."""
+    written: dict[str, Any] = {}
+    for key, value in module_memo(module).items():
+        adapter = _adapter(key.split(":", 1)[0]) if isinstance(key, str) else None
+        if adapter is None:
+            continue
+        try:
+            data = adapter.dump_python(value, mode="json")
+            if adapter.validate_python(data) == value:
+                written[key] = data
+        except (ValidationError, TypeError, ValueError):
+            continue
+    return written
+
+
+def read_facts(data: object) -> dict[str, Any]:
+    """Facts written by `written_facts`, read back; anything that does not fit is dropped."""
+    facts: dict[str, Any] = {}
+    if not isinstance(data, dict):
+        return facts
+    for key, value in data.items():
+        adapter = _adapter(key.split(":", 1)[0]) if isinstance(key, str) else None
+        if adapter is None:
+            continue
+        try:
+            facts[key] = adapter.validate_python(value)
+        except (ValidationError, TypeError, ValueError, RecursionError):
+            continue
+    return facts

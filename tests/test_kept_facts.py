@@ -1,0 +1,106 @@
+"""Index facts kept per module: written down, read back, and standing in for the trees they
+came from. An index built from kept facts must be the index built from the trees; a fact that
+was not kept, or was kept under other circumstances, must cost a parse, never a guess."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from analyzer.config import Config, discover_config
+from analyzer.engine import index_files, parse_files
+from analyzer.index import build_index
+from analyzer.index.fingerprint import fingerprint
+from analyzer.index.kept import KeptModule, TreeNeeded, read_facts, written_facts
+from analyzer.lang.python import forget_modules
+from analyzer.workspace import discover, is_test_file
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _parsed(root: Path, config: Config) -> list:
+    files, _ = discover([root], config)
+    parsed, _ = parse_files(files, config)
+    return parsed
+
+
+def _kept(parsed: list) -> dict[str, KeptModule]:
+    """Each module's facts as a later run reads them: through JSON text."""
+    text = json.dumps({item.source.relpath: [item.module.name, written_facts(item.module)] for item in parsed
+                       if item.module is not None and not is_test_file(item.source.relpath)})
+    return {relpath: KeptModule(name, relpath, read_facts(facts)) for relpath, (name, facts) in json.loads(text).items()}
+
+
+def _index_from(parsed: list, modules: dict, config: Config):
+    return build_index([(item.source.relpath, modules[item.source.relpath]) for item in parsed
+                        if item.source.relpath in modules],
+                       [(item.source.relpath, item.statements, item.source.text) for item in parsed
+                        if item.source.language == "sql"],
+                       config, [(item.source.relpath, item.script) for item in parsed if item.script is not None])
+
+
+@pytest.mark.parametrize("fixture", ["django_saas", "fastapi_saas"])
+def test_an_index_built_from_kept_facts_is_the_index_built_from_trees(fixture: str) -> None:
+    root = FIXTURES / fixture
+    config = discover_config(root)
+    parsed = _parsed(root, config)
+    try:
+        from_trees = index_files(parsed, config)
+        kept = _kept(parsed)
+        assert fingerprint(_index_from(parsed, kept, config)) == fingerprint(from_trees)
+        assert any(model.tenant_field for model in from_trees.models.values())
+        # Built twice from the same kept facts: the index completes its models in place, and
+        # must not have completed the kept ones.
+        assert fingerprint(_index_from(parsed, kept, config)) == fingerprint(from_trees)
+    finally:
+        forget_modules([item.module.name for item in parsed if item.module is not None])
+
+
+def test_alembic_revisions_still_need_their_trees() -> None:
+    """The replay of Alembic's operations reads the version files' trees: a kept version file
+    says so, and handed its tree the index is the same."""
+    root = FIXTURES / "fastapi_helpdesk"
+    config = discover_config(root)
+    parsed = _parsed(root, config)
+    try:
+        from_trees = index_files(parsed, config)
+        modules = _kept(parsed)
+        with pytest.raises(TreeNeeded) as needed:
+            _index_from(parsed, modules, config)
+        assert "/versions/" in needed.value.relpath
+        for item in parsed:
+            if "/versions/" in item.source.relpath:
+                modules[item.source.relpath] = item.module
+        assert fingerprint(_index_from(parsed, modules, config)) == fingerprint(from_trees)
+    finally:
+        forget_modules([item.module.name for item in parsed if item.module is not None])
+
+
+def test_facts_that_depend_on_the_tenant_are_not_served_for_another_tenant() -> None:
+    """Which manager methods filter by the tenant was worked out for the tenant found then; with
+    another tenant key configured, the kept facts cannot answer and a tree is asked for."""
+    root = FIXTURES / "django_saas"
+    config = discover_config(root)
+    parsed = _parsed(root, config)
+    try:
+        index_files(parsed, config)
+        kept = _kept(parsed)
+        other = config.model_copy(update={"tenant": config.tenant.model_copy(update={"fields": ("workspace_id",)})})
+        with pytest.raises(TreeNeeded):
+            _index_from(parsed, kept, other)
+    finally:
+        forget_modules([item.module.name for item in parsed if item.module is not None])
+
+
+def test_kept_facts_that_do_not_fit_are_dropped() -> None:
+    assert read_facts({"handler_facts": {"calls": "not a tuple"}, "unknown_family": 1, 3: 4}) == {}
+    assert read_facts(["not", "a", "mapping"]) == {}
+    assert read_facts({"class_names": ["invoice", "Invoice"]}) == {"class_names": frozenset({"invoice", "Invoice"})}
+
+
+def test_a_kept_module_has_no_tree() -> None:
+    module = KeptModule("billing.views", "billing/views.py", {})
+    with pytest.raises(TreeNeeded, match="billing/views.py"):
+        module.body  # noqa: B018
