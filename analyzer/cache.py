@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .config import Config
+from .index.kept import KeptModule, read_facts, written_facts
 from .model import Finding, Summary
 from .parallel import FileResult
 
@@ -124,6 +125,51 @@ class FileCache:
         """Keep this run's files, and only them: a file deleted since is forgotten."""
         with contextlib.suppress(OSError):
             _write(self.folder, self.target, json.dumps({"files": self.fresh}))
+
+
+class FactCache:
+    """Each Python module's index facts (see `index.kept`) from the last run of the same
+    configuration and paths, with the two digests they stand under: the module's own text,
+    which decides its name's imports, and its dependency digest, which covers whatever its
+    facts may have read through inference."""
+
+    def __init__(self, root: Path, config: Config, paths: list[str]) -> None:
+        self.folder = root / CACHE_DIR
+        self.target = _entry(self.folder, config, paths, "facts.json")
+        self.kept: dict[str, dict] = {}
+        self.fresh: dict[str, dict] = {}
+        try:
+            data = json.loads(self.target.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and isinstance(data.get("modules"), dict):
+                self.kept = data["modules"]
+        except (OSError, ValueError, RecursionError):
+            pass
+
+    def stand_in(self, relpath: str, own: str, name: str) -> KeptModule | None:
+        """The module's kept facts, if its text and name are those they were read from."""
+        entry = self.kept.get(relpath)
+        if not isinstance(entry, dict) or entry.get("own") != own or entry.get("name") != name:
+            return None
+        facts = read_facts(entry.get("facts"))
+        return KeptModule(name, relpath, facts) if facts else None
+
+    def depends(self, relpath: str) -> str | None:
+        entry = self.kept.get(relpath)
+        return entry.get("depends") if isinstance(entry, dict) else None
+
+    def put(self, relpath: str, own: str, name: str, depends: str, module: object) -> None:
+        """Keep the facts of `module`: its tree's, or those it stood in with, unchanged."""
+        entry = self.kept.get(relpath)
+        if isinstance(module, KeptModule) and isinstance(entry, dict) and entry.get("own") == own:
+            facts = entry.get("facts")
+        else:
+            facts = written_facts(module)
+        self.fresh[relpath] = {"own": own, "name": name, "depends": depends, "facts": facts}
+
+    def store(self) -> None:
+        """Keep this run's modules, and only them: a module deleted since is forgotten."""
+        with contextlib.suppress(OSError):
+            _write(self.folder, self.target, json.dumps({"modules": self.fresh}))
 
 
 def _write(folder: Path, target: Path, text: str) -> None:

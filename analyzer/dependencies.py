@@ -30,7 +30,7 @@ def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | None]],
     builds one when an import reaches it, and what it imports is not known here, so such a
     module depends on every file."""
     files = list(files)
-    own = {relpath: _hash(f"{relpath}\0{text}") for relpath, text, _ in files}
+    own = {relpath: own_digest(relpath, text) for relpath, text, _ in files}
     by_name = {module.name: relpath for relpath, _, module in files if module is not None}
     untraced = {name: relpath for name, relpath in (untraced or {}).items() if relpath in own}
     by_name.update({name: relpath for name, relpath in untraced.items() if name not in by_name})
@@ -66,6 +66,11 @@ def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | None]],
 
 
 _EVERY_FILE = "\0every file"
+
+
+def own_digest(relpath: str, text: str) -> str:
+    """A digest of a file's own text, under its path."""
+    return _hash(f"{relpath}\0{text}")
 
 
 def _modules(imported: str, by_name: dict[str, str], ends: dict[str, set[str]]) -> set[str]:

@@ -12,19 +12,29 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from astroid import nodes
 
 from .budget import MemoryUp, TimeUp, budget, resident_mb
-from .cache import FileCache, RunCache
+from .cache import FactCache, FileCache, RunCache
 from .collector import fewer_collections, set_aside
 from .config import Config, discover_config
-from .dependencies import dependency_digests
+from .dependencies import dependency_digests, own_digest
 from .incremental import StatementMemo
-from .index import ProjectIndex, build_index
+from .index import ProjectIndex, build_index, reads_tree
 from .index.fingerprint import NotFingerprintable, fingerprint
+from .index.kept import KeptModule, TreeNeeded
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
-from .lang.python import Positions, PythonParseError, forget_modules, module_name, nodes_within, parse_python
+from .lang.python import (
+    Positions,
+    PythonParseError,
+    defer_module,
+    forget_modules,
+    module_name,
+    nodes_within,
+    parse_python,
+)
 from .lang.sql import parse_script
 from .model import Finding, Report, Skipped, Summary
 from .parallel import FileResult, map_files
@@ -34,6 +44,7 @@ from .suppress import Baseline, parse_suppressions, per_file_ignored
 from .workspace import SCRIPT_LANGUAGES, SourceFile, discover, is_test_file, language_of, path_spec, read_source
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -42,6 +53,12 @@ class ParsedFile:
     module: nodes.Module | None = None
     statements: list = field(default_factory=list)
     script: ScriptFile | None = None
+    kept: KeptModule | None = None  # a Python module's facts from the last run, standing in for its tree
+
+    @property
+    def for_index(self) -> nodes.Module | KeptModule | None:
+        """What the index reads of a Python module: its kept facts, else its tree."""
+        return self.kept if self.kept is not None else self.module
 
 
 def analyze(paths: Iterable[str | Path], config: Config | None = None,
@@ -64,8 +81,13 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
         findings, summary, texts = cached
     else:
         file_cache = FileCache(config.root, config, names) if run_cache is not None and config.root else None
+        fact_cache = FactCache(config.root, config, names) if file_cache is not None and config.root else None
         with fewer_collections():
-            findings, summary, texts = _run(files, skipped, others, config, progress, jobs, file_cache)
+            try:
+                findings, summary, texts = _run(files, list(skipped), others, config, progress, jobs, file_cache,
+                                                fact_cache)
+            except _Unkept:  # a module kept last time no longer parses as it did: do it all again
+                findings, summary, texts = _run(files, list(skipped), others, config, progress, jobs, file_cache)
         if run_cache is not None and key is not None:
             run_cache.store(config, names, key, findings, summary, texts)
     if config.baseline:
@@ -82,15 +104,37 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
 
 def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
          progress: Progress | None, jobs: int = 1, file_cache: FileCache | None = None,
-         ) -> tuple[list[Finding], Summary, dict[str, str]]:
+         fact_cache: FactCache | None = None) -> tuple[list[Finding], Summary, dict[str, str]]:
     """Both passes over `files`, with `others` (the rest of the project) parsed for the index;
     pass 2 in `jobs` processes where that is safe (see `analyzer.parallel`), and only for the
-    files that `file_cache` has no findings for under their current key."""
+    files that `file_cache` has no findings for under their current key. With `fact_cache`,
+    a module whose facts are kept from the last run is not parsed unless something needs its
+    tree (see `_stand_in`)."""
     total = len(files) * 2
-    parsed, unreadable = parse_files(files, config, progress=(lambda done: progress(done, total)) if progress else None)
+    parsed, unreadable = parse_files(files, config, progress=(lambda done: progress(done, total)) if progress else None,
+                                     facts=fact_cache)
     skipped.extend(unreadable)
-    context, _ = parse_files(others, config)
-    index = index_files(parsed + context, config)
+    context, _ = parse_files(others, config, facts=fact_cache)
+    everything = parsed + context
+    try:
+        return _passes(parsed, context, skipped, config, progress, total, jobs, file_cache, fact_cache)
+    finally:
+        forget_modules([module_name(item.source.path) for item in everything
+                        if item.module is not None or item.kept is not None])
+
+
+def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[Skipped], config: Config,
+            progress: Progress | None, total: int, jobs: int, file_cache: FileCache | None,
+            fact_cache: FactCache | None) -> tuple[list[Finding], Summary, dict[str, str]]:
+    everything = parsed + context
+    digests: dict[str, str] = {}
+    if fact_cache is not None:
+        digests = _with_trees(lambda: _module_digests(everything), everything, config)
+        for item in everything:
+            if item.kept is not None and (fact_cache.depends(item.source.relpath) != digests.get(item.source.relpath)
+                                          or reads_tree(item.source.relpath)):
+                _build_tree(item, config)  # what its facts read through inference has changed
+    index = _with_trees(lambda: index_files(everything, config), everything, config)
     set_aside()
     rules = enabled_rules(config)
 
@@ -107,31 +151,36 @@ def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: 
         return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql)
 
     if file_cache is not None:
-        file_cache.keys = _file_keys(parsed + context, index, file_cache)
+        file_cache.keys = _with_trees(lambda: _file_keys(everything, index, file_cache), everything, config)
     results = _pass_two(parsed, check, jobs, file_cache,
-                        (lambda done: progress(len(files) + done, total)) if progress else None)
+                        (lambda done: progress(total // 2 + done, total)) if progress else None,
+                        before=lambda items: [_tree_for_rules(item, config) for item in items])
     findings = [finding for result in results if result is not None for finding in result.findings]
     skipped.extend(Skipped(path=item.source.relpath, reason=reason)
                    for item, result in zip(parsed, results, strict=True) if result is not None
                    for reason in result.problems)
     unparsed_sql = sum(result.unparsed_sql for result in results if result is not None)
     texts = {item.source.relpath: item.source.text for item in parsed}
-    forget_modules([item.module.name for item in parsed + context if item.module is not None])
+    if fact_cache is not None:
+        _keep_facts(everything, fact_cache, digests)
     findings.sort(key=Finding.sort_key)
     summary = Summary(files=len(parsed), findings=len(findings), skipped=skipped, unparsed_sql=unparsed_sql)
     return findings, summary, texts
 
 
 def _pass_two(parsed: list[ParsedFile], check: Callable[[ParsedFile], FileResult], jobs: int,
-              file_cache: FileCache | None, progress: Callable[[int], None] | None) -> list[FileResult | None]:
+              file_cache: FileCache | None, progress: Callable[[int], None] | None,
+              before: Callable[[list[ParsedFile]], object] | None = None) -> list[FileResult | None]:
     """Each file's result, from `file_cache` where it holds one under the file's current key,
-    else from `check`; the cache is given the new ones."""
+    else from `check`, given the files to check first to `before`; the cache is given the new ones."""
     results: list[FileResult | None] = [None] * len(parsed)
     todo: list[int] = []
     for number, item in enumerate(parsed):
         results[number] = file_cache.get(item.source.relpath) if file_cache is not None else None
         if results[number] is None:
             todo.append(number)
+    if before is not None:
+        before([parsed[number] for number in todo])
     done = len(parsed) - len(todo)
     if progress and done:
         progress(done)
@@ -157,8 +206,8 @@ def _file_keys(items: list[ParsedFile], index: ProjectIndex, file_cache: FileCac
     except NotFingerprintable:
         return {}
     untraced = {module_name(item.source.path): item.source.relpath for item in items
-                if item.module is None and item.source.language == "python"}
-    digests = dependency_digests(((item.source.relpath, item.source.text, item.module) for item in items),
+                if item.for_index is None and item.source.language == "python"}
+    digests = dependency_digests(((item.source.relpath, item.source.text, item.for_index) for item in items),
                                  read_by_all=(path.rpartition(".")[0] for path in index.default_filter_backends),
                                  untraced=untraced)
     return {relpath: file_cache.key(facts, digest) for relpath, digest in digests.items()}
@@ -178,8 +227,10 @@ def other_project_files(paths: list[Path], files: list[Path], config: Config) ->
     return [f for f in everything if f not in targets and f.suffix in (".py", ".sql")]
 
 
-def parse_files(files: list[Path], config: Config, progress: Callable[[int], None] | None = None
-                ) -> tuple[list[ParsedFile], list[Skipped]]:
+def parse_files(files: list[Path], config: Config, progress: Callable[[int], None] | None = None,
+                facts: FactCache | None = None) -> tuple[list[ParsedFile], list[Skipped]]:
+    """Read and parse `files`; a Python module whose facts `facts` keeps under its current text
+    is not parsed, its kept facts stand in for its tree (see `_stand_in`)."""
     parsed: list[ParsedFile] = []
     skipped: list[Skipped] = []
     gate = parse_gate(config)
@@ -190,6 +241,11 @@ def parse_files(files: list[Path], config: Config, progress: Callable[[int], Non
         if isinstance(source, Skipped):
             skipped.append(source)
             continue
+        item = _stand_in(source, config, facts) if facts is not None and source.language == "python" and \
+            gate(source) else None
+        if item is not None:
+            parsed.append(item)
+            continue
         item = parse_source(source, config, gate=gate)
         if isinstance(item, Skipped):
             skipped.append(item)
@@ -197,6 +253,82 @@ def parse_files(files: list[Path], config: Config, progress: Callable[[int], Non
             parsed.append(item)
         set_aside()
     return parsed, skipped
+
+
+class _Unkept(Exception):
+    """A module whose facts were kept no longer parses as it did (a budget ran out this time)."""
+
+
+def _stand_in(source: SourceFile, config: Config, facts: FactCache) -> ParsedFile | None:
+    """The module's kept facts in place of its tree, if they were read from this text. Its tree
+    is built when inference first reaches the module, as it would have been found among the
+    trees, when the rules are to run on it, or when the index asks for a fact not kept."""
+    name = module_name(source.path)
+    kept = facts.stand_in(source.relpath, own_digest(source.relpath, source.text), name)
+    if kept is None:
+        return None
+    item = ParsedFile(source, kept=kept)
+    defer_module(name, lambda: _deferred_tree(item))
+    return item
+
+
+def _deferred_tree(item: ParsedFile) -> nodes.Module | None:
+    """The tree of a kept module that inference has reached; its kept facts stay valid."""
+    if item.module is None:
+        try:
+            item.module = parse_python(item.source.text, item.source.path, module_name(item.source.path))
+        except PythonParseError:
+            return None
+    return item.module
+
+
+def _tree_for_rules(item: ParsedFile, config: Config) -> None:
+    """The tree of a kept module that the rules are to run on; its kept facts stay valid."""
+    if item.module is None and item.kept is not None:
+        built = parse_source(item.source, config)
+        if isinstance(built, Skipped) or built.module is None:
+            raise _Unkept(item.source.relpath)
+        item.module = built.module
+
+
+def _build_tree(item: ParsedFile, config: Config) -> None:
+    """The tree of a module whose kept facts are not enough: its facts are worked out again."""
+    if item.module is None:
+        built = parse_source(item.source, config)
+        if isinstance(built, Skipped) or built.module is None:
+            raise _Unkept(item.source.relpath)
+        item.module = built.module
+    item.kept = None
+
+
+def _with_trees(work: Callable[[], T], items: list[ParsedFile], config: Config) -> T:
+    """`work()`, building the tree of each kept module it asks for what was not kept."""
+    by_path = {item.source.relpath: item for item in items}
+    while True:
+        try:
+            return work()
+        except TreeNeeded as needed:
+            item = by_path.get(needed.relpath)
+            if item is None or item.kept is None:
+                raise
+            _build_tree(item, config)
+
+
+def _module_digests(items: list[ParsedFile]) -> dict[str, str]:
+    """Each file's dependency digest, for its kept facts: what inference could have read."""
+    untraced = {module_name(item.source.path): item.source.relpath for item in items
+                if item.for_index is None and item.source.language == "python"}
+    return dependency_digests(((item.source.relpath, item.source.text, item.for_index) for item in items),
+                              untraced=untraced)
+
+
+def _keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, str]) -> None:
+    for item in items:
+        module = item.for_index
+        relpath = item.source.relpath
+        if module is not None and relpath in digests:
+            facts.put(relpath, own_digest(relpath, item.source.text), module.name, digests[relpath], module)
+    facts.store()
 
 
 def build_project_index(paths: Iterable[str | Path], config: Config) -> tuple[ProjectIndex, list[Skipped]]:
@@ -281,7 +413,8 @@ def parse_gate(config: Config) -> Callable[[SourceFile], bool]:
 def index_files(parsed: list[ParsedFile], config: Config) -> ProjectIndex:
     """Pass 1. Tests are left out: their models, views and settings are not the project's."""
     return build_index(
-        ((p.source.relpath, p.module) for p in parsed if p.module is not None and not is_test_file(p.source.relpath)),
+        ((p.source.relpath, p.for_index) for p in parsed
+         if p.for_index is not None and not is_test_file(p.source.relpath)),
         ((p.source.relpath, p.statements, p.source.text) for p in parsed if p.source.language == "sql"),
         config,
         ((p.source.relpath, p.script) for p in parsed if p.script is not None),

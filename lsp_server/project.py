@@ -18,10 +18,9 @@ from analyzer.collector import fewer_collections, set_aside
 from analyzer.config import Config, ConfigError, discover_config
 from analyzer.engine import ParsedFile, Superseded, analyze_parsed, index_files, parse_source
 from analyzer.incremental import StatementMemo
-from analyzer.index import ProjectIndex
+from analyzer.index import ProjectIndex, declared_models
 from analyzer.index.facts import ModelInfo
-from analyzer.index.orm_models import extract_models
-from analyzer.lang.python import forget_modules, module_memo, release_superseded_trees
+from analyzer.lang.python import forget_modules, release_superseded_trees
 from analyzer.model import Finding, Skipped
 from analyzer.workspace import SourceFile, TooManyEntries, discover, language_of, read_source, relative_posix
 
@@ -211,15 +210,12 @@ def _changes_the_index(path: Path, previous: ParsedFile | None, item: ParsedFile
     return _models(previous) != _models(item)
 
 
-def _models(item: ParsedFile | None) -> list[ModelInfo]:
+def _models(item: ParsedFile | None) -> tuple[ModelInfo, ...]:
     """The models a version declares, read once per tree: each keystroke compares the new
     version with the one before, which the previous keystroke read already."""
     if item is None or item.module is None:
-        return []
-    memo = module_memo(item.module)
-    if "declared_models" not in memo:
-        memo["declared_models"] = extract_models(item.module, item.source.relpath)
-    return memo["declared_models"]
+        return ()
+    return declared_models(item.source.relpath, item.module)
 
 
 def _may_feed_index(path: Path, text: str) -> bool:

@@ -16,6 +16,7 @@ import analyzer
 from analyzer import engine
 from analyzer.cache import CACHE_DIR
 from analyzer.config import discover_config
+from analyzer.lang import python as lang_python
 from analyzer.model import Report
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "django_saas"
@@ -140,6 +141,34 @@ def test_editing_a_view_reanalyses_that_view_and_what_imports_it(project: Path,
                                 "tests/__init__.py", "tests/test_billing.py"]
     new = [f for f in after.findings if f not in before.findings]
     assert [(f.rule, f.path, f.line) for f in new] == [("TEN001", "billing/views.py", 42)]
+    assert same(after, run(project, cache=False))
+
+
+def built_trees(monkeypatch: pytest.MonkeyPatch, root: Path) -> list[str]:
+    """The files whose trees a run builds, whether to index, to analyse or for inference."""
+    built: list[str] = []
+    real = lang_python._build
+
+    def recording(text: str, name: str, path: Path) -> object:
+        built.append(Path(path).relative_to(root).as_posix())
+        return real(text, name, path)
+
+    monkeypatch.setattr(lang_python, "_build", recording)
+    return built
+
+
+def test_a_changed_run_builds_only_the_trees_it_needs(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other modules' index facts are kept from the last run: the edited view is parsed,
+    with the URL modules that import it (their facts may read it), and what inference reaches
+    from them; the rest of the project is not."""
+    run(project)
+    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    built = built_trees(monkeypatch, project)
+    after = run(project)
+    assert {"billing/views.py", "billing/urls.py", "billing/internal_urls.py"} <= set(built)
+    assert "projects/views.py" not in built and "billing/admin.py" not in built
+    assert len(built) < len(list(project.rglob("*.py"))) // 4
+    monkeypatch.undo()
     assert same(after, run(project, cache=False))
 
 

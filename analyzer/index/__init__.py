@@ -51,7 +51,7 @@ from .tenant import (
 
 T = TypeVar("T")
 
-keep("models", tuple[ModelInfo, ...])
+keep("declared_models", tuple[ModelInfo, ...])
 
 __all__ = ["FieldInfo", "ModelInfo", "ProjectIndex", "SecurityFacts", "TableInfo", "TenantKey", "build_index"]
 
@@ -159,7 +159,7 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     candidates: dict[str, ModelInfo] = {}
     labels = app_labels(python)
     for relpath, module in python:
-        for info in _declared_models(relpath, module):
+        for info in declared_models(relpath, module):
             if info.qname not in candidates:  # a copy: the index completes its models in place
                 candidates[info.qname] = _with_declared_label(copy.deepcopy(info), labels)
     models = _resolve_inheritance(candidates)
@@ -229,8 +229,16 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     return index
 
 
-def _declared_models(relpath: str, module: nodes.Module) -> tuple[ModelInfo, ...]:
-    return module_fact(module, "models", lambda module: tuple(extract_models(module, relpath)))
+def reads_tree(relpath: str) -> bool:
+    """Whether building the index reads this module's tree, whatever facts are kept of it: the
+    replay of Alembic's operations reads the version files' calls."""
+    return "versions" in relpath.split("/")[:-1]
+
+
+def declared_models(relpath: str, module: nodes.Module) -> tuple[ModelInfo, ...]:
+    """The models a module declares, read from it alone, once per tree (or kept). Shared: a
+    caller that changes one changes them for every later index."""
+    return module_fact(module, "declared_models", lambda module: tuple(extract_models(module, relpath)))
 
 
 def models_by_table(models: Iterable[ModelInfo]) -> dict[str, ModelInfo]:

@@ -12,6 +12,7 @@ import contextlib
 import re
 import sys
 import weakref
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,6 +92,7 @@ def parse_python(text: str, path: Path, modname: str | None = None, register: bo
         astroid.MANAGER.astroid_cache.pop(name, None)
     else:
         _remember_suffixes(name)
+        _DEFERRED.pop(name, None)  # the tree parsed last is the module of that name
     return module
 
 
@@ -111,13 +113,48 @@ def _project_module_by_suffix(modname: str) -> nodes.Module:
     astroid finds no module of the imported name, the one project module whose name ends with
     it is the module meant."""
     cache = astroid.MANAGER.astroid_cache
-    names = [name for name in _SUFFIXES.get(modname, ()) if name in cache]
+    names = [name for name in _SUFFIXES.get(modname, ()) if name in cache or name in _DEFERRED]
     if len(names) != 1:
         raise astroid.AstroidBuildingError(modname=modname)
-    return cache[names[0]]
+    return cache[names[0]] if names[0] in cache else _build_deferred(names[0])
 
 
 astroid.MANAGER.register_failed_import_hook(_project_module_by_suffix)
+
+# Project modules whose trees a scan has not built, by name -> what builds and registers one.
+# A scan that knows what most modules hold without their trees (see `index.kept`) builds one
+# only when inference reaches it, as it would have found it in the cache had it built it.
+_DEFERRED: dict[str, Callable[[], nodes.Module | None]] = {}
+
+
+def defer_module(name: str, build: Callable[[], nodes.Module | None]) -> None:
+    """Build the project module `name` with `build` when an import first reaches it, in place
+    of any tree of that name already built: the module read last is the module of that name."""
+    astroid.MANAGER.astroid_cache.pop(name, None)
+    _DEFERRED[name] = build
+    _remember_suffixes(name)
+
+
+def _build_deferred(name: str) -> nodes.Module:
+    module = _DEFERRED.pop(name)()
+    if module is None:
+        raise astroid.AstroidBuildingError(modname=name)
+    return module
+
+
+_ast_from_module_name = AstroidManager.ast_from_module_name
+
+
+def _deferred_first(manager: AstroidManager, modname: str | None, *args: object, **kwargs: object) -> nodes.Module:
+    """A deferred project module is found before anything of the same name elsewhere, as its
+    tree in astroid's cache would have been."""
+    if modname is not None and modname in _DEFERRED and modname not in manager.astroid_cache:
+        with contextlib.suppress(astroid.AstroidBuildingError):
+            return _build_deferred(modname)
+    return _ast_from_module_name(manager, modname, *args, **kwargs)
+
+
+AstroidManager.ast_from_module_name = _deferred_first  # type: ignore[method-assign]
 
 _INSTALLED_FOLDERS = frozenset({"site-packages", "dist-packages"})
 _find_module_file = AstroidManager.file_from_module_name
@@ -234,6 +271,7 @@ def forget_modules(names: list[str]) -> None:
     cache = astroid.MANAGER.astroid_cache
     for name in names:
         cache.pop(name, None)
+        _DEFERRED.pop(name, None)
         parts = name.split(".")
         for start in range(1, len(parts)):
             suffix = ".".join(parts[start:])
