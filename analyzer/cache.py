@@ -166,10 +166,24 @@ class FactCache:
             facts = written_facts(module)
         self.fresh[relpath] = {"own": own, "name": name, "depends": depends, "facts": facts}
 
+    def imports_of(self, relpath: str, own: str, name: str) -> frozenset[str] | None:
+        """What a module read but not parsed imports, if kept for this text."""
+        entry = self.fresh.get(relpath) or self.kept.get(relpath)
+        if not isinstance(entry, dict) or entry.get("own") != own or entry.get("name") != name:
+            return None
+        imports = entry.get("imports")
+        if not isinstance(imports, list) or not all(isinstance(imported, str) for imported in imports):
+            return None
+        self.fresh[relpath] = entry
+        return frozenset(imports)
+
+    def put_imports(self, relpath: str, own: str, name: str, imports: frozenset[str]) -> None:
+        self.fresh[relpath] = {"own": own, "name": name, "imports": sorted(imports)}
+
     def store(self) -> None:
         """Keep this run's modules, and only them: a module deleted since is forgotten."""
         with contextlib.suppress(OSError):
-            _write(self.folder, self.target, json.dumps({"modules": self.fresh}))
+            _write(self.folder, self.target, json.dumps({"modules": self.fresh}, separators=(",", ":")))
 
 
 def _write(folder: Path, target: Path, text: str) -> None:

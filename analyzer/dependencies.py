@@ -18,27 +18,23 @@ from collections.abc import Iterable, Iterator
 
 from astroid import nodes
 
+from .index.kept import KeptModule
 from .lang.python import imported_modules
 
+Untraced = dict[str, tuple[str, frozenset[str] | None]]  # module name -> its file, what it imports
 
-def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | None]],
-                       read_by_all: Iterable[str] = (), untraced: dict[str, str] | None = None) -> dict[str, str]:
-    """relpath -> digest, for (relpath, text, parsed module or None) of every file of a run.
-    `read_by_all` names modules that any file's analysis may read without importing them: the
-    classes a settings string names (`DEFAULT_FILTER_BACKENDS`). `untraced` maps the names of
-    Python modules read but not parsed (a test module no rule needs) to their files: astroid
-    builds one when an import reaches it, and what it imports is not known here, so such a
-    module depends on every file."""
+
+def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]],
+                       untraced: Untraced | None = None) -> dict[str, str]:
+    """relpath -> digest, for (relpath, text, parsed module, its kept facts or None) of every
+    file of a run. `untraced` maps the names of Python modules read but not parsed (a test
+    module no rule needs) to their files and what they import (`lang.python.imports_in_text`):
+    astroid builds one when an import reaches it. One whose imports could not be read depends
+    on every file."""
     files = list(files)
     own = {relpath: own_digest(relpath, text) for relpath, text, _ in files}
-    by_name = {module.name: relpath for relpath, _, module in files if module is not None}
-    untraced = {name: relpath for name, relpath in (untraced or {}).items() if relpath in own}
-    by_name.update({name: relpath for name, relpath in untraced.items() if name not in by_name})
-    ends: dict[str, set[str]] = {}
-    for name in by_name:
-        parts = name.split(".")
-        for start in range(1, len(parts)):
-            ends.setdefault(".".join(parts[start:]), set()).add(name)
+    untraced = {name: found for name, found in (untraced or {}).items() if found[0] in own}
+    by_name, ends = _names(files, untraced)
     edges: dict[str, set[str]] = {relpath: set() for relpath in own}
     for relpath, _, module in files:
         if module is None:
@@ -46,10 +42,15 @@ def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | None]],
         for imported in imported_modules(module):
             edges[relpath].update(_modules(imported, by_name, ends))
         edges[relpath].discard(relpath)
-    if untraced:  # one node that depends on every file, rather than every file for each of them
+    for relpath, imports in untraced.values():
+        for imported in imports or ():
+            edges[relpath].update(_modules(imported, by_name, ends))
+        edges[relpath].discard(relpath)
+    unknown = [relpath for relpath, imports in untraced.values() if imports is None]
+    if unknown:  # one node that depends on every file, rather than every file for each of them
         edges[_EVERY_FILE] = set(own)
         own[_EVERY_FILE] = ""
-        for relpath in untraced.values():
+        for relpath in unknown:
             edges[relpath] = {_EVERY_FILE}
     digests: dict[str, str] = {}
     for component in _components(edges):
@@ -59,10 +60,33 @@ def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | None]],
         digest = _hash("\0".join([*sorted(own[member] for member in component), "|", *after]))
         digests.update(dict.fromkeys(component, digest))
     digests.pop(_EVERY_FILE, None)
-    shared = sorted({digests[relpath] for name in read_by_all for relpath in _modules(name, by_name, ends)})
-    if shared:
-        digests = {relpath: _hash("\0".join([digest, "|", *shared])) for relpath, digest in digests.items()}
     return digests
+
+
+def read_by_every_file(digests: dict[str, str], files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]],
+                       names: Iterable[str], untraced: Untraced | None = None) -> dict[str, str]:
+    """The digests of `dependency_digests` when any file's analysis may read the modules
+    `names` without importing them: the classes a settings string names
+    (`DEFAULT_FILTER_BACKENDS`)."""
+    by_name, ends = _names(list(files), untraced or {})
+    shared = sorted({digests[relpath] for name in names for relpath in _modules(name, by_name, ends)
+                     if relpath in digests})
+    if not shared:
+        return digests
+    return {relpath: _hash("\0".join([digest, "|", *shared])) for relpath, digest in digests.items()}
+
+
+def _names(files: list[tuple[str, str, nodes.Module | KeptModule | None]], untraced: Untraced
+           ) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Project modules' files by name, and the full names that end with each dotted suffix."""
+    by_name = {module.name: relpath for relpath, _, module in files if module is not None}
+    by_name.update({name: relpath for name, (relpath, _) in untraced.items() if name not in by_name})
+    ends: dict[str, set[str]] = {}
+    for name in by_name:
+        parts = name.split(".")
+        for start in range(1, len(parts)):
+            ends.setdefault(".".join(parts[start:]), set()).add(name)
+    return by_name, ends
 
 
 _EVERY_FILE = "\0every file"

@@ -20,7 +20,7 @@ from .budget import MemoryUp, TimeUp, budget, resident_mb
 from .cache import FactCache, FileCache, RunCache
 from .collector import fewer_collections, set_aside
 from .config import Config, discover_config
-from .dependencies import dependency_digests, own_digest
+from .dependencies import Untraced, dependency_digests, own_digest, read_by_every_file
 from .incremental import StatementMemo
 from .index import ProjectIndex, build_index, reads_tree
 from .index.fingerprint import NotFingerprintable, fingerprint
@@ -31,6 +31,7 @@ from .lang.python import (
     PythonParseError,
     defer_module,
     forget_modules,
+    imports_in_text,
     module_name,
     nodes_within,
     parse_python,
@@ -127,9 +128,10 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
             progress: Progress | None, total: int, jobs: int, file_cache: FileCache | None,
             fact_cache: FactCache | None) -> tuple[list[Finding], Summary, dict[str, str]]:
     everything = parsed + context
-    digests: dict[str, str] = {}
+    untraced = _untraced(everything, fact_cache) if file_cache is not None else {}
+    digests = _with_trees(lambda: _module_digests(everything, untraced), everything, config) \
+        if file_cache is not None else {}
     if fact_cache is not None:
-        digests = _with_trees(lambda: _module_digests(everything), everything, config)
         for item in everything:
             if item.kept is not None and (fact_cache.depends(item.source.relpath) != digests.get(item.source.relpath)
                                           or reads_tree(item.source.relpath)):
@@ -151,7 +153,7 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
         return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql)
 
     if file_cache is not None:
-        file_cache.keys = _with_trees(lambda: _file_keys(everything, index, file_cache), everything, config)
+        file_cache.keys = _file_keys(everything, index, file_cache, digests, untraced)
     results = _pass_two(parsed, check, jobs, file_cache,
                         (lambda done: progress(total // 2 + done, total)) if progress else None,
                         before=lambda items: [_tree_for_rules(item, config) for item in items])
@@ -197,7 +199,8 @@ def _pass_two(parsed: list[ParsedFile], check: Callable[[ParsedFile], FileResult
     return results
 
 
-def _file_keys(items: list[ParsedFile], index: ProjectIndex, file_cache: FileCache) -> dict[str, str]:
+def _file_keys(items: list[ParsedFile], index: ProjectIndex, file_cache: FileCache, digests: dict[str, str],
+               untraced: Untraced) -> dict[str, str]:
     """Each file's cache key: what its findings depend on (see `analyzer.dependencies`) under
     this index. No keys for a run whose index the fingerprint cannot capture: every file is
     analysed, as without a cache."""
@@ -205,11 +208,8 @@ def _file_keys(items: list[ParsedFile], index: ProjectIndex, file_cache: FileCac
         facts = fingerprint(index)
     except NotFingerprintable:
         return {}
-    untraced = {module_name(item.source.path): item.source.relpath for item in items
-                if item.for_index is None and item.source.language == "python"}
-    digests = dependency_digests(((item.source.relpath, item.source.text, item.for_index) for item in items),
-                                 read_by_all=(path.rpartition(".")[0] for path in index.default_filter_backends),
-                                 untraced=untraced)
+    digests = read_by_every_file(digests, ((item.source.relpath, item.source.text, item.for_index) for item in items),
+                                 (path.rpartition(".")[0] for path in index.default_filter_backends), untraced)
     return {relpath: file_cache.key(facts, digest) for relpath, digest in digests.items()}
 
 
@@ -314,12 +314,29 @@ def _with_trees(work: Callable[[], T], items: list[ParsedFile], config: Config) 
             _build_tree(item, config)
 
 
-def _module_digests(items: list[ParsedFile]) -> dict[str, str]:
-    """Each file's dependency digest, for its kept facts: what inference could have read."""
-    untraced = {module_name(item.source.path): item.source.relpath for item in items
-                if item.for_index is None and item.source.language == "python"}
+def _module_digests(items: list[ParsedFile], untraced: Untraced) -> dict[str, str]:
+    """Each file's dependency digest: what its analysis could have read through inference."""
     return dependency_digests(((item.source.relpath, item.source.text, item.for_index) for item in items),
                               untraced=untraced)
+
+
+def _untraced(items: list[ParsedFile], facts: FactCache | None) -> Untraced:
+    """The Python modules read but not parsed, by name: their files and what they import,
+    from `facts` where it kept them for the same text."""
+    found = {}
+    for item in items:
+        if item.for_index is not None or item.source.language != "python":
+            continue
+        relpath, text = item.source.relpath, item.source.text
+        name = module_name(item.source.path)
+        own = own_digest(relpath, text)
+        imports = facts.imports_of(relpath, own, name) if facts is not None else None
+        if imports is None:
+            imports = imports_in_text(text, item.source.path, name)
+            if facts is not None and imports is not None:
+                facts.put_imports(relpath, own, name, imports)
+        found[name] = (relpath, imports)
+    return found
 
 
 def _keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, str]) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.dependencies import dependency_digests
-from analyzer.lang.python import parse_python
+from analyzer.dependencies import dependency_digests, read_by_every_file
+from analyzer.lang.python import imported_modules, imports_in_text, parse_python
 
 MODULES = {
     "app/__init__.py": ("app", ""),
@@ -58,10 +58,10 @@ def test_the_same_files_give_the_same_digests() -> None:
 def test_a_module_every_analysis_may_read_moves_every_file() -> None:
     files = [(relpath, text, parse_python(text, Path(relpath), name, register=False))
              for relpath, (name, text) in MODULES.items()]
-    before = dependency_digests(files, read_by_all=["app.d"])
+    before = read_by_every_file(dependency_digests(files), files, ["app.d"])
     files = [(relpath, text + ("# changed\n" if relpath == "app/d.py" else ""), module)
              for relpath, text, module in files]
-    after = dependency_digests(files, read_by_all=["app.d"])
+    after = read_by_every_file(dependency_digests(files), files, ["app.d"])
     assert all(before[relpath] != after[relpath] for relpath in before)
 
 
@@ -79,19 +79,55 @@ def test_a_standard_library_module_is_not_the_project_module_of_the_same_last_na
     assert before["shop/reports.py"] != after["shop/reports.py"]
 
 
-def test_a_module_read_without_a_tree_depends_on_every_file() -> None:
-    """A test module no rule needs is not parsed, so what it imports is unknown: a module that
-    imports it moves with any file."""
+def _with_a_test_module(factories: str, imports: frozenset[str] | None) -> dict[str, str]:
+    """The digests of MODULES with a test module read but not parsed, `app/tests/factories.py`,
+    which `app/seed.py` imports; `imports` is what the factories are known to import."""
     files = [(relpath, text, parse_python(text, Path(relpath), name, register=False))
              for relpath, (name, text) in MODULES.items()]
-    files.append(("app/tests/factories.py", "from app.d import VALUE\n", None))
+    files.append(("app/tests/factories.py", factories, None))
     files.append(("app/seed.py", "from app.tests.factories import VALUE\n",
                   parse_python("from app.tests.factories import VALUE\n", Path("app/seed.py"), "app.seed",
                                register=False)))
-    untraced = {"app.tests.factories": "app/tests/factories.py"}
-    before = dependency_digests(files, untraced=untraced)
-    files = [(relpath, text + ("# changed\n" if relpath == "app/d.py" else ""), module)
-             for relpath, text, module in files]
-    after = dependency_digests(files, untraced=untraced)
+    return dependency_digests(files, untraced={"app.tests.factories": ("app/tests/factories.py", imports)})
+
+
+def test_a_module_read_without_a_tree_depends_on_what_it_imports() -> None:
+    """A test module no rule needs is not parsed; what it imports is read from its text, and a
+    module that imports it moves with those modules, not with every file."""
+    text = "from app.d import VALUE\n"
+    imports = imports_in_text(text, Path("app/tests/factories.py"), "app.tests.factories")
+    assert imports == {"app.d", "app.d.VALUE"}
+    before = _with_a_test_module(text, imports)
+    after = _with_a_test_module(text + "# changed\n", imports)
     assert before["app/seed.py"] != after["app/seed.py"]
-    assert before["tools/report.py"] == after["tools/report.py"]
+    assert before["app/d.py"] == after["app/d.py"] and before["tools/report.py"] == after["tools/report.py"]
+
+
+def test_a_module_whose_imports_cannot_be_read_depends_on_every_file() -> None:
+    before = _with_a_test_module("from app.d import (\n", None)
+    files = {relpath: text for relpath, (_, text) in MODULES.items()}
+    assert files["app/c.py"]  # every file: a change to c moves the module that imports the factories
+    after = dependency_digests(
+        [(relpath, text + ("# changed\n" if relpath == "app/c.py" else ""),
+          parse_python(text, Path(relpath), name, register=False)) for relpath, (name, text) in MODULES.items()]
+        + [("app/tests/factories.py", "from app.d import (\n", None),
+           ("app/seed.py", "from app.tests.factories import VALUE\n",
+            parse_python("from app.tests.factories import VALUE\n", Path("app/seed.py"), "app.seed", register=False))],
+        untraced={"app.tests.factories": ("app/tests/factories.py", None)})
+    assert before["app/seed.py"] != after["app/seed.py"]
+
+
+def test_imports_are_read_from_text_as_from_the_tree() -> None:
+    """Parenthesised names with comments that hold parentheses, continuation lines, aliases,
+    relative imports from a package; `import` elsewhere than at the start of a line is left to
+    Python's own parser."""
+    text = ("from . import (\n    admin,  # the console (legacy)\n    billing,\n)\n"
+            "from .models import Invoice as I, \\\n    Order\nimport shop.tasks as tasks, json\n")
+    path = Path("shop/__init__.py")
+    expected = imported_modules(parse_python(text, path, "shop", register=False))
+    assert imports_in_text(text, path, "shop") == expected
+    assert {"shop.admin", "shop.billing", "shop.models.Order", "shop.tasks", "json"} <= expected
+    odd = "x = 1; import shop.tasks\nif x: from shop import models\n"
+    assert imports_in_text(odd, Path("shop/views.py"), "shop.views") == \
+        imported_modules(parse_python(odd, Path("shop/views.py"), "shop.views", register=False))
+    assert imports_in_text('NOTE = "import"\nfrom shop import (\n', Path("shop/views.py"), "shop.views") is None

@@ -6,7 +6,6 @@ facts from here and never open a file themselves.
 
 from __future__ import annotations
 
-import copy
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -160,8 +159,8 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     labels = app_labels(python)
     for relpath, module in python:
         for info in declared_models(relpath, module):
-            if info.qname not in candidates:  # a copy: the index completes its models in place
-                candidates[info.qname] = _with_declared_label(copy.deepcopy(info), labels)
+            if info.qname not in candidates:
+                candidates[info.qname] = _with_declared_label(_own_copy(info), labels)
     models = _resolve_inheritance(candidates)
     migration_paths = path_spec(config.migrations.paths)
     for model in models:
@@ -233,6 +232,16 @@ def reads_tree(relpath: str) -> bool:
     """Whether building the index reads this module's tree, whatever facts are kept of it: the
     replay of Alembic's operations reads the version files' calls."""
     return "versions" in relpath.split("/")[:-1]
+
+
+def _own_copy(model: ModelInfo) -> ModelInfo:
+    """A copy of a declared model for the index to complete in place (its table, its tenant,
+    its inherited fields), leaving the declared one as it was read: the containers the index
+    fills are the copy's own, and the fields it changes it replaces, never alters."""
+    return replace(model, bases=list(model.bases), inherited_bases=list(model.inherited_bases),
+                   fields=dict(model.fields), managers=dict(model.managers), scope_lookups=dict(model.scope_lookups),
+                   shadowed=set(model.shadowed), foreign_keys=dict(model.foreign_keys),
+                   scoped_managers=set(model.scoped_managers))
 
 
 def declared_models(relpath: str, module: nodes.Module) -> tuple[ModelInfo, ...]:

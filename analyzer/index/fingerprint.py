@@ -42,4 +42,6 @@ def _canonical(value: object) -> object:
 
 
 def _order(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    """A canonical value's repr, which is the same in every process: it holds lists, strings,
+    numbers, booleans and None only."""
+    return repr(value)

@@ -90,7 +90,7 @@ def written_facts(module: Any) -> dict[str, Any]:
         if adapter is None:
             continue
         try:
-            data = adapter.dump_python(value, mode="json")
+            data = adapter.dump_python(value, mode="json", exclude_defaults=True)
             if adapter.validate_python(data) == value:
                 written[key] = data
         except (ValidationError, TypeError, ValueError):

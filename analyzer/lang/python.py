@@ -7,6 +7,7 @@ without importing anything: astroid reads source, it never executes it.
 
 from __future__ import annotations
 
+import ast
 import bisect
 import contextlib
 import re
@@ -540,6 +541,61 @@ def imported_modules(module: nodes.Module) -> frozenset[str]:
             names.update(f"{base}.{name}" for name, _ in node.names)
         found = memo["imported_modules"] = frozenset(names)
     return found
+
+
+# An import statement at the start of its line: `from .models import (Invoice,\n Order)`,
+# `import billing.models as billing_models`.
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+)?import[ \t]+"
+                          r"(\((?:[^)#]|#[^\n]*)*\)|(?:[^\n#;\\]|\\\n)*)", re.M)
+_IMPORT_WORD = re.compile(r"\bimport\b")
+
+
+def imports_in_text(text: str, path: Path, name: str) -> frozenset[str] | None:
+    """What `imported_modules` would find in the module's tree, read from its text: for a module
+    read but not parsed (a test module no rule needs). A text in which `import` appears anywhere
+    else than at the start of a line (after `;`, in a string) is read with `ast`; None for a
+    text that does not parse."""
+    module = nodes.Module(name, file=str(path), path=[str(path)], package=path.stem == "__init__")
+    statements: list[tuple[str | None, int, list[str]]] = []  # (module, level, names) as in an ImportFrom
+    found = _IMPORT_LINE.findall(text)
+    if len(found) == len(_IMPORT_WORD.findall(text)):
+        for source, imported in found:
+            listed = re.sub(r"#[^\n]*", "", imported.strip().strip("()")).replace("\\\n", " ")
+            names = [part.split()[0] for part in listed.split(",") if part.split()]
+            if source:
+                statements.append((source.lstrip("."), len(source) - len(source.lstrip(".")), names))
+            else:
+                statements.append((None, 0, names))
+    else:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            rewritten = rewrite_newer_syntax(text) if sys.version_info < (3, 14) else None
+            try:
+                tree = ast.parse(rewritten) if rewritten is not None else None
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = None
+        except (ValueError, RecursionError, MemoryError):
+            tree = None
+        if tree is None:
+            return None
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                statements.append((None, 0, [alias.name for alias in node.names]))
+            elif isinstance(node, ast.ImportFrom):
+                statements.append((node.module or "", node.level, [alias.name for alias in node.names]))
+    names: set[str] = set()
+    for source, level, imported in statements:
+        if source is None:
+            names.update(imported)
+            continue
+        try:
+            base = module.relative_to_absolute_name(source, level or None)
+        except Exception:  # as imported_modules: an import above the top package finds nothing
+            continue
+        names.add(base)
+        names.update(f"{base}.{name}" for name in imported)
+    return frozenset(names)
 
 
 def keyword_argument(call: nodes.Call, name: str) -> nodes.NodeNG | None:
