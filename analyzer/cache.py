@@ -4,11 +4,12 @@
   hash of their bytes. A run depends on prodready's version (and those of the parsers it
   uses), the configuration, the paths checked, and every file it reads: the checked ones and
   the rest of the project, which the index reads. All of it goes into the key.
-- Each file's findings (`FileCache`), for a run in which something changed: every file is
-  parsed and the index is built again, but a file's rules run again only when its own text,
-  a project module it imports (directly or not, see `analyzer.dependencies`) or the index
-  has changed. Editing a view reanalyses that view and what imports it; editing a model
-  changes the index, and so reanalyses every file.
+- Each file's findings (`FileCache`), for a run in which something changed: a file's rules
+  run again only when its own text, a project module it imports (directly or not, see
+  `analyzer.dependencies`) or the index has changed. Editing a view reanalyses that view and
+  what imports it; editing a model changes the index, and so reanalyses every file.
+- Each Python module's index facts (`FactCache`, see `index.kept`), so that a changed run
+  parses the modules that changed and those that import them, not the whole project.
 
 Nothing is ever served stale: whatever can change a finding is in its key. Findings are kept
 before the baseline is applied, because the baseline file may change on its own. The cache is

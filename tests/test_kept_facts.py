@@ -11,10 +11,10 @@ import pytest
 
 from analyzer.config import Config, discover_config
 from analyzer.engine import index_files, parse_files
-from analyzer.index import build_index
+from analyzer.index import build_index, declared_models
 from analyzer.index.fingerprint import fingerprint
 from analyzer.index.kept import KeptModule, TreeNeeded, read_facts, written_facts
-from analyzer.lang.python import forget_modules
+from analyzer.lang.python import forget_modules, parse_python
 from analyzer.workspace import discover, is_test_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -105,3 +105,17 @@ def test_a_kept_module_has_no_tree() -> None:
     module = KeptModule("billing.views", "billing/views.py", {})
     with pytest.raises(TreeNeeded, match=r"billing/views\.py"):
         module.body  # noqa: B018
+
+
+def test_a_fact_json_would_not_give_back_alike_is_not_kept() -> None:
+    """A field option holds whatever constant the model wrote: bytes would come back a string."""
+    text = ("from django.db import models\n\n\nclass Invoice(models.Model):\n"
+            "    code = models.CharField(max_length=10, db_column=b'code')\n")
+    module = parse_python(text, Path("billing/models.py"), "billing.models", register=False)
+    assert [m.name for m in declared_models("billing/models.py", module)] == ["Invoice"]
+    assert "declared_models" not in written_facts(module)
+    plain = parse_python(text.replace("b'code'", "'code'"), Path("billing/models.py"), "billing.models",
+                         register=False)
+    declared_models("billing/models.py", plain)
+    assert read_facts(json.loads(json.dumps(written_facts(plain))))["declared_models"] == \
+        declared_models("billing/models.py", plain)

@@ -50,7 +50,7 @@ from .tenant import (
 
 T = TypeVar("T")
 
-keep("declared_models", tuple[ModelInfo, ...])
+keep("declared_models", tuple[ModelInfo, ...], loose=True)
 
 __all__ = ["FieldInfo", "ModelInfo", "ProjectIndex", "SecurityFacts", "TableInfo", "TenantKey", "build_index"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from astroid import nodes
 
@@ -44,8 +45,7 @@ def names_the_caller(value: nodes.NodeNG) -> bool:
     return parts[0] in USER_OBJECTS and len(parts) <= 2
 
 
-@dataclass(frozen=True)
-class _Signature:
+class _Signature(NamedTuple):  # a tuple: kept (see `index.kept`) for every function of the project
     parameters: tuple[str, ...]  # self and cls left out, keyword-only ones last
     positional: int  # how many of them a positional argument can fill
     varargs: bool
@@ -151,7 +151,8 @@ def _module_calls(module: nodes.Module) -> _ModuleCalls:
             positional = None if spread else tuple(names_the_caller(a) for a in call.args)
             keywords = tuple((k.arg, names_the_caller(k.value)) for k in call.keywords or () if k.arg)
             calls += [(key, positional, keywords) for key in callee_keys(call, imported, certain)]
-        found = memo["caller_calls"] = _ModuleCalls(definitions, tuple(calls))
+        # Each shape of call once: only whether every call fills a parameter with the caller matters.
+        found = memo["caller_calls"] = _ModuleCalls(definitions, tuple(dict.fromkeys(calls)))
     return found
 
 

@@ -206,7 +206,7 @@ def _migration(relpath: str, module: nodes.Module) -> MigrationFacts | None:
                           declared.get("run_before", ()), tuple(_operation(call, relpath) for call in operations(cls)))
 
 
-keep("django_migration", MigrationFacts | None)
+keep("django_migration", MigrationFacts | None, loose=True)
 keep("class_names", frozenset[str])
 
 

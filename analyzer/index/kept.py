@@ -29,6 +29,7 @@ T = TypeVar("T")
 # Fact family (the memo key up to its first ":") -> the type of its value.
 _KEPT_TYPES: dict[str, Any] = {}
 _ADAPTERS: dict[str, TypeAdapter] = {}
+_LOOSE: set[str] = set()  # families whose values hold `object`s, which JSON may not give back alike
 
 
 class TreeNeeded(Exception):
@@ -52,10 +53,13 @@ class KeptModule:
         raise TreeNeeded(self.relpath, attribute)
 
 
-def keep(family: str, kind: Any) -> None:
+def keep(family: str, kind: Any, loose: bool = False) -> None:
     """Declare that the facts stored in module memos under `family` (or `family:...`) are plain
-    data of type `kind`, to be written down and read back."""
+    data of type `kind`, to be written down and read back. `loose`: `kind` holds values typed
+    `object` (a constant's value: bytes, a tuple), so each is read back before it is kept."""
     _KEPT_TYPES[family] = kind
+    if loose:
+        _LOOSE.add(family)
 
 
 def module_fact(module: Any, key: str, work_out: Callable[[Any], T]) -> T:
@@ -86,12 +90,13 @@ def written_facts(module: Any) -> dict[str, Any]:
     it is (a value of a kind JSON does not hold) is left out: asked for, it costs a parse."""
     written: dict[str, Any] = {}
     for key, value in module_memo(module).items():
-        adapter = _adapter(key.split(":", 1)[0]) if isinstance(key, str) else None
+        family = key.split(":", 1)[0] if isinstance(key, str) else ""
+        adapter = _adapter(family)
         if adapter is None:
             continue
         try:
             data = adapter.dump_python(value, mode="json", exclude_defaults=True)
-            if adapter.validate_python(data) == value:
+            if family not in _LOOSE or adapter.validate_python(data) == value:
                 written[key] = data
         except (ValidationError, TypeError, ValueError):
             continue
