@@ -22,7 +22,7 @@ from .collector import fewer_collections, set_aside
 from .config import Config, discover_config
 from .dependencies import Untraced, dependency_digests, own_digest, read_by_every_file
 from .incremental import StatementMemo
-from .index import ProjectIndex, build_index, reads_tree
+from .index import ProjectIndex, build_index
 from .index.fingerprint import NotFingerprintable, fingerprint
 from .index.kept import KeptModule, TreeNeeded
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
@@ -133,8 +133,7 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
         if file_cache is not None else {}
     if fact_cache is not None:
         for item in everything:
-            if item.kept is not None and (fact_cache.depends(item.source.relpath) != digests.get(item.source.relpath)
-                                          or reads_tree(item.source.relpath)):
+            if item.kept is not None and fact_cache.depends(item.source.relpath) != digests.get(item.source.relpath):
                 _build_tree(item, config)  # what its facts read through inference has changed
     index = _with_trees(lambda: index_files(everything, config), everything, config)
     set_aside()

@@ -228,12 +228,6 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     return index
 
 
-def reads_tree(relpath: str) -> bool:
-    """Whether building the index reads this module's tree, whatever facts are kept of it: the
-    replay of Alembic's operations reads the version files' calls."""
-    return "versions" in relpath.split("/")[:-1]
-
-
 def _own_copy(model: ModelInfo) -> ModelInfo:
     """A copy of a declared model for the index to complete in place (its table, its tenant,
     its inherited fields), leaving the declared one as it was read: the containers the index

@@ -64,13 +64,80 @@ keep("declared_tables", frozenset[str])
 
 
 def replay(history: AlembicHistory, modules: dict[str, nodes.Module]) -> AlembicSchema:
-    """The schema at the heads; `modules` maps the revisions' paths to their parsed files."""
+    """The schema at the heads; `modules` maps the revisions' paths to their parsed files (or
+    their kept facts, see `index.kept`)."""
     schema = AlembicSchema()
     for revision in _in_order(history):
         module = modules.get(revision.path)
-        for call in alembic_ops(module) if module is not None else ():
-            _apply(call, revision, schema)
+        for operation in module_fact(module, "alembic_operations", _operations) if module is not None else ():
+            _apply(operation, revision, schema)
     return schema
+
+
+@dataclass(frozen=True)
+class AlembicOperation:
+    """One `op.*` call of a revision's `upgrade()`, with what replaying it needs, read from its syntax."""
+
+    kind: str  # create_table, add_column, ...
+    line: int
+    column: int = 1
+    table: str | None = None  # the table it names, if it can be read
+    columns: tuple[ColumnFacts, ...] = ()  # create_table's columns; add_column's column
+    primary: tuple[str, ...] = ()  # create_table: the columns of its PrimaryKeyConstraint
+    opaque: bool = False  # create_table: columns it builds elsewhere (`*columns`)
+    name: str | None = None  # the column dropped or altered, the new table name, the index
+    nullable: bool | None = None  # alter_column
+    type: tuple[str | None, int | None] | None = None  # alter_column's type_: (family, length)
+    new_name: str | None = None  # alter_column's new_column_name
+    index_columns: tuple[str, ...] = ()  # create_index
+    executed: tuple[tuple[str, bool], ...] = ()  # execute: (table, whether its SQL creates it) it changes
+
+
+def _operations(module: nodes.Module) -> tuple[AlembicOperation, ...]:
+    return tuple(_operation(call) for call in alembic_ops(module))
+
+
+keep("alembic_operations", tuple[AlembicOperation, ...])
+
+
+def _operation(call: nodes.Call) -> AlembicOperation:
+    kind = call.func.attrname
+    line = call.lineno or 0
+    if kind == "execute":
+        return AlembicOperation(kind, line, executed=_executed(call))
+    batch = is_batch_op(call)
+    args = list(call.args)
+    table = alembic_table(call, 1 if kind in ("create_index", "drop_index") else 0)
+    rest = args if batch else args[1:]
+    if kind == "create_table":
+        columns, primary, opaque = _created(rest)
+        return AlembicOperation(kind, line, (call.col_offset or 0) + 1, table, columns, primary, opaque)
+    if kind == "rename_table":
+        new = literal_text(rest[0]) if rest else literal_text(keyword_argument(call, "new_table_name"))
+        return AlembicOperation(kind, line, table=table, name=new)
+    if kind == "add_column":
+        column = next((a for a in rest if is_column_call(a)), keyword_argument(call, "column"))
+        return AlembicOperation(kind, line, table=table,
+                                columns=(column_facts(column),) if isinstance(column, nodes.Call) else ())
+    if kind == "drop_column":
+        name = literal_text(rest[0]) if rest else literal_text(keyword_argument(call, "column_name"))
+        return AlembicOperation(kind, line, table=table, name=name)
+    if kind == "alter_column":
+        name = literal_text(rest[0]) if rest else literal_text(keyword_argument(call, "column_name"))
+        nullable = keyword_argument(call, "nullable")
+        type_node = keyword_argument(call, "type_")
+        return AlembicOperation(kind, line, table=table, name=name,
+                                nullable=nullable.value if isinstance(nullable, nodes.Const)
+                                and isinstance(nullable.value, bool) else None,
+                                type=type_of(type_node) if type_node is not None else None,
+                                new_name=literal_text(keyword_argument(call, "new_column_name")))
+    if kind in ("create_index", "drop_index"):
+        name = _index_name(args[0] if args else keyword_argument(call, "index_name"))
+        columns_node = (rest[0] if batch and rest else args[2] if len(args) > 2 else None) or \
+            keyword_argument(call, "columns")
+        columns = tuple(literal_text(e) or "?" for e in getattr(columns_node, "elts", ()))
+        return AlembicOperation(kind, line, table=table, name=name, index_columns=columns)
+    return AlembicOperation(kind, line, table=table)
 
 
 def _in_order(history: AlembicHistory) -> list[Revision]:
@@ -94,94 +161,94 @@ def _in_order(history: AlembicHistory) -> list[Revision]:
     return order
 
 
-def _apply(call: nodes.Call, revision: Revision, schema: AlembicSchema) -> None:
-    kind = call.func.attrname
-    batch = is_batch_op(call)
-    args = list(call.args)
+def _apply(operation: AlembicOperation, revision: Revision, schema: AlembicSchema) -> None:
+    kind = operation.kind
     if kind == "execute":
-        _execute(call, schema)
+        for name, creates in operation.executed:
+            if creates:
+                schema.tables.setdefault(name, AlembicTable(name=name, path="", line=operation.line))
+            if name in schema.tables:
+                schema.tables[name].opaque = True
         return
-    table_name = alembic_table(call, 1 if kind in ("create_index", "drop_index") else 0)
+    table_name = operation.table
     if kind == "drop_index":
-        table_name = table_name or _table_of_index(call, schema)
+        table_name = table_name or next((t.name for t in schema.tables.values() if operation.name in t.indexes), None)
     if table_name is None:
         if kind in ("create_table", "add_column", "alter_column", "drop_column", "drop_table", "rename_table",
                     "create_index", "drop_index"):
             schema.unknown.add(kind)
         return
-    rest = args if batch else args[1:]
     table = schema.tables.get(table_name)
     if kind == "create_table":
-        schema.tables[table_name] = _created(table_name, rest, revision, call)
+        schema.tables[table_name] = _table(table_name, operation, revision)
     elif kind == "drop_table":
         schema.tables.pop(table_name, None)
     elif table is None:
         return  # a table the replay does not know (created by SQL it could not read)
     elif kind == "rename_table":
-        new = literal_text(rest[0]) if rest else literal_text(keyword_argument(call, "new_table_name"))
-        if new:
-            table.name = new.lower()
+        if operation.name:
+            table.name = operation.name.lower()
             schema.tables[table.name] = schema.tables.pop(table_name)
     elif kind == "add_column":
-        column = next((a for a in rest if is_column_call(a)), keyword_argument(call, "column"))
-        if isinstance(column, nodes.Call):
-            facts = column_facts(column)
+        for facts in operation.columns:
             table.columns[facts.name] = facts
             if facts.index:
                 table.indexes[f"ix_{table_name}_{facts.name}"] = (facts.name,)
     elif kind == "drop_column":
-        name = literal_text(rest[0]) if rest else literal_text(keyword_argument(call, "column_name"))
+        name = operation.name
         if name:
             table.columns.pop(name, None)
             table.indexes = {k: v for k, v in table.indexes.items() if name not in v}
     elif kind == "alter_column":
-        _altered(table, rest, call)
+        _altered(table, operation)
     elif kind == "create_index":
-        name = _index_name(args[0] if args else keyword_argument(call, "index_name"))
-        columns_node = (rest[0] if batch and rest else args[2] if len(args) > 2 else None) or \
-            keyword_argument(call, "columns")
-        columns = tuple(literal_text(e) or "?" for e in getattr(columns_node, "elts", ()))
-        if name and columns:
-            table.indexes[name] = columns
+        if operation.name and operation.index_columns:
+            table.indexes[operation.name] = operation.index_columns
     elif kind == "drop_index":
-        table.indexes.pop(_index_name(args[0] if args else keyword_argument(call, "index_name")) or "", None)
+        table.indexes.pop(operation.name or "", None)
 
 
-def _created(name: str, elements: list[nodes.NodeNG], revision: Revision, call: nodes.Call) -> AlembicTable:
-    table = AlembicTable(name=name, path=revision.path, line=call.lineno or 0, column=(call.col_offset or 0) + 1)
-    primary: set[str] = set()
+def _created(elements: list[nodes.NodeNG]) -> tuple[tuple[ColumnFacts, ...], tuple[str, ...], bool]:
+    """A create_table's columns, the columns of its PrimaryKeyConstraint, and whether it builds
+    columns elsewhere (`*columns`)."""
+    columns = []
+    primary: list[str] = []
+    opaque = False
     for element in elements:
         if is_column_call(element):
-            facts = column_facts(element)
-            table.columns[facts.name] = facts
-            if facts.index:
-                table.indexes[f"ix_{name}_{facts.name}"] = (facts.name,)
+            columns.append(column_facts(element))
         elif isinstance(element, nodes.Call) and (element.func.as_string().rsplit(".", 1)[-1]
                                                   == "PrimaryKeyConstraint"):
-            primary |= {text for a in element.args if (text := const_text(a))}
+            primary += [text for a in element.args if (text := const_text(a))]
         elif not isinstance(element, nodes.Call):
-            table.opaque = True  # `*columns`: built elsewhere
-    for column in primary & set(table.columns):
+            opaque = True
+    return tuple(columns), tuple(primary), opaque
+
+
+def _table(name: str, operation: AlembicOperation, revision: Revision) -> AlembicTable:
+    table = AlembicTable(name=name, path=revision.path, line=operation.line, column=operation.column,
+                         opaque=operation.opaque)
+    for facts in operation.columns:
+        table.columns[facts.name] = facts
+        if facts.index:
+            table.indexes[f"ix_{name}_{facts.name}"] = (facts.name,)
+    for column in set(operation.primary) & set(table.columns):
         table.columns[column] = replace(table.columns[column], nullable=False, primary_key=True)
     return table
 
 
-def _altered(table: AlembicTable, rest: list[nodes.NodeNG], call: nodes.Call) -> None:
-    name = literal_text(rest[0]) if rest else literal_text(keyword_argument(call, "column_name"))
-    facts = table.columns.get(name or "")
+def _altered(table: AlembicTable, operation: AlembicOperation) -> None:
+    facts = table.columns.get(operation.name or "")
     if facts is None:
         return
-    nullable = keyword_argument(call, "nullable")
-    if isinstance(nullable, nodes.Const) and isinstance(nullable.value, bool):
-        facts = replace(facts, nullable=nullable.value)
-    type_node = keyword_argument(call, "type_")
-    if type_node is not None:
-        family, length = type_of(type_node)
+    if operation.nullable is not None:
+        facts = replace(facts, nullable=operation.nullable)
+    if operation.type is not None:
+        family, length = operation.type
         facts = replace(facts, family=family, length=length)
-    new_name = literal_text(keyword_argument(call, "new_column_name"))
     table.columns.pop(facts.name, None)
-    if new_name:
-        facts = replace(facts, name=new_name)
+    if operation.new_name:
+        facts = replace(facts, name=operation.new_name)
     table.columns[facts.name] = facts
 
 
@@ -192,16 +259,13 @@ def _index_name(node: nodes.NodeNG | None) -> str | None:
     return literal_text(node)
 
 
-def _table_of_index(call: nodes.Call, schema: AlembicSchema) -> str | None:
-    name = _index_name(call.args[0] if call.args else keyword_argument(call, "index_name"))
-    return next((t.name for t in schema.tables.values() if name in t.indexes), None)
-
-
-def _execute(call: nodes.Call, schema: AlembicSchema) -> None:
-    """`op.execute("ALTER TABLE orders ...")`: the tables its SQL creates or alters are opaque."""
+def _executed(call: nodes.Call) -> tuple[tuple[str, bool], ...]:
+    """`op.execute("ALTER TABLE orders ...")`: the tables its SQL creates or alters, which the
+    replay then holds opaque, and whether it creates each."""
     value = string_value(call.args[0]) if call.args else None
     if value is None:
-        return
+        return ()
+    found = []
     for statement in parse_script(value.text, "postgres"):
         tree = statement.tree
         if not isinstance(tree, exp.Create | exp.Alter):
@@ -209,8 +273,6 @@ def _execute(call: nodes.Call, schema: AlembicSchema) -> None:
         target = tree.this.find(exp.Table) if tree.this is not None else None
         if target is None or not target.name:
             continue
-        name = target.name.lower()
-        if isinstance(tree, exp.Create) and (tree.args.get("kind") or "").upper() == "TABLE":
-            schema.tables.setdefault(name, AlembicTable(name=name, path="", line=call.lineno or 0))
-        if name in schema.tables:
-            schema.tables[name].opaque = True
+        creates = isinstance(tree, exp.Create) and (tree.args.get("kind") or "").upper() == "TABLE"
+        found.append((target.name.lower(), creates))
+    return tuple(found)
