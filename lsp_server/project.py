@@ -67,12 +67,20 @@ class Project:
             base = base.model_copy(update={"root": self.root})
         return self.settings.apply(base)
 
-    def reconfigure(self, settings: Settings | None = None) -> None:
-        """New settings or a changed configuration file: everything is read again."""
+    def reconfigure(self, settings: Settings | None = None) -> bool:
+        """New settings or a changed configuration file: everything is read again, unless the
+        configuration comes out as it was. An editor tells of a change to any of its settings,
+        and a pyproject.toml is saved for its other tools: reading a large project again for
+        each kept the server from answering for minutes. Returns whether it was read again."""
         if settings is not None:
             self.settings = settings
-        self.config = self._load_config()
+        config = self._load_config()
+        if config == self.config and self.index is not None:
+            return False
+        self.config = config
+        self.log(f"the configuration of {self.root} changed: its files are read again")
         self.build()
+        return True
 
     def build(self, progress: Progress | None = None) -> list[Skipped]:
         """Pass 1 over the whole folder."""

@@ -123,6 +123,7 @@ class ProdreadyServer(LanguageServer):
         self.pushed: set[str] = set()
         self.problems: dict[str, list[str]] = {}  # per document: the problems last logged
         self.indexed = asyncio.Event()
+        self.configuration_changes = 0  # how many the client has told of: only the latest is applied
         self.scheduler = LatestWins(self.analyse_and_publish, self.tidy, quiet=QUIET)
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -332,8 +333,9 @@ class ProdreadyServer(LanguageServer):
 
     # --- settings ------------------------------------------------------------------------------
 
-    async def fetch_settings(self) -> None:
-        """Per-folder settings from `workspace/configuration`, over the initialization options."""
+    async def fetch_settings(self, change: int | None = None) -> None:
+        """Per-folder settings from `workspace/configuration`, over the initialization options;
+        not taken if another configuration change than `change` has come since they were asked."""
         workspace = self.client_capabilities.workspace
         folders = self.folders()
         if not (workspace and workspace.configuration and folders):
@@ -343,6 +345,8 @@ class ProdreadyServer(LanguageServer):
                 types.ConfigurationItem(scope_uri=from_fs_path(str(folder)), section=SECTION) for folder in folders]))
         except Exception as error:  # a client that cannot answer keeps the initialization options
             self.log(f"workspace/configuration failed: {error}", types.MessageType.Warning)
+            return
+        if change is not None and change != self.configuration_changes:
             return
         for folder, answer in zip(folders, answers or [], strict=False):
             if isinstance(answer, dict) and answer:
@@ -434,8 +438,8 @@ async def did_change_watched_files(ls: ProdreadyServer, params: types.DidChangeW
             if project is None:  # no project has read it: nothing to update
                 continue
             if path.name in CONFIG_NAMES:
-                project.reconfigure()
-                changed.add(project.root)
+                if project.reconfigure():
+                    changed.add(project.root)
             elif not ls.is_open(event.uri) and project.update_file(path, None):
                 changed.add(project.root)  # an open buffer, not the disk, is what the user sees
         return changed
@@ -450,10 +454,13 @@ async def did_change_watched_files(ls: ProdreadyServer, params: types.DidChangeW
 @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
 async def did_change_workspace_folders(ls: ProdreadyServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
     await ls.indexed.wait()
-    for folder in params.event.removed or ():
-        ls.projects.pop(Path(to_fs_path(folder.uri)).resolve(), None)
+
+    def remove(root: Path) -> None:  # on the worker too: after an addition of it queued before
+        ls.projects.pop(root, None)
 
     def add(root: Path) -> None:  # on the worker, so that analyses queued behind it see the project
+        if root not in ls.folders():  # removed while it waited
+            return
         for inside, other in list(ls.projects.items()):
             if other.alone and inside.is_relative_to(root):  # its files now belong to the folder's project
                 ls.projects.pop(inside, None)
@@ -461,6 +468,8 @@ async def did_change_workspace_folders(ls: ProdreadyServer, params: types.DidCha
         project.build()
         ls.projects[root] = project
 
+    for folder in params.event.removed or ():
+        await ls.on_worker(remove, Path(to_fs_path(folder.uri)).resolve())
     for folder in params.event.added or ():
         await ls.on_worker(add, Path(to_fs_path(folder.uri)).resolve())
     await ls.on_worker(memory.settle)
@@ -469,19 +478,26 @@ async def did_change_workspace_folders(ls: ProdreadyServer, params: types.DidCha
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 async def did_change_configuration(ls: ProdreadyServer, params: types.DidChangeConfigurationParams) -> None:
+    """Changes that come in a burst (an editor tells of every setting it changes) are applied
+    once, with the settings of the latest."""
+    ls.configuration_changes += 1
+    change = ls.configuration_changes
     if isinstance(params.settings, dict) and params.settings:
         ls.default_settings, problem = parse_settings(params.settings)
         if problem:
             ls.log(problem, types.MessageType.Warning)
-    await ls.fetch_settings()
+    await ls.fetch_settings(change)
     await ls.indexed.wait()
 
-    def apply() -> None:
+    def apply() -> bool:
+        if change != ls.configuration_changes:  # a later change is queued behind: it applies its own
+            return False
         for root, project in list(ls.projects.items()):  # a folder may be removed meanwhile
             project.reconfigure(ls.settings_for(root))
+        return True
 
-    await ls.on_worker(apply)
-    ls.reanalyse()
+    if await ls.on_worker(apply):
+        ls.reanalyse()
 
 
 @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(

@@ -230,6 +230,43 @@ async def test_workspace_configuration_is_applied_again_on_change(client: Langua
     assert [d.code for d in await republished(client, uri, count)] == ["TEN001"]
 
 
+async def test_a_burst_of_configuration_changes_is_applied_once(client: LanguageClient, tmp_path: Path) -> None:
+    """An editor tells of every setting it changes, ours or not: the project is read again once,
+    with the settings of the last change, and not at all for a change that leaves them as they were."""
+    root = write_shop(tmp_path)
+    client.set_configuration({"select": ["AUTH"]}, section="prodready", scope_uri=root.as_uri())
+    await start(client, root)
+    uri = open_document(client, root / "shop" / "views.py")
+    assert [d.code for d in await published(client, uri, 1)] == ["AUTH003"]
+    count = len(client.published)  # type: ignore[attr-defined]
+    for select in (["AUTH"], ["TEN", "AUTH"], ["AUTH"], ["TEN"], ["TEN"]):
+        client.set_configuration({"select": select}, section="prodready", scope_uri=root.as_uri())
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    assert [d.code for d in await republished(client, uri, count)] == ["TEN001"]
+    await client.text_document_hover_async(types.HoverParams(  # answered after whatever the changes queued
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=6, character=40)))
+    assert sum("its files are read again" in m.message for m in client.log_messages) == 1
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=6, character=40)))
+    assert sum("its files are read again" in m.message for m in client.log_messages) == 1
+
+
+async def test_a_folder_removed_before_it_was_indexed_is_not_indexed(client: LanguageClient, tmp_path: Path) -> None:
+    first = write_shop(tmp_path / "first")
+    second = write_shop(tmp_path / "second")
+    await start(client, first)
+    await published(client, open_document(client, first / "shop" / "views.py"), 1)
+    folder = types.WorkspaceFolder(uri=second.as_uri(), name="second")
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(added=[folder], removed=[])))
+    client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(added=[], removed=[folder])))
+    views = open_document(client, second / "shop" / "views.py")
+    assert [d.code for d in await published(client, views, 1)] == ["AUTH003"]  # alone: its models are not read
+    assert any("outside the workspace" in m.message and "second" in m.message for m in client.log_messages)
+
+
 async def test_unknown_methods_and_closed_documents(client: LanguageClient, tmp_path: Path) -> None:
     root = write_shop(tmp_path)
     await start(client, root)
