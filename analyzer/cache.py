@@ -167,19 +167,33 @@ class FactCache:
             facts = written_facts(module)
         self.fresh[relpath] = {"own": own, "name": name, "depends": depends, "facts": facts}
 
+    def unwanted(self, relpath: str, own: str) -> bool:
+        """Whether the file was read but not parsed last time, with this text: no enabled rule
+        needed it (see `engine.parse_gate`), which is worked out again only when it changes."""
+        entry = self.kept.get(relpath)
+        if isinstance(entry, dict) and entry.get("own") == own and entry.get("unwanted") is True:
+            self.put_unwanted(relpath, own)
+            return True
+        return False
+
+    def put_unwanted(self, relpath: str, own: str) -> None:
+        self.fresh[relpath] = {"own": own, "unwanted": True}
+
     def imports_of(self, relpath: str, own: str, name: str) -> frozenset[str] | None:
         """What a module read but not parsed imports, if kept for this text."""
-        entry = self.fresh.get(relpath) or self.kept.get(relpath)
+        entry = self.kept.get(relpath)
         if not isinstance(entry, dict) or entry.get("own") != own or entry.get("name") != name:
             return None
         imports = entry.get("imports")
         if not isinstance(imports, list) or not all(isinstance(imported, str) for imported in imports):
             return None
-        self.fresh[relpath] = entry
+        self.put_imports(relpath, own, name, frozenset(imports))
         return frozenset(imports)
 
     def put_imports(self, relpath: str, own: str, name: str, imports: frozenset[str]) -> None:
-        self.fresh[relpath] = {"own": own, "name": name, "imports": sorted(imports)}
+        entry = self.fresh.get(relpath)
+        base = entry if isinstance(entry, dict) and entry.get("own") == own else {"own": own}
+        self.fresh[relpath] = {**base, "name": name, "imports": sorted(imports)}
 
     def store(self) -> None:
         """Keep this run's modules, and only them: a module deleted since is forgotten."""

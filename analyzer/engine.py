@@ -54,12 +54,19 @@ class ParsedFile:
     module: nodes.Module | None = None
     statements: list = field(default_factory=list)
     script: ScriptFile | None = None
-    kept: KeptModule | None = None  # a Python module's facts from the last run, standing in for its tree
+    kept: KeptModule | None = None  # a module's or a script's facts from the last run, in place of its tree
 
     @property
     def for_index(self) -> nodes.Module | KeptModule | None:
         """What the index reads of a Python module: its kept facts, else its tree."""
+        if self.source.language != "python":
+            return None
         return self.kept if self.kept is not None else self.module
+
+    @property
+    def script_for_index(self) -> ScriptFile | KeptModule | None:
+        """What the index reads of a script: its kept facts, else its parsed regions."""
+        return self.kept if self.kept is not None and self.source.language in SCRIPT_LANGUAGES else self.script
 
 
 def analyze(paths: Iterable[str | Path], config: Config | None = None,
@@ -121,7 +128,7 @@ def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: 
         return _passes(parsed, context, skipped, config, progress, total, jobs, file_cache, fact_cache)
     finally:
         forget_modules([module_name(item.source.path) for item in everything
-                        if item.module is not None or item.kept is not None])
+                        if item.module is not None or item.for_index is not None])
 
 
 def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[Skipped], config: Config,
@@ -240,12 +247,12 @@ def parse_files(files: list[Path], config: Config, progress: Callable[[int], Non
         if isinstance(source, Skipped):
             skipped.append(source)
             continue
-        item = _stand_in(source, config, facts) if facts is not None and source.language == "python" and \
-            gate(source) else None
-        if item is not None:
-            parsed.append(item)
-            continue
-        item = parse_source(source, config, gate=gate)
+        if facts is not None:
+            item = _kept_file(source, facts, gate)
+            if item is not None:
+                parsed.append(item)
+                continue
+        item = parse_source(source, config, gate=gate if facts is None else _gated_in)
         if isinstance(item, Skipped):
             skipped.append(item)
         else:
@@ -258,16 +265,40 @@ class _Unkept(Exception):
     """A module whose facts were kept no longer parses as it did (a budget ran out this time)."""
 
 
-def _stand_in(source: SourceFile, config: Config, facts: FactCache) -> ParsedFile | None:
-    """The module's kept facts in place of its tree, if they were read from this text. Its tree
-    is built when inference first reaches the module, as it would have been found among the
-    trees, when the rules are to run on it, or when the index asks for a fact not kept."""
-    name = module_name(source.path)
+def _gated_in(source: SourceFile) -> bool:
+    """The gate of a file `_kept_file` has let through already."""
+    return True
+
+
+def _kept_file(source: SourceFile, facts: FactCache, gate: Callable[[SourceFile], bool]) -> ParsedFile | None:
+    """A file read but not parsed: one that no enabled rule needs (the answer kept for its
+    text, or worked out), or one whose kept facts stand in for its tree. None: parse it."""
+    own = own_digest(source.relpath, source.text)
+    if facts.unwanted(source.relpath, own):
+        return ParsedFile(source)
+    if source.language == "python" or source.language in SCRIPT_LANGUAGES:
+        item = _stand_in(source, facts)
+        if item is not None:
+            return item
+    if not gate(source):
+        facts.put_unwanted(source.relpath, own)
+        return ParsedFile(source)
+    return None
+
+
+def _stand_in(source: SourceFile, facts: FactCache) -> ParsedFile | None:
+    """The module's or script's kept facts in place of its tree, if they were read from this
+    text. A module's tree is built when inference first reaches it, as it would have been found
+    among the trees; a module's or a script's, when the rules are to run on it, or when the
+    index asks for a fact not kept."""
+    python = source.language == "python"
+    name = module_name(source.path) if python else source.relpath
     kept = facts.stand_in(source.relpath, own_digest(source.relpath, source.text), name)
     if kept is None:
         return None
     item = ParsedFile(source, kept=kept)
-    defer_module(name, lambda: _deferred_tree(item))
+    if python:
+        defer_module(name, lambda: _deferred_tree(item))
     return item
 
 
@@ -282,21 +313,17 @@ def _deferred_tree(item: ParsedFile) -> nodes.Module | None:
 
 
 def _tree_for_rules(item: ParsedFile, config: Config) -> None:
-    """The tree of a kept module that the rules are to run on; its kept facts stay valid."""
-    if item.module is None and item.kept is not None:
-        built = parse_source(item.source, config)
-        if isinstance(built, Skipped) or built.module is None:
+    """The tree of a kept module or script that the rules are to run on; its kept facts stay valid."""
+    if item.kept is not None and item.module is None and item.script is None:
+        built = parse_source(item.source, config, gate=_gated_in)  # it was, for its facts to be kept
+        if isinstance(built, Skipped) or (built.module or built.script) is None:
             raise _Unkept(item.source.relpath)
-        item.module = built.module
+        item.module, item.script = built.module, built.script
 
 
 def _build_tree(item: ParsedFile, config: Config) -> None:
-    """The tree of a module whose kept facts are not enough: its facts are worked out again."""
-    if item.module is None:
-        built = parse_source(item.source, config)
-        if isinstance(built, Skipped) or built.module is None:
-            raise _Unkept(item.source.relpath)
-        item.module = built.module
+    """The tree of a module or script whose kept facts are not enough: its facts are worked out again."""
+    _tree_for_rules(item, config)
     item.kept = None
 
 
@@ -340,10 +367,15 @@ def _untraced(items: list[ParsedFile], facts: FactCache | None) -> Untraced:
 
 def _keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, str]) -> None:
     for item in items:
-        module = item.for_index
         relpath = item.source.relpath
-        if module is not None and relpath in digests:
-            facts.put(relpath, own_digest(relpath, item.source.text), module.name, digests[relpath], module)
+        if relpath not in digests:
+            continue
+        own = own_digest(relpath, item.source.text)
+        module = item.for_index
+        if module is not None:
+            facts.put(relpath, own, module.name, digests[relpath], module)
+        elif (script := item.script_for_index) is not None:
+            facts.put(relpath, own, relpath, digests[relpath], script)
     facts.store()
 
 
@@ -433,7 +465,7 @@ def index_files(parsed: list[ParsedFile], config: Config) -> ProjectIndex:
          if p.for_index is not None and not is_test_file(p.source.relpath)),
         ((p.source.relpath, p.statements, p.source.text) for p in parsed if p.source.language == "sql"),
         config,
-        ((p.source.relpath, p.script) for p in parsed if p.script is not None),
+        ((p.source.relpath, p.script_for_index) for p in parsed if p.script_for_index is not None),
     )
 
 

@@ -171,6 +171,37 @@ def test_a_changed_run_builds_only_the_trees_it_needs(project: Path, monkeypatch
     assert same(after, run(project, cache=False))
 
 
+def test_a_changed_run_parses_only_the_scripts_that_changed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A script's facts for the index (where a stored credential is read back) are kept too,
+    and so is whether any rule needs it at all."""
+    run(project)
+    parsed: list[str] = []
+    real = engine.parse_script_file
+
+    def recording(text: str, relpath: str, language: str) -> object:
+        parsed.append(relpath)
+        return real(text, relpath, language)
+
+    monkeypatch.setattr(engine, "parse_script_file", recording)
+    gated: list[str] = []
+    real_gate = engine.parse_gate
+
+    def counting_gate(config: object) -> object:
+        gate = real_gate(config)
+        return lambda source: gated.append(source.relpath) or gate(source)
+
+    monkeypatch.setattr(engine, "parse_gate", counting_gate)
+    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    run(project)
+    assert parsed == [] and gated == ["billing/views.py"]
+    edit(project / "templates" / "projects" / "board.html", 'localStorage.getItem("boardState")',
+         'localStorage.getItem("boardToken")')
+    after = run(project)
+    assert parsed == ["templates/projects/board.html"]
+    monkeypatch.undo()
+    assert same(after, run(project, cache=False))
+
+
 def test_a_warm_run_reports_what_a_cold_run_does_through_a_series_of_edits(project: Path) -> None:
     """Each edit reaches the findings of other files another way: through the index (a model,
     the settings, a template's storage key), through an import (a service the views call), or

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..lang.javascript import ScriptFile
 from ..lang.web_storage import ScriptFacts, credential_read_back
+from .kept import keep, module_fact
 
 
 @dataclass(frozen=True)
@@ -26,18 +27,19 @@ class ReadBack:
 def credential_storage_keys(scripts: Iterable[tuple[str, ScriptFile]]) -> dict[str, ReadBack]:
     found: dict[str, ReadBack] = {}
     for relpath, script in scripts:
-        for key, read_back in _read_backs(relpath, script):
+        for key, read_back in module_fact(script, "read_backs", lambda script, relpath=relpath:
+                                          _read_backs(relpath, script)):
             found.setdefault(key, read_back)
     return found
 
 
-def _read_backs(relpath: str, script: ScriptFile) -> list[tuple[str, ReadBack]]:
-    """One script's reads, worked out once per parsed script: the language server indexes the
-    project again for each keystroke in a models file, and the scripts have not changed."""
-    memo = script.__dict__.get("_read_backs")
-    if memo is None or memo[0] != relpath:
-        found = [(key, ReadBack(prop=prop, path=relpath, line=script.span(region, node).line))
+def _read_backs(relpath: str, script: ScriptFile) -> tuple[tuple[str, ReadBack], ...]:
+    """One script's reads, worked out once per parsed script (or kept, see `index.kept`): the
+    language server indexes the project again for each keystroke in a models file, and the
+    scripts have not changed."""
+    return tuple((key, ReadBack(prop=prop, path=relpath, line=script.span(region, node).line))
                  for region in script.regions
-                 for key, prop, node in credential_read_back(region, ScriptFacts.of(region))]
-        memo = script.__dict__["_read_backs"] = (relpath, found)
-    return memo[1]
+                 for key, prop, node in credential_read_back(region, ScriptFacts.of(region)))
+
+
+keep("read_backs", tuple[tuple[str, ReadBack], ...])
