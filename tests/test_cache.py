@@ -351,3 +351,22 @@ def test_a_cache_file_of_any_shape_is_ignored(project: Path, content: str) -> No
     for entry in (project / CACHE_DIR).rglob("*.json"):
         entry.write_text(content)
     assert same(run(project), cold)
+
+
+def test_kept_facts_of_the_wrong_shape_cost_a_parse(project: Path) -> None:
+    """Entries that name the files' current texts, with facts that are not what the index
+    reads: each is read back through its type, dropped, and the module parsed instead."""
+    cold = run(project, cache=False)
+    run(project)
+    (facts_file,) = (project / CACHE_DIR).rglob("*.facts.json")
+    data = json.loads(facts_file.read_text())
+    junk = [{"calls": "x"}, [[1, 2]], "text", {"nested": [[[[]]]]}, None]
+    for number, entry in enumerate(data["modules"].values()):
+        if isinstance(entry.get("facts"), dict):
+            entry["facts"] = {key: junk[number % len(junk)] for key in entry["facts"]}
+        if "imports" in entry:
+            entry["imports"] = [1, None]
+    facts_file.write_text(json.dumps(data))
+    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    assert same(run(project), run(project, cache=False))
+    assert cold.findings
