@@ -244,7 +244,8 @@ def _rule(args: argparse.Namespace) -> int:
 
     rule = rule_by_code(args.code)
     if rule is None:
-        print(f"prodready: error: unknown rule `{args.code}` (see `prodready rules`)", file=sys.stderr)
+        print(f"prodready: error: unknown rule `{printable(repr(args.code)[1:-1])}` (see `prodready rules`)",
+              file=sys.stderr)
         return EXIT_ERROR
     print(rule.page())
     return EXIT_CLEAN

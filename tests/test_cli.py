@@ -137,6 +137,9 @@ def test_rule_rules_and_index_commands(project: Path, capsys) -> None:
     page = capsys.readouterr().out
     assert page.startswith("# TEN001 unfiltered-django-query") and "## Why is this bad?" in page
     assert main(["rule", "NOPE999"]) == 2
+    assert main(["rule", "X\n\x1b[2J\u202e"]) == 2  # echoed, never obeyed by the terminal
+    assert capsys.readouterr().err.splitlines()[-1] == \
+        "prodready: error: unknown rule `X\\n\\x1b[2J\\u202e` (see `prodready rules`)"
     assert main(["rules", "--format", "json"]) == 0
     codes = [r["code"] for r in json.loads(capsys.readouterr().out)]
     assert {"TEN001", "TEN002", "TEN003"} <= set(codes)
