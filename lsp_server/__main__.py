@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet_parsers()
 
     from .framing import ResyncingStdin
+    from .output import QueuedStdout
     from .server import server  # imported late: `--version` and `--help` stay instant
 
     # Reading a message takes the GIL several times (over stdio, in hops through a thread);
@@ -44,10 +45,17 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--tcp wants HOST:PORT, got {args.tcp!r}")
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
-        server.start_io(stdin=ResyncingStdin(sys.stdin.buffer))
+        stdout = QueuedStdout(sys.stdout.buffer)
+        server.start_io(stdin=ResyncingStdin(sys.stdin.buffer), stdout=stdout)  # type: ignore[arg-type]
+        stdout.finish(EXIT_GRACE)
     # pygls's `exit` handler calls sys.exit(1) without a shutdown first, as the protocol says,
     # but from a callback whose SystemExit goes nowhere; the code is given here instead.
     return 0 if server.protocol._shutdown else 1
+
+
+# Seconds the messages still queued at exit get to go out: a client that reads takes them at
+# once; one that stopped reading must not keep the process alive.
+EXIT_GRACE = 2.0
 
 
 def console() -> None:

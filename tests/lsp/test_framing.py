@@ -3,12 +3,15 @@ It answers as the protocol says, or ignores, and never stops listening."""
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
 import select
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -16,6 +19,8 @@ import pytest
 
 from lsp_server import framing
 from lsp_server.framing import MAX_BODY, ResyncingStdin
+
+from .shop import write_shop
 
 pytestmark = pytest.mark.e2e
 
@@ -143,6 +148,38 @@ def test_exit_while_the_workspace_is_being_indexed_ends_the_process_at_once(tmp_
     finally:
         if client.process.poll() is None:
             client.process.kill()
+
+
+def test_a_client_that_stops_reading_can_still_end_the_server(tmp_path: Path) -> None:
+    """The client stops reading while the server has pages of diagnostics to send; with the
+    pipe full, shutdown and exit must still end the process."""
+    root = write_shop(tmp_path)
+    client = RawClient(stderr=subprocess.DEVNULL)
+    try:
+        client.start(root)
+        views = "from .models import Invoice\n" + "".join(
+            f"\n\ndef view_{n}(request, pk):\n    return Invoice.objects.get(pk=pk)\n" for n in range(300))
+        for number in range(10):
+            uri = (root / "shop" / f"generated_{number}.py").as_uri()
+            client.send(frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+                "uri": uri, "languageId": "python", "version": 1, "text": views}}}))
+        assert client.process.stdout is not None
+        deadline = time.monotonic() + 60
+        while unread(client.process.stdout.fileno()) < 60_000:  # the pipe holds 64 KB
+            assert time.monotonic() < deadline, "the server never filled the pipe"
+            time.sleep(0.1)
+        time.sleep(1)  # and is now blocked on the next message, or would be
+        client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
+        assert client.process.wait(timeout=30) == 0
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+
+
+def unread(fd: int) -> int:
+    """How many bytes wait in a pipe, unread."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
 
 
 def test_bad_frames_are_survived_and_requests_after_shutdown_refused() -> None:
