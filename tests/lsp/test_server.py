@@ -218,37 +218,41 @@ async def test_settings_from_initialization_options(client: LanguageClient, tmp_
     assert [(d.code, d.severity) for d in diagnostics] == [("AUTH003", types.DiagnosticSeverity.Hint)]
 
 
-async def test_workspace_configuration_is_applied_again_on_change(client: LanguageClient, tmp_path: Path) -> None:
+async def shop_selecting(client: LanguageClient, tmp_path: Path, select: list[str]) -> tuple[Path, str, int]:
+    """The shop, with `select` as its folder's settings and its views open and analysed: the
+    root, the views' URI and how many publications came so far."""
     root = write_shop(tmp_path)
-    client.set_configuration({"select": ["AUTH"]}, section="prodready", scope_uri=root.as_uri())
+    client.set_configuration({"select": select}, section="prodready", scope_uri=root.as_uri())
     await start(client, root)
     uri = open_document(client, root / "shop" / "views.py")
-    assert [d.code for d in await published(client, uri, 1)] == ["AUTH003"]
-    count = len(client.published)  # type: ignore[attr-defined]
-    client.set_configuration({"select": ["TEN"]}, section="prodready", scope_uri=root.as_uri())
+    await published(client, uri, 1)
+    return root, uri, len(client.published)  # type: ignore[attr-defined]
+
+
+def change_selection(client: LanguageClient, root: Path, select: list[str]) -> None:
+    client.set_configuration({"select": select}, section="prodready", scope_uri=root.as_uri())
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+
+
+async def test_workspace_configuration_is_applied_again_on_change(client: LanguageClient, tmp_path: Path) -> None:
+    root, uri, count = await shop_selecting(client, tmp_path, ["AUTH"])
+    assert [d.code for d in client.diagnostics[uri]] == ["AUTH003"]
+    change_selection(client, root, ["TEN"])
     assert [d.code for d in await republished(client, uri, count)] == ["TEN001"]
 
 
 async def test_a_burst_of_configuration_changes_is_applied_once(client: LanguageClient, tmp_path: Path) -> None:
     """An editor tells of every setting it changes, ours or not: the project is read again once,
     with the settings of the last change, and not at all for a change that leaves them as they were."""
-    root = write_shop(tmp_path)
-    client.set_configuration({"select": ["AUTH"]}, section="prodready", scope_uri=root.as_uri())
-    await start(client, root)
-    uri = open_document(client, root / "shop" / "views.py")
-    assert [d.code for d in await published(client, uri, 1)] == ["AUTH003"]
-    count = len(client.published)  # type: ignore[attr-defined]
+    root, uri, count = await shop_selecting(client, tmp_path, ["AUTH"])
     for select in (["AUTH"], ["TEN", "AUTH"], ["AUTH"], ["TEN"], ["TEN"]):
-        client.set_configuration({"select": select}, section="prodready", scope_uri=root.as_uri())
-        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        change_selection(client, root, select)
     assert [d.code for d in await republished(client, uri, count)] == ["TEN001"]
-    await client.text_document_hover_async(types.HoverParams(  # answered after whatever the changes queued
-        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=6, character=40)))
+    hover = types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(6, 40))
+    await client.text_document_hover_async(hover)  # answered after whatever the changes queued
     assert sum("its files are read again" in m.message for m in client.log_messages) == 1
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-    await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=6, character=40)))
+    change_selection(client, root, ["TEN"])
+    await client.text_document_hover_async(hover)
     assert sum("its files are read again" in m.message for m in client.log_messages) == 1
 
 
