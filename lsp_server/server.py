@@ -42,6 +42,22 @@ from .watchdog import watch_parent
 
 log = logging.getLogger(__name__)
 
+
+class _OneLineForUnfitParams(logging.Filter):
+    """pygls logs a message whose params do not fit its method (a position past 2**31) with the
+    whole exception group that cattrs raised, 5 KB for each such request; the client is answered
+    InvalidParams all the same. The line that says what did not fit is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Unable to deserialize message\n%s" and record.args:
+            lines = [line.strip(" |") for line in str(record.args[0]).splitlines()]
+            cause = next((line for line in reversed(lines) if "Error: " in line), lines[-1] if lines else "")
+            record.msg, record.args = "a message whose params do not fit its method: %s", (cause,)
+        return True
+
+
+logging.getLogger("pygls.protocol.json_rpc").addFilter(_OneLineForUnfitParams())
+
 WATCHED = ["**/*.py", "**/*.sql", "**/*.{html,htm,jinja,jinja2,j2,djhtml}",
            "**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx,vue,svelte}", "**/{pyproject.toml,prodready.toml,.prodready.toml}"]
 

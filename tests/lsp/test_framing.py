@@ -182,6 +182,27 @@ def unread(fd: int) -> int:
     return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
 
 
+def test_params_that_do_not_fit_are_logged_in_a_line_not_a_traceback() -> None:
+    client = RawClient()
+    try:
+        client.start()
+        client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": "file:///shop/views.py"}, "position": {"line": 2**40, "character": 0}}}))
+        assert client.response(1)["error"]["code"] == -32602  # InvalidParams
+        client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+        client.response(2)
+        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
+        assert client.process.wait(timeout=30) == 0
+        assert client.process.stderr is not None
+        logged = client.process.stderr.read().decode()
+        assert "Traceback" not in logged
+        assert f"do not fit its method: ValueError: Position.line should be in range [0:2147483647], but was {2**40}" \
+            in logged
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+
+
 def test_bad_frames_are_survived_and_requests_after_shutdown_refused() -> None:
     client = RawClient()
     try:
