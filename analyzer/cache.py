@@ -129,14 +129,16 @@ class FileCache:
 
 
 class FactCache:
-    """Each Python module's index facts (see `index.kept`) from the last run of the same
-    configuration and paths, with the two digests they stand under: the module's own text,
-    which decides its name's imports, and its dependency digest, which covers whatever its
-    facts may have read through inference."""
+    """Each module's and script's index facts (see `index.kept`) from the last run of the same
+    configuration, with the two digests they stand under: the file's own text, which decides
+    its name's imports, and its dependency digest, which covers whatever its facts may have
+    read through inference. The paths checked are not part of the key: a module's facts are
+    the same whichever files a run reports on, so `prodready check billing/views.py` before a
+    commit takes the facts of the rest of the project from the last run of any paths."""
 
-    def __init__(self, root: Path, config: Config, paths: list[str]) -> None:
+    def __init__(self, root: Path, config: Config) -> None:
         self.folder = root / CACHE_DIR
-        self.target = _entry(self.folder, config, paths, "facts.json")
+        self.target = _entry(self.folder, config, [], "facts.json")
         self.kept: dict[str, dict] = {}
         self.fresh: dict[str, dict] = {}
         try:
@@ -196,7 +198,12 @@ class FactCache:
         self.fresh[relpath] = {**base, "name": name, "imports": sorted(imports)}
 
     def store(self) -> None:
-        """Keep this run's modules, and only them: a module deleted since is forgotten."""
+        """Keep this run's files, and those of the last runs that this one did not read (it
+        checked part of the project) and that still exist; a file deleted since is forgotten."""
+        root = self.folder.parent
+        for relpath, entry in self.kept.items():
+            if relpath not in self.fresh and isinstance(relpath, str) and (root / relpath).is_file():
+                self.fresh[relpath] = entry
         with contextlib.suppress(OSError):
             _write(self.folder, self.target, json.dumps({"modules": self.fresh}, separators=(",", ":")))
 

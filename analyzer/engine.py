@@ -89,7 +89,7 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
         findings, summary, texts = cached
     else:
         file_cache = FileCache(config.root, config, names) if run_cache is not None and config.root else None
-        fact_cache = FactCache(config.root, config, names) if file_cache is not None and config.root else None
+        fact_cache = FactCache(config.root, config) if file_cache is not None and config.root else None
         with fewer_collections():
             try:
                 findings, summary, texts = _run(files, list(skipped), others, config, progress, jobs, file_cache,

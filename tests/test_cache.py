@@ -202,6 +202,21 @@ def test_a_changed_run_parses_only_the_scripts_that_changed(project: Path, monke
     assert same(after, run(project, cache=False))
 
 
+def test_a_check_of_one_file_takes_the_projects_facts_from_a_run_of_the_whole(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`prodready check billing/views.py` (a pre-commit hook) reads the rest of the project for
+    the index; the facts a run of the whole project kept serve it, whatever paths that run had."""
+    run(project)
+    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    views = project / "billing" / "views.py"
+    built = built_trees(monkeypatch, project)
+    one = analyzer.analyze([views], discover_config(project), cache=True)
+    assert "billing/views.py" in built and len(built) < len(list(project.rglob("*.py"))) // 4
+    monkeypatch.undo()
+    assert same(one, analyzer.analyze([views], discover_config(project), cache=False))
+    assert same(run(project), run(project, cache=False))  # and the whole project's facts are still kept
+
+
 def test_a_warm_run_reports_what_a_cold_run_does_through_a_series_of_edits(project: Path) -> None:
     """Each edit reaches the findings of other files another way: through the index (a model,
     the settings, a template's storage key), through an import (a service the views call), or
