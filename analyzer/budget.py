@@ -43,6 +43,9 @@ class MemoryUp(OverLimit):
 
 
 MEMORY_INTERVAL = 0.05  # seconds between two looks at the process's size
+# Seconds after which a limit is raised again in a thread still inside its block: the first may
+# have landed where it is swallowed (a garbage collector's callback, a finalizer).
+REFIRE_INTERVAL = 0.5
 
 
 def resident_mb() -> float | None:
@@ -86,6 +89,7 @@ class _Watchdog:
         self.condition = threading.Condition()
         self.limits: dict[int, _Limits] = {}
         self.fired: dict[int, type[OverLimit]] = {}
+        self.again: dict[int, float] = {}  # thread -> when to raise its limit again, if still inside
         self.uninterrupted: set[int] = set()
         self.wakes_at = float("inf")
         self.thread: threading.Thread | None = None
@@ -103,6 +107,7 @@ class _Watchdog:
     def disarm(self, thread_id: int) -> None:
         with self.condition:
             self.limits.pop(thread_id, None)
+            self.again.pop(thread_id, None)
             if self.fired.pop(thread_id, None) is not None:  # raised, or still on its way: take it back if so
                 _interrupt(thread_id, None)
 
@@ -119,22 +124,29 @@ class _Watchdog:
                     if limits.deadline <= now:
                         del self.limits[thread_id]
                         if thread_id not in self.uninterrupted:  # else it sees `expired()` itself
-                            self._fire(thread_id, TimeUp)
+                            self._fire(thread_id, TimeUp, now)
                     elif size is not None and size > limits.ceiling_mb and thread_id not in self.uninterrupted:
                         del self.limits[thread_id]  # (inside C, it is looked at again on the way out)
-                        self._fire(thread_id, MemoryUp)
-                self.wakes_at = min((self._next_look(lim, now) for lim in self.limits.values()), default=float("inf"))
+                        self._fire(thread_id, MemoryUp, now)
+                for thread_id, when in list(self.again.items()):
+                    if when <= now and thread_id not in self.uninterrupted:
+                        self._fire(thread_id, self.fired[thread_id], now)
+                self.wakes_at = min([*(self._next_look(lim, now) for lim in self.limits.values()),
+                                     *self.again.values()], default=float("inf"))
                 self.condition.wait(None if self.wakes_at == float("inf")
                                     else min(self.wakes_at - now, threading.TIMEOUT_MAX))
 
-    def _fire(self, thread_id: int, over: type[OverLimit]) -> None:
+    def _fire(self, thread_id: int, over: type[OverLimit], now: float) -> None:
+        """Raise `over` in the thread, and again every REFIRE_INTERVAL until it leaves its block."""
         self.fired[thread_id] = over
+        self.again[thread_id] = now + REFIRE_INTERVAL
         _interrupt(thread_id, over)
 
     def hold(self, thread_id: int) -> None:
         with self.condition:
             over = self.fired.pop(thread_id, None)
             if over is not None:  # the limit was passed on the way in: raise it here, not in C
+                self.again.pop(thread_id, None)
                 _interrupt(thread_id, None)
                 raise over
             self.uninterrupted.add(thread_id)

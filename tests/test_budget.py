@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import analyzer
-from analyzer.budget import MemoryUp, TimeUp, budget, expired, uninterrupted
+from analyzer.budget import REFIRE_INTERVAL, MemoryUp, TimeUp, budget, expired, uninterrupted
 from analyzer.config import Config
 from tests.test_api import MODELS, make
 from tests.test_bad_input import VIEWS
@@ -28,6 +28,23 @@ def test_python_that_outlasts_its_budget_is_interrupted() -> None:
     with pytest.raises(TimeUp), budget(0.2):
         spin(30)
     assert time.monotonic() - started < 10
+
+
+def test_a_limit_swallowed_on_its_way_is_raised_again() -> None:
+    """The first TimeUp may land where it goes nowhere (a garbage collector's callback, a
+    finalizer, a library's `except BaseException`): it is raised again until the block ends."""
+    swallowed = 0
+    started = time.monotonic()
+    with pytest.raises(TimeUp), budget(0.1):
+        while time.monotonic() - started < 20:
+            try:
+                spin(20)
+            except TimeUp:
+                if swallowed:
+                    raise
+                swallowed += 1  # the first one goes nowhere
+    assert swallowed == 1 and time.monotonic() - started < 10
+    spin(REFIRE_INTERVAL * 2)  # and nothing once the block has ended
 
 
 def test_nothing_is_raised_once_the_block_has_ended() -> None:
