@@ -35,6 +35,7 @@ from .lang.python import (
     module_name,
     nodes_within,
     parse_python,
+    scan_order,
 )
 from .lang.sql import parse_script
 from .model import Finding, Report, Skipped, Summary
@@ -119,16 +120,21 @@ def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: 
     a module whose facts are kept from the last run is not parsed unless something needs its
     tree (see `_stand_in`)."""
     total = len(files) * 2
-    parsed, unreadable = parse_files(files, config, progress=(lambda done: progress(done, total)) if progress else None,
-                                     facts=fact_cache)
-    skipped.extend(unreadable)
-    context, _ = parse_files(others, config, facts=fact_cache)
-    everything = parsed + context
+    if fact_cache is not None:
+        scan_order(module_name(path) for path in files + others if language_of(path) == "python")
     try:
-        return _passes(parsed, context, skipped, config, progress, total, jobs, file_cache, fact_cache)
+        parsed, unreadable = parse_files(files, config, facts=fact_cache,
+                                         progress=(lambda done: progress(done, total)) if progress else None)
+        skipped.extend(unreadable)
+        context, _ = parse_files(others, config, facts=fact_cache)
+        everything = parsed + context
+        try:
+            return _passes(parsed, context, skipped, config, progress, total, jobs, file_cache, fact_cache)
+        finally:
+            forget_modules([module_name(item.source.path) for item in everything
+                            if item.module is not None or item.for_index is not None])
     finally:
-        forget_modules([module_name(item.source.path) for item in everything
-                        if item.module is not None or item.for_index is not None])
+        scan_order(())
 
 
 def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[Skipped], config: Config,

@@ -217,6 +217,17 @@ def test_a_check_of_one_file_takes_the_projects_facts_from_a_run_of_the_whole(
     assert same(run(project), run(project, cache=False))  # and the whole project's facts are still kept
 
 
+def test_a_star_import_finds_in_a_changed_run_what_it_finds_in_a_cold_one(project: Path) -> None:
+    """`from .models import *` in a module parsed before `models.py`: a cold run builds the
+    trees in order and the import finds nothing yet. A changed run that builds `models.py` out
+    of order, when the importing module is analysed again, must not find more."""
+    (project / "billing" / "added.py").write_text(
+        "from .models import *\n\n\ndef added_view(request, pk):\n    return Project.objects.get(pk=pk)\n")
+    run(project)
+    edit(project / "config" / "settings.py", "SESSION_COOKIE_SECURE = not DEBUG", "SESSION_COOKIE_SECURE = False")
+    assert same(run(project), run(project, cache=False))
+
+
 def test_a_warm_run_reports_what_a_cold_run_does_through_a_series_of_edits(project: Path) -> None:
     """Each edit reaches the findings of other files another way: through the index (a model,
     the settings, a template's storage key), through an import (a service the views call), or

@@ -13,7 +13,7 @@ import contextlib
 import re
 import sys
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -143,12 +143,50 @@ def _build_deferred(name: str) -> nodes.Module:
     return module
 
 
+# Each project module's place in the order a scan that builds every module up front builds
+# them, while a scan that builds some out of that order runs (see `scan_order`).
+_ORDER: dict[str, int] = {}
+_STAR_FROM: list[int] = []  # the places of the modules whose star imports astroid is resolving
+
+
+def scan_order(names: Iterable[str]) -> None:
+    """Give the order in which a scan that parses every module up front parses them; empty
+    when the scan ends. astroid resolves `from .models import *` while it builds the importing
+    module, and finds only the modules built before it: in such a scan, `admin.py` gets no
+    names from a `models.py` parsed after it. A scan that builds modules out of that order
+    (kept facts, deferred trees) must find what that scan finds, or a cached run would report
+    what a cold one does not; so a star import here finds only the modules placed before its
+    own. That the names are missing at all is a gap of its own, to close in every scan at once."""
+    _ORDER.clear()
+    for place, name in enumerate(names):
+        _ORDER.setdefault(name, place)
+
+
+_add_from_names_to_locals = AstroidBuilder.add_from_names_to_locals
+
+
+def _in_scan_order(builder: AstroidBuilder, node: nodes.ImportFrom, global_names: object) -> None:
+    place = _ORDER.get(node.root().name) if _ORDER else None
+    if place is None or not any(name == "*" for name, _ in node.names):
+        return _add_from_names_to_locals(builder, node, global_names)
+    _STAR_FROM.append(place)
+    try:
+        return _add_from_names_to_locals(builder, node, global_names)
+    finally:
+        _STAR_FROM.pop()
+
+
+AstroidBuilder.add_from_names_to_locals = _in_scan_order  # type: ignore[method-assign]
+
 _ast_from_module_name = AstroidManager.ast_from_module_name
 
 
 def _deferred_first(manager: AstroidManager, modname: str | None, *args: object, **kwargs: object) -> nodes.Module:
     """A deferred project module is found before anything of the same name elsewhere, as its
-    tree in astroid's cache would have been."""
+    tree in astroid's cache would have been; for a star import, only a module placed before the
+    importing one (see `scan_order`)."""
+    if _STAR_FROM and modname is not None and _ORDER.get(modname, -1) > _STAR_FROM[-1]:
+        raise astroid.AstroidBuildingError(modname=modname)
     if modname is not None and modname in _DEFERRED and modname not in manager.astroid_cache:
         with contextlib.suppress(astroid.AstroidBuildingError):
             return _build_deferred(modname)
