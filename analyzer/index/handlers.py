@@ -820,9 +820,9 @@ def checked_dependencies(modules: Iterable[tuple[str, nodes.Module]], tenant_nam
     is checked, one function later."""
     fields = frozenset(OWNER_FIELDS | tenant_names | {name.removesuffix("_id") for name in tenant_names})
     verdicts: dict[str, list[bool]] = defaultdict(list)
+    key = context_key("dependency_checks", fields)
     for _, module in modules:
-        for name, checks in module_fact(module, context_key("dependency_checks", fields),
-                                        lambda module: _dependency_checks(module, fields)):
+        for name, checks in module_fact(module, key, lambda module: _dependency_checks(module, fields)):
             verdicts[name].append(checks)
     return {name for name, checks in verdicts.items() if all(checks)}
 

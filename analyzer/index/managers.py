@@ -129,11 +129,11 @@ def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], in
     if not index.tenant_names:
         return methods, managers
     heirs: dict[str, list[str]] = {}  # class -> its bases, for classes that keep the base's get_queryset
+    key = context_key("tenant_methods", index.tenant_names)
     for _, module in modules:
         for manager in module_fact(module, "manager_classes", _manager_classes):
             if manager.keeps_base:
                 heirs[manager.name] = list(manager.bases)
-        key = context_key("tenant_methods", index.tenant_names)
         for name, method_names in module_fact(module, key, lambda module: _tenant_methods(module, index)):
             for method in method_names:
                 if method in ("get_queryset", "get_query_set"):
