@@ -5,6 +5,7 @@ was not kept, or was kept under other circumstances, must cost a parse, never a 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,8 @@ from analyzer.config import Config, discover_config
 from analyzer.engine import index_files, parse_files
 from analyzer.index import build_index, declared_models
 from analyzer.index.fingerprint import fingerprint
-from analyzer.index.kept import KeptModule, TreeNeeded, read_facts, written_facts
-from analyzer.lang.python import forget_modules, parse_python
+from analyzer.index.kept import KeptModule, TreeNeeded, plain_facts, read_facts, written_facts
+from analyzer.lang.python import defer_module, forget_modules, module_name, parse_python
 from analyzer.workspace import discover, is_test_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -89,6 +90,31 @@ def test_facts_that_depend_on_the_tenant_are_not_served_for_another_tenant() -> 
         forget_modules([item.module.name for item in parsed if item.module is not None])
 
 
+def test_another_tenant_costs_the_trees_of_the_modules_that_have_something_to_ask() -> None:
+    """A fact kept under the tenant is asked only of a module whose plain facts say it holds
+    something it could answer: a manager class, a FastAPI dependency, a SQLAlchemy model."""
+    root = FIXTURES / "django_saas"
+    config = discover_config(root)
+    parsed = _parsed(root, config)
+    try:
+        index_files(parsed, config)
+        kept = _kept(parsed)
+        other = config.model_copy(update={"tenant": config.tenant.model_copy(update={"fields": ("workspace_id",)})})
+        modules: dict = dict(kept)
+        needed: set[str] = set()
+        while True:
+            try:
+                _index_from(parsed, modules, other)
+                break
+            except TreeNeeded as error:
+                needed.add(error.relpath)
+                modules[error.relpath] = next(item.module for item in parsed if item.source.relpath == error.relpath)
+        managers = {relpath for relpath, module in kept.items() if module._prodready_memo.get("manager_classes")}
+        assert needed == managers and len(needed) < len(kept) / 10
+    finally:
+        forget_modules([item.module.name for item in parsed if item.module is not None])
+
+
 def test_kept_facts_that_do_not_fit_are_dropped() -> None:
     assert read_facts({"handler_facts": {"calls": "not a tuple"}, "unknown_family": 1, 3: 4}) == {}
     assert read_facts(["not", "a", "mapping"]) == {}
@@ -113,3 +139,37 @@ def test_a_fact_json_would_not_give_back_alike_is_not_kept() -> None:
     declared_models("billing/models.py", plain)
     assert read_facts(json.loads(json.dumps(written_facts(plain))))["declared_models"] == \
         declared_models("billing/models.py", plain)
+
+
+_CONTEXT_KEY = re.compile(r":[0-9a-f]{16}$")  # a fact kept under the tenant it was worked out for
+
+
+@pytest.mark.parametrize("fixture", ["django_saas", "fastapi_helpdesk", "flask_saas", "fastapi_saas"])
+def test_a_modules_facts_do_not_depend_on_the_modules_parsed_with_it(fixture: str) -> None:
+    """What a worker works out of its block is what one process works out of the whole
+    project: the migrations of an app in the other block, say, must not decide whether the
+    class names of its models are read."""
+    root = FIXTURES / fixture
+    config = discover_config(root)
+    files = discover([root], config)[0]
+
+    def facts(parsed: list) -> dict[str, dict]:
+        index_files(parsed, config)
+        found = {item.source.relpath: {key: value for key, value in plain_facts(item.module).items()
+                                       if not _CONTEXT_KEY.search(key)}
+                 for item in parsed if item.module is not None}
+        forget_modules([item.module.name for item in parsed if item.module is not None])
+        return found
+
+    whole = facts(parse_files(files, config)[0])
+    migrations = [path for path in files if "migrations" in path.parts or "versions" in path.parts]
+    for block in (files[:len(files) // 2], files[len(files) // 2:], files[::2], files[1::2],
+                  migrations, [path for path in files if path not in migrations]):
+        for path in files:
+            if path not in block and path.suffix == ".py":  # the other block, built where inference reaches
+                name = module_name(path)
+                defer_module(name, lambda path=path, name=name: parse_python(path.read_text(encoding="utf-8"),
+                                                                             path, name))
+        part = facts(parse_files(block, config)[0])
+        for relpath, found in part.items():
+            assert found == whole[relpath], relpath

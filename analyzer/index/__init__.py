@@ -24,7 +24,6 @@ from .django_apps import app_labels, label_for
 from .django_migrations import DjangoMigrations, read_migrations, unloaded_model_modules
 from .facts import FieldInfo, ModelInfo, TableInfo, TenantKey
 from .handlers import checked_dependencies, keyed_helpers, query_builders, request_reachable, view_decorators
-from .kept import keep, module_fact
 from .managers import (
     derived_queryset_methods,
     global_criteria,
@@ -33,7 +32,7 @@ from .managers import (
     scoping_methods_and_managers,
     tenant_schemas,
 )
-from .orm_models import extract_models
+from .orm_models import declared_models
 from .permissions import default_permission_classes, object_permission_classes, rest_framework_setting
 from .scripts import ReadBack, credential_storage_keys
 from .security import SecurityFacts, gather_security
@@ -50,9 +49,8 @@ from .tenant import (
 
 T = TypeVar("T")
 
-keep("declared_models", tuple[ModelInfo, ...], loose=True)
-
-__all__ = ["FieldInfo", "ModelInfo", "ProjectIndex", "SecurityFacts", "TableInfo", "TenantKey", "build_index"]
+__all__ = ["FieldInfo", "ModelInfo", "ProjectIndex", "SecurityFacts", "TableInfo", "TenantKey", "build_index",
+           "declared_models"]
 
 
 @dataclass
@@ -215,8 +213,9 @@ def build_index(python: Iterable[tuple[str, nodes.Module]], sql: Iterable[tuple[
     index.alembic = read_alembic(python)
     revisions = {revision.path for revision in index.alembic.revisions.values()}
     index.alembic_schema = replay(index.alembic, {path: module for path, module in python if path in revisions})
+    tables = declared_tables(python)  # read whether or not this part of the project has revisions
     if revisions:
-        index.alembic_schema.declared_tables = declared_tables(python)
+        index.alembic_schema.declared_tables = tables
     index.sql_migrations = sorted(path for path, _, _ in sql if migration_paths.match_file(path))
     warning_paths = path_spec(config.tenant.warning_paths)
     index.request_reachable, index.quiet_reachable = request_reachable(python, warning_paths.match_file)
@@ -236,12 +235,6 @@ def _own_copy(model: ModelInfo) -> ModelInfo:
                    fields=dict(model.fields), managers=dict(model.managers), scope_lookups=dict(model.scope_lookups),
                    shadowed=set(model.shadowed), foreign_keys=dict(model.foreign_keys),
                    scoped_managers=set(model.scoped_managers))
-
-
-def declared_models(relpath: str, module: nodes.Module) -> tuple[ModelInfo, ...]:
-    """The models a module declares, read from it alone, once per tree (or kept). Shared: a
-    caller that changes one changes them for every later index."""
-    return module_fact(module, "declared_models", lambda module: tuple(extract_models(module, relpath)))
 
 
 def models_by_table(models: Iterable[ModelInfo]) -> dict[str, ModelInfo]:

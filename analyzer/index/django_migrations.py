@@ -99,9 +99,7 @@ def unloaded_model_modules(modules: Iterable[tuple[str, nodes.Module]]) -> set[s
     makemigrations never sees them (jumpserver's `assets/models/cmd_filter.py`)."""
     candidates = {module.name for relpath, module in modules
                   if "models" in relpath.split("/")[:-1] and not relpath.endswith("__init__.py")}
-    if not candidates:
-        return set()
-    imported = set().union(*(imported_modules(module) for _, module in modules))
+    imported = set().union(*(imported_modules(module) for _, module in modules))  # known of each part alike
     return {name for name in candidates if name not in imported}
 
 
@@ -157,9 +155,12 @@ def read_migrations(modules: Iterable[tuple[str, nodes.Module]],
             _apply(operation, history.migrations[node], history.models, history.changes)
     history.leaves = _leaves(history, order)
     for relpath, module in modules:  # every class of every app, model or not as far as we can tell
-        app = history.app_of(relpath) if not is_migration_module(relpath) else None
+        if is_migration_module(relpath):
+            continue
+        names = module_fact(module, "class_names", _class_names)  # of every module: which are an app's
+        app = history.app_of(relpath)                               # depends on the rest of the project
         if app is not None:
-            history.class_names.setdefault(app, set()).update(module_fact(module, "class_names", _class_names))
+            history.class_names.setdefault(app, set()).update(names)
     return history
 
 

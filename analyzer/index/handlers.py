@@ -822,6 +822,8 @@ def checked_dependencies(modules: Iterable[tuple[str, nodes.Module]], tenant_nam
     verdicts: dict[str, list[bool]] = defaultdict(list)
     key = context_key("dependency_checks", fields)
     for _, module in modules:
+        if not module_fact(module, "declares_dependencies", lambda module: any(_dependants(module))):
+            continue  # nothing to ask its tree, which a kept module would need
         for name, checks in module_fact(module, key, lambda module: _dependency_checks(module, fields)):
             verdicts[name].append(checks)
     return {name for name, checks in verdicts.items() if all(checks)}
@@ -830,18 +832,24 @@ def checked_dependencies(modules: Iterable[tuple[str, nodes.Module]], tenant_nam
 def _dependency_checks(module: nodes.Module, fields: frozenset[str]) -> tuple[tuple[str, bool], ...]:
     """(dependency, whether its dependant checks the row) for each FastAPI dependency the
     module's functions declare."""
-    found = []
+    return tuple((dependency, _guards_row(function, parameter, fields))
+                 for function, parameter, dependency in _dependants(module))
+
+
+def _dependants(module: nodes.Module) -> Iterator[tuple[nodes.FunctionDef, str, str]]:
+    """(function, parameter, dependency) for each parameter that FastAPI fills by calling a
+    named function."""
     for function in nodes_within(module, nodes.FunctionDef):
         if not _injected_by_fastapi(function):
             continue
         for parameter in (*(function.args.args or []), *(function.args.kwonlyargs or [])):
             dependency = _declared_dependency(function, parameter.name)
             if isinstance(dependency, nodes.Name):
-                found.append((dependency.name, _guards_row(function, parameter.name, fields)))
-    return tuple(found)
+                yield function, parameter.name, dependency.name
 
 
 keep("dependency_checks", tuple[tuple[str, bool], ...])
+keep("declares_dependencies", bool)
 
 
 def _declared_dependency(function: nodes.FunctionDef, parameter: str) -> nodes.NodeNG | None:

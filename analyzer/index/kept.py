@@ -12,6 +12,14 @@ under a key that names what it depends on (`tenant_methods:<digest>`), so that a
 other names asks for a key the kept module does not hold. A kept module asked for anything it
 does not hold raises `TreeNeeded`: the caller builds that module's tree and builds the index
 again. A missing fact costs a parse, never a wrong index.
+
+A module's plain facts are worked out whatever the rest of the project holds: a gatherer asks
+each module first and asks whether the answer matters after (the class names of every module,
+not only of the apps that have migrations). So the facts of a module are the same whether it
+was parsed with the whole project or with a part of it in a process of its own (see
+`analyzer.shards`). A fact kept under a context is asked only of a module whose plain facts
+say it has something to answer (a manager class, a FastAPI dependency, a model): the others
+need no tree when the context changes.
 """
 
 from __future__ import annotations
@@ -83,6 +91,13 @@ def _adapter(family: str) -> TypeAdapter | None:
     if family not in _ADAPTERS and family in _KEPT_TYPES:
         _ADAPTERS[family] = TypeAdapter(_KEPT_TYPES[family])
     return _ADAPTERS.get(family)
+
+
+def plain_facts(module: Any) -> dict[str, Any]:
+    """The kept facts of a parsed module as they are, for a process of the same scan: see
+    `analyzer.shards`."""
+    return {key: value for key, value in module_memo(module).items()
+            if isinstance(key, str) and key.split(":", 1)[0] in _KEPT_TYPES}
 
 
 def written_facts(module: Any) -> dict[str, Any]:

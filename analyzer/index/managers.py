@@ -15,6 +15,7 @@ from astroid import nodes
 
 from ..lang.python import dotted_name, nodes_within, safe_infer
 from .kept import context_key, keep, module_fact
+from .orm_models import declared_models
 
 if TYPE_CHECKING:
     from . import ProjectIndex
@@ -131,9 +132,12 @@ def scoping_methods_and_managers(modules: Iterable[tuple[str, nodes.Module]], in
     heirs: dict[str, list[str]] = {}  # class -> its bases, for classes that keep the base's get_queryset
     key = context_key("tenant_methods", index.tenant_names)
     for _, module in modules:
-        for manager in module_fact(module, "manager_classes", _manager_classes):
+        manager_classes = module_fact(module, "manager_classes", _manager_classes)
+        for manager in manager_classes:
             if manager.keeps_base:
                 heirs[manager.name] = list(manager.bases)
+        if not manager_classes:  # nothing to ask its tree, which a kept module would need
+            continue
         for name, method_names in module_fact(module, key, lambda module: _tenant_methods(module, index)):
             for method in method_names:
                 if method in ("get_queryset", "get_query_set"):
@@ -161,7 +165,7 @@ def derived_queryset_methods(modules: Iterable[tuple[str, nodes.Module]], index:
     method of unknown body would have to be trusted."""
     key = context_key("derived_methods", index.tenant_names)
     return set().union(*(module_fact(module, key, lambda module: _derived_methods(module, index))
-                         for _, module in modules))
+                         for _, module in modules if module_fact(module, "manager_classes", _manager_classes)))
 
 
 def _derived_methods(module: nodes.Module, index: ProjectIndex) -> frozenset[str]:
@@ -206,8 +210,9 @@ def query_class_methods(modules: Iterable[tuple[str, nodes.Module]], index: Proj
     if not index.tenant_names:
         return found
     key = context_key("query_class_methods", index.tenant_names)
-    for _, module in modules:
-        found.update(module_fact(module, key, lambda module: _query_class_methods(module, index)))
+    for relpath, module in modules:
+        if any(model.framework == "sqlalchemy" for model in declared_models(relpath, module)):  # its models
+            found.update(module_fact(module, key, lambda module: _query_class_methods(module, index)))
     return found
 
 

@@ -22,6 +22,7 @@ from ..lang.python import (
 from ..lang.sqlalchemy_columns import column_facts
 from .django_schema import schema_options
 from .facts import FieldInfo, ModelInfo
+from .kept import keep, module_fact
 
 DJANGO_RELATIONS = {
     "ForeignKey": "fk",
@@ -59,6 +60,15 @@ def _const(node: nodes.NodeNG | None) -> object:
 
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def declared_models(relpath: str, module: nodes.Module) -> tuple[ModelInfo, ...]:
+    """The models a module declares, read from it alone, once per tree (or kept). Shared: a
+    caller that changes one changes them for every later index."""
+    return module_fact(module, "declared_models", lambda module: tuple(extract_models(module, relpath)))
+
+
+keep("declared_models", tuple[ModelInfo, ...], loose=True)
 
 
 def extract_models(module: nodes.Module, relpath: str) -> list[ModelInfo]:
