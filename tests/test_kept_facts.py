@@ -90,10 +90,11 @@ def test_facts_that_depend_on_the_tenant_are_not_served_for_another_tenant() -> 
         forget_modules([item.module.name for item in parsed if item.module is not None])
 
 
-def test_another_tenant_costs_the_trees_of_the_modules_that_have_something_to_ask() -> None:
+@pytest.mark.parametrize("fixture", ["django_saas", "flask_saas"])
+def test_another_tenant_costs_the_trees_of_the_modules_that_have_something_to_ask(fixture: str) -> None:
     """A fact kept under the tenant is asked only of a module whose plain facts say it holds
-    something it could answer: a manager class, a FastAPI dependency, a SQLAlchemy model."""
-    root = FIXTURES / "django_saas"
+    something it could answer: a manager class, a FastAPI dependency, a `query_class`."""
+    root = FIXTURES / fixture
     config = discover_config(root)
     parsed = _parsed(root, config)
     try:
@@ -109,8 +110,10 @@ def test_another_tenant_costs_the_trees_of_the_modules_that_have_something_to_as
             except TreeNeeded as error:
                 needed.add(error.relpath)
                 modules[error.relpath] = next(item.module for item in parsed if item.source.relpath == error.relpath)
-        managers = {relpath for relpath, module in kept.items() if module._prodready_memo.get("manager_classes")}
-        assert needed == managers and len(needed) < len(kept) / 10
+        asking = {relpath for relpath, module in kept.items()
+                  if any(module._prodready_memo.get(fact)
+                         for fact in ("manager_classes", "declares_dependencies", "assigns_query_class"))}
+        assert needed <= asking and len(asking) < len(kept) / 10
     finally:
         forget_modules([item.module.name for item in parsed if item.module is not None])
 

@@ -15,7 +15,6 @@ from astroid import nodes
 
 from ..lang.python import dotted_name, nodes_within, safe_infer
 from .kept import context_key, keep, module_fact
-from .orm_models import declared_models
 
 if TYPE_CHECKING:
     from . import ProjectIndex
@@ -207,13 +206,15 @@ def query_class_methods(modules: Iterable[tuple[str, nodes.Module]], index: Proj
     `Person.project_id == project.id`. Only `Model.query` uses that class, so the methods count
     for that model's chains alone, never as names for every query."""
     found: dict[str, frozenset[str]] = {}
-    if not index.tenant_names:
-        return found
     key = context_key("query_class_methods", index.tenant_names)
-    for relpath, module in modules:
-        if any(model.framework == "sqlalchemy" for model in declared_models(relpath, module)):  # its models
+    for _, module in modules:
+        if module_fact(module, "assigns_query_class", _assigns_query_class) and index.tenant_names:
             found.update(module_fact(module, key, lambda module: _query_class_methods(module, index)))
     return found
+
+
+def _assigns_query_class(module: nodes.Module) -> bool:
+    return any("query_class" in cls.locals for cls in nodes_within(module, nodes.ClassDef))
 
 
 def _query_class_methods(module: nodes.Module, index: ProjectIndex) -> dict[str, frozenset[str]]:
@@ -293,5 +294,6 @@ keep("manager_classes", tuple[ManagerClass, ...])
 keep("tenant_methods", tuple[tuple[str, tuple[str, ...]], ...])
 keep("derived_methods", frozenset[str])
 keep("query_class_methods", dict[str, frozenset[str]])
+keep("assigns_query_class", bool)
 keep("global_criteria", str)
 keep("tenant_schemas", str)
