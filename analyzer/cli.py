@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-cache", action="store_true",
                        help="neither read nor write .prodready_cache/ (an unchanged run is answered from it)")
     check.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
-                       help="processes that run the rules (default: the number of cores; 1: none)")
+                       help="processes that parse and analyse the files (default: the number of cores; 1: none)")
 
     rule = commands.add_parser("rule", help="show a rule's documentation")
     rule.add_argument("code", help="rule code (TEN001) or name (unfiltered-django-query)")

@@ -7,9 +7,10 @@ analysed code become `summary.skipped` entries; only prodready's own bugs propag
 from __future__ import annotations
 
 import gc
+import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -24,13 +25,14 @@ from .dependencies import Untraced, dependency_digests, own_digest, read_by_ever
 from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
 from .index.fingerprint import NotFingerprintable, fingerprint
-from .index.kept import KeptModule, TreeNeeded
+from .index.kept import KeptModule, TreeNeeded, plain_facts
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
 from .lang.python import (
     Positions,
     PythonParseError,
     defer_module,
     forget_modules,
+    imported_modules,
     imports_in_text,
     module_name,
     nodes_within,
@@ -39,13 +41,15 @@ from .lang.python import (
 )
 from .lang.sql import parse_script
 from .model import Finding, Report, Skipped, Summary
-from .parallel import FileResult, map_files
+from .parallel import FileResult, can_fork, map_files
 from .rules import Rule, enabled_rules
 from .rules.base import RuleContext
+from .shards import Channel, ShardFailed, Shards
 from .suppress import Baseline, parse_suppressions, per_file_ignored
 from .workspace import SCRIPT_LANGUAGES, SourceFile, discover, is_test_file, language_of, path_spec, read_source
 
 Progress = Callable[[int, int], None]
+_log = logging.getLogger("prodready")
 T = TypeVar("T")
 
 
@@ -75,8 +79,9 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
     """Analyse files and folders; returns every finding that survives suppressions and baseline.
     With `cache`, an unchanged run is answered from `.prodready_cache/`, and in a changed one
     only the files whose findings may have changed are analysed again (see `analyzer.cache`).
-    With `jobs` over 1, the rules run in that many forked processes, where forking is safe (the
-    command line passes the number of cores; a library caller with threads of its own should not)."""
+    With `jobs` over 1, the files are parsed and analysed in that many forked processes, where
+    forking is safe (the command line passes the number of cores; a library caller with threads
+    of its own should not)."""
     started = time.perf_counter()
     paths = [Path(p) for p in paths] or [Path(".")]
     config = config or discover_config(paths[0])
@@ -114,15 +119,20 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
 def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
          progress: Progress | None, jobs: int = 1, file_cache: FileCache | None = None,
          fact_cache: FactCache | None = None) -> tuple[list[Finding], Summary, dict[str, str]]:
-    """Both passes over `files`, with `others` (the rest of the project) parsed for the index;
-    pass 2 in `jobs` processes where that is safe (see `analyzer.parallel`), and only for the
-    files that `file_cache` has no findings for under their current key. With `fact_cache`,
-    a module whose facts are kept from the last run is not parsed unless something needs its
-    tree (see `_stand_in`)."""
+    """Both passes over `files`, with `others` (the rest of the project) parsed for the index.
+    With nothing kept from an earlier run, both in `jobs` processes where that is safe and
+    pays (see `_sharded_run`); else pass 2 in `jobs` processes (see `analyzer.parallel`), and
+    only for the files that `file_cache` has no findings for under their current key. With
+    `fact_cache`, a module whose facts are kept from the last run is not parsed unless
+    something needs its tree (see `_stand_in`)."""
     total = len(files) * 2
-    if fact_cache is not None:
+    if fact_cache is not None or jobs > 1:
         scan_order(module_name(path) for path in files + others if language_of(path) == "python")
     try:
+        sharded = _sharded_run(files, others, config, progress, jobs, file_cache, fact_cache)
+        if sharded is not None:
+            findings, summary, texts = sharded
+            return findings, summary.model_copy(update={"skipped": skipped + summary.skipped}), texts
         parsed, unreadable = parse_files(files, config, facts=fact_cache,
                                          progress=(lambda done: progress(done, total)) if progress else None)
         skipped.extend(unreadable)
@@ -135,6 +145,195 @@ def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: 
                             if item.module is not None or item.for_index is not None])
     finally:
         scan_order(())
+
+
+# The fewest Python modules for each worker of a sharded pass 1: below this its rounds cost
+# more than its share saves.
+MIN_MODULES_PER_WORKER = 100
+PROGRESS_EVERY = 16  # files a worker parses or checks between two reports
+_UNWANTED = "unwanted"  # a worker's word for a file read but not parsed: no enabled rule needs it
+
+
+def _sharded_run(files: list[Path], others: list[Path], config: Config, progress: Progress | None, jobs: int,
+                 file_cache: FileCache | None, fact_cache: FactCache | None
+                 ) -> tuple[list[Finding], Summary, dict[str, str]] | None:
+    """Both passes, with pass 1 too in `jobs` forked workers that each parse a block of the
+    files (see `analyzer.shards`), for a scan that has nothing kept from an earlier run; None
+    where that does not pay or is not safe, or when a worker failed: then the caller scans in
+    one process."""
+    paths = files + others
+    if jobs <= 1 or (fact_cache is not None and fact_cache.kept) or not can_fork() \
+            or sum(language_of(path) == "python" for path in paths) < jobs * MIN_MODULES_PER_WORKER:
+        return None
+    sources = [read_source(path, config) for path in paths]
+    items: list[ParsedFile | None] = [None] * len(sources)
+    gate = parse_gate(config)
+    for position, source in enumerate(sources):
+        if isinstance(source, SourceFile) and source.language == "sql":  # each worker's index reads them all
+            parsed = parse_source(source, config, gate=gate)
+            sources[position] = parsed if isinstance(parsed, Skipped) else source
+            items[position] = parsed if isinstance(parsed, ParsedFile) else None
+    blocks = _blocks(sources, jobs)
+    total = len(files) * 2
+    done = 0
+
+    def reported(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, total)
+
+    def work(number: int, channel: Channel) -> None:
+        mine = set(blocks[number])
+        for position, source in enumerate(sources):  # the other blocks' modules: built where inference reaches
+            if position not in mine and isinstance(source, SourceFile) and source.language == "python":
+                item = items[position] = ParsedFile(source)
+                defer_module(module_name(source.path), lambda item=item: _deferred_tree(item))
+        states = _parse_block(sources, items, blocks[number], len(files), config, gate, channel)
+        channel.answer(states)
+        _stand_in_others(sources, items, channel.receive(), mine)
+        everything = [item for item in items if item is not None]
+        index = _with_trees(lambda: index_files(everything, config), everything, config)
+        set_aside()
+        rules = enabled_rules(config)
+        results: dict[int, FileResult] = {}
+        for position in blocks[number]:
+            item = items[position]
+            if position < len(files) and item is not None:
+                results[position] = _check(item, config, index, rules)
+                if len(results) % PROGRESS_EVERY == 0:
+                    channel.progress(PROGRESS_EVERY)
+        channel.progress(len(results) % PROGRESS_EVERY)
+        worked_out = {position: {key: value for key, value in plain_facts(_tree(items[position])).items()
+                                 if key not in states[position]}  # those kept under the tenant, now known
+                      for position in mine if isinstance(states.get(position), dict)}
+        keys = (_index_facts(index), list(index.default_filter_backends)) \
+            if number == 0 and file_cache is not None else None
+        channel.answer((results, worked_out, keys))
+
+    try:
+        with Shards(jobs, work) as shards:
+            states = {position: state for answer in shards.gather(reported) for position, state in answer.items()}
+            shards.hand_out(states)
+            answers = shards.gather(reported)
+    except ShardFailed as failed:
+        lines = str(failed).splitlines()
+        _log.warning("pass 1 in %d processes failed (%s), so the scan is done again in one", jobs,
+                     " ... ".join(dict.fromkeys([lines[0].rstrip(":"), lines[-1]])))
+        return None
+    _stand_in_others(sources, items, states, ())
+    skipped = [source for source in sources[:len(files)] if isinstance(source, Skipped)]
+    skipped += [state for position, state in states.items() if isinstance(state, Skipped) and position < len(files)]
+    results: dict[int, FileResult] = {}
+    for found, worked_out, _ in answers:
+        results.update(found)
+        for position, facts in worked_out.items():
+            items[position].kept._prodready_memo.update(facts)
+    everything = [item for item in items if item is not None]
+    checked = [position for position in range(len(files)) if items[position] is not None]
+    if file_cache is not None:
+        untraced = _untraced(everything, fact_cache)
+        digests = _with_trees(lambda: _module_digests(everything, untraced), everything, config)
+        facts, backends = answers[0][2]
+        file_cache.keys = _file_keys(everything, facts, backends, file_cache, digests, untraced)
+        for position in checked:
+            file_cache.put(items[position].source.relpath, results[position])
+        file_cache.store()
+        if fact_cache is not None:
+            for position, state in states.items():
+                if state == _UNWANTED:
+                    fact_cache.put_unwanted(sources[position].relpath, own_digest(sources[position].relpath,
+                                                                                  sources[position].text))
+            _keep_facts(everything, fact_cache, digests)
+    return _reported([items[position] for position in checked], [results[position] for position in checked], skipped)
+
+
+# What a script's text weighs against a module's of the same length: most scripts mention no
+# Web Storage nor cookie, and are read by a pattern, not parsed (see `parse_gate`); so do the
+# test modules that no enabled rule applies to.
+LIGHT_WEIGHT = 1 / 8
+BLOCKS_PER_WORKER = 4  # the costly parts of a project (views that infer through services) shared out
+
+
+def _blocks(sources: list[SourceFile | Skipped], jobs: int) -> list[list[int]]:
+    """Each worker's files: runs of neighbouring files of about as much work each, dealt out in
+    turn. A module's imports are mostly its neighbours, which are then in its block."""
+    weights = [0 if not isinstance(source, SourceFile) or source.language not in ("python", *SCRIPT_LANGUAGES)
+               else len(source.text) * (LIGHT_WEIGHT if source.language != "python" or is_test_file(source.relpath)
+                                        else 1)
+               for source in sources]
+    count = jobs * BLOCKS_PER_WORKER
+    whole = sum(weights) or 1
+    bounds = [0]
+    running = 0
+    for position, weight in enumerate(weights):
+        running += weight
+        while len(bounds) < count and running * count >= whole * len(bounds):
+            bounds.append(position + 1)
+    bounds += [len(sources)] * (count + 1 - len(bounds))
+    return [[position for block in range(number, count, jobs) for position in range(bounds[block], bounds[block + 1])]
+            for number in range(jobs)]
+
+
+def _parse_block(sources: list[SourceFile | Skipped], items: list[ParsedFile | None], block: list[int], reported: int,
+                 config: Config, gate: Callable[[SourceFile], bool], channel: Channel) -> dict[int, object]:
+    """Parse a worker's block and work out its modules' facts: for each file, a Skipped, or
+    `_UNWANTED`, or the kept facts of its module or script (nothing for a file that is not
+    parsed, a template, say)."""
+    states: dict[int, object] = {}
+    parsed = 0
+    for position in block:
+        if position < reported:
+            parsed += 1
+            if parsed % PROGRESS_EVERY == 0:
+                channel.progress(PROGRESS_EVERY)
+        source = sources[position]
+        if not isinstance(source, SourceFile) or source.language == "sql":
+            continue
+        if not gate(source):
+            items[position], states[position] = ParsedFile(source), _UNWANTED
+            continue
+        item = parse_source(source, config, gate=_gated_in)
+        items[position] = item if isinstance(item, ParsedFile) else None
+        if isinstance(item, Skipped):
+            states[position] = item
+        set_aside()
+    channel.progress(parsed % PROGRESS_EVERY)
+    index_files([items[position] for position in block if items[position] is not None], config)  # its facts
+    for position in block:
+        tree = _tree(items[position])
+        if tree is not None:
+            if items[position].module is not None:
+                imported_modules(tree)  # a test module's too: the cache's digests read it
+            states[position] = plain_facts(tree)
+    return states
+
+
+def _tree(item: ParsedFile | None) -> nodes.Module | ScriptFile | None:
+    """The parsed module or script of a file of a worker's own block."""
+    if item is None:
+        return None
+    return item.module if item.module is not None else item.script
+
+
+def _stand_in_others(sources: list[SourceFile | Skipped], items: list[ParsedFile | None],
+                     states: dict[int, object], mine: Collection[int]) -> None:
+    """Stand in each file outside `mine` as its worker left it (see `_parse_block`): a module
+    or script by its kept facts, a file it skipped by nothing. SQL files were parsed before
+    the workers were made."""
+    for position, source in enumerate(sources):
+        if position in mine or not isinstance(source, SourceFile) or source.language == "sql":
+            continue
+        state = states.get(position)
+        if isinstance(state, Skipped):
+            items[position] = None
+            continue
+        item = items[position]
+        if item is None or item.source is not source or state == _UNWANTED:
+            item = items[position] = ParsedFile(source)
+        if isinstance(state, dict):
+            name = module_name(source.path) if source.language == "python" else source.relpath
+            item.kept = KeptModule(name, source.relpath, dict(state))
 
 
 def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[Skipped], config: Config,
@@ -151,32 +350,40 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
     index = _with_trees(lambda: index_files(everything, config), everything, config)
     set_aside()
     rules = enabled_rules(config)
-
-    def check(item: ParsedFile) -> FileResult:
-        ctx = _context(item, config, index)
-        findings: list[Finding] = []
-        try:
-            findings = run_rules(ctx, rules)
-        except RecursionError:
-            ctx.rule_errors.insert(0, "too deeply nested to analyse")
-        except OverBudget as budget:
-            ctx.rule_errors.insert(0, str(budget))
-            return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql, lasting=False)
-        return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql)
-
     if file_cache is not None:
-        file_cache.keys = _file_keys(everything, index, file_cache, digests, untraced)
-    results = _pass_two(parsed, check, jobs, file_cache,
+        file_cache.keys = _file_keys(everything, _index_facts(index), index.default_filter_backends, file_cache,
+                                     digests, untraced)
+    results = _pass_two(parsed, lambda item: _check(item, config, index, rules), jobs, file_cache,
                         (lambda done: progress(total // 2 + done, total)) if progress else None,
                         before=lambda items: [_tree_for_rules(item, config) for item in items])
+    if fact_cache is not None:
+        _keep_facts(everything, fact_cache, digests)
+    return _reported(parsed, results, skipped)
+
+
+def _check(item: ParsedFile, config: Config, index: ProjectIndex, rules: list[Rule]) -> FileResult:
+    """Pass 2 of one file."""
+    ctx = _context(item, config, index)
+    findings: list[Finding] = []
+    try:
+        findings = run_rules(ctx, rules)
+    except RecursionError:
+        ctx.rule_errors.insert(0, "too deeply nested to analyse")
+    except OverBudget as budget:
+        ctx.rule_errors.insert(0, str(budget))
+        return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql, lasting=False)
+    return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql)
+
+
+def _reported(parsed: list[ParsedFile], results: list[FileResult | None], skipped: list[Skipped]
+              ) -> tuple[list[Finding], Summary, dict[str, str]]:
+    """The scan's findings, summary and texts, from each file's result."""
     findings = [finding for result in results if result is not None for finding in result.findings]
     skipped.extend(Skipped(path=item.source.relpath, reason=reason)
                    for item, result in zip(parsed, results, strict=True) if result is not None
                    for reason in result.problems)
     unparsed_sql = sum(result.unparsed_sql for result in results if result is not None)
     texts = {item.source.relpath: item.source.text for item in parsed}
-    if fact_cache is not None:
-        _keep_facts(everything, fact_cache, digests)
     findings.sort(key=Finding.sort_key)
     summary = Summary(files=len(parsed), findings=len(findings), skipped=skipped, unparsed_sql=unparsed_sql)
     return findings, summary, texts
@@ -211,17 +418,24 @@ def _pass_two(parsed: list[ParsedFile], check: Callable[[ParsedFile], FileResult
     return results
 
 
-def _file_keys(items: list[ParsedFile], index: ProjectIndex, file_cache: FileCache, digests: dict[str, str],
-               untraced: Untraced) -> dict[str, str]:
-    """Each file's cache key: what its findings depend on (see `analyzer.dependencies`) under
-    this index. No keys for a run whose index the fingerprint cannot capture: every file is
-    analysed, as without a cache."""
+def _index_facts(index: ProjectIndex) -> str | None:
+    """The index's fingerprint; None for an index it cannot capture."""
     try:
-        facts = fingerprint(index)
+        return fingerprint(index)
     except NotFingerprintable:
+        return None
+
+
+def _file_keys(items: list[ParsedFile], facts: str | None, filter_backends: Iterable[str], file_cache: FileCache,
+               digests: dict[str, str], untraced: Untraced) -> dict[str, str]:
+    """Each file's cache key: what its findings depend on (see `analyzer.dependencies`) under
+    the index of fingerprint `facts`, whose default filter backends are `filter_backends`. No
+    keys for a run whose index the fingerprint cannot capture: every file is analysed, as
+    without a cache."""
+    if facts is None:
         return {}
     digests = read_by_every_file(digests, ((item.source.relpath, item.source.text, item.for_index) for item in items),
-                                 (path.rpartition(".")[0] for path in index.default_filter_backends), untraced)
+                                 (path.rpartition(".")[0] for path in filter_backends), untraced)
     return {relpath: file_cache.key(facts, digest) for relpath, digest in digests.items()}
 
 

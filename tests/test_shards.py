@@ -1,0 +1,168 @@
+"""Pass 1 across processes: workers that each parse a block of the project, rounds that pass
+their facts between them, and a scan that reports exactly what one process does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import analyzer
+from analyzer import engine, parallel, shards
+from analyzer.config import discover_config
+from analyzer.shards import ShardFailed, Shards
+from analyzer.workspace import discover
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _forking() -> None:
+    if not parallel.can_fork():
+        pytest.skip("forking is unsafe here (not Linux, or the test process runs other threads)")
+
+
+def test_each_round_gathers_every_workers_answer_in_the_workers_order() -> None:
+    def work(number: int, channel: shards.Channel) -> None:
+        channel.progress(number + 1)
+        channel.answer((number, os.getpid()))
+        channel.answer(channel.receive()[number] * 10)
+
+    reported: list[int] = []
+    with Shards(3, work) as pool:
+        first = pool.gather(reported.append)
+        pool.hand_out({0: 1, 1: 2, 2: 3})
+        second = pool.gather()
+    assert [number for number, _ in first] == [0, 1, 2]
+    assert len({pid for _, pid in first} | {os.getpid()}) == 4
+    assert sorted(reported) == [1, 2, 3]
+    assert second == [10, 20, 30]
+
+
+def test_a_worker_that_raises_ends_the_round_with_its_traceback() -> None:
+    def work(number: int, channel: shards.Channel) -> None:
+        if number == 1:
+            raise ValueError("the block would not parse")
+        channel.answer(number)
+
+    with Shards(2, work) as pool, pytest.raises(ShardFailed, match="the block would not parse"):
+        pool.gather()
+
+
+def test_a_worker_that_dies_ends_the_round() -> None:
+    def work(number: int, channel: shards.Channel) -> None:
+        if number == 0:
+            os._exit(3)
+        channel.answer(number)
+
+    with Shards(2, work) as pool, pytest.raises(ShardFailed, match=r"worker 0 exited \(3\)"):
+        pool.gather()
+
+
+def _project(tmp_path: Path) -> Path:
+    """The Django fixture with what a real tree also holds: a module that does not parse, and a
+    script that stores a token, in blocks that different workers parse."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "django_saas", root)
+    (root / "billing" / "broken.py").write_text("def refund(request:\n    return None\n", encoding="utf-8")
+    (root / "static").mkdir(exist_ok=True)
+    (root / "static" / "session.js").write_text(
+        "export function remember(response) {\n  localStorage.setItem('token', response.access_token);\n}\n",
+        encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def sharded(monkeypatch) -> list[int]:
+    """The number of workers of each sharded pass 1 whose workers answered both rounds, with
+    sharding worth it for a fixture (a failed one is done again in one process)."""
+    monkeypatch.setattr(engine, "MIN_MODULES_PER_WORKER", 1)
+    answered: list[int] = []
+    real = shards.Shards.gather
+
+    def recording(self, *args, **kwargs) -> list:
+        answers = real(self, *args, **kwargs)
+        if isinstance(answers[0], tuple):  # the second round's
+            answered.append(len(answers))
+        return answers
+
+    monkeypatch.setattr(shards.Shards, "gather", recording)
+    return answered
+
+
+@pytest.mark.parametrize("fixture", ["django_saas", "fastapi_helpdesk", "flask_saas", "fastapi_saas"])
+def test_a_sharded_scan_reports_exactly_what_one_process_does(fixture: str, sharded: list[int], tmp_path) -> None:
+    root = _project(tmp_path) if fixture == "django_saas" else FIXTURES / fixture
+    config = discover_config(root)
+    alone = analyzer.analyze([root], config, jobs=1)
+    split = analyzer.analyze([root], config, jobs=2)
+    assert sharded == [2]
+    assert alone.findings and split.findings == alone.findings
+    assert split.summary.skipped == alone.summary.skipped
+    assert split.summary.unparsed_sql == alone.summary.unparsed_sql
+    if fixture == "django_saas":
+        assert [s.path for s in split.summary.skipped] == ["billing/broken.py"]
+        assert any(f.path == "static/session.js" for f in split.findings)
+
+
+def test_a_scan_of_part_of_a_project_reads_the_rest_in_the_workers(sharded: list[int]) -> None:
+    root = FIXTURES / "django_saas"
+    config = discover_config(root)
+    views = root / "projects" / "views.py"
+    alone = analyzer.analyze([views], config, jobs=1)
+    split = analyzer.analyze([views], config, jobs=2)
+    assert sharded == [2]
+    assert alone.findings and split.findings == alone.findings
+    assert {f.path for f in split.findings} == {"projects/views.py"}
+
+
+def test_the_cache_a_sharded_run_leaves_serves_the_runs_after_it(sharded: list[int], tmp_path, monkeypatch) -> None:
+    root = _project(tmp_path)
+    config = discover_config(root)
+    cold = analyzer.analyze([root], config, cache=True, jobs=2)
+    assert sharded == [2]
+    warm = analyzer.analyze([root], config, cache=True, jobs=2)
+    assert warm.findings == cold.findings and warm.summary.skipped == cold.summary.skipped
+    views = root / "projects" / "views.py"
+    views.write_text(views.read_text(encoding="utf-8") + "\n# reviewed\n", encoding="utf-8")
+    built: list[str] = []
+    real = engine.parse_python
+
+    def counting(text, path, *args, **kwargs):
+        built.append(str(path))
+        return real(text, path, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "parse_python", counting)
+    changed = analyzer.analyze([root], config, cache=True, jobs=2)
+    assert sharded == [2], "a run with facts kept parses in one process"
+    modules = [p for p in discover([root], config)[0] if p.suffix == ".py"]
+    assert built and len(built) < len(modules) / 2, "the facts the workers worked out were not kept"
+    monkeypatch.setattr(engine, "parse_python", real)
+    assert changed.findings == analyzer.analyze([root], config, jobs=1).findings == cold.findings
+    views.write_text(views.read_text(encoding="utf-8") + "\n\ndef every_project(request):\n"
+                     "    return Project.objects.all()\n", encoding="utf-8")
+    changed = analyzer.analyze([root], config, cache=True, jobs=2)
+    fresh = analyzer.analyze([root], config, jobs=1)
+    assert changed.findings == fresh.findings and len(fresh.findings) == len(cold.findings) + 1
+    assert changed.summary.skipped == fresh.summary.skipped
+
+
+def test_workers_that_die_leave_the_scan_to_one_process(sharded: list[int], monkeypatch) -> None:
+    root = FIXTURES / "django_saas"
+    config = discover_config(root)
+    alone = analyzer.analyze([root], config, jobs=1)
+    made: list[int] = []
+    real = shards.Shards.__init__
+
+    def recording(self, jobs, work) -> None:
+        made.append(jobs)
+        real(self, jobs, work)
+
+    monkeypatch.setattr(shards.Shards, "__init__", recording)
+    monkeypatch.setattr(engine, "_parse_block", lambda *_: os._exit(9))
+    split = analyzer.analyze([root], config, jobs=2)
+    assert made == [2] and not sharded
+    assert alone.findings and split.findings == alone.findings
+    assert split.summary.skipped == alone.summary.skipped
