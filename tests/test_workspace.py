@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pathspec
+import pytest
+
 from analyzer.config import Config
 from analyzer.model import Skipped
-from analyzer.workspace import SourceFile, discover, read_source
+from analyzer.workspace import Globs, SourceFile, discover, read_source
 
 
 def make(root: Path, files: dict[str, bytes | str]) -> None:
@@ -43,6 +46,23 @@ def test_discovery_honours_gitignore_and_skips_tool_folders(tmp_path: Path) -> N
     files, missing = discover([tmp_path], config)
     assert missing == []
     assert rel(files, tmp_path) == ["app/static/app.js", "app/views.py", "sql/report.sql", "sub/public.py"]
+
+
+GITIGNORE = ["*.py[cod]", ".*", "!.github", "!.gitignore", "node_modules/", "/build", "docs/**/draft.md",
+             "*.log", "!keep.log", "**/generated/**", "!src/generated/schema.py"]
+
+
+@pytest.mark.parametrize("path", [
+    "app/views.py", "app/views.pyc", ".env", ".github/", ".github/workflows/ci.yml", ".gitignore", "node_modules/",
+    "web/node_modules/", "node_modules", "build/", "app/build/", "docs/a/b/draft.md", "docs/draft.md", "x.log",
+    "logs/keep.log", "a/generated/models.py", "src/generated/schema.py", "src/generated/other.py", "README.md",
+])
+def test_globs_answer_as_pathspec_does(path: str) -> None:
+    """The one regex asked first may only say no where every pattern says no."""
+    spec = pathspec.GitIgnoreSpec.from_lines(GITIGNORE)
+    globs = Globs(spec)
+    assert globs._any is not None, "the patterns were not joined into one regex"
+    assert globs.match_file(path) == spec.match_file(path)
 
 
 def test_a_package_named_build_is_source_not_an_artifact(tmp_path: Path) -> None:
