@@ -19,19 +19,24 @@ a convenience: a cache that cannot be read or written is ignored, never an error
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import importlib
+import importlib.metadata
 import json
 import os
 import secrets
 import shutil
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .config import Config
-from .index.kept import KeptModule, read_facts, written_facts
 from .model import Finding, Summary
 from .parallel import FileResult
+
+if TYPE_CHECKING:
+    from .index.kept import KeptModule
 
 CACHE_DIR = ".prodready_cache"
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# prodready's cache: https://bford.info/cachedir/\n"
@@ -150,6 +155,8 @@ class FactCache:
 
     def stand_in(self, relpath: str, own: str, name: str) -> KeptModule | None:
         """The module's kept facts, if its text and name are those they were read from."""
+        from .index.kept import KeptModule, read_facts  # the index: not for a run answered from the cache
+
         entry = self.kept.get(relpath)
         if not isinstance(entry, dict) or entry.get("own") != own or entry.get("name") != name:
             return None
@@ -162,6 +169,8 @@ class FactCache:
 
     def put(self, relpath: str, own: str, name: str, depends: str, module: object) -> None:
         """Keep the facts of `module`: its tree's, or those it stood in with, unchanged."""
+        from .index.kept import KeptModule, written_facts
+
         entry = self.kept.get(relpath)
         if isinstance(module, KeptModule) and isinstance(entry, dict) and entry.get("own") == own:
             facts = entry.get("facts")
@@ -268,10 +277,17 @@ def _settings(config: Config, paths: list[str]) -> str:
 
 def _parser_versions() -> list[str]:
     """Python's, astroid's and sqlglot's: an upgrade of any of them may change what is found."""
-    import astroid
-    import sqlglot
+    return [sys.version, _version("astroid"), _version("sqlglot")]
 
-    return [sys.version, astroid.__version__, getattr(sqlglot, "__version__", "")]
+
+@functools.cache
+def _version(package: str) -> str:
+    """An installed package's version, read from its metadata: importing astroid and sqlglot
+    to ask was a fifth of a run that the cache answers."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:  # not installed as a distribution: ask the package
+        return str(getattr(importlib.import_module(package), "__version__", ""))
 
 
 def clean(root: Path) -> bool:

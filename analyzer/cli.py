@@ -18,7 +18,6 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config, ConfigError, discover_config, load_config, valid_selector
-from .engine import analyze, build_project_index
 from .fixes.apply import apply_fixes
 from .lang import quiet_parsers
 from .model import FixSafety, Report
@@ -26,6 +25,7 @@ from .parallel import default_jobs
 from .report import FORMATS, render
 from .report.json_report import valid_unicode
 from .report.text import printable, skipped_line
+from .scan import analyze
 from .suppress import BaselineError, write_baseline
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -285,6 +285,7 @@ def _clean(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
+    from .engine import build_project_index
     from .index.describe import describe_index
 
     config = _config(args)

@@ -18,9 +18,9 @@ from typing import TypeVar
 from astroid import nodes
 
 from .budget import MemoryUp, TimeUp, budget, resident_mb
-from .cache import FactCache, FileCache, RunCache
+from .cache import FactCache, FileCache
 from .collector import fewer_collections, set_aside
-from .config import Config, discover_config
+from .config import Config
 from .dependencies import Untraced, dependency_digests, own_digest, read_by_every_file
 from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
@@ -40,15 +40,15 @@ from .lang.python import (
     scan_order,
 )
 from .lang.sql import parse_script
-from .model import Finding, Report, Skipped, Summary
+from .model import Finding, Skipped, Summary
 from .parallel import FileResult, can_fork, map_files
 from .rules import Rule, enabled_rules
 from .rules.base import RuleContext
+from .scan import Progress
 from .shards import Channel, ShardFailed, Shards
-from .suppress import Baseline, parse_suppressions, per_file_ignored
+from .suppress import parse_suppressions, per_file_ignored
 from .workspace import SCRIPT_LANGUAGES, SourceFile, discover, is_test_file, language_of, path_spec, read_source
 
-Progress = Callable[[int, int], None]
 _log = logging.getLogger("prodready")
 T = TypeVar("T")
 
@@ -74,51 +74,9 @@ class ParsedFile:
         return self.kept if self.kept is not None and self.source.language in SCRIPT_LANGUAGES else self.script
 
 
-def analyze(paths: Iterable[str | Path], config: Config | None = None,
-            progress: Progress | None = None, cache: bool = False, jobs: int = 1) -> Report:
-    """Analyse files and folders; returns every finding that survives suppressions and baseline.
-    With `cache`, an unchanged run is answered from `.prodready_cache/`, and in a changed one
-    only the files whose findings may have changed are analysed again (see `analyzer.cache`).
-    With `jobs` over 1, the files are parsed and analysed in that many forked processes, where
-    forking is safe (the command line passes the number of cores; a library caller with threads
-    of its own should not)."""
-    started = time.perf_counter()
-    paths = [Path(p) for p in paths] or [Path(".")]
-    config = config or discover_config(paths[0])
-    files, skipped = discover(paths, config)
-    others = other_project_files(paths, files, config)
-    run_cache = RunCache(config.root) if cache and config.root is not None else None
-    names = [str(p.resolve()) for p in paths]
-    key = run_cache.key(config, names, files + others) if run_cache is not None else None
-    cached = run_cache.load(config, names, key) if run_cache is not None and key is not None else None
-    if cached is not None:
-        findings, summary, texts = cached
-    else:
-        file_cache = FileCache(config.root, config, names) if run_cache is not None and config.root else None
-        fact_cache = FactCache(config.root, config) if file_cache is not None and config.root else None
-        with fewer_collections():
-            try:
-                findings, summary, texts = _run(files, list(skipped), others, config, progress, jobs, file_cache,
-                                                fact_cache)
-            except _Unkept:  # a module kept last time no longer parses as it did: do it all again
-                findings, summary, texts = _run(files, list(skipped), others, config, progress, jobs, file_cache)
-        if run_cache is not None and key is not None:
-            run_cache.store(config, names, key, findings, summary, texts)
-    if config.baseline:
-        baseline_path = Path(config.baseline)
-        if not baseline_path.is_absolute() and config.root:
-            baseline_path = config.root / baseline_path
-        findings = Baseline.load(baseline_path).filter(findings, texts)
-    summary = summary.model_copy(update={"findings": len(findings),
-                                         "seconds": round(time.perf_counter() - started, 3)})
-    report = Report(findings=findings, summary=summary)
-    report.sources.update(texts)
-    return report
-
-
-def _run(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
-         progress: Progress | None, jobs: int = 1, file_cache: FileCache | None = None,
-         fact_cache: FactCache | None = None) -> tuple[list[Finding], Summary, dict[str, str]]:
+def run_passes(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
+               progress: Progress | None, jobs: int = 1, file_cache: FileCache | None = None,
+               fact_cache: FactCache | None = None) -> tuple[list[Finding], Summary, dict[str, str]]:
     """Both passes over `files`, with `others` (the rest of the project) parsed for the index.
     With nothing kept from an earlier run, both in `jobs` processes where that is safe and
     pays (see `_sharded_run`); else pass 2 in `jobs` processes (see `analyzer.parallel`), and
@@ -439,20 +397,6 @@ def _file_keys(items: list[ParsedFile], facts: str | None, filter_backends: Iter
     return {relpath: file_cache.key(facts, digest) for relpath, digest in digests.items()}
 
 
-def other_project_files(paths: list[Path], files: list[Path], config: Config) -> list[Path]:
-    """The rest of the project, when only part of it is checked: `prodready check billing/views.py`
-    judges the view by the models in the other files of the project, which are parsed for the
-    index but not reported on."""
-    root = config.root
-    if root is None or all(p.resolve() == root for p in paths):
-        return []
-    if not all(p.resolve().is_relative_to(root) for p in paths):
-        return []
-    everything, _ = discover([root], config)
-    targets = set(files)
-    return [f for f in everything if f not in targets and f.suffix in (".py", ".sql")]
-
-
 def parse_files(files: list[Path], config: Config, progress: Callable[[int], None] | None = None,
                 facts: FactCache | None = None) -> tuple[list[ParsedFile], list[Skipped]]:
     """Read and parse `files`; a Python module whose facts `facts` keeps under its current text
@@ -481,7 +425,7 @@ def parse_files(files: list[Path], config: Config, progress: Callable[[int], Non
     return parsed, skipped
 
 
-class _Unkept(Exception):
+class Unkept(Exception):
     """A module whose facts were kept no longer parses as it did (a budget ran out this time)."""
 
 
@@ -537,7 +481,7 @@ def _tree_for_rules(item: ParsedFile, config: Config) -> None:
     if item.kept is not None and item.module is None and item.script is None:
         built = parse_source(item.source, config, gate=_gated_in)  # it was, for its facts to be kept
         if isinstance(built, Skipped) or (built.module or built.script) is None:
-            raise _Unkept(item.source.relpath)
+            raise Unkept(item.source.relpath)
         item.module, item.script = built.module, built.script
 
 

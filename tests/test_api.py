@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,3 +196,24 @@ def test_a_file_whose_rules_outgrow_file_memory_is_skipped_and_the_run_goes_on(t
     assert report.findings == []
     unlimited = config.model_copy(update={"file_memory": 0})
     assert [(f.path, f.rule) for f in analyzer.analyze([root], unlimited).findings] == [("notes/views.py", "TEN001")]
+
+
+def test_a_run_the_cache_answers_imports_no_parser_and_rules_keeps_its_name(tmp_path: Path) -> None:
+    """A warm run is mostly the interpreter's start: importing astroid, sqlglot, tree-sitter
+    and the rules took two thirds of it. And `analyzer.rules()` stays the function once a
+    scan has imported the `analyzer.rules` subpackage."""
+    root = tmp_path / "project"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "django_saas", root)
+    first = analyzer.analyze([root], cache=True)
+    script = (
+        "import sys, analyzer\n"
+        f"report = analyzer.analyze([{str(root)!r}], cache=True)\n"
+        "print(len(report.findings))\n"
+        "print(sorted(m for m in ('astroid', 'sqlglot', 'tree_sitter', 'analyzer.rules', 'analyzer.engine')"
+        " if m in sys.modules))\n"
+        f"analyzer.analyze([{str(root / 'billing')!r}], cache=False)\n"
+        "print(callable(analyzer.rules), len(analyzer.rules()))\n"
+    )
+    lines = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           cwd=tmp_path).stdout.splitlines()
+    assert lines == [str(len(first.findings)), "[]", f"True {len(analyzer.rules())}"]

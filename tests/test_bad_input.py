@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import analyzer
-import analyzer.engine
+import analyzer.scan
 from analyzer.cli import main
 from analyzer.config import Config
 from analyzer.workspace import read_source
@@ -111,14 +111,14 @@ def test_the_command_line_reports_the_same_and_exits_1_for_the_findings(hostile:
 
 def test_a_file_that_vanishes_after_discovery_is_skipped(tmp_path: Path, monkeypatch) -> None:
     root = make(tmp_path, {"app/__init__.py": "", "app/models.py": MODELS, "app/views.py": VIEWS})
-    discover = analyzer.engine.discover
+    discover = analyzer.scan.discover
 
     def discover_then_delete(paths, config):
         files, skipped = discover(paths, config)
         (root / "app" / "models.py").unlink()  # gone between the walk and the read
         return files, skipped
 
-    monkeypatch.setattr(analyzer.engine, "discover", discover_then_delete)
+    monkeypatch.setattr(analyzer.scan, "discover", discover_then_delete)
     report = analyzer.analyze([root], Config(root=root.resolve()))
     assert [(s.path, s.reason) for s in report.summary.skipped] == [
         ("app/models.py", "cannot read: No such file or directory")]
