@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import pickle
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
@@ -147,9 +148,12 @@ def _sharded_run(files: list[Path], others: list[Path], config: Config, progress
             if position not in mine and isinstance(source, SourceFile) and source.language == "python":
                 item = items[position] = ParsedFile(source)
                 defer_module(module_name(source.path), lambda item=item: _deferred_tree(item))
-        states = _parse_block(sources, items, blocks[number], len(files), config, gate, channel)
-        channel.answer(states)
-        _stand_in_others(sources, items, channel.receive(), mine)
+        marks, facts = _parse_block(sources, items, blocks[number], len(files), config, gate, channel)
+        channel.answer((marks, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)))
+        every_mark, blobs = channel.receive()
+        others = {position: found for other, blob in enumerate(blobs) if other != number
+                  for position, found in pickle.loads(blob).items()}
+        _stand_in_others(sources, items, every_mark, others, mine)
         everything = [item for item in items if item is not None]
         index = _with_trees(lambda: index_files(everything, config), everything, config)
         set_aside()
@@ -163,43 +167,47 @@ def _sharded_run(files: list[Path], others: list[Path], config: Config, progress
                     channel.progress(PROGRESS_EVERY)
         channel.progress(len(results) % PROGRESS_EVERY)
         worked_out = {position: {key: value for key, value in plain_facts(_tree(items[position])).items()
-                                 if key not in states[position]}  # those kept under the tenant, now known
-                      for position in mine if isinstance(states.get(position), dict)}
+                                 if key not in facts[position]}  # those kept under the tenant, now known
+                      for position in facts}
         keys = (_index_facts(index), list(index.default_filter_backends)) \
             if number == 0 and file_cache is not None else None
         channel.answer((results, worked_out, keys))
 
     try:
         with Shards(jobs, work) as shards:
-            states = {position: state for answer in shards.gather(reported) for position, state in answer.items()}
-            shards.hand_out(states)
+            first = shards.gather(reported)  # the facts stay pickled: the parent only passes them on
+            marks = {position: mark for block_marks, _ in first for position, mark in block_marks.items()}
+            shards.hand_out((marks, [blob for _, blob in first]))
+            kept = {position: found for _, blob in first for position, found in pickle.loads(blob).items()} \
+                if file_cache is not None else {}  # for the cache to keep; without one, no fact is read here
             answers = shards.gather(reported)
     except ShardFailed as failed:
         lines = str(failed).splitlines()
         _log.warning("pass 1 in %d processes failed (%s), so the scan is done again in one", jobs,
                      " ... ".join(dict.fromkeys([lines[0].rstrip(":"), lines[-1]])))
         return None
-    _stand_in_others(sources, items, states, ())
+    _stand_in_others(sources, items, marks, kept, ())
     skipped = [source for source in sources[:len(files)] if isinstance(source, Skipped)]
-    skipped += [state for position, state in states.items() if isinstance(state, Skipped) and position < len(files)]
+    skipped += [mark for position, mark in marks.items() if isinstance(mark, Skipped) and position < len(files)]
     results: dict[int, FileResult] = {}
     for found, worked_out, _ in answers:
         results.update(found)
-        for position, facts in worked_out.items():
-            items[position].kept._prodready_memo.update(facts)
+        for position, more in worked_out.items():
+            if position in kept:
+                kept[position].update(more)
     everything = [item for item in items if item is not None]
     checked = [position for position in range(len(files)) if items[position] is not None]
     if file_cache is not None:
         untraced = _untraced(everything, fact_cache)
         digests = _with_trees(lambda: _module_digests(everything, untraced), everything, config)
-        facts, backends = answers[0][2]
-        file_cache.keys = _file_keys(everything, facts, backends, file_cache, digests, untraced)
+        index_facts, backends = answers[0][2]
+        file_cache.keys = _file_keys(everything, index_facts, backends, file_cache, digests, untraced)
         for position in checked:
             file_cache.put(items[position].source.relpath, results[position])
         file_cache.store()
         if fact_cache is not None:
-            for position, state in states.items():
-                if state == _UNWANTED:
+            for position, mark in marks.items():
+                if mark == _UNWANTED:
                     fact_cache.put_unwanted(sources[position].relpath, own_digest(sources[position].relpath,
                                                                                   sources[position].text))
             _keep_facts(everything, fact_cache, digests)
@@ -234,11 +242,12 @@ def _blocks(sources: list[SourceFile | Skipped], jobs: int) -> list[list[int]]:
 
 
 def _parse_block(sources: list[SourceFile | Skipped], items: list[ParsedFile | None], block: list[int], reported: int,
-                 config: Config, gate: Callable[[SourceFile], bool], channel: Channel) -> dict[int, object]:
-    """Parse a worker's block and work out its modules' facts: for each file, a Skipped, or
-    `_UNWANTED`, or the kept facts of its module or script (nothing for a file that is not
-    parsed, a template, say)."""
-    states: dict[int, object] = {}
+                 config: Config, gate: Callable[[SourceFile], bool], channel: Channel
+                 ) -> tuple[dict[int, object], dict[int, dict]]:
+    """Parse a worker's block and work out its modules' facts: a Skipped or `_UNWANTED` for
+    the files that are not parsed, for a reason, and the kept facts of each module or script
+    that is (nothing for a template, say, which is read and never parsed)."""
+    marks: dict[int, object] = {}
     parsed = 0
     for position in block:
         if position < reported:
@@ -249,22 +258,23 @@ def _parse_block(sources: list[SourceFile | Skipped], items: list[ParsedFile | N
         if not isinstance(source, SourceFile) or source.language == "sql":
             continue
         if not gate(source):
-            items[position], states[position] = ParsedFile(source), _UNWANTED
+            items[position], marks[position] = ParsedFile(source), _UNWANTED
             continue
         item = parse_source(source, config, gate=_gated_in)
         items[position] = item if isinstance(item, ParsedFile) else None
         if isinstance(item, Skipped):
-            states[position] = item
+            marks[position] = item
         set_aside()
     channel.progress(parsed % PROGRESS_EVERY)
     index_files([items[position] for position in block if items[position] is not None], config)  # its facts
+    facts: dict[int, dict] = {}
     for position in block:
         tree = _tree(items[position])
         if tree is not None:
             if items[position].module is not None:
                 imported_modules(tree)  # a test module's too: the cache's digests read it
-            states[position] = plain_facts(tree)
-    return states
+            facts[position] = plain_facts(tree)
+    return marks, facts
 
 
 def _tree(item: ParsedFile | None) -> nodes.Module | ScriptFile | None:
@@ -274,24 +284,24 @@ def _tree(item: ParsedFile | None) -> nodes.Module | ScriptFile | None:
     return item.module if item.module is not None else item.script
 
 
-def _stand_in_others(sources: list[SourceFile | Skipped], items: list[ParsedFile | None],
-                     states: dict[int, object], mine: Collection[int]) -> None:
+def _stand_in_others(sources: list[SourceFile | Skipped], items: list[ParsedFile | None], marks: dict[int, object],
+                     facts: dict[int, dict], mine: Collection[int]) -> None:
     """Stand in each file outside `mine` as its worker left it (see `_parse_block`): a module
     or script by its kept facts, a file it skipped by nothing. SQL files were parsed before
     the workers were made."""
     for position, source in enumerate(sources):
         if position in mine or not isinstance(source, SourceFile) or source.language == "sql":
             continue
-        state = states.get(position)
-        if isinstance(state, Skipped):
+        mark = marks.get(position)
+        if isinstance(mark, Skipped):
             items[position] = None
             continue
         item = items[position]
-        if item is None or item.source is not source or state == _UNWANTED:
+        if item is None or item.source is not source or mark == _UNWANTED:
             item = items[position] = ParsedFile(source)
-        if isinstance(state, dict):
+        if position in facts:
             name = module_name(source.path) if source.language == "python" else source.relpath
-            item.kept = KeptModule(name, source.relpath, dict(state))
+            item.kept = KeptModule(name, source.relpath, facts[position])
 
 
 def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[Skipped], config: Config,
