@@ -199,7 +199,10 @@ def _sharded_run(files: list[Path], others: list[Path], config: Config, progress
     checked = [position for position in range(len(files)) if items[position] is not None]
     if file_cache is not None:
         untraced = _untraced(everything, fact_cache)
-        digests = _with_trees(lambda: _module_digests(everything, untraced), everything, config)
+        try:
+            digests = _with_trees(lambda: _module_digests(everything, untraced), everything, config)
+        finally:  # a tree built here, for a fact a worker did not keep, is not the next scan's
+            forget_modules([module_name(item.source.path) for item in everything if item.module is not None])
         index_facts, backends = answers[0][2]
         file_cache.keys = _file_keys(everything, index_facts, backends, file_cache, digests, untraced)
         for position in checked:

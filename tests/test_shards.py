@@ -167,3 +167,19 @@ def test_workers_that_die_leave_the_scan_to_one_process(sharded: list[int], monk
     assert made == [2] and not sharded
     assert alone.findings and split.findings == alone.findings
     assert split.summary.skipped == alone.summary.skipped
+
+
+def test_a_tree_the_parent_builds_for_a_missing_fact_is_forgotten(sharded: list[int], tmp_path, monkeypatch) -> None:
+    """Without a module's imports among its facts, the parent builds its tree for the cache's
+    digests; the next scan must not find that tree in astroid's cache."""
+    import astroid
+
+    root = _project(tmp_path)
+    config = discover_config(root)
+    real = engine.plain_facts
+    monkeypatch.setattr(engine, "plain_facts",
+                        lambda tree: {k: v for k, v in real(tree).items() if not k.startswith("imported_modules")})
+    split = analyzer.analyze([root], config, cache=True, jobs=2)
+    assert sharded == [2]
+    assert not [name for name in astroid.MANAGER.astroid_cache if name.split(".")[0] in {"billing", "projects"}]
+    assert split.findings == analyzer.analyze([root], config, jobs=1).findings
