@@ -167,12 +167,13 @@ class FactCache:
         entry = self.kept.get(relpath)
         return entry.get("depends") if isinstance(entry, dict) else None
 
-    def put(self, relpath: str, own: str, name: str, depends: str, module: object) -> None:
-        """Keep the facts of `module`: its tree's, or those it stood in with, unchanged."""
+    def put(self, relpath: str, own: str, name: str, depends: str, module: object, worked_out: bool = False) -> None:
+        """Keep the facts of `module`: its tree's, or those it stood in with, unchanged, unless
+        they were `worked_out` in this run (by the workers of a sharded one)."""
         from .index.kept import KeptModule, written_facts
 
         entry = self.kept.get(relpath)
-        if isinstance(module, KeptModule) and isinstance(entry, dict) and entry.get("own") == own:
+        if isinstance(module, KeptModule) and not worked_out and isinstance(entry, dict) and entry.get("own") == own:
             facts = entry.get("facts")
         else:
             facts = written_facts(module)

@@ -83,27 +83,46 @@ def run_passes(files: list[Path], skipped: list[Skipped], others: list[Path], co
     pays (see `_sharded_run`); else pass 2 in `jobs` processes (see `analyzer.parallel`), and
     only for the files that `file_cache` has no findings for under their current key. With
     `fact_cache`, a module whose facts are kept from the last run is not parsed unless
-    something needs its tree (see `_stand_in`)."""
-    total = len(files) * 2
+    something needs its tree (see `_stand_in`), unless so much of the project is that both
+    passes in `jobs` processes cost less."""
     if fact_cache is not None or jobs > 1:
         scan_order(module_name(path) for path in files + others if language_of(path) == "python")
     try:
         sharded = _sharded_run(files, others, config, progress, jobs, file_cache, fact_cache)
-        if sharded is not None:
-            findings, summary, texts = sharded
-            return findings, summary.model_copy(update={"skipped": skipped + summary.skipped}), texts
-        parsed, unreadable = parse_files(files, config, facts=fact_cache,
-                                         progress=(lambda done: progress(done, total)) if progress else None)
-        skipped.extend(unreadable)
-        context, _ = parse_files(others, config, facts=fact_cache)
-        everything = parsed + context
-        try:
-            return _passes(parsed, context, skipped, config, progress, total, jobs, file_cache, fact_cache)
-        finally:
-            forget_modules([module_name(item.source.path) for item in everything
-                            if item.module is not None or item.for_index is not None])
+        if sharded is None:
+            try:
+                return _in_one_process(files, list(skipped), others, config, progress, jobs, file_cache, fact_cache)
+            except _ShardInstead:
+                sharded = _sharded_run(files, others, config, progress, jobs, file_cache, fact_cache, anew=True)
+            if sharded is None:  # its workers failed
+                return _in_one_process(files, list(skipped), others, config, progress, jobs, file_cache, fact_cache,
+                                       may_shard=False)
+        findings, summary, texts = sharded
+        return findings, summary.model_copy(update={"skipped": skipped + summary.skipped}), texts
     finally:
         scan_order(())
+
+
+def _in_one_process(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
+                    progress: Progress | None, jobs: int, file_cache: FileCache | None, fact_cache: FactCache | None,
+                    may_shard: bool = True) -> tuple[list[Finding], Summary, dict[str, str]]:
+    """Pass 1 in this process, with the kept facts of the modules that did not change."""
+    total = len(files) * 2
+    parsed, unreadable = parse_files(files, config, facts=fact_cache,
+                                     progress=(lambda done: progress(done, total)) if progress else None)
+    skipped.extend(unreadable)
+    context, _ = parse_files(others, config, facts=fact_cache)
+    everything = parsed + context
+    try:
+        return _passes(parsed, context, skipped, config, progress, total, jobs, file_cache, fact_cache, may_shard)
+    finally:
+        forget_modules([module_name(item.source.path) for item in everything
+                        if item.module is not None or item.for_index is not None])
+
+
+class _ShardInstead(Exception):
+    """So much of the project is to be parsed again that a run in the workers, with nothing
+    kept, costs less: see `_passes`."""
 
 
 # The fewest Python modules for each worker of a sharded pass 1: below this its rounds cost
@@ -114,14 +133,14 @@ _UNWANTED = "unwanted"  # a worker's word for a file read but not parsed: no ena
 
 
 def _sharded_run(files: list[Path], others: list[Path], config: Config, progress: Progress | None, jobs: int,
-                 file_cache: FileCache | None, fact_cache: FactCache | None
+                 file_cache: FileCache | None, fact_cache: FactCache | None, anew: bool = False
                  ) -> tuple[list[Finding], Summary, dict[str, str]] | None:
     """Both passes, with pass 1 too in `jobs` forked workers that each parse a block of the
-    files (see `analyzer.shards`), for a scan that has nothing kept from an earlier run; None
-    where that does not pay or is not safe, or when a worker failed: then the caller scans in
-    one process."""
+    files (see `analyzer.shards`), for a scan that has nothing kept from an earlier run, or
+    that sets what was kept aside (`anew`); None where that does not pay or is not safe, or
+    when a worker failed: then the caller scans in one process."""
     paths = files + others
-    if jobs <= 1 or (fact_cache is not None and fact_cache.kept) or not can_fork() \
+    if jobs <= 1 or (fact_cache is not None and fact_cache.kept and not anew) or not can_fork() \
             or sum(language_of(path) == "python" for path in paths) < jobs * MIN_MODULES_PER_WORKER:
         return None
     sources = [read_source(path, config) for path in paths]
@@ -213,7 +232,7 @@ def _sharded_run(files: list[Path], others: list[Path], config: Config, progress
                 if mark == _UNWANTED:
                     fact_cache.put_unwanted(sources[position].relpath, own_digest(sources[position].relpath,
                                                                                   sources[position].text))
-            _keep_facts(everything, fact_cache, digests)
+            _keep_facts(everything, fact_cache, digests, worked_out=True)
     return _reported([items[position] for position in checked], [results[position] for position in checked], skipped)
 
 
@@ -309,15 +328,22 @@ def _stand_in_others(sources: list[SourceFile | Skipped], items: list[ParsedFile
 
 def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[Skipped], config: Config,
             progress: Progress | None, total: int, jobs: int, file_cache: FileCache | None,
-            fact_cache: FactCache | None) -> tuple[list[Finding], Summary, dict[str, str]]:
+            fact_cache: FactCache | None, may_shard: bool = False) -> tuple[list[Finding], Summary, dict[str, str]]:
+    """Both passes over parsed files, pass 2 in `jobs` processes. `may_shard`: raise
+    `_ShardInstead` where the kept facts of a third of the modules no longer hold."""
     everything = parsed + context
     untraced = _untraced(everything, fact_cache) if file_cache is not None else {}
     digests = _with_trees(lambda: _module_digests(everything, untraced), everything, config) \
         if file_cache is not None else {}
     if fact_cache is not None:
-        for item in everything:
-            if item.kept is not None and fact_cache.depends(item.source.relpath) != digests.get(item.source.relpath):
-                _build_tree(item, config)  # what its facts read through inference has changed
+        stale = [item for item in everything if item.kept is not None  # what their facts read through inference
+                 and fact_cache.depends(item.source.relpath) != digests.get(item.source.relpath)]  # has changed
+        if may_shard and len(stale) >= max(jobs * MIN_MODULES_PER_WORKER,
+                                           sum(item.for_index is not None for item in everything) // 3) \
+                and jobs > 1 and can_fork():
+            raise _ShardInstead  # an edit to a module that a third of the project imports, a model say
+        for item in stale:
+            _build_tree(item, config)
     index = _with_trees(lambda: index_files(everything, config), everything, config)
     set_aside()
     rules = enabled_rules(config)
@@ -542,7 +568,9 @@ def _untraced(items: list[ParsedFile], facts: FactCache | None) -> Untraced:
     return found
 
 
-def _keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, str]) -> None:
+def _keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, str], worked_out: bool = False) -> None:
+    """Give `facts` each module's and script's facts to keep; `worked_out`: the kept modules
+    stand in with facts worked out in this run, by the workers, not read from the cache."""
     for item in items:
         relpath = item.source.relpath
         if relpath not in digests:
@@ -550,9 +578,9 @@ def _keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, st
         own = own_digest(relpath, item.source.text)
         module = item.for_index
         if module is not None:
-            facts.put(relpath, own, module.name, digests[relpath], module)
+            facts.put(relpath, own, module.name, digests[relpath], module, worked_out)
         elif (script := item.script_for_index) is not None:
-            facts.put(relpath, own, relpath, digests[relpath], script)
+            facts.put(relpath, own, relpath, digests[relpath], script, worked_out)
     facts.store()
 
 

@@ -3,6 +3,7 @@ their facts between them, and a scan that reports exactly what one process does.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -183,3 +184,33 @@ def test_a_tree_the_parent_builds_for_a_missing_fact_is_forgotten(sharded: list[
     assert sharded == [2]
     assert not [name for name in astroid.MANAGER.astroid_cache if name.split(".")[0] in {"billing", "projects"}]
     assert split.findings == analyzer.analyze([root], config, jobs=1).findings
+
+
+def test_a_changed_run_that_would_parse_a_third_of_the_project_again_runs_in_the_workers(
+        sharded: list[int], tmp_path) -> None:
+    """An edit to a module that most modules import (the accounts models) makes their kept
+    facts stale: the run sets the cache's facts aside and parses everything in the workers,
+    and keeps the facts they worked out, for the next run to stand on."""
+    root = _project(tmp_path)
+    config = discover_config(root)
+    analyzer.analyze([root], config, cache=True, jobs=2)
+    assert sharded == [2]
+    [kept] = (root / ".prodready_cache").rglob("*.facts.json")
+    planted = json.loads(kept.read_text(encoding="utf-8"))  # a fact the workers will not find again
+    planted["modules"]["projects/views.py"]["facts"]["class_names"] = ["planted"]
+    kept.write_text(json.dumps(planted), encoding="utf-8")
+    models = root / "accounts" / "models.py"
+    models.write_text(models.read_text(encoding="utf-8") + "\n\nclass Badge(models.Model):\n"
+                      "    name = models.CharField(max_length=40)\n", encoding="utf-8")
+    changed = analyzer.analyze([root], config, cache=True, jobs=2)
+    assert sharded == [2, 2]
+    assert changed.findings == analyzer.analyze([root], config, jobs=1).findings
+    rewritten = json.loads(kept.read_text(encoding="utf-8"))["modules"]["projects/views.py"]["facts"]
+    assert rewritten.get("class_names") != ["planted"], "the cache kept what the workers did not work out"
+    views = root / "projects" / "views.py"
+    views.write_text(views.read_text(encoding="utf-8") + "\n\ndef every_project(request):\n"
+                     "    return Project.objects.all()\n", encoding="utf-8")
+    after = analyzer.analyze([root], config, cache=True, jobs=2)
+    assert sharded == [2, 2], "the facts the workers worked out were not kept"
+    fresh = analyzer.analyze([root], config, jobs=1)
+    assert after.findings == fresh.findings and len(fresh.findings) == len(changed.findings) + 1
