@@ -350,9 +350,12 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
     if file_cache is not None:
         file_cache.keys = _file_keys(everything, _index_facts(index), index.default_filter_backends, file_cache,
                                      digests, untraced)
-    results = _pass_two(parsed, lambda item: _check(item, config, index, rules), jobs, file_cache,
-                        (lambda done: progress(total // 2 + done, total)) if progress else None,
-                        before=lambda items: [_tree_for_rules(item, config) for item in items])
+    def check(item: ParsedFile) -> FileResult:
+        _tree_for_rules(item, config)  # a kept module's, in the worker that checks it where pass 2 forks
+        return _check(item, config, index, rules)
+
+    results = _pass_two(parsed, check, jobs, file_cache,
+                        (lambda done: progress(total // 2 + done, total)) if progress else None)
     if fact_cache is not None:
         _keep_facts(everything, fact_cache, digests)
     return _reported(parsed, results, skipped)
@@ -387,18 +390,15 @@ def _reported(parsed: list[ParsedFile], results: list[FileResult | None], skippe
 
 
 def _pass_two(parsed: list[ParsedFile], check: Callable[[ParsedFile], FileResult], jobs: int,
-              file_cache: FileCache | None, progress: Callable[[int], None] | None,
-              before: Callable[[list[ParsedFile]], object] | None = None) -> list[FileResult | None]:
+              file_cache: FileCache | None, progress: Callable[[int], None] | None) -> list[FileResult | None]:
     """Each file's result, from `file_cache` where it holds one under the file's current key,
-    else from `check`, given the files to check first to `before`; the cache is given the new ones."""
+    else from `check`; the cache is given the new ones."""
     results: list[FileResult | None] = [None] * len(parsed)
     todo: list[int] = []
     for number, item in enumerate(parsed):
         results[number] = file_cache.get(item.source.relpath) if file_cache is not None else None
         if results[number] is None:
             todo.append(number)
-    if before is not None:
-        before([parsed[number] for number in todo])
     done = len(parsed) - len(todo)
     if progress and done:
         progress(done)

@@ -214,3 +214,35 @@ def test_a_changed_run_that_would_parse_a_third_of_the_project_again_runs_in_the
     assert sharded == [2, 2], "the facts the workers worked out were not kept"
     fresh = analyzer.analyze([root], config, jobs=1)
     assert after.findings == fresh.findings and len(fresh.findings) == len(changed.findings) + 1
+
+
+def test_the_trees_a_changed_run_needs_for_its_rules_are_built_in_the_workers(tmp_path, monkeypatch) -> None:
+    """A changed run whose index changed runs the rules on every file again; the trees of the
+    modules it kept facts for are built by the workers that check them, not one after another
+    before they start."""
+    monkeypatch.setattr(parallel, "MIN_FILES_PER_JOB", 1)
+    root = _project(tmp_path)
+    config = discover_config(root)
+    analyzer.analyze([root], config, cache=True, jobs=1)
+    models = root / "billing" / "models.py"  # a model more: a new index, and few modules import it
+    models.write_text(models.read_text(encoding="utf-8") + "\n\nclass Voucher(models.Model):\n"
+                      "    code = models.CharField(max_length=20)\n", encoding="utf-8")
+    log = tmp_path / "parsed.log"
+    real = engine.parse_python
+
+    def logged(text, path, *args, **kwargs):
+        with log.open("a", encoding="utf-8") as out:
+            out.write(f"{os.getpid()} {path}\n")
+        return real(text, path, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "parse_python", logged)
+    changed = analyzer.analyze([root], config, cache=True, jobs=2)
+    monkeypatch.setattr(engine, "parse_python", real)
+    assert changed.findings == analyzer.analyze([root], config, jobs=1).findings
+    by_process = {}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        pid, path = line.split(" ", 1)
+        by_process.setdefault(int(pid), []).append(path)
+    here = by_process.pop(os.getpid(), [])
+    assert by_process, "no tree was built in a worker"
+    assert len(here) < sum(map(len, by_process.values())), here
