@@ -170,9 +170,9 @@ def _sharded_run(files: list[Path], others: list[Path], config: Config, progress
         marks, facts = _parse_block(sources, items, blocks[number], len(files), config, gate, channel)
         channel.answer((marks, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)))
         every_mark, blobs = channel.receive()
-        others = {position: found for other, blob in enumerate(blobs) if other != number
+        theirs = {position: found for other, blob in enumerate(blobs) if other != number
                   for position, found in pickle.loads(blob).items()}
-        _stand_in_others(sources, items, every_mark, others, mine)
+        _stand_in_others(sources, items, every_mark, theirs, mine)
         everything = [item for item in items if item is not None]
         index = _with_trees(lambda: index_files(everything, config), everything, config)
         set_aside()
@@ -197,7 +197,7 @@ def _sharded_run(files: list[Path], others: list[Path], config: Config, progress
             first = shards.gather(reported)  # the facts stay pickled: the parent only passes them on
             marks = {position: mark for block_marks, _ in first for position, mark in block_marks.items()}
             shards.hand_out((marks, [blob for _, blob in first]))
-            kept = {position: found for _, blob in first for position, found in pickle.loads(blob).items()} \
+            kept_facts = {position: found for _, blob in first for position, found in pickle.loads(blob).items()} \
                 if file_cache is not None else {}  # for the cache to keep; without one, no fact is read here
             answers = shards.gather(reported)
     except ShardFailed as failed:
@@ -205,15 +205,15 @@ def _sharded_run(files: list[Path], others: list[Path], config: Config, progress
         _log.warning("pass 1 in %d processes failed (%s), so the scan is done again in one", jobs,
                      " ... ".join(dict.fromkeys([lines[0].rstrip(":"), lines[-1]])))
         return None
-    _stand_in_others(sources, items, marks, kept, ())
+    _stand_in_others(sources, items, marks, kept_facts, ())
     skipped = [source for source in sources[:len(files)] if isinstance(source, Skipped)]
     skipped += [mark for position, mark in marks.items() if isinstance(mark, Skipped) and position < len(files)]
     results: dict[int, FileResult] = {}
     for found, worked_out, _ in answers:
         results.update(found)
         for position, more in worked_out.items():
-            if position in kept:
-                kept[position].update(more)
+            if position in kept_facts:
+                kept_facts[position].update(more)
     everything = [item for item in items if item is not None]
     checked = [position for position in range(len(files)) if items[position] is not None]
     if file_cache is not None:

@@ -74,6 +74,11 @@ def test_alembic_revisions_are_replayed_from_kept_operations() -> None:
         forget_modules([item.module.name for item in parsed if item.module is not None])
 
 
+def _with_another_tenant(config: Config) -> Config:
+    """`config` with the tenant keyed by a field that no fixture's models have."""
+    return config.model_copy(update={"tenant": config.tenant.model_copy(update={"fields": ("workspace_id",)})})
+
+
 def test_facts_that_depend_on_the_tenant_are_not_served_for_another_tenant() -> None:
     """Which manager methods filter by the tenant was worked out for the tenant found then; with
     another tenant key configured, the kept facts cannot answer and a tree is asked for."""
@@ -83,7 +88,7 @@ def test_facts_that_depend_on_the_tenant_are_not_served_for_another_tenant() -> 
     try:
         index_files(parsed, config)
         kept = _kept(parsed)
-        other = config.model_copy(update={"tenant": config.tenant.model_copy(update={"fields": ("workspace_id",)})})
+        other = _with_another_tenant(config)
         with pytest.raises(TreeNeeded):
             _index_from(parsed, kept, other)
     finally:
@@ -100,7 +105,7 @@ def test_another_tenant_costs_the_trees_of_the_modules_that_have_something_to_as
     try:
         index_files(parsed, config)
         kept = _kept(parsed)
-        other = config.model_copy(update={"tenant": config.tenant.model_copy(update={"fields": ("workspace_id",)})})
+        other = _with_another_tenant(config)
         modules: dict = dict(kept)
         needed: set[str] = set()
         while True:
