@@ -75,8 +75,8 @@ class Shards:
     def __enter__(self) -> Shards:
         return self
 
-    def __exit__(self, *_: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(at_once=kind is not None)
 
     def gather(self, progress: Callable[[int], None] | None = None) -> list[Any]:
         """Every worker's answer to this round, in the workers' order; `progress` is given the
@@ -107,11 +107,13 @@ class Shards:
         for connection in self._connections:
             connection.send_bytes(data)
 
-    def close(self) -> None:
+    def close(self, at_once: bool = False) -> None:
+        """End the workers: those that answered exit by themselves; `at_once` (the round failed,
+        or the user pressed Ctrl-C) ends the others without waiting for them."""
         for connection in self._connections:
             connection.close()
         for process in self._processes:
-            process.join(5)
+            process.join(0 if at_once else 5)
             if process.is_alive():
                 process.kill()
                 process.join()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,15 @@ def test_the_trees_a_changed_run_needs_for_its_rules_are_built_in_the_workers(tm
     here = by_process.pop(os.getpid(), [])
     assert by_process, "no tree was built in a worker"
     assert len(here) < sum(map(len, by_process.values())), here
+
+
+def test_a_round_that_fails_ends_the_other_workers_at_once() -> None:
+    def work(number: int, channel: shards.Channel) -> None:
+        if number == 1:
+            raise ValueError("the block would not parse")
+        time.sleep(60)  # a worker still busy with its block
+
+    started = time.monotonic()
+    with pytest.raises(ShardFailed), Shards(2, work) as pool:
+        pool.gather()
+    assert time.monotonic() - started < 5
