@@ -197,31 +197,32 @@ def _sharded_run(files: list[Path], others: list[Path], config: Config, progress
             first = shards.gather(reported)  # the facts stay pickled: the parent only passes them on
             marks = {position: mark for block_marks, _ in first for position, mark in block_marks.items()}
             shards.hand_out((marks, [blob for _, blob in first]))
+            # While the workers run their rules: what the cache keeps that does not wait on them.
             kept_facts = {position: found for _, blob in first for position, found in pickle.loads(blob).items()} \
-                if file_cache is not None else {}  # for the cache to keep; without one, no fact is read here
+                if file_cache is not None else {}  # without a cache, no fact is read here
+            _stand_in_others(sources, items, marks, kept_facts, ())
+            everything = [item for item in items if item is not None]
+            untraced, digests = _digests_to_keep(everything, file_cache, fact_cache, config)
+            if fact_cache is not None:
+                _keep_facts(everything, fact_cache, digests, worked_out=True, store=False)
             answers = shards.gather(reported)
     except ShardFailed as failed:
         lines = str(failed).splitlines()
         _log.warning("pass 1 in %d processes failed (%s), so the scan is done again in one", jobs,
                      " ... ".join(dict.fromkeys([lines[0].rstrip(":"), lines[-1]])))
         return None
-    _stand_in_others(sources, items, marks, kept_facts, ())
     skipped = [source for source in sources[:len(files)] if isinstance(source, Skipped)]
     skipped += [mark for position, mark in marks.items() if isinstance(mark, Skipped) and position < len(files)]
     results: dict[int, FileResult] = {}
     for found, worked_out, _ in answers:
         results.update(found)
         for position, more in worked_out.items():
-            if position in kept_facts:
+            if position in kept_facts and more:  # facts under the tenant: kept again with them
                 kept_facts[position].update(more)
-    everything = [item for item in items if item is not None]
+                if fact_cache is not None:
+                    _keep_facts([items[position]], fact_cache, digests, worked_out=True, store=False)
     checked = [position for position in range(len(files)) if items[position] is not None]
     if file_cache is not None:
-        untraced = _untraced(everything, fact_cache)
-        try:
-            digests = _with_trees(lambda: _module_digests(everything, untraced), everything, config)
-        finally:  # a tree built here, for a fact a worker did not keep, is not the next scan's
-            forget_modules([module_name(item.source.path) for item in everything if item.module is not None])
         index_facts, backends = answers[0][2]
         file_cache.keys = _file_keys(everything, index_facts, backends, file_cache, digests, untraced)
         for position in checked:
@@ -232,7 +233,7 @@ def _sharded_run(files: list[Path], others: list[Path], config: Config, progress
                 if mark == _UNWANTED:
                     fact_cache.put_unwanted(sources[position].relpath, own_digest(sources[position].relpath,
                                                                                   sources[position].text))
-            _keep_facts(everything, fact_cache, digests, worked_out=True)
+            fact_cache.store()
     return _reported([items[position] for position in checked], [results[position] for position in checked], skipped)
 
 
@@ -241,6 +242,19 @@ def _sharded_run(files: list[Path], others: list[Path], config: Config, progress
 # test modules that no enabled rule applies to.
 LIGHT_WEIGHT = 1 / 8
 BLOCKS_PER_WORKER = 4  # the costly parts of a project (views that infer through services) shared out
+
+
+def _digests_to_keep(everything: list[ParsedFile], file_cache: FileCache | None, fact_cache: FactCache | None,
+                     config: Config) -> tuple[Untraced, dict[str, str]]:
+    """What a cache keys its files by: the modules read but not parsed, and each file's
+    dependency digest, worked out from the kept facts; nothing without a cache."""
+    if file_cache is None:
+        return {}, {}
+    untraced = _untraced(everything, fact_cache)
+    try:
+        return untraced, _with_trees(lambda: _module_digests(everything, untraced), everything, config)
+    finally:  # a tree built here, for a fact a worker did not keep, is not the next scan's
+        forget_modules([module_name(item.source.path) for item in everything if item.module is not None])
 
 
 def _blocks(sources: list[SourceFile | Skipped], jobs: int) -> list[list[int]]:
@@ -568,9 +582,11 @@ def _untraced(items: list[ParsedFile], facts: FactCache | None) -> Untraced:
     return found
 
 
-def _keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, str], worked_out: bool = False) -> None:
-    """Give `facts` each module's and script's facts to keep; `worked_out`: the kept modules
-    stand in with facts worked out in this run, by the workers, not read from the cache."""
+def _keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, str], worked_out: bool = False,
+                store: bool = True) -> None:
+    """Give `facts` each module's and script's facts to keep, and write them (unless not
+    `store`); `worked_out`: the kept modules stand in with facts worked out in this run, by the
+    workers, not read from the cache."""
     for item in items:
         relpath = item.source.relpath
         if relpath not in digests:
@@ -581,7 +597,8 @@ def _keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, st
             facts.put(relpath, own, module.name, digests[relpath], module, worked_out)
         elif (script := item.script_for_index) is not None:
             facts.put(relpath, own, relpath, digests[relpath], script, worked_out)
-    facts.store()
+    if store:
+        facts.store()
 
 
 def build_project_index(paths: Iterable[str | Path], config: Config) -> tuple[ProjectIndex, list[Skipped]]:
