@@ -4,8 +4,10 @@ was not kept, or was kept under other circumstances, must cost a parse, never a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +23,17 @@ from analyzer.workspace import discover, is_test_file
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
-def _parsed(root: Path, config: Config) -> list:
+@contextlib.contextmanager
+def _parsed(fixture: str) -> Iterator[tuple[Config, list]]:
+    """A fixture's configuration and its files, parsed; its modules are forgotten afterwards."""
+    root = FIXTURES / fixture
+    config = discover_config(root)
     files, _ = discover([root], config)
     parsed, _ = parse_files(files, config)
-    return parsed
+    try:
+        yield config, parsed
+    finally:
+        forget_modules([item.module.name for item in parsed if item.module is not None])
 
 
 def _kept(parsed: list) -> dict[str, KeptModule]:
@@ -45,10 +54,7 @@ def _index_from(parsed: list, modules: dict, config: Config):
 
 @pytest.mark.parametrize("fixture", ["django_saas", "fastapi_saas"])
 def test_an_index_built_from_kept_facts_is_the_index_built_from_trees(fixture: str) -> None:
-    root = FIXTURES / fixture
-    config = discover_config(root)
-    parsed = _parsed(root, config)
-    try:
+    with _parsed(fixture) as (config, parsed):
         from_trees = index_files(parsed, config)
         kept = _kept(parsed)
         assert fingerprint(_index_from(parsed, kept, config)) == fingerprint(from_trees)
@@ -56,22 +62,15 @@ def test_an_index_built_from_kept_facts_is_the_index_built_from_trees(fixture: s
         # Built twice from the same kept facts: the index completes its models in place, and
         # must not have completed the kept ones.
         assert fingerprint(_index_from(parsed, kept, config)) == fingerprint(from_trees)
-    finally:
-        forget_modules([item.module.name for item in parsed if item.module is not None])
 
 
 def test_alembic_revisions_are_replayed_from_kept_operations() -> None:
     """The schema at the heads, replayed from each version file's kept operations: merged
     branches, an index created and dropped, SQL run by `op.execute`."""
-    root = FIXTURES / "fastapi_helpdesk"
-    config = discover_config(root)
-    parsed = _parsed(root, config)
-    try:
+    with _parsed("fastapi_helpdesk") as (config, parsed):
         from_trees = index_files(parsed, config)
         assert from_trees.alembic_schema.tables and len(from_trees.alembic.revisions) > 4
         assert fingerprint(_index_from(parsed, _kept(parsed), config)) == fingerprint(from_trees)
-    finally:
-        forget_modules([item.module.name for item in parsed if item.module is not None])
 
 
 def _with_another_tenant(config: Config) -> Config:
@@ -82,27 +81,17 @@ def _with_another_tenant(config: Config) -> Config:
 def test_facts_that_depend_on_the_tenant_are_not_served_for_another_tenant() -> None:
     """Which manager methods filter by the tenant was worked out for the tenant found then; with
     another tenant key configured, the kept facts cannot answer and a tree is asked for."""
-    root = FIXTURES / "django_saas"
-    config = discover_config(root)
-    parsed = _parsed(root, config)
-    try:
+    with _parsed("django_saas") as (config, parsed):
         index_files(parsed, config)
-        kept = _kept(parsed)
-        other = _with_another_tenant(config)
         with pytest.raises(TreeNeeded):
-            _index_from(parsed, kept, other)
-    finally:
-        forget_modules([item.module.name for item in parsed if item.module is not None])
+            _index_from(parsed, _kept(parsed), _with_another_tenant(config))
 
 
 @pytest.mark.parametrize("fixture", ["django_saas", "flask_saas"])
 def test_another_tenant_costs_the_trees_of_the_modules_that_have_something_to_ask(fixture: str) -> None:
     """A fact kept under the tenant is asked only of a module whose plain facts say it holds
     something it could answer: a manager class, a FastAPI dependency, a `query_class`."""
-    root = FIXTURES / fixture
-    config = discover_config(root)
-    parsed = _parsed(root, config)
-    try:
+    with _parsed(fixture) as (config, parsed):
         index_files(parsed, config)
         kept = _kept(parsed)
         other = _with_another_tenant(config)
@@ -119,8 +108,6 @@ def test_another_tenant_costs_the_trees_of_the_modules_that_have_something_to_as
                   if any(module._prodready_memo.get(fact)
                          for fact in ("manager_classes", "declares_dependencies", "assigns_query_class"))}
         assert needed <= asking and len(asking) < len(kept) / 10
-    finally:
-        forget_modules([item.module.name for item in parsed if item.module is not None])
 
 
 def test_kept_facts_that_do_not_fit_are_dropped() -> None:
