@@ -5,6 +5,7 @@ report still exactly a cold run's."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -396,3 +397,18 @@ def test_kept_facts_of_the_wrong_shape_cost_a_parse(project: Path) -> None:
     edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
     assert same(run(project), run(project, cache=False))
     assert cold.findings
+
+
+
+def test_a_file_whose_name_is_not_utf8_is_kept_like_any_other(project: Path) -> None:
+    """pydantic's JSON writer, which the cache uses, refuses a lone surrogate (a byte of the
+    name that is not UTF-8): such a cache is written escaped, as the standard library writes it."""
+    feeds = project / "projects" / "feeds.py"
+    odd = feeds.with_name(os.fsdecode(b"feeds_\xff.py"))
+    shutil.copy(feeds, odd)
+    cold = run(project)
+    assert any(finding.path.startswith("projects/feeds_") for finding in cold.findings)
+    kept = json.loads(next((project / CACHE_DIR).glob("*/*.facts.json")).read_text(encoding="utf-8"))
+    assert "projects/feeds_\udcff.py" in kept["modules"]
+    odd.write_text("# changed\n" + odd.read_text())
+    assert same(run(project), run(project, cache=False))
