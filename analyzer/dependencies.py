@@ -20,19 +20,21 @@ from astroid import nodes
 
 from .index.kept import KeptModule
 from .lang.python import imported_modules
+from .workspace import own_digest
 
 Untraced = dict[str, tuple[str, frozenset[str] | None]]  # module name -> its file, what it imports
 
 
 def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]],
-                       untraced: Untraced | None = None) -> dict[str, str]:
+                       untraced: Untraced | None = None, own_digests: dict[str, str] | None = None) -> dict[str, str]:
     """relpath -> digest, for (relpath, text, parsed module, its kept facts or None) of every
     file of a run. `untraced` maps the names of Python modules read but not parsed (a test
     module no rule needs) to their files and what they import (`lang.python.imports_in_text`):
     astroid builds one when an import reaches it. One whose imports could not be read depends
-    on every file."""
+    on every file. `own_digests`: the files' `own_digest`s, where the caller has them."""
     files = list(files)
-    own = {relpath: own_digest(relpath, text) for relpath, text, _ in files}
+    known = own_digests or {}
+    own = {relpath: known.get(relpath) or own_digest(relpath, text) for relpath, text, _ in files}
     untraced = {name: found for name, found in (untraced or {}).items() if found[0] in own}
     by_name, ends = _names(files, untraced)
     edges: dict[str, set[str]] = {relpath: set() for relpath in own}
@@ -90,11 +92,6 @@ def _names(files: list[tuple[str, str, nodes.Module | KeptModule | None]], untra
 
 
 _EVERY_FILE = "\0every file"
-
-
-def own_digest(relpath: str, text: str) -> str:
-    """A digest of a file's own text, under its path."""
-    return _hash(f"{relpath}\0{text}")
 
 
 def _modules(imported: str, by_name: dict[str, str], ends: dict[str, set[str]]) -> set[str]:

@@ -22,7 +22,7 @@ from .budget import MemoryUp, TimeUp, budget, resident_mb
 from .cache import FactCache, FileCache
 from .collector import fewer_collections, set_aside
 from .config import Config
-from .dependencies import Untraced, dependency_digests, own_digest, read_by_every_file
+from .dependencies import Untraced, dependency_digests, read_by_every_file
 from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
 from .index.fingerprint import NotFingerprintable, fingerprint
@@ -231,8 +231,7 @@ def _sharded_run(files: list[Path], others: list[Path], config: Config, progress
         if fact_cache is not None:
             for position, mark in marks.items():
                 if mark == _UNWANTED:
-                    fact_cache.put_unwanted(sources[position].relpath, own_digest(sources[position].relpath,
-                                                                                  sources[position].text))
+                    fact_cache.put_unwanted(sources[position].relpath, sources[position].digest)
             fact_cache.store()
     return _reported([items[position] for position in checked], [results[position] for position in checked], skipped)
 
@@ -490,7 +489,7 @@ def _gated_in(source: SourceFile) -> bool:
 def _kept_file(source: SourceFile, facts: FactCache, gate: Callable[[SourceFile], bool]) -> ParsedFile | None:
     """A file read but not parsed: one that no enabled rule needs (the answer kept for its
     text, or worked out), or one whose kept facts stand in for its tree. None: parse it."""
-    own = own_digest(source.relpath, source.text)
+    own = source.digest
     if facts.unwanted(source.relpath, own):
         return ParsedFile(source)
     if source.language == "python" or source.language in SCRIPT_LANGUAGES:
@@ -510,7 +509,7 @@ def _stand_in(source: SourceFile, facts: FactCache) -> ParsedFile | None:
     index asks for a fact not kept."""
     python = source.language == "python"
     name = module_name(source.path) if python else source.relpath
-    kept = facts.stand_in(source.relpath, own_digest(source.relpath, source.text), name)
+    kept = facts.stand_in(source.relpath, source.digest, name)
     if kept is None:
         return None
     item = ParsedFile(source, kept=kept)
@@ -560,7 +559,8 @@ def _with_trees(work: Callable[[], T], items: list[ParsedFile], config: Config) 
 def _module_digests(items: list[ParsedFile], untraced: Untraced) -> dict[str, str]:
     """Each file's dependency digest: what its analysis could have read through inference."""
     return dependency_digests(((item.source.relpath, item.source.text, item.for_index) for item in items),
-                              untraced=untraced)
+                              untraced=untraced,
+                              own_digests={item.source.relpath: item.source.digest for item in items})
 
 
 def _untraced(items: list[ParsedFile], facts: FactCache | None) -> Untraced:
@@ -572,7 +572,7 @@ def _untraced(items: list[ParsedFile], facts: FactCache | None) -> Untraced:
             continue
         relpath, text = item.source.relpath, item.source.text
         name = module_name(item.source.path)
-        own = own_digest(relpath, text)
+        own = item.source.digest
         imports = facts.imports_of(relpath, own, name) if facts is not None else None
         if imports is None:
             imports = imports_in_text(text, item.source.path, name)
@@ -591,7 +591,7 @@ def _keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, st
         relpath = item.source.relpath
         if relpath not in digests:
             continue
-        own = own_digest(relpath, item.source.text)
+        own = item.source.digest
         module = item.for_index
         if module is not None:
             facts.put(relpath, own, module.name, digests[relpath], module, worked_out)
