@@ -7,11 +7,9 @@ analysed code become `summary.skipped` entries; only prodready's own bugs propag
 from __future__ import annotations
 
 import gc
-import logging
-import pickle
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -26,14 +24,13 @@ from .dependencies import Untraced, dependency_digests, read_by_every_file
 from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
 from .index.fingerprint import NotFingerprintable, fingerprint
-from .index.kept import KeptModule, TreeNeeded, plain_facts
+from .index.kept import KeptModule, TreeNeeded
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
 from .lang.python import (
     Positions,
     PythonParseError,
     defer_module,
     forget_modules,
-    imported_modules,
     imports_in_text,
     module_name,
     nodes_within,
@@ -46,11 +43,9 @@ from .parallel import FileResult, can_fork, map_files
 from .rules import Rule, enabled_rules
 from .rules.base import RuleContext
 from .scan import Progress
-from .shards import Channel, ShardFailed, Shards
 from .suppress import parse_suppressions, per_file_ignored
 from .workspace import SCRIPT_LANGUAGES, SourceFile, discover, is_test_file, language_of, path_spec, read_source
 
-_log = logging.getLogger("prodready")
 T = TypeVar("T")
 
 
@@ -80,20 +75,22 @@ def run_passes(files: list[Path], skipped: list[Skipped], others: list[Path], co
                fact_cache: FactCache | None = None) -> tuple[list[Finding], Summary, dict[str, str]]:
     """Both passes over `files`, with `others` (the rest of the project) parsed for the index.
     With nothing kept from an earlier run, both in `jobs` processes where that is safe and
-    pays (see `_sharded_run`); else pass 2 in `jobs` processes (see `analyzer.parallel`), and
+    pays (see `analyzer.sharded`); else pass 2 in `jobs` processes (see `analyzer.parallel`), and
     only for the files that `file_cache` has no findings for under their current key. With
     `fact_cache`, a module whose facts are kept from the last run is not parsed unless
     something needs its tree (see `_stand_in`), unless so much of the project is that both
     passes in `jobs` processes cost less."""
+    from .sharded import sharded_run  # which builds on this module's passes
+
     if fact_cache is not None or jobs > 1:
         scan_order(module_name(path) for path in files + others if language_of(path) == "python")
     try:
-        sharded = _sharded_run(files, others, config, progress, jobs, file_cache, fact_cache)
+        sharded = sharded_run(files, others, config, progress, jobs, file_cache, fact_cache)
         if sharded is None:
             try:
                 return _in_one_process(files, list(skipped), others, config, progress, jobs, file_cache, fact_cache)
             except _ShardInstead:
-                sharded = _sharded_run(files, others, config, progress, jobs, file_cache, fact_cache, anew=True)
+                sharded = sharded_run(files, others, config, progress, jobs, file_cache, fact_cache, anew=True)
             if sharded is None:  # its workers failed
                 return _in_one_process(files, list(skipped), others, config, progress, jobs, file_cache, fact_cache,
                                        may_shard=False)
@@ -128,215 +125,6 @@ class _ShardInstead(Exception):
 # The fewest Python modules for each worker of a sharded pass 1: below this its rounds cost
 # more than its share saves.
 MIN_MODULES_PER_WORKER = 100
-PROGRESS_EVERY = 16  # files a worker parses or checks between two reports
-_UNWANTED = "unwanted"  # a worker's word for a file read but not parsed: no enabled rule needs it
-
-
-def _sharded_run(files: list[Path], others: list[Path], config: Config, progress: Progress | None, jobs: int,
-                 file_cache: FileCache | None, fact_cache: FactCache | None, anew: bool = False
-                 ) -> tuple[list[Finding], Summary, dict[str, str]] | None:
-    """Both passes, with pass 1 too in `jobs` forked workers that each parse a block of the
-    files (see `analyzer.shards`), for a scan that has nothing kept from an earlier run, or
-    that sets what was kept aside (`anew`); None where that does not pay or is not safe, or
-    when a worker failed: then the caller scans in one process."""
-    paths = files + others
-    if jobs <= 1 or (fact_cache is not None and fact_cache.kept and not anew) or not can_fork() \
-            or sum(language_of(path) == "python" for path in paths) < jobs * MIN_MODULES_PER_WORKER:
-        return None
-    sources = [read_source(path, config) for path in paths]
-    items: list[ParsedFile | None] = [None] * len(sources)
-    gate = parse_gate(config)
-    for position, source in enumerate(sources):
-        if isinstance(source, SourceFile) and source.language == "sql":  # each worker's index reads them all
-            parsed = parse_source(source, config, gate=gate)
-            sources[position] = parsed if isinstance(parsed, Skipped) else source
-            items[position] = parsed if isinstance(parsed, ParsedFile) else None
-    blocks = _blocks(sources, jobs)
-    total = len(files) * 2
-    done = 0
-
-    def reported(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress is not None:
-            progress(done, total)
-
-    def work(number: int, channel: Channel) -> None:
-        mine = set(blocks[number])
-        for position, source in enumerate(sources):  # the other blocks' modules: built where inference reaches
-            if position not in mine and isinstance(source, SourceFile) and source.language == "python":
-                item = items[position] = ParsedFile(source)
-                defer_module(module_name(source.path), lambda item=item: _deferred_tree(item))
-        marks, facts = _parse_block(sources, items, blocks[number], len(files), config, gate, channel)
-        channel.answer((marks, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)))
-        every_mark, blobs = channel.receive()
-        theirs = {position: found for other, blob in enumerate(blobs) if other != number
-                  for position, found in pickle.loads(blob).items()}
-        _stand_in_others(sources, items, every_mark, theirs, mine)
-        everything = [item for item in items if item is not None]
-        index = _with_trees(lambda: index_files(everything, config), everything, config)
-        set_aside()
-        rules = enabled_rules(config)
-        results: dict[int, FileResult] = {}
-        for position in blocks[number]:
-            item = items[position]
-            if position < len(files) and item is not None:
-                results[position] = _check(item, config, index, rules)
-                if len(results) % PROGRESS_EVERY == 0:
-                    channel.progress(PROGRESS_EVERY)
-        channel.progress(len(results) % PROGRESS_EVERY)
-        worked_out = {position: {key: value for key, value in plain_facts(_tree(items[position])).items()
-                                 if key not in facts[position]}  # those kept under the tenant, now known
-                      for position in facts}
-        keys = (_index_facts(index), list(index.default_filter_backends)) \
-            if number == 0 and file_cache is not None else None
-        channel.answer((results, worked_out, keys))
-
-    try:
-        with Shards(jobs, work) as shards:
-            first = shards.gather(reported)  # the facts stay pickled: the parent only passes them on
-            marks = {position: mark for block_marks, _ in first for position, mark in block_marks.items()}
-            shards.hand_out((marks, [blob for _, blob in first]))
-            # While the workers run their rules: what the cache keeps that does not wait on them.
-            kept_facts = {position: found for _, blob in first for position, found in pickle.loads(blob).items()} \
-                if file_cache is not None else {}  # without a cache, no fact is read here
-            _stand_in_others(sources, items, marks, kept_facts, ())
-            everything = [item for item in items if item is not None]
-            untraced, digests = _digests_to_keep(everything, file_cache, fact_cache, config)
-            if fact_cache is not None:
-                _keep_facts(everything, fact_cache, digests, worked_out=True, store=False)
-            answers = shards.gather(reported)
-    except ShardFailed as failed:
-        lines = str(failed).splitlines()
-        _log.warning("pass 1 in %d processes failed (%s), so the scan is done again in one", jobs,
-                     " ... ".join(dict.fromkeys([lines[0].rstrip(":"), lines[-1]])))
-        return None
-    skipped = [source for source in sources[:len(files)] if isinstance(source, Skipped)]
-    skipped += [mark for position, mark in marks.items() if isinstance(mark, Skipped) and position < len(files)]
-    results: dict[int, FileResult] = {}
-    for found, worked_out, _ in answers:
-        results.update(found)
-        for position, more in worked_out.items():
-            if position in kept_facts and more:  # facts under the tenant: kept again with them
-                kept_facts[position].update(more)
-                if fact_cache is not None:
-                    _keep_facts([items[position]], fact_cache, digests, worked_out=True, store=False)
-    checked = [position for position in range(len(files)) if items[position] is not None]
-    if file_cache is not None:
-        index_facts, backends = answers[0][2]
-        file_cache.keys = _file_keys(everything, index_facts, backends, file_cache, digests, untraced)
-        for position in checked:
-            file_cache.put(items[position].source.relpath, results[position])
-        file_cache.store()
-        if fact_cache is not None:
-            for position, mark in marks.items():
-                if mark == _UNWANTED:
-                    fact_cache.put_unwanted(sources[position].relpath, sources[position].digest)
-            fact_cache.store()
-    return _reported([items[position] for position in checked], [results[position] for position in checked], skipped)
-
-
-# What a script's text weighs against a module's of the same length: most scripts mention no
-# Web Storage nor cookie, and are read by a pattern, not parsed (see `parse_gate`); so do the
-# test modules that no enabled rule applies to.
-LIGHT_WEIGHT = 1 / 8
-BLOCKS_PER_WORKER = 4  # the costly parts of a project (views that infer through services) shared out
-
-
-def _digests_to_keep(everything: list[ParsedFile], file_cache: FileCache | None, fact_cache: FactCache | None,
-                     config: Config) -> tuple[Untraced, dict[str, str]]:
-    """What a cache keys its files by: the modules read but not parsed, and each file's
-    dependency digest, worked out from the kept facts; nothing without a cache."""
-    if file_cache is None:
-        return {}, {}
-    untraced = _untraced(everything, fact_cache)
-    try:
-        return untraced, _with_trees(lambda: _module_digests(everything, untraced), everything, config)
-    finally:  # a tree built here, for a fact a worker did not keep, is not the next scan's
-        forget_modules([module_name(item.source.path) for item in everything if item.module is not None])
-
-
-def _blocks(sources: list[SourceFile | Skipped], jobs: int) -> list[list[int]]:
-    """Each worker's files: runs of neighbouring files of about as much work each, dealt out in
-    turn. A module's imports are mostly its neighbours, which are then in its block."""
-    weights = [0 if not isinstance(source, SourceFile) or source.language not in ("python", *SCRIPT_LANGUAGES)
-               else len(source.text) * (LIGHT_WEIGHT if source.language != "python" or is_test_file(source.relpath)
-                                        else 1)
-               for source in sources]
-    count = jobs * BLOCKS_PER_WORKER
-    whole = sum(weights) or 1
-    bounds = [0]
-    running = 0
-    for position, weight in enumerate(weights):
-        running += weight
-        while len(bounds) < count and running * count >= whole * len(bounds):
-            bounds.append(position + 1)
-    bounds += [len(sources)] * (count + 1 - len(bounds))
-    return [[position for block in range(number, count, jobs) for position in range(bounds[block], bounds[block + 1])]
-            for number in range(jobs)]
-
-
-def _parse_block(sources: list[SourceFile | Skipped], items: list[ParsedFile | None], block: list[int], reported: int,
-                 config: Config, gate: Callable[[SourceFile], bool], channel: Channel
-                 ) -> tuple[dict[int, object], dict[int, dict]]:
-    """Parse a worker's block and work out its modules' facts: a Skipped or `_UNWANTED` for
-    the files that are not parsed, for a reason, and the kept facts of each module or script
-    that is (nothing for a template, say, which is read and never parsed)."""
-    marks: dict[int, object] = {}
-    parsed = 0
-    for position in block:
-        if position < reported:
-            parsed += 1
-            if parsed % PROGRESS_EVERY == 0:
-                channel.progress(PROGRESS_EVERY)
-        source = sources[position]
-        if not isinstance(source, SourceFile) or source.language == "sql":
-            continue
-        if not gate(source):
-            items[position], marks[position] = ParsedFile(source), _UNWANTED
-            continue
-        item = parse_source(source, config, gate=_gated_in)
-        items[position] = item if isinstance(item, ParsedFile) else None
-        if isinstance(item, Skipped):
-            marks[position] = item
-        set_aside()
-    channel.progress(parsed % PROGRESS_EVERY)
-    index_files([items[position] for position in block if items[position] is not None], config)  # its facts
-    facts: dict[int, dict] = {}
-    for position in block:
-        tree = _tree(items[position])
-        if tree is not None:
-            if items[position].module is not None:
-                imported_modules(tree)  # a test module's too: the cache's digests read it
-            facts[position] = plain_facts(tree)
-    return marks, facts
-
-
-def _tree(item: ParsedFile | None) -> nodes.Module | ScriptFile | None:
-    """The parsed module or script of a file of a worker's own block."""
-    if item is None:
-        return None
-    return item.module if item.module is not None else item.script
-
-
-def _stand_in_others(sources: list[SourceFile | Skipped], items: list[ParsedFile | None], marks: dict[int, object],
-                     facts: dict[int, dict], mine: Collection[int]) -> None:
-    """Stand in each file outside `mine` as its worker left it (see `_parse_block`): a module
-    or script by its kept facts, a file it skipped by nothing. SQL files were parsed before
-    the workers were made."""
-    for position, source in enumerate(sources):
-        if position in mine or not isinstance(source, SourceFile) or source.language == "sql":
-            continue
-        mark = marks.get(position)
-        if isinstance(mark, Skipped):
-            items[position] = None
-            continue
-        item = items[position]
-        if item is None or item.source is not source or mark == _UNWANTED:
-            item = items[position] = ParsedFile(source)
-        if position in facts:
-            name = module_name(source.path) if source.language == "python" else source.relpath
-            item.kept = KeptModule(name, source.relpath, facts[position])
 
 
 def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[Skipped], config: Config,
@@ -345,8 +133,8 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
     """Both passes over parsed files, pass 2 in `jobs` processes. `may_shard`: raise
     `_ShardInstead` where the kept facts of a third of the modules no longer hold."""
     everything = parsed + context
-    untraced = _untraced(everything, fact_cache) if file_cache is not None else {}
-    digests = _with_trees(lambda: _module_digests(everything, untraced), everything, config) \
+    untraced = untraced_modules(everything, fact_cache) if file_cache is not None else {}
+    digests = with_trees(lambda: module_digests(everything, untraced), everything, config) \
         if file_cache is not None else {}
     if fact_cache is not None:
         stale = [item for item in everything if item.kept is not None  # what their facts read through inference
@@ -357,24 +145,24 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
             raise _ShardInstead  # an edit to a module that a third of the project imports, a model say
         for item in stale:
             _build_tree(item, config)
-    index = _with_trees(lambda: index_files(everything, config), everything, config)
+    index = with_trees(lambda: index_files(everything, config), everything, config)
     set_aside()
     rules = enabled_rules(config)
     if file_cache is not None:
-        file_cache.keys = _file_keys(everything, _index_facts(index), index.default_filter_backends, file_cache,
+        file_cache.keys = file_keys(everything, index_facts(index), index.default_filter_backends, file_cache,
                                      digests, untraced)
     def check(item: ParsedFile) -> FileResult:
         _tree_for_rules(item, config)  # a kept module's, in the worker that checks it where pass 2 forks
-        return _check(item, config, index, rules)
+        return check_file(item, config, index, rules)
 
     results = _pass_two(parsed, check, jobs, file_cache,
                         (lambda done: progress(total // 2 + done, total)) if progress else None)
     if fact_cache is not None:
-        _keep_facts(everything, fact_cache, digests)
-    return _reported(parsed, results, skipped)
+        keep_facts(everything, fact_cache, digests)
+    return scan_result(parsed, results, skipped)
 
 
-def _check(item: ParsedFile, config: Config, index: ProjectIndex, rules: list[Rule]) -> FileResult:
+def check_file(item: ParsedFile, config: Config, index: ProjectIndex, rules: list[Rule]) -> FileResult:
     """Pass 2 of one file."""
     ctx = _context(item, config, index)
     findings: list[Finding] = []
@@ -388,8 +176,8 @@ def _check(item: ParsedFile, config: Config, index: ProjectIndex, rules: list[Ru
     return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql)
 
 
-def _reported(parsed: list[ParsedFile], results: list[FileResult | None], skipped: list[Skipped]
-              ) -> tuple[list[Finding], Summary, dict[str, str]]:
+def scan_result(parsed: list[ParsedFile], results: list[FileResult | None], skipped: list[Skipped]
+                ) -> tuple[list[Finding], Summary, dict[str, str]]:
     """The scan's findings, summary and texts, from each file's result."""
     findings = [finding for result in results if result is not None for finding in result.findings]
     skipped.extend(Skipped(path=item.source.relpath, reason=reason)
@@ -428,7 +216,7 @@ def _pass_two(parsed: list[ParsedFile], check: Callable[[ParsedFile], FileResult
     return results
 
 
-def _index_facts(index: ProjectIndex) -> str | None:
+def index_facts(index: ProjectIndex) -> str | None:
     """The index's fingerprint; None for an index it cannot capture."""
     try:
         return fingerprint(index)
@@ -436,7 +224,7 @@ def _index_facts(index: ProjectIndex) -> str | None:
         return None
 
 
-def _file_keys(items: list[ParsedFile], facts: str | None, filter_backends: Iterable[str], file_cache: FileCache,
+def file_keys(items: list[ParsedFile], facts: str | None, filter_backends: Iterable[str], file_cache: FileCache,
                digests: dict[str, str], untraced: Untraced) -> dict[str, str]:
     """Each file's cache key: what its findings depend on (see `analyzer.dependencies`) under
     the index of fingerprint `facts`, whose default filter backends are `filter_backends`. No
@@ -468,7 +256,7 @@ def parse_files(files: list[Path], config: Config, progress: Callable[[int], Non
             if item is not None:
                 parsed.append(item)
                 continue
-        item = parse_source(source, config, gate=gate if facts is None else _gated_in)
+        item = parse_source(source, config, gate=gate if facts is None else gated_in)
         if isinstance(item, Skipped):
             skipped.append(item)
         else:
@@ -481,7 +269,7 @@ class Unkept(Exception):
     """A module whose facts were kept no longer parses as it did (a budget ran out this time)."""
 
 
-def _gated_in(source: SourceFile) -> bool:
+def gated_in(source: SourceFile) -> bool:
     """The gate of a file `_kept_file` has let through already."""
     return True
 
@@ -514,11 +302,11 @@ def _stand_in(source: SourceFile, facts: FactCache) -> ParsedFile | None:
         return None
     item = ParsedFile(source, kept=kept)
     if python:
-        defer_module(name, lambda: _deferred_tree(item))
+        defer_module(name, lambda: deferred_tree(item))
     return item
 
 
-def _deferred_tree(item: ParsedFile) -> nodes.Module | None:
+def deferred_tree(item: ParsedFile) -> nodes.Module | None:
     """The tree of a kept module that inference has reached; its kept facts stay valid."""
     if item.module is None:
         try:
@@ -531,7 +319,7 @@ def _deferred_tree(item: ParsedFile) -> nodes.Module | None:
 def _tree_for_rules(item: ParsedFile, config: Config) -> None:
     """The tree of a kept module or script that the rules are to run on; its kept facts stay valid."""
     if item.kept is not None and item.module is None and item.script is None:
-        built = parse_source(item.source, config, gate=_gated_in)  # it was, for its facts to be kept
+        built = parse_source(item.source, config, gate=gated_in)  # it was, for its facts to be kept
         if isinstance(built, Skipped) or (built.module or built.script) is None:
             raise Unkept(item.source.relpath)
         item.module, item.script = built.module, built.script
@@ -543,7 +331,7 @@ def _build_tree(item: ParsedFile, config: Config) -> None:
     item.kept = None
 
 
-def _with_trees(work: Callable[[], T], items: list[ParsedFile], config: Config) -> T:
+def with_trees(work: Callable[[], T], items: list[ParsedFile], config: Config) -> T:
     """`work()`, building the tree of each kept module it asks for what was not kept."""
     by_path = {item.source.relpath: item for item in items}
     while True:
@@ -556,14 +344,14 @@ def _with_trees(work: Callable[[], T], items: list[ParsedFile], config: Config) 
             _build_tree(item, config)
 
 
-def _module_digests(items: list[ParsedFile], untraced: Untraced) -> dict[str, str]:
+def module_digests(items: list[ParsedFile], untraced: Untraced) -> dict[str, str]:
     """Each file's dependency digest: what its analysis could have read through inference."""
     return dependency_digests(((item.source.relpath, item.source.text, item.for_index) for item in items),
                               untraced=untraced,
                               own_digests={item.source.relpath: item.source.digest for item in items})
 
 
-def _untraced(items: list[ParsedFile], facts: FactCache | None) -> Untraced:
+def untraced_modules(items: list[ParsedFile], facts: FactCache | None) -> Untraced:
     """The Python modules read but not parsed, by name: their files and what they import,
     from `facts` where it kept them for the same text."""
     found = {}
@@ -582,7 +370,7 @@ def _untraced(items: list[ParsedFile], facts: FactCache | None) -> Untraced:
     return found
 
 
-def _keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, str], worked_out: bool = False,
+def keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, str], worked_out: bool = False,
                 store: bool = True) -> None:
     """Give `facts` each module's and script's facts to keep, and write them (unless not
     `store`); `worked_out`: the kept modules stand in with facts worked out in this run, by the

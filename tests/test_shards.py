@@ -13,6 +13,7 @@ import pytest
 
 import analyzer
 from analyzer import engine, parallel, shards
+from analyzer import sharded as sharded_module
 from analyzer.config import discover_config
 from analyzer.shards import ShardFailed, Shards
 from analyzer.workspace import discover
@@ -164,7 +165,7 @@ def test_workers_that_die_leave_the_scan_to_one_process(sharded: list[int], monk
         real(self, jobs, work)
 
     monkeypatch.setattr(shards.Shards, "__init__", recording)
-    monkeypatch.setattr(engine, "_parse_block", lambda *_: os._exit(9))
+    monkeypatch.setattr(sharded_module, "_parse_block", lambda *_: os._exit(9))
     split = analyzer.analyze([root], config, jobs=2)
     assert made == [2] and not sharded
     assert alone.findings and split.findings == alone.findings
@@ -178,8 +179,8 @@ def test_a_tree_the_parent_builds_for_a_missing_fact_is_forgotten(sharded: list[
 
     root = _project(tmp_path)
     config = discover_config(root)
-    real = engine.plain_facts
-    monkeypatch.setattr(engine, "plain_facts",
+    real = sharded_module.plain_facts
+    monkeypatch.setattr(sharded_module, "plain_facts",
                         lambda tree: {k: v for k, v in real(tree).items() if not k.startswith("imported_modules")})
     split = analyzer.analyze([root], config, cache=True, jobs=2)
     assert sharded == [2]
