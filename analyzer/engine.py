@@ -456,7 +456,8 @@ def parse_gate(config: Config) -> Callable[[SourceFile], bool]:
     patterns: dict[str, list] = defaultdict(list)
     for rule in rules:
         for language in SCRIPT_LANGUAGES.intersection(rule.languages):
-            patterns[language].append(rule.script_mentions)
+            if rule.script_mentions not in patterns[language]:  # the storage rules share theirs
+                patterns[language].append(rule.script_mentions)
 
     def wanted(source: SourceFile) -> bool:
         if source.language in SCRIPT_LANGUAGES:

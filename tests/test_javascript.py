@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import analyzer
 from analyzer.config import Config
 from analyzer.lang.javascript import mask_template_tags, parse_script_file
+from analyzer.lang.web_storage import MENTIONS
 
 
 def test_template_tags_are_masked_to_the_same_length() -> None:
@@ -104,3 +108,11 @@ def test_scripts_no_rule_can_judge_are_not_parsed() -> None:
         assert parsed(mention, everything), mention
     assert not parsed("Cookies.set('session', s)", Config(ignore=["AUTH003"]))
     assert parsed('localStorage.setItem("token", t)', Config(ignore=["AUTH003"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(MENTIONS.pattern))
+def test_every_text_the_storage_pattern_finds_holds_one_of_the_words_looked_for_first(text: str) -> None:
+    """A script is searched for the pattern only when it holds one of the words: a match without
+    any would be a script never parsed, and its token in localStorage never reported."""
+    assert MENTIONS.search(text)

@@ -18,6 +18,7 @@ from tree_sitter import Node
 
 from .credentials import names_credential
 from .javascript import ScriptFile, ScriptRegion, arguments_of, string_value, walk
+from .mentions import Mentions
 
 STORAGES = frozenset({"localStorage", "sessionStorage"})
 # Objects whose `localStorage` property is Web Storage: the browser's globals, and Quasar's `$q`.
@@ -36,8 +37,9 @@ PERSIST_PACKAGES = ("zustand/middleware",)
 INTERESTING = frozenset({"call_expression", "assignment_expression", "member_expression", "subscript_expression"})
 # Every way of reaching Web Storage named above leaves one of these in the text: a storage
 # global or hook ("Storage"), a wrapper package or global, or zustand's persist.
-MENTIONS = re.compile(r"[Ss]torage|localforage|secure-?ls|SecureLS|zustand|\bnew\s+Store\b"
-                      r"|[\"'](?:store|store2|store-js)[\"']|\bstore\s*(?:\(|\.\s*(?:set|get)\b)")
+MENTIONS = Mentions(re.compile(r"[Ss]torage|localforage|secure-?ls|SecureLS|zustand|\bnew\s+Store\b"
+                               r"|[\"'](?:store|store2|store-js)[\"']|\bstore\s*(?:\(|\.\s*(?:set|get)\b)"),
+                    words=("torage", "tore", "forage", "ecure", "zustand"))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..config import Config
     from ..index import ProjectIndex
     from ..lang.javascript import ScriptFile
+    from ..lang.mentions import Mentions
     from ..lang.python import Positions
     from ..lang.sql import Statement
 
@@ -95,7 +96,7 @@ class Rule:
     # Text a script must contain for `check_script` to find anything in it; None: any script.
     # A script that no enabled rule can find anything in is never parsed (most of a front end's
     # files never touch storage or cookies, and tree-sitter's parse and walk are the cost).
-    script_mentions: ClassVar[re.Pattern[str] | None] = None
+    script_mentions: ClassVar[re.Pattern[str] | Mentions | None] = None
 
     def applies_to_path(self, relpath: str, language: str, config: Config) -> bool:
         """Whether the rule can report anything in a file at this path, asked before the file
