@@ -10,8 +10,10 @@ from __future__ import annotations
 import ast
 import bisect
 import contextlib
+import importlib.machinery
 import re
 import sys
+import types
 import weakref
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -25,6 +27,7 @@ from astroid.builder import AstroidBuilder
 from astroid.context import _invalidate_cache
 from astroid.exceptions import AstroidError, AstroidImportError
 from astroid.inference_tip import clear_inference_tip_cache
+from astroid.interpreter._import import spec as astroid_spec
 from astroid.manager import AstroidManager
 from astroid.nodes._base_nodes import LookupMixIn
 
@@ -225,6 +228,20 @@ def _outside_installed_packages(manager: AstroidManager, modname: str, contextfi
 
 
 AstroidManager.file_from_module_name = _outside_installed_packages  # every manager shares one state
+
+
+def _frozen_spec(name: str, package: str | None = None) -> importlib.machinery.ModuleSpec | None:
+    """`importlib.util.find_spec` as astroid's module finder asks it: whether a module of the
+    standard library is frozen. The real one imports the parent package of a dotted name, so
+    `from this.sub import x` in an analysed file printed the Zen of Python into the report,
+    `antigravity.sub` started a browser, and a project's own `wsgiref/__init__.py` ran when
+    prodready was started from the project's folder. The frozen importer answers the same
+    question and imports nothing."""
+    return importlib.machinery.FrozenImporter.find_spec(name)
+
+
+astroid_spec.importlib = types.SimpleNamespace(  # type: ignore[attr-defined]
+    machinery=importlib.machinery, util=types.SimpleNamespace(find_spec=_frozen_spec))
 
 # Two of astroid's brain transforms infer while a tree is built, for every class: whether it is
 # an Enum (then each member becomes an instance of it) and whether it is a dataclass (then an
