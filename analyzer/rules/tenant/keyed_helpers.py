@@ -254,8 +254,9 @@ def _helpers_of(call: nodes.Call, resolver: ChainResolver) -> list[nodes.Functio
     func = call.func
     if _queued(call):
         func = func.expr  # export_project.delay(project_id): Celery runs the task with these arguments
-    if last_name(func) not in resolver.index.keyed_helpers:
-        return []
+    if last_name(func) not in resolver.index.keyed_helpers or \
+            all(isinstance(value, nodes.Const) for value in (*call.args, *(k.value for k in call.keywords or ()))):
+        return []  # `issue.delete()`, `request.data.get("name")`: handed no value a request sent
     if isinstance(func, nodes.Attribute) and resolver.root(func.expr) is not None:
         return []  # `Task.objects.get(...)`: a manager's method, not a project helper named `get`
     memo = resolver.index.node_memo("helpers_of")  # three rules ask it of every call
