@@ -36,6 +36,7 @@ import pydantic_core
 from .config import Config
 from .model import Finding, Summary
 from .parallel import FileResult
+from .workspace import read_regular
 
 if TYPE_CHECKING:
     from .index.kept import KeptModule
@@ -54,23 +55,28 @@ class RunCache:
         digest.update(_settings(config, paths).encode())
         for path in sorted(files):
             try:
-                content = path.read_bytes()
+                content = read_regular(path, config.max_file_size)
             except OSError:
+                return None
+            if isinstance(content, str):  # a pipe would block the read, /dev/zero never end it
                 return None
             digest.update(f"\0{path}\0{len(content)}\0".encode("utf-8", "surrogateescape"))  # names need not be UTF-8
             digest.update(content)
         return digest.hexdigest()
 
     def load(self, config: Config, paths: list[str], key: str) -> tuple[list[Finding], Summary, dict[str, str]] | None:
+        data = _read_json(self._file(config, paths))
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None
         try:
-            data = json.loads(self._file(config, paths).read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or data.get("key") != key:
-                return None
             findings = [Finding.model_validate(f) for f in data["findings"]]
             summary = Summary.model_validate(data["summary"])
-            return findings, summary, dict(data["sources"])
-        except (OSError, ValueError, KeyError, TypeError, RecursionError):  # RecursionError: JSON nested too deep
+            sources = dict(data["sources"])
+        except (ValueError, KeyError, TypeError, RecursionError):
             return None
+        if not all(isinstance(path, str) and isinstance(text, str) for path, text in sources.items()):
+            return None
+        return findings, summary, sources
 
     def store(self, config: Config, paths: list[str], key: str, findings: list[Finding], summary: Summary,
               sources: dict[str, str]) -> None:
@@ -98,12 +104,9 @@ class FileCache:
         self.keys: dict[str, str] = {}  # relpath -> key in this run; a file with none is not kept
         self.kept: dict[str, dict] = {}
         self.fresh: dict[str, dict] = {}
-        try:
-            data = json.loads(self.target.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and isinstance(data.get("files"), dict):
-                self.kept = data["files"]
-        except (OSError, ValueError, RecursionError):
-            pass
+        data = _read_json(self.target)
+        if isinstance(data, dict) and isinstance(data.get("files"), dict):
+            self.kept = data["files"]
 
     def key(self, index_fingerprint: str, digest: str) -> str:
         return hashlib.blake2b(f"{self.settings}\0{index_fingerprint}\0{digest}".encode(),
@@ -118,6 +121,8 @@ class FileCache:
             result = FileResult([Finding.model_validate(f) for f in entry["findings"]], list(entry["problems"]),
                                 int(entry["unparsed_sql"]))
         except (KeyError, TypeError, ValueError):
+            return None
+        if not all(isinstance(problem, str) for problem in result.problems):
             return None
         self.fresh[relpath] = entry
         return result
@@ -148,12 +153,9 @@ class FactCache:
         self.target = _entry(self.folder, config, [], "facts.json")
         self.kept: dict[str, dict] = {}
         self.fresh: dict[str, dict] = {}
-        try:
-            data = json.loads(self.target.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and isinstance(data.get("modules"), dict):
-                self.kept = data["modules"]
-        except (OSError, ValueError, RecursionError):
-            pass
+        data = _read_json(self.target)
+        if isinstance(data, dict) and isinstance(data.get("modules"), dict):
+            self.kept = data["modules"]
 
     def stand_in(self, relpath: str, own: str, name: str) -> KeptModule | None:
         """The module's kept facts, if its text and name are those they were read from."""
@@ -214,10 +216,25 @@ class FactCache:
         checked part of the project) and that still exist; a file deleted since is forgotten."""
         root = self.folder.parent
         for relpath, entry in self.kept.items():
-            if relpath not in self.fresh and isinstance(relpath, str) and (root / relpath).is_file():
+            if relpath not in self.fresh and _is_file(root / relpath):
                 self.fresh[relpath] = entry
         with contextlib.suppress(OSError):
             _write(self.folder, self.target, _json({"modules": self.fresh}))
+
+
+# Far more than a run writes (saleor's kept facts: 12 MB): a larger entry is not prodready's.
+_LARGEST_ENTRY = 1 << 30
+
+
+def _read_json(path: Path) -> object:
+    """An entry of the cache, or None. The cache is in the project, which may have put anything
+    there: a pipe (the read would block for ever), a link to /dev/zero, JSON nested deeper than
+    the parser recurses."""
+    try:
+        data = read_regular(path, _LARGEST_ENTRY)
+        return json.loads(data) if isinstance(data, bytes) else None
+    except (OSError, ValueError, RecursionError):
+        return None
 
 
 def _json(data: object) -> bytes:
@@ -228,6 +245,15 @@ def _json(data: object) -> bytes:
         return pydantic_core.to_json(data)
     except pydantic_core.PydanticSerializationError:
         return json.dumps(data, separators=(",", ":")).encode()
+
+
+def _is_file(path: Path) -> bool:
+    """Whether a file the cache names is still there; a name planted in the cache may be one
+    no file can have (too long, a NUL in it)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _write(folder: Path, target: Path, text: bytes) -> None:

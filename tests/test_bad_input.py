@@ -109,6 +109,16 @@ def test_the_command_line_reports_the_same_and_exits_1_for_the_findings(hostile:
     assert "skipped:" not in captured.out and "Found 2 findings" in captured.out
 
 
+def test_a_run_with_the_cache_reads_no_pipe_nor_device_for_its_key(hostile: Path) -> None:
+    """The run cache's key is a digest of every file: read as they were, the pipe blocked it for
+    ever and /dev/zero until memory ran out."""
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-m", "analyzer.cli", "check", str(hostile), "--format", "json"],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stderr
+        assert_skips(json.loads(done.stdout)["summary"]["skipped"])
+
+
 def test_a_file_that_vanishes_after_discovery_is_skipped(tmp_path: Path, monkeypatch) -> None:
     root = make(tmp_path, {"app/__init__.py": "", "app/models.py": MODELS, "app/views.py": VIEWS})
     discover = analyzer.scan.discover

@@ -399,6 +399,31 @@ def test_kept_facts_of_the_wrong_shape_cost_a_parse(project: Path) -> None:
     assert cold.findings
 
 
+def test_entries_planted_with_values_no_run_writes_are_ignored(project: Path) -> None:
+    """Entries of the right shape with values of the wrong type (a file's problems that are not
+    text, a module kept under a name no file can have), and entries that are pipes: the run
+    goes on as if they were not there."""
+    cold = run(project, cache=False)
+    run(project)
+    (files_file,) = (project / CACHE_DIR).rglob("*.files.json")
+    data = json.loads(files_file.read_text())
+    for entry in data["files"].values():
+        entry["problems"] = [None, 1]
+    files_file.write_text(json.dumps(data))
+    (facts_file,) = (project / CACHE_DIR).rglob("*.facts.json")
+    data = json.loads(facts_file.read_text())
+    data["modules"]["a" * 5000] = {"own": "", "unwanted": True}
+    facts_file.write_text(json.dumps(data))
+    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    assert same(run(project), run(project, cache=False))
+    for entry in (project / CACHE_DIR).rglob("*.json"):
+        entry.unlink()
+        os.mkfifo(entry)
+    done = subprocess.run([PRODREADY, "check", str(project), "--format", "json"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert len(json.loads(done.stdout)["findings"]) == len(cold.findings)
+
 
 def test_a_file_whose_name_is_not_utf8_is_kept_like_any_other(project: Path) -> None:
     """pydantic's JSON writer, which the cache uses, refuses a lone surrogate (a byte of the
