@@ -245,3 +245,31 @@ def test_fix_writes_through_no_link_to_a_file_outside_the_project(tmp_path: Path
     err = capsys.readouterr().err
     assert "prodready: warning: linked.py: not fixed: a symbolic link to a file outside the project" in err
     assert "Fixed 1 finding." in err
+
+
+def test_fix_writes_nothing_a_planted_cache_names_outside_the_project(tmp_path: Path, capsys) -> None:
+    """The run cache holds the report that --fix applies, and the project may have written it:
+    a finding on `../outside.py`, with that file's text as analysed, is not fixed; nor is one
+    whose edit lies past the end of its file."""
+    project, outside = tmp_path / "project", tmp_path / "outside.py"
+    project.mkdir()
+    (project / "prodready.toml").write_text("")
+    outside.write_text("\n".join(COOKIE_VIEW))
+    (project / "views.py").write_text("\n".join(COOKIE_VIEW))
+    main(["check", str(project), "--no-progress"])
+    (entry,) = [path for path in (project / ".prodready_cache").rglob("*.json")
+                if not path.name.endswith(("files.json", "facts.json"))]
+    data = json.loads(entry.read_text())
+    (finding,) = [finding for finding in data["findings"] if finding["fixes"]]
+    data["findings"] = [json.loads(json.dumps(finding)) for _ in range(2)]
+    data["findings"][0]["path"] = "../outside.py"
+    data["sources"]["../outside.py"] = "\n".join(COOKIE_VIEW)
+    data["findings"][1]["fixes"][0]["edits"][0].update(line=900, end_line=900)
+    entry.write_text(json.dumps(data))
+    capsys.readouterr()
+    main(["check", str(project), "--fix", "--no-progress"])
+    assert outside.read_text() == "\n".join(COOKIE_VIEW)
+    assert (project / "views.py").read_text() == "\n".join(COOKIE_VIEW)
+    err = capsys.readouterr().err
+    assert "prodready: warning: ../outside.py: not fixed: a file outside the project" in err
+    assert "prodready: warning: views.py: not fixed: a fix that does not fit the file" in err

@@ -82,8 +82,9 @@ def _fix_file(path: Path, root: Path, analysed: str | None, fixes: list[Fix]) ->
     language = language_of(path)
     if analysed is None or language is None:
         return "not a file it analysed"
-    if path.is_symlink() and not path.resolve().is_relative_to(root):
-        return "a symbolic link to a file outside the project, which --fix does not write to"
+    if not path.resolve().is_relative_to(root):  # a report read from a cache the project may have written
+        return f"{'a symbolic link to ' if path.is_symlink() else ''}a file outside the project, " \
+               "which --fix does not write to"
     try:
         raw = read_regular(path, 4 * len(analysed.encode("utf-8", "surrogatepass")) + 4096)
     except OSError as error:
@@ -95,8 +96,12 @@ def _fix_file(path: Path, root: Path, analysed: str | None, fixes: list[Fix]) ->
     if isinstance(encoding, DecodeProblem) or isinstance(text, DecodeProblem) or \
             text.replace("\r\n", "\n").replace("\r", "\n") != analysed:
         return "changed since it was analysed"
+    edits = [edit for fix in fixes for edit in fix.edits]
+    lines = len(_LINE_BREAK.findall(text)) + 1
+    if not all(1 <= edit.line <= edit.end_line <= lines and min(edit.column, edit.end_column) >= 1 for edit in edits):
+        return "a fix that does not fit the file"
     try:
-        data = _encode(_edited(text, [edit for fix in fixes for edit in fix.edits]), encoding, raw)
+        data = _encode(_edited(text, edits), encoding, raw)
     except UnicodeEncodeError:
         return f"the fix cannot be written in the file's encoding ({encoding})"
     try:
