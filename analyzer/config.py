@@ -235,6 +235,8 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: invalid TOML: {error}") from error
     except UnicodeDecodeError as error:  # TOML is UTF-8 by definition
         raise ConfigError(f"{path}: invalid TOML: not UTF-8 (byte {error.start})") from error
+    except RecursionError:  # tomllib recurses into each array and inline table, any tool's
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to be read") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
 

@@ -106,6 +106,13 @@ def test_a_configuration_that_is_not_utf8_is_a_configuration_error(tmp_path: Pat
         discover_config(tmp_path)
 
 
+def test_another_tools_table_nested_past_the_parsers_depth_is_a_configuration_error(tmp_path: Path) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_text("[tool.black]\nx = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ConfigError, match=r"pyproject.toml: invalid TOML: nested too deeply to be read$"):
+        discover_config(tmp_path)
+
+
 @pytest.mark.parametrize(
     ("text", "key"),
     [
