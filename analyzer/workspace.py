@@ -141,7 +141,7 @@ def relative_posix(path: Path, root: Path | None) -> str:
     try:
         resolved = path.resolve(strict=True)
     except (OSError, RuntimeError):  # a broken link or a loop of links: named as the link itself
-        resolved = path.absolute() if path.is_symlink() else _resolve_missing(path)
+        resolved = path.absolute() if _is_link(path) else _resolve_missing(path)
     if root is not None:
         for candidate in (resolved, path.absolute()):  # a link out of the project is named as the link
             try:
@@ -149,6 +149,13 @@ def relative_posix(path: Path, root: Path | None) -> str:
             except ValueError:
                 pass
     return Path(os.path.relpath(resolved)).as_posix()
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        return path.is_symlink()
+    except OSError:  # a name longer than the system takes: a folder nested past PATH_MAX
+        return False
 
 
 def _resolve_missing(path: Path) -> Path:
@@ -192,12 +199,11 @@ class _Ignores:
         if folder not in self._gitignores:
             spec = None
             path = folder / ".gitignore"
-            if self.respect_gitignore and path.is_file():
-                try:
-                    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-                    spec = _gitignore_spec(lines)
-                except OSError:
-                    spec = None
+            try:  # asking alone may fail: a folder nested past PATH_MAX
+                if self.respect_gitignore and path.is_file():
+                    spec = _gitignore_spec(path.read_text(encoding="utf-8", errors="replace").splitlines())
+            except OSError:
+                spec = None
             self._gitignores[folder] = spec
         return self._gitignores[folder]
 

@@ -346,3 +346,24 @@ def test_index_shows_file_names_as_check_does(tmp_path: Path) -> None:
     done = subprocess.run([*command, "--format", "json"], capture_output=True, timeout=120)
     assert done.returncode == 0 and b"\\udc" not in done.stdout
     assert any("broken_\\xff" in entry["path"] for entry in json.loads(done.stdout)["skipped"])
+
+
+def test_folders_nested_past_the_longest_path_are_a_skip_not_a_crash(tmp_path: Path) -> None:
+    """A name under them is longer than the system takes (ENAMETOOLONG), even to ask whether
+    it is a link: the folder that cannot be listed is reported, and the rest analysed."""
+    root = make(tmp_path / "project", {"pyproject.toml": "", "app/__init__.py": "", "app/models.py": MODELS,
+                                       "app/views.py": VIEWS})
+    folder = os.open(root, os.O_RDONLY)
+    for depth in range(110):  # 110 names of 40 characters: past PATH_MAX (4,096) from anywhere
+        name = f"d{depth:03d}" + "x" * 36
+        os.mkdir(name, dir_fd=folder)
+        inner = os.open(name, os.O_RDONLY, dir_fd=folder)
+        os.close(folder)
+        folder = inner
+    os.close(folder)
+    done = subprocess.run([sys.executable, "-m", "analyzer.cli", "check", str(root), "--no-cache", "--format", "json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert [finding["path"] for finding in report["findings"]] == ["app/views.py"]
+    assert [entry["reason"] for entry in report["summary"]["skipped"]] == ["cannot read folder: File name too long"]
