@@ -394,10 +394,15 @@ def decode_exactly(data: bytes, language: str) -> str | DecodeProblem:
         line = data[: error.start].count(b"\n") + 1
         return DecodeProblem(f"not valid {error.encoding}: byte 0x{data[error.start]:02x} on line {line}")
     except LookupError:
-        return DecodeProblem(f"unknown encoding {encoding!r}")
+        return DecodeProblem(one_line(f"unknown encoding {encoding!r}"))
     except (ValueError, TypeError) as error:  # a codec's own complaint: punycode, `undefined`
-        said = str(error).replace("\r", "\\r").replace("\n", "\\n")  # a reason is one line
-        return DecodeProblem(f"cannot decode as {encoding}: {said}")
+        return DecodeProblem(one_line(f"cannot decode as {encoding}: {error}"))
+
+
+def one_line(reason: str, limit: int = 160) -> str:
+    """A reason as one short line: the file's own text in it (a codec's name a line long) is cut."""
+    reason = reason.replace("\r", "\\r").replace("\n", "\\n")
+    return reason if len(reason) <= limit else reason[:limit - 1] + "…"
 
 
 def source_encoding(data: bytes, language: str) -> str | DecodeProblem:
@@ -413,9 +418,11 @@ def source_encoding(data: bytes, language: str) -> str | DecodeProblem:
     if b"\x00" in data[:8192]:
         return DecodeProblem("binary file (contains NUL bytes)")
     head = b"\n".join(data.split(b"\n", 2)[:2])
-    if language == "python" and not data.startswith(codecs.BOM_UTF8) and _CODING.search(head):
-        try:
+    if language == "python" and _CODING.search(head.removeprefix(codecs.BOM_UTF8)):
+        try:  # which also refuses a byte order mark beside another declared encoding, as Python does
             return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
         except SyntaxError as error:
-            return DecodeProblem(f"invalid encoding declaration: {error}")
+            if data.startswith(codecs.BOM_UTF8) and str(error) == "encoding problem: utf-8":
+                return DecodeProblem("a UTF-8 byte order mark and another encoding declared, which Python refuses")
+            return DecodeProblem(one_line(f"invalid encoding declaration: {error}"))
     return "utf-8-sig"

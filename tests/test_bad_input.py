@@ -30,6 +30,8 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "app/nul.py": (b"x = 1\x00\n", "binary file (contains NUL bytes)"),
     # A codec that fails with a plain UnicodeError, neither a decode error nor an unknown name.
     "app/punycode.py": (b"# -*- coding: punycode -*-\nx = 'a'\n", "cannot decode as punycode"),
+    "app/bom_latin1.py": (b"\xef\xbb\xbf# coding: latin-1\nname = 'x'\n", "a UTF-8 byte order mark and another"),
+    "app/long_codec.py": (b"# coding: " + b"a" * 100_000 + b"\nx = 1\n", "invalid encoding declaration: unknown"),
     "static/u32.js": ('localStorage.setItem("jwt", token);\n'.encode("utf-32"), "UTF-32 text (byte order mark)"),
     "app/huge.py": (b"x = 1\n" * (50 * 2**20 // 6), "larger than max-file-size"),
     "app/one_expression.py": (("total = (\n" + "".join(f"    {n} +\n" for n in range(10_000)) + "    0)\n").encode(),
