@@ -32,6 +32,8 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "app/punycode.py": (b"# -*- coding: punycode -*-\nx = 'a'\n", "cannot decode as punycode"),
     "app/bom_latin1.py": (b"\xef\xbb\xbf# coding: latin-1\nname = 'x'\n", "a UTF-8 byte order mark and another"),
     "app/long_codec.py": (b"# coding: " + b"a" * 100_000 + b"\nx = 1\n", "invalid encoding declaration: unknown"),
+    "app/surrogate.py": (b"# coding: utf-7\nx = '+2AA-'\n", "syntax error: not valid Unicode (surrogates not allowed)"),
+    "app/lambdas.py": (b"f = " + b"lambda: " * 3000 + b"1\n", "syntax error: too deeply nested for Python's parser"),
     "static/u32.js": ('localStorage.setItem("jwt", token);\n'.encode("utf-32"), "UTF-32 text (byte order mark)"),
     "app/huge.py": (b"x = 1\n" * (50 * 2**20 // 6), "larger than max-file-size"),
     "app/one_expression.py": (("total = (\n" + "".join(f"    {n} +\n" for n in range(10_000)) + "    0)\n").encode(),

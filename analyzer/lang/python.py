@@ -32,6 +32,7 @@ from astroid.manager import AstroidManager
 from astroid.nodes._base_nodes import LookupMixIn
 
 from ..model import Span
+from ..workspace import one_line
 from .python_compat import rewrite_newer_syntax
 
 if TYPE_CHECKING:
@@ -350,9 +351,10 @@ def forget_modules(names: list[str]) -> None:
 
 
 def _syntax_reason(error: astroid.AstroidSyntaxError, text: str) -> str:
-    cause = error.error if isinstance(getattr(error, "error", None), SyntaxError) else None
+    inner = getattr(error, "error", None)
+    cause = inner if isinstance(inner, SyntaxError) else None
     line = getattr(cause, "lineno", None)
-    message = getattr(cause, "msg", None) or str(error).splitlines()[0]
+    message = getattr(cause, "msg", None) or _failure(inner) or str(error).splitlines()[0]
     where = f" on line {line}" if line else ""
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     reason = f"syntax error{where}: {message}"
@@ -360,6 +362,15 @@ def _syntax_reason(error: astroid.AstroidSyntaxError, text: str) -> str:
             or _field_across_lines(message, text, line)) and sys.version_info < (3, 14):
         reason += f" (the file uses syntax newer than Python {version}, which prodready runs on)"
     return reason
+
+
+def _failure(error: BaseException | None) -> str | None:
+    """What Python's parser said when it failed other than with a SyntaxError."""
+    if isinstance(error, MemoryError):  # its stack of nested expressions ran out: 3,000 `lambda:`
+        return "too deeply nested for Python's parser"
+    if isinstance(error, UnicodeError):  # a lone surrogate, which no UTF-8 text can hold
+        return f"not valid Unicode ({error.reason})"
+    return one_line(f"{type(error).__name__}: {error}") if error is not None else None
 
 
 # An f-string whose replacement field goes on past the end of the line (PEP 701, Python 3.12).
