@@ -131,6 +131,7 @@ class ProdreadyServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("prodready", analyzer.__version__, protocol_cls=ProdreadyProtocol)
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodready-analysis")
+        self.stopping = False  # shut down: the worker takes nothing more
         self.projects: dict[Path, Project] = {}
         self.default_settings = Settings()
         self.folder_settings: dict[Path, Settings] = {}
@@ -288,7 +289,7 @@ class ProdreadyServer(LanguageServer):
         return findings
 
     async def analyse_and_publish(self, uri: str) -> None:
-        if not self.is_open(uri):
+        if self.stopping or not self.is_open(uri):
             return
         document = self.workspace.get_text_document(uri)
         version = document.version
@@ -306,7 +307,8 @@ class ProdreadyServer(LanguageServer):
 
     async def tidy(self) -> None:
         """No analysis waits: collect their garbage, on the worker, ahead of the next one."""
-        await self.on_worker(memory.release)
+        if not self.stopping:
+            await self.on_worker(memory.release)
 
     def _after_analysis(self, uri: str, problems: list[str], reindexed: bool, project: Project) -> None:
         """Problems are logged when they change, numbers aside: a buffer over max-file-size, or
@@ -579,4 +581,5 @@ async def on_hover(ls: ProdreadyServer, params: types.HoverParams) -> types.Hove
 
 @server.feature(types.SHUTDOWN)
 def shutdown(ls: ProdreadyServer, params: None) -> None:
+    ls.stopping = True  # what the scheduler has yet to run is not handed to the worker
     ls.worker.shutdown(wait=False, cancel_futures=True)

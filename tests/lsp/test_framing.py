@@ -19,6 +19,7 @@ import pytest
 
 from lsp_server import framing
 from lsp_server.framing import MAX_BODY, ResyncingStdin
+from lsp_server.server import QUIET
 
 from .shop import write_shop
 
@@ -274,3 +275,29 @@ def test_notifications_about_documents_it_does_not_have_raise_no_error(tmp_path:
         assert errors == []
     finally:
         client.process.kill()
+
+
+def test_a_shutdown_just_after_an_analysis_logs_no_error(tmp_path: Path) -> None:
+    """The idle hook runs once the analyses are done and the client is quiet; after shutdown,
+    the worker it would hand its work to takes nothing more, which logged an error."""
+    root = write_shop(tmp_path)
+    client = RawClient()
+    try:
+        client.start(root)
+        uri = (root / "shop" / "views.py").as_uri()
+        client.send(frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": (root / "shop" / "views.py").read_text()}}}))
+        client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}}))
+        client.response(1)  # answered once the document's analysis is done
+        client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
+        client.response(2)
+        time.sleep(QUIET + 1)  # the hook's moment
+        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
+        assert client.process.wait(timeout=30) == 0
+        assert client.process.stderr is not None
+        logged = client.process.stderr.read().decode()
+        assert "ERROR" not in logged and "Traceback" not in logged, logged
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
