@@ -116,3 +116,11 @@ def test_every_text_the_storage_pattern_finds_holds_one_of_the_words_looked_for_
     """A script is searched for the pattern only when it holds one of the words: a match without
     any would be a script never parsed, and its token in localStorage never reported."""
     assert MENTIONS.search(text)
+
+
+def test_a_lone_surrogate_in_a_buffer_costs_no_finding() -> None:
+    """tree-sitter reads UTF-8, which cannot hold one: the whole file was left unparsed."""
+    for text, path in (("let t = 1; // \udcff\nlocalStorage.setItem('jwt', t);\n", "a.js"),
+                       ("<p>\udcff</p><script>\nlocalStorage.setItem('jwt', t);\n</script>\n", "a.html")):
+        findings = analyzer.analyze_source(text, path)
+        assert [(f.rule, f.line, f.column) for f in findings] == [("AUTH001", 2, 1)], path

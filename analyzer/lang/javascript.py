@@ -131,8 +131,14 @@ def grammar_for(path: str) -> str:
     return "javascript"
 
 
+# A lone surrogate: an editor's buffer, or a text handed to the library, may hold one,
+# and tree-sitter reads UTF-8.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_script_file(text: str, path: str, language: str) -> ScriptFile:
     """Parse a JS/TS file, or the scripts of an HTML page, template or component."""
+    text = _LONE_SURROGATE.sub("\ufffd", text)  # which UTF-8 cannot hold; one for one, positions stay
     if language in ("javascript", "typescript"):
         grammar = grammar_for(path)
         return ScriptFile(text, [ScriptRegion(_parse(text, grammar), text.encode("utf-8"), 0, grammar)])
