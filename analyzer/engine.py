@@ -637,6 +637,11 @@ def analyze_source(text: str, path: str | Path, config: Config | None = None,
     language = language_of(path)
     if language is None:
         return []
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > config.max_file_size:  # as a file on disk: the parser cannot be stopped halfway
+        if problems is not None:
+            problems.append(f"larger than max-file-size ({size} > {config.max_file_size} bytes)")
+        return []
     decoded = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     relpath = path.as_posix()
     if path.is_absolute():
