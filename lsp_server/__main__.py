@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         stdout = QueuedStdout(sys.stdout.buffer)
+        sys.stdout = sys.stderr  # the client reads stdout as JSON-RPC: a stray print goes to the log
         server.start_io(stdin=ResyncingStdin(sys.stdin.buffer), stdout=stdout)  # type: ignore[arg-type]
         stdout.finish(EXIT_GRACE)
     # pygls's `exit` handler calls sys.exit(1) without a shutdown first, as the protocol says,

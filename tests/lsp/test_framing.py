@@ -76,8 +76,8 @@ def test_a_line_without_end_comes_in_pieces_and_a_header_cut_between_them_is_fou
 class RawClient:
     """Bytes in, messages out: what no well-behaved client library would send."""
 
-    def __init__(self, stderr: int = subprocess.PIPE) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "lsp_server"], stdin=subprocess.PIPE,
+    def __init__(self, stderr: int = subprocess.PIPE, command: list[str] | None = None) -> None:
+        self.process = subprocess.Popen(command or [sys.executable, "-m", "lsp_server"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=stderr)
         self.buffer = b""
         self.others: list[dict] = []  # what came while waiting for a response: notifications, requests
@@ -298,6 +298,44 @@ def test_a_shutdown_just_after_an_analysis_logs_no_error(tmp_path: Path) -> None
         assert client.process.stderr is not None
         logged = client.process.stderr.read().decode()
         assert "ERROR" not in logged and "Traceback" not in logged, logged
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+
+
+def test_a_stray_print_goes_to_the_log_not_into_the_protocol(tmp_path: Path) -> None:
+    """The client reads stdout as JSON-RPC: text any library prints there (the Zen of Python,
+    when astroid once imported `this`) broke the framing of every message after it."""
+    root = write_shop(tmp_path)
+    printing = ("import runpy, analyzer.engine as engine\n"
+                "real = engine.analyze_parsed\n"
+                "def noisy(*args, **kwargs):\n"
+                "    print('Beautiful is better than ugly.')\n"
+                "    return real(*args, **kwargs)\n"
+                "engine.analyze_parsed = noisy\n"
+                "runpy.run_module('lsp_server', run_name='__main__')\n")
+    client = RawClient(command=[sys.executable, "-c", printing])
+    try:
+        client.start(root)
+        views = root / "shop" / "views.py"
+        client.send(frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": views.as_uri(), "languageId": "python", "version": 1, "text": views.read_text()}}}))
+        published: list[dict] = []
+        for asked in range(1, 150):  # each answer brings what came before it
+            client.send(frame({"jsonrpc": "2.0", "id": asked, "method": "textDocument/hover", "params": {
+                "textDocument": {"uri": views.as_uri()}, "position": {"line": 0, "character": 0}}}))
+            client.response(asked)
+            published = [m for m in client.others if m.get("method") == "textDocument/publishDiagnostics"]
+            if published:
+                break
+            time.sleep(0.2)
+        assert published and published[-1]["params"]["diagnostics"]
+        client.send(frame({"jsonrpc": "2.0", "id": 200, "method": "shutdown"}))
+        client.response(200)
+        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
+        assert client.process.wait(timeout=30) == 0
+        assert client.process.stderr is not None
+        assert "Beautiful is better than ugly." in client.process.stderr.read().decode()
     finally:
         if client.process.poll() is None:
             client.process.kill()
