@@ -58,10 +58,12 @@ class RunCache:
                 content = read_regular(path, config.max_file_size)
             except OSError:
                 return None
-            if isinstance(content, str):  # a pipe would block the read, /dev/zero never end it
-                return None
-            digest.update(f"\0{path}\0{len(content)}\0".encode("utf-8", "surrogateescape"))  # names need not be UTF-8
-            digest.update(content)
+            name = f"\0{path}\0".encode("utf-8", "surrogateescape")  # names need not be UTF-8
+            if isinstance(content, str):  # not read (a pipe would block, /dev/zero never end): why, as the scan says
+                digest.update(name + f"unread\0{content}\0".encode())
+            else:
+                digest.update(name + f"{len(content)}\0".encode())
+                digest.update(content)
         return digest.hexdigest()
 
     def load(self, config: Config, paths: list[str], key: str) -> tuple[list[Finding], Summary, dict[str, str]] | None:

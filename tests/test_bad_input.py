@@ -115,12 +115,15 @@ def test_the_command_line_reports_the_same_and_exits_1_for_the_findings(hostile:
 
 def test_a_run_with_the_cache_reads_no_pipe_nor_device_for_its_key(hostile: Path) -> None:
     """The run cache's key is a digest of every file: read as they were, the pipe blocked it for
-    ever and /dev/zero until memory ran out."""
+    ever and /dev/zero until memory ran out. A file that is not read goes into the key by why,
+    as it goes into the report, and the next run is answered from the cache."""
     for _ in range(2):
         done = subprocess.run([sys.executable, "-m", "analyzer.cli", "check", str(hostile), "--format", "json"],
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 1, done.stderr
         assert_skips(json.loads(done.stdout)["summary"]["skipped"])
+        assert [entry.name for entry in (hostile / ".prodready_cache").rglob("*.json")
+                if not entry.name.endswith(("files.json", "facts.json"))]
 
 
 def test_a_file_that_vanishes_after_discovery_is_skipped(tmp_path: Path, monkeypatch) -> None:
