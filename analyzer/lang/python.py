@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import astroid
 from astroid import nodes
-from astroid.brain import brain_dataclasses, brain_namedtuple_enum
+from astroid.brain import brain_builtin_inference, brain_dataclasses, brain_namedtuple_enum
 from astroid.builder import AstroidBuilder
 from astroid.context import _invalidate_cache
 from astroid.exceptions import AstroidError, AstroidImportError
@@ -252,6 +252,42 @@ for _transform, _predicate in ((brain_namedtuple_enum.infer_enum_class, brain_na
                                 (brain_dataclasses.dataclass_transform, brain_dataclasses.is_decorated_with_dataclass)):
     with contextlib.suppress(ValueError):  # an astroid that registers them otherwise: slower, not wrong
         astroid.MANAGER.unregister_transform(nodes.ClassDef, _transform, _predicate)
+
+
+def _builtin_calls_asked_once() -> None:
+    """astroid registers a transform for each of nineteen builtins (`super`, `dict`, `len`...),
+    each with its own predicate, so each is asked of every call of a module as it is built: a
+    fifteenth of building saleor's modules, under callgrind. They are put in the place of the
+    first as one, which looks the called name up. `dict.fromkeys(...)` satisfies every one of
+    them (their predicate does not look at the name of a method), and the last one's inference
+    tip, which overwrites the others', is set alone."""
+    calls = astroid.MANAGER._transform.transforms[nodes.Call]
+    builtins = [(transform, predicate) for transform, predicate in calls
+                if getattr(predicate, "func", None) is brain_builtin_inference._builtin_filter_predicate]
+    by_name = {predicate.keywords.get("builtin_name"): (transform, predicate) for transform, predicate in builtins}
+    if len(builtins) < 2 or len(by_name) != len(builtins) or \
+            calls[calls.index(builtins[0]):calls.index(builtins[0]) + len(builtins)] != builtins:
+        return  # registered otherwise by this version of astroid: asked one by one, slower, not wrong
+    last_transform, last_predicate = builtins[-1]
+
+    def chosen(call: nodes.Call) -> tuple[Callable, Callable] | None:
+        if isinstance(call.func, nodes.Name):
+            return by_name.get(call.func.name)
+        return (last_transform, last_predicate) if isinstance(call.func, nodes.Attribute) else None
+
+    def predicate(call: nodes.Call) -> bool:
+        found = chosen(call)
+        return found is not None and bool(found[1](call))
+
+    def transform(call: nodes.Call) -> nodes.NodeNG | None:
+        found = chosen(call)
+        return found[0](call) if found is not None else None
+
+    first = calls.index(builtins[0])
+    calls[first:first + len(builtins)] = [(transform, predicate)]
+
+
+_builtin_calls_asked_once()
 
 
 def _build(text: str, name: str, path: Path) -> nodes.Module:
