@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import astroid
 from astroid import nodes
 
@@ -55,3 +57,52 @@ def test_installed_packages_are_not_read_but_the_standard_library_is(tmp_path) -
     assert [n.qname() for n in json_dumps.infer()] == ["json.dumps"]
     assert list(shortcut.infer()) == [astroid.Uninferable]
     forget_modules(["shop_views_installed_probe"])
+
+
+BUILTIN_CALLS = '''
+class Base:
+    def save(self):
+        return 1
+
+
+class Child(Base):
+    def save(self):
+        return super().save()
+
+
+names = dict(a=1, b=2)
+keys = dict.fromkeys(["a", "b"], 0)
+kind = type(names)
+size = len([1, 2, 3])
+text = str(12)
+number = int("7")
+known = isinstance(names, dict)
+items = list((1, 2))
+unique = frozenset({1})
+method = getattr(Child(), "save")
+'''
+
+
+def _inferred(text: str) -> list[str]:
+    module = astroid.parse(text)
+    values = [node.value for node in nodes_within(module, nodes.Assign)]
+    values += [node.value for node in nodes_within(module, nodes.Return)]
+    return [repr([getattr(value, "pytype", lambda: None)() if not isinstance(value, nodes.Const) else value.value
+                  for value in call.infer()]) for call in values]
+
+
+def test_the_builtin_transforms_asked_as_one_infer_what_astroids_own_do(monkeypatch) -> None:
+    """prodready puts astroid's nineteen builtin Call transforms in one (see
+    `lang.python._builtin_calls_asked_once`); registered afresh by astroid, they infer the same."""
+    from astroid.brain import brain_builtin_inference
+
+    ours = _inferred(BUILTIN_CALLS)
+    visitor = astroid.MANAGER._transform
+    own = defaultdict(list, {kind: list(entries) for kind, entries in visitor.transforms.items()})
+    own[nodes.Call] = []
+    monkeypatch.setattr(visitor, "transforms", own)
+    brain_builtin_inference.register(astroid.MANAGER)  # astroid's own, one by one
+    assert len([p for _, p in own[nodes.Call] if getattr(p, "func", None)
+                is brain_builtin_inference._builtin_filter_predicate]) == 19
+    assert _inferred(BUILTIN_CALLS) == ours
+    assert "'builtins.dict'" in ours[0] and "'builtins.dict'" in ours[1] and "3" in ours[3]
