@@ -21,6 +21,7 @@ from analyzer.fixes.suppression_comment import suppress_file, suppress_line
 from analyzer.model import Finding, FixSafety, TextEdit
 
 from .diagnostics import SOURCE, fixes_of, to_text_edit
+from .documents import with_newlines
 
 FIX_ALL = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
 KINDS = [types.CodeActionKind.QuickFix, FIX_ALL]
@@ -50,7 +51,7 @@ def code_actions(document: TextDocument, path: Path, params: types.CodeActionPar
             code = str(diagnostic.code)
             line = diagnostic.range.start.line + 1
             for scope, title in (("line", f"Suppress {code} on this line"), ("file", f"Suppress {code} in this file")):
-                if scope == "line" and suppress_line(str(path), document.source, line, code) is None:
+                if scope == "line" and suppress_line(str(path), with_newlines(document.source), line, code) is None:
                     continue  # the line ends inside a string: only the file-wide comment can go in
                 action = types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
                                           data={"uri": document.uri, "suppress": scope, "code": code, "line": line})
@@ -71,10 +72,11 @@ def resolve(action: types.CodeAction, document: TextDocument, path: Path, findin
         edits = [edit for fixes in _safe_fixes(findings).values() for fix in fixes for edit in fix.edits]
         action.edit = _workspace_edit(document, edits)
     elif data.get("suppress") == "line":
-        edit = suppress_line(str(path), document.source, int(data["line"]), str(data["code"]))
+        edit = suppress_line(str(path), with_newlines(document.source), int(data["line"]), str(data["code"]))
         action.edit = _workspace_edit(document, [edit] if edit else [])
     elif data.get("suppress") == "file":
-        action.edit = _workspace_edit(document, [suppress_file(str(path), document.source, str(data["code"]))])
+        comment = suppress_file(str(path), with_newlines(document.source), str(data["code"]))
+        action.edit = _workspace_edit(document, [comment])
     return action
 
 

@@ -24,6 +24,7 @@ from analyzer.lang.python import forget_modules, release_superseded_trees
 from analyzer.model import Finding, Skipped
 from analyzer.workspace import SourceFile, TooManyEntries, discover, language_of, read_source, relative_posix
 
+from .documents import with_newlines
 from .settings import Settings
 
 CONFIG_NAMES = ("pyproject.toml", "prodready.toml", ".prodready.toml")
@@ -144,7 +145,7 @@ class Project:
         previous = self.files.get(relpath)
         item = previous
         reindexed = False
-        if previous is None or previous.source.text != text.lstrip("\ufeff").replace("\r\n", "\n"):
+        if previous is None or previous.source.text != with_newlines(text.lstrip("\ufeff")):
             parsed = self._parse(path, text)
             if isinstance(parsed, Skipped):
                 problems.append(parsed.reason)  # a half-typed file: the index keeps what it had
@@ -178,7 +179,7 @@ class Project:
                 return Skipped(path=self.relpath(path),
                                reason=f"larger than max-file-size ({size} > {self.config.max_file_size} bytes)")
             source = SourceFile(path=path, relpath=self.relpath(path), language=language,
-                                text=text.lstrip("\ufeff").replace("\r\n", "\n"))
+                                text=with_newlines(text.lstrip("\ufeff")))
         return parse_source(source, self.config)
 
     def _superseded(self) -> None:

@@ -34,6 +34,7 @@ from analyzer.model import Finding
 
 from . import code_actions, hover, memory
 from .diagnostics import to_diagnostic
+from .documents import ProtocolDocument
 from .positions import FastPositionCodec
 from .project import CONFIG_NAMES, Project
 from .scheduler import LatestWins
@@ -278,7 +279,7 @@ class ProdreadyServer(LanguageServer):
         if fs_path is None:  # `untitled:`, `http:`: no file, so no language or project to judge it by
             return []
         try:
-            source = document.source  # a document never opened is read from the disk
+            source = document.source  # a document never opened is read from the disk, if it is a file
         except (OSError, UnicodeDecodeError):
             return []
         findings, problems, reindexed, project = await self.on_worker(self._analyse, Path(fs_path), source)
@@ -383,12 +384,22 @@ def _marked_root(folder: Path) -> Path | None:
 server = ProdreadyServer()
 
 
+def _document_maker(workspace: Any) -> Callable[..., ProtocolDocument]:
+    """The workspace's documents as `ProtocolDocument`s (see `documents`)."""
+    def make(uri: str, source: str | None = None, version: int | None = None,
+             language_id: str | None = None) -> ProtocolDocument:
+        return ProtocolDocument(uri, source=source, version=version, language_id=language_id,
+                                sync_kind=workspace._sync_kind, position_codec=workspace._position_codec)
+    return make
+
+
 @server.feature(types.INITIALIZE)
 def initialize(ls: ProdreadyServer, params: types.InitializeParams) -> None:
     ls.loop = asyncio.get_running_loop()
     # pygls made the workspace just before this handler, with a codec that converts columns in
     # Python; documents, opened later, take the workspace's codec.
     ls.workspace._position_codec = FastPositionCodec(ls.workspace.position_codec.encoding)
+    ls.workspace._create_text_document = _document_maker(ls.workspace)  # type: ignore[method-assign]
     if params.process_id is not None:
         watch_parent(params.process_id)
     settings, problem = parse_settings(params.initialization_options)

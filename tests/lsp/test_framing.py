@@ -254,6 +254,68 @@ def test_requests_about_documents_with_no_file_get_empty_answers() -> None:
         client.process.kill()
 
 
+def test_requests_about_devices_and_pipes_never_opened_get_empty_answers(tmp_path: Path) -> None:
+    """pygls reads a document the client never opened from the disk: for `/dev/zero` the server
+    grew until the kernel killed it, for a pipe it blocked for good."""
+    pipe = tmp_path / "pipe.py"
+    os.mkfifo(pipe)
+    client = RawClient(stderr=subprocess.DEVNULL)
+    try:
+        client.start()
+        start = {"line": 0, "character": 0}
+        number = 1
+        for uri in ("file:///dev/zero", pipe.as_uri(), "untitled:x"):
+            for method, params in (
+                    ("textDocument/hover", {"textDocument": {"uri": uri}, "position": start}),
+                    ("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": {"start": start, "end": start},
+                                                 "context": {"diagnostics": []}}),
+                    ("textDocument/diagnostic", {"textDocument": {"uri": uri}})):
+                number += 1
+                client.send(frame({"jsonrpc": "2.0", "id": number, "method": method, "params": params}))
+                assert "error" not in client.response(number), (uri, method)
+        client.send(frame({"jsonrpc": "2.0", "id": 99, "method": "shutdown"}))
+        client.response(99)
+        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
+        assert client.process.wait(timeout=30) == 0
+    finally:
+        if client.process.poll() is None:
+            client.process.kill()
+
+
+def test_lines_are_counted_as_the_protocol_counts_them(tmp_path: Path) -> None:
+    """A form feed, U+2028 or a lone `\r` between the imports and a view: the diagnostic is
+    on the query, and "suppress on this line" puts its comment at the end of that line."""
+    root = write_shop(tmp_path)
+    client = RawClient(stderr=subprocess.DEVNULL)
+    try:
+        client.start(root)
+        view = "def view(request, pk):\n    row = Invoice.objects.get(pk=pk)\n    return row\n"
+        texts = {"feed": "from .models import Invoice\n\n\x0c\n" + view,
+                 "separator": "from .models import Invoice\n# a\u2028b\n\n" + view,
+                 "returns": ("from .models import Invoice\n\n\n" + view).replace("\n", "\r")}
+        number = 1
+        for name, text in texts.items():
+            uri = (root / "shop" / f"{name}.py").as_uri()
+            client.send(frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+                "uri": uri, "languageId": "python", "version": 1, "text": text}}}))
+            number += 1
+            client.send(frame({"jsonrpc": "2.0", "id": number, "method": "textDocument/diagnostic",
+                               "params": {"textDocument": {"uri": uri}}}))
+            (diagnostic,) = [d for d in client.response(number)["result"]["items"] if d["code"] == "TEN001"]
+            assert diagnostic["range"] == {"start": {"line": 4, "character": 10},
+                                           "end": {"line": 4, "character": 36}}, name
+            number += 1
+            client.send(frame({"jsonrpc": "2.0", "id": number, "method": "textDocument/codeAction", "params": {
+                "textDocument": {"uri": uri}, "range": diagnostic["range"],
+                "context": {"diagnostics": [diagnostic], "only": ["quickfix"]}}}))
+            actions = client.response(number)["result"]
+            (suppress,) = [a for a in actions if a["title"] == "Suppress TEN001 on this line"]
+            (edit,) = suppress["edit"]["changes"][uri]
+            assert edit["range"]["start"] == edit["range"]["end"] == {"line": 4, "character": 36}, name
+    finally:
+        client.process.kill()
+
+
 def test_notifications_about_documents_it_does_not_have_raise_no_error(tmp_path: Path) -> None:
     """A change to a document never opened, and watched-file events about no file, are dropped:
     an exception in the server shows in the editor as an error of the server's own."""
