@@ -123,7 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(args)
     except (ConfigError, BaselineError, CannotWrite) as error:
         for problem in str(error).splitlines():  # a configuration may have several, each a line
-            print(f"prodready: error: {problem}", file=sys.stderr)
+            print(f"prodready: error: {printable(problem)}", file=sys.stderr)  # it may quote the repository
+        return EXIT_ERROR
+    except RuntimeError as error:
+        if not str(error).startswith("Symlink loop"):  # pathlib's resolve(), of a path the command line names
+            return _internal_error(error)
+        print(f"prodready: error: {printable(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -133,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         if error.errno in OUTPUT_ERRORS:  # a full disk under the report: no bug of ours
             print(f"prodready: error: cannot write the output: {error.strerror}", file=sys.stderr)
+            return EXIT_ERROR
+        if error.errno == errno.ELOOP:  # pathlib's resolve() from Python 3.13 on
+            print(f"prodready: error: {printable(str(error))}", file=sys.stderr)
             return EXIT_ERROR
         return _internal_error(error)
     except Exception as error:

@@ -374,3 +374,22 @@ def test_folders_nested_past_the_longest_path_are_a_skip_not_a_crash(tmp_path: P
     report = json.loads(done.stdout)
     assert [finding["path"] for finding in report["findings"]] == ["app/views.py"]
     assert [entry["reason"] for entry in report["summary"]["skipped"]] == ["cannot read folder: File name too long"]
+
+
+def test_a_loop_of_links_the_command_line_names_is_a_one_line_error(tmp_path: Path, capsys) -> None:
+    root = make(tmp_path / "project", {"pyproject.toml": "", "app/__init__.py": "", "app/views.py": VIEWS})
+    (root / "loop.json").symlink_to("loop.json")
+    for arguments in (["check", str(root), "--baseline", str(root / "loop.json")], ["clean", str(root / "loop.json")],
+                      ["index", str(root / "loop.json")]):
+        assert main([*arguments, "--no-progress"] if arguments[0] == "check" else arguments) == 2, arguments
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith("prodready: error: Symlink loop from"), line
+
+
+def test_an_error_that_quotes_the_configuration_writes_no_escape_sequence(tmp_path: Path, capsys) -> None:
+    """A repository's pyproject.toml names the baseline: its text reaches the terminal."""
+    configuration = '[tool.prodready]\nbaseline = "\\u001b[2J\\u001b]0;t\\u0007x"\n'
+    root = make(tmp_path / "project", {"pyproject.toml": configuration, "app/__init__.py": "", "app/views.py": VIEWS})
+    assert main(["check", str(root), "--no-cache", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "baseline file not found" in err and "\x1b" not in err and "\x07" not in err
