@@ -154,7 +154,9 @@ class ProdreadyServer(LanguageServer):
     # --- projects ------------------------------------------------------------------------------
 
     def folders(self) -> list[Path]:
-        folders = [Path(to_fs_path(f.uri)) for f in (self.workspace.folders or {}).values()]
+        """The workspace folders on this machine: an `http:` folder read as a path was `/`."""
+        folders = [Path(to_fs_path(f.uri)) for f in (self.workspace.folders or {}).values()
+                   if f.uri.startswith("file:")]
         if not folders and self.workspace.root_path:
             folders = [Path(self.workspace.root_path)]
         return [f.resolve() for f in folders]
@@ -165,12 +167,14 @@ class ProdreadyServer(LanguageServer):
         A file outside every folder is analysed alone, with the files opened beside it: walking
         from it could index a home folder, or `/` (go to definition opens site-packages). A
         client with no workspace at all (an editor's single-file mode) gets the project that a
-        project file marks around the file, unless its walk meets too many files."""
+        project file marks around the file, unless its walk meets too many files; so does a file
+        of a workspace folder whose walk met too many (`/`, see `_walk_limit`)."""
         path = path.resolve()
         project = self.holder(path)
-        if project is not None:
+        given_up = project is not None and project.alone and project.walk_limit is not None
+        if project is not None and not given_up:
             return project
-        root = None if self.folders() else _marked_root(path.parent)
+        root = _marked_root(path.parent) if given_up or not self.folders() else None
         if root is None:
             root = path.parent
             project = Project(root, self.settings_for(root), self._log_from_worker, alone=True)
@@ -226,7 +230,7 @@ class ProdreadyServer(LanguageServer):
 
         try:
             for root in self.folders():
-                project = Project(root, self.settings_for(root), self._log_from_worker)
+                project = Project(root, self.settings_for(root), self._log_from_worker, walk_limit=_walk_limit(root))
                 try:
                     skipped = await self.on_worker(project.build, report)
                 except Exception:  # a bug of ours: the folder's files are served without an index
@@ -384,6 +388,16 @@ def _marked_root(folder: Path) -> Path | None:
 server = ProdreadyServer()
 
 
+def _walk_limit(folder: Path) -> int | None:
+    """A workspace folder that holds the home folder (`/`, `/home`) is walked as a guessed
+    project is, and given up past the limit: it held every answer back while it was walked."""
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):  # no home to be found: the root of the file system stands for it
+        home = Path(folder.anchor)
+    return GUESSED_PROJECT_LIMIT if home.is_relative_to(folder) or folder == Path(folder.anchor) else None
+
+
 def _document_maker(workspace: Any) -> Callable[..., ProtocolDocument]:
     """The workspace's documents as `ProtocolDocument`s (see `documents`)."""
     def make(uri: str, source: str | None = None, version: int | None = None,
@@ -493,7 +507,7 @@ async def did_change_workspace_folders(ls: ProdreadyServer, params: types.DidCha
         for inside, other in list(ls.projects.items()):
             if other.alone and inside.is_relative_to(root):  # its files now belong to the folder's project
                 ls.projects.pop(inside, None)
-        project = Project(root, ls.settings_for(root), ls._log_from_worker)
+        project = Project(root, ls.settings_for(root), ls._log_from_worker, walk_limit=_walk_limit(root))
         project.build()
         ls.projects[root] = project
 

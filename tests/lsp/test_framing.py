@@ -316,6 +316,28 @@ def test_lines_are_counted_as_the_protocol_counts_them(tmp_path: Path) -> None:
         client.process.kill()
 
 
+@pytest.mark.parametrize("folder", ["http://example.com/", "file:///"])
+def test_a_workspace_folder_of_the_whole_machine_holds_no_answer_back(folder: str, tmp_path: Path) -> None:
+    """A folder of another scheme was read as the path `/`, and `/` was walked to its end
+    before any request was answered."""
+    root = write_shop(tmp_path)
+    client = RawClient(stderr=subprocess.DEVNULL)
+    try:
+        client.send(frame({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "processId": None, "rootUri": None, "capabilities": {},
+            "workspaceFolders": [{"uri": folder, "name": "everything"}]}}))
+        client.response(0)
+        client.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        views = root / "shop" / "views.py"
+        client.send(frame({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": views.as_uri(), "languageId": "python", "version": 1, "text": views.read_text()}}}))
+        client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "textDocument/diagnostic",
+                           "params": {"textDocument": {"uri": views.as_uri()}}}))
+        assert "TEN001" in [d["code"] for d in client.response(1, timeout=60)["result"]["items"]]
+    finally:
+        client.process.kill()
+
+
 def test_notifications_about_documents_it_does_not_have_raise_no_error(tmp_path: Path) -> None:
     """A change to a document never opened, and watched-file events about no file, are dropped:
     an exception in the server shows in the editor as an error of the server's own."""
