@@ -38,6 +38,12 @@ def _codes(value: str) -> list[str]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _field(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("a tenant field needs a name")
+    return value.strip()
+
+
 def _jobs(value: str) -> int:
     try:
         jobs = int(value)
@@ -62,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     check.add_argument("--select", type=_codes, default=None, help="comma-separated rule codes or prefixes")
     check.add_argument("--ignore", type=_codes, default=None, help="comma-separated rule codes or prefixes")
-    check.add_argument("--tenant-field", action="append", default=None, metavar="FIELD",
+    check.add_argument("--tenant-field", action="append", type=_field, default=None, metavar="FIELD",
                        help="tenant key field or column (repeatable); skips detection")
     check.add_argument("--config", type=Path, default=None, help="pyproject.toml or prodready.toml to use")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
@@ -92,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
     index.add_argument("--format", choices=("text", "json"), default="text")
     index.add_argument("--config", type=Path, default=None)
-    index.add_argument("--tenant-field", action="append", default=None, metavar="FIELD")
+    index.add_argument("--tenant-field", action="append", type=_field, default=None, metavar="FIELD")
     return parser
 
 
@@ -187,11 +193,18 @@ def _config(args: argparse.Namespace) -> Config:
     return config.model_copy(update=updates) if updates else config
 
 
-def _check(args: argparse.Namespace) -> int:
-    for path in args.paths:
+def _missing(paths: Sequence[str]) -> bool:
+    """Whether a path the command line names does not exist (then it says so)."""
+    for path in paths:
         if not Path(path).exists():
-            print(f"prodready: error: {path}: no such file or folder", file=sys.stderr)
-            return EXIT_ERROR
+            print(f"prodready: error: {printable(path)}: no such file or folder", file=sys.stderr)
+            return True
+    return False
+
+
+def _check(args: argparse.Namespace) -> int:
+    if _missing(args.paths):
+        return EXIT_ERROR
     config = _config(args)
     progress = None if args.no_progress or args.format != "text" else _ProgressBar()
     jobs = args.jobs or default_jobs()
@@ -296,6 +309,8 @@ def _index(args: argparse.Namespace) -> int:
     from .engine import build_project_index
     from .index.describe import describe_index
 
+    if _missing(args.paths):
+        return EXIT_ERROR
     config = _config(args)
     index, skipped = build_project_index(args.paths, config)
     if args.format == "json":  # names that are not UTF-8 as in `check`'s JSON

@@ -14,3 +14,6 @@ def quiet_parsers() -> None:
     command line and the server, not for a library caller's own settings."""
     logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
     warnings.filterwarnings("ignore", message="Astroid was unable to transform", category=UserWarning)
+    # Python's regex compiler, on a glob of a repository's .gitignore that pathspec turns into a
+    # character set within a set (`[[:alpha:]x`): the pattern is still used as it was written.
+    warnings.filterwarnings("ignore", message="Possible nested set", category=FutureWarning)

@@ -131,14 +131,16 @@ def _frame_line(raw: str, number: int, finding: Finding) -> FrameLine:
 
 def printable(text: str) -> str:
     """`text` safe to write to a terminal, with a known width: tabs become spaces, control
-    characters and bidi overrides become U+FFFD (one code point each, so columns still match)."""
+    characters and bidi overrides become U+FFFD (one code point each, so columns still match),
+    and so does a byte of a name that is not UTF-8 where it is an 8-bit control (0x80-0x9f:
+    0x9b starts an escape sequence); other such bytes are written as they are."""
     return "".join(_printable_char(char) for char in text)
 
 
 def _printable_char(char: str) -> str:
     if char == "\t":
         return TAB
-    if char in _BIDI_CONTROLS or unicodedata.category(char) == "Cc":
+    if char in _BIDI_CONTROLS or unicodedata.category(char) == "Cc" or "\udc80" <= char <= "\udc9f":
         return "\ufffd"
     return char
 
