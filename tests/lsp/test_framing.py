@@ -91,6 +91,14 @@ class RawClient:
         self.response(0)
         self.send(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
 
+    def stop(self, request_id: int, pause: float = 0.0, timeout: float = 30) -> int:
+        """`shutdown`, answered with null, then `exit` (after `pause`): the server's exit code."""
+        self.send(frame({"jsonrpc": "2.0", "id": request_id, "method": "shutdown"}))
+        assert self.response(request_id)["result"] is None
+        time.sleep(pause)
+        self.send(frame({"jsonrpc": "2.0", "method": "exit"}))
+        return self.process.wait(timeout=timeout)
+
     def send(self, data: bytes) -> None:
         assert self.process.stdin is not None
         self.process.stdin.write(data)
@@ -142,10 +150,7 @@ def test_exit_while_the_workspace_is_being_indexed_ends_the_process_at_once(tmp_
     try:
         client.start(tmp_path)
         time.sleep(1)  # the indexing is under way
-        client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
-        assert client.response(2)["result"] is None
-        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
-        assert client.process.wait(timeout=5) == 0
+        assert client.stop(2, timeout=5) == 0
     finally:
         if client.process.poll() is None:
             client.process.kill()
@@ -190,10 +195,7 @@ def test_params_that_do_not_fit_are_logged_in_a_line_not_a_traceback() -> None:
         client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "textDocument/hover", "params": {
             "textDocument": {"uri": "file:///shop/views.py"}, "position": {"line": 2**40, "character": 0}}}))
         assert client.response(1)["error"]["code"] == -32602  # InvalidParams
-        client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
-        client.response(2)
-        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
-        assert client.process.wait(timeout=30) == 0
+        assert client.stop(2) == 0
         assert client.process.stderr is not None
         logged = client.process.stderr.read().decode()
         assert "Traceback" not in logged
@@ -273,10 +275,7 @@ def test_requests_about_devices_and_pipes_never_opened_get_empty_answers(tmp_pat
                 number += 1
                 client.send(frame({"jsonrpc": "2.0", "id": number, "method": method, "params": params}))
                 assert "error" not in client.response(number), (uri, method)
-        client.send(frame({"jsonrpc": "2.0", "id": 99, "method": "shutdown"}))
-        client.response(99)
-        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
-        assert client.process.wait(timeout=30) == 0
+        assert client.stop(99) == 0
     finally:
         if client.process.poll() is None:
             client.process.kill()
@@ -374,11 +373,7 @@ def test_a_shutdown_just_after_an_analysis_logs_no_error(tmp_path: Path) -> None
         client.send(frame({"jsonrpc": "2.0", "id": 1, "method": "textDocument/hover", "params": {
             "textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}}))
         client.response(1)  # answered once the document's analysis is done
-        client.send(frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
-        client.response(2)
-        time.sleep(QUIET + 1)  # the hook's moment
-        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
-        assert client.process.wait(timeout=30) == 0
+        assert client.stop(2, pause=QUIET + 1) == 0  # the pause: the idle hook's moment
         assert client.process.stderr is not None
         logged = client.process.stderr.read().decode()
         assert "ERROR" not in logged and "Traceback" not in logged, logged
@@ -414,10 +409,7 @@ def test_a_stray_print_goes_to_the_log_not_into_the_protocol(tmp_path: Path) -> 
                 break
             time.sleep(0.2)
         assert published and published[-1]["params"]["diagnostics"]
-        client.send(frame({"jsonrpc": "2.0", "id": 200, "method": "shutdown"}))
-        client.response(200)
-        client.send(frame({"jsonrpc": "2.0", "method": "exit"}))
-        assert client.process.wait(timeout=30) == 0
+        assert client.stop(200) == 0
         assert client.process.stderr is not None
         assert "Beautiful is better than ugly." in client.process.stderr.read().decode()
     finally:
