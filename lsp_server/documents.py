@@ -42,7 +42,7 @@ class ProtocolDocument(TextDocument):
 
     @property
     def source(self) -> str:
-        if self._source is None:  # never opened: its file, if it is a regular one of a language
+        if self._source is None:  # never opened: its file's text, if it is a regular file under the limit
             self._source = _file_text(self.uri, self.path)
         return self._source
 
