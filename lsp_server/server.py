@@ -282,10 +282,7 @@ class ProdreadyServer(LanguageServer):
         fs_path = to_fs_path(document.uri)
         if fs_path is None:  # `untitled:`, `http:`: no file, so no language or project to judge it by
             return []
-        try:
-            source = document.source  # a document never opened is read from the disk, if it is a file
-        except (OSError, UnicodeDecodeError):
-            return []
+        source = document.source  # a document never opened is read from the disk, if it is a file (`documents`)
         findings, problems, reindexed, project = await self.on_worker(self._analyse, Path(fs_path), source)
         self._after_analysis(document.uri, problems, reindexed, project)
         if self.is_open(document.uri):
@@ -597,11 +594,7 @@ async def code_action_resolve(ls: ProdreadyServer, action: types.CodeAction) -> 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def on_hover(ls: ProdreadyServer, params: types.HoverParams) -> types.Hover | None:
     document = ls.workspace.get_text_document(params.text_document.uri)
-    findings = await ls.findings_of(document)
-    try:
-        return hover.hover(document, params.position, findings)
-    except OSError:  # a document never opened, and no file of that name either
-        return None
+    return hover.hover(document, params.position, await ls.findings_of(document))
 
 
 @server.feature(types.SHUTDOWN)
