@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .model import Finding
 
-_DIRECTIVE = re.compile(r"\bprodready:\s*ignore(?P<file>-file)?(?P<bracket>\[(?P<codes>[^\]]*)(?P<closed>\])?)?")
+_DIRECTIVE = re.compile(r"\bprodready:\s*ignore(?P<file>-file)?(?P<bracket>[ \t]*\[(?P<codes>[^\]]*)(?P<closed>\])?)?")
 _COMMENT_OPENER = re.compile(r"#|--|//|/\*|<!--|\{#")
 ALL = "*"
 
@@ -57,7 +57,8 @@ def _directives(line: str) -> Iterable[re.Match[str]]:
     """The directives of a line that a comment opener comes before, each after one of its own,
     in time linear in the line: a regular expression that looked for the opener first went
     back over the rest of the line from every `#` of a 200 KB banner. A bracket left open
-    (`ignore[TEN001`) is no directive: it would silence every rule on the line."""
+    (`ignore[TEN001`) is no directive: it would silence every rule on the line. A space before
+    the bracket (`ignore [TEN001]`) still names the codes, for the same reason."""
     searched, opened = 0, False
     for match in _DIRECTIVE.finditer(line):
         opened = opened or _COMMENT_OPENER.search(line, searched, match.start()) is not None

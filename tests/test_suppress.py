@@ -38,12 +38,16 @@ def test_directives_need_a_comment_each_and_a_closed_bracket() -> None:
         "b = q()  # prodready: ignore[TEN001",  # left open: no directive, rather than every rule
         "c = q()  # note  # prodready: ignore[TEN002]",
         "d = q()  " + "#" * 200_000 + " prodready: ignore[TEN001]",  # a banner: read in linear time
+        "e = q()  # prodready: ignore [TEN001]",  # a space before the bracket still names the codes
+        "# prodready: ignore-file\t[AUTH004]",
     ])
     s = parse_suppressions(text)
     assert s.silences(finding(1, "TEN001")) and not s.silences(finding(1, "TEN003"))
     assert not s.silences(finding(2, "TEN001")) and not s.silences(finding(2, "TEN002"))
     assert s.silences(finding(3, "TEN002"))
     assert s.silences(finding(4, "TEN001"))
+    assert s.silences(finding(5, "TEN001")) and not s.silences(finding(5, "TEN003"))
+    assert s.silences(finding(1, "AUTH004")) and not s.silences(finding(1, "AUTH001"))
 
 
 def test_ignore_file_directive() -> None:

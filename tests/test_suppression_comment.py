@@ -34,6 +34,12 @@ def test_a_second_code_joins_the_existing_directive() -> None:
     assert parse_suppressions(fixed).lines[1] == {"TEN001", "AUTH003"}
 
 
+def test_a_second_code_joins_a_directive_spaced_from_its_bracket() -> None:
+    text = "invoice = Invoice.objects.get(pk=pk)  # prodready: ignore [TEN001]\n"
+    fixed = apply_edits(text, [suppress_line("views.py", text, 1, "AUTH003")])
+    assert fixed == "invoice = Invoice.objects.get(pk=pk)  # prodready: ignore [TEN001, AUTH003]\n"
+
+
 def test_no_line_comment_where_the_line_ends_inside_a_string() -> None:
     text = 'def report(cursor):\n    cursor.execute("""\n        SELECT * FROM invoices\n    """)\n'
     assert suppress_line("reports.py", text, 2, "TEN003") is None

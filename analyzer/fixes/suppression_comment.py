@@ -14,7 +14,7 @@ import tokenize
 from ..model import TextEdit
 from ..workspace import language_of
 
-_LINE_DIRECTIVE = re.compile(r"\bprodready:\s*ignore\[(?P<codes>[^\]]*)\]")
+_LINE_DIRECTIVE = re.compile(r"\bprodready:\s*ignore[ \t]*\[(?P<codes>[^\]]*)\]")
 _TEMPLATE_TAGS = re.compile(r"\{%|\{\{")
 
 
