@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 
 import analyzer
 from analyzer.config import Config
+from tests.projects import copy_fixture
 
 MODELS = '''\
 from django.db import models
@@ -214,7 +214,7 @@ def test_a_run_the_cache_answers_imports_no_parser_and_rules_keeps_its_name(tmp_
     and the rules took two thirds of it. And `analyzer.rules()` stays the function once a
     scan has imported the `analyzer.rules` subpackage."""
     root = tmp_path / "project"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "django_saas", root)
+    copy_fixture("django_saas", root)
     first = analyzer.analyze([root], cache=True)
     script = (
         "import sys, analyzer\n"

@@ -19,6 +19,7 @@ from analyzer.cache import CACHE_DIR
 from analyzer.config import discover_config
 from analyzer.lang import python as lang_python
 from analyzer.model import Report
+from tests.projects import copy_fixture
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "django_saas"
 PRODREADY = str(Path(sys.executable).with_name("prodready"))
@@ -26,7 +27,7 @@ PRODREADY = str(Path(sys.executable).with_name("prodready"))
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(FIXTURE, tmp_path / "django_saas"))
+    return copy_fixture("django_saas", tmp_path / "django_saas")
 
 
 def run(root: Path, cache: bool = True, **config: object) -> Report:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from analyzer import sharded as sharded_module
 from analyzer.config import discover_config
 from analyzer.shards import ShardFailed, Shards
 from analyzer.workspace import discover
+from tests.projects import copy_fixture
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -68,7 +68,7 @@ def _project(tmp_path: Path) -> Path:
     """The Django fixture with what a real tree also holds: a module that does not parse, and a
     script that stores a token, in blocks that different workers parse."""
     root = tmp_path / "project"
-    shutil.copytree(FIXTURES / "django_saas", root)
+    copy_fixture("django_saas", root)
     (root / "billing" / "broken.py").write_text("def refund(request:\n    return None\n", encoding="utf-8")
     (root / "static").mkdir(exist_ok=True)
     (root / "static" / "session.js").write_text(

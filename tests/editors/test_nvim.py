@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.expectations import parse_annotations
+from tests.projects import copy_fixture
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,7 @@ def drive(tmp_path: Path, **env: str) -> tuple[Path, dict, subprocess.CompletedP
     """One session of nvim_driver.lua on accounts/views.py of a copy of the Django fixture:
     the file, what the driver saw, and how nvim ended."""
     project = tmp_path / "django_saas"
-    shutil.copytree(ROOT / "fixtures" / "django_saas", project)
+    copy_fixture("django_saas", project)
     views = project / "accounts" / "views.py"
     out = tmp_path / "seen.json"
     done = nvim("-c", f"luafile {DRIVER}", env={
