@@ -1,13 +1,14 @@
-"""A cold scan with pass 1 too in forked workers (`--jobs`): each parses a share of the files.
+"""A cold scan with pass 1 too in forked workers (`--jobs`): each parses blocks of the files.
 
 Building astroid trees is most of a cold scan, and one process builds them one after another.
-Here each worker parses its share and works out its modules' index facts (round 1); the parent
-passes every worker the others' facts, still pickled; each worker then builds the whole index,
-its own modules from their trees and the others' from their facts, and runs the rules on its
-own files (round 2). A module of another share that inference reaches is built where it is
-reached, as in a changed run (`lang.python.defer_module`). A module's facts do not depend on
-the rest of the project (see `index.kept`), so the index of every worker is the one a scan in
-one process builds, and so are the findings.
+Here each worker takes blocks of files, one after another as it finishes each, parses them
+and works out their modules' index facts (round 1); the parent passes every worker the
+others' facts, still pickled; each worker then builds the whole index, its own modules from
+their trees and the others' from their facts, and runs the rules on its own files (round 2). A
+module of another worker's block that inference reaches is built where it is reached, as in a
+changed run (`lang.python.defer_module`). A module's facts do not depend on the rest of the
+project (see `index.kept`), so the index of every worker is the one a scan in one process
+builds, and so are the findings.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ _UNWANTED = "unwanted"  # a worker's word for a file read but not parsed: no ena
 def sharded_run(files: list[Path], others: list[Path], config: Config, progress: Progress | None, jobs: int,
                 file_cache: FileCache | None, fact_cache: FactCache | None, anew: bool = False
                 ) -> tuple[list[Finding], Summary, dict[str, str]] | None:
-    """Both passes, with pass 1 too in `jobs` forked workers that each parse a block of the
+    """Both passes, with pass 1 too in `jobs` forked workers that each parse blocks of the
     files (see `analyzer.shards`), for a scan that has nothing kept from an earlier run, or
     that sets what was kept aside (`anew`); None where that does not pay or is not safe, or
     when a worker failed: then the caller scans in one process."""
@@ -75,7 +76,7 @@ def sharded_run(files: list[Path], others: list[Path], config: Config, progress:
             parsed = parse_source(source, config, gate=gate)
             sources[position] = parsed if isinstance(parsed, Skipped) else source
             items[position] = parsed if isinstance(parsed, ParsedFile) else None
-    blocks = _blocks(sources, jobs)
+    blocks = _blocks(sources, jobs * BLOCKS_PER_WORKER)
     total = len(files) * 2
     done = 0
 
@@ -86,23 +87,30 @@ def sharded_run(files: list[Path], others: list[Path], config: Config, progress:
             progress(done, total)
 
     def work(number: int, channel: Channel) -> None:
-        mine = set(blocks[number])
-        for position, source in enumerate(sources):  # the other blocks' modules: built where inference reaches
-            if position not in mine and isinstance(source, SourceFile) and source.language == "python":
+        for position, source in enumerate(sources):  # each module: built where inference reaches, till taken
+            if isinstance(source, SourceFile) and source.language == "python":
                 item = items[position] = ParsedFile(source)
                 defer_module(module_name(source.path), lambda item=item: deferred_tree(item))
-        marks, facts = _parse_block(sources, items, blocks[number], len(files), config, gate, channel)
+        mine: list[int] = []
+        marks: dict[int, object] = {}
+        facts: dict[int, dict] = {}
+        while (block := channel.take()) is not None:
+            block_marks, block_facts = _parse_block(sources, items, blocks[block], len(files), config, gate, channel)
+            marks.update(block_marks)
+            facts.update(block_facts)
+            mine += blocks[block]
+        mine.sort()
         channel.answer((marks, pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)))
         every_mark, blobs = channel.receive()
         theirs = {position: found for other, blob in enumerate(blobs) if other != number
                   for position, found in pickle.loads(blob).items()}
-        _stand_in_others(sources, items, every_mark, theirs, mine)
+        _stand_in_others(sources, items, every_mark, theirs, set(mine))
         everything = [item for item in items if item is not None]
         index = with_trees(lambda: index_files(everything, config), everything, config)
         set_aside()
         rules = enabled_rules(config)
         results: dict[int, FileResult] = {}
-        for position in blocks[number]:
+        for position in mine:
             item = items[position]
             if position < len(files) and item is not None:
                 results[position] = check_file(item, config, index, rules)
@@ -117,7 +125,7 @@ def sharded_run(files: list[Path], others: list[Path], config: Config, progress:
         channel.answer((results, worked_out, keys))
 
     try:
-        with Shards(jobs, work) as shards:
+        with Shards(jobs, work, tasks=len(blocks)) as shards:
             first = shards.gather(count_done)  # the facts stay pickled: the parent only passes them on
             marks = {position: mark for block_marks, _ in first for position, mark in block_marks.items()}
             shards.hand_out((marks, [blob for _, blob in first]))
@@ -164,7 +172,9 @@ def sharded_run(files: list[Path], others: list[Path], config: Config, progress:
 # Web Storage nor cookie, and are read by a pattern, not parsed (see `parse_gate`); so do the
 # test modules that no enabled rule applies to.
 LIGHT_WEIGHT = 1 / 8
-BLOCKS_PER_WORKER = 4  # the costly parts of a project (views that infer through services) shared out
+# Blocks a worker takes, on average: enough that the last to finish leaves the others idle only
+# briefly, few enough that a module's neighbours, which it mostly imports, are in its block.
+BLOCKS_PER_WORKER = 8
 
 
 def _digests_to_keep(everything: list[ParsedFile], file_cache: FileCache | None, fact_cache: FactCache | None,
@@ -180,14 +190,14 @@ def _digests_to_keep(everything: list[ParsedFile], file_cache: FileCache | None,
         forget_modules([module_name(item.source.path) for item in everything if item.module is not None])
 
 
-def _blocks(sources: list[SourceFile | Skipped], jobs: int) -> list[list[int]]:
-    """Each worker's files: runs of neighbouring files of about as much work each, dealt out in
-    turn. A module's imports are mostly its neighbours, which are then in its block."""
+def _blocks(sources: list[SourceFile | Skipped], count: int) -> list[list[int]]:
+    """`count` runs of neighbouring files of about as much work each, for the workers to take
+    in turn as they finish one (see `Channel.take`). A module's imports are mostly its
+    neighbours, which are then in its block."""
     weights = [0 if not isinstance(source, SourceFile) or source.language not in ("python", *SCRIPT_LANGUAGES)
                else len(source.text) * (LIGHT_WEIGHT if source.language != "python" or is_test_file(source.relpath)
                                         else 1)
                for source in sources]
-    count = jobs * BLOCKS_PER_WORKER
     whole = sum(weights) or 1
     bounds = [0]
     running = 0
@@ -196,14 +206,13 @@ def _blocks(sources: list[SourceFile | Skipped], jobs: int) -> list[list[int]]:
         while len(bounds) < count and running * count >= whole * len(bounds):
             bounds.append(position + 1)
     bounds += [len(sources)] * (count + 1 - len(bounds))
-    return [[position for block in range(number, count, jobs) for position in range(bounds[block], bounds[block + 1])]
-            for number in range(jobs)]
+    return [list(range(bounds[block], bounds[block + 1])) for block in range(count)]
 
 
 def _parse_block(sources: list[SourceFile | Skipped], items: list[ParsedFile | None], block: list[int], reported: int,
                  config: Config, gate: Callable[[SourceFile], bool], channel: Channel
                  ) -> tuple[dict[int, object], dict[int, dict]]:
-    """Parse a worker's block and work out its modules' facts: a Skipped or `_UNWANTED` for
+    """Parse a block a worker took and work out its modules' facts: a Skipped or `_UNWANTED` for
     the files that are not parsed, for a reason, and the kept facts of each module or script
     that is (nothing for a template, say, which is read and never parsed)."""
     marks: dict[int, object] = {}
@@ -219,6 +228,8 @@ def _parse_block(sources: list[SourceFile | Skipped], items: list[ParsedFile | N
         if not gate(source):
             items[position], marks[position] = ParsedFile(source), _UNWANTED
             continue
+        if items[position] is not None and items[position].module is not None:
+            continue  # built already, where inference from an earlier block reached it
         item = parse_source(source, config, gate=gated_in)
         items[position] = item if isinstance(item, ParsedFile) else None
         if isinstance(item, Skipped):
@@ -237,7 +248,7 @@ def _parse_block(sources: list[SourceFile | Skipped], items: list[ParsedFile | N
 
 
 def _tree(item: ParsedFile | None) -> nodes.Module | ScriptFile | None:
-    """The parsed module or script of a file of a worker's own block."""
+    """The parsed module or script of a file of a block the worker took."""
     if item is None:
         return None
     return item.module if item.module is not None else item.script

@@ -1,4 +1,4 @@
-"""Pass 1 across processes: workers that each parse a block of the project, rounds that pass
+"""Pass 1 across processes: workers that each parse blocks of the project, rounds that pass
 their facts between them, and a scan that reports exactly what one process does."""
 
 from __future__ import annotations
@@ -42,6 +42,20 @@ def test_each_round_gathers_every_workers_answer_in_the_workers_order() -> None:
     assert len({pid for _, pid in first} | {os.getpid()}) == 4
     assert sorted(reported) == [1, 2, 3]
     assert second == [10, 20, 30]
+
+
+def test_the_workers_take_every_task_once_between_them() -> None:
+    def work(number: int, channel: shards.Channel) -> None:
+        taken = []
+        while (task := channel.take()) is not None:
+            taken.append(task)
+        channel.answer(taken)
+
+    with Shards(3, work, tasks=40) as pool:
+        taken = pool.gather()
+    assert sorted(task for tasks in taken for task in tasks) == list(range(40))
+    with Shards(2, work) as pool:  # none to share out
+        assert pool.gather() == [[], []]
 
 
 def test_a_worker_that_raises_ends_the_round_with_its_traceback() -> None:
@@ -160,9 +174,9 @@ def test_workers_that_die_leave_the_scan_to_one_process(sharded: list[int], monk
     made: list[int] = []
     real = shards.Shards.__init__
 
-    def recording(self, jobs, work) -> None:
+    def recording(self, jobs, work, **kwargs) -> None:
         made.append(jobs)
-        real(self, jobs, work)
+        real(self, jobs, work, **kwargs)
 
     monkeypatch.setattr(shards.Shards, "__init__", recording)
     monkeypatch.setattr(sharded_module, "_parse_block", lambda *_: os._exit(9))
