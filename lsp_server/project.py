@@ -20,7 +20,7 @@ from analyzer.engine import ParsedFile, Superseded, analyze_parsed, index_files,
 from analyzer.incremental import StatementMemo
 from analyzer.index import ProjectIndex, declared_models
 from analyzer.index.facts import ModelInfo
-from analyzer.lang.python import forget_modules, release_superseded_trees
+from analyzer.lang.python import forget_modules, make_current, release_superseded_trees
 from analyzer.model import Finding, Skipped
 from analyzer.workspace import SourceFile, TooManyEntries, discover, language_of, read_source, relative_posix
 
@@ -166,6 +166,7 @@ class Project:
         return analyze_parsed(item, self.config, self.index, problems, superseded, memo), reindexed
 
     def _parse(self, path: Path, text: str | None = None) -> ParsedFile | Skipped:
+        """The file's new version, which imports of its module resolve to from now on."""
         if text is None:
             source = read_source(path, self.config)
             if isinstance(source, Skipped):
@@ -180,7 +181,10 @@ class Project:
                                reason=f"larger than max-file-size ({size} > {self.config.max_file_size} bytes)")
             source = SourceFile(path=path, relpath=self.relpath(path), language=language,
                                 text=with_newlines(text.lstrip("\ufeff")))
-        return parse_source(source, self.config)
+        item = parse_source(source, self.config)
+        if isinstance(item, ParsedFile) and item.module is not None:
+            make_current(item.module)
+        return item
 
     def _superseded(self) -> None:
         """A tree was replaced: what was worked out about the old one goes, in astroid's caches

@@ -112,6 +112,13 @@ def parse_python(text: str, path: Path, modname: str | None = None, register: bo
     return module
 
 
+def make_current(module: nodes.Module) -> None:
+    """Make `module` the tree that imports of its name resolve to from now on. astroid keeps the
+    first tree built under a name (`cache_module` is a `setdefault`), which a scan, building
+    each module once, never notices; an editor's buffer is built again at each change."""
+    astroid.MANAGER.astroid_cache[module.name] = module
+
+
 # Every proper dotted suffix of a project module's name -> the full names that end with it.
 _SUFFIXES: dict[str, set[str]] = {}
 

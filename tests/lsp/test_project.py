@@ -125,3 +125,22 @@ def test_an_index_that_cannot_be_built_is_reported_and_the_files_still_served(tm
     assert "RecursionError" in logged[0]
     findings, _ = project.analyse(root / "shop" / "login.js", "localStorage.setItem('jwt', response.token);\n", [])
     assert [f.rule for f in findings] == ["AUTH001"]
+
+
+def test_a_view_typed_in_after_its_helper_changed_is_judged_by_the_new_helper(tmp_path: Path) -> None:
+    """Imports resolve to a module's newest version: astroid keeps the first tree built under a
+    name, so the view went on inferring through the helper as it was when the folder was read."""
+    root = write_shop(tmp_path)
+    queries = root / "shop" / "queries.py"
+    queries.write_text("from .models import Invoice\n\n\ndef invoices_of(request):\n"
+                       "    return Invoice.objects.filter(organization=request.user.organization)\n")
+    views = root / "shop" / "views.py"
+    text = ("from django.http import HttpResponse\n\nfrom .queries import invoices_of\n\n\n"
+            "def invoice_detail(request, invoice_id):\n    invoice = invoices_of(request).get(pk=invoice_id)\n"
+            "    return HttpResponse(invoice.number)\n")
+    views.write_text(text)
+    project = project_of(root)
+    assert project.analyse(views, text, [])[0] == []
+    project.analyse(queries, queries.read_text().replace("filter(organization=request.user.organization)", "all()"), [])
+    findings, _ = project.analyse(views, text.replace("invoice.number)", "invoice.number)  # typed"), [])
+    assert [(f.rule, f.line) for f in findings] == [("TEN001", 7)]
