@@ -417,3 +417,12 @@ def test_odd_arguments_and_patterns_are_usage_errors_or_nothing(tmp_path: Path, 
     done = subprocess.run([sys.executable, "-m", "analyzer.cli", "check", str(root), "--no-cache", "--format", "json"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stderr == ""  # no FutureWarning of the regex compiler
+
+
+def test_the_parsers_warnings_about_the_analysed_code_stay_off_stderr(tmp_path: Path) -> None:
+    """`-W default` shows the DeprecationWarning of Python 3.11 as 3.12's SyntaxWarning is shown."""
+    root = make(tmp_path / "project", {"pyproject.toml": "", "app/__init__.py": "",
+                                       "app/paths.py": 'def pattern():\n    return "\\d+\\.csv"\n'})
+    done = subprocess.run([sys.executable, "-W", "default", "-m", "analyzer.cli", "check", str(root), "--no-cache"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == ""

@@ -17,3 +17,7 @@ def quiet_parsers() -> None:
     # Python's regex compiler, on a glob of a repository's .gitignore that pathspec turns into a
     # character set within a set (`[[:alpha:]x`): the pattern is still used as it was written.
     warnings.filterwarnings("ignore", message="Possible nested set", category=FutureWarning)
+    # Python's parser, on the analysed code: an escape a string does not mean (`"\\d"`) is a
+    # SyntaxWarning from Python 3.12 on (a DeprecationWarning before), printed once per file.
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
+    warnings.filterwarnings("ignore", message="invalid escape sequence", category=DeprecationWarning)
