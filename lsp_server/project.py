@@ -21,6 +21,7 @@ from analyzer.incremental import StatementMemo
 from analyzer.index import ProjectIndex, declared_models
 from analyzer.index.facts import ModelInfo
 from analyzer.lang.python import forget_modules, make_current, release_superseded_trees
+from analyzer.lang.splice import splice
 from analyzer.model import Finding, Skipped
 from analyzer.workspace import SourceFile, TooManyEntries, discover, language_of, read_source, relative_posix
 
@@ -146,7 +147,7 @@ class Project:
         item = previous
         reindexed = False
         if previous is None or previous.source.text != with_newlines(text.lstrip("\ufeff")):
-            parsed = self._parse(path, text)
+            parsed = self._parse(path, text, previous)
             if isinstance(parsed, Skipped):
                 problems.append(parsed.reason)  # a half-typed file: the index keeps what it had
                 return [], False
@@ -165,8 +166,9 @@ class Project:
         memo = self.memos.setdefault(relpath, StatementMemo())
         return analyze_parsed(item, self.config, self.index, problems, superseded, memo), reindexed
 
-    def _parse(self, path: Path, text: str | None = None) -> ParsedFile | Skipped:
-        """The file's new version, which imports of its module resolve to from now on."""
+    def _parse(self, path: Path, text: str | None = None, previous: ParsedFile | None = None) -> ParsedFile | Skipped:
+        """The file's new version; a buffer edited inside one function or class of the module
+        `previous` holds, by building that statement alone (see `analyzer.lang.splice`)."""
         if text is None:
             source = read_source(path, self.config)
             if isinstance(source, Skipped):
@@ -181,6 +183,10 @@ class Project:
                                reason=f"larger than max-file-size ({size} > {self.config.max_file_size} bytes)")
             source = SourceFile(path=path, relpath=self.relpath(path), language=language,
                                 text=with_newlines(text.lstrip("\ufeff")))
+            if previous is not None and previous.module is not None and language == "python":
+                module = splice(previous.module, previous.source.text, source.text)
+                if module is not None:
+                    return ParsedFile(source, module=module)
         item = parse_source(source, self.config)
         if isinstance(item, ParsedFile) and item.module is not None:
             make_current(item.module)

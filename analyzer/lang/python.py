@@ -356,30 +356,64 @@ def _walk(root: nodes.NodeNG) -> tuple[list[nodes.NodeNG], dict[int, tuple[int, 
     if memo is None:
         order: list[nodes.NodeNG] = []
         spans: dict[int, tuple[int, int]] = {}
-
-        def visit(node: nodes.NodeNG) -> None:
-            start = len(order)
-            order.append(node)
-            for child in node.get_children():
-                visit(child)
-            if isinstance(node, _SCOPES):
-                spans[id(node)] = (start, len(order))
-
         try:
             order.append(root)
             for child in root.get_children():  # each top-level statement's nodes are a slice too
-                start = len(order)
-                visit(child)
-                spans[id(child)] = (start, len(order))
+                _walk_statement(child, order, spans)
             if isinstance(root, _SCOPES):
                 spans[id(root)] = (0, len(order))
         except RecursionError:  # a pathologically deep expression: walk each scope on its own
             order, spans = [], {}
-        by_class: dict[type, list[int]] = {}
-        for position, node in enumerate(order):
-            by_class.setdefault(type(node), []).append(position)
-        memo = root.__dict__["_prodready_walk"] = (order, spans, by_class)
+        memo = root.__dict__["_prodready_walk"] = (order, spans, _by_class(order))
     return memo
+
+
+def _walk_statement(statement: nodes.NodeNG, order: list[nodes.NodeNG], spans: dict[int, tuple[int, int]]) -> None:
+    def visit(node: nodes.NodeNG) -> None:
+        start = len(order)
+        order.append(node)
+        for child in node.get_children():
+            visit(child)
+        if isinstance(node, _SCOPES):
+            spans[id(node)] = (start, len(order))
+
+    start = len(order)
+    visit(statement)
+    spans[id(statement)] = (start, len(order))
+
+
+def _by_class(order: list[nodes.NodeNG]) -> dict[type, list[int]]:
+    by_class: dict[type, list[int]] = {}
+    for position, node in enumerate(order):
+        by_class.setdefault(type(node), []).append(position)
+    return by_class
+
+
+def carry_walk(old: nodes.Module, new: nodes.Module, position: int) -> None:
+    """Give `new`, a module whose top-level statements are `old`'s but for the one at
+    `position`, the walk of `old` with that statement walked anew (see `lang.splice`): a walk
+    of a long module at each keystroke was nearly half of what was left of an analysis."""
+    memo = old.__dict__.pop("_prodready_walk", None)
+    if not memo or not memo[0] or len(old.body) != len(new.body):
+        return
+    order, spans, _ = memo
+    span = spans.get(id(old.body[position]))
+    if span is None:
+        return
+    start, end = span
+    fresh: list[nodes.NodeNG] = []
+    fresh_spans: dict[int, tuple[int, int]] = {}
+    try:
+        _walk_statement(new.body[position], fresh, fresh_spans)
+    except RecursionError:
+        return
+    moved = len(fresh) - (end - start)
+    carried = {key: (first, last) if last <= start else (first + moved, last + moved)
+               for key, (first, last) in spans.items() if last <= start or first >= end}
+    carried.update({key: (first + start, last + start) for key, (first, last) in fresh_spans.items()})
+    walked = [new, *order[1:start], *fresh, *order[end:]]
+    carried[id(new)] = (0, len(walked))
+    new.__dict__["_prodready_walk"] = (walked, carried, _by_class(walked))
 
 
 def release_superseded_trees() -> None:

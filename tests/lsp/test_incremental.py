@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.engine import analyze_parsed
+from analyzer.engine import ParsedFile, analyze_parsed, parse_source
+from analyzer.lang.python import release_superseded_trees
 from lsp_server.project import Project
 from lsp_server.settings import Settings
 
@@ -32,12 +33,21 @@ def django() -> Project:
 
 
 def analyse(project: Project, path: Path, text: str) -> list[tuple[str, int, int, str]]:
-    """The findings of `text` through the memo, checked against a run that keeps nothing."""
+    """The findings of `text` through the memo, checked against a run that keeps nothing, on
+    the tree the server built (from its last one, where the edit stayed in one function or
+    class) and on a tree built whole."""
     kept, _ = project.analyse(path, text, [])
     parsed = project.files[project.relpath(path)]
     if parsed.source.text != text:
         return []  # a syntax error: the editor keeps the last findings, the memo its last run
     assert kept == analyze_parsed(parsed, project.config, project.index, [])
+    whole = parse_source(parsed.source, project.config)
+    assert isinstance(whole, ParsedFile)
+    try:
+        assert kept == analyze_parsed(whole, project.config, project.index, [])
+    finally:  # what was worked out about the tree built whole, which the server never sees
+        release_superseded_trees()
+        project.index.forget_node_answers()
     return [(f.rule, f.line, f.column, f.message) for f in kept]
 
 
