@@ -7,6 +7,8 @@ it, starts the real server over stdio and opens that module. Then:
   `didChange` to the `publishDiagnostics` of its version;
 - back-to-back edits: each sent the moment the previous one's diagnostics arrive, while the
   server still collects the garbage of that analysis;
+- Enter pressed at the end of a line of the view and the new line taken back, in turn, each
+  after a pause: every line below moves;
 - bursts: 20 edits a second for one second, timed from the burst's last edit to the
   diagnostics of its version.
 
@@ -162,6 +164,22 @@ async def run(edits: int, bursts: int, pause: float) -> None:
             edit(column, "x" if number % 2 == 0 else "", 0 if number % 2 == 0 else 1)
             back_to_back.append(await client.diagnostics_for(version) - sent)
         rss_back_to_back = rss_mb(pid)
+        enter = []
+        end_of_line = len(text.split("\n")[line])
+        for number in range(edits // 2):  # press Enter at the end of the line, then take the new line back
+            await asyncio.sleep(pause)
+            version += 1
+            change = types.TextDocumentContentChangePartial(
+                range=types.Range(start=types.Position(line=line, character=end_of_line),
+                                  end=types.Position(line=line, character=end_of_line)), text="\n    ") \
+                if number % 2 == 0 else types.TextDocumentContentChangePartial(
+                range=types.Range(start=types.Position(line=line, character=end_of_line),
+                                  end=types.Position(line=line + 1, character=4)), text="")
+            sent = time.perf_counter()
+            client.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[change]))
+            enter.append(await client.diagnostics_for(version) - sent)
         burst_latencies = []
         for _ in range(bursts):
             for number in range(20):
@@ -173,6 +191,7 @@ async def run(edits: int, bursts: int, pause: float) -> None:
         rss_after = rss_mb(pid)
         print(summary("isolated edit", isolated))
         print(summary("back to back", back_to_back))
+        print(summary("Enter, undone", enter))
         if burst_latencies:
             print(summary("end of burst", burst_latencies))
         print(f"server RSS      before={rss_before:.0f} MB  after isolated={rss_isolated:.0f} MB  "

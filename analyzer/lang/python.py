@@ -389,6 +389,51 @@ def _by_class(order: list[nodes.NodeNG]) -> dict[type, list[int]]:
     return by_class
 
 
+def can_shift(module: nodes.Module) -> bool:
+    """Whether `shift_after` can move this module's nodes: it follows the module's walk, which a
+    pathologically deep expression leaves empty."""
+    return bool(_walk(module)[0])
+
+
+def shift_after(module: nodes.Module, position: int, lines: int) -> None:
+    """Move every node after the top-level statement at `position` by `lines` lines, as an edit
+    above them moved their text (see `lang.splice`); `can_shift(module)` must hold."""
+    order, spans, _ = _walk(module)
+    for node in order[spans[id(module.body[position])][1]:]:
+        _shift(node, lines)
+        for aside in _NOT_CHILDREN.get(type(node), ()):  # nodes a whole walk does not reach
+            value = getattr(node, aside)
+            for part in value if isinstance(value, list) else (value,):
+                if part is not None:
+                    for inner in part.nodes_of_class(nodes.NodeNG):
+                        _shift(inner, lines)
+
+
+_DEFINITION_ASIDE = ("doc_node", "type_comment_args", "type_comment_returns")
+_NOT_CHILDREN: dict[type, tuple[str, ...]] = {
+    nodes.FunctionDef: _DEFINITION_ASIDE, nodes.AsyncFunctionDef: _DEFINITION_ASIDE, nodes.ClassDef: ("doc_node",),
+    nodes.Arguments: ("type_comment_args", "type_comment_kwonlyargs", "type_comment_posonlyargs"),
+    **dict.fromkeys((nodes.Assign, nodes.For, nodes.AsyncFor, nodes.With, nodes.AsyncWith), ("type_annotation",)),
+}
+_LINE_PROPERTIES = ("fromlineno", "tolineno", "blockstart_tolineno")  # astroid's, cached per node
+
+
+def _shift(node: nodes.NodeNG, lines: int) -> None:
+    if node.lineno is not None:
+        node.lineno += lines
+    if node.end_lineno is not None:
+        node.end_lineno += lines
+    if type(node) in _POSITIONED and node.position is not None:
+        node.position = node.position._replace(lineno=node.position.lineno + lines,
+                                               end_lineno=node.position.end_lineno + lines)
+    cached = node.__dict__
+    for name in _LINE_PROPERTIES:
+        cached.pop(name, None)
+
+
+_POSITIONED = frozenset({nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.ClassDef})  # their name's place
+
+
 def carry_walk(old: nodes.Module, new: nodes.Module, position: int) -> None:
     """Give `new`, a module whose top-level statements are `old`'s but for the one at
     `position`, the walk of `old` with that statement walked anew (see `lang.splice`): a walk

@@ -6,11 +6,14 @@ whole module's tree again was four fifths of the time from keystroke to diagnost
 2,000-line views module. Here the statement's new tree is built by astroid's own rebuilder,
 under a new module node, and given the post-build steps and transforms a whole build gives it;
 the other statements are the last version's nodes, moved under the new module. Whatever could
-make the result differ from a whole build sends the edit to one (`splice` returns None): lines
-added or removed (every later position would move), an edit outside one function or class, a
-name the module binds elsewhere too, a `global` statement, text that does not parse as one
-statement of the same kind, a module that astroid's module transforms would change, or one
-that imports `barry_as_FLUFL` from `__future__`, which changes how the rest of its text parses.
+make the result differ from a whole build sends the edit to one (`splice` returns None): an
+edit outside one function or class, a name the module binds elsewhere too, a `global`
+statement, text that does not parse as one statement of the same kind, a module that astroid's
+module transforms would change, or one that imports `barry_as_FLUFL` from `__future__`, which
+changes how the rest of its text parses.
+
+Lines added or removed move every later node by as many lines, through the walk of the last
+version's tree (`lang.python.shift_after`).
 
 The old statement's `obj.attr = ...` nodes, which astroid's post-build step filed under the
 classes and functions they assign to, are taken out of this module's scopes, and the new
@@ -28,7 +31,7 @@ from astroid import nodes
 from astroid.builder import AstroidBuilder
 from astroid.rebuilder import TreeRebuilder
 
-from .python import carry_walk, make_current, nodes_within, release_superseded_trees
+from .python import can_shift, carry_walk, make_current, nodes_within, release_superseded_trees, shift_after
 
 _SPLICEABLE = (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.ClassDef)
 _AST_KINDS = {nodes.FunctionDef: ast.FunctionDef, nodes.AsyncFunctionDef: ast.AsyncFunctionDef,
@@ -41,20 +44,18 @@ _MODULE_WIDE = re.compile(r"\bglobal\b")
 
 def splice(module: nodes.Module, old_text: str, new_text: str) -> nodes.Module | None:
     """The tree of `new_text`, built from `module` (the tree of `old_text`) where the two
-    texts differ inside one top-level function or class and have as many lines; None
-    otherwise, and then the caller builds the whole module."""
+    texts differ inside one top-level function or class; None otherwise, and then the caller
+    builds the whole module."""
     old_lines, new_lines = old_text.split("\n"), new_text.split("\n")
-    if len(old_lines) != len(new_lines) or old_text == new_text or "barry_as_FLUFL" in module.future_imports:
+    if old_text == new_text or "barry_as_FLUFL" in module.future_imports:
         return None
-    changed = [number for number, (old, new) in enumerate(zip(old_lines, new_lines, strict=True), start=1)
-               if old != new]
-    first, last = changed[0], changed[-1]
-    found = _enclosing(module, first, last)
-    if found is None:
+    moved = len(new_lines) - len(old_lines)
+    found = _enclosing(module, *_changed_lines(old_lines, new_lines))
+    if found is None or (moved and not can_shift(module)):
         return None
     position, old = found
     start, end = _first_line(old), old.end_lineno
-    snippet = "\n".join(new_lines[start - 1:end])
+    snippet = "\n".join(new_lines[start - 1:end + moved])
     if _MODULE_WIDE.search(snippet) or _MODULE_WIDE.search("\n".join(old_lines[start - 1:end])):
         return None
     parsed = _parse_statement(snippet, start, _AST_KINDS[type(old)])
@@ -70,6 +71,8 @@ def splice(module: nodes.Module, old_text: str, new_text: str) -> nodes.Module |
     new_module.locals = new_module.globals = {
         name: [node for node in bound if node is not old] for name, bound in module.locals.items()}
     del new_module.locals[old.name]  # it bound nothing else (`_binds_alone`)
+    if moved:
+        shift_after(module, position, moved)
     rebuilder = TreeRebuilder(astroid.MANAGER, new_text)
     body[position] = statement = rebuilder.visit(parsed, new_module)
     make_current(new_module)
@@ -88,15 +91,31 @@ def splice(module: nodes.Module, old_text: str, new_text: str) -> nodes.Module |
     return new_module
 
 
+def _changed_lines(old: list[str], new: list[str]) -> tuple[int, int]:
+    """The first and last of the old lines that the edit replaced, counted from 1; the last is
+    the first - 1 where lines were only inserted, before the first."""
+    shortest = min(len(old), len(new))
+    before = 0
+    while before < shortest and old[before] == new[before]:
+        before += 1
+    after = 0
+    while after < shortest - before and old[-1 - after] == new[-1 - after]:
+        after += 1
+    return before + 1, len(old) - after
+
+
 def _enclosing(module: nodes.Module, first: int, last: int) -> tuple[int, nodes.NodeNG] | None:
-    """The top-level function or class whose lines hold lines `first` to `last`, and where it
-    stands in the module's body."""
+    """The top-level function or class that holds the old text's lines `first` to `last`, the
+    lines the edit changed (none, when `last` is `first - 1`: lines were inserted before line
+    `first`, which may be just after the statement's last line), and where it stands in the
+    module's body."""
     for position, statement in enumerate(module.body):
-        if statement.end_lineno is None or statement.end_lineno < first:
+        end = statement.end_lineno
+        if end is None or end < first - (last < first):
             continue
-        if isinstance(statement, _SPLICEABLE) and _first_line(statement) <= first and last <= statement.end_lineno:
-            return position, statement
-        return None
+        if not isinstance(statement, _SPLICEABLE) or _first_line(statement) > first:
+            return None
+        return (position, statement) if last <= end else None
     return None
 
 
