@@ -36,9 +36,17 @@ def with_newlines(text: str) -> str:
 
 
 class ProtocolDocument(TextDocument):
+    _lines_of: str | None = None  # the text `_lines` was split from
+    _lines: tuple[str, ...] = ()
+
     @property
     def lines(self) -> Sequence[str]:
-        return tuple(protocol_lines(self.source))
+        """Split once per version: pygls asks at each edit it applies, the server at each
+        publication and each code action (0.7 ms each on a 2,000-line module)."""
+        source = self.source
+        if source is not self._lines_of:
+            self._lines, self._lines_of = tuple(protocol_lines(source)), source
+        return self._lines
 
     @property
     def source(self) -> str:

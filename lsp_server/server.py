@@ -348,7 +348,7 @@ class ProdreadyServer(LanguageServer):
 
     def diagnostics_of(self, document: TextDocument, findings: list[Finding]) -> list[types.Diagnostic]:
         settings = self.settings_of(document.uri)
-        lines = document.lines  # split anew on every access
+        lines = document.lines
         return [to_diagnostic(f, lines, document.position_codec, settings) for f in findings]
 
     # --- settings ------------------------------------------------------------------------------
