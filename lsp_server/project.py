@@ -130,6 +130,7 @@ class Project:
             return False
         self.files[relpath] = item  # astroid's cache now holds this version of the module
         self._superseded()
+        self._others_judged_anew(relpath)
         if _changes_the_index(path, previous, item):
             self._reindex()
             return True
@@ -154,6 +155,7 @@ class Project:
             item = parsed
             self.files[relpath] = item
             self._superseded()
+            self._others_judged_anew(relpath)
             if _changes_the_index(path, previous, item):
                 self._reindex()
                 reindexed = True
@@ -198,6 +200,14 @@ class Project:
         release_superseded_trees()
         if self.index is not None:
             self.index.forget_node_answers()
+
+    def _others_judged_anew(self, relpath: str) -> None:
+        """A module changed: the other documents' kept findings go, since inference from any of
+        their functions may reach it (a helper that lost its filter). Their next analysis runs
+        every rule; the document being typed in keeps its own."""
+        for other, memo in self.memos.items():
+            if other != relpath:
+                memo.forget()
 
     def _reindex(self) -> None:
         try:
