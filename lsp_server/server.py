@@ -31,6 +31,7 @@ import analyzer
 from analyzer.config import find_config_file, marked_root
 from analyzer.engine import Superseded
 from analyzer.model import Finding
+from analyzer.workspace import language_of
 
 from . import code_actions, hover, memory
 from .diagnostics import to_diagnostic
@@ -447,7 +448,15 @@ def did_change(ls: ProdreadyServer, params: types.DidChangeTextDocumentParams) -
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: ProdreadyServer, params: types.DidSaveTextDocumentParams) -> None:
-    ls.scheduler.request(params.text_document.uri)
+    """A saved module may change the verdict on the other open documents of its project without
+    changing the index (a helper they call lost its filter): they are judged anew, once per
+    save rather than per keystroke."""
+    uri = params.text_document.uri
+    ls.scheduler.request(uri)
+    path = _file_of(uri)
+    project = ls.holder(path) if path is not None and language_of(path) == "python" else None
+    if project is not None:
+        ls.reanalyse(project, except_uri=uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -464,14 +473,13 @@ def did_close(ls: ProdreadyServer, params: types.DidCloseTextDocumentParams) -> 
 async def did_change_watched_files(ls: ProdreadyServer, params: types.DidChangeWatchedFilesParams) -> None:
     await ls.indexed.wait()
 
-    def take_in() -> set[Path]:
-        changed: set[Path] = set()
+    def take_in() -> tuple[set[Path], set[Path]]:
+        """The roots of the projects whose index changed, and of those a module of which did:
+        inference from an open document may reach it (a helper it calls)."""
+        reindexed: set[Path] = set()
+        touched: set[Path] = set()
         for event in params.changes:
-            fs_path = to_fs_path(event.uri)
-            try:
-                path = Path(fs_path).resolve() if fs_path else None
-            except (OSError, ValueError):  # `file:///%00.py`: a NUL in the name
-                path = None
+            path = _file_of(event.uri)
             if path is None:  # `untitled:`, `http:`: no file of ours changed
                 continue
             project = ls.holder(path)
@@ -479,16 +487,29 @@ async def did_change_watched_files(ls: ProdreadyServer, params: types.DidChangeW
                 continue
             if path.name in CONFIG_NAMES:
                 if project.reconfigure():
-                    changed.add(project.root)
-            elif not ls.is_open(event.uri) and project.update_file(path, None):
-                changed.add(project.root)  # an open buffer, not the disk, is what the user sees
-        return changed
+                    reindexed.add(project.root)
+            elif not ls.is_open(event.uri):  # an open buffer, not the disk, is what the user sees
+                if project.update_file(path, None):
+                    reindexed.add(project.root)
+                elif language_of(path) == "python":
+                    touched.add(project.root)
+        return reindexed, touched
 
-    changed = await ls.on_worker(take_in)
-    if changed:
+    reindexed, touched = await ls.on_worker(take_in)
+    if reindexed:
         await ls.on_worker(memory.settle)
-    for root in changed:
+    for root in reindexed | touched:
         ls.reanalyse(ls.projects.get(root))
+
+
+def _file_of(uri: str) -> Path | None:
+    """The file a `file:` URI names, resolved; None for another scheme or a name no file has
+    (`file:///%00.py`: a NUL in it)."""
+    fs_path = to_fs_path(uri)
+    try:
+        return Path(fs_path).resolve() if fs_path else None
+    except (OSError, ValueError):
+        return None
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)

@@ -165,6 +165,49 @@ async def test_an_unsaved_models_edit_changes_the_verdict_in_views(client: Langu
     assert [d.code for d in await republished(client, views, published_before)] == ["AUTH003"]
 
 
+HELPER = ("from .models import Invoice\n\n\ndef invoices_of(request):\n"
+          "    return Invoice.objects.filter(organization=request.user.organization)\n")
+CALLER = ("from django.http import HttpResponse\n\nfrom .queries import invoices_of\n\n\n"
+          "def invoice_detail(request, invoice_id):\n"
+          "    return HttpResponse(invoices_of(request).get(pk=invoice_id))\n")
+
+
+async def test_a_helper_saved_without_its_filter_changes_the_verdict_in_an_open_caller(client: LanguageClient,
+                                                                                       tmp_path: Path) -> None:
+    """The index does not change, but the caller's verdict, inferred through the helper, does."""
+    root = write_shop(tmp_path)
+    (root / "shop" / "queries.py").write_text(HELPER)
+    (root / "shop" / "detail.py").write_text(CALLER)
+    await start(client, root)
+    caller = open_document(client, root / "shop" / "detail.py")
+    assert await published(client, caller, 1) == []
+    helper = open_document(client, root / "shop" / "queries.py")
+    await published(client, helper, 1)
+    count = len(client.published)  # type: ignore[attr-defined]
+    unscoped = HELPER.replace("filter(organization=request.user.organization)", "all()")
+    change(client, helper, 2, [(whole_file(HELPER), unscoped)])
+    (root / "shop" / "queries.py").write_text(unscoped)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=helper)))
+    assert [d.code for d in await republished(client, caller, count)] == ["TEN001"]
+
+
+async def test_a_helper_changed_on_disk_changes_the_verdict_in_an_open_caller(client: LanguageClient,
+                                                                             tmp_path: Path) -> None:
+    root = write_shop(tmp_path)
+    helper = root / "shop" / "queries.py"
+    helper.write_text(HELPER)
+    (root / "shop" / "detail.py").write_text(CALLER)
+    await start(client, root)
+    caller = open_document(client, root / "shop" / "detail.py")
+    assert await published(client, caller, 1) == []
+    count = len(client.published)  # type: ignore[attr-defined]
+    helper.write_text(HELPER.replace("filter(organization=request.user.organization)", "all()"))
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=helper.as_uri(), type=types.FileChangeType.Changed)]))
+    assert [d.code for d in await republished(client, caller, count)] == ["TEN001"]
+
+
 async def test_a_file_changed_on_disk_updates_the_index(client: LanguageClient, tmp_path: Path) -> None:
     root = write_shop(tmp_path)
     await start(client, root)
