@@ -44,6 +44,23 @@ def remember(request):
 '''
 
 
+# A helper that scopes its query, and a view in another module whose verdict depends on it.
+HELPER = ("from .models import Invoice\n\n\ndef invoices_of(request):\n"
+          "    return Invoice.objects.filter(organization=request.user.organization)\n")
+UNSCOPED_HELPER = HELPER.replace("filter(organization=request.user.organization)", "all()")
+CALLER = ("from django.http import HttpResponse\n\nfrom .queries import invoices_of\n\n\n"
+          "def invoice_detail(request, invoice_id):\n"
+          "    return HttpResponse(invoices_of(request).get(pk=invoice_id))\n")  # line 7: TEN001 if unscoped
+
+
+def write_helper_and_caller(root: Path) -> tuple[Path, Path]:
+    """The helper at shop/queries.py and its caller at shop/detail.py, in a shop."""
+    write_shop(root)
+    (root / "shop" / "queries.py").write_text(HELPER)
+    (root / "shop" / "detail.py").write_text(CALLER)
+    return root / "shop" / "queries.py", root / "shop" / "detail.py"
+
+
 def write_shop(root: Path) -> Path:
     (root / "shop").mkdir(parents=True)
     (root / "shop" / "__init__.py").write_text("")

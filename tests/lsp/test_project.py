@@ -10,7 +10,7 @@ from analyzer.engine import Superseded
 from lsp_server.project import Project
 from lsp_server.settings import Settings
 
-from .shop import MODELS, VIEWS, write_shop
+from .shop import CALLER, MODELS, UNSCOPED_HELPER, VIEWS, write_helper_and_caller, write_shop
 
 
 def project_of(root: Path) -> Project:
@@ -130,37 +130,20 @@ def test_an_index_that_cannot_be_built_is_reported_and_the_files_still_served(tm
 def test_a_view_typed_in_after_its_helper_changed_is_judged_by_the_new_helper(tmp_path: Path) -> None:
     """Imports resolve to a module's newest version: astroid keeps the first tree built under a
     name, so the view went on inferring through the helper as it was when the folder was read."""
-    root = write_shop(tmp_path)
-    queries = root / "shop" / "queries.py"
-    queries.write_text("from .models import Invoice\n\n\ndef invoices_of(request):\n"
-                       "    return Invoice.objects.filter(organization=request.user.organization)\n")
-    views = root / "shop" / "views.py"
-    text = ("from django.http import HttpResponse\n\nfrom .queries import invoices_of\n\n\n"
-            "def invoice_detail(request, invoice_id):\n    invoice = invoices_of(request).get(pk=invoice_id)\n"
-            "    return HttpResponse(invoice.number)\n")
-    views.write_text(text)
-    project = project_of(root)
-    assert project.analyse(views, text, [])[0] == []
-    project.analyse(queries, queries.read_text().replace("filter(organization=request.user.organization)", "all()"), [])
-    findings, _ = project.analyse(views, text.replace("invoice.number)", "invoice.number)  # typed"), [])
+    queries, view = write_helper_and_caller(tmp_path)
+    project = project_of(tmp_path)
+    assert project.analyse(view, CALLER, [])[0] == []
+    project.analyse(queries, UNSCOPED_HELPER, [])
+    findings, _ = project.analyse(view, CALLER.replace("invoice_id))", "invoice_id))  # typed"), [])
     assert [(f.rule, f.line) for f in findings] == [("TEN001", 7)]
 
 
 def test_a_view_analysed_again_after_its_helper_changed_is_judged_by_the_new_helper(tmp_path: Path) -> None:
     """The view's text is as it was, but its kept findings were worked out through the old helper."""
-    root = write_shop(tmp_path)
-    queries = root / "shop" / "queries.py"
-    queries.write_text("from .models import Invoice\n\n\ndef invoices_of(request):\n"
-                       "    return Invoice.objects.filter(organization=request.user.organization)\n")
-    views = root / "shop" / "views.py"
-    text = ("from django.http import HttpResponse\n\nfrom .queries import invoices_of\n\n\n"
-            "def invoice_detail(request, invoice_id):\n    invoice = invoices_of(request).get(pk=invoice_id)\n"
-            "    return HttpResponse(invoice.number)\n")
-    views.write_text(text)
-    project = project_of(root)
-    assert project.analyse(views, text, [])[0] == []
-    unscoped = queries.read_text().replace("filter(organization=request.user.organization)", "all()")
-    project.analyse(queries, unscoped, [])
-    assert [(f.rule, f.line) for f in project.analyse(views, text, [])[0]] == [("TEN001", 7)]
+    queries, view = write_helper_and_caller(tmp_path)
+    project = project_of(tmp_path)
+    assert project.analyse(view, CALLER, [])[0] == []
+    project.analyse(queries, UNSCOPED_HELPER, [])
+    assert [(f.rule, f.line) for f in project.analyse(view, CALLER, [])[0]] == [("TEN001", 7)]
     project.update_file(queries, None)  # closed unsaved: the file on disk, whose helper filters, is read
-    assert project.analyse(views, text, [])[0] == []
+    assert project.analyse(view, CALLER, [])[0] == []

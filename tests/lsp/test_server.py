@@ -18,7 +18,7 @@ from analyzer.model import TextEdit
 from tests.expectations import parse_annotations
 
 from .conftest import codes_and_lines, open_document, published, republished, start
-from .shop import MODELS, VIEWS, write_shop
+from .shop import HELPER, MODELS, UNSCOPED_HELPER, VIEWS, write_helper_and_caller, write_shop
 
 pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -165,46 +165,26 @@ async def test_an_unsaved_models_edit_changes_the_verdict_in_views(client: Langu
     assert [d.code for d in await republished(client, views, published_before)] == ["AUTH003"]
 
 
-HELPER = ("from .models import Invoice\n\n\ndef invoices_of(request):\n"
-          "    return Invoice.objects.filter(organization=request.user.organization)\n")
-CALLER = ("from django.http import HttpResponse\n\nfrom .queries import invoices_of\n\n\n"
-          "def invoice_detail(request, invoice_id):\n"
-          "    return HttpResponse(invoices_of(request).get(pk=invoice_id))\n")
-
-
-async def test_a_helper_saved_without_its_filter_changes_the_verdict_in_an_open_caller(client: LanguageClient,
-                                                                                       tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["edited and saved", "changed on disk"])
+async def test_a_helper_that_loses_its_filter_changes_the_verdict_in_an_open_caller(client: LanguageClient,
+                                                                                    tmp_path: Path, how: str) -> None:
     """The index does not change, but the caller's verdict, inferred through the helper, does."""
-    root = write_shop(tmp_path)
-    (root / "shop" / "queries.py").write_text(HELPER)
-    (root / "shop" / "detail.py").write_text(CALLER)
-    await start(client, root)
-    caller = open_document(client, root / "shop" / "detail.py")
+    queries, detail = write_helper_and_caller(tmp_path)
+    await start(client, tmp_path)
+    caller = open_document(client, detail)
     assert await published(client, caller, 1) == []
-    helper = open_document(client, root / "shop" / "queries.py")
-    await published(client, helper, 1)
+    if how == "edited and saved":
+        helper = open_document(client, queries)
+        await published(client, helper, 1)
     count = len(client.published)  # type: ignore[attr-defined]
-    unscoped = HELPER.replace("filter(organization=request.user.organization)", "all()")
-    change(client, helper, 2, [(whole_file(HELPER), unscoped)])
-    (root / "shop" / "queries.py").write_text(unscoped)
-    client.text_document_did_save(types.DidSaveTextDocumentParams(
-        text_document=types.TextDocumentIdentifier(uri=helper)))
-    assert [d.code for d in await republished(client, caller, count)] == ["TEN001"]
-
-
-async def test_a_helper_changed_on_disk_changes_the_verdict_in_an_open_caller(client: LanguageClient,
-                                                                             tmp_path: Path) -> None:
-    root = write_shop(tmp_path)
-    helper = root / "shop" / "queries.py"
-    helper.write_text(HELPER)
-    (root / "shop" / "detail.py").write_text(CALLER)
-    await start(client, root)
-    caller = open_document(client, root / "shop" / "detail.py")
-    assert await published(client, caller, 1) == []
-    count = len(client.published)  # type: ignore[attr-defined]
-    helper.write_text(HELPER.replace("filter(organization=request.user.organization)", "all()"))
-    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
-        types.FileEvent(uri=helper.as_uri(), type=types.FileChangeType.Changed)]))
+    queries.write_text(UNSCOPED_HELPER)
+    if how == "edited and saved":
+        change(client, helper, 2, [(whole_file(HELPER), UNSCOPED_HELPER)])
+        client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=helper)))
+    else:
+        client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+            types.FileEvent(uri=queries.as_uri(), type=types.FileChangeType.Changed)]))
     assert [d.code for d in await republished(client, caller, count)] == ["TEN001"]
 
 
