@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import astroid
 import pytest
 from astroid import nodes
+from astroid.builder import AstroidBuilder
+from astroid.rebuilder import TreeRebuilder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.lang.python import PythonParseError, _walk, nodes_within, parse_python
+from analyzer.lang.python import PythonParseError, _walk, make_current, nodes_within, parse_python
 from analyzer.lang.splice import splice
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -164,6 +167,37 @@ def test_lines_added_or_removed_in_one_statement_move_the_nodes_below(new: str) 
 def test_an_edit_a_splice_cannot_build_as_a_whole_build_would_is_left_to_one(new: str) -> None:
     spliced, _ = spliced_and_whole(VIEWS, new)
     assert spliced is None
+
+
+@pytest.mark.parametrize("failing", ["rebuilder", "post-build"])
+def test_a_statement_astroid_cannot_build_leaves_the_last_version_as_it_was(failing: str, monkeypatch) -> None:
+    """A statement too deep for astroid's recursion (ast parses deeper than astroid builds): the
+    whole build says why, and until it succeeds the last version is the tree the server has."""
+    before = parse_python(VIEWS, PATH, NAME)
+    make_current(before)  # as the server makes each version it builds
+    nodes_within(before, nodes.Call)
+    untouched = shape(before)
+    real_filing = AstroidBuilder.delayed_assattr
+    filed: list[nodes.AssignAttr] = []
+
+    def too_deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    def too_deep_at_the_second(builder: AstroidBuilder, node: nodes.AssignAttr) -> None:
+        filed.append(node)  # the first is filed under the class the module keeps, then it fails
+        if len(filed) > 1:
+            too_deep()
+        real_filing(builder, node)
+
+    if failing == "rebuilder":
+        monkeypatch.setattr(TreeRebuilder, "visit", too_deep)
+    else:
+        monkeypatch.setattr(AstroidBuilder, "delayed_assattr", too_deep_at_the_second)
+    new = VIEWS.replace("    Exporter.page_size = PAGE\n",
+                        "    Exporter.page_size = PAGE\n    Exporter.batch = 1\n")  # a line more
+    assert splice(before, VIEWS, new) is None
+    assert shape(before) == untouched
+    assert astroid.MANAGER.astroid_cache[NAME] is before
 
 
 MODULES = [FIXTURES / "django_saas" / relpath for relpath in

@@ -13,7 +13,9 @@ module transforms would change, or one that imports `barry_as_FLUFL` from `__fut
 changes how the rest of its text parses.
 
 Lines added or removed move every later node by as many lines, through the walk of the last
-version's tree (`lang.python.shift_after`).
+version's tree (`lang.python.shift_after`). A statement astroid cannot build (deeper than its
+recursion reaches) leaves the last version as it was, and the whole build that follows says
+why.
 
 The old statement's `obj.attr = ...` nodes, which astroid's post-build step filed under the
 classes and functions they assign to, are taken out of this module's scopes, and the new
@@ -29,6 +31,7 @@ import re
 import astroid
 from astroid import nodes
 from astroid.builder import AstroidBuilder
+from astroid.exceptions import AstroidError
 from astroid.rebuilder import TreeRebuilder
 
 from .python import can_shift, carry_walk, make_current, nodes_within, release_superseded_trees, shift_after
@@ -38,6 +41,7 @@ _AST_KINDS = {nodes.FunctionDef: ast.FunctionDef, nodes.AsyncFunctionDef: ast.As
               nodes.ClassDef: ast.ClassDef}
 _ATTRIBUTE_TARGETS = nodes.AssignAttr  # what astroid files under the scope it assigns to
 _SCOPES = (nodes.ClassDef, nodes.FunctionDef, nodes.Lambda)  # AsyncFunctionDef is a FunctionDef
+_BUILD_FAILURES = (RecursionError, MemoryError, ValueError, AstroidError)  # as `lang.python` reads them
 # A statement that binds module names from inside a function (`global x`).
 _MODULE_WIDE = re.compile(r"\bglobal\b")
 
@@ -63,32 +67,46 @@ def splice(module: nodes.Module, old_text: str, new_text: str) -> nodes.Module |
         return None
     refiled = _filed_from_elsewhere(module, old)
     new_module = _module_like(module, new_text)
-    body = list(module.body)
-    new_module.postinit(body, doc_node=module.doc_node)
-    for node in (*body, module.doc_node):
-        if node is not None and node is not old:
-            node.parent = new_module
     new_module.locals = new_module.globals = {
         name: [node for node in bound if node is not old] for name, bound in module.locals.items()}
     del new_module.locals[old.name]  # it bound nothing else (`_binds_alone`)
-    if moved:
-        shift_after(module, position, moved)
     rebuilder = TreeRebuilder(astroid.MANAGER, new_text)
-    body[position] = statement = rebuilder.visit(parsed, new_module)
-    make_current(new_module)
-    release_superseded_trees()  # name lookups and inferences that found the old statement's nodes
-    builder = AstroidBuilder(astroid.MANAGER)
-    for from_node, global_names in rebuilder._import_from_nodes:
-        builder.add_from_names_to_locals(from_node, global_names)
+    try:
+        statement = rebuilder.visit(parsed, new_module)
+    except _BUILD_FAILURES:  # nothing of the last version is touched yet: a whole build says why
+        return None
+    body = [*module.body[:position], statement, *module.body[position + 1:]]
+    new_module.postinit(body, doc_node=module.doc_node)
+    _move(module, new_module, position, moved)
     scopes = [new_module, *(scope for scope in nodes_within(module, _SCOPES) if scope.root() is new_module),
               *statement.nodes_of_class(_SCOPES)]
+    try:
+        builder = AstroidBuilder(astroid.MANAGER)
+        for from_node, global_names in rebuilder._import_from_nodes:
+            builder.add_from_names_to_locals(from_node, global_names)
+        for assigned in (*rebuilder._delayed_assattr, *refiled):
+            builder.delayed_assattr(assigned)
+        body[position] = astroid.MANAGER.visit_transforms(statement)  # as a whole build puts what they return
+    except _BUILD_FAILURES:  # the last version's nodes go back as they were, for the whole build
+        _unfile_attributes(scopes, statement)
+        _move(module, module, position, -moved)
+        return None
     _unfile_attributes(scopes, old)
-    for assigned in (*rebuilder._delayed_assattr, *refiled):
-        builder.delayed_assattr(assigned)
     _in_source_order(scopes, [*rebuilder._delayed_assattr, *refiled])
-    body[position] = astroid.MANAGER.visit_transforms(statement)  # as a whole build puts what they return
     carry_walk(module, new_module, position)
     return new_module
+
+
+def _move(module: nodes.Module, owner: nodes.Module, position: int, lines: int) -> None:
+    """Hang the last version's statements but the one at `position` under `owner`, those after
+    it `lines` lines further down, and make `owner` the module of their name."""
+    for number, node in enumerate((*module.body, module.doc_node)):
+        if node is not None and number != position:
+            node.parent = owner
+    if lines:
+        shift_after(module, position, lines)
+    make_current(owner)
+    release_superseded_trees()  # name lookups and inferences that found the replaced nodes
 
 
 def _changed_lines(old: list[str], new: list[str]) -> tuple[int, int]:
