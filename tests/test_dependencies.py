@@ -131,3 +131,7 @@ def test_imports_are_read_from_text_as_from_the_tree() -> None:
     assert imports_in_text(odd, Path("shop/views.py"), "shop.views") == \
         imported_modules(parse_python(odd, Path("shop/views.py"), "shop.views", register=False))
     assert imports_in_text('NOTE = "import"\nfrom shop import (\n', Path("shop/views.py"), "shop.views") is None
+    for more in ("from shop import (\n    models,  # import them lazily\n    tasks,\n)\n",
+                 "from shop.a import b; import json\n"):
+        assert imports_in_text(more, Path("shop/views.py"), "shop.views") == \
+            imported_modules(parse_python(more, Path("shop/views.py"), "shop.views", register=False))
