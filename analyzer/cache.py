@@ -5,11 +5,11 @@
   uses), the configuration, the paths checked, and every file it reads: the checked ones and
   the rest of the project, which the index reads. All of it goes into the key.
 - Each file's findings (`FileCache`), for a run in which something changed: a file's rules
-  run again only when its own text, a project module it imports (directly or not, see
-  `analyzer.dependencies`) or the index has changed. Editing a view reanalyses that view and
-  what imports it; editing a model changes the index, and so reanalyses every file.
+  run again only when its own text, a project module its analysis read (see `lang.reach`)
+  or the index has changed. Editing a helper reanalyses the views whose inference followed a
+  call into it; editing a model changes the index, and so reanalyses every file.
 - Each Python module's index facts (`FactCache`, see `index.kept`), so that a changed run
-  parses the modules that changed and those that import them, not the whole project.
+  parses the modules that changed and those whose facts read them, not the whole project.
 
 Nothing is ever served stale: whatever can change a finding is in its key. Findings are kept
 before the baseline is applied, because the baseline file may change on its own. The cache is
@@ -28,6 +28,7 @@ import os
 import secrets
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -39,6 +40,7 @@ from .parallel import FileResult
 from .workspace import read_regular
 
 if TYPE_CHECKING:
+    from .dependencies import Reach
     from .index.kept import KeptModule
 
 CACHE_DIR = ".prodready_cache"
@@ -97,13 +99,15 @@ class RunCache:
 
 class FileCache:
     """Each file's findings from the last run of the same configuration and paths, by the key
-    they were worked out under: the file's dependency digest and the index's fingerprint."""
+    they were worked out under: the index's fingerprint and the digest of the file and of the
+    modules its analysis reached, whose names are kept with them."""
 
     def __init__(self, root: Path, config: Config, paths: list[str]) -> None:
         self.folder = root / CACHE_DIR
         self.target = _entry(self.folder, config, paths, "files.json")
         self.settings = _settings(config, paths)
-        self.keys: dict[str, str] = {}  # relpath -> key in this run; a file with none is not kept
+        # (relpath, the modules its analysis reached or None) -> its key in this run; None: no file is kept
+        self.keys: Callable[[str, frozenset[str] | None], str] | None = None
         self.kept: dict[str, dict] = {}
         self.fresh: dict[str, dict] = {}
         data = _read_json(self.target)
@@ -116,12 +120,17 @@ class FileCache:
 
     def get(self, relpath: str) -> FileResult | None:
         entry = self.kept.get(relpath)
-        key = self.keys.get(relpath)
-        if key is None or not isinstance(entry, dict) or entry.get("key") != key:
+        if self.keys is None or not isinstance(entry, dict):
+            return None
+        reached = entry.get("reaches")
+        if reached is not None and not (isinstance(reached, list) and all(isinstance(name, str) for name in reached)):
+            return None
+        reached = frozenset(reached) if reached is not None else None
+        if entry.get("key") != self.keys(relpath, reached):
             return None
         try:
             result = FileResult([Finding.model_validate(f) for f in entry["findings"]], list(entry["problems"]),
-                                int(entry["unparsed_sql"]))
+                                int(entry["unparsed_sql"]), reaches=reached)
         except (KeyError, TypeError, ValueError):
             return None
         if not all(isinstance(problem, str) for problem in result.problems):
@@ -130,11 +139,14 @@ class FileCache:
         return result
 
     def put(self, relpath: str, result: FileResult) -> None:
-        key = self.keys.get(relpath)
-        if key is None or not result.lasting:
+        if self.keys is None or not result.lasting:
             return
-        self.fresh[relpath] = {"key": key, "findings": [f.model_dump(mode="json") for f in result.findings],
-                               "problems": result.problems, "unparsed_sql": result.unparsed_sql}
+        entry = {"key": self.keys(relpath, result.reaches),
+                 "findings": [f.model_dump(mode="json") for f in result.findings],
+                 "problems": result.problems, "unparsed_sql": result.unparsed_sql}
+        if result.reaches is not None:
+            entry["reaches"] = sorted(result.reaches)
+        self.fresh[relpath] = entry
 
     def store(self) -> None:
         """Keep this run's files, and only them: a file deleted since is forgotten."""
@@ -173,17 +185,28 @@ class FactCache:
         entry = self.kept.get(relpath)
         return entry.get("depends") if isinstance(entry, dict) else None
 
-    def put(self, relpath: str, own: str, name: str, depends: str, module: object, worked_out: bool = False) -> None:
+    def reaches(self, relpath: str) -> frozenset[str] | None:
+        """The modules that working out the module's kept facts reached; None: not known."""
+        entry = self.kept.get(relpath)
+        names = entry.get("reaches") if isinstance(entry, dict) else None
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            return None
+        return frozenset(names)
+
+    def put(self, relpath: str, own: str, name: str, digests: Reach, module: object, worked_out: bool = False) -> None:
         """Keep the facts of `module`: its tree's, or those it stood in with, unchanged, unless
-        they were `worked_out` in this run (by the workers of a sharded one)."""
-        from .index.kept import KeptModule, written_facts
+        they were `worked_out` in this run (by the workers of a sharded one); with the modules
+        working them out reached and their digest in `digests` (see `analyzer.dependencies`)."""
+        from .index.kept import KeptModule, facts_reached, written_facts
 
         entry = self.kept.get(relpath)
         if isinstance(module, KeptModule) and not worked_out and isinstance(entry, dict) and entry.get("own") == own:
-            facts = entry.get("facts")
+            facts, reaches = entry.get("facts"), self.reaches(relpath)
         else:
-            facts = written_facts(module)
-        self.fresh[relpath] = {"own": own, "name": name, "depends": depends, "facts": facts}
+            facts, reaches = written_facts(module), facts_reached(module)
+        self.fresh[relpath] = {"own": own, "name": name, "depends": digests.digest(relpath, reaches), "facts": facts}
+        if reaches is not None:
+            self.fresh[relpath]["reaches"] = sorted(reaches)
 
     def unwanted(self, relpath: str, own: str) -> bool:
         """Whether the file was read but not parsed last time, with this text: no enabled rule

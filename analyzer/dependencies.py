@@ -8,6 +8,10 @@ so that it changes whenever a module its analysis could have read changes. Impor
 matched to project modules generously (by full name, by the ends of longer names as the
 import hook in `lang.python` matches them, and the packages above each): a dependency too
 many costs a file's analysis, one too few would serve stale findings.
+
+That digest is the fallback. Where the modules a piece of analysis read are known (see
+`lang.reach`), its key is the text of its file and of those modules alone (`Reach`): a
+test that imports the GraphQL schema, which imports every mutation, reads none of them.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from astroid import nodes
 
 from .index.kept import KeptModule
 from .lang.python import imported_modules
+from .lang.reach import EVERY, WHOLE
 from .workspace import own_digest
 
 Untraced = dict[str, tuple[str, frozenset[str] | None]]  # module name -> its file, what it imports
@@ -65,17 +70,62 @@ def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | KeptModule
     return digests
 
 
+class Reach:
+    """The dependency digest of a piece of analysis from the names of the modules it reached
+    (see `lang.reach`): its file's own text and the text of each module a name may mean, itself
+    excepted. A name whose module's build was not known where the analysis ran stands for that
+    module and all it imports (its digest above). Analysis that reached `lang.reach.EVERY`, or
+    whose names are not known, has its file's digest above."""
+
+    def __init__(self, files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]], digests: dict[str, str],
+                 untraced: Untraced | None = None, own_digests: dict[str, str] | None = None) -> None:
+        files = list(files)
+        known = own_digests or {}
+        self.own = {relpath: known.get(relpath) or own_digest(relpath, text) for relpath, text, _ in files}
+        self.whole = digests
+        self.by_name, self.ends = _names(files, {name: found for name, found in (untraced or {}).items()
+                                                 if found[0] in self.own})
+
+    def __contains__(self, relpath: str) -> bool:
+        return relpath in self.whole
+
+    def digest(self, relpath: str, names: Iterable[str] | None) -> str:
+        names = None if names is None else frozenset(names)
+        if names is None or EVERY in names:
+            return self.whole[relpath]
+        read = set()
+        for name in names:
+            if name.startswith(WHOLE):
+                read.update(f"{self.whole[found]}+" for found in _modules(name[len(WHOLE):], self.by_name, self.ends)
+                            if found in self.whole)
+            else:
+                read.update(self.own[found] for found in _modules(name, self.by_name, self.ends, packages=False)
+                            if found != relpath and found in self.own)
+        return _hash("\0".join([self.own[relpath], "reached", *sorted(read)]))
+
+
 def read_by_every_file(digests: dict[str, str], files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]],
                        names: Iterable[str], untraced: Untraced | None = None) -> dict[str, str]:
     """The digests of `dependency_digests` when any file's analysis may read the modules
     `names` without importing them: the classes a settings string names
     (`DEFAULT_FILTER_BACKENDS`)."""
-    by_name, ends = _names(list(files), untraced or {})
-    shared = sorted({digests[relpath] for name in names for relpath in _modules(name, by_name, ends)
-                     if relpath in digests})
+    shared = every_file_reads(digests, files, names, untraced)
     if not shared:
         return digests
-    return {relpath: _hash("\0".join([digest, "|", *shared])) for relpath, digest in digests.items()}
+    return {relpath: with_shared(digest, shared) for relpath, digest in digests.items()}
+
+
+def every_file_reads(digests: dict[str, str], files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]],
+                     names: Iterable[str], untraced: Untraced | None = None) -> list[str]:
+    """The digests of the modules `names` that any file's analysis may read without importing
+    them, for `with_shared`."""
+    by_name, ends = _names(list(files), untraced or {})
+    return sorted({digests[relpath] for name in names for relpath in _modules(name, by_name, ends)
+                   if relpath in digests})
+
+
+def with_shared(digest: str, shared: list[str]) -> str:
+    return _hash("\0".join([digest, "|", *shared])) if shared else digest
 
 
 def _names(files: list[tuple[str, str, nodes.Module | KeptModule | None]], untraced: Untraced
@@ -94,17 +144,21 @@ def _names(files: list[tuple[str, str, nodes.Module | KeptModule | None]], untra
 _EVERY_FILE = "\0every file"
 
 
-def _modules(imported: str, by_name: dict[str, str], ends: dict[str, set[str]]) -> set[str]:
-    """The files of the project modules an imported name may mean, and of the packages above.
-    A name that is not a project module's is matched by the ends of longer names, as the
-    import hook does once astroid has found no module of that name; the standard library is
-    always found (`import collections` is not saleor's `graphql.product.types.collections`)."""
+def _modules(imported: str, by_name: dict[str, str], ends: dict[str, set[str]], packages: bool = True) -> set[str]:
+    """The files of the project modules an imported name may mean, and of the packages above
+    (unless not `packages`: a name astroid reached, which reaches a package above by a name of
+    its own when it reads it). A name that is not a project module's is matched by the ends of
+    longer names, as the import hook does once astroid has found no module of that name; the
+    standard library is always found (`import collections` is not saleor's
+    `graphql.product.types.collections`)."""
     if imported in by_name:
         names = {imported}
     elif imported in sys.stdlib_module_names:  # not `types.collections`, which astroid looks up in vain
         names = set()
     else:
         names = ends.get(imported, set())
+    if not packages:
+        return {by_name[name] for name in names}
     return {by_name[package] for name in names for package in _packages(name) if package in by_name}
 
 

@@ -20,11 +20,12 @@ from .budget import MemoryUp, TimeUp, budget, resident_mb
 from .cache import FactCache, FileCache
 from .collector import fewer_collections, set_aside
 from .config import Config
-from .dependencies import Untraced, dependency_digests, read_by_every_file
+from .dependencies import Reach, Untraced, dependency_digests, every_file_reads, with_shared
 from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
 from .index.fingerprint import NotFingerprintable, fingerprint
 from .index.kept import KeptModule, TreeNeeded
+from .lang import reach
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
 from .lang.python import (
     Positions,
@@ -125,24 +126,28 @@ class _ShardInstead(Exception):
 # The fewest Python modules for each worker of a sharded pass 1: below this its rounds cost
 # more than its share saves.
 MIN_MODULES_PER_WORKER = 100
+# The share of the modules whose kept facts no longer hold from which a changed run is done in
+# the workers, as a cold one.
+STALE_SHARE = 1 / 3
 
 
 def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[Skipped], config: Config,
             progress: Progress | None, total: int, jobs: int, file_cache: FileCache | None,
             fact_cache: FactCache | None, may_shard: bool = False) -> tuple[list[Finding], Summary, dict[str, str]]:
     """Both passes over parsed files, pass 2 in `jobs` processes. `may_shard`: raise
-    `_ShardInstead` where the kept facts of a third of the modules no longer hold."""
+    `_ShardInstead` where the kept facts of `STALE_SHARE` of the modules no longer hold."""
     everything = parsed + context
     untraced = untraced_modules(everything, fact_cache) if file_cache is not None else {}
     digests = with_trees(lambda: module_digests(everything, untraced), everything, config) \
-        if file_cache is not None else {}
+        if file_cache is not None else Reach([], {})
     if fact_cache is not None:
         stale = [item for item in everything if item.kept is not None  # what their facts read through inference
-                 and fact_cache.depends(item.source.relpath) != digests.get(item.source.relpath)]  # has changed
+                 and fact_cache.depends(item.source.relpath) !=
+                 digests.digest(item.source.relpath, fact_cache.reaches(item.source.relpath))]  # has changed
         if may_shard and len(stale) >= max(jobs * MIN_MODULES_PER_WORKER,
-                                           sum(item.for_index is not None for item in everything) // 3) \
+                                           sum(item.for_index is not None for item in everything) * STALE_SHARE) \
                 and jobs > 1 and can_fork():
-            raise _ShardInstead  # an edit to a module that a third of the project imports, a model say
+            raise _ShardInstead  # an edit to a module whose classes a third of the facts read, a model say
         for item in stale:
             _build_tree(item, config)
     index = with_trees(lambda: index_files(everything, config), everything, config)
@@ -166,14 +171,17 @@ def check_file(item: ParsedFile, config: Config, index: ProjectIndex, rules: lis
     """Pass 2 of one file."""
     ctx = _context(item, config, index)
     findings: list[Finding] = []
-    try:
-        findings = run_rules(ctx, rules)
-    except RecursionError:
-        ctx.rule_errors.insert(0, "too deeply nested to analyse")
-    except OverBudget as budget:
-        ctx.rule_errors.insert(0, str(budget))
-        return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql, lasting=False)
-    return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql)
+    with reach.reaching() as reached:
+        try:
+            findings = run_rules(ctx, rules)
+        except RecursionError:
+            ctx.rule_errors.insert(0, "too deeply nested to analyse")
+        except OverBudget as budget:
+            ctx.rule_errors.insert(0, str(budget))
+            return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql, lasting=False)
+    own = frozenset({item.module.name}) if item.module is not None else frozenset()  # its tree's build
+    reaches = reach.expanded(reached.names | own)
+    return FileResult(findings, ctx.rule_errors, ctx.unparsed_sql, reaches=reaches)
 
 
 def scan_result(parsed: list[ParsedFile], results: list[FileResult | None], skipped: list[Skipped]
@@ -225,16 +233,20 @@ def index_facts(index: ProjectIndex) -> str | None:
 
 
 def file_keys(items: list[ParsedFile], facts: str | None, filter_backends: Iterable[str], file_cache: FileCache,
-               digests: dict[str, str], untraced: Untraced) -> dict[str, str]:
-    """Each file's cache key: what its findings depend on (see `analyzer.dependencies`) under
-    the index of fingerprint `facts`, whose default filter backends are `filter_backends`. No
-    keys for a run whose index the fingerprint cannot capture: every file is analysed, as
-    without a cache."""
+              digests: Reach, untraced: Untraced) -> Callable[[str, frozenset[str] | None], str] | None:
+    """Each file's cache key, from the modules its analysis reached: what its findings depend
+    on (see `analyzer.dependencies`) under the index of fingerprint `facts`, whose default
+    filter backends are `filter_backends`. No keys for a run whose index the fingerprint cannot
+    capture: every file is analysed, as without a cache."""
     if facts is None:
-        return {}
-    digests = read_by_every_file(digests, ((item.source.relpath, item.source.text, item.for_index) for item in items),
-                                 (path.rpartition(".")[0] for path in filter_backends), untraced)
-    return {relpath: file_cache.key(facts, digest) for relpath, digest in digests.items()}
+        return None
+    files = ((item.source.relpath, item.source.text, item.for_index) for item in items)
+    shared = every_file_reads(digests.whole, files, (path.rpartition(".")[0] for path in filter_backends), untraced)
+
+    def key(relpath: str, reached: frozenset[str] | None) -> str:
+        return file_cache.key(facts, with_shared(digests.digest(relpath, reached), shared))
+
+    return key
 
 
 def parse_files(files: list[Path], config: Config, progress: Callable[[int], None] | None = None,
@@ -344,11 +356,11 @@ def with_trees(work: Callable[[], T], items: list[ParsedFile], config: Config) -
             _build_tree(item, config)
 
 
-def module_digests(items: list[ParsedFile], untraced: Untraced) -> dict[str, str]:
-    """Each file's dependency digest: what its analysis could have read through inference."""
-    return dependency_digests(((item.source.relpath, item.source.text, item.for_index) for item in items),
-                              untraced=untraced,
-                              own_digests={item.source.relpath: item.source.digest for item in items})
+def module_digests(items: list[ParsedFile], untraced: Untraced) -> Reach:
+    """Each file's dependency digest, from what its analysis reached (see `lang.reach`)."""
+    files = [(item.source.relpath, item.source.text, item.for_index) for item in items]
+    own = {item.source.relpath: item.source.digest for item in items}
+    return Reach(files, dependency_digests(files, untraced=untraced, own_digests=own), untraced, own)
 
 
 def untraced_modules(items: list[ParsedFile], facts: FactCache | None) -> Untraced:
@@ -370,7 +382,7 @@ def untraced_modules(items: list[ParsedFile], facts: FactCache | None) -> Untrac
     return found
 
 
-def keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, str], worked_out: bool = False,
+def keep_facts(items: list[ParsedFile], facts: FactCache, digests: Reach, worked_out: bool = False,
                 store: bool = True) -> None:
     """Give `facts` each module's and script's facts to keep, and write them (unless not
     `store`); `worked_out`: the kept modules stand in with facts worked out in this run, by the
@@ -382,9 +394,9 @@ def keep_facts(items: list[ParsedFile], facts: FactCache, digests: dict[str, str
         own = item.source.digest
         module = item.for_index
         if module is not None:
-            facts.put(relpath, own, module.name, digests[relpath], module, worked_out)
+            facts.put(relpath, own, module.name, digests, module, worked_out)
         elif (script := item.script_for_index) is not None:
-            facts.put(relpath, own, relpath, digests[relpath], script, worked_out)
+            facts.put(relpath, own, relpath, digests, script, worked_out)
     if store:
         facts.store()
 

@@ -36,6 +36,7 @@ class FileResult:
     unparsed_sql: int
     number: int = -1  # position of the file in the scan's order
     lasting: bool = True  # the same text, index and dependencies give the same result (not a timeout)
+    reaches: frozenset[str] | None = None  # the modules its analysis reached (see `lang.reach`); None: not known
 
 
 def default_jobs() -> int:

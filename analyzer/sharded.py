@@ -24,7 +24,7 @@ from . import engine
 from .cache import FactCache, FileCache
 from .collector import set_aside
 from .config import Config
-from .dependencies import Untraced
+from .dependencies import Reach, Untraced
 from .engine import (
     ParsedFile,
     check_file,
@@ -178,11 +178,11 @@ BLOCKS_PER_WORKER = 8
 
 
 def _digests_to_keep(everything: list[ParsedFile], file_cache: FileCache | None, fact_cache: FactCache | None,
-                     config: Config) -> tuple[Untraced, dict[str, str]]:
+                     config: Config) -> tuple[Untraced, Reach]:
     """What a cache keys its files by: the modules read but not parsed, and each file's
     dependency digest, worked out from the kept facts; nothing without a cache."""
     if file_cache is None:
-        return {}, {}
+        return {}, Reach([], {})
     untraced = untraced_modules(everything, fact_cache)
     try:
         return untraced, with_trees(lambda: module_digests(everything, untraced), everything, config)

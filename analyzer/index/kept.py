@@ -30,7 +30,9 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..lang.python import module_memo
+from ..lang import reach
+from ..lang.python import BUILT_REACHING, module_memo, reached_by
+from ..lang.reach import REACHES, Memo
 
 T = TypeVar("T")
 
@@ -55,7 +57,8 @@ class KeptModule:
     def __init__(self, name: str, relpath: str, facts: dict[str, Any]) -> None:
         self.name = name
         self.relpath = relpath
-        self._prodready_memo = facts
+        self._prodready_memo = Memo(name, facts)
+        reach.built(name, facts.get(BUILT_REACHING, frozenset()))
 
     def __getattr__(self, attribute: str) -> Any:
         raise TreeNeeded(self.relpath, attribute)
@@ -79,6 +82,13 @@ def module_fact(module: Any, key: str, work_out: Callable[[Any], T]) -> T:
             raise TreeNeeded(module.relpath, key)
         memo[key] = work_out(module)
     return memo[key]
+
+
+def facts_reached(module: Any) -> frozenset[str]:
+    """What building the tree of a module (or script) and working out its facts reached, with
+    what building each of those reached (see `lang.reach`)."""
+    name = getattr(module, "name", None)
+    return reach.expanded(reached_by(module) | ({name} if isinstance(name, str) else set()))
 
 
 def context_key(family: str, parts: Iterable[str]) -> str:
@@ -132,3 +142,6 @@ def read_facts(data: object) -> dict[str, Any]:
         except (ValidationError, TypeError, ValueError, RecursionError):
             continue
     return facts
+
+
+keep(REACHES.rstrip(":"), frozenset[str])  # what working out each fact reached (see `lang.reach`)

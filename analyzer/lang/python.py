@@ -33,6 +33,7 @@ from astroid.nodes._base_nodes import LookupMixIn
 
 from ..model import Span
 from ..workspace import one_line
+from . import reach
 from .python_compat import rewrite_newer_syntax
 
 if TYPE_CHECKING:
@@ -207,6 +208,8 @@ def _deferred_first(manager: AstroidManager, modname: str | None, *args: object,
     """A deferred project module is found before anything of the same name elsewhere, as its
     tree in astroid's cache would have been; for a star import, only a module placed before the
     importing one (see `scan_order`)."""
+    if modname:
+        reach.note(modname)
     if _STAR_FROM and modname is not None and _ORDER.get(modname, -1) > _STAR_FROM[-1]:
         raise astroid.AstroidBuildingError(modname=modname)
     if modname is not None and modname in _DEFERRED and modname not in manager.astroid_cache:
@@ -298,20 +301,43 @@ _builtin_calls_asked_once()
 
 
 def _build(text: str, name: str, path: Path) -> nodes.Module:
+    """The module's tree, with the modules its build reached (a star import's, a base class's
+    that a transform looked at) in its memo: what the tree holds depends on them too."""
     try:
-        return AstroidBuilder(astroid.MANAGER).string_build(text, name, str(path))
+        with reach.reaching() as reached:
+            module = AstroidBuilder(astroid.MANAGER).string_build(text, name, str(path))
     except astroid.AstroidSyntaxError:
         raise
     except RecursionError:
         raise PythonParseError("too deeply nested to parse (Python's recursion limit)") from None
     except (AstroidError, ValueError, MemoryError) as error:
         raise PythonParseError(f"cannot parse: {type(error).__name__}: {error}") from None
+    if reached.names:
+        module_memo(module)[BUILT_REACHING] = reached.names
+    reach.built(name, reached.names)
+    return module
+
+
+# The memo key under which the names that building the tree reached are kept (see `lang.reach`).
+BUILT_REACHING = reach.REACHES + "build"
+
+
+def reached_by(module: object) -> frozenset[str]:
+    """The modules that building the tree of `module` (or its kept facts) and working out its
+    facts reached."""
+    return frozenset().union(*(names for key, names in dict.items(module_memo(module))
+                               if isinstance(key, str) and key.startswith(reach.REACHES)))
 
 
 def module_memo(module: nodes.Module) -> dict:
     """Facts worked out once per parsed module (its settings, what its imported names are),
-    kept on the module itself so they live and die with that version of it."""
-    return module.__dict__.setdefault("_prodready_memo", {})
+    kept on the module itself so they live and die with that version of it, each with the
+    modules it reached (see `lang.reach`)."""
+    memo = module.__dict__.get("_prodready_memo")
+    if memo is None:
+        name = getattr(module, "name", None)
+        memo = module.__dict__["_prodready_memo"] = reach.Memo(name if isinstance(name, str) else None)
+    return memo
 
 
 def nodes_within(node: nodes.NodeNG, kinds: type | tuple[type, ...]) -> tuple[nodes.NodeNG, ...]:
@@ -469,7 +495,9 @@ def release_superseded_trees() -> None:
     empties the inference cache itself whenever a transform replaces a node."""
     _invalidate_cache()
     LookupMixIn.lookup.cache_clear()
-    nodes.ClassDef._metaclass_lookup_attribute.cache_clear()
+    metaclass_lookups = getattr(nodes.ClassDef._metaclass_lookup_attribute, "cache_clear", None)
+    if metaclass_lookups is not None:  # `lang.reach` keeps them on the class node instead
+        metaclass_lookups()
     clear_inference_tip_cache()
 
 

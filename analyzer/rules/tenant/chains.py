@@ -17,6 +17,7 @@ from astroid import nodes
 from ...index import ModelInfo, ProjectIndex
 from ...index.callers import unconverted
 from ...lang.python import dotted_name, function_of, infer_all, module_memo, nodes_within, safe_infer
+from ...lang.reach import remembered
 
 MAX_DEPTH = 6
 
@@ -456,11 +457,7 @@ def model_of_class(node: nodes.NodeNG, index: ProjectIndex, framework: str) -> M
             owner = memo.get("models_of")
             if owner is None or owner() is not index:  # the index was rebuilt since
                 memo["models_of"], memo["models"] = weakref.ref(index), {}
-            known = memo["models"]
-            key = (framework, node.name)
-            if key not in known:
-                known[key] = _model_of_class(node, index, framework)
-            return known[key]
+            return remembered(memo["models"], (framework, node.name), lambda: _model_of_class(node, index, framework))
     return _model_of_class(node, index, framework)
 
 

@@ -25,6 +25,7 @@ from ...lang.python import (
     last_name,
     nodes_within,
 )
+from ...lang.reach import remembered
 from ...model import Severity
 from ..base import RuleContext
 from .chains import Chain, ChainResolver, argument_for, key_name, outermost_call
@@ -259,10 +260,8 @@ def _helpers_of(call: nodes.Call, resolver: ChainResolver) -> list[nodes.Functio
         return []  # `issue.delete()`, `request.data.get("name")`: handed no value a request sent
     if isinstance(func, nodes.Attribute) and resolver.root(func.expr) is not None:
         return []  # `Task.objects.get(...)`: a manager's method, not a project helper named `get`
-    memo = resolver.index.node_memo("helpers_of")  # three rules ask it of every call
-    if call not in memo:
-        memo[call] = _functions_run(func)
-    return memo[call]
+    # Three rules ask it of every call.
+    return remembered(resolver.index.node_memo("helpers_of"), call, lambda: _functions_run(func))
 
 
 def _functions_run(func: nodes.NodeNG) -> list[nodes.FunctionDef]:
@@ -285,10 +284,7 @@ def _fetched_by(function: nodes.FunctionDef, resolver: ChainResolver, lookups: L
     and that was two fifths of the rules' time on dify-plus. The answers are kept by the
     index, for as long as the function's tree lives."""
     answers = resolver.index.node_memo("fetched_by").setdefault(function, {})
-    found = answers.get((kind, hops))
-    if found is None:
-        found = answers[(kind, hops)] = list(_fetch(function, resolver, lookups, hops, kind))
-    return found
+    return remembered(answers, (kind, hops), lambda: list(_fetch(function, resolver, lookups, hops, kind)))
 
 
 def _fetch(function: nodes.FunctionDef, resolver: ChainResolver, lookups: Lookups[T], hops: int,
