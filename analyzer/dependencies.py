@@ -11,7 +11,8 @@ many costs a file's analysis, one too few would serve stale findings.
 
 That digest is the fallback. Where the modules a piece of analysis read are known (see
 `lang.reach`), its key is the text of its file and of those modules alone (`Reach`): a
-test that imports the GraphQL schema, which imports every mutation, reads none of them.
+comment added to one of saleor's GraphQL mutations has that one file analysed again, not
+the 2,396 that import it, directly or not.
 """
 
 from __future__ import annotations

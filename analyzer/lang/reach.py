@@ -3,8 +3,8 @@ those modules stay the same, rather than for as long as everything its file impo
 
 A file's findings depend on its own text, the index, and what astroid's inference read of
 other modules. Keyed by every module the file imports, directly or not, one comment added to
-a GraphQL mutation of saleor, which the schema imports and every test the schema, had 2,396
-files analysed again; their inference had read that module in none of them.
+a GraphQL mutation of saleor had the 2,396 files that import it analysed again; their
+inference had read that module in none of them.
 
 astroid reaches another module by name, through `AstroidManager.ast_from_module_name` (an
 import, a package's submodule, a module named in a string), and prodready reads another
