@@ -6,6 +6,7 @@ analysed code become `summary.skipped` entries; only prodready's own bugs propag
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 from collections import defaultdict
@@ -85,20 +86,23 @@ def run_passes(files: list[Path], skipped: list[Skipped], others: list[Path], co
 
     if fact_cache is not None or jobs > 1:
         scan_order(module_name(path) for path in files + others if language_of(path) == "python")
-    try:
-        sharded = sharded_run(files, others, config, progress, jobs, file_cache, fact_cache)
-        if sharded is None:
-            try:
-                return _in_one_process(files, list(skipped), others, config, progress, jobs, file_cache, fact_cache)
-            except _ShardInstead:
-                sharded = sharded_run(files, others, config, progress, jobs, file_cache, fact_cache, anew=True)
-            if sharded is None:  # its workers failed
-                return _in_one_process(files, list(skipped), others, config, progress, jobs, file_cache, fact_cache,
-                                       may_shard=False)
-        findings, summary, texts = sharded
-        return findings, summary.model_copy(update={"skipped": skipped + summary.skipped}), texts
-    finally:
-        scan_order(())
+    # Nothing is kept without a cache, so what the analysis read is not asked (see `lang.reach`).
+    untracked = reach.untracked() if file_cache is None else contextlib.nullcontext()
+    with untracked:
+        try:
+            sharded = sharded_run(files, others, config, progress, jobs, file_cache, fact_cache)
+            if sharded is None:
+                try:
+                    return _in_one_process(files, list(skipped), others, config, progress, jobs, file_cache, fact_cache)
+                except _ShardInstead:
+                    sharded = sharded_run(files, others, config, progress, jobs, file_cache, fact_cache, anew=True)
+                if sharded is None:  # its workers failed
+                    return _in_one_process(files, list(skipped), others, config, progress, jobs, file_cache, fact_cache,
+                                           may_shard=False)
+            findings, summary, texts = sharded
+            return findings, summary.model_copy(update={"skipped": skipped + summary.skipped}), texts
+        finally:
+            scan_order(())
 
 
 def _in_one_process(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,

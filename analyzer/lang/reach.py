@@ -43,6 +43,7 @@ _CONTEXT = importlib.import_module("astroid.context")
 _TIPS = importlib.import_module("astroid.inference_tip")
 
 EVERY = "\0every module"  # a name that stands for every module of the project
+_ONLY_EVERY = frozenset({EVERY})
 
 # What was written in the log, each by the last time it was written, the latest last: the
 # names written since a time are those at the end, however long the log, which holds each
@@ -78,7 +79,7 @@ def _position() -> int:
 def _since(start: int) -> frozenset[str]:
     """The names written at `start` or after."""
     if start <= _floor:
-        return frozenset({EVERY})
+        return _ONLY_EVERY
     names: set[str] = set()
     for entry in reversed(_LAST):
         if _LAST[entry] < start:
@@ -128,6 +129,27 @@ _RUNNING: list[_Inference] = []  # the inferences running a step, the innermost 
 
 
 def _tracked_infer(node: Any, context: Any = None, **kwargs: Any) -> Iterator[Any]:
+    if not _TRACKING:
+        return _INFER(node, context, **kwargs)
+    return _steps(node, context, kwargs)
+
+
+_TRACKING = True
+
+
+@contextmanager
+def untracked() -> Iterator[None]:
+    """Inferences that gather no names, for a run whose answers are not kept (`--no-cache`):
+    an answer astroid keeps meanwhile reaches EVERY."""
+    global _TRACKING
+    before, _TRACKING = _TRACKING, False
+    try:
+        yield
+    finally:
+        _TRACKING = before
+
+
+def _steps(node: Any, context: Any, kwargs: dict) -> Iterator[Any]:
     inference = _Inference()
     results = _INFER(node, context, **kwargs)
     while True:
@@ -158,7 +180,7 @@ def expanded(names: frozenset[str]) -> frozenset[str]:
     """`names`, with what building each of their modules reached, and so on; a name whose
     build is not known here is written `WHOLE` + name."""
     if EVERY in names:
-        return frozenset({EVERY})
+        return _ONLY_EVERY
     found: set[str] = set()
     todo = list(names)
     while todo:
@@ -172,7 +194,7 @@ def expanded(names: frozenset[str]) -> frozenset[str]:
             continue
         found.add(name)
         if EVERY in more:
-            return frozenset({EVERY})
+            return _ONLY_EVERY
         todo.extend(more)
     return frozenset(found)
 
@@ -190,7 +212,7 @@ def reaching() -> Iterator[Reached]:
     try:
         yield reached
     finally:
-        reached.names = _since(start) if TRACKED else frozenset({EVERY})
+        reached.names = _since(start) if TRACKED else _ONLY_EVERY
 
 
 _MISSING = object()
@@ -284,7 +306,7 @@ class _InferenceCache(dict):
             inference = _RUNNING[-1]
             names = _shared(frozenset(inference.names | inference.lately))
         else:  # set by other than `NodeNG.infer`
-            names = frozenset({EVERY})
+            names = _ONLY_EVERY
         if names:
             self.names[key] = names
         dict.__setitem__(self, key, value)
@@ -314,7 +336,7 @@ class _TipCache(OrderedDict):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         start = self.starts.pop(key, None)
-        names = _since(start) if start is not None else frozenset({EVERY})
+        names = _since(start) if start is not None else _ONLY_EVERY
         if names:
             self.names[key] = names
         OrderedDict.__setitem__(self, key, value)
