@@ -105,21 +105,11 @@ class Reach:
         return _hash("\0".join([self.own[relpath], "reached", *sorted(read)]))
 
 
-def read_by_every_file(digests: dict[str, str], files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]],
-                       names: Iterable[str], untraced: Untraced | None = None) -> dict[str, str]:
-    """The digests of `dependency_digests` when any file's analysis may read the modules
-    `names` without importing them: the classes a settings string names
-    (`DEFAULT_FILTER_BACKENDS`)."""
-    shared = every_file_reads(digests, files, names, untraced)
-    if not shared:
-        return digests
-    return {relpath: with_shared(digest, shared) for relpath, digest in digests.items()}
-
-
 def every_file_reads(digests: dict[str, str], files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]],
                      names: Iterable[str], untraced: Untraced | None = None) -> list[str]:
-    """The digests of the modules `names` that any file's analysis may read without importing
-    them, for `with_shared`."""
+    """The digests (of `dependency_digests`) of the modules `names` that any file's analysis
+    may read without importing them, the classes a settings string names
+    (`DEFAULT_FILTER_BACKENDS`): `with_shared` adds them to each file's."""
     by_name, ends = _names(list(files), untraced or {})
     return sorted({digests[relpath] for name in names for relpath in _modules(name, by_name, ends)
                    if relpath in digests})

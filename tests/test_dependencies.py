@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.dependencies import dependency_digests, read_by_every_file
+from analyzer.dependencies import dependency_digests, every_file_reads, with_shared
 from analyzer.lang.python import imported_modules, imports_in_text, parse_python
 
 MODULES = {
@@ -58,10 +58,15 @@ def test_the_same_files_give_the_same_digests() -> None:
 def test_a_module_every_analysis_may_read_moves_every_file() -> None:
     files = [(relpath, text, parse_python(text, Path(relpath), name, register=False))
              for relpath, (name, text) in MODULES.items()]
-    before = read_by_every_file(dependency_digests(files), files, ["app.d"])
+    def digests(files: list) -> dict[str, str]:
+        whole = dependency_digests(files)
+        shared = every_file_reads(whole, files, ["app.d"])
+        return {relpath: with_shared(digest, shared) for relpath, digest in whole.items()}
+
+    before = digests(files)
     files = [(relpath, text + ("# changed\n" if relpath == "app/d.py" else ""), module)
              for relpath, text, module in files]
-    after = read_by_every_file(dependency_digests(files), files, ["app.d"])
+    after = digests(files)
     assert all(before[relpath] != after[relpath] for relpath in before)
 
 
