@@ -113,7 +113,7 @@ def is_test_file(relpath: str) -> bool:
 
 
 def language_of(path: str | Path) -> str | None:
-    return LANGUAGES.get(Path(path).suffix.lower())
+    return LANGUAGES.get(os.path.splitext(os.fspath(path))[1].lower())
 
 
 @dataclass(frozen=True)
@@ -139,16 +139,43 @@ def own_digest(relpath: str, text: str) -> str:
 
 def relative_posix(path: Path, root: Path | None) -> str:
     try:
-        resolved = path.resolve(strict=True)
+        resolved = _real_path(path)
     except (OSError, RuntimeError):  # a broken link or a loop of links: named as the link itself
-        resolved = path.absolute() if _is_link(path) else _resolve_missing(path)
+        resolved = os.fspath(path.absolute() if _is_link(path) else _resolve_missing(path))
     if root is not None:
-        for candidate in (resolved, path.absolute()):  # a link out of the project is named as the link
+        base = os.fspath(root)
+        prefix = base.rstrip(os.sep) + os.sep
+        if resolved.startswith(prefix):  # what `Path.relative_to` answers, without making two paths
+            return resolved[len(prefix):].replace(os.sep, "/")
+        for candidate in (Path(resolved), path.absolute()):  # a link out of the project is named as the link
             try:
                 return candidate.relative_to(root).as_posix()
             except ValueError:
                 pass
     return Path(os.path.relpath(resolved)).as_posix()
+
+
+# Each folder's real path, found once: a file's was 6% of a changed run on saleor, every one of
+# its 4,360 files resolved through each of the eight or so folders above it. Forgotten at each
+# walk, so a folder swapped for a link since is seen at the next.
+_REAL_FOLDERS: dict[str, str] = {}
+
+
+def _real_path(path: Path) -> str:
+    """`os.path.realpath(path, strict=True)`, with the folder's part looked up once."""
+    text = os.fspath(path)
+    folder, name = os.path.split(text)
+    if not os.path.isabs(text) or name in ("", ".", ".."):
+        return os.path.realpath(text, strict=True)
+    real_folder = _REAL_FOLDERS.get(folder)
+    if real_folder is None:
+        real_folder = os.path.realpath(folder, strict=True)
+        if len(_REAL_FOLDERS) >= 65_536:
+            _REAL_FOLDERS.clear()
+        _REAL_FOLDERS[folder] = real_folder
+    if stat.S_ISLNK(os.lstat(text).st_mode):
+        return os.path.realpath(text, strict=True)
+    return os.path.join(real_folder, name)
 
 
 def _is_link(path: Path) -> bool:
@@ -285,6 +312,7 @@ def discover(paths: Iterable[str | Path], config: Config, limit: int | None = No
     seen = 0
     found: list[Path] = []
     missing: list[Skipped] = []
+    _REAL_FOLDERS.clear()
     root = config.root or Path.cwd().resolve()
     ignores = _Ignores(config, root)
 

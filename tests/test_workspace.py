@@ -7,7 +7,7 @@ import pytest
 
 from analyzer.config import Config
 from analyzer.model import Skipped
-from analyzer.workspace import Globs, SourceFile, discover, read_source
+from analyzer.workspace import Globs, SourceFile, discover, read_source, relative_posix
 
 
 def make(root: Path, files: dict[str, bytes | str]) -> None:
@@ -108,3 +108,27 @@ def test_reading_bom_latin1_binary_and_oversized(tmp_path: Path) -> None:
     assert isinstance(blob, Skipped) and "binary" in blob.reason
     big = read_source(tmp_path / "big.py", config)
     assert isinstance(big, Skipped) and "max-file-size" in big.reason
+
+
+def test_a_file_is_named_by_where_links_lead(tmp_path: Path) -> None:
+    root = tmp_path.resolve()
+    make(root, {"app/real/views.py": "x = 1\n", "app/moved/views.py": "x = 1\n", "app/swapped/views.py": "x = 1\n"})
+    (root / "app/alias").symlink_to(root / "app/real", target_is_directory=True)
+    (root / "app/link.py").symlink_to(root / "app/real/views.py")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.py"
+    outside.write_text("x = 1\n")
+    (root / "app/out.py").symlink_to(outside)
+
+    assert relative_posix(root / "app/real/views.py", root) == "app/real/views.py"
+    assert relative_posix(root / "app/alias/views.py", root) == "app/real/views.py"
+    assert relative_posix(root / "app/link.py", root) == "app/real/views.py"
+    assert relative_posix(root / "app/out.py", root) == "app/out.py"  # out of the project: named as the link
+    assert relative_posix(root / "app/gone.py", root) == "app/gone.py"
+
+    # A folder swapped for a link after a walk is seen as one at the next walk.
+    assert relative_posix(root / "app/swapped/views.py", root) == "app/swapped/views.py"
+    (root / "app/swapped/views.py").unlink()
+    (root / "app/swapped").rmdir()
+    (root / "app/swapped").symlink_to(root / "app/moved", target_is_directory=True)
+    discover([root], Config(root=root))
+    assert relative_posix(root / "app/swapped/views.py", root) == "app/moved/views.py"
