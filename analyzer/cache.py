@@ -218,7 +218,7 @@ class FactCache:
         return False
 
     def put_unwanted(self, relpath: str, own: str) -> None:
-        self.fresh[relpath] = {"own": own, "unwanted": True}
+        self.fresh[relpath] = {**self._read_only(relpath, own), "unwanted": True}
 
     def imports_of(self, relpath: str, own: str, name: str) -> frozenset[str] | None:
         """What a module read but not parsed imports, if kept for this text."""
@@ -232,9 +232,14 @@ class FactCache:
         return frozenset(imports)
 
     def put_imports(self, relpath: str, own: str, name: str, imports: frozenset[str]) -> None:
+        self.fresh[relpath] = {**self._read_only(relpath, own), "name": name, "imports": sorted(imports)}
+
+    def _read_only(self, relpath: str, own: str) -> dict:
+        """What this run keeps already of a file read but not parsed, with this text: that no
+        rule needs it and what it imports are put in either order (a sharded run learns the
+        imports first), and neither may drop the other."""
         entry = self.fresh.get(relpath)
-        base = entry if isinstance(entry, dict) and entry.get("own") == own else {"own": own}
-        self.fresh[relpath] = {**base, "name": name, "imports": sorted(imports)}
+        return entry if isinstance(entry, dict) and entry.get("own") == own else {"own": own}
 
     def store(self) -> None:
         """Keep this run's files, and those of the last runs that this one did not read (it

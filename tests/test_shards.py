@@ -153,10 +153,13 @@ def test_the_cache_a_sharded_run_leaves_serves_the_runs_after_it(sharded: list[i
         return real(text, path, *args, **kwargs)
 
     monkeypatch.setattr(engine, "parse_python", counting)
+    read_for_imports: list[str] = []
+    monkeypatch.setattr(engine, "imports_in_text", lambda text, path, name: read_for_imports.append(name))
     changed = analyzer.analyze([root], config, cache=True, jobs=2)
     assert sharded == [2], "a run with facts kept parses in one process"
     modules = [p for p in discover([root], config)[0] if p.suffix == ".py"]
     assert built and len(built) < len(modules) / 2, "the facts the workers worked out were not kept"
+    assert read_for_imports == [], "what the test modules import was not kept with their being unwanted"
     monkeypatch.setattr(engine, "parse_python", real)
     assert changed.findings == analyzer.analyze([root], config, jobs=1).findings == cold.findings
     views.write_text(views.read_text(encoding="utf-8") + "\n\ndef every_project(request):\n"
