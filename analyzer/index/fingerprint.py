@@ -9,6 +9,7 @@ fingerprint that missed a difference would serve findings worked out against oth
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from enum import Enum
@@ -30,15 +31,33 @@ def _canonical(value: object) -> object:
         return value
     if isinstance(value, Enum):
         return [type(value).__name__, value.value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [type(value).__name__, {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}]
-    if isinstance(value, dict):
-        return ["dict", sorted(([_canonical(k), _canonical(v)] for k, v in value.items()), key=_order)]
+    names = _field_names(type(value))
+    if names is not None:
+        return [type(value).__name__, {name: _canonical(getattr(value, name)) for name in names}]
+    if isinstance(value, dict):  # ordered by key alone: a dict's keys differ
+        items = [[_canonical(k), _canonical(v)] for k, v in value.items()]
+        return ["dict", sorted(items, key=_first if all(type(k) is str for k in value) else _first_order)]
     if isinstance(value, (set, frozenset)):
+        if all(type(item) is str for item in value):  # most of them: names, ordered as they are
+            return ["set", sorted(value)]
         return ["set", sorted((_canonical(item) for item in value), key=_order)]
     if isinstance(value, (list, tuple)):
         return [_canonical(item) for item in value]
     raise NotFingerprintable(f"{type(value).__qualname__} in the project index")
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """The fields of a dataclass, None for any other type: asked of every value of the index."""
+    return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+
+
+def _first(item: list) -> str:
+    return item[0]
+
+
+def _first_order(item: list) -> str:
+    return _order(item[0])
 
 
 def _order(value: object) -> str:
