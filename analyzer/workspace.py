@@ -445,7 +445,8 @@ def source_encoding(data: bytes, language: str) -> str | DecodeProblem:
         return "utf-16"
     if b"\x00" in data[:8192]:
         return DecodeProblem("binary file (contains NUL bytes)")
-    head = b"\n".join(data.split(b"\n", 2)[:2])
+    second = data.find(b"\n", data.find(b"\n") + 1)  # PEP 263: the first two lines, without copying the rest
+    head = data if second < 0 else data[:second]
     if language == "python" and _CODING.search(head.removeprefix(codecs.BOM_UTF8)):
         try:  # which also refuses a byte order mark beside another declared encoding, as Python does
             return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
