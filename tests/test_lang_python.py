@@ -7,7 +7,7 @@ from collections import defaultdict
 import astroid
 from astroid import nodes
 
-from analyzer.lang.python import forget_modules, nodes_within, parse_python
+from analyzer.lang.python import Positions, forget_modules, nodes_within, parse_python
 
 SOURCE = '''
 import os
@@ -106,3 +106,17 @@ def test_the_builtin_transforms_asked_as_one_infer_what_astroids_own_do(monkeypa
                 is brain_builtin_inference._builtin_filter_predicate]) == 19
     assert _inferred(BUILTIN_CALLS) == ours
     assert "'builtins.dict'" in ours[0] and "'builtins.dict'" in ours[1] and "3" in ours[3]
+
+
+def test_a_definition_is_named_by_its_name_past_decorators_and_comments() -> None:
+    text = ('@app.route(\n    "/reset",  # def reset(): an old name\n)\n# class Reset: was one\n'
+            '@limits(calls=5)\nasync def reset(request):\n    return "é"\n\n\n'
+            '@dataclass\nclass   Résumé(Base):  # the name is not ASCII\n    pass\n')
+    module = astroid.parse(text)
+    handler, klass = module.body
+    positions = Positions(text)
+    span = positions.name_span(handler)
+    assert (span.line, span.column, span.end_line, span.end_column) == (6, 11, 6, 16)
+    span = positions.name_span(klass)
+    assert (span.line, span.column, span.end_column) == (11, 9, 15)
+    assert text.split("\n")[10][span.column - 1:span.end_column - 1] == "Résumé"
