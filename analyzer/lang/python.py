@@ -30,7 +30,7 @@ from astroid.exceptions import AstroidError, AstroidImportError
 from astroid.inference_tip import clear_inference_tip_cache
 from astroid.interpreter._import import spec as astroid_spec
 from astroid.manager import AstroidManager
-from astroid.nodes._base_nodes import LookupMixIn
+from astroid.nodes._base_nodes import LookupMixIn, NoChildrenNode
 from astroid.rebuilder import TreeRebuilder
 
 from ..model import Span
@@ -404,17 +404,31 @@ def _walk(root: nodes.NodeNG) -> tuple[list[nodes.NodeNG], dict[int, tuple[int, 
 
 
 def _walk_statement(statement: nodes.NodeNG, order: list[nodes.NodeNG], spans: dict[int, tuple[int, int]]) -> None:
+    append = order.append
+
     def visit(node: nodes.NodeNG) -> None:
         start = len(order)
-        order.append(node)
-        for child in node.get_children():
-            visit(child)
-        if isinstance(node, _SCOPES):
+        append(node)
+        kind = _KINDS.get(type(node)) or _kind(type(node))
+        if kind[0]:
+            for child in node.get_children():
+                visit(child)
+        if kind[1]:
             spans[id(node)] = (start, len(order))
 
     start = len(order)
     visit(statement)
     spans[id(statement)] = (start, len(order))
+
+
+# A class of node -> whether it has children, whether it is a scope. A third of the walk went to
+# asking a name or a constant for its children (none) and every node whether it is a scope.
+_KINDS: dict[type, tuple[bool, bool]] = {}
+
+
+def _kind(cls: type) -> tuple[bool, bool]:
+    found = _KINDS[cls] = (cls.get_children is not NoChildrenNode.get_children, issubclass(cls, _SCOPES))
+    return found
 
 
 def _by_class(order: list[nodes.NodeNG]) -> dict[type, list[int]]:
