@@ -370,13 +370,13 @@ def nodes_within(node: nodes.NodeNG, kinds: type | tuple[type, ...]) -> tuple[no
     return found
 
 
-def _of_kinds(order: list[nodes.NodeNG], by_class: dict[type, list[int]], kinds: type | tuple[type, ...],
+def _of_kinds(order: list[nodes.NodeNG], by_class: _ByClass, kinds: type | tuple[type, ...],
               start: int, end: int) -> tuple[nodes.NodeNG, ...]:
     """The nodes of `kinds` among `order[start:end]`, in order, from where each class of node
     stands in the walk: a module's facts ask it for a dozen kinds, each rare (its imports, its
     classes), and a look at every node for each was a tenth of a cold run."""
     runs = [positions[bisect.bisect_left(positions, start):bisect.bisect_left(positions, end)]
-            for kind, positions in by_class.items() if issubclass(kind, kinds)]
+            for positions in by_class.of_kinds(kinds)]
     picked = runs[0] if len(runs) == 1 else sorted(position for run in runs for position in run)
     return tuple(order[position] for position in picked)
 
@@ -384,7 +384,7 @@ def _of_kinds(order: list[nodes.NodeNG], by_class: dict[type, list[int]], kinds:
 _SCOPES = (nodes.Module, nodes.ClassDef, nodes.FunctionDef, nodes.Lambda)
 
 
-def _walk(root: nodes.NodeNG) -> tuple[list[nodes.NodeNG], dict[int, tuple[int, int]], dict[type, list[int]]]:
+def _walk(root: nodes.NodeNG) -> tuple[list[nodes.NodeNG], dict[int, tuple[int, int]], _ByClass]:
     """The tree in the order nodes_of_class visits it, where the nodes of each scope and of
     each top-level statement lie in it, and where each class of node does."""
     memo = root.__dict__.get("_prodready_walk")
@@ -399,7 +399,7 @@ def _walk(root: nodes.NodeNG) -> tuple[list[nodes.NodeNG], dict[int, tuple[int, 
                 spans[id(root)] = (0, len(order))
         except RecursionError:  # a pathologically deep expression: walk each scope on its own
             order, spans = [], {}
-        memo = root.__dict__["_prodready_walk"] = (order, spans, _by_class(order))
+        memo = root.__dict__["_prodready_walk"] = (order, spans, _ByClass(order))
     return memo
 
 
@@ -431,11 +431,22 @@ def _kind(cls: type) -> tuple[bool, bool]:
     return found
 
 
-def _by_class(order: list[nodes.NodeNG]) -> dict[type, list[int]]:
-    by_class: dict[type, list[int]] = {}
-    for position, node in enumerate(order):
-        by_class.setdefault(type(node), []).append(position)
-    return by_class
+class _ByClass(dict):
+    """Where each class of node stands in a walk, by class; and the classes of each set of kinds
+    asked, found once: every function and class of a module is asked for the same kinds, and
+    looking through its fifty classes of node each time was a fortieth of a cold scan."""
+
+    def __init__(self, order: list[nodes.NodeNG]) -> None:
+        super().__init__()
+        for position, node in enumerate(order):
+            self.setdefault(type(node), []).append(position)
+        self._of_kinds: dict[type | tuple[type, ...], list[list[int]]] = {}
+
+    def of_kinds(self, kinds: type | tuple[type, ...]) -> list[list[int]]:
+        found = self._of_kinds.get(kinds)
+        if found is None:
+            found = self._of_kinds[kinds] = [positions for kind, positions in self.items() if issubclass(kind, kinds)]
+        return found
 
 
 def can_shift(module: nodes.Module) -> bool:
@@ -501,7 +512,7 @@ def carry_walk(old: nodes.Module, new: nodes.Module, position: int) -> None:
     carried.update({key: (first + start, last + start) for key, (first, last) in fresh_spans.items()})
     walked = [new, *order[1:start], *fresh, *order[end:]]
     carried[id(new)] = (0, len(walked))
-    new.__dict__["_prodready_walk"] = (walked, carried, _by_class(walked))
+    new.__dict__["_prodready_walk"] = (walked, carried, _ByClass(walked))
 
 
 def release_superseded_trees() -> None:
