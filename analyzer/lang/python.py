@@ -11,13 +11,14 @@ import ast
 import bisect
 import contextlib
 import importlib.machinery
+import itertools
 import re
 import sys
 import tokenize
 import types
 import weakref
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -586,9 +587,11 @@ class Positions:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines = text.split("\n")
-        self.line_starts = [0]
-        for line in self.lines[:-1]:
-            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
+
+    @cached_property
+    def line_starts(self) -> list[int]:
+        """Where each line starts: for the offsets of SQL and scripts, which most files have none of."""
+        return [0, *itertools.accumulate(len(line) + 1 for line in self.lines[:-1])]
 
     def column(self, line: int, byte_offset: int) -> int:
         """1-based code-point column of a 0-based byte offset on 1-based `line`."""
