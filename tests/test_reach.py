@@ -11,7 +11,7 @@ from astroid import nodes
 
 from analyzer.index.kept import module_fact
 from analyzer.lang.python import forget_modules, parse_python
-from analyzer.lang.reach import WHOLE, expanded, reaching
+from analyzer.lang.reach import EVERY, WHOLE, expanded, reaching, untracked
 
 MODULES = {
     "reach_models": "class Invoice:\n    pass\n\n\nclass Receipt:\n    pass\n",
@@ -82,3 +82,15 @@ def test_a_module_stands_with_what_building_its_tree_read(trees: dict[str, nodes
     itself and everything it imports."""
     assert expanded(frozenset({"reach_star"})) >= {"reach_star", "reach_models"}
     assert expanded(frozenset({"reach_nowhere"})) == {WHOLE + "reach_nowhere"}
+
+
+def test_analysis_in_or_across_a_run_that_writes_nothing_reached_every(trees: dict[str, nodes.Module]) -> None:
+    """A run without a cache writes no names down; what it worked out, and what began before
+    it ended, stands for every module, never for none."""
+    with reaching() as across:
+        with untracked(), reaching() as inside:
+            list(_last_name(trees["reach_view"]).infer())
+    with reaching() as after:
+        list(_last_name(trees["reach_elsewhere"]).infer())
+    assert inside.names == across.names == {EVERY}
+    assert "reach_unrelated" in after.names and EVERY not in after.names
