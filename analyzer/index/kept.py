@@ -77,11 +77,15 @@ def module_fact(module: Any, key: str, work_out: Callable[[Any], T]) -> T:
     """The fact `key` of `module`, worked out from its tree once; a kept module holds it or
     raises `TreeNeeded`."""
     memo = module_memo(module)
-    if key not in memo:
+    found = memo.get(key, _MISSING)  # one look, and one noting of what the fact reached (see `Memo`)
+    if found is _MISSING:
         if isinstance(module, KeptModule):
             raise TreeNeeded(module.relpath, key)
-        memo[key] = work_out(module)
-    return memo[key]
+        found = memo[key] = work_out(module)
+    return found
+
+
+_MISSING = object()
 
 
 def facts_reached(module: Any) -> frozenset[str]:
