@@ -93,6 +93,17 @@ class DjangoMigrations:
     def model(self, app: str, name: str) -> MigratedModel | None:
         return self.models.get((app, name.lower()))
 
+    def changes_in(self, path: str) -> list[FieldChange]:
+        """The AlterFields of one migration file, in replay order. The rules of every migration
+        ask: looking through all of them for each was a million comparisons on saleor. Kept
+        beside the fields, so neither compared nor fingerprinted."""
+        by_path = self.__dict__.get("_changes_by_path")
+        if by_path is None:
+            by_path = self.__dict__["_changes_by_path"] = {}
+            for change in self.changes:
+                by_path.setdefault(change.path, []).append(change)
+        return by_path.get(path, [])
+
 
 def unloaded_model_modules(modules: Iterable[tuple[str, nodes.Module]]) -> set[str]:
     """Modules of a `models` package that nothing imports: Django never loads their classes, so

@@ -93,8 +93,8 @@ class NotNullOnExistingColumn(MigrationRule):
         if fresh_database_only(node):
             return
         if is_migration_module(ctx.relpath):
-            for change in ctx.index.django_migrations.changes:
-                if change.path == ctx.relpath and change.before.options.get("null") is True \
+            for change in ctx.index.django_migrations.changes_in(ctx.relpath):
+                if change.before.options.get("null") is True \
                         and change.after.options.get("null") is False and not _proven_by_check(ctx.text, change.field):
                     operation = django_operation_at(node, change.line)
                     if operation is not None:

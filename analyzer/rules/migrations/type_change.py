@@ -124,8 +124,8 @@ class ColumnTypeChange(MigrationRule):
         if fresh_database_only(node):
             return
         if is_migration_module(ctx.relpath):
-            for change in ctx.index.django_migrations.changes:
-                described = _django_rewrite(change) if change.path == ctx.relpath else None
+            for change in ctx.index.django_migrations.changes_in(ctx.relpath):
+                described = _django_rewrite(change)
                 operation = django_operation_at(node, change.line) if described else None
                 if operation is not None:
                     yield ctx.finding(self, positions.span(operation),
