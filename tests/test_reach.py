@@ -87,9 +87,8 @@ def test_a_module_stands_with_what_building_its_tree_read(trees: dict[str, nodes
 def test_analysis_in_or_across_a_run_that_writes_nothing_reached_every(trees: dict[str, nodes.Module]) -> None:
     """A run without a cache writes no names down; what it worked out, and what began before
     it ended, stands for every module, never for none."""
-    with reaching() as across:
-        with untracked(), reaching() as inside:
-            list(_last_name(trees["reach_view"]).infer())
+    with reaching() as across, untracked(), reaching() as inside:
+        list(_last_name(trees["reach_view"]).infer())
     with reaching() as after:
         list(_last_name(trees["reach_elsewhere"]).infer())
     assert inside.names == across.names == {EVERY}

@@ -111,11 +111,11 @@ def test_reading_bom_latin1_binary_and_oversized(tmp_path: Path) -> None:
 
 
 def test_a_file_is_named_by_where_links_lead(tmp_path: Path) -> None:
-    root = tmp_path.resolve()
+    root = tmp_path.resolve() / "project"
     make(root, {"app/real/views.py": "x = 1\n", "app/moved/views.py": "x = 1\n", "app/swapped/views.py": "x = 1\n"})
     (root / "app/alias").symlink_to(root / "app/real", target_is_directory=True)
     (root / "app/link.py").symlink_to(root / "app/real/views.py")
-    outside = tmp_path.parent / f"{tmp_path.name}-outside.py"
+    outside = tmp_path / "outside.py"
     outside.write_text("x = 1\n")
     (root / "app/out.py").symlink_to(outside)
 
