@@ -38,11 +38,25 @@ def dependency_digests(files: Iterable[tuple[str, str, nodes.Module | KeptModule
     module no rule needs) to their files and what they import (`lang.python.imports_in_text`):
     astroid builds one when an import reaches it. One whose imports could not be read depends
     on every file. `own_digests`: the files' `own_digest`s, where the caller has them."""
-    files = list(files)
-    known = own_digests or {}
-    own = {relpath: known.get(relpath) or own_digest(relpath, text) for relpath, text, _ in files}
-    untraced = {name: found for name, found in (untraced or {}).items() if found[0] in own}
-    by_name, ends = _names(files, untraced)
+    return _digests(_Project(files, untraced, own_digests))
+
+
+class _Project:
+    """A run's files, their own digests and the names of their modules, worked out once for
+    both digests of a run (`dependency_digests`, `Reach`)."""
+
+    def __init__(self, files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]],
+                 untraced: Untraced | None, own_digests: dict[str, str] | None) -> None:
+        self.files = list(files)
+        known = own_digests or {}
+        self.own = {relpath: known.get(relpath) or own_digest(relpath, text) for relpath, text, _ in self.files}
+        self.untraced = {name: found for name, found in (untraced or {}).items() if found[0] in self.own}
+        self.by_name, self.ends = _names(self.files, self.untraced)
+
+
+def _digests(project: _Project) -> dict[str, str]:
+    files, untraced, by_name, ends = project.files, project.untraced, project.by_name, project.ends
+    own = dict(project.own)
     edges: dict[str, set[str]] = {relpath: set() for relpath in own}
     for relpath, _, module in files:
         if module is None:
@@ -78,17 +92,21 @@ class Reach:
     module and all it imports (its digest above). Analysis that reached `lang.reach.EVERY`, or
     whose names are not known, has its file's digest above."""
 
-    def __init__(self, files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]], digests: dict[str, str],
+    def __init__(self, files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]],
                  untraced: Untraced | None = None, own_digests: dict[str, str] | None = None) -> None:
-        files = list(files)
-        known = own_digests or {}
-        self.own = {relpath: known.get(relpath) or own_digest(relpath, text) for relpath, text, _ in files}
-        self.whole = digests
-        self.by_name, self.ends = _names(files, {name: found for name, found in (untraced or {}).items()
-                                                 if found[0] in self.own})
+        project = _Project(files, untraced, own_digests)
+        self.own, self.by_name, self.ends = project.own, project.by_name, project.ends
+        self.whole = _digests(project)  # each file's digest of everything it imports, for the fallback
 
     def __contains__(self, relpath: str) -> bool:
         return relpath in self.whole
+
+    def every_file_reads(self, names: Iterable[str]) -> list[str]:
+        """The digests (of everything each imports) of the modules `names` that any file's
+        analysis may read without importing them, the classes a settings string names
+        (`DEFAULT_FILTER_BACKENDS`): `with_shared` adds them to each file's."""
+        return sorted({self.whole[relpath] for name in names for relpath in _modules(name, self.by_name, self.ends)
+                       if relpath in self.whole})
 
     def digest(self, relpath: str, names: Iterable[str] | None) -> str:
         names = None if names is None else frozenset(names)
@@ -103,16 +121,6 @@ class Reach:
                 read.update(self.own[found] for found in _modules(name, self.by_name, self.ends, packages=False)
                             if found != relpath and found in self.own)
         return _hash("\0".join([self.own[relpath], "reached", *sorted(read)]))
-
-
-def every_file_reads(digests: dict[str, str], files: Iterable[tuple[str, str, nodes.Module | KeptModule | None]],
-                     names: Iterable[str], untraced: Untraced | None = None) -> list[str]:
-    """The digests (of `dependency_digests`) of the modules `names` that any file's analysis
-    may read without importing them, the classes a settings string names
-    (`DEFAULT_FILTER_BACKENDS`): `with_shared` adds them to each file's."""
-    by_name, ends = _names(list(files), untraced or {})
-    return sorted({digests[relpath] for name in names for relpath in _modules(name, by_name, ends)
-                   if relpath in digests})
 
 
 def with_shared(digest: str, shared: list[str]) -> str:

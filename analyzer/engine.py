@@ -21,7 +21,7 @@ from .budget import MemoryUp, TimeUp, budget, resident_mb
 from .cache import FactCache, FileCache
 from .collector import fewer_collections, set_aside
 from .config import Config
-from .dependencies import Reach, Untraced, dependency_digests, every_file_reads, with_shared
+from .dependencies import Reach, Untraced, with_shared
 from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
 from .index.fingerprint import NotFingerprintable, fingerprint
@@ -143,7 +143,7 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
     everything = parsed + context
     untraced = untraced_modules(everything, fact_cache) if file_cache is not None else {}
     digests = with_trees(lambda: module_digests(everything, untraced), everything, config) \
-        if file_cache is not None else Reach([], {})
+        if file_cache is not None else Reach([])
     if fact_cache is not None:
         stale = [item for item in everything if item.kept is not None  # what their facts read through inference
                  and fact_cache.depends(item.source.relpath) !=
@@ -158,8 +158,7 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
     set_aside()
     rules = enabled_rules(config)
     if file_cache is not None:
-        file_cache.keys = file_keys(everything, index_facts(index), index.default_filter_backends, file_cache,
-                                     digests, untraced)
+        file_cache.keys = file_keys(index_facts(index), index.default_filter_backends, file_cache, digests)
     def check(item: ParsedFile) -> FileResult:
         _tree_for_rules(item, config)  # a kept module's, in the worker that checks it where pass 2 forks
         return check_file(item, config, index, rules)
@@ -236,16 +235,15 @@ def index_facts(index: ProjectIndex) -> str | None:
         return None
 
 
-def file_keys(items: list[ParsedFile], facts: str | None, filter_backends: Iterable[str], file_cache: FileCache,
-              digests: Reach, untraced: Untraced) -> Callable[[str, frozenset[str] | None], str] | None:
+def file_keys(facts: str | None, filter_backends: Iterable[str], file_cache: FileCache,
+              digests: Reach) -> Callable[[str, frozenset[str] | None], str] | None:
     """Each file's cache key, from the modules its analysis reached: what its findings depend
     on (see `analyzer.dependencies`) under the index of fingerprint `facts`, whose default
     filter backends are `filter_backends`. No keys for a run whose index the fingerprint cannot
     capture: every file is analysed, as without a cache."""
     if facts is None:
         return None
-    files = ((item.source.relpath, item.source.text, item.for_index) for item in items)
-    shared = every_file_reads(digests.whole, files, (path.rpartition(".")[0] for path in filter_backends), untraced)
+    shared = digests.every_file_reads(path.rpartition(".")[0] for path in filter_backends)
 
     def key(relpath: str, reached: frozenset[str] | None) -> str:
         return file_cache.key(facts, with_shared(digests.digest(relpath, reached), shared))
@@ -364,7 +362,7 @@ def module_digests(items: list[ParsedFile], untraced: Untraced) -> Reach:
     """Each file's dependency digest, from what its analysis reached (see `lang.reach`)."""
     files = [(item.source.relpath, item.source.text, item.for_index) for item in items]
     own = {item.source.relpath: item.source.digest for item in items}
-    return Reach(files, dependency_digests(files, untraced=untraced, own_digests=own), untraced, own)
+    return Reach(files, untraced, own)
 
 
 def untraced_modules(items: list[ParsedFile], facts: FactCache | None) -> Untraced:

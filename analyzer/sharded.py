@@ -24,7 +24,7 @@ from . import engine
 from .cache import FactCache, FileCache
 from .collector import set_aside
 from .config import Config
-from .dependencies import Reach, Untraced
+from .dependencies import Reach
 from .engine import (
     ParsedFile,
     check_file,
@@ -134,7 +134,7 @@ def sharded_run(files: list[Path], others: list[Path], config: Config, progress:
                 if file_cache is not None else {}  # without a cache, no fact is read here
             _stand_in_others(sources, items, marks, kept_facts, ())
             everything = [item for item in items if item is not None]
-            untraced, digests = _digests_to_keep(everything, file_cache, fact_cache, config)
+            digests = _digests_to_keep(everything, file_cache, fact_cache, config)
             if fact_cache is not None:
                 keep_facts(everything, fact_cache, digests, worked_out=True, store=False)
             answers = shards.gather(count_done)
@@ -156,7 +156,7 @@ def sharded_run(files: list[Path], others: list[Path], config: Config, progress:
     checked = [position for position in range(len(files)) if items[position] is not None]
     if file_cache is not None:
         facts_print, backends = answers[0][2]
-        file_cache.keys = file_keys(everything, facts_print, backends, file_cache, digests, untraced)
+        file_cache.keys = file_keys(facts_print, backends, file_cache, digests)
         for position in checked:
             file_cache.put(items[position].source.relpath, results[position])
         file_cache.store()
@@ -178,14 +178,14 @@ BLOCKS_PER_WORKER = 8
 
 
 def _digests_to_keep(everything: list[ParsedFile], file_cache: FileCache | None, fact_cache: FactCache | None,
-                     config: Config) -> tuple[Untraced, Reach]:
-    """What a cache keys its files by: the modules read but not parsed, and each file's
-    dependency digest, worked out from the kept facts; nothing without a cache."""
+                     config: Config) -> Reach:
+    """What a cache keys its files by: each file's dependency digest, worked out from the kept
+    facts and the imports of the modules read but not parsed; nothing without a cache."""
     if file_cache is None:
-        return {}, Reach([], {})
+        return Reach([])
     untraced = untraced_modules(everything, fact_cache)
     try:
-        return untraced, with_trees(lambda: module_digests(everything, untraced), everything, config)
+        return with_trees(lambda: module_digests(everything, untraced), everything, config)
     finally:  # a tree built here, for a fact a worker did not keep, is not the next scan's
         forget_modules([module_name(item.source.path) for item in everything if item.module is not None])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.dependencies import dependency_digests, every_file_reads, with_shared
+from analyzer.dependencies import Reach, dependency_digests, with_shared
 from analyzer.lang.python import imported_modules, imports_in_text, parse_python
 
 MODULES = {
@@ -59,9 +59,9 @@ def test_a_module_every_analysis_may_read_moves_every_file() -> None:
     files = [(relpath, text, parse_python(text, Path(relpath), name, register=False))
              for relpath, (name, text) in MODULES.items()]
     def digests(files: list) -> dict[str, str]:
-        whole = dependency_digests(files)
-        shared = every_file_reads(whole, files, ["app.d"])
-        return {relpath: with_shared(digest, shared) for relpath, digest in whole.items()}
+        reach = Reach(files)
+        shared = reach.every_file_reads(["app.d"])
+        return {relpath: with_shared(digest, shared) for relpath, digest in reach.whole.items()}
 
     before = digests(files)
     files = [(relpath, text + ("# changed\n" if relpath == "app/d.py" else ""), module)
