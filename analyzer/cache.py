@@ -168,7 +168,7 @@ class FactCache:
         self.kept: dict[str, dict] = {}
         self.fresh: dict[str, dict] = {}
         data = _read_json(self.target)
-        if isinstance(data, dict) and isinstance(data.get("modules"), dict):
+        if isinstance(data, dict) and data.get("format") == _FACTS_FORMAT and isinstance(data.get("modules"), dict):
             self.kept = data["modules"]
 
     def stand_in(self, relpath: str, own: str, name: str) -> KeptModule | None:
@@ -249,8 +249,12 @@ class FactCache:
             if relpath not in self.fresh and _is_file(root / relpath):
                 self.fresh[relpath] = entry
         with contextlib.suppress(OSError):
-            _write(self.folder, self.target, _json({"modules": self.fresh}))
+            _write(self.folder, self.target, _json({"format": _FACTS_FORMAT, "modules": self.fresh}))
 
+
+# How `FactCache` writes a module's facts: each as JSON text (see `index.kept.read_facts`). Facts
+# written otherwise, by an earlier prodready, are not read.
+_FACTS_FORMAT = 2
 
 # Far more than a run writes (saleor's kept facts: 12 MB): a larger entry is not prodready's.
 _LARGEST_ENTRY = 1 << 30

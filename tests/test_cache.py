@@ -419,7 +419,7 @@ def test_kept_facts_of_the_wrong_shape_cost_a_parse(project: Path) -> None:
     run(project)
     (facts_file,) = (project / CACHE_DIR).rglob("*.facts.json")
     data = json.loads(facts_file.read_text())
-    junk = [{"calls": "x"}, [[1, 2]], "text", {"nested": [[[[]]]]}, None]
+    junk = [{"calls": "x"}, '{"calls": "x"}', "[[1, 2]]", "text", '{"nested": [[[[]]]]}', "[" * 100_000, None]
     for number, entry in enumerate(data["modules"].values()):
         if isinstance(entry.get("facts"), dict):
             entry["facts"] = {key: junk[number % len(junk)] for key in entry["facts"]}
@@ -429,6 +429,27 @@ def test_kept_facts_of_the_wrong_shape_cost_a_parse(project: Path) -> None:
     edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
     assert same(run(project), run(project, cache=False))
     assert cold.findings
+
+
+def test_facts_kept_by_an_earlier_format_are_set_aside(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Facts were once kept as JSON values, not texts; some of those values are strings (a
+    module's `global_criteria` is ""), which must not be read as the texts of facts: a module
+    standing in with them would lack the rest, and each would cost the index a new start."""
+    run(project)
+    (facts_file,) = (project / CACHE_DIR).rglob("*.facts.json")
+    data = json.loads(facts_file.read_text())
+    del data["format"]
+    for entry in data["modules"].values():
+        if isinstance(entry.get("facts"), dict):
+            entry["facts"] = {key: json.loads(text) for key, text in entry["facts"].items()}
+    assert any(value == "" for entry in data["modules"].values() for value in entry.get("facts", {}).values())
+    facts_file.write_text(json.dumps(data))
+    starts = []
+    real = engine.module_digests
+    monkeypatch.setattr(engine, "module_digests", lambda *args: starts.append(1) or real(*args))
+    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    assert same(run(project), run(project, cache=False))
+    assert len(starts) == 1
 
 
 def test_entries_planted_with_values_no_run_writes_are_ignored(project: Path) -> None:

@@ -16,7 +16,7 @@ from analyzer.config import Config, discover_config
 from analyzer.engine import index_files, parse_files
 from analyzer.index import build_index, declared_models
 from analyzer.index.fingerprint import fingerprint
-from analyzer.index.kept import KeptModule, TreeNeeded, plain_facts, read_facts, written_facts
+from analyzer.index.kept import KeptModule, TreeNeeded, module_fact, plain_facts, read_facts, written_facts
 from analyzer.lang.python import defer_module, forget_modules, module_name, parse_python
 from analyzer.lang.reach import REACHES
 from analyzer.workspace import discover, is_test_file
@@ -112,9 +112,16 @@ def test_another_tenant_costs_the_trees_of_the_modules_that_have_something_to_as
 
 
 def test_kept_facts_that_do_not_fit_are_dropped() -> None:
-    assert read_facts({"handler_facts": {"calls": "not a tuple"}, "unknown_family": 1, 3: 4}) == {}
+    assert read_facts({"handler_facts": {"calls": "not text"}, "unknown_family": "1", 3: "4"}) == {}
     assert read_facts(["not", "a", "mapping"]) == {}
-    assert read_facts({"class_names": ["invoice", "Invoice"]}) == {"class_names": frozenset({"invoice", "Invoice"})}
+    facts = read_facts({"handler_facts": '{"calls": "not a tuple"}', "class_names": '["invoice", "Invoice"]',
+                        "reaches:class_names": '["billing.models"]', "reaches:security": "[3]"})
+    assert facts["reaches:class_names"] == frozenset({"billing.models"}) and "reaches:security" not in facts
+    memo = KeptModule("billing.views", "billing/views.py", facts)._prodready_memo
+    assert "handler_facts" not in memo and memo.get("handler_facts") is None  # read when asked, then dropped
+    with pytest.raises(TreeNeeded):
+        module_fact(KeptModule("billing.views", "billing/views.py", facts), "handler_facts", lambda module: None)
+    assert memo.get("class_names") == frozenset({"invoice", "Invoice"}) == memo["class_names"]
 
 
 def test_a_kept_module_has_no_tree() -> None:
@@ -133,8 +140,8 @@ def test_a_fact_json_would_not_give_back_alike_is_not_kept() -> None:
     plain = parse_python(text.replace("b'code'", "'code'"), Path("billing/models.py"), "billing.models",
                          register=False)
     declared_models("billing/models.py", plain)
-    assert read_facts(json.loads(json.dumps(written_facts(plain))))["declared_models"] == \
-        declared_models("billing/models.py", plain)
+    kept = KeptModule("billing.models", "billing/models.py", read_facts(json.loads(json.dumps(written_facts(plain)))))
+    assert declared_models("billing/models.py", kept) == declared_models("billing/models.py", plain)
 
 
 _CONTEXT_KEY = re.compile(r":[0-9a-f]{16}$")  # a fact kept under the tenant it was worked out for

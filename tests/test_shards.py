@@ -218,7 +218,7 @@ def test_a_changed_run_that_would_parse_much_of_the_project_again_runs_in_the_wo
     assert sharded == [2]
     [kept] = (root / ".prodready_cache").rglob("*.facts.json")
     planted = json.loads(kept.read_text(encoding="utf-8"))  # a fact the workers will not find again
-    planted["modules"]["projects/views.py"]["facts"]["class_names"] = ["planted"]
+    planted["modules"]["projects/views.py"]["facts"]["class_names"] = '["planted"]'
     kept.write_text(json.dumps(planted), encoding="utf-8")
     models = root / "accounts" / "models.py"
     models.write_text(models.read_text(encoding="utf-8") + "\n\nclass Badge(models.Model):\n"
@@ -227,7 +227,7 @@ def test_a_changed_run_that_would_parse_much_of_the_project_again_runs_in_the_wo
     assert sharded == [2, 2]
     assert changed.findings == analyzer.analyze([root], config, jobs=1).findings
     rewritten = json.loads(kept.read_text(encoding="utf-8"))["modules"]["projects/views.py"]["facts"]
-    assert rewritten.get("class_names") != ["planted"], "the cache kept what the workers did not work out"
+    assert rewritten.get("class_names") != '["planted"]', "the cache kept what the workers did not work out"
     views = root / "projects" / "views.py"
     views.write_text(views.read_text(encoding="utf-8") + "\n\ndef every_project(request):\n"
                      "    return Project.objects.all()\n", encoding="utf-8")
