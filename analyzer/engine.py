@@ -25,7 +25,7 @@ from .dependencies import Reach, Untraced, with_shared
 from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
 from .index.fingerprint import NotFingerprintable, fingerprint
-from .index.kept import KeptModule, TreeNeeded
+from .index.kept import KeptModule, TreeNeeded, asked_alike
 from .lang import reach
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
 from .lang.python import (
@@ -346,8 +346,11 @@ def _build_tree(item: ParsedFile, config: Config) -> None:
 
 
 def with_trees(work: Callable[[], T], items: list[ParsedFile], config: Config) -> T:
-    """`work()`, building the tree of each kept module it asks for what was not kept."""
+    """`work()`, building the tree of each kept module it asks for what was not kept: and of
+    those it will ask alike (see `asked_alike`). Each costs `work` a new start, so after
+    `MOST_STARTS` of them (kept facts that lack what every module holds) every tree is built."""
     by_path = {item.source.relpath: item for item in items}
+    starts = 0
     while True:
         try:
             return work()
@@ -355,7 +358,16 @@ def with_trees(work: Callable[[], T], items: list[ParsedFile], config: Config) -
             item = by_path.get(needed.relpath)
             if item is None or item.kept is None:
                 raise
+            starts += 1
+            kept = [other for other in items if other.kept is not None and other is not item]
             _build_tree(item, config)
+            for other in kept:
+                if starts >= MOST_STARTS or asked_alike(other.kept, needed.wanted):
+                    _build_tree(other, config)
+
+
+# The new starts of the index (or of the digests) after which every kept module's tree is built.
+MOST_STARTS = 8
 
 
 def module_digests(items: list[ParsedFile], untraced: Untraced) -> Reach:

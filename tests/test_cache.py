@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -450,6 +451,29 @@ def test_facts_kept_by_an_earlier_format_are_set_aside(project: Path, monkeypatc
     edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
     assert same(run(project), run(project, cache=False))
     assert len(starts) == 1
+
+
+def test_kept_facts_that_lack_what_every_module_holds_cost_a_few_starts(project: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each module stands in with one fact of those the index asks: each one it lacks would
+    cost the index a new start, so after a few every tree is built at once."""
+    run(project)
+    (facts_file,) = (project / CACHE_DIR).rglob("*.facts.json")
+    data = json.loads(facts_file.read_text())
+    for entry in data["modules"].values():
+        if isinstance(entry.get("facts"), dict):
+            entry["facts"] = {key: text for key, text in entry["facts"].items() if key == "global_criteria"}
+    facts_file.write_text(json.dumps(data))
+    starts = []
+
+    def counted(work: Callable) -> Callable:
+        return lambda *args: starts.append(1) or work(*args)
+
+    for name in ("index_files", "module_digests"):
+        monkeypatch.setattr(engine, name, counted(getattr(engine, name)))
+    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    assert same(run(project), run(project, cache=False))
+    assert len(starts) <= 2 * 8 + 3  # the changed run's digests and index, the cold run's index
 
 
 def test_entries_planted_with_values_no_run_writes_are_ignored(project: Path) -> None:

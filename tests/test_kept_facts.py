@@ -16,7 +16,16 @@ from analyzer.config import Config, discover_config
 from analyzer.engine import index_files, parse_files
 from analyzer.index import build_index, declared_models
 from analyzer.index.fingerprint import fingerprint
-from analyzer.index.kept import KeptModule, TreeNeeded, module_fact, plain_facts, read_facts, written_facts
+from analyzer.index.kept import (
+    KeptModule,
+    TreeNeeded,
+    asked_alike,
+    context_key,
+    module_fact,
+    plain_facts,
+    read_facts,
+    written_facts,
+)
 from analyzer.lang.python import defer_module, forget_modules, module_name, parse_python
 from analyzer.lang.reach import REACHES
 from analyzer.workspace import discover, is_test_file
@@ -122,6 +131,18 @@ def test_kept_facts_that_do_not_fit_are_dropped() -> None:
     with pytest.raises(TreeNeeded):
         module_fact(KeptModule("billing.views", "billing/views.py", facts), "handler_facts", lambda module: None)
     assert memo.get("class_names") == frozenset({"invoice", "Invoice"}) == memo["class_names"]
+
+
+def test_the_modules_asked_alike_are_those_that_held_the_family_under_another_context() -> None:
+    """The tenant's fields have changed: the modules that answered `tenant_methods` for the old
+    ones will be asked for the new ones; the others, and a plain fact, say nothing of them."""
+    old, new = context_key("tenant_methods", ["workspace_id"]), context_key("tenant_methods", ["organization_id"])
+    managers = KeptModule("billing.managers", "billing/managers.py",
+                          read_facts({"manager_classes": "[]", old: "[]"}))
+    views = KeptModule("billing.views", "billing/views.py", read_facts({"manager_classes": "[]"}))
+    assert asked_alike(managers, new) and not asked_alike(managers, old)
+    assert not asked_alike(views, new)
+    assert not asked_alike(views, "security") and not asked_alike(managers, "imported_modules:True")
 
 
 def test_a_kept_module_has_no_tree() -> None:

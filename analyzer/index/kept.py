@@ -25,6 +25,7 @@ need no tree when the context changes.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -48,6 +49,7 @@ class TreeNeeded(Exception):
     def __init__(self, relpath: str, wanted: str) -> None:
         super().__init__(f"{relpath}: {wanted} is not kept")
         self.relpath = relpath
+        self.wanted = wanted  # a fact's key, or an attribute of the tree
 
 
 class KeptModule:
@@ -99,6 +101,22 @@ def context_key(family: str, parts: Iterable[str]) -> str:
     """The key of a fact that depends on `parts` besides the module's text."""
     digest = hashlib.blake2b("\0".join(sorted(parts)).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
     return f"{family}:{digest}"
+
+
+def asked_alike(module: KeptModule, wanted: str) -> bool:
+    """Whether the index will ask a kept module for the fact `wanted`, which it lacks, as it
+    asked another: for a fact kept under a context, it will ask again each module that holds
+    one of the family under another context (the tenant's fields have changed, say), whose
+    plain facts said it had something to answer. Their trees are built at once, rather than
+    one by one, each at a new start of the index."""
+    family, _, context = wanted.partition(":")
+    if not _CONTEXT.fullmatch(context):
+        return False
+    held = dict.keys(module._prodready_memo)
+    return wanted not in held and any(isinstance(key, str) and key.startswith(family + ":") for key in held)
+
+
+_CONTEXT = re.compile(r"[0-9a-f]{16}")  # the context part of `context_key`
 
 
 def _adapter(family: str) -> TypeAdapter | None:
