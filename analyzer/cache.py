@@ -41,6 +41,7 @@ from .workspace import read_regular
 
 if TYPE_CHECKING:
     from .dependencies import Reach
+    from .index import ProjectIndex
     from .index.kept import KeptModule
 
 CACHE_DIR = ".prodready_cache"
@@ -160,11 +161,13 @@ class FactCache:
     its name's imports, and its dependency digest, which covers whatever its facts may have
     read through inference. The paths checked are not part of the key: a module's facts are
     the same whichever files a run reports on, so `prodready check billing/views.py` before a
-    commit takes the facts of the rest of the project from the last run of any paths."""
+    commit takes the facts of the rest of the project from the last run of any paths. Beside
+    them, the last index built, and what it was built from (`kept_index`)."""
 
     def __init__(self, root: Path, config: Config) -> None:
         self.folder = root / CACHE_DIR
         self.target = _entry(self.folder, config, [], "facts.json")
+        self.index_target = _entry(self.folder, config, [], "index.json")
         self.kept: dict[str, dict] = {}
         self.fresh: dict[str, dict] = {}
         data = _read_json(self.target)
@@ -241,6 +244,41 @@ class FactCache:
         entry = self.fresh.get(relpath)
         return entry if isinstance(entry, dict) and entry.get("own") == own else {"own": own}
 
+    def kept_index(self, inputs: dict[str, list]) -> tuple[ProjectIndex, str] | None:
+        """The index kept by the last run that built one, with its fingerprint, if it was built
+        from these `inputs`: each file it reads, with its own digest and the dependency digest
+        of its facts (see `engine.index_inputs`). It is what building it again would give."""
+        from .index import ProjectIndex
+        from .index.snapshot import from_json
+
+        data = _read_json(self.index_target)
+        if not isinstance(data, dict) or data.get("format") != _INDEX_FORMAT or data.get("inputs") != inputs \
+                or not isinstance(data.get("fingerprint"), str):
+            return None
+        try:
+            return from_json(data.get("index"), ProjectIndex), data["fingerprint"]
+        except (ValueError, TypeError, RecursionError):
+            return None
+
+    def keep_index(self, inputs: dict[str, list] | None, index: ProjectIndex, fingerprint: str | None) -> None:
+        """Keep `index`, built from `inputs`, for the next run that would build it from them;
+        an index that cannot be kept whole is not, and the last one kept is dropped."""
+        from .index import ProjectIndex
+        from .index.snapshot import NotKeepable, to_json
+
+        with contextlib.suppress(OSError):
+            try:
+                if inputs is None or fingerprint is None:
+                    raise NotKeepable("an index without its inputs or its fingerprint")
+                data = {"format": _INDEX_FORMAT, "inputs": inputs, "fingerprint": fingerprint,
+                        "index": to_json(index, ProjectIndex)}
+            except NotKeepable:
+                _prepare(self.folder)
+                _real_folder(self.index_target.parent, self.folder)  # never through a link
+                self.index_target.unlink(missing_ok=True)
+                return
+            _write(self.folder, self.index_target, _json(data))
+
     def store(self) -> None:
         """Keep this run's files, and those of the last runs that this one did not read (it
         checked part of the project) and that still exist; a file deleted since is forgotten."""
@@ -255,6 +293,9 @@ class FactCache:
 # How `FactCache` writes a module's facts: each as JSON text (see `index.kept.read_facts`). Facts
 # written otherwise, by an earlier prodready, are not read.
 _FACTS_FORMAT = 2
+
+# How `FactCache` keeps an index (see `index.snapshot`).
+_INDEX_FORMAT = 1
 
 # Far more than a run writes (saleor's kept facts: 12 MB): a larger entry is not prodready's.
 _LARGEST_ENTRY = 1 << 30

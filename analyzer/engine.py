@@ -154,11 +154,20 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
             raise _ShardInstead  # an edit to a module whose classes a third of the facts read, a model say
         for item in stale:
             _build_tree(item, config)
-    index = with_trees(lambda: index_files(everything, config), everything, config)
+    kept_index = None
+    if fact_cache is not None and file_cache is not None:
+        inputs = index_inputs(everything, lambda item: fact_cache.depends(item.source.relpath)
+                              if item.kept is not None else None)
+        kept_index = fact_cache.kept_index(inputs) if inputs is not None else None
+    if kept_index is not None:  # nothing it reads has changed: a test module was edited, say
+        index, facts = kept_index
+    else:
+        index = with_trees(lambda: index_files(everything, config), everything, config)
+        facts = index_facts(index) if file_cache is not None else None
     set_aside()
     rules = enabled_rules(config)
     if file_cache is not None:
-        file_cache.keys = file_keys(index_facts(index), index.default_filter_backends, file_cache, digests)
+        file_cache.keys = file_keys(facts, index.default_filter_backends, file_cache, digests)
     def check(item: ParsedFile) -> FileResult:
         _tree_for_rules(item, config)  # a kept module's, in the worker that checks it where pass 2 forks
         return check_file(item, config, index, rules)
@@ -167,6 +176,9 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
                         (lambda done: progress(total // 2 + done, total)) if progress else None)
     if fact_cache is not None:
         keep_facts(everything, fact_cache, digests)
+        if kept_index is None and file_cache is not None:
+            fact_cache.keep_index(index_inputs(everything, lambda item: fact_cache.fresh.get(item.source.relpath, {})
+                                               .get("depends")), index, facts)
     return scan_result(parsed, results, skipped)
 
 
@@ -504,6 +516,23 @@ def index_files(parsed: list[ParsedFile], config: Config) -> ProjectIndex:
         config,
         ((p.source.relpath, p.script_for_index) for p in parsed if p.script_for_index is not None),
     )
+
+
+def index_inputs(items: list[ParsedFile], depends: Callable[[ParsedFile], str | None]) -> dict[str, list] | None:
+    """What `index_files` reads: each file, with its own digest and the dependency digest of
+    its facts, `depends` (none for SQL, which reaches no module); None when a module or script
+    has none (its facts are not kept)."""
+    found: dict[str, list] = {}
+    for item in items:
+        relpath = item.source.relpath
+        if item.source.language == "sql":
+            found[relpath] = [item.source.digest, None]
+        elif (item.for_index is not None and not is_test_file(relpath)) or item.script_for_index is not None:
+            digest = depends(item)
+            if digest is None:
+                return None
+            found[relpath] = [item.source.digest, digest]
+    return found
 
 
 def _context(item: ParsedFile, config: Config, index: ProjectIndex) -> RuleContext:

@@ -206,6 +206,43 @@ def test_a_changed_run_parses_only_the_scripts_that_changed(project: Path, monke
     assert same(after, run(project, cache=False))
 
 
+def test_a_run_in_which_nothing_the_index_reads_changed_reads_back_the_last_index(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test module edited: the index is read back as the last run built it, and the report
+    is a cold run's. A view edited: the index reads it, so it is built again, and kept for
+    the next run."""
+    run(project)
+    built = []
+    real = engine.index_files
+    monkeypatch.setattr(engine, "index_files", lambda *args: built.append(1) or real(*args))
+    test_module = project / "tests" / "test_billing.py"
+    edit(test_module, "    def test_fixture", "    # both organizations are made above\n    def test_fixture")
+    assert same(run(project), run(project, cache=False)) and len(built) == 1  # the cold run's
+    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    assert same(run(project), run(project, cache=False)) and len(built) == 3
+    edit(test_module, "    def test_other", "    # as another organization\n    def test_other")
+    assert same(run(project), run(project, cache=False)) and len(built) == 4
+
+
+def test_an_index_kept_from_facts_that_read_other_texts_is_built_again(project: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index is kept with the dependency digest of each module's facts, not only its own
+    text: a module's facts that read, through inference, a module that has changed since
+    (one the index does not read, say) are not those the index was built from."""
+    run(project)
+    (index_file,) = (project / CACHE_DIR).rglob("*.index.json")
+    data = json.loads(index_file.read_text())
+    digests = data["inputs"]["billing/models.py"]
+    assert len(digests) == 2 and all(isinstance(digest, str) for digest in digests)
+    data["inputs"]["billing/models.py"][1] = "the facts of another text"
+    index_file.write_text(json.dumps(data))
+    built = []
+    real = engine.index_files
+    monkeypatch.setattr(engine, "index_files", lambda *args: built.append(1) or real(*args))
+    edit(project / "tests" / "test_billing.py", "    def test_fixture", "    # both of them\n    def test_fixture")
+    assert same(run(project), run(project, cache=False)) and len(built) == 2
+
+
 def test_a_check_of_one_file_takes_the_projects_facts_from_a_run_of_the_whole(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`prodready check billing/views.py` (a pre-commit hook) reads the rest of the project for
