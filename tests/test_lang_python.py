@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import astroid
 from astroid import nodes
@@ -120,3 +121,17 @@ def test_a_definition_is_named_by_its_name_past_decorators_and_comments() -> Non
     span = positions.name_span(klass)
     assert (span.line, span.column, span.end_column) == (11, 9, 15)
     assert text.split("\n")[10][span.column - 1:span.end_column - 1] == "Résumé"
+
+
+def test_a_tree_built_apart_leaves_the_registered_tree_of_its_name_in_place() -> None:
+    """A tree built with `register=False` (a module's facts worked out again on a tree of its
+    own) is not what imports of its name resolve to, nor does it take away the one that is."""
+    registered = parse_python("LIMIT = 10\n", Path("shop/limits.py"), "shop.limits")
+    try:
+        apart = parse_python("LIMIT = 10\n", Path("shop/limits.py"), "shop.limits", register=False)
+        assert apart is not registered
+        assert astroid.MANAGER.astroid_cache.get("shop.limits") is registered
+        alone = parse_python("RATE = 2\n", Path("shop/rates.py"), "shop.rates", register=False)
+        assert alone.name == "shop.rates" and "shop.rates" not in astroid.MANAGER.astroid_cache
+    finally:
+        forget_modules(["shop.limits"])

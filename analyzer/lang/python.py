@@ -109,7 +109,8 @@ def parse_python(text: str, path: Path, modname: str | None = None, register: bo
         except astroid.AstroidSyntaxError:
             raise PythonParseError(_syntax_reason(error, text)) from None
     if not register:
-        astroid.MANAGER.astroid_cache.pop(name, None)
+        if astroid.MANAGER.astroid_cache.get(name) is module:  # not the tree registered before it
+            del astroid.MANAGER.astroid_cache[name]
     else:
         _remember_suffixes(name)
         _DEFERRED.pop(name, None)  # the tree parsed last is the module of that name
