@@ -188,6 +188,14 @@ class FactCache:
         entry = self.kept.get(relpath)
         return entry.get("depends") if isinstance(entry, dict) else None
 
+    def last(self, relpath: str) -> tuple[list, object] | None:
+        """The digests (own and dependency) and the facts kept for the file's last text,
+        whatever its text is now."""
+        entry = self.kept.get(relpath)
+        if not isinstance(entry, dict) or "facts" not in entry:
+            return None
+        return [entry.get("own"), entry.get("depends")], entry["facts"]
+
     def reaches(self, relpath: str) -> frozenset[str] | None:
         """The modules that working out the module's kept facts reached; None: not known."""
         entry = self.kept.get(relpath)
@@ -244,16 +252,17 @@ class FactCache:
         entry = self.fresh.get(relpath)
         return entry if isinstance(entry, dict) and entry.get("own") == own else {"own": own}
 
-    def kept_index(self, inputs: dict[str, list]) -> tuple[ProjectIndex, str] | None:
+    def kept_index(self, inputs: dict[str, list], holds: Callable[[], bool]) -> tuple[ProjectIndex, str] | None:
         """The index kept by the last run that built one, with its fingerprint, if it was built
         from these `inputs`: each file it reads, with its own digest and the dependency digest
-        of its facts (see `engine.index_inputs`). It is what building it again would give."""
+        of its facts (see `engine.index_inputs`), and if what `holds` says of them holds. It
+        is what building it again would give."""
         from .index import ProjectIndex
         from .index.snapshot import from_json
 
         data = _read_json(self.index_target)
         if not isinstance(data, dict) or data.get("format") != _INDEX_FORMAT or data.get("inputs") != inputs \
-                or not isinstance(data.get("fingerprint"), str):
+                or not isinstance(data.get("fingerprint"), str) or not holds():
             return None
         try:
             return from_json(data.get("index"), ProjectIndex), data["fingerprint"]

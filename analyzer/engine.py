@@ -25,7 +25,7 @@ from .dependencies import Reach, Untraced, with_shared
 from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
 from .index.fingerprint import NotFingerprintable, fingerprint
-from .index.kept import KeptModule, TreeNeeded, asked_alike
+from .index.kept import KeptModule, TreeNeeded, adopt_facts, asked_alike, same_facts
 from .lang import reach
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
 from .lang.python import (
@@ -155,11 +155,22 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
         for item in stale:
             _build_tree(item, config)
     kept_index = None
+    changed: list[tuple[ParsedFile, object]] = []  # modules the index reads whose text has changed
     if fact_cache is not None and file_cache is not None:
-        inputs = index_inputs(everything, lambda item: fact_cache.depends(item.source.relpath)
-                              if item.kept is not None else None)
-        kept_index = fact_cache.kept_index(inputs) if inputs is not None else None
-    if kept_index is not None:  # nothing it reads has changed: a test module was edited, say
+        def recorded(item: ParsedFile) -> list | None:
+            if item.kept is not None:
+                return [item.source.digest, fact_cache.depends(item.source.relpath)]
+            last = fact_cache.last(item.source.relpath) if item.source.language == "python" else None
+            if last is None:
+                return None
+            changed.append((item, last[1]))
+            return last[0]  # the index was built from its last text: it stands if its facts do
+
+        inputs = index_inputs(everything, recorded)
+        kept_index = fact_cache.kept_index(inputs, lambda: all(facts_as_kept(item, kept, config)
+                                                               for item, kept in changed)) \
+            if inputs is not None else None
+    if kept_index is not None:  # nothing it reads has changed, or its facts have not: a test or a comment
         index, facts = kept_index
     else:
         index = with_trees(lambda: index_files(everything, config), everything, config)
@@ -176,9 +187,9 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
                         (lambda done: progress(total // 2 + done, total)) if progress else None)
     if fact_cache is not None:
         keep_facts(everything, fact_cache, digests)
-        if kept_index is None and file_cache is not None:
-            fact_cache.keep_index(index_inputs(everything, lambda item: fact_cache.fresh.get(item.source.relpath, {})
-                                               .get("depends")), index, facts)
+        if (kept_index is None or changed) and file_cache is not None:
+            fact_cache.keep_index(index_inputs(everything, lambda item: [
+                item.source.digest, fact_cache.fresh.get(item.source.relpath, {}).get("depends")]), index, facts)
     return scan_result(parsed, results, skipped)
 
 
@@ -518,21 +529,42 @@ def index_files(parsed: list[ParsedFile], config: Config) -> ProjectIndex:
     )
 
 
-def index_inputs(items: list[ParsedFile], depends: Callable[[ParsedFile], str | None]) -> dict[str, list] | None:
+def index_inputs(items: list[ParsedFile], recorded: Callable[[ParsedFile], list | None]) -> dict[str, list] | None:
     """What `index_files` reads: each file, with its own digest and the dependency digest of
-    its facts, `depends` (none for SQL, which reaches no module); None when a module or script
-    has none (its facts are not kept)."""
+    its facts, as `recorded` gives them (a SQL file's alone: it reaches no module); None when
+    a module or script has none (its facts are not kept)."""
     found: dict[str, list] = {}
     for item in items:
         relpath = item.source.relpath
         if item.source.language == "sql":
             found[relpath] = [item.source.digest, None]
         elif (item.for_index is not None and not is_test_file(relpath)) or item.script_for_index is not None:
-            digest = depends(item)
-            if digest is None:
+            digests = recorded(item)
+            if digests is None or not all(isinstance(digest, str) for digest in digests):
                 return None
-            found[relpath] = [item.source.digest, digest]
+            found[relpath] = digests
     return found
+
+
+def facts_as_kept(item: ParsedFile, kept: object, config: Config) -> bool:
+    """Whether a changed module's facts come out as those `kept` for its last text (a comment
+    added, a function's body edited): worked out, as the index works them out, on a tree of
+    its own built for the purpose, with an index of that module alone, which would leave
+    answers for another index on the module's tree. If they do, the module's tree is given
+    them, to be kept for its new text."""
+    try:
+        probe = parse_python(item.source.text, item.source.path, module_name(item.source.path), register=False)
+    except PythonParseError:
+        return False
+    try:
+        build_index([(item.source.relpath, probe)], [], config)
+    except RecursionError:
+        return False
+    if not same_facts(kept, probe):
+        return False
+    if item.module is not None:
+        adopt_facts(item.module, probe)
+    return True
 
 
 def _context(item: ParsedFile, config: Config, index: ProjectIndex) -> RuleContext:

@@ -208,20 +208,24 @@ def test_a_changed_run_parses_only_the_scripts_that_changed(project: Path, monke
 
 def test_a_run_in_which_nothing_the_index_reads_changed_reads_back_the_last_index(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test module edited: the index is read back as the last run built it, and the report
-    is a cold run's. A view edited: the index reads it, so it is built again, and kept for
-    the next run."""
+    """A test module edited, or a comment added to a view: the index is read back as the
+    last run built it (the view's facts come out as they were), and the report is a cold
+    run's. A view added: the index reads it, so it is built again, and kept for the next run."""
     run(project)
     built = []
     real = engine.index_files
     monkeypatch.setattr(engine, "index_files", lambda *args: built.append(1) or real(*args))
-    test_module = project / "tests" / "test_billing.py"
+    test_module, views = project / "tests" / "test_billing.py", project / "billing" / "views.py"
     edit(test_module, "    def test_fixture", "    # both organizations are made above\n    def test_fixture")
     assert same(run(project), run(project, cache=False)) and len(built) == 1  # the cold run's
-    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    edit(views, "def ", "# looked up by the URL's id\ndef ")
+    assert same(run(project), run(project, cache=False)) and len(built) == 2
+    edit(views, "def ", "# owned by the organization\ndef ")  # the facts kept for the last text were whole
     assert same(run(project), run(project, cache=False)) and len(built) == 3
+    views.write_text(views.read_text() + "\n\ndef every_invoice(request):\n    return Invoice.objects.all()\n")
+    assert same(run(project), run(project, cache=False)) and len(built) == 5
     edit(test_module, "    def test_other", "    # as another organization\n    def test_other")
-    assert same(run(project), run(project, cache=False)) and len(built) == 4
+    assert same(run(project), run(project, cache=False)) and len(built) == 6
 
 
 def test_an_index_kept_from_facts_that_read_other_texts_is_built_again(project: Path,

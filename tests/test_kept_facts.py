@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +28,7 @@ from analyzer.index.kept import (
     module_fact,
     plain_facts,
     read_facts,
+    same_facts,
     written_facts,
 )
 from analyzer.lang.python import defer_module, forget_modules, module_name, parse_python
@@ -198,3 +203,38 @@ def test_a_modules_facts_do_not_depend_on_the_modules_parsed_with_it(fixture: st
         part = facts(parse_files(block, config)[0])
         for relpath, found in part.items():
             assert found == whole[relpath], relpath
+
+
+def _facts_alone(text: str, relpath: str = "billing/views.py") -> Any:
+    """A tree of `text` with the facts an index of it alone asks, as `engine.facts_as_kept` works them out."""
+    module = parse_python(text, Path(relpath), module_name(Path(relpath)), register=False)
+    build_index([(relpath, module)], [], Config())
+    return module
+
+
+VIEW = ("from django.http import JsonResponse\n\nfrom billing.models import Invoice\n\n\n"
+        "def invoice_total(request, pk):\n    invoice = Invoice.objects.get(pk=pk, organization=request.org)\n"
+        "    return JsonResponse({'total': invoice.total}, status=200)\n")
+
+
+def test_a_modules_facts_are_the_same_when_only_a_comment_or_a_body_changed() -> None:
+    kept = json.loads(json.dumps(written_facts(_facts_alone(VIEW))))
+    assert same_facts(kept, _facts_alone(VIEW + "# totals are in cents\n"))
+    assert not same_facts(kept, _facts_alone(VIEW + "\n\ndef every_invoice(request):\n"
+                                                    "    return JsonResponse(list(Invoice.objects.all()))\n"))
+    assert not same_facts({key: text for key, text in kept.items() if key != "caller_calls"}, _facts_alone(VIEW))
+    assert not same_facts({**kept, context_key("tenant_methods", ["organization_id"]): "[]"}, _facts_alone(VIEW))
+    assert not same_facts("not facts", _facts_alone(VIEW))
+
+
+def test_a_modules_facts_are_the_same_whatever_the_order_of_pythons_sets() -> None:
+    """Facts made from sets of calls are put in an order of their own: compared with those
+    kept by another process, whose strings hash otherwise, they must be the same."""
+    script = ("import json\nfrom tests.test_kept_facts import VIEW, _facts_alone\n"
+              "from analyzer.index.kept import written_facts\n"
+              "print(json.dumps(written_facts(_facts_alone(VIEW * 3))))\n")
+    root = Path(__file__).resolve().parents[1]
+    for seed in ("1", "2", "3"):
+        kept = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        assert same_facts(json.loads(kept), _facts_alone(VIEW * 3)), seed

@@ -152,7 +152,7 @@ def _module_calls(module: nodes.Module) -> _ModuleCalls:
                 any(k.arg is None for k in call.keywords or ())
             positional = None if spread else tuple(names_the_caller(a) for a in call.args)
             keywords = tuple((k.arg, names_the_caller(k.value)) for k in call.keywords or () if k.arg)
-            calls += [(key, positional, keywords) for key in callee_keys(call, imported, certain)]
+            calls += [(key, positional, keywords) for key in sorted(callee_keys(call, imported, certain))]
         # Each shape of call once: only whether every call fills a parameter with the caller matters.
         found = memo["caller_calls"] = _ModuleCalls(definitions, tuple(dict.fromkeys(calls)))
     return found
@@ -207,8 +207,15 @@ def _named_calls(module: nodes.Module) -> tuple[tuple[tuple[str, tuple[tuple[str
                 spread = any(isinstance(a, nodes.Starred) for a in call.args) or \
                     any(k.arg is None for k in call.keywords or ())
                 calls.add((name, len(call.args), frozenset(k.arg for k in call.keywords or () if k.arg), spread))
-        found = memo["named_calls"] = (tuple(definitions), tuple(calls))
+        # In an order of their own, not the set's: a module's facts are compared with those kept
+        # for its last text (see `engine.facts_as_kept`), and a set's order changes between runs.
+        found = memo["named_calls"] = (tuple(definitions), tuple(sorted(calls, key=_call_order)))
     return found
+
+
+def _call_order(call: tuple[str, int, frozenset[str], bool]) -> tuple:
+    name, positional, keywords, spread = call
+    return name, positional, sorted(keywords), spread
 
 
 keep("caller_calls", _ModuleCalls)

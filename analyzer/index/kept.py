@@ -109,14 +109,49 @@ def asked_alike(module: KeptModule, wanted: str) -> bool:
     one of the family under another context (the tenant's fields have changed, say), whose
     plain facts said it had something to answer. Their trees are built at once, rather than
     one by one, each at a new start of the index."""
-    family, _, context = wanted.partition(":")
-    if not _CONTEXT.fullmatch(context):
+    if not _is_context(wanted):
         return False
+    family = wanted.partition(":")[0]
     held = dict.keys(module._prodready_memo)
     return wanted not in held and any(isinstance(key, str) and key.startswith(family + ":") for key in held)
 
 
 _CONTEXT = re.compile(r"[0-9a-f]{16}")  # the context part of `context_key`
+
+
+def same_facts(kept: object, module: Any) -> bool:
+    """Whether the plain facts of a parsed `module` are those `kept` (as `written_facts` wrote
+    them for an earlier text of it), the same facts and each the same value, and none of them
+    was kept under a context, which `module` was not asked in (see `context_key`)."""
+    if not isinstance(kept, dict) or any(_is_context(key) for key in kept):
+        return False
+    found = {key: value for key, value in module_memo(module).items()
+             if isinstance(key, str) and not key.startswith(REACHES) and key.split(":", 1)[0] in _KEPT_TYPES}
+    if found.keys() != {key for key in kept if not key.startswith(REACHES)} or any(_is_context(key) for key in found):
+        return False
+    for key, value in found.items():
+        adapter, text = _adapter(key.split(":", 1)[0]), kept[key]
+        try:
+            if adapter is None or not isinstance(text, str) or adapter.validate_json(text) != value:
+                return False
+        except (ValidationError, ValueError, RecursionError):
+            return False
+    return True
+
+
+def adopt_facts(module: Any, probe: Any) -> None:
+    """Give the tree `module` the plain facts, and what working them out reached, of `probe`,
+    a tree of the same text built apart: they are kept for it at the end of the run, and a
+    tree the index was not built from holds only what its rules asked."""
+    memo = module_memo(module)
+    for key, value in dict.items(module_memo(probe)):
+        if isinstance(key, str) and key.split(":", 1)[0] in _KEPT_TYPES and not _is_context(key) \
+                and not dict.__contains__(memo, key):
+            dict.__setitem__(memo, key, value)
+
+
+def _is_context(key: object) -> bool:
+    return isinstance(key, str) and _CONTEXT.fullmatch(key.partition(":")[2]) is not None
 
 
 def _adapter(family: str) -> TypeAdapter | None:
