@@ -92,7 +92,7 @@ class RunCache:
             "sources": {path: sources[path] for path in {f.path for f in findings} if path in sources},
         }
         with contextlib.suppress(OSError):
-            _write(self.folder, self._file(config, paths), _json(data))
+            _write(self.folder, self._file(config, paths), json_text(data))
 
     def _file(self, config: Config, paths: list[str]) -> Path:
         return _entry(self.folder, config, paths, "json")
@@ -152,7 +152,7 @@ class FileCache:
     def store(self) -> None:
         """Keep this run's files, and only them: a file deleted since is forgotten."""
         with contextlib.suppress(OSError):
-            _write(self.folder, self.target, _json({"files": self.fresh}))
+            _write(self.folder, self.target, json_text({"files": self.fresh}))
 
 
 class FactCache:
@@ -269,24 +269,18 @@ class FactCache:
         except (ValueError, TypeError, RecursionError):
             return None
 
-    def keep_index(self, inputs: dict[str, list] | None, index: ProjectIndex, fingerprint: str | None) -> None:
-        """Keep `index`, built from `inputs`, for the next run that would build it from them;
-        an index that cannot be kept whole is not, and the last one kept is dropped."""
-        from .index import ProjectIndex
-        from .index.snapshot import NotKeepable, to_json
-
+    def keep_index(self, inputs: dict[str, list] | None, written: bytes | None, fingerprint: str | None) -> None:
+        """Keep an index, `written` as JSON text (see `engine.written_index`) and built from
+        `inputs`, for the next run that would build it from them; without all three nothing is
+        kept, and the index kept before is dropped."""
         with contextlib.suppress(OSError):
-            try:
-                if inputs is None or fingerprint is None:
-                    raise NotKeepable("an index without its inputs or its fingerprint")
-                data = {"format": _INDEX_FORMAT, "inputs": inputs, "fingerprint": fingerprint,
-                        "index": to_json(index, ProjectIndex)}
-            except NotKeepable:
+            if inputs is None or written is None or fingerprint is None:
                 _prepare(self.folder)
                 _real_folder(self.index_target.parent, self.folder)  # never through a link
                 self.index_target.unlink(missing_ok=True)
                 return
-            _write(self.folder, self.index_target, _json(data))
+            head = json_text({"format": _INDEX_FORMAT, "inputs": inputs, "fingerprint": fingerprint})
+            _write(self.folder, self.index_target, head[:-1] + b',"index":' + written + b"}")
 
     def store(self) -> None:
         """Keep this run's files, and those of the last runs that this one did not read (it
@@ -296,7 +290,7 @@ class FactCache:
             if relpath not in self.fresh and _is_file(root / relpath):
                 self.fresh[relpath] = entry
         with contextlib.suppress(OSError):
-            _write(self.folder, self.target, _json({"format": _FACTS_FORMAT, "modules": self.fresh}))
+            _write(self.folder, self.target, json_text({"format": _FACTS_FORMAT, "modules": self.fresh}))
 
 
 # How `FactCache` writes a module's facts: each as JSON text (see `index.kept.read_facts`). Facts
@@ -321,7 +315,7 @@ def _read_json(path: Path) -> object:
         return None
 
 
-def _json(data: object) -> bytes:
+def json_text(data: object) -> bytes:
     """`data` as JSON, written by pydantic's serialiser: a third of the time of the standard
     library's on saleor's 12 MB of kept facts, which a run with one file changed writes again
     whole. A name that is not UTF-8 (a lone surrogate) is written escaped, as `json` does."""

@@ -18,7 +18,7 @@ from typing import TypeVar
 from astroid import nodes
 
 from .budget import MemoryUp, TimeUp, budget, resident_mb
-from .cache import FactCache, FileCache
+from .cache import FactCache, FileCache, json_text
 from .collector import fewer_collections, set_aside
 from .config import Config
 from .dependencies import Reach, Untraced, with_shared
@@ -26,6 +26,7 @@ from .incremental import StatementMemo
 from .index import ProjectIndex, build_index
 from .index.fingerprint import NotFingerprintable, fingerprint
 from .index.kept import KeptModule, TreeNeeded, adopt_facts, asked_alike, same_facts
+from .index.snapshot import NotKeepable, to_json
 from .lang import reach
 from .lang.javascript import VENDORED_PATHS, ScriptFile, parse_script_file, vendored_reason
 from .lang.python import (
@@ -188,8 +189,7 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
     if fact_cache is not None:
         keep_facts(everything, fact_cache, digests)
         if (kept_index is None or changed) and file_cache is not None:
-            fact_cache.keep_index(index_inputs(everything, lambda item: [
-                item.source.digest, fact_cache.fresh.get(item.source.relpath, {}).get("depends")]), index, facts)
+            fact_cache.keep_index(kept_inputs(everything, fact_cache), written_index(index), facts)
     return scan_result(parsed, results, skipped)
 
 
@@ -544,6 +544,21 @@ def index_inputs(items: list[ParsedFile], recorded: Callable[[ParsedFile], list 
                 return None
             found[relpath] = digests
     return found
+
+
+def kept_inputs(items: list[ParsedFile], facts: FactCache) -> dict[str, list] | None:
+    """What the index was built from, as this run keeps each file's facts."""
+    return index_inputs(items, lambda item: [item.source.digest,
+                                             facts.fresh.get(item.source.relpath, {}).get("depends")])
+
+
+def written_index(index: ProjectIndex) -> bytes | None:
+    """`index` as JSON text (see `index.snapshot`), which a worker hands over as one object
+    rather than 150,000; None for one that JSON would not give back alike."""
+    try:
+        return json_text(to_json(index, ProjectIndex))
+    except NotKeepable:
+        return None
 
 
 def facts_as_kept(item: ParsedFile, kept: object, config: Config) -> bool:

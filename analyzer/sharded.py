@@ -34,12 +34,14 @@ from .engine import (
     index_facts,
     index_files,
     keep_facts,
+    kept_inputs,
     module_digests,
     parse_gate,
     parse_source,
     scan_result,
     untraced_modules,
     with_trees,
+    written_index,
 )
 from .index.kept import KeptModule, plain_facts
 from .lang.javascript import ScriptFile
@@ -120,7 +122,7 @@ def sharded_run(files: list[Path], others: list[Path], config: Config, progress:
         worked_out = {position: {key: value for key, value in plain_facts(_tree(items[position])).items()
                                  if key not in facts[position]}  # those kept under the tenant, now known
                       for position in facts}
-        keys = (index_facts(index), list(index.default_filter_backends)) \
+        keys = (index_facts(index), list(index.default_filter_backends), written_index(index)) \
             if number == 0 and file_cache is not None else None
         channel.answer((results, worked_out, keys))
 
@@ -155,7 +157,7 @@ def sharded_run(files: list[Path], others: list[Path], config: Config, progress:
                     keep_facts([items[position]], fact_cache, digests, worked_out=True, store=False)
     checked = [position for position in range(len(files)) if items[position] is not None]
     if file_cache is not None:
-        facts_print, backends = answers[0][2]
+        facts_print, backends, written = answers[0][2]
         file_cache.keys = file_keys(facts_print, backends, file_cache, digests)
         for position in checked:
             file_cache.put(items[position].source.relpath, results[position])
@@ -164,6 +166,7 @@ def sharded_run(files: list[Path], others: list[Path], config: Config, progress:
             for position, mark in marks.items():
                 if mark == _UNWANTED:
                     fact_cache.put_unwanted(sources[position].relpath, sources[position].digest)
+            fact_cache.keep_index(kept_inputs(everything, fact_cache), written, facts_print)  # as the workers built it
             fact_cache.store()
     return scan_result([items[position] for position in checked], [results[position] for position in checked], skipped)
 

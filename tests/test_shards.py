@@ -170,6 +170,27 @@ def test_the_cache_a_sharded_run_leaves_serves_the_runs_after_it(sharded: list[i
     assert changed.summary.skipped == fresh.summary.skipped
 
 
+def test_the_index_a_sharded_run_built_serves_the_changed_run_after_it(sharded: list[int], tmp_path,
+                                                                        monkeypatch) -> None:
+    """The workers build the index; the first of them hands it over, written as JSON, for the
+    parent to keep: a test module edited next reads it back, and reports what a cold run does."""
+    root = _project(tmp_path)
+    config = discover_config(root)
+    analyzer.analyze([root], config, cache=True, jobs=2)
+    assert sharded == [2]
+    assert list((root / ".prodready_cache").rglob("*.index.json"))
+    built: list[int] = []
+    real = engine.index_files
+    monkeypatch.setattr(engine, "index_files", lambda *args: built.append(1) or real(*args))
+    tests = root / "tests" / "test_billing.py"
+    tests.write_text(tests.read_text(encoding="utf-8") + "\n# both organizations\n", encoding="utf-8")
+    changed = analyzer.analyze([root], config, cache=True, jobs=2)
+    assert built == [], "the changed run built the index again"
+    monkeypatch.setattr(engine, "index_files", real)
+    fresh = analyzer.analyze([root], config, jobs=1)
+    assert changed.findings == fresh.findings and changed.summary.skipped == fresh.summary.skipped
+
+
 def test_workers_that_die_leave_the_scan_to_one_process(sharded: list[int], monkeypatch) -> None:
     root = FIXTURES / "django_saas"
     config = discover_config(root)
