@@ -54,7 +54,7 @@ def _writer(kind: Any) -> Convert:
         if len(options) != 1:
             raise NotKeepable(f"a value of {kind}")
         inner = _writer(options[0])
-        return lambda value: None if value is None and len(args) > 1 else inner(value)
+        return lambda value: None if value is None else inner(value)  # the other option is None
     if kind in _ATOMS:
         return functools.partial(_atom, kind)
     if dataclasses.is_dataclass(kind):
