@@ -61,7 +61,9 @@ def _digests(project: _Project) -> dict[str, str]:
     for relpath, _, module in files:
         if module is None:
             continue
-        for imported in imported_modules(module):
+        imports = module.imported if isinstance(module, KeptModule) and module.imported is not None \
+            else imported_modules(module)
+        for imported in imports:
             edges[relpath].update(_modules(imported, by_name, ends))
         edges[relpath].discard(relpath)
     for relpath, imports in untraced.values():

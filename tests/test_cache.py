@@ -16,11 +16,12 @@ import pytest
 
 import analyzer
 from analyzer import engine
-from analyzer.cache import CACHE_DIR
+from analyzer.cache import CACHE_DIR, pack_facts
 from analyzer.config import discover_config
+from analyzer.index import kept
 from analyzer.lang import python as lang_python
 from analyzer.model import Report
-from tests.projects import copy_fixture
+from tests.projects import copy_fixture, kept_facts_file, read_kept_facts, write_kept_facts
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "django_saas"
 PRODREADY = str(Path(sys.executable).with_name("prodready"))
@@ -226,6 +227,41 @@ def test_a_run_in_which_nothing_the_index_reads_changed_reads_back_the_last_inde
     assert same(run(project), run(project, cache=False)) and len(built) == 5
     edit(test_module, "    def test_other", "    # as another organization\n    def test_other")
     assert same(run(project), run(project, cache=False)) and len(built) == 6
+
+
+def test_a_run_that_reads_the_index_back_reads_no_modules_facts(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kept module's facts are read when something first asks it for one: a run that reads
+    the index back asks the unchanged modules only what they import, which their entries hold
+    beside the facts. Facts that are asked for are read whole."""
+    run(project)
+    read: list[int] = []
+    real = kept.read_facts
+    monkeypatch.setattr(kept, "read_facts", lambda data: read.append(1) or real(data))
+    built = []
+    real_index = engine.index_files
+    monkeypatch.setattr(engine, "index_files", lambda *args: built.append(1) or real_index(*args))
+    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    assert same(run(project), run(project, cache=False))
+    assert built == [1] and read == []  # the cold run's index
+    note = "class Note(models.Model):\n    text = models.TextField()\n\n\nclass "
+    edit(project / "billing" / "models.py", "class ", note)
+    assert same(run(project), run(project, cache=False))
+    assert read, "the index was built from kept facts"
+
+
+def test_a_facts_file_cut_short_costs_the_modules_it_lost_a_parse(project: Path) -> None:
+    """Entries whose facts lie past the end of the file stand in for no module: those modules
+    are parsed, and their facts kept again."""
+    run(project)
+    facts_file = kept_facts_file(project)
+    whole = read_kept_facts(facts_file)
+    data = facts_file.read_bytes()
+    facts_file.write_bytes(data[:len(data) * 3 // 4])
+    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    assert same(run(project), run(project, cache=False))
+    again = read_kept_facts(facts_file)
+    assert [relpath for relpath, entry in again.items() if "facts" in entry] == \
+        [relpath for relpath, entry in whole.items() if "facts" in entry]
 
 
 def test_an_index_kept_from_facts_that_read_other_texts_is_built_again(project: Path,
@@ -459,15 +495,19 @@ def test_kept_facts_of_the_wrong_shape_cost_a_parse(project: Path) -> None:
     reads: each is read back through its type, dropped, and the module parsed instead."""
     cold = run(project, cache=False)
     run(project)
-    (facts_file,) = (project / CACHE_DIR).rglob("*.facts.json")
-    data = json.loads(facts_file.read_text())
+    facts_file = kept_facts_file(project)
+    modules = read_kept_facts(facts_file)
     junk = [{"calls": "x"}, '{"calls": "x"}', "[[1, 2]]", "text", '{"nested": [[[[]]]]}', "[" * 100_000, None]
-    for number, entry in enumerate(data["modules"].values()):
+    for number, entry in enumerate(modules.values()):
         if isinstance(entry.get("facts"), dict):
             entry["facts"] = {key: junk[number % len(junk)] for key in entry["facts"]}
         if "imports" in entry:
             entry["imports"] = [1, None]
-    facts_file.write_text(json.dumps(data))
+        if "imported" in entry and number % 2:
+            entry["imported"] = "billing.models"
+        if "built" in entry and number % 3 == 0:
+            entry["built"] = [None]
+    facts_file.write_bytes(pack_facts(modules).replace(b'"facts":[0,', b'"facts":[-5,', 1))
     edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
     assert same(run(project), run(project, cache=False))
     assert cold.findings
@@ -478,14 +518,13 @@ def test_facts_kept_by_an_earlier_format_are_set_aside(project: Path, monkeypatc
     module's `global_criteria` is ""), which must not be read as the texts of facts: a module
     standing in with them would lack the rest, and each would cost the index a new start."""
     run(project)
-    (facts_file,) = (project / CACHE_DIR).rglob("*.facts.json")
-    data = json.loads(facts_file.read_text())
-    del data["format"]
-    for entry in data["modules"].values():
+    facts_file = kept_facts_file(project)
+    modules = read_kept_facts(facts_file)
+    for entry in modules.values():
         if isinstance(entry.get("facts"), dict):
             entry["facts"] = {key: json.loads(text) for key, text in entry["facts"].items()}
-    assert any(value == "" for entry in data["modules"].values() for value in entry.get("facts", {}).values())
-    facts_file.write_text(json.dumps(data))
+    assert any(value == "" for entry in modules.values() for value in entry.get("facts", {}).values())
+    facts_file.write_text(json.dumps({"format": 2, "modules": modules}))  # one JSON document, as they were
     starts = []
     real = engine.module_digests
     monkeypatch.setattr(engine, "module_digests", lambda *args: starts.append(1) or real(*args))
@@ -499,12 +538,12 @@ def test_kept_facts_that_lack_what_every_module_holds_cost_a_few_starts(project:
     """Each module stands in with one fact of those the index asks: each one it lacks would
     cost the index a new start, so after a few every tree is built at once."""
     run(project)
-    (facts_file,) = (project / CACHE_DIR).rglob("*.facts.json")
-    data = json.loads(facts_file.read_text())
-    for entry in data["modules"].values():
+    facts_file = kept_facts_file(project)
+    modules = read_kept_facts(facts_file)
+    for entry in modules.values():
         if isinstance(entry.get("facts"), dict):
             entry["facts"] = {key: text for key, text in entry["facts"].items() if key == "global_criteria"}
-    facts_file.write_text(json.dumps(data))
+    write_kept_facts(facts_file, modules)
     starts = []
 
     def counted(work: Callable) -> Callable:
@@ -528,13 +567,13 @@ def test_entries_planted_with_values_no_run_writes_are_ignored(project: Path) ->
     for entry in data["files"].values():
         entry["problems"] = [None, 1]
     files_file.write_text(json.dumps(data))
-    (facts_file,) = (project / CACHE_DIR).rglob("*.facts.json")
-    data = json.loads(facts_file.read_text())
-    data["modules"]["a" * 5000] = {"own": "", "unwanted": True}
-    facts_file.write_text(json.dumps(data))
+    facts_file = kept_facts_file(project)
+    modules = read_kept_facts(facts_file)
+    modules["a" * 5000] = {"own": "", "unwanted": True}
+    write_kept_facts(facts_file, modules)
     edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
     assert same(run(project), run(project, cache=False))
-    for entry in (project / CACHE_DIR).rglob("*.json"):
+    for entry in [*(project / CACHE_DIR).rglob("*.json"), facts_file]:
         entry.unlink()
         os.mkfifo(entry)
     done = subprocess.run([PRODREADY, "check", str(project), "--format", "json"], capture_output=True, text=True,
@@ -551,7 +590,6 @@ def test_a_file_whose_name_is_not_utf8_is_kept_like_any_other(project: Path) -> 
     shutil.copy(feeds, odd)
     cold = run(project)
     assert any(finding.path.startswith("projects/feeds_") for finding in cold.findings)
-    kept = json.loads(next((project / CACHE_DIR).glob("*/*.facts.json")).read_text(encoding="utf-8"))
-    assert "projects/feeds_\udcff.py" in kept["modules"]
+    assert "projects/feeds_\udcff.py" in read_kept_facts(kept_facts_file(project))
     odd.write_text("# changed\n" + odd.read_text())
     assert same(run(project), run(project, cache=False))

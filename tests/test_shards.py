@@ -3,7 +3,6 @@ their facts between them, and a scan that reports exactly what one process does.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ from analyzer import sharded as sharded_module
 from analyzer.config import discover_config
 from analyzer.shards import ShardFailed, Shards
 from analyzer.workspace import discover
-from tests.projects import copy_fixture
+from tests.projects import copy_fixture, kept_facts_file, read_kept_facts, write_kept_facts
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -237,17 +236,17 @@ def test_a_changed_run_that_would_parse_much_of_the_project_again_runs_in_the_wo
     config = discover_config(root)
     analyzer.analyze([root], config, cache=True, jobs=2)
     assert sharded == [2]
-    [kept] = (root / ".prodready_cache").rglob("*.facts.json")
-    planted = json.loads(kept.read_text(encoding="utf-8"))  # a fact the workers will not find again
-    planted["modules"]["projects/views.py"]["facts"]["class_names"] = '["planted"]'
-    kept.write_text(json.dumps(planted), encoding="utf-8")
+    kept = kept_facts_file(root)
+    planted = read_kept_facts(kept)  # a fact the workers will not find again
+    planted["projects/views.py"]["facts"]["class_names"] = '["planted"]'
+    write_kept_facts(kept, planted)
     models = root / "accounts" / "models.py"
     models.write_text(models.read_text(encoding="utf-8") + "\n\nclass Badge(models.Model):\n"
                       "    name = models.CharField(max_length=40)\n", encoding="utf-8")
     changed = analyzer.analyze([root], config, cache=True, jobs=2)
     assert sharded == [2, 2]
     assert changed.findings == analyzer.analyze([root], config, jobs=1).findings
-    rewritten = json.loads(kept.read_text(encoding="utf-8"))["modules"]["projects/views.py"]["facts"]
+    rewritten = read_kept_facts(kept)["projects/views.py"]["facts"]
     assert rewritten.get("class_names") != '["planted"]', "the cache kept what the workers did not work out"
     views = root / "projects" / "views.py"
     views.write_text(views.read_text(encoding="utf-8") + "\n\ndef every_project(request):\n"

@@ -54,16 +54,52 @@ class TreeNeeded(Exception):
 
 class KeptModule:
     """The facts of one module from an earlier run, in place of its tree. Its `name` is that of
-    the module; any other attribute is the tree's, which it does not have."""
+    the module; any other attribute is the tree's, which it does not have.
 
-    def __init__(self, name: str, relpath: str, facts: dict[str, Any]) -> None:
+    `facts` may be a function that reads them, called when the module is first asked for one
+    (see `lang.python.module_memo`); what building its tree reached (`built`) and what it
+    imports (`imported`, or None to ask its facts) are then given beside them (see
+    `header_facts`)."""
+
+    def __init__(self, name: str, relpath: str, facts: dict[str, Any] | Callable[[], dict[str, Any]],
+                 built: frozenset[str] | None = None, imported: frozenset[str] | None = None) -> None:
         self.name = name
         self.relpath = relpath
-        self._prodready_memo = _KeptMemo(name, facts)
-        reach.built(name, facts.get(BUILT_REACHING, frozenset()))
+        self.imported = imported
+        if isinstance(facts, dict):
+            self._prodready_memo = _KeptMemo(name, facts)
+            built = facts.get(BUILT_REACHING, frozenset())
+        else:
+            self._read_facts = facts
+        reach.built(name, built or frozenset())
 
     def __getattr__(self, attribute: str) -> Any:
         raise TreeNeeded(self.relpath, attribute)
+
+    def read_memo(self) -> Memo:
+        """The memo of a module whose facts are read when first asked for."""
+        memo = self.__dict__.get("_prodready_memo")
+        if memo is None:
+            memo = self._prodready_memo = _KeptMemo(self.name, self._read_facts())
+        return memo
+
+
+def header_facts(module: Any) -> dict[str, list[str]]:
+    """What a module's facts are kept with beside them, for a kept module to answer without
+    reading them: what building its tree reached, and what it imports if that was asked."""
+    memo = module_memo(module)
+    header = {}
+    for field, key in (("built", BUILT_REACHING), ("imported", "imported_modules")):
+        value = dict.get(memo, key)
+        if isinstance(value, _Unread):
+            try:
+                value = value.read()
+            except (ValidationError, ValueError, RecursionError):
+                continue
+        if isinstance(value, frozenset):
+            header[field] = sorted(value)
+    header.setdefault("built", [])
+    return header
 
 
 def keep(family: str, kind: Any, loose: bool = False) -> None:
@@ -112,7 +148,7 @@ def asked_alike(module: KeptModule, wanted: str) -> bool:
     if not _is_context(wanted):
         return False
     family = wanted.partition(":")[0]
-    held = dict.keys(module._prodready_memo)
+    held = dict.keys(module_memo(module))
     return wanted not in held and any(isinstance(key, str) and key.startswith(family + ":") for key in held)
 
 

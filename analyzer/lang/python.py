@@ -346,6 +346,8 @@ def module_memo(module: nodes.Module) -> dict:
     modules it reached (see `lang.reach`)."""
     memo = module.__dict__.get("_prodready_memo")
     if memo is None:
+        if "_read_facts" in module.__dict__:  # a kept module's, read when first asked (see `index.kept`)
+            return module.read_memo()
         name = getattr(module, "name", None)
         memo = module.__dict__["_prodready_memo"] = reach.Memo(name if isinstance(name, str) else None)
     return memo
