@@ -58,18 +58,22 @@ def _digests(project: _Project) -> dict[str, str]:
     files, untraced, by_name, ends = project.files, project.untraced, project.by_name, project.ends
     own = dict(project.own)
     edges: dict[str, set[str]] = {relpath: set() for relpath in own}
-    for relpath, _, module in files:
-        if module is None:
-            continue
-        imports = module.imported if isinstance(module, KeptModule) and module.imported is not None \
-            else imported_modules(module)
+    found: dict[str, set[str]] = {}  # saleor's modules import 60,000 names, under 9,000 different
+
+    def add(relpath: str, imports: Iterable[str]) -> None:
         for imported in imports:
-            edges[relpath].update(_modules(imported, by_name, ends))
+            matched = found.get(imported)
+            if matched is None:
+                matched = found[imported] = _modules(imported, by_name, ends)
+            edges[relpath].update(matched)
         edges[relpath].discard(relpath)
+
+    for relpath, _, module in files:
+        if module is not None:
+            add(relpath, module.imported if isinstance(module, KeptModule) and module.imported is not None
+                else imported_modules(module))
     for relpath, imports in untraced.values():
-        for imported in imports or ():
-            edges[relpath].update(_modules(imported, by_name, ends))
-        edges[relpath].discard(relpath)
+        add(relpath, imports or ())
     unknown = [relpath for relpath, imports in untraced.values() if imports is None]
     if unknown:  # one node that depends on every file, rather than every file for each of them
         edges[_EVERY_FILE] = set(own)
