@@ -52,8 +52,10 @@ class RunCache:
     def __init__(self, root: Path) -> None:
         self.folder = root / CACHE_DIR
 
-    def key(self, config: Config, paths: list[str], files: list[Path]) -> str | None:
-        """The fingerprint of a run, or None when a file cannot be read (the run will say why)."""
+    def key(self, config: Config, paths: list[str], files: list[Path], read: dict[Path, bytes] | None = None
+            ) -> str | None:
+        """The fingerprint of a run, or None when a file cannot be read (the run will say why).
+        `read` is given the bytes of each file, for the run to analyse what its key says."""
         digest = hashlib.blake2b(digest_size=32)
         digest.update(_settings(config, paths).encode())
         for path in sorted(files):
@@ -67,6 +69,8 @@ class RunCache:
             else:
                 digest.update(name + f"{len(content)}\0".encode())
                 digest.update(content)
+                if read is not None:
+                    read[path] = content
         return digest.hexdigest()
 
     def load(self, config: Config, paths: list[str], key: str) -> tuple[list[Finding], Summary, dict[str, str]] | None:

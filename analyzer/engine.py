@@ -75,8 +75,10 @@ class ParsedFile:
 
 def run_passes(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
                progress: Progress | None, jobs: int = 1, file_cache: FileCache | None = None,
-               fact_cache: FactCache | None = None) -> tuple[list[Finding], Summary, dict[str, str]]:
-    """Both passes over `files`, with `others` (the rest of the project) parsed for the index.
+               fact_cache: FactCache | None = None, contents: dict[Path, bytes] | None = None
+               ) -> tuple[list[Finding], Summary, dict[str, str]]:
+    """Both passes over `files`, with `others` (the rest of the project) parsed for the index;
+    `contents`: the bytes of those already read (see `parse_files`).
     With nothing kept from an earlier run, both in `jobs` processes where that is safe and
     pays (see `analyzer.sharded`); else pass 2 in `jobs` processes (see `analyzer.parallel`), and
     only for the files that `file_cache` has no findings for under their current key. With
@@ -91,10 +93,11 @@ def run_passes(files: list[Path], skipped: list[Skipped], others: list[Path], co
     untracked = reach.untracked() if file_cache is None else contextlib.nullcontext()
     with untracked:
         try:
-            sharded = sharded_run(files, others, config, progress, jobs, file_cache, fact_cache)
+            sharded = sharded_run(files, others, config, progress, jobs, file_cache, fact_cache, contents=contents)
             if sharded is None:
                 try:
-                    return _in_one_process(files, list(skipped), others, config, progress, jobs, file_cache, fact_cache)
+                    return _in_one_process(files, list(skipped), others, config, progress, jobs, file_cache, fact_cache,
+                                           contents=contents)
                 except _ShardInstead:
                     sharded = sharded_run(files, others, config, progress, jobs, file_cache, fact_cache, anew=True)
                 if sharded is None:  # its workers failed
@@ -108,13 +111,15 @@ def run_passes(files: list[Path], skipped: list[Skipped], others: list[Path], co
 
 def _in_one_process(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
                     progress: Progress | None, jobs: int, file_cache: FileCache | None, fact_cache: FactCache | None,
-                    may_shard: bool = True) -> tuple[list[Finding], Summary, dict[str, str]]:
+                    may_shard: bool = True, contents: dict[Path, bytes] | None = None
+                    ) -> tuple[list[Finding], Summary, dict[str, str]]:
     """Pass 1 in this process, with the kept facts of the modules that did not change."""
     total = len(files) * 2
     parsed, unreadable = parse_files(files, config, facts=fact_cache,
-                                     progress=(lambda done: progress(done, total)) if progress else None)
+                                     progress=(lambda done: progress(done, total)) if progress else None,
+                                     contents=contents)
     skipped.extend(unreadable)
-    context, _ = parse_files(others, config, facts=fact_cache)
+    context, _ = parse_files(others, config, facts=fact_cache, contents=contents)
     everything = parsed + context
     try:
         return _passes(parsed, context, skipped, config, progress, total, jobs, file_cache, fact_cache, may_shard)
@@ -275,16 +280,18 @@ def file_keys(facts: str | None, filter_backends: Iterable[str], file_cache: Fil
 
 
 def parse_files(files: list[Path], config: Config, progress: Callable[[int], None] | None = None,
-                facts: FactCache | None = None) -> tuple[list[ParsedFile], list[Skipped]]:
+                facts: FactCache | None = None, contents: dict[Path, bytes] | None = None
+                ) -> tuple[list[ParsedFile], list[Skipped]]:
     """Read and parse `files`; a Python module whose facts `facts` keeps under its current text
-    is not parsed, its kept facts stand in for its tree (see `_stand_in`)."""
+    is not parsed, its kept facts stand in for its tree (see `_stand_in`). A file whose bytes
+    `contents` holds is not read again, and they are taken from it."""
     parsed: list[ParsedFile] = []
     skipped: list[Skipped] = []
     gate = parse_gate(config)
     for number, path in enumerate(files, start=1):
         if progress:
             progress(number)
-        source = read_source(path, config)
+        source = read_source(path, config, contents.pop(path, None) if contents is not None else None)
         if isinstance(source, Skipped):
             skipped.append(source)
             continue

@@ -36,7 +36,8 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
     others = other_project_files(paths, files, config)
     run_cache = RunCache(config.root) if cache and config.root is not None else None
     names = [str(p.resolve()) for p in paths]
-    key = run_cache.key(config, names, files + others) if run_cache is not None else None
+    contents: dict[Path, bytes] = {}  # read for the key: the passes read each file once
+    key = run_cache.key(config, names, files + others, contents) if run_cache is not None else None
     cached = run_cache.load(config, names, key) if run_cache is not None and key is not None else None
     if cached is not None:
         findings, summary, texts = cached
@@ -48,7 +49,7 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
         with fewer_collections():
             try:
                 findings, summary, texts = run_passes(files, list(skipped), others, config, progress, jobs,
-                                                      file_cache, fact_cache)
+                                                      file_cache, fact_cache, contents)
             except Unkept:  # a module kept last time no longer parses as it did: do it all again
                 findings, summary, texts = run_passes(files, list(skipped), others, config, progress, jobs,
                                                       file_cache)

@@ -355,16 +355,18 @@ def discover(paths: Iterable[str | Path], config: Config, limit: int | None = No
     return sorted(set(found)), missing
 
 
-def read_source(path: Path, config: Config) -> SourceFile | Skipped:
-    """Read and decode one file, or say why it cannot be analysed."""
+def read_source(path: Path, config: Config, data: bytes | None = None) -> SourceFile | Skipped:
+    """Read and decode one file, or say why it cannot be analysed; `data`: its bytes, where
+    the caller has read them already (with `read_regular`, for the run's key)."""
     relpath = relative_posix(path, config.root)
     language = language_of(path) or "unknown"
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the read, /dev/zero never end it
-            return Skipped(path=relpath, reason=NOT_REGULAR)
-        data = read_regular(path, config.max_file_size)
-    except OSError as error:
-        return Skipped(path=relpath, reason=f"cannot read: {error.strerror or error}")
+    if data is None:
+        try:
+            if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the read, /dev/zero never end it
+                return Skipped(path=relpath, reason=NOT_REGULAR)
+            data = read_regular(path, config.max_file_size)
+        except OSError as error:
+            return Skipped(path=relpath, reason=f"cannot read: {error.strerror or error}")
     if isinstance(data, str):
         return Skipped(path=relpath, reason=data)
     text = decode_source(data, language)

@@ -16,7 +16,7 @@ import pytest
 
 import analyzer
 from analyzer import engine
-from analyzer.cache import CACHE_DIR, pack_facts
+from analyzer.cache import CACHE_DIR, RunCache, pack_facts
 from analyzer.config import discover_config
 from analyzer.index import kept
 from analyzer.lang import python as lang_python
@@ -72,6 +72,26 @@ def test_editing_a_model_changes_the_verdict_in_the_views_as_a_cold_run_does(pro
     after = run(project)
     assert not same(after, before)
     assert same(after, run(project, cache=False))
+
+
+def test_a_run_analyses_the_texts_its_key_was_made_of(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file saved again while a run reads the project: the run analyses the bytes it hashed
+    for its key, so that what the cache keeps under that key is what those bytes give, and
+    the next run, which finds the new text, analyses that."""
+    views = project / "billing" / "views.py"
+    cold = run(project, cache=False)
+    assert any(finding.path == "billing/views.py" for finding in cold.findings)
+    real = RunCache.key
+
+    def saved_meanwhile(self: RunCache, *args: object) -> str | None:
+        key = real(self, *args)
+        views.write_text("")
+        return key
+
+    with monkeypatch.context() as patched:
+        patched.setattr(RunCache, "key", saved_meanwhile)
+        assert same(run(project), cold)
+    assert not any(finding.path == "billing/views.py" for finding in run(project).findings)
 
 
 def test_configuration_is_part_of_the_key(project: Path) -> None:
