@@ -171,7 +171,7 @@ class FactCache:
     def __init__(self, root: Path, config: Config) -> None:
         self.folder = root / CACHE_DIR
         self.target = _entry(self.folder, config, [], "facts")
-        self.index_target = _entry(self.folder, config, [], "index.json")
+        self.index_target = _entry(self.folder, config, [], "index")
         self.kept: dict[str, dict] = {}
         self.fresh: dict[str, dict] = {}
         self._texts = memoryview(b"")  # what the entries of `kept` point into: see `pack_facts`
@@ -279,27 +279,33 @@ class FactCache:
         entry = self.fresh.get(relpath)
         return entry if isinstance(entry, dict) and entry.get("own") == own else {"own": own}
 
-    def kept_index(self, inputs: dict[str, list], holds: Callable[[], bool]) -> tuple[ProjectIndex, str] | None:
-        """The index kept by the last run that built one, with its fingerprint, if it was built
-        from these `inputs`: each file it reads, with its own digest and the dependency digest
-        of its facts (see `engine.index_inputs`), and if what `holds` says of them holds. It
-        is what building it again would give."""
+    def kept_index(self, inputs: dict[str, list], holds: Callable[[], bool]
+                   ) -> tuple[ProjectIndex, str, bytes] | None:
+        """The index kept by the last run that built one, with its fingerprint and its JSON
+        text, if it was built from these `inputs`: each file it reads, with its own digest and
+        the dependency digest of its facts (see `engine.index_inputs`), and if what `holds`
+        says of them holds. It is what building it again would give."""
         from .index import ProjectIndex
         from .index.snapshot import from_json
 
-        data = _read_json(self.index_target)
-        if not isinstance(data, dict) or data.get("format") != _INDEX_FORMAT or data.get("inputs") != inputs \
-                or not isinstance(data.get("fingerprint"), str) or not holds():
+        data = read_regular_or_none(self.index_target, _LARGEST_ENTRY)
+        end = data.find(b"\n") if data is not None else -1
+        head = _json_or_none(data[:end]) if end >= 0 else None
+        if not isinstance(head, dict) or head.get("format") != _INDEX_FORMAT or head.get("inputs") != inputs \
+                or not isinstance(head.get("fingerprint"), str) or not holds():
             return None
+        written = data[end + 1:]
         try:
-            return from_json(data.get("index"), ProjectIndex), data["fingerprint"]
+            return from_json(_json_or_none(written), ProjectIndex), head["fingerprint"], written
         except (ValueError, TypeError, RecursionError):
             return None
 
     def keep_index(self, inputs: dict[str, list] | None, written: bytes | None, fingerprint: str | None) -> None:
         """Keep an index, `written` as JSON text (see `engine.written_index`) and built from
         `inputs`, for the next run that would build it from them; without all three nothing is
-        kept, and the index kept before is dropped."""
+        kept, and the index kept before is dropped. The file is a line of JSON, what it was
+        built from, then the index's text: a run that reads an index back and keeps it for
+        changed inputs (a comment added to a view) writes the text it read."""
         with contextlib.suppress(OSError):
             if inputs is None or written is None or fingerprint is None:
                 _prepare(self.folder)
@@ -307,7 +313,7 @@ class FactCache:
                 self.index_target.unlink(missing_ok=True)
                 return
             head = json_text({"format": _INDEX_FORMAT, "inputs": inputs, "fingerprint": fingerprint})
-            _write(self.folder, self.index_target, head[:-1] + b',"index":' + written + b"}")
+            _write(self.folder, self.index_target, head + b"\n" + written)
 
     def store(self) -> None:
         """Keep this run's files, and those of the last runs that this one did not read (it
@@ -358,8 +364,8 @@ def unpack_facts(data: bytes) -> tuple[dict[str, dict], memoryview] | None:
 # prodready, are not read.
 _FACTS_FORMAT = 3
 
-# How `FactCache` keeps an index (see `index.snapshot`).
-_INDEX_FORMAT = 1
+# How `FactCache` keeps an index (see `keep_index`, `index.snapshot`).
+_INDEX_FORMAT = 2
 
 # Far more than a run writes (saleor's kept facts: 12 MB): a larger entry is not prodready's.
 _LARGEST_ENTRY = 1 << 30

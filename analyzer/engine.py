@@ -177,7 +177,7 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
                                                                for item, kept in changed)) \
             if inputs is not None else None
     if kept_index is not None:  # nothing it reads has changed, or its facts have not: a test or a comment
-        index, facts = kept_index
+        index, facts, _ = kept_index
     else:
         index = with_trees(lambda: index_files(everything, config), everything, config)
         facts = index_facts(index) if file_cache is not None else None
@@ -194,7 +194,8 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
     if fact_cache is not None:
         keep_facts(everything, fact_cache, digests)
         if (kept_index is None or changed) and file_cache is not None:
-            fact_cache.keep_index(kept_inputs(everything, fact_cache), written_index(index), facts)
+            fact_cache.keep_index(kept_inputs(everything, fact_cache),
+                                  written_index(index) if kept_index is None else kept_index[2], facts)
     return scan_result(parsed, results, skipped)
 
 

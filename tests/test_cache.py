@@ -252,17 +252,22 @@ def test_a_run_in_which_nothing_the_index_reads_changed_reads_back_the_last_inde
 def test_a_run_that_reads_the_index_back_reads_no_modules_facts(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A kept module's facts are read when something first asks it for one: a run that reads
     the index back asks the unchanged modules only what they import, which their entries hold
-    beside the facts. Facts that are asked for are read whole."""
+    beside the facts. Facts that are asked for are read whole. The index read back is kept
+    for the view's new text as the text it was read from."""
     run(project)
     read: list[int] = []
     real = kept.read_facts
     monkeypatch.setattr(kept, "read_facts", lambda data: read.append(1) or real(data))
-    built = []
-    real_index = engine.index_files
+    built, written = [], []
+    real_index, real_written = engine.index_files, engine.written_index
     monkeypatch.setattr(engine, "index_files", lambda *args: built.append(1) or real_index(*args))
+    monkeypatch.setattr(engine, "written_index", lambda index: written.append(1) or real_written(index))
     edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
     assert same(run(project), run(project, cache=False))
-    assert built == [1] and read == []  # the cold run's index
+    assert built == [1] and read == [] and written == []  # the cold run's index, which is not kept
+    edit(project / "billing" / "views.py", "def ", "# owned by the organization\ndef ")
+    assert same(run(project), run(project, cache=False))
+    assert built == [1, 1] and read == [] and written == []
     note = "class Note(models.Model):\n    text = models.TextField()\n\n\nclass "
     edit(project / "billing" / "models.py", "class ", note)
     assert same(run(project), run(project, cache=False))
@@ -290,12 +295,13 @@ def test_an_index_kept_from_facts_that_read_other_texts_is_built_again(project: 
     text: a module's facts that read, through inference, a module that has changed since
     (one the index does not read, say) are not those the index was built from."""
     run(project)
-    (index_file,) = (project / CACHE_DIR).rglob("*.index.json")
-    data = json.loads(index_file.read_text())
+    (index_file,) = (project / CACHE_DIR).rglob("*.index")
+    head, written = index_file.read_bytes().split(b"\n", 1)
+    data = json.loads(head)
     digests = data["inputs"]["billing/models.py"]
     assert len(digests) == 2 and all(isinstance(digest, str) for digest in digests)
     data["inputs"]["billing/models.py"][1] = "the facts of another text"
-    index_file.write_text(json.dumps(data))
+    index_file.write_bytes(json.dumps(data).encode() + b"\n" + written)
     built = []
     real = engine.index_files
     monkeypatch.setattr(engine, "index_files", lambda *args: built.append(1) or real(*args))

@@ -177,7 +177,7 @@ def test_the_index_a_sharded_run_built_serves_the_changed_run_after_it(sharded: 
     config = discover_config(root)
     analyzer.analyze([root], config, cache=True, jobs=2)
     assert sharded == [2]
-    assert list((root / ".prodready_cache").rglob("*.index.json"))
+    assert list((root / ".prodready_cache").rglob("*.index"))
     built: list[int] = []
     real = engine.index_files
     monkeypatch.setattr(engine, "index_files", lambda *args: built.append(1) or real(*args))
