@@ -37,7 +37,7 @@ import pydantic_core
 from .config import Config
 from .model import Finding, Summary
 from .parallel import FileResult
-from .workspace import read_regular
+from .workspace import Contents, content_digest, read_regular
 
 if TYPE_CHECKING:
     from .dependencies import Reach
@@ -52,10 +52,10 @@ class RunCache:
     def __init__(self, root: Path) -> None:
         self.folder = root / CACHE_DIR
 
-    def key(self, config: Config, paths: list[str], files: list[Path], read: dict[Path, bytes] | None = None
-            ) -> str | None:
+    def key(self, config: Config, paths: list[str], files: list[Path], read: Contents | None = None) -> str | None:
         """The fingerprint of a run, or None when a file cannot be read (the run will say why).
-        `read` is given the bytes of each file, for the run to analyse what its key says."""
+        `read` is given the bytes of each file and their digest, for the run to analyse what
+        its key says."""
         digest = hashlib.blake2b(digest_size=32)
         digest.update(_settings(config, paths).encode())
         for path in sorted(files):
@@ -67,10 +67,10 @@ class RunCache:
             if isinstance(content, str):  # not read (a pipe would block, /dev/zero never end): why, as the scan says
                 digest.update(name + f"unread\0{content}\0".encode())
             else:
-                digest.update(name + f"{len(content)}\0".encode())
-                digest.update(content)
+                own = content_digest(content)
+                digest.update(name + f"{len(content)}\0".encode() + own)
                 if read is not None:
-                    read[path] = content
+                    read[path] = (content, own)
         return digest.hexdigest()
 
     def load(self, config: Config, paths: list[str], key: str) -> tuple[list[Finding], Summary, dict[str, str]] | None:

@@ -47,7 +47,16 @@ from .rules import Rule, enabled_rules
 from .rules.base import RuleContext
 from .scan import Progress
 from .suppress import parse_suppressions, per_file_ignored
-from .workspace import SCRIPT_LANGUAGES, SourceFile, discover, is_test_file, language_of, path_spec, read_source
+from .workspace import (
+    SCRIPT_LANGUAGES,
+    Contents,
+    SourceFile,
+    discover,
+    is_test_file,
+    language_of,
+    path_spec,
+    read_source,
+)
 
 T = TypeVar("T")
 
@@ -75,10 +84,10 @@ class ParsedFile:
 
 def run_passes(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
                progress: Progress | None, jobs: int = 1, file_cache: FileCache | None = None,
-               fact_cache: FactCache | None = None, contents: dict[Path, bytes] | None = None
+               fact_cache: FactCache | None = None, contents: Contents | None = None
                ) -> tuple[list[Finding], Summary, dict[str, str]]:
     """Both passes over `files`, with `others` (the rest of the project) parsed for the index;
-    `contents`: the bytes of those already read (see `parse_files`).
+    `contents`: those already read (see `parse_files`).
     With nothing kept from an earlier run, both in `jobs` processes where that is safe and
     pays (see `analyzer.sharded`); else pass 2 in `jobs` processes (see `analyzer.parallel`), and
     only for the files that `file_cache` has no findings for under their current key. With
@@ -111,7 +120,7 @@ def run_passes(files: list[Path], skipped: list[Skipped], others: list[Path], co
 
 def _in_one_process(files: list[Path], skipped: list[Skipped], others: list[Path], config: Config,
                     progress: Progress | None, jobs: int, file_cache: FileCache | None, fact_cache: FactCache | None,
-                    may_shard: bool = True, contents: dict[Path, bytes] | None = None
+                    may_shard: bool = True, contents: Contents | None = None
                     ) -> tuple[list[Finding], Summary, dict[str, str]]:
     """Pass 1 in this process, with the kept facts of the modules that did not change."""
     total = len(files) * 2
@@ -281,11 +290,11 @@ def file_keys(facts: str | None, filter_backends: Iterable[str], file_cache: Fil
 
 
 def parse_files(files: list[Path], config: Config, progress: Callable[[int], None] | None = None,
-                facts: FactCache | None = None, contents: dict[Path, bytes] | None = None
+                facts: FactCache | None = None, contents: Contents | None = None
                 ) -> tuple[list[ParsedFile], list[Skipped]]:
     """Read and parse `files`; a Python module whose facts `facts` keeps under its current text
-    is not parsed, its kept facts stand in for its tree (see `_stand_in`). A file whose bytes
-    `contents` holds is not read again, and they are taken from it."""
+    is not parsed, its kept facts stand in for its tree (see `_stand_in`). A file that
+    `contents` holds is not read again, and is taken from it."""
     parsed: list[ParsedFile] = []
     skipped: list[Skipped] = []
     gate = parse_gate(config)

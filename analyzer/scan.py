@@ -16,7 +16,7 @@ from .collector import fewer_collections
 from .config import Config, discover_config
 from .model import Report
 from .suppress import Baseline
-from .workspace import discover
+from .workspace import Contents, discover
 
 Progress = Callable[[int, int], None]
 
@@ -36,7 +36,7 @@ def analyze(paths: Iterable[str | Path], config: Config | None = None,
     others = other_project_files(paths, files, config)
     run_cache = RunCache(config.root) if cache and config.root is not None else None
     names = [str(p.resolve()) for p in paths]
-    contents: dict[Path, bytes] = {}  # read for the key: the passes read each file once
+    contents: Contents = {}  # read for the key: the passes read each file once
     key = run_cache.key(config, names, files + others, contents) if run_cache is not None else None
     cached = run_cache.load(config, names, key) if run_cache is not None and key is not None else None
     if cached is not None:

@@ -51,7 +51,7 @@ from .parallel import FileResult, can_fork
 from .rules import enabled_rules
 from .scan import Progress
 from .shards import Channel, ShardFailed, Shards
-from .workspace import SCRIPT_LANGUAGES, SourceFile, is_test_file, language_of, read_source
+from .workspace import SCRIPT_LANGUAGES, Contents, SourceFile, is_test_file, language_of, read_source
 
 _log = logging.getLogger("prodready")
 
@@ -61,12 +61,12 @@ _UNWANTED = "unwanted"  # a worker's word for a file read but not parsed: no ena
 
 def sharded_run(files: list[Path], others: list[Path], config: Config, progress: Progress | None, jobs: int,
                 file_cache: FileCache | None, fact_cache: FactCache | None, anew: bool = False,
-                contents: dict[Path, bytes] | None = None) -> tuple[list[Finding], Summary, dict[str, str]] | None:
+                contents: Contents | None = None) -> tuple[list[Finding], Summary, dict[str, str]] | None:
     """Both passes, with pass 1 too in `jobs` forked workers that each parse blocks of the
     files (see `analyzer.shards`), for a scan that has nothing kept from an earlier run, or
     that sets what was kept aside (`anew`); None where that does not pay or is not safe, or
-    when a worker failed: then the caller scans in one process. `contents`: the bytes of the
-    files read already, as `engine.parse_files` takes them."""
+    when a worker failed: then the caller scans in one process. `contents`: the files read
+    already, as `engine.parse_files` takes them."""
     paths = files + others
     if jobs <= 1 or (fact_cache is not None and fact_cache.kept and not anew) or not can_fork() \
             or sum(language_of(path) == "python" for path in paths) < jobs * engine.MIN_MODULES_PER_WORKER:

@@ -118,23 +118,37 @@ def language_of(path: str | Path) -> str | None:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file read and decoded: `path` is absolute, `relpath` is what reports show."""
+    """A file read and decoded: `path` is absolute, `relpath` is what reports show;
+    `content` is the `content_digest` of the bytes it was read from, if it was read."""
 
     path: Path
     relpath: str
     language: str
     text: str
+    content: bytes | None = None
 
     @cached_property
     def digest(self) -> str:
-        """A digest of the text under its name: what the file's kept facts stand under. Asked
-        four times a file in a changed run, and the hashing was a twentieth of it."""
+        """A digest of the file under its name: what its kept facts stand under. Of the bytes
+        it was read from, whose digest a cached run has from its key; else of its text."""
+        if self.content is not None:
+            return hashlib.blake2b(self.relpath.encode("utf-8", "surrogatepass") + b"\0" + self.content,
+                                   digest_size=16).hexdigest()
         return own_digest(self.relpath, self.text)
 
 
 def own_digest(relpath: str, text: str) -> str:
     """A digest of a file's own text, under its path."""
     return hashlib.blake2b(f"{relpath}\0{text}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def content_digest(data: bytes) -> bytes:
+    """A digest of a file's bytes."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+# Files read already, for a run to analyse, by path: their bytes and their `content_digest`.
+Contents = dict[Path, tuple[bytes, bytes]]
 
 
 def relative_posix(path: Path, root: Path | None) -> str:
@@ -355,23 +369,26 @@ def discover(paths: Iterable[str | Path], config: Config, limit: int | None = No
     return sorted(set(found)), missing
 
 
-def read_source(path: Path, config: Config, data: bytes | None = None) -> SourceFile | Skipped:
-    """Read and decode one file, or say why it cannot be analysed; `data`: its bytes, where
-    the caller has read them already (with `read_regular`, for the run's key)."""
+def read_source(path: Path, config: Config, read: tuple[bytes, bytes] | None = None) -> SourceFile | Skipped:
+    """Read and decode one file, or say why it cannot be analysed; `read`: its bytes and their
+    digest, where the caller has read them already (with `read_regular`, for the run's key)."""
     relpath = relative_posix(path, config.root)
     language = language_of(path) or "unknown"
-    if data is None:
+    if read is not None:
+        data, content = read
+    else:
         try:
             if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the read, /dev/zero never end it
                 return Skipped(path=relpath, reason=NOT_REGULAR)
-            data = read_regular(path, config.max_file_size)
+            found = read_regular(path, config.max_file_size)
         except OSError as error:
             return Skipped(path=relpath, reason=f"cannot read: {error.strerror or error}")
-    if isinstance(data, str):
-        return Skipped(path=relpath, reason=data)
+        if isinstance(found, str):
+            return Skipped(path=relpath, reason=found)
+        data, content = found, content_digest(found)
     text = decode_source(data, language)
     if isinstance(text, str):
-        return SourceFile(path=path, relpath=relpath, language=language, text=text)
+        return SourceFile(path=path, relpath=relpath, language=language, text=text, content=content)
     return Skipped(path=relpath, reason=text.reason)
 
 

@@ -15,12 +15,14 @@ from pathlib import Path
 import pytest
 
 import analyzer
-from analyzer import engine
+from analyzer import cache as analyzer_cache
+from analyzer import engine, workspace
 from analyzer.cache import CACHE_DIR, RunCache, pack_facts
 from analyzer.config import discover_config
 from analyzer.index import kept
 from analyzer.lang import python as lang_python
 from analyzer.model import Report
+from analyzer.workspace import language_of
 from tests.projects import copy_fixture, kept_facts_file, read_kept_facts, write_kept_facts
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "django_saas"
@@ -92,6 +94,22 @@ def test_a_run_analyses_the_texts_its_key_was_made_of(project: Path, monkeypatch
         patched.setattr(RunCache, "key", saved_meanwhile)
         assert same(run(project), cold)
     assert not any(finding.path == "billing/views.py" for finding in run(project).findings)
+
+
+def test_a_cached_run_hashes_each_files_text_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digests a file's kept facts and findings stand under are made from the digest of
+    its bytes that the run's key worked out, not from its text hashed again."""
+    run(project)
+    edit(project / "billing" / "views.py", "def ", "# looked up by the URL's id\ndef ")
+    hashed: list[int] = []
+    real = workspace.content_digest
+    monkeypatch.setattr(workspace, "content_digest", lambda data: hashed.append(1) or real(data))
+    monkeypatch.setattr(analyzer_cache, "content_digest", workspace.content_digest)
+    monkeypatch.setattr(workspace, "own_digest", lambda *args: pytest.fail("a file's text was hashed"))
+    after = run(project)
+    assert len(hashed) == len([path for path in project.rglob("*") if language_of(path)])
+    monkeypatch.undo()
+    assert same(after, run(project, cache=False))
 
 
 def test_configuration_is_part_of_the_key(project: Path) -> None:
