@@ -195,15 +195,16 @@ class FactCache:
             return None
         return KeptModule(name, relpath, lambda: read_facts(_json_or_none(text)), built, imported)
 
-    def _facts_text(self, entry: dict) -> bytes | None:
-        """The JSON text of an entry's facts, where its place in the texts is one."""
+    def _facts_text(self, entry: dict) -> memoryview | None:
+        """The JSON text of an entry's facts, where its place in the texts is one: a view of
+        it, not a copy, for `pack_facts` to write back as it was."""
         place = entry.get("facts")
         if not (isinstance(place, list) and len(place) == 2 and all(type(number) is int for number in place)):
             return None
         start, length = place
         if start < 0 or length < 0 or start + length > len(self._texts):
             return None
-        return bytes(self._texts[start:start + length])
+        return self._texts[start:start + length]
 
     def depends(self, relpath: str) -> str | None:
         entry = self.kept.get(relpath)
@@ -235,7 +236,7 @@ class FactCache:
         entry = self.kept.get(relpath)
         text = self._facts_text(entry) if isinstance(entry, dict) else None
         if isinstance(module, KeptModule) and not worked_out and text is not None and entry.get("own") == own:
-            facts: bytes | dict = text
+            facts: memoryview | dict = text
             reaches = self.reaches(relpath)
             header = {key: entry[key] for key in ("built", "imported") if key in entry}
         else:
@@ -336,14 +337,14 @@ def pack_facts(modules: dict[str, dict]) -> bytes:
     (those carried from the last run, never read) or as the dict. Reading saleor's 14 MB of
     facts as one JSON document was a tenth of a second, for a run that reads few of them."""
     header: dict[str, dict] = {}
-    texts: list[bytes] = []
+    texts: list[bytes | memoryview] = []
     length = 0
     for relpath, entry in modules.items():
         facts = entry.get("facts")
         if facts is None:
             header[relpath] = entry
             continue
-        text = facts if isinstance(facts, bytes) else json_text(facts)
+        text = facts if isinstance(facts, bytes | memoryview) else json_text(facts)
         header[relpath] = {**entry, "facts": [length, len(text)]}
         texts.append(text)
         length += len(text)
@@ -388,9 +389,9 @@ def read_regular_or_none(path: Path, limit: int) -> bytes | None:
     return data if isinstance(data, bytes) else None
 
 
-def _json_or_none(text: bytes) -> object:
+def _json_or_none(text: bytes | memoryview) -> object:
     try:
-        return json.loads(text)
+        return json.loads(bytes(text) if isinstance(text, memoryview) else text)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
 
