@@ -368,7 +368,7 @@ _FACTS_FORMAT = 3
 # How `FactCache` keeps an index (see `keep_index`, `index.snapshot`).
 _INDEX_FORMAT = 2
 
-# Far more than a run writes (saleor's kept facts: 12 MB): a larger entry is not prodready's.
+# Far more than a run writes (saleor's kept facts: 15 MB): a larger entry is not prodready's.
 _LARGEST_ENTRY = 1 << 30
 
 
