@@ -68,6 +68,7 @@ class ParsedFile:
     statements: list = field(default_factory=list)
     script: ScriptFile | None = None
     kept: KeptModule | None = None  # a module's or a script's facts from the last run, in place of its tree
+    sql_later: bool = False  # an SQL file whose statements are parsed when first needed (see `_kept_file`)
 
     @property
     def for_index(self) -> nodes.Module | KeptModule | None:
@@ -188,6 +189,8 @@ def _passes(parsed: list[ParsedFile], context: list[ParsedFile], skipped: list[S
     if kept_index is not None:  # nothing it reads has changed, or its facts have not: a test or a comment
         index, facts, _ = kept_index
     else:
+        for item in everything:
+            _statements_now(item, config)
         index = with_trees(lambda: index_files(everything, config), everything, config)
         facts = index_facts(index) if file_cache is not None else None
     set_aside()
@@ -320,7 +323,8 @@ def parse_files(files: list[Path], config: Config, progress: Callable[[int], Non
 
 
 class Unkept(Exception):
-    """A module whose facts were kept no longer parses as it did (a budget ran out this time)."""
+    """A module whose facts were kept, or an SQL file read and left to parse later, no longer
+    parses as it did (a budget ran out this time)."""
 
 
 def gated_in(source: SourceFile) -> bool:
@@ -330,7 +334,10 @@ def gated_in(source: SourceFile) -> bool:
 
 def _kept_file(source: SourceFile, facts: FactCache, gate: Callable[[SourceFile], bool]) -> ParsedFile | None:
     """A file read but not parsed: one that no enabled rule needs (the answer kept for its
-    text, or worked out), or one whose kept facts stand in for its tree. None: parse it."""
+    text, or worked out), one whose kept facts stand in for its tree, or an SQL file, whose
+    statements only the index and its own rules read: they are parsed when the index is built
+    again, or the file analysed again (`_statements_now`). Mathesar's 29 SQL files (4 MB)
+    were half of a changed run. None: parse it."""
     own = source.digest
     if facts.unwanted(source.relpath, own):
         return ParsedFile(source)
@@ -341,6 +348,8 @@ def _kept_file(source: SourceFile, facts: FactCache, gate: Callable[[SourceFile]
     if not gate(source):
         facts.put_unwanted(source.relpath, own)
         return ParsedFile(source)
+    if source.language == "sql":
+        return ParsedFile(source, sql_later=True)
     return None
 
 
@@ -370,8 +379,21 @@ def deferred_tree(item: ParsedFile) -> nodes.Module | None:
     return item.module
 
 
+def _statements_now(item: ParsedFile, config: Config) -> None:
+    """The statements of an SQL file that `_kept_file` left to parse later. One whose parse
+    runs out of its budget would have been skipped by a run that parsed it at once: the run
+    is done again that way (see `Unkept`)."""
+    if item.sql_later:
+        built = parse_source(item.source, config, gate=gated_in)
+        if isinstance(built, Skipped):
+            raise Unkept(item.source.relpath)
+        item.statements, item.sql_later = built.statements, False
+
+
 def _tree_for_rules(item: ParsedFile, config: Config) -> None:
-    """The tree of a kept module or script that the rules are to run on; its kept facts stay valid."""
+    """The tree of a kept module or script that the rules are to run on; its kept facts stay
+    valid. The statements of an SQL file left to parse later."""
+    _statements_now(item, config)
     if item.kept is not None and item.module is None and item.script is None:
         built = parse_source(item.source, config, gate=gated_in)  # it was, for its facts to be kept
         if isinstance(built, Skipped) or (built.module or built.script) is None:

@@ -17,6 +17,7 @@ import pytest
 import analyzer
 from analyzer import cache as analyzer_cache
 from analyzer import engine, workspace
+from analyzer.budget import TimeUp
 from analyzer.cache import CACHE_DIR, RunCache, pack_facts
 from analyzer.config import discover_config
 from analyzer.index import kept
@@ -212,6 +213,51 @@ def test_a_changed_run_builds_only_the_trees_it_needs(project: Path, monkeypatch
     assert len(built) < len(list(project.rglob("*.py"))) // 4
     monkeypatch.undo()
     assert same(after, run(project, cache=False))
+
+
+def test_a_changed_run_parses_an_sql_file_only_when_something_reads_it(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An SQL file's statements are read by the index and by its own rules: a run that reads
+    the index back and has the file's findings kept parses none of them. One changed, the
+    index is built again from all of them, and the changed one analysed again."""
+    project = copy_fixture("flask_saas", tmp_path / "flask_saas")
+    run(project)
+    parsed: list[str] = []
+    real = engine.parse_script
+    monkeypatch.setattr(engine, "parse_script", lambda text, *args: parsed.append(text) or real(text, *args))
+    edit(project / "app" / "routes" / "orders.py", "def ", "# the orders of the signed-in tenant\ndef ")
+    after = run(project)
+    assert parsed == []
+    assert same(after, run(project, cache=False))
+    parsed.clear()
+    release = project / "sql" / "releases" / "2.4.0.sql"
+    release.write_text(release.read_text() + "\nALTER TABLE tenants ADD COLUMN plan varchar(20) NOT NULL;\n")
+    after = run(project)
+    assert len(parsed) == len(list(project.rglob("*.sql")))
+    assert same(after, run(project, cache=False))
+
+
+def test_an_sql_file_left_to_parse_later_that_runs_out_of_time_is_skipped_as_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that parsed the file when it read it would skip it, and say why; so does one that
+    parses it when the index is built again."""
+    project = copy_fixture("flask_saas", tmp_path / "flask_saas")
+    run(project)
+    schema = project / "sql" / "schema.sql"
+    real = engine.parse_script
+
+    def slow(text: str, *args: object) -> list:
+        if text.startswith("-- orderdesk schema"):
+            raise TimeUp
+        return real(text, *args)
+
+    monkeypatch.setattr(engine, "parse_script", slow)
+    release = project / "sql" / "releases" / "2.4.0.sql"
+    release.write_text(release.read_text() + "\nALTER TABLE tenants ADD COLUMN plan varchar(20) NOT NULL;\n")
+    after = run(project)
+    assert [skip.path for skip in after.summary.skipped if skip.reason.startswith("timeout")] == ["sql/schema.sql"]
+    assert same(after, run(project, cache=False))
+    assert schema.read_text().startswith("-- orderdesk schema")
 
 
 def test_a_changed_run_parses_only_the_scripts_that_changed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
