@@ -123,7 +123,7 @@ def test_a_run_with_the_cache_reads_no_pipe_nor_device_for_its_key(hostile: Path
         assert done.returncode == 1, done.stderr
         assert_skips(json.loads(done.stdout)["summary"]["skipped"])
         assert [entry.name for entry in (hostile / ".prodready_cache").rglob("*.json")
-                if not entry.name.endswith(("files.json",))]
+                if not entry.name.endswith("files.json")]
 
 
 def test_a_file_that_vanishes_after_discovery_is_skipped(tmp_path: Path, monkeypatch) -> None:

@@ -258,7 +258,7 @@ def test_fix_writes_nothing_a_planted_cache_names_outside_the_project(tmp_path: 
     (project / "views.py").write_text("\n".join(COOKIE_VIEW))
     main(["check", str(project), "--no-progress"])
     (entry,) = [path for path in (project / ".prodready_cache").rglob("*.json")
-                if not path.name.endswith(("files.json",))]
+                if not path.name.endswith("files.json")]
     data = json.loads(entry.read_text())
     (finding,) = [finding for finding in data["findings"] if finding["fixes"]]
     data["findings"] = [json.loads(json.dumps(finding)) for _ in range(2)]
