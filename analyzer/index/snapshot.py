@@ -3,7 +3,7 @@
 A changed run in which no module the index reads has changed (a test edited, a template) would
 build the same index again from the kept facts of every module: 0.6 s of a changed run of
 saleor, with 0.1 s more for its fingerprint. The index is plain data (see `fingerprint`), so it
-is kept as written here and read back in its place (see `cache.IndexCache`).
+is kept as written here and read back in its place (see `cache.FactCache.kept_index`).
 
 JSON has no tuples, sets or keys other than strings, so every value is written as its declared
 type says and read back as that type: a mapping as a list of pairs, a set as a list. A value
